@@ -1,0 +1,13 @@
+//! Plain-Rust core of the wschat client: the rules and state that do not need a browser.
+//!
+//! - [`url`]: turning what a person typed into a WebSocket URL, or a reason it cannot be one.
+//! - [`close`]: the close-code and close-reason rules of the WebSocket API, and what codes mean.
+//! - [`protocol`]: wire formats, frames in → chat events out, chat actions in → frames out.
+//! - [`chat`]: the state of one conversation (bounded log, own-message statuses, outbox).
+//!
+//! Nothing here touches web-sys, so all of it is tested natively with `cargo test`.
+
+pub mod chat;
+pub mod close;
+pub mod protocol;
+pub mod url;

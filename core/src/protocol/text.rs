@@ -1,0 +1,152 @@
+//! The plain-text format of the simplest broadcast servers: one message per frame, `nick: text`.
+
+use super::{describe_binary, ChatEvent, Frame, OutFrame};
+
+/// Longest nick recognised in front of `: ` (in characters); longer prefixes are part of the text.
+pub const MAX_NICK_CHARS: usize = 32;
+
+/// The plain-text wire format. Stateless: any frame is ready to send at any time.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TextFormat;
+
+impl TextFormat {
+    /// One incoming frame; a text frame is one message, a binary frame a raw entry.
+    pub fn decode(&self, frame: Frame<'_>) -> ChatEvent {
+        match frame {
+            Frame::Text(text) => match split_nick(text) {
+                Some((nick, body)) => ChatEvent::Message {
+                    nick: Some(nick.to_string()),
+                    text: body.to_string(),
+                },
+                None => ChatEvent::Message {
+                    nick: None,
+                    text: text.to_string(),
+                },
+            },
+            Frame::Binary(bytes) => ChatEvent::Raw(describe_binary(bytes)),
+        }
+    }
+
+    /// One outgoing message as a single `nick: text` frame.
+    pub fn encode_message(&self, nick: &str, text: &str) -> OutFrame {
+        OutFrame::Text(format!("{nick}: {text}"))
+    }
+}
+
+/// `Some((nick, text))` when the frame starts with a plausible nick followed by `": "`.
+///
+/// A nick has no whitespace and no colon, so `"see: http://x"` is still split but
+/// `"at 10:30 we meet"` is not.
+pub fn split_nick(frame: &str) -> Option<(&str, &str)> {
+    let (nick, text) = frame.split_once(": ")?;
+    let plausible = !nick.is_empty()
+        && nick.chars().count() <= MAX_NICK_CHARS
+        && !nick
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == ':');
+    plausible.then_some((nick, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(nick: Option<&str>, text: &str) -> ChatEvent {
+        ChatEvent::Message {
+            nick: nick.map(str::to_string),
+            text: text.to_string(),
+        }
+    }
+
+    #[test]
+    fn splits_nick_and_text() {
+        let f = TextFormat;
+        assert_eq!(
+            f.decode(Frame::Text("alice: hi there")),
+            msg(Some("alice"), "hi there")
+        );
+        assert_eq!(f.decode(Frame::Text("bob: a: b")), msg(Some("bob"), "a: b"));
+        assert_eq!(f.decode(Frame::Text("bob: ")), msg(Some("bob"), ""));
+        assert_eq!(
+            f.decode(Frame::Text("émile: ça va")),
+            msg(Some("émile"), "ça va")
+        );
+    }
+
+    #[test]
+    fn keeps_text_without_a_nick_whole() {
+        let f = TextFormat;
+        assert_eq!(f.decode(Frame::Text("hello")), msg(None, "hello"));
+        assert_eq!(
+            f.decode(Frame::Text("at 10:30 we meet")),
+            msg(None, "at 10:30 we meet")
+        );
+        assert_eq!(
+            f.decode(Frame::Text("two words: text")),
+            msg(None, "two words: text")
+        );
+        assert_eq!(
+            f.decode(Frame::Text(": empty nick")),
+            msg(None, ": empty nick")
+        );
+        assert_eq!(
+            f.decode(Frame::Text("nick:no space")),
+            msg(None, "nick:no space")
+        );
+        let long = format!("{}: x", "n".repeat(MAX_NICK_CHARS + 1));
+        assert_eq!(f.decode(Frame::Text(&long)), msg(None, &long));
+        assert_eq!(f.decode(Frame::Text("")), msg(None, ""));
+    }
+
+    #[test]
+    fn binary_frames_are_raw() {
+        assert_eq!(
+            TextFormat.decode(Frame::Binary(b"Hello")),
+            ChatEvent::Raw("binary frame, 5 bytes: 48 65 6c 6c 6f  |Hello|".into())
+        );
+    }
+
+    #[test]
+    fn encodes_nick_colon_text() {
+        assert_eq!(
+            TextFormat.encode_message("me", "hi\nthere"),
+            OutFrame::Text("me: hi\nthere".into())
+        );
+    }
+
+    #[test]
+    fn round_trips() {
+        let f = TextFormat;
+        let OutFrame::Text(frame) = f.encode_message("zoë", "x: y") else {
+            unreachable!()
+        };
+        assert_eq!(f.decode(Frame::Text(&frame)), msg(Some("zoë"), "x: y"));
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 20_000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text_decodes_without_panic(s in any::<String>()) {
+            let event = TextFormat.decode(Frame::Text(&s));
+            // Nothing is lost: nick and text together still hold the whole frame.
+            match event {
+                ChatEvent::Message { nick: Some(n), text } => prop_assert_eq!(format!("{n}: {text}"), s),
+                ChatEvent::Message { nick: None, text } => prop_assert_eq!(text, s),
+                other => prop_assert!(false, "unexpected {:?}", other),
+            }
+        }
+
+        #[test]
+        fn any_bytes_decode_without_panic(b in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let ChatEvent::Raw(text) = TextFormat.decode(Frame::Binary(&b)) else { panic!("binary must be raw") };
+            prop_assert!(text.contains(&b.len().to_string()));
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! Reference chat server for wschat: a WebSocket broadcast room, plus the modes the tests need.
+//!
+//! Paths (all WebSocket upgrades; any of them takes `?protocols=a,b` to accept the first
+//! of the client's offered subprotocols that is in that list):
+//! - `/ws?room=NAME`: every text frame is broadcast to everyone in the room, sender included;
+//!   binary frames are answered in kind to the sender.
+//! - `/echo`: every text and binary frame is sent back to the sender only.
+//! - `/sink`: frames are read and dropped (for filling the client's send buffer).
+//! - `/close?code=4001&reason=bye`: the connection is closed at once with that code and reason.
+//! - `/flood?n=10000`: sends `flood: 1` … `flood: N` as fast as it can, then echoes.
+//!
+//! Any other path is served from the static directory, if one was given.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::{get, MethodRouter};
+use axum::Router;
+use serde::Deserialize;
+use tokio::sync::{broadcast, mpsc, watch};
+
+/// How many broadcast messages a slow client may fall behind before it is disconnected.
+const ROOM_BACKLOG: usize = 65_536;
+
+/// Code sent to a client that fell too far behind the room (IANA: "try again later").
+const CLOSE_TOO_SLOW: u16 = 1013;
+
+/// Code sent to every client when the server stops (RFC 6455: "going away").
+const CLOSE_GOING_AWAY: u16 = 1001;
+
+macro_rules! log {
+    ($($arg:tt)*) => { eprintln!("[wschat-server] {}", format_args!($($arg)*)) };
+}
+
+/// Shared by every connection: the rooms, and the signal that the server is stopping.
+#[derive(Clone)]
+pub struct ServerState {
+    rooms: Arc<Mutex<HashMap<String, broadcast::Sender<Utf8Bytes>>>>,
+    shutdown: watch::Receiver<bool>,
+    /// Held by every live connection; when all are dropped, every connection has finished.
+    alive: mpsc::Sender<()>,
+}
+
+impl ServerState {
+    fn room(&self, name: &str) -> broadcast::Sender<Utf8Bytes> {
+        // A poisoned lock only means another connection panicked mid-insert; the map is still usable.
+        let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        rooms
+            .entry(name.to_string())
+            .or_insert_with(|| broadcast::channel(ROOM_BACKLOG).0)
+            .clone()
+    }
+}
+
+/// The query parameters every mode understands; each mode reads the ones it needs.
+#[derive(Debug, Default, Deserialize)]
+pub struct ModeParams {
+    protocols: Option<String>,
+    room: Option<String>,
+    code: Option<u16>,
+    reason: Option<String>,
+    n: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    Broadcast,
+    Echo,
+    Sink,
+    Close,
+    Flood,
+}
+
+/// A running server; dropping it does not stop it, [`RunningServer::stop`] does.
+pub struct RunningServer {
+    pub addr: std::net::SocketAddr,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Closes every connection with 1001 and waits until all have finished.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Binds `addr` and serves until [`RunningServer::stop`]; `static_dir` is served on other paths.
+pub async fn start(addr: &str, static_dir: Option<PathBuf>) -> std::io::Result<RunningServer> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let (stop, shutdown) = watch::channel(false);
+    let (alive, mut all_done) = mpsc::channel::<()>(1);
+    let state = ServerState {
+        rooms: Arc::default(),
+        shutdown: shutdown.clone(),
+        alive,
+    };
+    let app = router(state, static_dir);
+    let mut http_shutdown = shutdown;
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            stopping(&mut http_shutdown).await;
+        });
+        if let Err(e) = serve.await {
+            log!("server error: {e}");
+        }
+        // The router (and its state's sender) is gone; this returns once every connection is.
+        let _ = all_done.recv().await;
+    });
+    Ok(RunningServer { addr, stop, task })
+}
+
+fn router(state: ServerState, static_dir: Option<PathBuf>) -> Router {
+    let router = Router::new()
+        .route("/ws", mode_route(Mode::Broadcast))
+        .route("/echo", mode_route(Mode::Echo))
+        .route("/sink", mode_route(Mode::Sink))
+        .route("/close", mode_route(Mode::Close))
+        .route("/flood", mode_route(Mode::Flood));
+    let router = match static_dir {
+        Some(dir) => router.fallback_service(tower_http::services::ServeDir::new(dir)),
+        None => router,
+    };
+    router.with_state(state)
+}
+
+fn mode_route(mode: Mode) -> MethodRouter<ServerState> {
+    get(
+        move |ws: WebSocketUpgrade, query: Query<ModeParams>, state: State<ServerState>| {
+            upgrade(mode, ws, query, state)
+        },
+    )
+}
+
+async fn upgrade(
+    mode: Mode,
+    ws: WebSocketUpgrade,
+    Query(params): Query<ModeParams>,
+    State(state): State<ServerState>,
+) -> Response {
+    let offered: Vec<String> = params
+        .protocols
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
+    ws.protocols(offered).on_upgrade(move |socket| async move {
+        let _alive = state.alive.clone();
+        let protocol = socket
+            .protocol()
+            .and_then(|p| p.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        log!("open {mode:?} protocol={protocol:?}");
+        serve_connection(mode, socket, params, state).await;
+        log!("done {mode:?}");
+    })
+}
+
+async fn serve_connection(
+    mode: Mode,
+    mut socket: WebSocket,
+    params: ModeParams,
+    state: ServerState,
+) {
+    let mut shutdown = state.shutdown.clone();
+    match mode {
+        Mode::Close => {
+            let code = params.code.unwrap_or(1000);
+            let reason = params.reason.unwrap_or_default();
+            let _ = close(&mut socket, code, &reason).await;
+            drain_until_closed(&mut socket).await;
+            return;
+        }
+        Mode::Flood => {
+            let n = params.n.unwrap_or(1000);
+            for i in 1..=n {
+                if socket
+                    .send(Message::Text(format!("flood: {i}").into()))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            log!("flooded {n} messages");
+        }
+        Mode::Broadcast | Mode::Echo | Mode::Sink => {}
+    }
+    let room_name = params.room.unwrap_or_else(|| "lobby".to_string());
+    let room = matches!(mode, Mode::Broadcast).then(|| state.room(&room_name));
+    let mut from_room = room.as_ref().map(|r| r.subscribe());
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let Some(Ok(message)) = incoming else { return };
+                match (mode, message) {
+                    (Mode::Broadcast, Message::Text(text)) => {
+                        if let Some(room) = &room {
+                            let _ = room.send(text);
+                        }
+                    }
+                    (Mode::Sink, _) => {}
+                    (_, Message::Close(_)) => {
+                        drain_until_closed(&mut socket).await;
+                        return;
+                    }
+                    (_, m @ (Message::Text(_) | Message::Binary(_))) => {
+                        if socket.send(m).await.is_err() {
+                            return;
+                        }
+                    }
+                    (_, Message::Ping(_) | Message::Pong(_)) => {}
+                }
+            }
+            broadcast = recv_room(&mut from_room) => match broadcast {
+                Ok(text) => {
+                    if socket.send(Message::Text(text)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    log!("client fell {missed} messages behind room {room_name:?}; closing it");
+                    let _ = close(&mut socket, CLOSE_TOO_SLOW, "too slow for this room").await;
+                    drain_until_closed(&mut socket).await;
+                    return;
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            () = stopping(&mut shutdown) => {
+                let _ = close(&mut socket, CLOSE_GOING_AWAY, "server shutting down").await;
+                drain_until_closed(&mut socket).await;
+                return;
+            }
+        }
+    }
+}
+
+/// Resolves once the server is asked to stop (or the stop handle is gone).
+async fn stopping(shutdown: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is not Send; drop it here, before any later await.
+    let _ = shutdown.wait_for(|stop| *stop).await.map(|_| ());
+}
+
+/// The next room message, or never for a connection that is in no room.
+async fn recv_room(
+    rx: &mut Option<broadcast::Receiver<Utf8Bytes>>,
+) -> Result<Utf8Bytes, broadcast::error::RecvError> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &str) -> Result<(), axum::Error> {
+    socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await
+}
+
+/// Reads until the peer's close frame arrives or the connection ends, so the close is clean.
+async fn drain_until_closed(socket: &mut WebSocket) {
+    let deadline = tokio::time::sleep(std::time::Duration::from_secs(5));
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            next = socket.recv() => match next {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+            _ = &mut deadline => return,
+        }
+    }
+}

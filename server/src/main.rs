@@ -1,0 +1,60 @@
+//! Command line of the reference chat server: `wschat-server [--addr HOST:PORT] [--static DIR]`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: wschat-server [--addr 127.0.0.1:9001] [--static DIR]";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let mut addr = "127.0.0.1:9001".to_string();
+    let mut static_dir: Option<PathBuf> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("--addr", Some(value)) => addr = value,
+            ("--static", Some(value)) => static_dir = Some(PathBuf::from(value)),
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let server = match wschat_server::start(&addr, static_dir).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("[wschat-server] cannot listen on {addr}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Tests and scripts read this line to learn the port when given :0.
+    eprintln!("[wschat-server] listening on {}", server.addr);
+    wait_for_stop_signal().await;
+    eprintln!("[wschat-server] stopping: closing every connection with 1001");
+    server.stop().await;
+    eprintln!("[wschat-server] stopped");
+    ExitCode::SUCCESS
+}
+
+/// Ctrl-C, or SIGTERM from a script that started us.
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
