@@ -1,1 +1,13 @@
-//! placeholder
+//! wschat: a browser chat client over WebSocket, written with Leptos (client-side rendering).
+//!
+//! Layers, each readable alone:
+//! - [`socket`]: the browser WebSocket as signals and actions; no view code.
+//! - `wschat_core`: wire formats, chat state, URL and close rules; plain Rust, tested natively.
+//! - [`session`]: one conversation, joining a socket, a wire format and a chat log.
+//! - [`ui`]: Leptos components that read signals and call session actions.
+
+pub mod session;
+pub mod socket;
+pub mod ui;
+
+pub use ui::App;

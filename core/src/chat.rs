@@ -140,10 +140,7 @@ impl ChatLog {
     pub fn receive_message(&mut self, nick: Option<&str>, text: &str, time_ms: f64) -> u64 {
         self.total_received += 1;
         if let Some(nick) = nick {
-            let echo = self
-                .awaiting_echo
-                .iter()
-                .position(|m| m.nick == nick && m.text == text);
+            let echo = self.awaiting_echo.iter().position(|m| m.nick == nick && m.text == text);
             if let Some(pos) = echo {
                 let id = self.awaiting_echo.remove(pos).map_or(0, |m| m.id);
                 self.set_status(id, OwnStatus::Delivered);
@@ -166,18 +163,8 @@ impl ChatLog {
 
     /// A message typed here: shown at once as pending and queued in the outbox.
     pub fn push_own(&mut self, nick: &str, text: &str, time_ms: f64) -> u64 {
-        let id = self.push(
-            EntryKind::Own,
-            Some(Arc::from(nick)),
-            text,
-            Some(OwnStatus::Pending),
-            time_ms,
-        );
-        self.outbox.push_back(OutboxItem {
-            id,
-            nick: nick.to_string(),
-            text: text.to_string(),
-        });
+        let id = self.push(EntryKind::Own, Some(Arc::from(nick)), text, Some(OwnStatus::Pending), time_ms);
+        self.outbox.push_back(OutboxItem { id, nick: nick.to_string(), text: text.to_string() });
         id
     }
 
@@ -190,11 +177,7 @@ impl ChatLog {
     /// The socket accepted the message; it now waits for the server's echo.
     pub fn mark_sent(&mut self, item: OutboxItem) {
         self.set_status(item.id, OwnStatus::Sent);
-        self.awaiting_echo.push_back(AwaitingEcho {
-            id: item.id,
-            nick: item.nick,
-            text: item.text,
-        });
+        self.awaiting_echo.push_back(AwaitingEcho { id: item.id, nick: item.nick, text: item.text });
     }
 
     /// The socket refused the message (it closed meanwhile): it goes back to the head of the
@@ -232,14 +215,7 @@ impl ChatLog {
         if self.entries.len() == self.cap {
             self.entries.pop_front();
         }
-        self.entries.push_back(Entry {
-            id,
-            kind,
-            nick,
-            text: Arc::from(text),
-            status,
-            time_ms,
-        });
+        self.entries.push_back(Entry { id, kind, nick, text: Arc::from(text), status, time_ms });
         id
     }
 
@@ -263,21 +239,11 @@ mod tests {
         let id = log.push_own("me", "hello", 0.0);
         assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Pending));
         let item = log.take_next_outgoing().expect("queued");
-        assert_eq!(
-            item,
-            OutboxItem {
-                id,
-                nick: "me".into(),
-                text: "hello".into()
-            }
-        );
+        assert_eq!(item, OutboxItem { id, nick: "me".into(), text: "hello".into() });
         log.mark_sent(item);
         assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Sent));
         assert_eq!(log.receive_message(Some("me"), "hello", 1.0), id);
-        assert_eq!(
-            log.get(id).and_then(|e| e.status),
-            Some(OwnStatus::Delivered)
-        );
+        assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Delivered));
         // The echo confirmed the message instead of showing it twice.
         assert_eq!(kinds(&log), vec![EntryKind::Own]);
         assert_eq!(log.total_received(), 1);
@@ -292,10 +258,7 @@ mod tests {
             log.mark_sent(item);
         }
         log.receive_message(Some("me"), "same", 1.0);
-        assert_eq!(
-            log.get(a).and_then(|e| e.status),
-            Some(OwnStatus::Delivered)
-        );
+        assert_eq!(log.get(a).and_then(|e| e.status), Some(OwnStatus::Delivered));
         assert_eq!(log.get(b).and_then(|e| e.status), Some(OwnStatus::Sent));
     }
 
@@ -306,15 +269,7 @@ mod tests {
         log.receive_message(Some("me"), "hi", 1.0); // not sent yet: someone else with our nick
         log.receive_message(Some("you"), "hi", 1.0);
         log.receive_message(None, "hi", 1.0);
-        assert_eq!(
-            kinds(&log),
-            vec![
-                EntryKind::Own,
-                EntryKind::Chat,
-                EntryKind::Chat,
-                EntryKind::Chat
-            ]
-        );
+        assert_eq!(kinds(&log), vec![EntryKind::Own, EntryKind::Chat, EntryKind::Chat, EntryKind::Chat]);
     }
 
     #[test]

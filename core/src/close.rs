@@ -39,9 +39,7 @@ pub fn validate_close(code: Option<u16>, reason: &str) -> Result<(), CloseError>
         }
     }
     if reason.len() > MAX_CLOSE_REASON_BYTES {
-        return Err(CloseError::ReasonTooLong {
-            bytes: reason.len(),
-        });
+        return Err(CloseError::ReasonTooLong { bytes: reason.len() });
     }
     Ok(())
 }
@@ -88,20 +86,11 @@ mod tests {
     #[test]
     fn refuses_reserved_codes_and_long_reasons() {
         for code in [0, 999, 1001, 1005, 1006, 1011, 2999, 5000, u16::MAX] {
-            assert_eq!(
-                validate_close(Some(code), ""),
-                Err(CloseError::InvalidCode(code))
-            );
+            assert_eq!(validate_close(Some(code), ""), Err(CloseError::InvalidCode(code)));
         }
-        assert_eq!(
-            validate_close(Some(1000), &"a".repeat(124)),
-            Err(CloseError::ReasonTooLong { bytes: 124 })
-        );
+        assert_eq!(validate_close(Some(1000), &"a".repeat(124)), Err(CloseError::ReasonTooLong { bytes: 124 }));
         // Counted in bytes, not characters: 62 two-byte characters are 124 bytes.
-        assert_eq!(
-            validate_close(None, &"é".repeat(62)),
-            Err(CloseError::ReasonTooLong { bytes: 124 })
-        );
+        assert_eq!(validate_close(None, &"é".repeat(62)), Err(CloseError::ReasonTooLong { bytes: 124 }));
     }
 
     #[test]
@@ -111,10 +100,7 @@ mod tests {
         assert_eq!(describe_close_code(1008), "policy violation");
         assert_eq!(describe_close_code(1011), "internal server error");
         assert_eq!(describe_close_code(4001), "application-defined");
-        assert_eq!(
-            describe_close_code(3500),
-            "registered for libraries and frameworks"
-        );
+        assert_eq!(describe_close_code(3500), "registered for libraries and frameworks");
         assert_eq!(describe_close_code(5000), "not a valid close code");
     }
 }

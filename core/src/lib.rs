@@ -4,10 +4,12 @@
 //! - [`close`]: the close-code and close-reason rules of the WebSocket API, and what codes mean.
 //! - [`protocol`]: wire formats, frames in → chat events out, chat actions in → frames out.
 //! - [`chat`]: the state of one conversation (bounded log, own-message statuses, outbox).
+//! - [`settings`]: the query parameters of the UI contract, read into settings with reasons for bad values.
 //!
 //! Nothing here touches web-sys, so all of it is tested natively with `cargo test`.
 
 pub mod chat;
 pub mod close;
 pub mod protocol;
+pub mod settings;
 pub mod url;

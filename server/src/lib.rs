@@ -3,7 +3,7 @@
 //! Paths (all WebSocket upgrades; any of them takes `?protocols=a,b` to accept the first
 //! of the client's offered subprotocols that is in that list):
 //! - `/ws?room=NAME`: every text frame is broadcast to everyone in the room, sender included;
-//!   binary frames are answered in kind to the sender.
+//!   binary frames are answered in kind to the sender (with `binary=room`, broadcast too).
 //! - `/echo`: every text and binary frame is sent back to the sender only.
 //! - `/sink`: frames are read and dropped (for filling the client's send buffer).
 //! - `/close?code=4001&reason=bye`: the connection is closed at once with that code and reason.
@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, MethodRouter};
@@ -39,20 +39,17 @@ macro_rules! log {
 /// Shared by every connection: the rooms, and the signal that the server is stopping.
 #[derive(Clone)]
 pub struct ServerState {
-    rooms: Arc<Mutex<HashMap<String, broadcast::Sender<Utf8Bytes>>>>,
+    rooms: Arc<Mutex<HashMap<String, broadcast::Sender<Message>>>>,
     shutdown: watch::Receiver<bool>,
     /// Held by every live connection; when all are dropped, every connection has finished.
     alive: mpsc::Sender<()>,
 }
 
 impl ServerState {
-    fn room(&self, name: &str) -> broadcast::Sender<Utf8Bytes> {
+    fn room(&self, name: &str) -> broadcast::Sender<Message> {
         // A poisoned lock only means another connection panicked mid-insert; the map is still usable.
         let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-        rooms
-            .entry(name.to_string())
-            .or_insert_with(|| broadcast::channel(ROOM_BACKLOG).0)
-            .clone()
+        rooms.entry(name.to_string()).or_insert_with(|| broadcast::channel(ROOM_BACKLOG).0).clone()
     }
 }
 
@@ -64,6 +61,8 @@ pub struct ModeParams {
     code: Option<u16>,
     reason: Option<String>,
     n: Option<u64>,
+    /// `binary=room` broadcasts this client's binary frames to the room instead of echoing them.
+    binary: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -96,11 +95,7 @@ pub async fn start(addr: &str, static_dir: Option<PathBuf>) -> std::io::Result<R
     let addr = listener.local_addr()?;
     let (stop, shutdown) = watch::channel(false);
     let (alive, mut all_done) = mpsc::channel::<()>(1);
-    let state = ServerState {
-        rooms: Arc::default(),
-        shutdown: shutdown.clone(),
-        alive,
-    };
+    let state = ServerState { rooms: Arc::default(), shutdown: shutdown.clone(), alive };
     let app = router(state, static_dir);
     let mut http_shutdown = shutdown;
     let task = tokio::spawn(async move {
@@ -131,11 +126,9 @@ fn router(state: ServerState, static_dir: Option<PathBuf>) -> Router {
 }
 
 fn mode_route(mode: Mode) -> MethodRouter<ServerState> {
-    get(
-        move |ws: WebSocketUpgrade, query: Query<ModeParams>, state: State<ServerState>| {
-            upgrade(mode, ws, query, state)
-        },
-    )
+    get(move |ws: WebSocketUpgrade, query: Query<ModeParams>, state: State<ServerState>| {
+        upgrade(mode, ws, query, state)
+    })
 }
 
 async fn upgrade(
@@ -155,23 +148,14 @@ async fn upgrade(
         .collect();
     ws.protocols(offered).on_upgrade(move |socket| async move {
         let _alive = state.alive.clone();
-        let protocol = socket
-            .protocol()
-            .and_then(|p| p.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let protocol = socket.protocol().and_then(|p| p.to_str().ok()).unwrap_or("").to_string();
         log!("open {mode:?} protocol={protocol:?}");
         serve_connection(mode, socket, params, state).await;
         log!("done {mode:?}");
     })
 }
 
-async fn serve_connection(
-    mode: Mode,
-    mut socket: WebSocket,
-    params: ModeParams,
-    state: ServerState,
-) {
+async fn serve_connection(mode: Mode, mut socket: WebSocket, params: ModeParams, state: ServerState) {
     let mut shutdown = state.shutdown.clone();
     match mode {
         Mode::Close => {
@@ -184,11 +168,7 @@ async fn serve_connection(
         Mode::Flood => {
             let n = params.n.unwrap_or(1000);
             for i in 1..=n {
-                if socket
-                    .send(Message::Text(format!("flood: {i}").into()))
-                    .await
-                    .is_err()
-                {
+                if socket.send(Message::Text(format!("flood: {i}").into())).await.is_err() {
                     return;
                 }
             }
@@ -196,6 +176,7 @@ async fn serve_connection(
         }
         Mode::Broadcast | Mode::Echo | Mode::Sink => {}
     }
+    let binary_to_room = params.binary.as_deref() == Some("room");
     let room_name = params.room.unwrap_or_else(|| "lobby".to_string());
     let room = matches!(mode, Mode::Broadcast).then(|| state.room(&room_name));
     let mut from_room = room.as_ref().map(|r| r.subscribe());
@@ -204,9 +185,14 @@ async fn serve_connection(
             incoming = socket.recv() => {
                 let Some(Ok(message)) = incoming else { return };
                 match (mode, message) {
-                    (Mode::Broadcast, Message::Text(text)) => {
+                    (Mode::Broadcast, m @ Message::Text(_)) => {
                         if let Some(room) = &room {
-                            let _ = room.send(text);
+                            let _ = room.send(m);
+                        }
+                    }
+                    (Mode::Broadcast, m @ Message::Binary(_)) if binary_to_room => {
+                        if let Some(room) = &room {
+                            let _ = room.send(m);
                         }
                     }
                     (Mode::Sink, _) => {}
@@ -223,8 +209,8 @@ async fn serve_connection(
                 }
             }
             broadcast = recv_room(&mut from_room) => match broadcast {
-                Ok(text) => {
-                    if socket.send(Message::Text(text)).await.is_err() {
+                Ok(message) => {
+                    if socket.send(message).await.is_err() {
                         return;
                     }
                 }
@@ -252,9 +238,7 @@ async fn stopping(shutdown: &mut watch::Receiver<bool>) {
 }
 
 /// The next room message, or never for a connection that is in no room.
-async fn recv_room(
-    rx: &mut Option<broadcast::Receiver<Utf8Bytes>>,
-) -> Result<Utf8Bytes, broadcast::error::RecvError> {
+async fn recv_room(rx: &mut Option<broadcast::Receiver<Message>>) -> Result<Message, broadcast::error::RecvError> {
     match rx {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
@@ -262,12 +246,7 @@ async fn recv_room(
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &str) -> Result<(), axum::Error> {
-    socket
-        .send(Message::Close(Some(CloseFrame {
-            code,
-            reason: reason.into(),
-        })))
-        .await
+    socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await
 }
 
 /// Reads until the peer's close frame arrives or the connection ends, so the close is clean.

@@ -9,9 +9,7 @@ use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
 type Client = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(server: &wschat_server::RunningServer, path: &str) -> Client {
-    let (client, _) = connect_async(format!("ws://{}{path}", server.addr))
-        .await
-        .expect("connect");
+    let (client, _) = connect_async(format!("ws://{}{path}", server.addr)).await.expect("connect");
     client
 }
 
@@ -27,63 +25,49 @@ async fn next_text(client: &mut Client) -> String {
 
 #[tokio::test]
 async fn broadcast_reaches_everyone_in_the_room_sender_included() {
-    let server = wschat_server::start("127.0.0.1:0", None)
-        .await
-        .expect("start");
+    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
     let mut a = connect(&server, "/ws?room=t1").await;
     let mut b = connect(&server, "/ws?room=t1").await;
     let mut other_room = connect(&server, "/ws?room=t2").await;
-    a.send(Message::Text("alice: hi".into()))
-        .await
-        .expect("send");
+    a.send(Message::Text("alice: hi".into())).await.expect("send");
     assert_eq!(next_text(&mut a).await, "alice: hi");
     assert_eq!(next_text(&mut b).await, "alice: hi");
-    other_room
-        .send(Message::Text("carol: elsewhere".into()))
-        .await
-        .expect("send");
+    other_room.send(Message::Text("carol: elsewhere".into())).await.expect("send");
     assert_eq!(next_text(&mut other_room).await, "carol: elsewhere");
     // b must see the next message of its own room, not carol's.
-    b.send(Message::Text("bob: back".into()))
-        .await
-        .expect("send");
+    b.send(Message::Text("bob: back".into())).await.expect("send");
     assert_eq!(next_text(&mut b).await, "bob: back");
     assert_eq!(next_text(&mut a).await, "bob: back");
+    drop((a, b, other_room));
     server.stop().await;
 }
 
 #[tokio::test]
 async fn binary_is_answered_in_kind_to_the_sender() {
-    let server = wschat_server::start("127.0.0.1:0", None)
-        .await
-        .expect("start");
+    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
     let mut a = connect(&server, "/ws?room=bin").await;
-    a.send(Message::Binary(vec![0, 1, 254, 255].into()))
-        .await
-        .expect("send");
+    a.send(Message::Binary(vec![0, 1, 254, 255].into())).await.expect("send");
     match a.next().await.expect("open").expect("frame") {
         Message::Binary(b) => assert_eq!(&b[..], &[0, 1, 254, 255]),
         other => panic!("expected binary, got {other:?}"),
     }
+    drop(a);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn echo_mode_answers_only_the_sender() {
-    let server = wschat_server::start("127.0.0.1:0", None)
-        .await
-        .expect("start");
+    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
     let mut a = connect(&server, "/echo").await;
     a.send(Message::Text("ping".into())).await.expect("send");
     assert_eq!(next_text(&mut a).await, "ping");
+    drop(a);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn close_mode_sends_the_requested_code_and_reason() {
-    let server = wschat_server::start("127.0.0.1:0", None)
-        .await
-        .expect("start");
+    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
     let mut a = connect(&server, "/close?code=4001&reason=bye").await;
     match a.next().await.expect("open").expect("frame") {
         Message::Close(Some(frame)) => {
@@ -92,51 +76,37 @@ async fn close_mode_sends_the_requested_code_and_reason() {
         }
         other => panic!("expected close, got {other:?}"),
     }
+    drop(a);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn flood_mode_sends_n_messages_in_order() {
-    let server = wschat_server::start("127.0.0.1:0", None)
-        .await
-        .expect("start");
+    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
     let mut a = connect(&server, "/flood?n=5000").await;
     for i in 1..=5000 {
         assert_eq!(next_text(&mut a).await, format!("flood: {i}"));
     }
+    drop(a);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn accepts_the_first_offered_subprotocol_it_knows() {
-    let server = wschat_server::start("127.0.0.1:0", None)
-        .await
-        .expect("start");
-    let mut request = format!("ws://{}/echo?protocols=superchat,chat", server.addr)
-        .into_client_request()
-        .expect("request");
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "chat, superchat".parse().expect("header"),
-    );
-    let (_client, response) = connect_async(request).await.expect("connect");
-    let chosen = response
-        .headers()
-        .get("Sec-WebSocket-Protocol")
-        .and_then(|v| v.to_str().ok());
-    assert_eq!(
-        chosen,
-        Some("superchat"),
-        "the server's order of preference decides"
-    );
+    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let mut request =
+        format!("ws://{}/echo?protocols=superchat,chat", server.addr).into_client_request().expect("request");
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "chat, superchat".parse().expect("header"));
+    let (client, response) = connect_async(request).await.expect("connect");
+    let chosen = response.headers().get("Sec-WebSocket-Protocol").and_then(|v| v.to_str().ok());
+    assert_eq!(chosen, Some("superchat"), "the server's order of preference decides");
+    drop(client);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn stopping_closes_clients_with_going_away() {
-    let server = wschat_server::start("127.0.0.1:0", None)
-        .await
-        .expect("start");
+    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
     let mut a = connect(&server, "/ws?room=stop").await;
     let stopped = tokio::spawn(server.stop());
     match a.next().await.expect("open").expect("frame") {
@@ -145,4 +115,20 @@ async fn stopping_closes_clients_with_going_away() {
     }
     drop(a);
     stopped.await.expect("stop finishes once clients are gone");
+}
+
+#[tokio::test]
+async fn binary_goes_to_the_room_when_asked() {
+    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let mut listener = connect(&server, "/ws?room=b2").await;
+    let mut sender = connect(&server, "/ws?room=b2&binary=room").await;
+    sender.send(Message::Binary(vec![9, 8].into())).await.expect("send");
+    for client in [&mut listener, &mut sender] {
+        match client.next().await.expect("open").expect("frame") {
+            Message::Binary(b) => assert_eq!(&b[..], &[9, 8]),
+            other => panic!("expected binary, got {other:?}"),
+        }
+    }
+    drop((listener, sender));
+    server.stop().await;
 }

@@ -19,13 +19,7 @@ pub fn hex_preview(bytes: &[u8]) -> String {
         out.push_str(" …");
     }
     out.push_str("  |");
-    out.extend(shown.iter().map(|&b| {
-        if b.is_ascii_graphic() || b == b' ' {
-            b as char
-        } else {
-            '.'
-        }
-    }));
+    out.extend(shown.iter().map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' }));
     out.push('|');
     out
 }
@@ -36,11 +30,7 @@ pub fn describe_binary(bytes: &[u8]) -> String {
     if bytes.is_empty() {
         return "binary frame, 0 bytes".to_string();
     }
-    format!(
-        "binary frame, {} {unit}: {}",
-        bytes.len(),
-        hex_preview(bytes)
-    )
+    format!("binary frame, {} {unit}: {}", bytes.len(), hex_preview(bytes))
 }
 
 #[cfg(test)]

@@ -46,12 +46,8 @@ pub enum ProtocolKind {
 }
 
 impl ProtocolKind {
-    pub const ALL: [ProtocolKind; 4] = [
-        ProtocolKind::Text,
-        ProtocolKind::Json,
-        ProtocolKind::Irc,
-        ProtocolKind::SocketIo,
-    ];
+    pub const ALL: [ProtocolKind; 4] =
+        [ProtocolKind::Text, ProtocolKind::Json, ProtocolKind::Irc, ProtocolKind::SocketIo];
 
     /// The name used in the `protocol` query parameter and the protocol menu.
     pub fn as_str(self) -> &'static str {
@@ -99,11 +95,7 @@ pub struct UnknownProtocol(pub String);
 
 impl fmt::Display for UnknownProtocol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Unknown wire format \"{}\"; choose one of text, json, irc, socketio.",
-            self.0
-        )
+        write!(f, "Unknown wire format \"{}\"; choose one of text, json, irc, socketio.", self.0)
     }
 }
 
@@ -116,10 +108,7 @@ impl std::str::FromStr for ProtocolKind {
         let wanted = s.trim().to_ascii_lowercase();
         ProtocolKind::ALL
             .into_iter()
-            .find(|kind| {
-                kind.as_str() == wanted
-                    || (wanted == "socket.io" && *kind == ProtocolKind::SocketIo)
-            })
+            .find(|kind| kind.as_str() == wanted || (wanted == "socket.io" && *kind == ProtocolKind::SocketIo))
             .ok_or_else(|| UnknownProtocol(s.to_string()))
     }
 }
@@ -146,18 +135,12 @@ mod tests {
             assert_eq!(kind.as_str().parse::<ProtocolKind>(), Ok(kind));
         }
         assert_eq!(" JSON ".parse::<ProtocolKind>(), Ok(ProtocolKind::Json));
-        assert_eq!(
-            "xml".parse::<ProtocolKind>(),
-            Err(UnknownProtocol("xml".into()))
-        );
+        assert_eq!("xml".parse::<ProtocolKind>(), Err(UnknownProtocol("xml".into())));
     }
 
     #[test]
     fn subprotocol_lists() {
         assert_eq!(parse_subprotocols(""), Vec::<String>::new());
-        assert_eq!(
-            parse_subprotocols(" chat , superchat,,chat "),
-            vec!["chat", "superchat"]
-        );
+        assert_eq!(parse_subprotocols(" chat , superchat,,chat "), vec!["chat", "superchat"]);
     }
 }

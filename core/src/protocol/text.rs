@@ -14,14 +14,8 @@ impl TextFormat {
     pub fn decode(&self, frame: Frame<'_>) -> ChatEvent {
         match frame {
             Frame::Text(text) => match split_nick(text) {
-                Some((nick, body)) => ChatEvent::Message {
-                    nick: Some(nick.to_string()),
-                    text: body.to_string(),
-                },
-                None => ChatEvent::Message {
-                    nick: None,
-                    text: text.to_string(),
-                },
+                Some((nick, body)) => ChatEvent::Message { nick: Some(nick.to_string()), text: body.to_string() },
+                None => ChatEvent::Message { nick: None, text: text.to_string() },
             },
             Frame::Binary(bytes) => ChatEvent::Raw(describe_binary(bytes)),
         }
@@ -41,9 +35,7 @@ pub fn split_nick(frame: &str) -> Option<(&str, &str)> {
     let (nick, text) = frame.split_once(": ")?;
     let plausible = !nick.is_empty()
         && nick.chars().count() <= MAX_NICK_CHARS
-        && !nick
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == ':');
+        && !nick.chars().any(|c| c.is_whitespace() || c.is_control() || c == ':');
     plausible.then_some((nick, text))
 }
 
@@ -52,47 +44,26 @@ mod tests {
     use super::*;
 
     fn msg(nick: Option<&str>, text: &str) -> ChatEvent {
-        ChatEvent::Message {
-            nick: nick.map(str::to_string),
-            text: text.to_string(),
-        }
+        ChatEvent::Message { nick: nick.map(str::to_string), text: text.to_string() }
     }
 
     #[test]
     fn splits_nick_and_text() {
         let f = TextFormat;
-        assert_eq!(
-            f.decode(Frame::Text("alice: hi there")),
-            msg(Some("alice"), "hi there")
-        );
+        assert_eq!(f.decode(Frame::Text("alice: hi there")), msg(Some("alice"), "hi there"));
         assert_eq!(f.decode(Frame::Text("bob: a: b")), msg(Some("bob"), "a: b"));
         assert_eq!(f.decode(Frame::Text("bob: ")), msg(Some("bob"), ""));
-        assert_eq!(
-            f.decode(Frame::Text("émile: ça va")),
-            msg(Some("émile"), "ça va")
-        );
+        assert_eq!(f.decode(Frame::Text("émile: ça va")), msg(Some("émile"), "ça va"));
     }
 
     #[test]
     fn keeps_text_without_a_nick_whole() {
         let f = TextFormat;
         assert_eq!(f.decode(Frame::Text("hello")), msg(None, "hello"));
-        assert_eq!(
-            f.decode(Frame::Text("at 10:30 we meet")),
-            msg(None, "at 10:30 we meet")
-        );
-        assert_eq!(
-            f.decode(Frame::Text("two words: text")),
-            msg(None, "two words: text")
-        );
-        assert_eq!(
-            f.decode(Frame::Text(": empty nick")),
-            msg(None, ": empty nick")
-        );
-        assert_eq!(
-            f.decode(Frame::Text("nick:no space")),
-            msg(None, "nick:no space")
-        );
+        assert_eq!(f.decode(Frame::Text("at 10:30 we meet")), msg(None, "at 10:30 we meet"));
+        assert_eq!(f.decode(Frame::Text("two words: text")), msg(None, "two words: text"));
+        assert_eq!(f.decode(Frame::Text(": empty nick")), msg(None, ": empty nick"));
+        assert_eq!(f.decode(Frame::Text("nick:no space")), msg(None, "nick:no space"));
         let long = format!("{}: x", "n".repeat(MAX_NICK_CHARS + 1));
         assert_eq!(f.decode(Frame::Text(&long)), msg(None, &long));
         assert_eq!(f.decode(Frame::Text("")), msg(None, ""));
@@ -108,18 +79,13 @@ mod tests {
 
     #[test]
     fn encodes_nick_colon_text() {
-        assert_eq!(
-            TextFormat.encode_message("me", "hi\nthere"),
-            OutFrame::Text("me: hi\nthere".into())
-        );
+        assert_eq!(TextFormat.encode_message("me", "hi\nthere"), OutFrame::Text("me: hi\nthere".into()));
     }
 
     #[test]
     fn round_trips() {
         let f = TextFormat;
-        let OutFrame::Text(frame) = f.encode_message("zoë", "x: y") else {
-            unreachable!()
-        };
+        let OutFrame::Text(frame) = f.encode_message("zoë", "x: y") else { unreachable!() };
         assert_eq!(f.decode(Frame::Text(&frame)), msg(Some("zoë"), "x: y"));
     }
 }

@@ -1,0 +1,188 @@
+//! Connection settings as they come from the page's query parameters (see the UI contract).
+
+use crate::protocol::{parse_subprotocols, ProtocolKind};
+use std::fmt;
+
+/// Where the client connects when no `url` is given: the page's own origin, path `/ws`.
+pub const DEFAULT_URL: &str = "/ws";
+/// The IRC channel joined when no `channel` is given.
+pub const DEFAULT_CHANNEL: &str = "#chat";
+/// Longest nick accepted, in characters.
+pub const MAX_NICK_CHARS: usize = 32;
+
+/// What the person chose, or the defaults; read once at load.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// As typed; turned into a WebSocket URL by [`crate::url::normalize_ws_url`] on connect.
+    pub url: String,
+    pub nick: String,
+    pub protocol: ProtocolKind,
+    /// Comma-separated, as typed.
+    pub subprotocols: String,
+    pub channel: String,
+    pub connect_on_load: bool,
+}
+
+/// Why a nick cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NickError {
+    Empty,
+    TooLong {
+        chars: usize,
+    },
+    /// Whitespace, `:` or control characters would break `nick: text` framing.
+    BadCharacter(char),
+}
+
+impl fmt::Display for NickError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NickError::Empty => write!(f, "Choose a nickname before connecting."),
+            NickError::TooLong { chars } => {
+                write!(f, "That nickname is {chars} characters long; the limit is {MAX_NICK_CHARS}.")
+            }
+            NickError::BadCharacter(c) => {
+                write!(f, "Nicknames cannot contain spaces, colons or control characters (found {c:?}).")
+            }
+        }
+    }
+}
+
+impl std::error::Error for NickError {}
+
+/// Checks a nick; returns it trimmed.
+pub fn validate_nick(nick: &str) -> Result<&str, NickError> {
+    let nick = nick.trim();
+    if nick.is_empty() {
+        return Err(NickError::Empty);
+    }
+    if let Some(c) = nick.chars().find(|c| c.is_whitespace() || c.is_control() || *c == ':') {
+        return Err(NickError::BadCharacter(c));
+    }
+    let chars = nick.chars().count();
+    if chars > MAX_NICK_CHARS {
+        return Err(NickError::TooLong { chars });
+    }
+    Ok(nick)
+}
+
+/// A nick for someone who has not chosen one: `guest-` and four digits.
+pub fn guest_nick(random: f64) -> String {
+    // `random` is in [0, 1); clamp so a bad source cannot produce five digits.
+    let digits = ((random.clamp(0.0, 0.9999) * 10_000.0) as u32).min(9_999);
+    format!("guest-{digits:04}")
+}
+
+impl Settings {
+    /// Reads the UI contract's query parameters through `param`, falling back to defaults.
+    /// Returns the settings and a sentence for every value that could not be used.
+    pub fn from_query(
+        param: impl Fn(&str) -> Option<String>,
+        remembered_nick: Option<String>,
+        random: f64,
+    ) -> (Settings, Vec<String>) {
+        let mut problems = Vec::new();
+        let fallback_nick = remembered_nick.filter(|n| validate_nick(n).is_ok()).unwrap_or_else(|| guest_nick(random));
+        let nick = match param("nick") {
+            Some(n) => match validate_nick(&n) {
+                Ok(valid) => valid.to_string(),
+                Err(e) => {
+                    problems.push(format!("The nick in the address cannot be used: {e}"));
+                    fallback_nick
+                }
+            },
+            None => fallback_nick,
+        };
+        let protocol = match param("protocol").map(|p| p.parse::<ProtocolKind>()) {
+            None => ProtocolKind::Text,
+            Some(Ok(kind)) => kind,
+            Some(Err(e)) => {
+                problems.push(e.to_string());
+                ProtocolKind::Text
+            }
+        };
+        let subprotocols = param("subprotocols").unwrap_or_else(|| protocol.default_subprotocols().join(","));
+        let connect_on_load = match param("connect").as_deref().map(str::trim) {
+            None | Some("1") => true,
+            Some("0") => false,
+            Some(other) => {
+                problems.push(format!("connect={other:?} is not understood; use 1 to connect on load or 0 to wait."));
+                true
+            }
+        };
+        let url = param("url").filter(|u| !u.trim().is_empty()).unwrap_or_else(|| DEFAULT_URL.to_string());
+        let channel = param("channel").filter(|c| !c.trim().is_empty()).unwrap_or_else(|| DEFAULT_CHANNEL.to_string());
+        let settings = Settings { url, nick, protocol, subprotocols, channel, connect_on_load };
+        (settings, problems)
+    }
+
+    /// The subprotocol list handed to the WebSocket constructor.
+    pub fn subprotocol_list(&self) -> Vec<String> {
+        parse_subprotocols(&self.subprotocols)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn read(pairs: &[(&str, &str)], remembered: Option<&str>) -> (Settings, Vec<String>) {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_query(|k| map.get(k).cloned(), remembered.map(str::to_string), 0.1234)
+    }
+
+    #[test]
+    fn defaults() {
+        let (s, problems) = read(&[], None);
+        assert!(problems.is_empty());
+        assert_eq!(s.url, "/ws");
+        assert_eq!(s.nick, "guest-1234");
+        assert_eq!(s.protocol, ProtocolKind::Text);
+        assert_eq!(s.subprotocols, "");
+        assert_eq!(s.channel, "#chat");
+        assert!(s.connect_on_load);
+    }
+
+    #[test]
+    fn reads_every_parameter() {
+        let (s, problems) = read(
+            &[("url", "ws://h:1/x"), ("nick", " zoë "), ("protocol", "irc"), ("channel", "#rust"), ("connect", "0")],
+            Some("old"),
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!((s.url.as_str(), s.nick.as_str(), s.channel.as_str()), ("ws://h:1/x", "zoë", "#rust"));
+        assert_eq!(s.protocol, ProtocolKind::Irc);
+        assert_eq!(s.subprotocols, "text.ircv3.net", "irc offers its subprotocol by default");
+        assert!(!s.connect_on_load);
+        let (s, _) = read(&[("protocol", "irc"), ("subprotocols", "a, b")], None);
+        assert_eq!(s.subprotocol_list(), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn remembered_nick_beats_a_guest_name() {
+        assert_eq!(read(&[], Some("alice")).0.nick, "alice");
+        assert_eq!(read(&[], Some("bad nick")).0.nick, "guest-1234");
+    }
+
+    #[test]
+    fn bad_values_are_reported_not_fatal() {
+        let (s, problems) = read(&[("protocol", "xml"), ("connect", "yes"), ("nick", "a b")], Some("alice"));
+        assert_eq!(s.protocol, ProtocolKind::Text);
+        assert!(s.connect_on_load);
+        assert_eq!(s.nick, "alice");
+        assert_eq!(problems.len(), 3, "{problems:?}");
+    }
+
+    #[test]
+    fn nick_rules() {
+        assert_eq!(validate_nick(" bob "), Ok("bob"));
+        assert_eq!(validate_nick(""), Err(NickError::Empty));
+        assert_eq!(validate_nick("a:b"), Err(NickError::BadCharacter(':')));
+        assert_eq!(validate_nick("a\u{7}"), Err(NickError::BadCharacter('\u{7}')));
+        assert_eq!(validate_nick(&"n".repeat(33)), Err(NickError::TooLong { chars: 33 }));
+        assert_eq!(guest_nick(0.0), "guest-0000");
+        assert_eq!(guest_nick(0.99999), "guest-9999");
+        assert_eq!(guest_nick(f64::NAN).len(), 10);
+    }
+}

@@ -1,0 +1,108 @@
+//! The connect form: URL, nick, wire format, subprotocols, Connect and Disconnect.
+
+use leptos::prelude::*;
+use wschat_core::protocol::ProtocolKind;
+use wschat_core::settings::Settings;
+
+use crate::session::ChatSession;
+use crate::socket::ReadyState;
+
+#[component]
+pub fn ConnectForm(session: ChatSession) -> impl IntoView {
+    let initial = session.settings.get_untracked();
+    let url = RwSignal::new(initial.url.clone());
+    let nick = RwSignal::new(initial.nick.clone());
+    let protocol = RwSignal::new(initial.protocol);
+    let subprotocols = RwSignal::new(initial.subprotocols.clone());
+    let state = session.socket.ready_state();
+
+    let connect = move || {
+        let current = session.settings.get_untracked();
+        session.connect(Settings {
+            url: url.get_untracked(),
+            nick: nick.get_untracked(),
+            protocol: protocol.get_untracked(),
+            subprotocols: subprotocols.get_untracked(),
+            ..current
+        });
+    };
+
+    view! {
+        <form
+            class="connect"
+            aria-label="Connection"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                connect();
+            }
+        >
+            <label>
+                "Server"
+                <input
+                    data-testid="url-input"
+                    type="text"
+                    inputmode="url"
+                    spellcheck="false"
+                    placeholder="ws://host:port/path"
+                    prop:value=move || url.get()
+                    on:input=move |ev| url.set(event_target_value(&ev))
+                />
+            </label>
+            <label>
+                "Nick"
+                <input
+                    data-testid="nick-input"
+                    type="text"
+                    spellcheck="false"
+                    maxlength="64"
+                    prop:value=move || nick.get()
+                    on:input=move |ev| nick.set(event_target_value(&ev))
+                />
+            </label>
+            <label>
+                "Format"
+                <select
+                    data-testid="protocol-select"
+                    on:change=move |ev| {
+                        if let Ok(kind) = event_target_value(&ev).parse::<ProtocolKind>() {
+                            protocol.set(kind);
+                        }
+                    }
+                >
+                    {ProtocolKind::ALL
+                        .into_iter()
+                        .map(|kind| {
+                            view! {
+                                <option value=kind.as_str() selected=move || protocol.get() == kind>
+                                    {kind.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Subprotocols"
+                <input
+                    data-testid="subprotocols-input"
+                    type="text"
+                    spellcheck="false"
+                    placeholder="none (comma-separated)"
+                    prop:value=move || subprotocols.get()
+                    on:input=move |ev| subprotocols.set(event_target_value(&ev))
+                />
+            </label>
+            <button data-testid="connect-button" type="submit">
+                {move || if matches!(state.get(), ReadyState::Open | ReadyState::Connecting) { "Reconnect" } else { "Connect" }}
+            </button>
+            <button
+                data-testid="disconnect-button"
+                type="button"
+                disabled=move || matches!(state.get(), ReadyState::Closed | ReadyState::Closing)
+                on:click=move |_| session.disconnect(Some(1000), "user disconnected")
+            >
+                "Disconnect"
+            </button>
+        </form>
+    }
+}

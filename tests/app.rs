@@ -1,0 +1,242 @@
+//! The mounted app against the reference server and a second client, checked through the DOM
+//! names of the UI contract.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::{server, unique_room, until_dom};
+use futures::{SinkExt, StreamExt};
+use gloo_net::websocket::{futures::WebSocket, Message};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The app mounted in a fresh element of the test page, with `query` as the page's query string.
+struct Mounted {
+    root: HtmlElement,
+    /// Unmounts the app when dropped.
+    _handle: Box<dyn std::any::Any>,
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().and_then(|w| w.document()).expect("document")
+}
+
+fn mount(query: &str) -> Mounted {
+    let window = web_sys::window().expect("window");
+    window
+        .history()
+        .expect("history")
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("?{query}")))
+        .expect("set query");
+    let root: HtmlElement = document().create_element("div").expect("div").unchecked_into();
+    document().body().expect("body").append_child(&root).expect("append");
+    let handle = leptos::mount::mount_to(root.clone(), wschat::App);
+    Mounted { root, _handle: Box::new(handle) }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.root.remove();
+    }
+}
+
+fn find(root: &Element, testid: &str) -> Option<Element> {
+    root.query_selector(&format!("[data-testid=\"{testid}\"]")).ok().flatten()
+}
+
+fn messages(root: &Element) -> Vec<Element> {
+    let list = root.query_selector_all("[data-testid=\"message\"]").expect("query");
+    (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
+}
+
+fn text_of(message: &Element) -> Option<String> {
+    message.query_selector("[data-testid=\"message-text\"]").ok().flatten().and_then(|t| t.text_content())
+}
+
+impl Mounted {
+    fn find(&self, testid: &str) -> Option<Element> {
+        find(&self.root, testid)
+    }
+
+    fn get(&self, testid: &str) -> Element {
+        self.find(testid).unwrap_or_else(|| panic!("no element with data-testid={testid}"))
+    }
+
+    fn messages(&self) -> Vec<Element> {
+        messages(&self.root)
+    }
+
+    /// Waits until `cond` holds for the app's DOM, re-checking on every mutation.
+    async fn until(&self, what: &str, cond: impl Fn(&Element) -> bool + 'static) {
+        let root: Element = self.root.clone().into();
+        let probe = root.clone();
+        until_dom(what, &root, move || cond(&probe)).await;
+    }
+
+    async fn until_open(&self) {
+        self.until("connection open", |root| {
+            find(root, "connection-status").and_then(|e| e.get_attribute("data-ready-state")).as_deref() == Some("open")
+        })
+        .await;
+    }
+
+    /// Types `text` into the composer and presses Enter, as a person would.
+    fn type_and_enter(&self, text: &str) {
+        let input: web_sys::HtmlTextAreaElement = self.get("composer-input").unchecked_into();
+        input.set_value(text);
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        let input_event = web_sys::Event::new_with_event_init_dict("input", &init).expect("event");
+        input.dispatch_event(&input_event).expect("dispatch input");
+        let key = web_sys::KeyboardEventInit::new();
+        key.set_key("Enter");
+        key.set_bubbles(true);
+        key.set_cancelable(true);
+        let enter = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &key).expect("keydown");
+        input.dispatch_event(&enter).expect("dispatch keydown");
+    }
+}
+
+fn has_message(root: &Element, kind: &str, nick: Option<&str>, text: &str) -> bool {
+    messages(root).iter().any(|e| {
+        e.get_attribute("data-kind").as_deref() == Some(kind)
+            && e.get_attribute("data-nick").as_deref() == nick
+            && text_of(e).as_deref() == Some(text)
+    })
+}
+
+fn own_status(root: &Element, text: &str) -> Option<String> {
+    messages(root)
+        .iter()
+        .find(|e| e.get_attribute("data-kind").as_deref() == Some("own") && text_of(e).as_deref() == Some(text))
+        .and_then(|e| e.get_attribute("data-status"))
+}
+
+fn room_query(room: &str, nick: &str, extra: &str) -> String {
+    let url = js_sys::encode_uri_component(&format!("{}/ws?room={room}", server()));
+    format!("url={url}&nick={nick}{extra}")
+}
+
+async fn peer(room: &str) -> WebSocket {
+    WebSocket::open(&format!("{}/ws?room={room}", server())).expect("peer connects")
+}
+
+async fn next_text(ws: &mut WebSocket) -> String {
+    match ws.next().await {
+        Some(Ok(Message::Text(t))) => t,
+        other => panic!("peer expected text, got {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_app_chats_with_a_second_client() {
+    let room = unique_room("app");
+    let app = mount(&room_query(&room, "alice", ""));
+    app.until_open().await;
+    let mut bob = peer(&room).await;
+
+    bob.send(Message::Text("bob: hi alice".into())).await.expect("bob sends");
+    app.until("bob's message shown", |m| has_message(m, "chat", Some("bob"), "hi alice")).await;
+    assert_eq!(next_text(&mut bob).await, "bob: hi alice", "the room echoes to the sender too");
+
+    app.type_and_enter("hello bob");
+    assert_eq!(next_text(&mut bob).await, "alice: hello bob");
+    app.until("own message delivered", |m| own_status(m, "hello bob").as_deref() == Some("delivered")).await;
+    let own =
+        app.messages().into_iter().find(|e| e.get_attribute("data-kind").as_deref() == Some("own")).expect("own entry");
+    assert_eq!(own.get_attribute("data-nick").as_deref(), Some("alice"));
+    let composer: web_sys::HtmlTextAreaElement = app.get("composer-input").unchecked_into();
+    assert_eq!(composer.value(), "", "the composer is cleared after sending");
+
+    let list = app.get("message-list");
+    assert_eq!(list.get_attribute("role").as_deref(), Some("log"));
+    assert_eq!(list.get_attribute("data-total-received").as_deref(), Some("2"), "bob's message and our echo");
+    assert!(app.messages().iter().any(|e| e.get_attribute("data-kind").as_deref() == Some("system")));
+}
+
+#[wasm_bindgen_test]
+async fn shift_enter_is_a_newline_not_a_send() {
+    let room = unique_room("newline");
+    let app = mount(&room_query(&room, "nina", ""));
+    app.until_open().await;
+    let input: web_sys::HtmlTextAreaElement = app.get("composer-input").unchecked_into();
+    input.set_value("line one");
+    let key = web_sys::KeyboardEventInit::new();
+    key.set_key("Enter");
+    key.set_shift_key(true);
+    key.set_bubbles(true);
+    key.set_cancelable(true);
+    let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &key).expect("keydown");
+    input.dispatch_event(&event).expect("dispatch");
+    assert!(!event.default_prevented(), "Shift+Enter keeps the browser's newline");
+    assert!(app.messages().iter().all(|e| e.get_attribute("data-kind").as_deref() != Some("own")));
+    app.type_and_enter("line one\nline two");
+    app.until("multi-line message delivered", |m| own_status(m, "line one\nline two").as_deref() == Some("delivered"))
+        .await;
+}
+
+#[wasm_bindgen_test]
+async fn network_html_stays_text() {
+    let room = unique_room("inert");
+    let app = mount(&room_query(&room, "carol", ""));
+    app.until_open().await;
+    let mut mallory = peer(&room).await;
+    let payload = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script><b>bold</b>";
+    mallory.send(Message::Text(format!("mallory: {payload}"))).await.expect("send");
+    app.until("payload shown", move |m| has_message(m, "chat", Some("mallory"), payload)).await;
+    let list = app.get("message-list");
+    for tag in ["img", "script", "b"] {
+        assert!(list.query_selector(tag).ok().flatten().is_none(), "a <{tag}> element was injected");
+    }
+    let pwned = js_sys::Reflect::get(&web_sys::window().expect("window"), &"__pwned".into()).expect("read");
+    assert!(pwned.is_undefined(), "script from the network ran");
+}
+
+#[wasm_bindgen_test]
+async fn binary_frames_are_raw_entries_with_size_and_hex() {
+    let room = unique_room("binary");
+    let app = mount(&room_query(&room, "dan", ""));
+    app.until_open().await;
+    let mut peer = WebSocket::open(&format!("{}/ws?room={room}&binary=room", server())).expect("peer");
+    peer.send(Message::Bytes(vec![72, 105, 0])).await.expect("send");
+    app.until("raw entry", |m| has_message(m, "raw", None, "binary frame, 3 bytes: 48 69 00  |Hi.|")).await;
+    let list = app.get("message-list");
+    assert_eq!(list.get_attribute("data-total-received").as_deref(), Some("1"));
+}
+
+#[wasm_bindgen_test]
+async fn typed_while_disconnected_is_pending_then_delivered() {
+    let room = unique_room("pending");
+    let app = mount(&room_query(&room, "erin", "&connect=0"));
+    assert_eq!(app.get("connection-status").get_attribute("data-ready-state").as_deref(), Some("closed"));
+    app.type_and_enter("sent later");
+    app.until("pending own message", |m| own_status(m, "sent later").as_deref() == Some("pending")).await;
+    let connect: HtmlElement = app.get("connect-button").unchecked_into();
+    connect.click();
+    app.until("delivered after connecting", |m| own_status(m, "sent later").as_deref() == Some("delivered")).await;
+}
+
+#[wasm_bindgen_test]
+async fn bad_settings_show_errors_people_can_act_on() {
+    let app = mount("url=ftp%3A%2F%2Fexample.org&nick=frank&protocol=xml");
+    app.until("an error", |m| find(m, "error").and_then(|e| e.text_content()).is_some_and(|t| !t.is_empty())).await;
+    let text = app.get("error").text_content().unwrap_or_default();
+    assert!(text.contains("ws://"), "the URL error says what to use: {text}");
+    assert_eq!(app.get("connection-status").get_attribute("data-ready-state").as_deref(), Some("closed"));
+}
+
+#[wasm_bindgen_test]
+async fn server_close_shows_code_reason_and_cleanness() {
+    let url = js_sys::encode_uri_component(&format!("{}/close?code=4001&reason=bye", server()));
+    let app = mount(&format!("url={url}&nick=gina"));
+    app.until("close info", |m| find(m, "close-info").is_some()).await;
+    let info = app.get("close-info");
+    assert_eq!(info.get_attribute("data-code").as_deref(), Some("4001"));
+    assert_eq!(info.get_attribute("data-reason").as_deref(), Some("bye"));
+    assert_eq!(info.get_attribute("data-was-clean").as_deref(), Some("true"));
+    assert!(info.text_content().unwrap_or_default().contains("application-defined"));
+    assert_eq!(app.get("connection-status").get_attribute("data-ready-state").as_deref(), Some("closed"));
+}
