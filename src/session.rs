@@ -155,7 +155,7 @@ impl ChatSession {
     }
 
     /// Shows an error to the person: in the error line and in the timeline.
-    fn report(&self, message: String) {
+    pub fn report(&self, message: String) {
         self.system(&message);
         self.error.set(Some(message));
     }

@@ -96,11 +96,15 @@ async fn sends_and_receives_text_and_binary() {
 async fn buffered_amount_rises_then_drains_to_zero() {
     let r = recorder();
     r.open("/sink", &[]).await;
-    let big = vec![0x5au8; 32 * 1024 * 1024];
-    r.handle.send_binary(&big).expect("send");
+    // 4 × 8 MiB: big enough that it cannot leave at once, each frame under the server's 16 MiB limit.
+    let chunk = vec![0x5au8; 8 * 1024 * 1024];
+    for _ in 0..4 {
+        r.handle.send_binary(&chunk).expect("send");
+    }
     let buffered = r.handle.buffered_amount();
     assert!(buffered.get_untracked() > 0, "32 MiB cannot leave the browser at once");
     until("buffered amount back to 0", move || buffered.get() == 0).await;
+    assert_eq!(r.handle.ready_state().get_untracked(), ReadyState::Open, "drained by sending, not by closing");
 }
 
 #[wasm_bindgen_test]

@@ -20,8 +20,8 @@ pub fn App() -> impl IntoView {
     let (settings, problems) = Settings::from_query(query_param, remembered_nick(), js_sys::Math::random());
     let connect_on_load = settings.connect_on_load;
     let session = ChatSession::new(settings.clone());
-    if !problems.is_empty() {
-        session.error.set(Some(problems.join(" ")));
+    for problem in problems {
+        session.report(problem);
     }
     if connect_on_load {
         session.connect(settings);

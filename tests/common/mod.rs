@@ -40,6 +40,8 @@ pub async fn timeout(ms: i32) {
 
 /// Waits until `cond` holds, re-checking whenever a signal it reads changes.
 pub async fn until(what: &str, cond: impl Fn() -> bool + 'static) {
+    // Effects run on the wasm-bindgen executor; a test without a mounted app must start it.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
     let (tx, rx) = oneshot::channel::<()>();
     let tx = RefCell::new(Some(tx));
     let effect = Effect::new(move |_| {
@@ -50,7 +52,7 @@ pub async fn until(what: &str, cond: impl Fn() -> bool + 'static) {
         }
     });
     let outcome = select(rx, Box::pin(timeout(WAIT_MS))).await;
-    drop(effect);
+    effect.stop();
     if let Either::Right(_) = outcome {
         panic!("timed out after {WAIT_MS} ms waiting for: {what}");
     }

@@ -1,0 +1,9 @@
+# Sourced by the scripts: puts the project's tools first on PATH. Not meant to be run.
+# shellcheck shell=bash
+WSCHAT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="$WSCHAT_ROOT/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+# The wasm-bindgen version Cargo.lock pins; trunk and the test runner must match it exactly.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$WSCHAT_ROOT/Cargo.lock"
+}
