@@ -2,12 +2,18 @@
 # shellcheck shell=bash
 
 # start_server ADDR [ARGS...]: builds and starts wschat-server; sets SERVER_PID and SERVER_ADDR.
+# Its log goes to $SERVER_LOG, and to stderr too when SERVER_LOG_TO_STDERR=1.
 start_server() {
   local addr=$1
   shift
   cargo build --quiet --release -p wschat-server
   SERVER_LOG=$(mktemp)
-  "$WSCHAT_ROOT/target/release/wschat-server" --addr "$addr" "$@" 2>"$SERVER_LOG" &
+  if [ "${SERVER_LOG_TO_STDERR:-0}" = 1 ]; then
+    # tee ends by itself when the server closes its stderr.
+    "$WSCHAT_ROOT/target/release/wschat-server" --addr "$addr" "$@" 2> >(tee -a "$SERVER_LOG" >&2) &
+  else
+    "$WSCHAT_ROOT/target/release/wschat-server" --addr "$addr" "$@" 2>"$SERVER_LOG" &
+  fi
   SERVER_PID=$!
   trap stop_server EXIT
   # The server prints "listening on ADDR" once bound; wait for that line, not for a time.
