@@ -36,29 +36,8 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
                 connect();
             }
         >
-            <label>
-                "Server"
-                <input
-                    data-testid="url-input"
-                    type="text"
-                    inputmode="url"
-                    spellcheck="false"
-                    placeholder="ws://host:port/path"
-                    prop:value=move || url.get()
-                    on:input=move |ev| url.set(event_target_value(&ev))
-                />
-            </label>
-            <label>
-                "Nick"
-                <input
-                    data-testid="nick-input"
-                    type="text"
-                    spellcheck="false"
-                    maxlength="64"
-                    prop:value=move || nick.get()
-                    on:input=move |ev| nick.set(event_target_value(&ev))
-                />
-            </label>
+            <TextField label="Server" testid="url-input" value=url placeholder="ws://host:port/path" />
+            <TextField label="Nick" testid="nick-input" value=nick placeholder="your nickname" />
             <label>
                 "Format"
                 <select
@@ -81,17 +60,12 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            <label>
-                "Subprotocols"
-                <input
-                    data-testid="subprotocols-input"
-                    type="text"
-                    spellcheck="false"
-                    placeholder="none (comma-separated)"
-                    prop:value=move || subprotocols.get()
-                    on:input=move |ev| subprotocols.set(event_target_value(&ev))
-                />
-            </label>
+            <TextField
+                label="Subprotocols"
+                testid="subprotocols-input"
+                value=subprotocols
+                placeholder="none (comma-separated)"
+            />
             <button data-testid="connect-button" type="submit">
                 {move || if matches!(state.get(), ReadyState::Open | ReadyState::Connecting) { "Reconnect" } else { "Connect" }}
             </button>
@@ -104,5 +78,29 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
                 "Disconnect"
             </button>
         </form>
+    }
+}
+
+/// A labelled one-line text input bound to a signal.
+#[component]
+fn TextField(
+    label: &'static str,
+    testid: &'static str,
+    value: RwSignal<String>,
+    placeholder: &'static str,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input
+                data-testid=testid
+                type="text"
+                spellcheck="false"
+                autocomplete="off"
+                placeholder=placeholder
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+        </label>
     }
 }
