@@ -2,12 +2,14 @@
 //!
 //! Layers, each readable alone:
 //! - [`socket`]: the browser WebSocket as signals and actions; no view code.
+//! - [`timer`]: browser timeouts that are cancelled and freed when dropped.
 //! - `wschat_core`: wire formats, chat state, URL and close rules; plain Rust, tested natively.
 //! - [`session`]: one conversation, joining a socket, a wire format and a chat log.
 //! - [`ui`]: Leptos components that read signals and call session actions.
 
 pub mod session;
 pub mod socket;
+pub mod timer;
 pub mod ui;
 
 pub use ui::App;

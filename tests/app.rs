@@ -4,132 +4,15 @@
 
 mod common;
 
-use common::{server, unique_room, until_dom};
-use futures::{SinkExt, StreamExt};
+use common::dom::*;
+use common::{server, unique_room};
+use futures::SinkExt;
 use gloo_net::websocket::{futures::WebSocket, Message};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement};
+use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// The app mounted in a fresh element of the test page, with `query` as the page's query string.
-struct Mounted {
-    root: HtmlElement,
-    /// Unmounts the app when dropped.
-    _handle: Box<dyn std::any::Any>,
-}
-
-fn document() -> web_sys::Document {
-    web_sys::window().and_then(|w| w.document()).expect("document")
-}
-
-fn mount(query: &str) -> Mounted {
-    let window = web_sys::window().expect("window");
-    window
-        .history()
-        .expect("history")
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("?{query}")))
-        .expect("set query");
-    let root: HtmlElement = document().create_element("div").expect("div").unchecked_into();
-    document().body().expect("body").append_child(&root).expect("append");
-    let handle = leptos::mount::mount_to(root.clone(), wschat::App);
-    Mounted { root, _handle: Box::new(handle) }
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        self.root.remove();
-    }
-}
-
-fn find(root: &Element, testid: &str) -> Option<Element> {
-    root.query_selector(&format!("[data-testid=\"{testid}\"]")).ok().flatten()
-}
-
-fn messages(root: &Element) -> Vec<Element> {
-    let list = root.query_selector_all("[data-testid=\"message\"]").expect("query");
-    (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
-}
-
-fn text_of(message: &Element) -> Option<String> {
-    message.query_selector("[data-testid=\"message-text\"]").ok().flatten().and_then(|t| t.text_content())
-}
-
-impl Mounted {
-    fn find(&self, testid: &str) -> Option<Element> {
-        find(&self.root, testid)
-    }
-
-    fn get(&self, testid: &str) -> Element {
-        self.find(testid).unwrap_or_else(|| panic!("no element with data-testid={testid}"))
-    }
-
-    fn messages(&self) -> Vec<Element> {
-        messages(&self.root)
-    }
-
-    /// Waits until `cond` holds for the app's DOM, re-checking on every mutation.
-    async fn until(&self, what: &str, cond: impl Fn(&Element) -> bool + 'static) {
-        let root: Element = self.root.clone().into();
-        let probe = root.clone();
-        until_dom(what, &root, move || cond(&probe)).await;
-    }
-
-    async fn until_open(&self) {
-        self.until("connection open", |root| {
-            find(root, "connection-status").and_then(|e| e.get_attribute("data-ready-state")).as_deref() == Some("open")
-        })
-        .await;
-    }
-
-    /// Types `text` into the composer and presses Enter, as a person would.
-    fn type_and_enter(&self, text: &str) {
-        let input: web_sys::HtmlTextAreaElement = self.get("composer-input").unchecked_into();
-        input.set_value(text);
-        let init = web_sys::EventInit::new();
-        init.set_bubbles(true);
-        let input_event = web_sys::Event::new_with_event_init_dict("input", &init).expect("event");
-        input.dispatch_event(&input_event).expect("dispatch input");
-        let key = web_sys::KeyboardEventInit::new();
-        key.set_key("Enter");
-        key.set_bubbles(true);
-        key.set_cancelable(true);
-        let enter = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &key).expect("keydown");
-        input.dispatch_event(&enter).expect("dispatch keydown");
-    }
-}
-
-fn has_message(root: &Element, kind: &str, nick: Option<&str>, text: &str) -> bool {
-    messages(root).iter().any(|e| {
-        e.get_attribute("data-kind").as_deref() == Some(kind)
-            && e.get_attribute("data-nick").as_deref() == nick
-            && text_of(e).as_deref() == Some(text)
-    })
-}
-
-fn own_status(root: &Element, text: &str) -> Option<String> {
-    messages(root)
-        .iter()
-        .find(|e| e.get_attribute("data-kind").as_deref() == Some("own") && text_of(e).as_deref() == Some(text))
-        .and_then(|e| e.get_attribute("data-status"))
-}
-
-fn room_query(room: &str, nick: &str, extra: &str) -> String {
-    let url = js_sys::encode_uri_component(&format!("{}/ws?room={room}", server()));
-    format!("url={url}&nick={nick}{extra}")
-}
-
-async fn peer(room: &str) -> WebSocket {
-    WebSocket::open(&format!("{}/ws?room={room}", server())).expect("peer connects")
-}
-
-async fn next_text(ws: &mut WebSocket) -> String {
-    match ws.next().await {
-        Some(Ok(Message::Text(t))) => t,
-        other => panic!("peer expected text, got {other:?}"),
-    }
-}
 
 #[wasm_bindgen_test]
 async fn the_app_chats_with_a_second_client() {

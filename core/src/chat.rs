@@ -6,6 +6,17 @@ use std::sync::Arc;
 /// Default number of entries kept in the log (older ones are dropped from memory and view).
 pub const DEFAULT_LOG_CAP: usize = 5_000;
 
+/// Default largest message a person may send, in UTF-8 bytes.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Default number of times a message is handed to a socket without confirmation before it is
+/// marked failed.
+pub const DEFAULT_MAX_SEND_ATTEMPTS: u32 = 5;
+
+/// How much of a very long message is put on screen, in UTF-8 bytes; the rest stays in memory
+/// for copying.
+pub const DISPLAY_LIMIT_BYTES: usize = 64 * 1024;
+
 /// What an entry is, as named by the UI contract's `data-kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EntryKind {
@@ -69,19 +80,15 @@ pub struct Entry {
 }
 
 /// A message waiting to be handed to the socket, in the order it was typed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OutboxItem {
     pub id: u64,
     pub nick: String,
     pub text: String,
-}
-
-/// A sent message not yet echoed back; the oldest match is the one an echo confirms.
-#[derive(Clone, Debug)]
-struct AwaitingEcho {
-    id: u64,
-    nick: String,
-    text: String,
+    /// Times it was handed to a socket that dropped before confirming it.
+    pub attempts: u32,
+    /// When it was typed, milliseconds since the Unix epoch.
+    pub time_ms: f64,
 }
 
 /// A conversation: what is shown, what waits to be sent, what waits to be confirmed.
@@ -92,7 +99,15 @@ pub struct ChatLog {
     next_id: u64,
     total_received: u64,
     outbox: VecDeque<OutboxItem>,
-    awaiting_echo: VecDeque<AwaitingEcho>,
+    /// Sent, not yet echoed back; the oldest match is the one an echo confirms.
+    awaiting_echo: VecDeque<OutboxItem>,
+    /// Whether this server has echoed one of our messages back; only then is a missing echo
+    /// a sign of loss (a server that never echoes would otherwise get every message twice).
+    echo_seen: bool,
+    /// Messages that ran out of attempts, kept for Retry or Discard.
+    failed: Vec<OutboxItem>,
+    /// Bumped on every change to what [`ChatLog::unsent`] returns, so callers persist only then.
+    unsent_revision: u64,
 }
 
 impl Default for ChatLog {
@@ -111,6 +126,9 @@ impl ChatLog {
             total_received: 0,
             outbox: VecDeque::new(),
             awaiting_echo: VecDeque::new(),
+            echo_seen: false,
+            failed: Vec::new(),
+            unsent_revision: 0,
         }
     }
 
@@ -122,6 +140,11 @@ impl ChatLog {
     /// Every chat or raw message received since the log was made, including dropped ones.
     pub fn total_received(&self) -> u64 {
         self.total_received
+    }
+
+    /// Changes whenever the messages that must survive a reload change.
+    pub fn unsent_revision(&self) -> u64 {
+        self.unsent_revision
     }
 
     /// The entry with this id, if it is still kept.
@@ -143,6 +166,8 @@ impl ChatLog {
             let echo = self.awaiting_echo.iter().position(|m| m.nick == nick && m.text == text);
             if let Some(pos) = echo {
                 let id = self.awaiting_echo.remove(pos).map_or(0, |m| m.id);
+                self.echo_seen = true;
+                self.unsent_revision += 1;
                 self.set_status(id, OwnStatus::Delivered);
                 return id;
             }
@@ -163,26 +188,102 @@ impl ChatLog {
 
     /// A message typed here: shown at once as pending and queued in the outbox.
     pub fn push_own(&mut self, nick: &str, text: &str, time_ms: f64) -> u64 {
+        self.unsent_revision += 1;
         let id = self.push(EntryKind::Own, Some(Arc::from(nick)), text, Some(OwnStatus::Pending), time_ms);
-        self.outbox.push_back(OutboxItem { id, nick: nick.to_string(), text: text.to_string() });
+        self.outbox.push_back(OutboxItem { id, nick: nick.to_string(), text: text.to_string(), attempts: 0, time_ms });
         id
+    }
+
+    /// Messages kept from an earlier page (see [`encode_outbox`]), shown as pending and queued
+    /// ahead of anything typed since.
+    pub fn restore_outbox(&mut self, items: Vec<PersistedMessage>) {
+        self.unsent_revision += 1;
+        let mut restored = Vec::with_capacity(items.len());
+        for item in items {
+            let id = self.push(
+                EntryKind::Own,
+                Some(Arc::from(item.nick.as_str())),
+                &item.text,
+                Some(OwnStatus::Pending),
+                item.time_ms,
+            );
+            restored.push(OutboxItem { id, nick: item.nick, text: item.text, attempts: 0, time_ms: item.time_ms });
+        }
+        for item in restored.into_iter().rev() {
+            self.outbox.push_front(item);
+        }
+    }
+
+    /// What must survive a reload: every message not yet handed over or not yet confirmed, in order.
+    pub fn unsent(&self) -> Vec<PersistedMessage> {
+        let confirmed_by_echo = self.echo_seen;
+        let awaiting = self.awaiting_echo.iter().filter(|_| confirmed_by_echo);
+        awaiting
+            .chain(self.outbox.iter())
+            .map(|m| PersistedMessage { nick: m.nick.clone(), text: m.text.clone(), time_ms: m.time_ms })
+            .collect()
+    }
+
+    /// The link dropped. Sent messages the server has not confirmed go back to the head of the
+    /// outbox (when this server is known to echo), or become failed after `max_attempts`.
+    pub fn link_lost(&mut self, max_attempts: u32) {
+        self.unsent_revision += 1;
+        if !self.echo_seen {
+            // No sign this server ever confirms anything: "sent" is as far as we can know.
+            self.awaiting_echo.clear();
+            return;
+        }
+        while let Some(mut item) = self.awaiting_echo.pop_back() {
+            item.attempts += 1;
+            if item.attempts >= max_attempts {
+                self.set_status(item.id, OwnStatus::Failed);
+                self.failed.push(item);
+            } else {
+                self.set_status(item.id, OwnStatus::Pending);
+                self.outbox.push_front(item);
+            }
+        }
+    }
+
+    /// A failed message goes back to the end of the outbox with fresh attempts.
+    pub fn retry(&mut self, id: u64) {
+        self.unsent_revision += 1;
+        if let Some(pos) = self.failed.iter().position(|m| m.id == id) {
+            let mut item = self.failed.remove(pos);
+            item.attempts = 0;
+            self.set_status(id, OwnStatus::Pending);
+            self.outbox.push_back(item);
+        }
+    }
+
+    /// Drops a failed or pending message for good, from the outbox and from view.
+    pub fn discard(&mut self, id: u64) {
+        self.unsent_revision += 1;
+        self.failed.retain(|m| m.id != id);
+        self.outbox.retain(|m| m.id != id);
+        if let Some(i) = self.index_of(id) {
+            self.entries.remove(i);
+        }
     }
 
     /// Takes the oldest outbox item to hand to the socket; call [`ChatLog::mark_sent`] or
     /// [`ChatLog::requeue_front`] with the outcome.
     pub fn take_next_outgoing(&mut self) -> Option<OutboxItem> {
+        self.unsent_revision += 1;
         self.outbox.pop_front()
     }
 
     /// The socket accepted the message; it now waits for the server's echo.
     pub fn mark_sent(&mut self, item: OutboxItem) {
+        self.unsent_revision += 1;
         self.set_status(item.id, OwnStatus::Sent);
-        self.awaiting_echo.push_back(AwaitingEcho { id: item.id, nick: item.nick, text: item.text });
+        self.awaiting_echo.push_back(item);
     }
 
     /// The socket refused the message (it closed meanwhile): it goes back to the head of the
     /// outbox, so order is kept and nothing is lost.
     pub fn requeue_front(&mut self, item: OutboxItem) {
+        self.unsent_revision += 1;
         self.set_status(item.id, OwnStatus::Pending);
         self.outbox.push_front(item);
     }
@@ -225,6 +326,107 @@ impl ChatLog {
     }
 }
 
+/// An own message as kept across reloads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersistedMessage {
+    pub nick: String,
+    pub text: String,
+    pub time_ms: f64,
+}
+
+/// Version line of the outbox format, so a later format can tell old data apart.
+const OUTBOX_FORMAT: &str = "wschat-outbox-1";
+
+/// The outbox as text for localStorage: a version line, then one line per message,
+/// `time<TAB>nick<TAB>text` with backslash, tab, CR and LF escaped.
+pub fn encode_outbox(messages: &[PersistedMessage]) -> String {
+    let mut out = String::from(OUTBOX_FORMAT);
+    for m in messages {
+        out.push('\n');
+        out.push_str(&format!("{}", m.time_ms));
+        out.push('\t');
+        escape_into(&mut out, &m.nick);
+        out.push('\t');
+        escape_into(&mut out, &m.text);
+    }
+    out
+}
+
+/// Reads what [`encode_outbox`] wrote. Anything unreadable (another version, a damaged line)
+/// is skipped rather than trusted: storage is shared with whatever else runs on the origin.
+pub fn decode_outbox(stored: &str) -> Vec<PersistedMessage> {
+    let mut lines = stored.split('\n');
+    if lines.next() != Some(OUTBOX_FORMAT) {
+        return Vec::new();
+    }
+    lines
+        .filter_map(|line| {
+            let mut fields = line.splitn(3, '\t');
+            let time_ms = fields.next()?.parse::<f64>().ok().filter(|t| t.is_finite())?;
+            let nick = unescape(fields.next()?)?;
+            let text = unescape(fields.next()?)?;
+            Some(PersistedMessage { nick, text, time_ms })
+        })
+        .collect()
+}
+
+fn escape_into(out: &mut String, field: &str) {
+    for c in field.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn unescape(field: &str) -> Option<String> {
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            '\\' => '\\',
+            't' => '\t',
+            'n' => '\n',
+            'r' => '\r',
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+/// The part of `text` to put on screen: all of it, or its first [`DISPLAY_LIMIT_BYTES`] cut at
+/// a character boundary, with whether it was cut.
+pub fn display_text(text: &str) -> (&str, bool) {
+    if text.len() <= DISPLAY_LIMIT_BYTES {
+        return (text, false);
+    }
+    let mut end = DISPLAY_LIMIT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&text[..end], true)
+}
+
+/// A byte count for people: `512 B`, `64.0 KiB`, `1.0 MiB`.
+pub fn human_size(bytes: usize) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b < KIB {
+        format!("{bytes} B")
+    } else if b < KIB * KIB {
+        format!("{:.1} KiB", b / KIB)
+    } else {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,7 +441,7 @@ mod tests {
         let id = log.push_own("me", "hello", 0.0);
         assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Pending));
         let item = log.take_next_outgoing().expect("queued");
-        assert_eq!(item, OutboxItem { id, nick: "me".into(), text: "hello".into() });
+        assert_eq!((item.id, item.nick.as_str(), item.text.as_str(), item.attempts), (id, "me", "hello", 0));
         log.mark_sent(item);
         assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Sent));
         assert_eq!(log.receive_message(Some("me"), "hello", 1.0), id);
@@ -304,5 +506,112 @@ mod tests {
         assert_eq!(log.outbox().count(), 1);
         let item = log.take_next_outgoing().expect("still queued");
         log.mark_sent(item); // its entry is gone; this must not panic
+    }
+
+    fn send_all(log: &mut ChatLog) {
+        while let Some(item) = log.take_next_outgoing() {
+            log.mark_sent(item);
+        }
+    }
+
+    fn status(log: &ChatLog, id: u64) -> Option<OwnStatus> {
+        log.get(id).and_then(|e| e.status)
+    }
+
+    #[test]
+    fn unconfirmed_messages_return_to_pending_when_the_link_drops() {
+        let mut log = ChatLog::new(10);
+        let first = log.push_own("me", "first", 0.0);
+        send_all(&mut log);
+        log.receive_message(Some("me"), "first", 0.0); // this server echoes
+        let a = log.push_own("me", "a", 0.0);
+        let b = log.push_own("me", "b", 0.0);
+        send_all(&mut log);
+        let c = log.push_own("me", "c", 0.0); // typed after, still pending
+        log.link_lost(3);
+        assert_eq!(status(&log, first), Some(OwnStatus::Delivered));
+        assert_eq!([status(&log, a), status(&log, b), status(&log, c)], [Some(OwnStatus::Pending); 3]);
+        let order: Vec<_> = log.outbox().map(|m| m.text.as_str()).collect();
+        assert_eq!(order, vec!["a", "b", "c"], "order is kept: resent ones first");
+    }
+
+    #[test]
+    fn without_echoes_sent_stays_sent() {
+        let mut log = ChatLog::new(10);
+        let a = log.push_own("me", "a", 0.0);
+        send_all(&mut log);
+        log.link_lost(3);
+        assert_eq!(status(&log, a), Some(OwnStatus::Sent));
+        assert_eq!(log.outbox().count(), 0, "never resent to a server that does not echo");
+    }
+
+    #[test]
+    fn too_many_attempts_fail_then_retry_or_discard() {
+        let mut log = ChatLog::new(10);
+        let e = log.push_own("me", "echoed", 0.0);
+        send_all(&mut log);
+        log.receive_message(Some("me"), "echoed", 0.0);
+        let a = log.push_own("me", "a", 0.0);
+        for _ in 0..2 {
+            send_all(&mut log);
+            log.link_lost(2);
+        }
+        assert_eq!(status(&log, a), Some(OwnStatus::Failed));
+        assert_eq!(log.outbox().count(), 0);
+        log.retry(a);
+        assert_eq!(status(&log, a), Some(OwnStatus::Pending));
+        assert_eq!(log.outbox().map(|m| m.attempts).collect::<Vec<_>>(), vec![0]);
+        log.discard(a);
+        assert!(log.get(a).is_none());
+        assert_eq!(log.outbox().count(), 0);
+        assert!(log.get(e).is_some());
+    }
+
+    #[test]
+    fn the_outbox_round_trips_through_storage_text() {
+        let messages = vec![
+            PersistedMessage { nick: "me".into(), text: "tab\there\nnew line \\ back".into(), time_ms: 1.5e12 },
+            PersistedMessage { nick: "zoë".into(), text: "".into(), time_ms: 0.0 },
+        ];
+        let stored = encode_outbox(&messages);
+        assert_eq!(stored.lines().count(), 3);
+        assert_eq!(decode_outbox(&stored), messages);
+        assert_eq!(decode_outbox(""), vec![]);
+        assert_eq!(decode_outbox("garbage"), vec![]);
+        assert_eq!(
+            decode_outbox("wschat-outbox-1\nnot a time\tme\tx\n1\tme\tbad \\q\n2\tme\tok"),
+            vec![PersistedMessage { nick: "me".into(), text: "ok".into(), time_ms: 2.0 }]
+        );
+    }
+
+    #[test]
+    fn restored_messages_come_first_and_pending() {
+        let mut log = ChatLog::new(10);
+        log.push_system("starting", 0.0);
+        log.restore_outbox(vec![
+            PersistedMessage { nick: "me".into(), text: "one".into(), time_ms: 1.0 },
+            PersistedMessage { nick: "me".into(), text: "two".into(), time_ms: 2.0 },
+        ]);
+        log.push_own("me", "three", 3.0);
+        let order: Vec<_> = log.outbox().map(|m| m.text.as_str()).collect();
+        assert_eq!(order, vec!["one", "two", "three"]);
+        assert_eq!(log.unsent().len(), 3);
+        assert!(log.entries().filter(|e| e.kind == EntryKind::Own).all(|e| e.status == Some(OwnStatus::Pending)));
+    }
+
+    #[test]
+    fn long_text_is_cut_on_a_character_boundary() {
+        let short = "é".repeat(10);
+        assert_eq!(display_text(&short), (short.as_str(), false));
+        let long = "é".repeat(DISPLAY_LIMIT_BYTES); // 2 bytes each
+        let (shown, cut) = display_text(&long);
+        assert!(cut);
+        assert_eq!(shown.len(), DISPLAY_LIMIT_BYTES);
+        let odd = format!("a{}", "é".repeat(DISPLAY_LIMIT_BYTES));
+        let (shown, _) = display_text(&odd);
+        assert_eq!(shown.len(), DISPLAY_LIMIT_BYTES - 1);
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(1024 * 1024), "1.0 MiB");
+        assert_eq!(human_size(65 * 1024), "65.0 KiB");
     }
 }

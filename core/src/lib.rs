@@ -10,6 +10,8 @@
 
 pub mod chat;
 pub mod close;
+pub mod command;
 pub mod protocol;
+pub mod reconnect;
 pub mod settings;
 pub mod url;

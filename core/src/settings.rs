@@ -21,6 +21,9 @@ pub struct Settings {
     pub subprotocols: String,
     pub channel: String,
     pub connect_on_load: bool,
+    /// Close and reconnect a link that carries nothing for this long (`idle_timeout`, in ms);
+    /// `None` (the default) for formats without heartbeats, where a quiet room is normal.
+    pub idle_timeout_ms: Option<u32>,
 }
 
 /// Why a nick cannot be used.
@@ -112,7 +115,19 @@ impl Settings {
         };
         let url = param("url").filter(|u| !u.trim().is_empty()).unwrap_or_else(|| DEFAULT_URL.to_string());
         let channel = param("channel").filter(|c| !c.trim().is_empty()).unwrap_or_else(|| DEFAULT_CHANNEL.to_string());
-        let settings = Settings { url, nick, protocol, subprotocols, channel, connect_on_load };
+        let idle_timeout_ms = match param("idle_timeout").as_deref().map(str::trim) {
+            None | Some("") | Some("0") => None,
+            Some(ms) => match ms.parse::<u32>() {
+                Ok(ms) => Some(ms),
+                Err(_) => {
+                    problems.push(format!(
+                        "idle_timeout={ms:?} is not a number of milliseconds; the idle check stays off."
+                    ));
+                    None
+                }
+            },
+        };
+        let settings = Settings { url, nick, protocol, subprotocols, channel, connect_on_load, idle_timeout_ms };
         (settings, problems)
     }
 
@@ -157,6 +172,14 @@ mod tests {
         assert!(!s.connect_on_load);
         let (s, _) = read(&[("protocol", "irc"), ("subprotocols", "a, b")], None);
         assert_eq!(s.subprotocol_list(), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn idle_timeout() {
+        assert_eq!(read(&[("idle_timeout", "1500")], None).0.idle_timeout_ms, Some(1500));
+        assert_eq!(read(&[("idle_timeout", "0")], None).0.idle_timeout_ms, None);
+        let (s, problems) = read(&[("idle_timeout", "soon")], None);
+        assert_eq!((s.idle_timeout_ms, problems.len()), (None, 1));
     }
 
     #[test]

@@ -8,6 +8,11 @@
 //! - `/sink`: frames are read and dropped (for filling the client's send buffer).
 //! - `/close?code=4001&reason=bye`: the connection is closed at once with that code and reason.
 //! - `/flood?n=10000`: sends `flood: 1` … `flood: N` as fast as it can, then echoes.
+//! - `/stall`: accepts, then neither reads nor writes (a frozen server, for dead-link tests).
+//!
+//! With a record file, every text frame a room receives is appended to it as
+//! `room<TAB>text` (newlines in the text escaped as `\n`), so tests can check what arrived
+//! across restarts of the server.
 //!
 //! Any other path is served from the static directory, if one was given.
 
@@ -43,6 +48,8 @@ pub struct ServerState {
     shutdown: watch::Receiver<bool>,
     /// Held by every live connection; when all are dropped, every connection has finished.
     alive: mpsc::Sender<()>,
+    /// Where received room messages are appended, if anywhere.
+    record: Option<Arc<Mutex<std::fs::File>>>,
 }
 
 impl ServerState {
@@ -50,6 +57,17 @@ impl ServerState {
         // A poisoned lock only means another connection panicked mid-insert; the map is still usable.
         let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
         rooms.entry(name.to_string()).or_insert_with(|| broadcast::channel(ROOM_BACKLOG).0).clone()
+    }
+
+    fn record(&self, room: &str, text: &str) {
+        if let Some(file) = &self.record {
+            use std::io::Write;
+            let line = format!("{room}\t{}\n", text.replace('\\', "\\\\").replace('\n', "\\n"));
+            let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = file.write_all(line.as_bytes()) {
+                log!("cannot record a message: {e}");
+            }
+        }
     }
 }
 
@@ -72,6 +90,7 @@ enum Mode {
     Sink,
     Close,
     Flood,
+    Stall,
 }
 
 /// A running server; dropping it does not stop it, [`RunningServer::stop`] does.
@@ -91,11 +110,30 @@ impl RunningServer {
 
 /// Binds `addr` and serves until [`RunningServer::stop`]; `static_dir` is served on other paths.
 pub async fn start(addr: &str, static_dir: Option<PathBuf>) -> std::io::Result<RunningServer> {
+    start_with(addr, Options { static_dir, record: None }).await
+}
+
+/// What a server serves besides its WebSocket modes.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// Files served on paths that are not a mode.
+    pub static_dir: Option<PathBuf>,
+    /// Appends every text frame a room receives to this file.
+    pub record: Option<PathBuf>,
+}
+
+/// Like [`start`], with every option.
+pub async fn start_with(addr: &str, options: Options) -> std::io::Result<RunningServer> {
+    let record = match &options.record {
+        Some(path) => Some(Arc::new(Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(path)?))),
+        None => None,
+    };
+    let static_dir = options.static_dir;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (stop, shutdown) = watch::channel(false);
     let (alive, mut all_done) = mpsc::channel::<()>(1);
-    let state = ServerState { rooms: Arc::default(), shutdown: shutdown.clone(), alive };
+    let state = ServerState { rooms: Arc::default(), shutdown: shutdown.clone(), alive, record };
     let app = router(state, static_dir);
     let mut http_shutdown = shutdown;
     let task = tokio::spawn(async move {
@@ -117,7 +155,8 @@ fn router(state: ServerState, static_dir: Option<PathBuf>) -> Router {
         .route("/echo", mode_route(Mode::Echo))
         .route("/sink", mode_route(Mode::Sink))
         .route("/close", mode_route(Mode::Close))
-        .route("/flood", mode_route(Mode::Flood));
+        .route("/flood", mode_route(Mode::Flood))
+        .route("/stall", mode_route(Mode::Stall));
     let router = match static_dir {
         Some(dir) => router.fallback_service(tower_http::services::ServeDir::new(dir)),
         None => router,
@@ -174,6 +213,11 @@ async fn serve_connection(mode: Mode, mut socket: WebSocket, params: ModeParams,
             }
             log!("flooded {n} messages");
         }
+        Mode::Stall => {
+            // Hold the connection and do nothing with it until the server stops.
+            stopping(&mut shutdown).await;
+            return;
+        }
         Mode::Broadcast | Mode::Echo | Mode::Sink => {}
     }
     let binary_to_room = params.binary.as_deref() == Some("room");
@@ -185,9 +229,10 @@ async fn serve_connection(mode: Mode, mut socket: WebSocket, params: ModeParams,
             incoming = socket.recv() => {
                 let Some(Ok(message)) = incoming else { return };
                 match (mode, message) {
-                    (Mode::Broadcast, m @ Message::Text(_)) => {
+                    (Mode::Broadcast, Message::Text(text)) => {
+                        state.record(&room_name, &text);
                         if let Some(room) = &room {
-                            let _ = room.send(m);
+                            let _ = room.send(Message::Text(text));
                         }
                     }
                     (Mode::Broadcast, m @ Message::Binary(_)) if binary_to_room => {

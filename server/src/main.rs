@@ -1,26 +1,28 @@
-//! Command line of the reference chat server: `wschat-server [--addr HOST:PORT] [--static DIR]`.
+//! Command line of the reference chat server:
+//! `wschat-server [--addr HOST:PORT] [--static DIR] [--record FILE]`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: wschat-server [--addr 127.0.0.1:9001] [--static DIR]";
+const USAGE: &str = "usage: wschat-server [--addr 127.0.0.1:9001] [--static DIR] [--record FILE]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut addr = "127.0.0.1:9001".to_string();
-    let mut static_dir: Option<PathBuf> = None;
+    let mut options = wschat_server::Options::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
             ("--addr", Some(value)) => addr = value,
-            ("--static", Some(value)) => static_dir = Some(PathBuf::from(value)),
+            ("--static", Some(value)) => options.static_dir = Some(PathBuf::from(value)),
+            ("--record", Some(value)) => options.record = Some(PathBuf::from(value)),
             _ => {
                 eprintln!("{USAGE}");
                 return ExitCode::from(2);
             }
         }
     }
-    let server = match wschat_server::start(&addr, static_dir).await {
+    let server = match wschat_server::start_with(&addr, options).await {
         Ok(server) => server,
         Err(e) => {
             eprintln!("[wschat-server] cannot listen on {addr}: {e}");

@@ -132,3 +132,30 @@ async fn binary_goes_to_the_room_when_asked() {
     drop((listener, sender));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn records_what_rooms_receive() {
+    let path = std::env::temp_dir().join(format!("wschat-record-{}.txt", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let options = wschat_server::Options { static_dir: None, record: Some(path.clone()) };
+    let server = wschat_server::start_with("127.0.0.1:0", options).await.expect("start");
+    let mut a = connect(&server, "/ws?room=rec").await;
+    a.send(Message::Text("me: one\ntwo".into())).await.expect("send");
+    assert_eq!(next_text(&mut a).await, "me: one\ntwo");
+    drop(a);
+    server.stop().await;
+    let recorded = std::fs::read_to_string(&path).expect("record file");
+    assert_eq!(recorded, "rec\tme: one\\ntwo\n");
+    let _ = std::fs::remove_file(&path);
+}
+
+#[tokio::test]
+async fn stall_mode_says_nothing() {
+    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let mut a = connect(&server, "/stall").await;
+    a.send(Message::Text("anyone?".into())).await.expect("send");
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(300), a.next()).await;
+    assert!(quiet.is_err(), "a stalled server must not answer");
+    drop(a);
+    server.stop().await;
+}

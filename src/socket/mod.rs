@@ -237,7 +237,8 @@ impl WebSocketHandle {
         }
     }
 
-    fn current_id(&self) -> Option<u64> {
+    /// Identifies the current socket; changes with every connect, `None` when there is none.
+    pub fn current_id(&self) -> Option<u64> {
         self.connection.try_with_value(|c| c.as_ref().map(|c| c.id)).flatten()
     }
 
@@ -294,7 +295,8 @@ impl WebSocketHandle {
         closed
     }
 
-    /// Closes the socket without waiting for events and releases its closures.
+    /// Drops the socket at once: closes it if it is connecting or open, detaches and frees its
+    /// closures, and reports no further event from it. For abandoning a link that looks dead.
     pub fn release(&self) {
         self.connection.try_set_value(None);
         if let Some(polling) = self.polling.try_get_value() {
@@ -349,7 +351,7 @@ fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, val
 }
 
 /// The page's scheme and host, for resolving a path such as `/ws`.
-fn page_origin() -> Option<PageOrigin> {
+pub(crate) fn page_origin() -> Option<PageOrigin> {
     let location = web_sys::window()?.location();
     Some(PageOrigin { scheme: location.protocol().ok()?, host: location.host().ok()? })
 }

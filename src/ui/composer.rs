@@ -14,8 +14,9 @@ pub fn Composer(session: ChatSession) -> impl IntoView {
         if text.trim().is_empty() {
             return;
         }
-        session.send(&text);
-        draft.set(String::new());
+        if session.submit(&text) {
+            draft.set(String::new());
+        }
         if let Some(el) = input.get_untracked() {
             let _ = el.focus();
         }

@@ -3,15 +3,17 @@
 mod composer;
 mod connect_form;
 mod message_list;
+mod reconnect_info;
 mod status_bar;
 
 use leptos::prelude::*;
 use wschat_core::settings::Settings;
 
-use crate::session::{remembered_nick, ChatSession};
+use crate::session::{remembered_nick, ChatSession, SessionConfig};
 use composer::Composer;
 use connect_form::ConnectForm;
 use message_list::MessageList;
+use reconnect_info::ReconnectInfo;
 use status_bar::StatusBar;
 
 /// The whole client: settings from the query string, a session, and the chat view.
@@ -19,7 +21,7 @@ use status_bar::StatusBar;
 pub fn App() -> impl IntoView {
     let (settings, problems) = Settings::from_query(query_param, remembered_nick(), js_sys::Math::random());
     let connect_on_load = settings.connect_on_load;
-    let session = ChatSession::new(settings.clone());
+    let session = ChatSession::new(settings.clone(), SessionConfig::default());
     for problem in problems {
         session.report(problem);
     }
@@ -34,8 +36,9 @@ pub fn App() -> impl IntoView {
                 <StatusBar socket=session.socket />
             </header>
             <ErrorLine error=session.error />
+            <ReconnectInfo session />
             <main class="conversation">
-                <MessageList log=session.log />
+                <MessageList session />
                 <aside class="users">
                     <h2>"Users"</h2>
                     // The plain-text format does not tell who is present; other formats fill this.

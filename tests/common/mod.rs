@@ -1,6 +1,8 @@
 //! Helpers shared by the browser tests: where the reference server is, and waiting on events.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod dom;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 

@@ -1,0 +1,93 @@
+//! Slash commands typed in the composer, parsed into actions; anything else is a message.
+
+use std::fmt;
+
+/// What a line typed in the composer asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A message to send (a leading `//` is unescaped to a literal `/`).
+    Message(String),
+    /// `/close [code] [reason]`
+    Close { code: Option<u16>, reason: String },
+    /// `/reconnect`
+    Reconnect,
+    /// `/help`
+    Help,
+}
+
+/// A line that starts with `/` but is not a command this client knows, or has bad arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CommandError {
+    Unknown(String),
+    BadCloseCode(String),
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommandError::Unknown(name) => {
+                write!(f, "Unknown command /{name}; nothing was sent. Type /help for the list, or // to send a line starting with /.")
+            }
+            CommandError::BadCloseCode(code) => {
+                write!(f, "\"{code}\" is not a close code; use /close, /close 1000, or /close 4000 reason.")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CommandError {}
+
+/// The commands and what they do, for `/help`.
+pub const HELP: &str = "Commands: /close [code] [reason] closes the connection (code 1000 or 3000-4999); \
+/reconnect connects again now; /help shows this. Start a message with // to send a leading /.";
+
+/// Parses one line typed in the composer.
+pub fn parse_input(line: &str) -> Result<Input, CommandError> {
+    if let Some(rest) = line.strip_prefix("//") {
+        return Ok(Input::Message(format!("/{rest}")));
+    }
+    let Some(command) = line.strip_prefix('/') else {
+        return Ok(Input::Message(line.to_string()));
+    };
+    let command = command.trim_end();
+    let (name, args) = command.split_once(char::is_whitespace).unwrap_or((command, ""));
+    let args = args.trim_start();
+    match name.to_ascii_lowercase().as_str() {
+        "close" | "disconnect" => {
+            if args.is_empty() {
+                return Ok(Input::Close { code: None, reason: String::new() });
+            }
+            let (code, reason) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+            let code = code.parse::<u16>().map_err(|_| CommandError::BadCloseCode(code.to_string()))?;
+            Ok(Input::Close { code: Some(code), reason: reason.trim().to_string() })
+        }
+        "reconnect" => Ok(Input::Reconnect),
+        "help" | "?" => Ok(Input::Help),
+        _ => Err(CommandError::Unknown(name.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_are_messages() {
+        assert_eq!(parse_input("hello"), Ok(Input::Message("hello".into())));
+        assert_eq!(parse_input("a /b"), Ok(Input::Message("a /b".into())));
+        assert_eq!(parse_input("//slash"), Ok(Input::Message("/slash".into())));
+    }
+
+    #[test]
+    fn commands() {
+        assert_eq!(parse_input("/close"), Ok(Input::Close { code: None, reason: String::new() }));
+        assert_eq!(parse_input("/close 4000 bye now"), Ok(Input::Close { code: Some(4000), reason: "bye now".into() }));
+        assert_eq!(parse_input("/CLOSE 1000"), Ok(Input::Close { code: Some(1000), reason: String::new() }));
+        assert_eq!(parse_input("/reconnect"), Ok(Input::Reconnect));
+        assert_eq!(parse_input("/help"), Ok(Input::Help));
+        assert_eq!(parse_input("/close abc"), Err(CommandError::BadCloseCode("abc".into())));
+        assert_eq!(parse_input("/close 99999"), Err(CommandError::BadCloseCode("99999".into())));
+        assert_eq!(parse_input("/frobnicate x"), Err(CommandError::Unknown("frobnicate".into())));
+        assert_eq!(parse_input("/"), Err(CommandError::Unknown(String::new())));
+    }
+}

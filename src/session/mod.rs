@@ -1,0 +1,506 @@
+//! One conversation over one socket: wires the socket's events through the wire format into the
+//! chat log, the person's actions (connect, send, close) back out, and keeps the link alive
+//! (reconnect with backoff, connect and idle timeouts, the outbox kept across reloads).
+
+mod storage;
+
+pub use storage::remembered_nick;
+
+use leptos::prelude::*;
+use wschat_core::chat::{ChatLog, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_SEND_ATTEMPTS};
+use wschat_core::close::describe_close_code;
+use wschat_core::command::{parse_input, Input, HELP};
+use wschat_core::protocol::{ChatEvent, Frame, OutFrame, TextFormat};
+use wschat_core::reconnect::{AfterClose, Backoff, ReconnectConfig};
+use wschat_core::settings::{validate_nick, Settings};
+use wschat_core::url::normalize_ws_url;
+
+use crate::socket::{page_origin, CloseInfo, ReadyState, SocketEvent, WebSocketHandle};
+use crate::timer::Timeout;
+
+/// A reconnect that is waiting for its delay (the UI contract's `reconnect-info`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScheduledReconnect {
+    /// 1-based number of this attempt since the link was last stable.
+    pub attempt: u32,
+    pub delay_ms: f64,
+    /// When it will happen, in `Date.now()` milliseconds.
+    pub due_at_ms: f64,
+}
+
+/// Limits of a session; the defaults are documented on each constant.
+#[derive(Clone, Debug)]
+pub struct SessionConfig {
+    pub reconnect: ReconnectConfig,
+    pub max_message_bytes: usize,
+    pub max_send_attempts: u32,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            reconnect: ReconnectConfig::default(),
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            max_send_attempts: DEFAULT_MAX_SEND_ATTEMPTS,
+        }
+    }
+}
+
+/// Non-reactive state of the link's upkeep.
+#[derive(Default)]
+struct Upkeep {
+    config: SessionConfig,
+    backoff: Backoff,
+    /// The person asked for the current close (Disconnect, `/close`).
+    closing_by_person: bool,
+    opened_at_ms: Option<f64>,
+    last_activity_ms: f64,
+    waiting_for_network: bool,
+    reconnect_timer: Option<Timeout>,
+    connect_timer: Option<Timeout>,
+    idle_timer: Option<Timeout>,
+    /// The localStorage key the outbox was last written under, and the revision written.
+    outbox_key: String,
+    saved_revision: u64,
+}
+
+/// A chat session: the log, the socket, the settings in use, the latest error for people, and
+/// the reconnect in waiting.
+#[derive(Clone, Copy)]
+pub struct ChatSession {
+    pub log: RwSignal<ChatLog>,
+    pub socket: WebSocketHandle,
+    pub settings: RwSignal<Settings>,
+    /// The latest user-facing error (bad input, refused connection, …); `None` when all is well.
+    pub error: RwSignal<Option<String>>,
+    /// Present while a reconnect is scheduled.
+    pub reconnect: RwSignal<Option<ScheduledReconnect>>,
+    upkeep: StoredValue<Upkeep, LocalStorage>,
+}
+
+impl ChatSession {
+    /// A session with no connection yet; messages kept from an earlier visit to the same server
+    /// are restored as pending. Call [`ChatSession::connect`] to start.
+    pub fn new(settings: Settings, config: SessionConfig) -> Self {
+        let outbox_key = storage::outbox_key(&server_url(&settings.url));
+        let mut log = ChatLog::default();
+        log.restore_outbox(storage::load_outbox(&outbox_key));
+        let saved_revision = log.unsent_revision();
+        let upkeep = Upkeep { config, outbox_key, saved_revision, ..Upkeep::default() };
+        let log = RwSignal::new(log);
+        // The socket needs the session to hand events to, and the session holds the socket:
+        // the event handler reaches the session through this slot, filled right below.
+        let slot: StoredValue<Option<ChatSession>, LocalStorage> = StoredValue::new_local(None);
+        let socket = WebSocketHandle::new(move |event| {
+            if let Some(Some(session)) = slot.try_get_value() {
+                session.on_socket_event(event);
+            }
+        });
+        let session = ChatSession {
+            log,
+            socket,
+            settings: RwSignal::new(settings),
+            error: RwSignal::new(None),
+            reconnect: RwSignal::new(None),
+            upkeep: StoredValue::new_local(upkeep),
+        };
+        slot.set_value(Some(session));
+        let restored = session.log.with_untracked(|l| l.outbox().count());
+        if restored > 0 {
+            session.system(&format!("{restored} unsent message(s) from your last visit will be sent when connected."));
+        }
+        let online = window_event_listener(leptos::ev::online, move |_| session.on_network_back());
+        on_cleanup(move || {
+            online.remove();
+            session.upkeep.try_update_value(|u| {
+                u.reconnect_timer = None;
+                u.connect_timer = None;
+                u.idle_timer = None;
+            });
+        });
+        session
+    }
+
+    /// Connects with the given settings (after checking them), replacing any current socket.
+    pub fn connect(&self, settings: Settings) {
+        let nick = match validate_nick(&settings.nick) {
+            Ok(nick) => nick.to_string(),
+            Err(e) => return self.report(e.to_string()),
+        };
+        if !settings.protocol.is_supported() {
+            return self.report(format!(
+                "The {} wire format is not available in this version yet; choose plain text.",
+                settings.protocol
+            ));
+        }
+        storage::remember_nick(&nick);
+        self.settings.set(Settings { nick, ..settings });
+        self.update_upkeep(|u| {
+            u.backoff.reset();
+            u.waiting_for_network = false;
+        });
+        self.open_socket();
+    }
+
+    /// Connects again now with the current settings, skipping any wait.
+    pub fn reconnect_now(&self) {
+        self.connect(self.settings.get_untracked());
+    }
+
+    /// Closes the connection at the person's request; no reconnect follows.
+    pub fn disconnect(&self, code: Option<u16>, reason: &str) {
+        let was_waiting = self.reconnect.get_untracked().is_some();
+        self.cancel_reconnect();
+        self.update_upkeep(|u| u.waiting_for_network = false);
+        if matches!(self.socket.ready_state().get_untracked(), ReadyState::Closed) {
+            if was_waiting {
+                self.system("Reconnect cancelled.");
+            } else {
+                self.report("There is no connection to close.".to_string());
+            }
+            return;
+        }
+        self.update_upkeep(|u| u.closing_by_person = true);
+        match self.socket.close(code, reason) {
+            Ok(()) => self.error.set(None),
+            Err(e) => {
+                self.update_upkeep(|u| u.closing_by_person = false);
+                self.report(e.to_string());
+            }
+        }
+    }
+
+    /// Handles a line typed in the composer: a message or a command. Returns whether it was
+    /// taken (so the composer may clear); a refused line stays for the person to fix.
+    pub fn submit(&self, line: &str) -> bool {
+        if line.trim().is_empty() {
+            return false;
+        }
+        match parse_input(line) {
+            Ok(Input::Message(text)) => self.send(&text),
+            Ok(Input::Close { code, reason }) => {
+                self.disconnect(code, &reason);
+                true
+            }
+            Ok(Input::Reconnect) => {
+                self.reconnect_now();
+                true
+            }
+            Ok(Input::Help) => {
+                self.system(HELP);
+                true
+            }
+            Err(e) => {
+                self.report(e.to_string());
+                false
+            }
+        }
+    }
+
+    /// Sends a message. It is shown at once; if the link is not ready it waits in the outbox as
+    /// pending and goes out, in order, when it is. Returns false if it was refused (too long).
+    pub fn send(&self, text: &str) -> bool {
+        let limit = self.upkeep.with_value(|u| u.config.max_message_bytes);
+        if text.len() > limit {
+            self.report(format!(
+                "This message is {} bytes long; the limit is {limit} bytes. Nothing was sent.",
+                text.len()
+            ));
+            return false;
+        }
+        let nick = self.settings.with_untracked(|s| s.nick.clone());
+        self.log.update(|log| {
+            log.push_own(&nick, text, now_ms());
+        });
+        self.flush_outbox();
+        self.save_outbox_if_changed();
+        true
+    }
+
+    /// A failed message goes back into the outbox.
+    pub fn retry(&self, id: u64) {
+        self.log.update(|log| log.retry(id));
+        self.flush_outbox();
+        self.save_outbox_if_changed();
+    }
+
+    /// A failed or pending message is dropped for good.
+    pub fn discard(&self, id: u64) {
+        self.log.update(|log| log.discard(id));
+        self.save_outbox_if_changed();
+    }
+
+    fn open_socket(&self) {
+        self.cancel_reconnect();
+        let settings = self.settings.get_untracked();
+        self.follow_outbox_to(&settings.url);
+        self.update_upkeep(|u| {
+            u.closing_by_person = false;
+            u.opened_at_ms = None;
+            u.idle_timer = None;
+        });
+        match self.socket.connect(&settings.url, &settings.subprotocol_list()) {
+            Ok(()) => {
+                self.error.set(None);
+                let target = self.socket.url().get_untracked();
+                self.system(&format!("Connecting to {target}…"));
+                self.arm_connect_timeout();
+            }
+            Err(e) => self.report(e.to_string()),
+        }
+    }
+
+    /// A socket that stays CONNECTING too long is abandoned and retried.
+    fn arm_connect_timeout(&self) {
+        let session = *self;
+        let id = self.socket.current_id();
+        let timeout_ms = self.upkeep.with_value(|u| u.config.reconnect.connect_timeout_ms);
+        let timer = Timeout::new(timeout_ms, move || {
+            let still_connecting = session.socket.current_id() == id
+                && session.socket.ready_state().get_untracked() == ReadyState::Connecting;
+            if still_connecting {
+                session.system(&format!("No answer within {} s; giving up on this attempt.", timeout_ms / 1000.0));
+                session.socket.release();
+                session.link_lost();
+            }
+        });
+        self.update_upkeep(|u| u.connect_timer = Some(timer));
+    }
+
+    /// With an idle timeout set, a link that carries nothing for that long is treated as dead.
+    fn arm_idle_timeout(&self, after_ms: f64) {
+        let Some(idle_ms) = self.settings.with_untracked(|s| s.idle_timeout_ms).map(f64::from) else { return };
+        let session = *self;
+        let id = self.socket.current_id();
+        let timer = Timeout::new(after_ms, move || {
+            if session.socket.current_id() != id {
+                return;
+            }
+            let quiet_for = now_ms() - session.upkeep.with_value(|u| u.last_activity_ms);
+            if quiet_for + 1.0 >= idle_ms {
+                session.system(&format!(
+                    "Nothing received for {:.1} s: the link looks dead; reconnecting.",
+                    quiet_for / 1000.0
+                ));
+                session.socket.release();
+                session.link_lost();
+            } else {
+                session.arm_idle_timeout(idle_ms - quiet_for);
+            }
+        });
+        self.update_upkeep(|u| u.idle_timer = Some(timer));
+    }
+
+    /// Hands every waiting message to the socket, in order, while it stays open.
+    fn flush_outbox(&self) {
+        if self.socket.ready_state().get_untracked() != ReadyState::Open {
+            return;
+        }
+        let socket = self.socket;
+        self.log.update(|log| {
+            while let Some(item) = log.take_next_outgoing() {
+                let OutFrame::Text(frame) = TextFormat.encode_message(&item.nick, &item.text) else {
+                    continue;
+                };
+                match socket.send_text(&frame) {
+                    Ok(()) => log.mark_sent(item),
+                    Err(_) => {
+                        log.requeue_front(item);
+                        break;
+                    }
+                }
+            }
+        });
+    }
+
+    fn on_socket_event(&self, event: SocketEvent) {
+        let now = now_ms();
+        match event {
+            SocketEvent::Open => {
+                let protocol = self.socket.protocol().get_untracked();
+                let url = self.socket.url().get_untracked();
+                let with = if protocol.is_empty() { String::new() } else { format!(" (subprotocol {protocol})") };
+                self.update_upkeep(|u| {
+                    u.connect_timer = None;
+                    u.opened_at_ms = Some(now);
+                    u.last_activity_ms = now;
+                });
+                self.error.set(None);
+                self.system(&format!("Connected to {url}{with}."));
+                if let Some(idle_ms) = self.settings.with_untracked(|s| s.idle_timeout_ms) {
+                    self.arm_idle_timeout(f64::from(idle_ms));
+                }
+                self.flush_outbox();
+                self.save_outbox_if_changed();
+            }
+            SocketEvent::Text(text) => {
+                self.update_upkeep(|u| u.last_activity_ms = now);
+                self.apply(TextFormat.decode(Frame::Text(&text)), now);
+            }
+            SocketEvent::Binary(bytes) => {
+                self.update_upkeep(|u| u.last_activity_ms = now);
+                self.apply(TextFormat.decode(Frame::Binary(&bytes)), now);
+            }
+            SocketEvent::Error => {
+                if let Some(e) = self.socket.last_error().get_untracked() {
+                    self.report(e.to_string());
+                }
+            }
+            SocketEvent::Close(info) => {
+                self.system(&describe_close(&info));
+                let by_person = self.upkeep.with_value(|u| u.closing_by_person);
+                match self.upkeep.with_value(|u| u.config.reconnect.after_close(info.code, by_person)) {
+                    AfterClose::Reconnect => self.link_lost(),
+                    AfterClose::Stay(why) => {
+                        self.drop_link();
+                        if by_person {
+                            self.system(&why);
+                        } else {
+                            self.report(why);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The link is gone without the person asking: keep what was unconfirmed, and come back.
+    fn link_lost(&self) {
+        self.drop_link();
+        self.schedule_reconnect();
+    }
+
+    /// Bookkeeping common to every end of a link.
+    fn drop_link(&self) {
+        let max_attempts = self.upkeep.with_value(|u| u.config.max_send_attempts);
+        self.log.update(|log| log.link_lost(max_attempts));
+        self.save_outbox_if_changed();
+        let now = now_ms();
+        self.update_upkeep(|u| {
+            u.connect_timer = None;
+            u.idle_timer = None;
+            // A link that stayed up long enough was healthy: start the backoff over.
+            if u.opened_at_ms.is_some_and(|t| now - t >= u.config.reconnect.stable_after_ms) {
+                u.backoff.reset();
+            }
+            u.opened_at_ms = None;
+        });
+    }
+
+    fn schedule_reconnect(&self) {
+        if !browser_online() {
+            self.update_upkeep(|u| u.waiting_for_network = true);
+            self.system("The browser is offline; reconnecting as soon as the network is back.");
+            return;
+        }
+        let random = js_sys::Math::random();
+        let next = self.upkeep.try_update_value(|u| {
+            let config = u.config.reconnect.clone();
+            u.backoff.next_delay(&config, random).map(|delay| (u.backoff.attempt(), delay))
+        });
+        let Some(Some((attempt, delay_ms))) = next else {
+            self.report(
+                "Gave up reconnecting after the configured number of attempts; press Connect to try again.".into(),
+            );
+            return;
+        };
+        let due_at_ms = now_ms() + delay_ms;
+        self.reconnect.set(Some(ScheduledReconnect { attempt, delay_ms, due_at_ms }));
+        self.system(&format!("Reconnecting in {:.1} s (attempt {attempt}).", delay_ms / 1000.0));
+        let session = *self;
+        let timer = Timeout::new(delay_ms, move || session.open_socket());
+        self.update_upkeep(|u| u.reconnect_timer = Some(timer));
+    }
+
+    fn cancel_reconnect(&self) {
+        self.update_upkeep(|u| u.reconnect_timer = None);
+        if self.reconnect.get_untracked().is_some() {
+            self.reconnect.set(None);
+        }
+    }
+
+    fn on_network_back(&self) {
+        if self.upkeep.with_value(|u| u.waiting_for_network) {
+            self.update_upkeep(|u| u.waiting_for_network = false);
+            self.system("The network is back.");
+            self.open_socket();
+        }
+    }
+
+    fn apply(&self, event: ChatEvent, now: f64) {
+        self.log.update(|log| match event {
+            ChatEvent::Message { nick, text } => {
+                log.receive_message(nick.as_deref(), &text, now);
+            }
+            ChatEvent::System(text) => {
+                log.push_system(&text, now);
+            }
+            ChatEvent::Raw(description) => {
+                log.receive_raw(&description, now);
+            }
+        });
+        self.save_outbox_if_changed();
+    }
+
+    /// Writes the outbox to storage when it changed since the last write.
+    fn save_outbox_if_changed(&self) {
+        let revision = self.log.with_untracked(|l| l.unsent_revision());
+        if self.upkeep.with_value(|u| u.saved_revision) == revision {
+            return;
+        }
+        let unsent = self.log.with_untracked(|l| l.unsent());
+        let key = self.upkeep.with_value(|u| u.outbox_key.clone());
+        storage::save_outbox(&key, &unsent);
+        self.update_upkeep(|u| u.saved_revision = revision);
+    }
+
+    /// The outbox is kept per server: when the URL changes, it moves to the new server's key.
+    fn follow_outbox_to(&self, url: &str) {
+        let key = storage::outbox_key(&server_url(url));
+        let old = self.upkeep.with_value(|u| u.outbox_key.clone());
+        if old != key {
+            storage::forget_outbox(&old);
+            self.update_upkeep(|u| {
+                u.outbox_key = key;
+                u.saved_revision = u64::MAX;
+            });
+            self.save_outbox_if_changed();
+        }
+    }
+
+    fn update_upkeep(&self, change: impl FnOnce(&mut Upkeep)) {
+        self.upkeep.try_update_value(change);
+    }
+
+    fn system(&self, text: &str) {
+        self.log.update(|log| {
+            log.push_system(text, now_ms());
+        });
+    }
+
+    /// Shows an error to the person: in the error line and in the timeline.
+    pub fn report(&self, message: String) {
+        self.system(&message);
+        self.error.set(Some(message));
+    }
+}
+
+/// "Disconnected: code 4001 (application-defined), reason "bye", clean."
+pub fn describe_close(info: &CloseInfo) -> String {
+    let reason = if info.reason.is_empty() { String::new() } else { format!(", reason \"{}\"", info.reason) };
+    let clean = if info.was_clean { "clean" } else { "not clean" };
+    format!("Disconnected: code {} ({}){reason}, {clean}.", info.code, describe_close_code(info.code))
+}
+
+/// The URL as the socket will use it, for keying storage; the raw text if it is not valid.
+fn server_url(url: &str) -> String {
+    normalize_ws_url(url, page_origin().as_ref()).unwrap_or_else(|_| url.to_string())
+}
+
+fn browser_online() -> bool {
+    web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true)
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}

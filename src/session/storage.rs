@@ -1,0 +1,46 @@
+//! What a session keeps in localStorage: the nick, and the outbox of each server.
+//!
+//! Storage may be missing, full or disabled (private windows); every helper then does nothing
+//! and the session works from memory.
+
+use wschat_core::chat::{decode_outbox, encode_outbox, PersistedMessage};
+
+const NICK_KEY: &str = "wschat.nick";
+const OUTBOX_KEY_PREFIX: &str = "wschat.outbox:";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The nick chosen last time.
+pub fn remembered_nick() -> Option<String> {
+    local_storage()?.get_item(NICK_KEY).ok().flatten()
+}
+
+pub fn remember_nick(nick: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(NICK_KEY, nick);
+    }
+}
+
+/// The key of a server's outbox; one per server URL, so messages never go to another server.
+pub fn outbox_key(url: &str) -> String {
+    format!("{OUTBOX_KEY_PREFIX}{url}")
+}
+
+pub fn load_outbox(key: &str) -> Vec<PersistedMessage> {
+    local_storage().and_then(|s| s.get_item(key).ok().flatten()).map(|text| decode_outbox(&text)).unwrap_or_default()
+}
+
+/// Writes the outbox, or removes the key when it is empty.
+pub fn save_outbox(key: &str, messages: &[PersistedMessage]) {
+    let Some(storage) = local_storage() else { return };
+    let _ =
+        if messages.is_empty() { storage.remove_item(key) } else { storage.set_item(key, &encode_outbox(messages)) };
+}
+
+pub fn forget_outbox(key: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(key);
+    }
+}

@@ -1,0 +1,280 @@
+//! Nothing typed is lost and nothing from the network breaks the client: reconnects, dead
+//! links, refused input and hostile frames, against the reference server in a headless browser.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::dom::*;
+use common::{server, unique_room, until};
+use futures::SinkExt;
+use gloo_net::websocket::Message;
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::Element;
+use wschat::socket::{ReadyState, WebSocketHandle};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn url_query(path: &str, nick: &str, extra: &str) -> String {
+    let url = js_sys::encode_uri_component(&format!("{}{path}", server()));
+    format!("url={url}&nick={nick}{extra}")
+}
+
+fn attr(root: &Element, testid: &str, name: &str) -> Option<String> {
+    find(root, testid).and_then(|e| e.get_attribute(name))
+}
+
+fn error_text(root: &Element) -> String {
+    find(root, "error").and_then(|e| e.text_content()).unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn a_server_error_close_reconnects_with_growing_attempts() {
+    let app = mount(&url_query("/close?code=1011&reason=oops", "rita", ""));
+    app.until("first reconnect scheduled", |m| attr(m, "reconnect-info", "data-attempt").as_deref() == Some("1")).await;
+    let delay: f64 = attr(&app.root, "reconnect-info", "data-delay-ms").and_then(|d| d.parse().ok()).unwrap_or(-1.0);
+    assert!((0.0..=500.0).contains(&delay), "first delay is at most 0.5 s, got {delay}");
+    assert!(find(&app.root, "reconnect-now-button").is_some());
+    // The reconnect happens by itself, is closed again with 1011, and backs off further.
+    app.until("second attempt scheduled", |m| attr(m, "reconnect-info", "data-attempt").as_deref() == Some("2")).await;
+    assert_eq!(attr(&app.root, "close-info", "data-code").as_deref(), Some("1011"));
+}
+
+#[wasm_bindgen_test]
+async fn reconnect_now_skips_the_wait() {
+    let app = mount(&url_query("/close?code=1011&reason=oops", "rosa", ""));
+    app.until("reconnect scheduled", |m| find(m, "reconnect-info").is_some()).await;
+    let before = messages(&app.root).len();
+    let button: web_sys::HtmlElement = app.get("reconnect-now-button").unchecked_into();
+    button.click();
+    app.until("a new connection attempt", move |m| {
+        messages(m).iter().skip(before).any(|e| text_of(e).is_some_and(|t| t.starts_with("Connecting to")))
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn a_policy_close_does_not_reconnect_and_says_why() {
+    let app = mount(&url_query("/close?code=1008&reason=go%20away", "paul", ""));
+    app.until("the reason not to come back", |m| error_text(m).contains("policy violation")).await;
+    assert_eq!(attr(&app.root, "close-info", "data-code").as_deref(), Some("1008"));
+    assert!(find(&app.root, "reconnect-info").is_none(), "no reconnect after 1008");
+    assert!(error_text(&app.root).contains("Not reconnecting"));
+}
+
+#[wasm_bindgen_test]
+async fn the_persons_own_close_does_not_reconnect() {
+    let room = unique_room("own-close");
+    let app = mount(&room_query(&room, "olga", ""));
+    app.until_open().await;
+    app.type_and_enter("/close 4000 done for today");
+    app.until("closed", |m| attr(m, "close-info", "data-code").as_deref() == Some("4000")).await;
+    assert_eq!(attr(&app.root, "close-info", "data-reason").as_deref(), Some("done for today"));
+    assert!(find(&app.root, "reconnect-info").is_none());
+    assert!(messages(&app.root).iter().any(|e| text_of(e).is_some_and(|t| t.contains("not reconnecting"))));
+}
+
+#[wasm_bindgen_test]
+async fn a_frozen_server_is_detected_within_the_idle_timeout() {
+    let app = mount(&url_query("/stall", "ivan", "&idle_timeout=800"));
+    app.until_open().await;
+    let opened = js_sys::Date::now();
+    app.until("dead link noticed and reconnect scheduled", |m| find(m, "reconnect-info").is_some()).await;
+    let took = js_sys::Date::now() - opened;
+    assert!(took >= 700.0, "not before the timeout: {took} ms");
+    assert!(took < 3000.0, "detected within the timeout and a little slack: {took} ms");
+    assert!(messages(&app.root).iter().any(|e| text_of(e).is_some_and(|t| t.contains("looks dead"))));
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_from_the_person_is_refused_with_reasons() {
+    let room = unique_room("refuse");
+    let app = mount(&room_query(&room, "hana", ""));
+    app.until_open().await;
+    let own =
+        |m: &Element| messages(m).iter().filter(|e| e.get_attribute("data-kind").as_deref() == Some("own")).count();
+
+    app.type_and_enter(&"a".repeat(70_000));
+    app.until("size refusal", |m| error_text(m).contains("limit is 65536 bytes")).await;
+    assert_eq!(own(&app.root), 0, "an oversized message is not sent");
+    let composer: web_sys::HtmlTextAreaElement = app.get("composer-input").unchecked_into();
+    assert_eq!(composer.value().len(), 70_000, "the refused text stays for the person to edit");
+
+    app.type_and_enter("/frobnicate now");
+    app.until("unknown command", |m| error_text(m).contains("Unknown command /frobnicate")).await;
+    app.type_and_enter("/close 1001");
+    app.until("bad close code", |m| error_text(m).contains("Close code 1001 cannot be sent")).await;
+    app.type_and_enter(&format!("/close 4000 {}", "x".repeat(124)));
+    app.until("long reason", |m| error_text(m).contains("at most 123 bytes")).await;
+    assert_eq!(attr(&app.root, "connection-status", "data-ready-state").as_deref(), Some("open"));
+    assert_eq!(own(&app.root), 0);
+
+    let nick: web_sys::HtmlInputElement = app.get("nick-input").unchecked_into();
+    nick.set_value("   ");
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    nick.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).expect("event")).expect("input");
+    let connect: web_sys::HtmlElement = app.get("connect-button").unchecked_into();
+    connect.click();
+    app.until("empty nick", |m| error_text(m).contains("Choose a nickname")).await;
+}
+
+/// Payloads from the usual XSS cheat sheets; each must arrive as the exact text, inert.
+const INJECTIONS: [&str; 28] = [
+    "<script>window.__pwned=1</script>",
+    "<img src=x onerror=\"window.__pwned=2\">",
+    "<svg onload=\"window.__pwned=3\"></svg>",
+    "<svg><script>window.__pwned=4</script></svg>",
+    "<iframe src=\"javascript:window.parent.__pwned=5\"></iframe>",
+    "<a href=\"javascript:window.__pwned=6\">click</a>",
+    "<body onload=\"window.__pwned=7\">",
+    "<input autofocus onfocus=\"window.__pwned=8\">",
+    "<details open ontoggle=\"window.__pwned=9\">",
+    "<video><source onerror=\"window.__pwned=10\"></video>",
+    "<math><mtext><img src=x onerror=\"window.__pwned=11\"></mtext></math>",
+    "\"><script>window.__pwned=12</script>",
+    "'><img src=x onerror='window.__pwned=13'>",
+    "&lt;script&gt;window.__pwned=14&lt;/script&gt;",
+    "&#60;img src=x onerror=window.__pwned=15&#62;",
+    "<scr<script>ipt>window.__pwned=16</scr</script>ipt>",
+    "<object data=\"javascript:window.__pwned=17\"></object>",
+    "<embed src=\"javascript:window.__pwned=18\">",
+    "<style>@import 'javascript:window.__pwned=19';</style>",
+    "<link rel=stylesheet href=\"javascript:window.__pwned=20\">",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:window.__pwned=21\">",
+    "<form action=\"javascript:window.__pwned=22\"><button>x</button></form>",
+    "<div style=\"background:url(javascript:window.__pwned=23)\">x</div>",
+    "<template><img src=x onerror=\"window.__pwned=24\"></template>",
+    "<noscript><p title=\"</noscript><img src=x onerror=window.__pwned=25>\">",
+    "javascript:window.__pwned=26",
+    "<img src=\"x` `<script>window.__pwned=27</script>\"` `>",
+    "\u{202e}<b>reversed</b>\u{7}\u{0}control",
+];
+
+#[wasm_bindgen_test]
+async fn hostile_text_in_messages_and_nicks_stays_inert() {
+    let room = unique_room("xss");
+    let app = mount(&room_query(&room, "vera", ""));
+    app.until_open().await;
+    let mut mallory = peer(&room).await;
+    // Nicks have at most 32 characters and no spaces, or the text format does not take them as nicks.
+    let nicks = ["<img/src/onerror=__pwned=100>", "<svg/onload=__pwned=101>", "\"><b>nick</b>"];
+    for (i, payload) in INJECTIONS.iter().enumerate() {
+        let nick = nicks[i % nicks.len()];
+        mallory.send(Message::Text(format!("{nick}: {payload}"))).await.expect("send");
+    }
+    let expected = INJECTIONS.len();
+    app.until("every payload shown", move |m| {
+        messages(m).iter().filter(|e| e.get_attribute("data-kind").as_deref() == Some("chat")).count() == expected
+    })
+    .await;
+    let chats: Vec<Element> =
+        messages(&app.root).into_iter().filter(|e| e.get_attribute("data-kind").as_deref() == Some("chat")).collect();
+    for (i, (entry, payload)) in chats.iter().zip(INJECTIONS).enumerate() {
+        assert_eq!(text_of(entry).as_deref(), Some(payload), "payload {i} shown as exact text");
+        assert_eq!(entry.get_attribute("data-nick").as_deref(), Some(nicks[i % nicks.len()]));
+    }
+    // Only the elements the app itself makes exist inside the log.
+    let all = app.get("message-list").query_selector_all("*").expect("query");
+    for i in 0..all.length() {
+        let tag = all.item(i).and_then(|n| n.dyn_into::<Element>().ok()).map(|e| e.tag_name()).unwrap_or_default();
+        assert!(matches!(tag.as_str(), "LI" | "TIME" | "SPAN" | "BUTTON"), "an element <{tag}> was injected");
+    }
+    let pwned = js_sys::Reflect::get(&web_sys::window().expect("window"), &"__pwned".into()).expect("read");
+    assert!(pwned.is_undefined(), "script from the network ran: {pwned:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_one_mebibyte_frame_is_shown_truncated_with_its_size() {
+    let room = unique_room("huge");
+    let app = mount(&room_query(&room, "walt", ""));
+    app.until_open().await;
+    let mut big = peer(&room).await;
+    let body = "é".repeat(512 * 1024) + "END"; // 1 MiB + 3 bytes of UTF-8
+    big.send(Message::Text(format!("big: {body}"))).await.expect("send");
+    let big_text = |m: &Element| {
+        messages(m)
+            .into_iter()
+            .find(|e| e.get_attribute("data-nick").as_deref() == Some("big"))
+            .and_then(|e| e.query_selector("[data-testid=\"message-text\"]").ok().flatten())
+    };
+    app.until("truncated entry", move |m| big_text(m).is_some_and(|t| t.has_attribute("data-truncated"))).await;
+    let shown = big_text(&app.root).and_then(|t| t.text_content()).unwrap_or_default();
+    assert_eq!(shown.len(), 64 * 1024, "the first 64 KiB, cut on a character boundary");
+    assert!(body.starts_with(&shown));
+    let note =
+        app.root.query_selector(".truncated-note").ok().flatten().and_then(|e| e.text_content()).unwrap_or_default();
+    assert!(note.contains("1.0 MiB"), "{note}");
+    assert_eq!(attr(&app.root, "message-list", "data-total-received").as_deref(), Some("1"));
+}
+
+#[wasm_bindgen_test]
+async fn binary_that_is_not_utf8_is_a_raw_entry() {
+    let room = unique_room("bytes");
+    let app = mount(&room_query(&room, "xena", ""));
+    app.until_open().await;
+    let mut peer = gloo_net::websocket::futures::WebSocket::open(&format!("{}/ws?room={room}&binary=room", server()))
+        .expect("peer");
+    peer.send(Message::Bytes(vec![0xff, 0xfe, 0xc3, 0x28])).await.expect("send");
+    app.until("raw entry", |m| has_message(m, "raw", None, "binary frame, 4 bytes: ff fe c3 28  |...(|")).await;
+}
+
+#[wasm_bindgen(inline_js = "
+export function track_sockets() {
+  if (window.__wsTracked) return;
+  const Native = window.WebSocket;
+  const all = [];
+  window.WebSocket = class extends Native { constructor(...args) { super(...args); all.push(this); } };
+  window.__wsTracked = all;
+}
+export function live_sockets() { return window.__wsTracked.filter((s) => s.readyState < 2).length; }
+export function sockets_with_listeners() {
+  return window.__wsTracked.filter((s) => s.onopen || s.onmessage || s.onerror || s.onclose).length;
+}
+export function tracked_sockets() { return window.__wsTracked.length; }
+")]
+extern "C" {
+    fn track_sockets();
+    fn live_sockets() -> u32;
+    fn sockets_with_listeners() -> u32;
+    fn tracked_sockets() -> u32;
+}
+
+fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as f64
+}
+
+#[wasm_bindgen_test]
+async fn two_hundred_connect_disconnect_cycles_leave_one_socket_and_no_growth() {
+    track_sockets();
+    let owner = Owner::new();
+    let handle = owner.with(|| WebSocketHandle::new(|_| {}));
+    let state = handle.ready_state();
+    let url = format!("{}/echo", server());
+    let first = tracked_sockets();
+    let mut memory_after_warmup = 0.0;
+    for cycle in 0..200 {
+        handle.connect(&url, &[]).expect("connect");
+        until("open", move || state.get() == ReadyState::Open).await;
+        handle.close(Some(1000), "cycle").expect("close");
+        until("closed", move || state.get() == ReadyState::Closed).await;
+        if cycle == 49 {
+            memory_after_warmup = wasm_memory_bytes();
+        }
+    }
+    handle.connect(&url, &[]).expect("connect");
+    until("open", move || state.get() == ReadyState::Open).await;
+    assert_eq!(tracked_sockets() - first, 201, "every cycle made exactly one socket");
+    assert_eq!(live_sockets(), 1, "one live (connecting or open) socket");
+    assert_eq!(sockets_with_listeners(), 1, "old sockets keep no listeners");
+    let growth = wasm_memory_bytes() - memory_after_warmup;
+    assert!(growth <= 65_536.0, "wasm memory grew by {growth} bytes over 150 cycles");
+    drop(owner);
+    assert_eq!(live_sockets(), 0, "dropping the owner closed the last socket");
+}
