@@ -3,20 +3,15 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { launchChromium, send, timeout } from "./helpers.mjs";
 
 const appUrl = process.env.WSCHAT_APP_URL;
 const screenshotDir = process.env.WSCHAT_SCREENSHOTS; // set to keep pictures of the run
-const timeout = 15_000;
 let browser;
 
 before(async () => {
   assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -33,12 +28,6 @@ async function openAs(nick, room, colorScheme = "light") {
   await page.goto(url);
   await page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
   return { page, errors };
-}
-
-async function send(page, text) {
-  const input = page.getByTestId("composer-input");
-  await input.fill(text);
-  await input.press("Enter");
 }
 
 function message(page, kind, nick, text) {

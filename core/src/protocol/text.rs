@@ -89,30 +89,3 @@ mod tests {
         assert_eq!(f.decode(Frame::Text(&frame)), msg(Some("zoë"), "x: y"));
     }
 }
-
-#[cfg(test)]
-mod fuzz {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 20_000, ..ProptestConfig::default() })]
-
-        #[test]
-        fn any_text_decodes_without_panic(s in any::<String>()) {
-            let event = TextFormat.decode(Frame::Text(&s));
-            // Nothing is lost: nick and text together still hold the whole frame.
-            match event {
-                ChatEvent::Message { nick: Some(n), text } => prop_assert_eq!(format!("{n}: {text}"), s),
-                ChatEvent::Message { nick: None, text } => prop_assert_eq!(text, s),
-                other => prop_assert!(false, "unexpected {:?}", other),
-            }
-        }
-
-        #[test]
-        fn any_bytes_decode_without_panic(b in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let ChatEvent::Raw(text) = TextFormat.decode(Frame::Binary(&b)) else { panic!("binary must be raw") };
-            prop_assert!(text.contains(&b.len().to_string()));
-        }
-    }
-}

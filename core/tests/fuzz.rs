@@ -1,0 +1,96 @@
+//! Property tests over arbitrary input for everything that reads data from the network or a
+//! person: nothing may panic, and nothing may be lost.
+//!
+//! `WSCHAT_FUZZ_CASES` sets the number of inputs per property (default 10 000);
+//! `scripts/fuzz` runs a million.
+
+use proptest::prelude::*;
+use proptest::test_runner::Config;
+use wschat_core::chat::{decode_outbox, display_text, encode_outbox, ChatLog, PersistedMessage};
+use wschat_core::command::parse_input;
+use wschat_core::protocol::{describe_binary, parse_subprotocols, ChatEvent, Frame, TextFormat};
+use wschat_core::settings::Settings;
+use wschat_core::url::{normalize_ws_url, PageOrigin};
+
+fn config() -> Config {
+    let cases = std::env::var("WSCHAT_FUZZ_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(10_000);
+    Config { cases, failure_persistence: None, ..Config::default() }
+}
+
+/// Frames shaped like chat lines as well as anything at all.
+fn frame_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[a-zA-Z0-9_<>\"'&:;/\\\\ \t\r\n\u{202e}\u{0}-\u{1f}é漢😀-]{0,40}: .{0,80}",
+        ".{0,8}:.{0,8}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn text_frames_decode_without_panic_or_loss(frame in frame_text()) {
+        match TextFormat.decode(Frame::Text(&frame)) {
+            ChatEvent::Message { nick: Some(nick), text } => prop_assert_eq!(format!("{nick}: {text}"), frame),
+            ChatEvent::Message { nick: None, text } => prop_assert_eq!(text, frame),
+            other => prop_assert!(false, "unexpected {:?}", other),
+        }
+    }
+
+    #[test]
+    fn binary_frames_decode_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let ChatEvent::Raw(text) = TextFormat.decode(Frame::Binary(&bytes)) else {
+            return Err(TestCaseError::fail("binary must be raw"));
+        };
+        prop_assert_eq!(text, describe_binary(&bytes));
+    }
+
+    #[test]
+    fn the_chat_log_takes_any_sequence(frames in proptest::collection::vec(frame_text(), 0..30), cap in 1usize..10) {
+        let mut log = ChatLog::new(cap);
+        for (i, frame) in frames.iter().enumerate() {
+            if i % 3 == 0 {
+                log.push_own("me", frame, 0.0);
+                if let Some(item) = log.take_next_outgoing() {
+                    log.mark_sent(item);
+                }
+            }
+            if let ChatEvent::Message { nick, text } = TextFormat.decode(Frame::Text(frame)) {
+                log.receive_message(nick.as_deref(), &text, 0.0);
+            }
+            if i % 7 == 0 {
+                log.link_lost(2);
+            }
+            let (shown, _) = display_text(frame);
+            prop_assert!(frame.starts_with(shown));
+        }
+        prop_assert!(log.entries().len() <= cap);
+        prop_assert_eq!(log.total_received(), frames.len() as u64);
+    }
+
+    #[test]
+    fn stored_outboxes_round_trip_and_garbage_is_skipped(
+        texts in proptest::collection::vec(any::<String>(), 0..5),
+        garbage in any::<String>(),
+    ) {
+        let messages: Vec<PersistedMessage> =
+            texts.into_iter().map(|text| PersistedMessage { nick: "me".into(), text, time_ms: 1.0 }).collect();
+        prop_assert_eq!(decode_outbox(&encode_outbox(&messages)), messages);
+        let _ = decode_outbox(&garbage);
+        let _ = decode_outbox(&format!("wschat-outbox-1\n{garbage}"));
+    }
+
+    #[test]
+    fn typed_input_never_panics(line in any::<String>(), url in any::<String>()) {
+        let _ = parse_input(&line);
+        let _ = parse_subprotocols(&line);
+        let page = PageOrigin { scheme: "https:".into(), host: "example.org".into() };
+        if let Ok(normalized) = normalize_ws_url(&url, Some(&page)) {
+            prop_assert!(normalized.starts_with("ws://") || normalized.starts_with("wss://"));
+            prop_assert!(!normalized.contains('#'));
+        }
+        let (settings, _) = Settings::from_query(|_| Some(line.clone()), Some(url.clone()), 0.5);
+        prop_assert!(!settings.nick.is_empty());
+    }
+}

@@ -1,0 +1,118 @@
+// Nothing typed is lost: the chat server is killed and restarted (and the page reloaded, and
+// the browser offline) while a person types. The server's own record of what it received is
+// the judge: every message once, in order.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { launchChromium, ownStatuses, readyState, root, send, startServer, timeout, untilOwn } from "./helpers.mjs";
+
+let browser;
+let app; // serves the release build; stays up while the chat server comes and goes
+const work = mkdtempSync(path.join(tmpdir(), "wschat-outage-"));
+
+before(async () => {
+  browser = await launchChromium();
+  app = await startServer(["--static", path.join(root, "dist")]);
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.kill();
+});
+
+/** What the chat server recorded for `room`, one text per message. */
+function recorded(file, room) {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line.startsWith(`${room}\t`))
+    .map((line) => line.slice(room.length + 1));
+}
+
+async function openChat(nick, chat, room) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  const ws = `ws://${chat.addr}/ws?room=${room}`;
+  await page.goto(`http://${app.addr}/?nick=${nick}&url=${encodeURIComponent(ws)}`);
+  await readyState(page, "open").waitFor({ timeout });
+  return { context, page, errors };
+}
+
+test("the server is killed and restarted while 20 messages are typed: all arrive once, in order", async () => {
+  const record = path.join(work, "kill.txt");
+  const room = "kill";
+  let chat = await startServer(["--record", record]);
+  const { page, errors } = await openChat("kim", chat, room);
+
+  await chat.kill();
+  await readyState(page, "closed").waitFor({ timeout });
+  const typed = Array.from({ length: 20 }, (_, i) => `outage message ${i + 1}`);
+  for (const text of typed) await send(page, text);
+  assert.deepEqual(await ownStatuses(page), typed.map((t) => [t, "pending"]), "shown at once, pending");
+
+  chat = await startServer(["--record", record], chat.addr);
+  await untilOwn(page, 20, "delivered");
+  assert.deepEqual(recorded(record, room), typed.map((t) => `kim: ${t}`));
+  assert.deepEqual(errors, []);
+  await chat.kill();
+});
+
+test("the same with a page reload in the middle of the outage", async () => {
+  const record = path.join(work, "reload.txt");
+  const room = "reload";
+  let chat = await startServer(["--record", record]);
+  const { page, errors } = await openChat("lea", chat, room);
+
+  await chat.kill();
+  await readyState(page, "closed").waitFor({ timeout });
+  const typed = Array.from({ length: 20 }, (_, i) => `reload message ${i + 1}`);
+  for (const text of typed.slice(0, 10)) await send(page, text);
+  await untilOwn(page, 10, "pending");
+
+  await page.reload();
+  await untilOwn(page, 10, "pending", timeout); // restored from the last visit
+  for (const text of typed.slice(10)) await send(page, text);
+  assert.deepEqual(await ownStatuses(page), typed.map((t) => [t, "pending"]));
+
+  chat = await startServer(["--record", record], chat.addr);
+  await untilOwn(page, 20, "delivered");
+  assert.deepEqual(recorded(record, room), typed.map((t) => `lea: ${t}`));
+  assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("wschat.outbox:")).length), 0,
+    "nothing is left to send after delivery");
+
+  // A second reload must not send anything again.
+  await page.reload();
+  await readyState(page, "open").waitFor({ timeout });
+  await send(page, "after the second reload");
+  await untilOwn(page, 1, "delivered", timeout);
+  assert.deepEqual(recorded(record, room), [...typed, "after the second reload"].map((t) => `lea: ${t}`));
+  assert.deepEqual(errors, []);
+  await chat.kill();
+});
+
+test("while the browser is offline it waits for the network instead of retrying", async () => {
+  const record = path.join(work, "offline.txt");
+  const room = "offline";
+  let chat = await startServer(["--record", record]);
+  const { context, page, errors } = await openChat("max", chat, room);
+
+  await context.setOffline(true);
+  await chat.kill();
+  await readyState(page, "closed").waitFor({ timeout });
+  await page.getByText("The browser is offline; reconnecting as soon as the network is back.").waitFor({ timeout });
+  assert.equal(await page.getByTestId("reconnect-info").count(), 0, "no attempts burned while offline");
+  const typed = ["typed offline 1", "typed offline 2", "typed offline 3"];
+  for (const text of typed) await send(page, text);
+  await untilOwn(page, 3, "pending", timeout);
+
+  chat = await startServer(["--record", record], chat.addr);
+  await context.setOffline(false);
+  await untilOwn(page, 3, "delivered");
+  assert.deepEqual(recorded(record, room), typed.map((t) => `max: ${t}`));
+  assert.deepEqual(errors, []);
+  await chat.kill();
+});
