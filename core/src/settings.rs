@@ -24,6 +24,9 @@ pub struct Settings {
     /// Close and reconnect a link that carries nothing for this long (`idle_timeout`, in ms);
     /// `None` (the default) for formats without heartbeats, where a quiet room is normal.
     pub idle_timeout_ms: Option<u32>,
+    /// Give up on a socket still connecting after this long (`connect_timeout`, in ms);
+    /// `None` keeps the session's default.
+    pub connect_timeout_ms: Option<u32>,
 }
 
 /// Why a nick cannot be used.
@@ -115,25 +118,36 @@ impl Settings {
         };
         let url = param("url").filter(|u| !u.trim().is_empty()).unwrap_or_else(|| DEFAULT_URL.to_string());
         let channel = param("channel").filter(|c| !c.trim().is_empty()).unwrap_or_else(|| DEFAULT_CHANNEL.to_string());
-        let idle_timeout_ms = match param("idle_timeout").as_deref().map(str::trim) {
-            None | Some("") | Some("0") => None,
-            Some(ms) => match ms.parse::<u32>() {
-                Ok(ms) => Some(ms),
-                Err(_) => {
-                    problems.push(format!(
-                        "idle_timeout={ms:?} is not a number of milliseconds; the idle check stays off."
-                    ));
-                    None
-                }
-            },
+        let idle_timeout_ms = millis(&param, "idle_timeout", &mut problems);
+        let connect_timeout_ms = millis(&param, "connect_timeout", &mut problems);
+        let settings = Settings {
+            url,
+            nick,
+            protocol,
+            subprotocols,
+            channel,
+            connect_on_load,
+            idle_timeout_ms,
+            connect_timeout_ms,
         };
-        let settings = Settings { url, nick, protocol, subprotocols, channel, connect_on_load, idle_timeout_ms };
         (settings, problems)
     }
 
     /// The subprotocol list handed to the WebSocket constructor.
     pub fn subprotocol_list(&self) -> Vec<String> {
         parse_subprotocols(&self.subprotocols)
+    }
+}
+
+/// A duration in milliseconds from the query; absent, empty or 0 mean "not set".
+fn millis(param: &impl Fn(&str) -> Option<String>, name: &str, problems: &mut Vec<String>) -> Option<u32> {
+    let value = param(name)?;
+    match value.trim() {
+        "" | "0" => None,
+        ms => ms
+            .parse::<u32>()
+            .map_err(|_| problems.push(format!("{name}={ms:?} is not a number of milliseconds; it is ignored.")))
+            .ok(),
     }
 }
 
@@ -180,6 +194,7 @@ mod tests {
         assert_eq!(read(&[("idle_timeout", "0")], None).0.idle_timeout_ms, None);
         let (s, problems) = read(&[("idle_timeout", "soon")], None);
         assert_eq!((s.idle_timeout_ms, problems.len()), (None, 1));
+        assert_eq!(read(&[("connect_timeout", "2500")], None).0.connect_timeout_ms, Some(2500));
     }
 
     #[test]

@@ -254,7 +254,10 @@ impl ChatSession {
     fn arm_connect_timeout(&self) {
         let session = *self;
         let id = self.socket.current_id();
-        let timeout_ms = self.upkeep.with_value(|u| u.config.reconnect.connect_timeout_ms);
+        let timeout_ms = match self.settings.with_untracked(|s| s.connect_timeout_ms) {
+            Some(ms) => f64::from(ms),
+            None => self.upkeep.with_value(|u| u.config.reconnect.connect_timeout_ms),
+        };
         let timer = Timeout::new(timeout_ms, move || {
             let still_connecting = session.socket.current_id() == id
                 && session.socket.ready_state().get_untracked() == ReadyState::Connecting;

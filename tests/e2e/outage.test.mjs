@@ -5,6 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
+import net from "node:net";
 import path from "node:path";
 import { launchChromium, ownStatuses, readyState, root, send, startServer, timeout, untilOwn } from "./helpers.mjs";
 
@@ -115,4 +116,22 @@ test("while the browser is offline it waits for the network instead of retrying"
   assert.deepEqual(recorded(record, room), typed.map((t) => `max: ${t}`));
   assert.deepEqual(errors, []);
   await chat.kill();
+});
+
+test("a server that accepts but never answers the handshake is abandoned after the connect timeout", async () => {
+  const held = [];
+  const silent = net.createServer((socket) => held.push(socket));
+  await new Promise((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const ws = `ws://127.0.0.1:${silent.address().port}/ws`;
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`http://${app.addr}/?nick=tom&connect_timeout=1000&url=${encodeURIComponent(ws)}`);
+  await readyState(page, "connecting").waitFor({ timeout });
+  const started = Date.now();
+  await page.getByTestId("reconnect-info").waitFor({ timeout });
+  const took = Date.now() - started;
+  assert.ok(took >= 800 && took < 5000, `abandoned after the 1 s timeout, took ${took} ms`);
+  await page.getByText("No answer within 1 s; giving up on this attempt.").first().waitFor({ timeout });
+  assert.ok(held.length >= 1, "the browser really reached the silent server");
+  for (const socket of held) socket.destroy();
+  silent.close();
 });
