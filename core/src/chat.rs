@@ -108,6 +108,8 @@ pub struct ChatLog {
     failed: Vec<OutboxItem>,
     /// Bumped on every change to what [`ChatLog::unsent`] returns, so callers persist only then.
     unsent_revision: u64,
+    /// Who is present, where the protocol tells; sorted.
+    users: Vec<String>,
 }
 
 impl Default for ChatLog {
@@ -129,6 +131,7 @@ impl ChatLog {
             echo_seen: false,
             failed: Vec::new(),
             unsent_revision: 0,
+            users: Vec::new(),
         }
     }
 
@@ -140,6 +143,36 @@ impl ChatLog {
     /// Every chat or raw message received since the log was made, including dropped ones.
     pub fn total_received(&self) -> u64 {
         self.total_received
+    }
+
+    /// Who is present, where the protocol tells, sorted case-insensitively.
+    pub fn users(&self) -> &[String] {
+        &self.users
+    }
+
+    /// Replaces the user list (IRC NAMES).
+    pub fn set_users(&mut self, mut users: Vec<String>) {
+        users.sort_by_key(|u| u.to_lowercase());
+        users.dedup();
+        self.users = users;
+    }
+
+    pub fn user_joined(&mut self, nick: &str) {
+        if !self.users.iter().any(|u| u == nick) {
+            let at = self.users.partition_point(|u| u.to_lowercase() < nick.to_lowercase());
+            self.users.insert(at, nick.to_string());
+        }
+    }
+
+    pub fn user_left(&mut self, nick: &str) {
+        self.users.retain(|u| u != nick);
+    }
+
+    pub fn user_renamed(&mut self, from: &str, to: &str) {
+        if self.users.iter().any(|u| u == from) {
+            self.user_left(from);
+            self.user_joined(to);
+        }
     }
 
     /// Changes whenever the messages that must survive a reload change.
@@ -597,6 +630,18 @@ mod tests {
         assert_eq!(order, vec!["one", "two", "three"]);
         assert_eq!(log.unsent().len(), 3);
         assert!(log.entries().filter(|e| e.kind == EntryKind::Own).all(|e| e.status == Some(OwnStatus::Pending)));
+    }
+
+    #[test]
+    fn the_user_list_follows_presence() {
+        let mut log = ChatLog::new(10);
+        log.set_users(vec!["bob".into(), "Ada".into(), "bob".into()]);
+        log.user_joined("carl");
+        log.user_joined("Ada");
+        log.user_renamed("bob", "bert");
+        log.user_left("carl");
+        log.user_renamed("nobody", "x");
+        assert_eq!(log.users(), ["Ada", "bert"]);
     }
 
     #[test]

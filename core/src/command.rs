@@ -13,6 +13,10 @@ pub enum Input {
     Reconnect,
     /// `/help`
     Help,
+    /// `/join #channel` (IRC)
+    Join(String),
+    /// `/nick name`
+    Nick(String),
 }
 
 /// A line that starts with `/` but is not a command this client knows, or has bad arguments.
@@ -20,6 +24,7 @@ pub enum Input {
 pub enum CommandError {
     Unknown(String),
     BadCloseCode(String),
+    MissingArgument { command: &'static str, what: &'static str },
 }
 
 impl fmt::Display for CommandError {
@@ -31,6 +36,7 @@ impl fmt::Display for CommandError {
             CommandError::BadCloseCode(code) => {
                 write!(f, "\"{code}\" is not a close code; use /close, /close 1000, or /close 4000 reason.")
             }
+            CommandError::MissingArgument { command, what } => write!(f, "/{command} needs {what}."),
         }
     }
 }
@@ -38,8 +44,9 @@ impl fmt::Display for CommandError {
 impl std::error::Error for CommandError {}
 
 /// The commands and what they do, for `/help`.
-pub const HELP: &str = "Commands: /close [code] [reason] closes the connection (code 1000 or 3000-4999); \
-/reconnect connects again now; /help shows this. Start a message with // to send a leading /.";
+pub const HELP: &str = "Commands: /me action sends an action; /nick name changes your nick; /join #channel \
+changes channel (IRC); /close [code] [reason] closes the connection (code 1000 or 3000-4999); /reconnect \
+connects again now; /help shows this. Start a message with // to send a leading /.";
 
 /// Parses one line typed in the composer.
 pub fn parse_input(line: &str) -> Result<Input, CommandError> {
@@ -62,6 +69,17 @@ pub fn parse_input(line: &str) -> Result<Input, CommandError> {
             Ok(Input::Close { code: Some(code), reason: reason.trim().to_string() })
         }
         "reconnect" => Ok(Input::Reconnect),
+        // Actions travel as "/me …" text; each wire format renders them its own way.
+        "me" if !args.is_empty() => Ok(Input::Message(format!("/me {args}"))),
+        "me" => Err(CommandError::MissingArgument { command: "me", what: "an action, as in /me waves" }),
+        "join" => match args.split_whitespace().next() {
+            Some(channel) => Ok(Input::Join(channel.to_string())),
+            None => Err(CommandError::MissingArgument { command: "join", what: "a channel, as in /join #rust" }),
+        },
+        "nick" => match args.split_whitespace().next() {
+            Some(nick) => Ok(Input::Nick(nick.to_string())),
+            None => Err(CommandError::MissingArgument { command: "nick", what: "a new nick, as in /nick ada" }),
+        },
         "help" | "?" => Ok(Input::Help),
         _ => Err(CommandError::Unknown(name.to_string())),
     }
@@ -85,6 +103,11 @@ mod tests {
         assert_eq!(parse_input("/CLOSE 1000"), Ok(Input::Close { code: Some(1000), reason: String::new() }));
         assert_eq!(parse_input("/reconnect"), Ok(Input::Reconnect));
         assert_eq!(parse_input("/help"), Ok(Input::Help));
+        assert_eq!(parse_input("/me waves hello"), Ok(Input::Message("/me waves hello".into())));
+        assert_eq!(parse_input("/join #rust"), Ok(Input::Join("#rust".into())));
+        assert_eq!(parse_input("/nick ada"), Ok(Input::Nick("ada".into())));
+        assert!(parse_input("/me").is_err());
+        assert!(parse_input("/join").is_err());
         assert_eq!(parse_input("/close abc"), Err(CommandError::BadCloseCode("abc".into())));
         assert_eq!(parse_input("/close 99999"), Err(CommandError::BadCloseCode("99999".into())));
         assert_eq!(parse_input("/frobnicate x"), Err(CommandError::Unknown("frobnicate".into())));

@@ -1,5 +1,6 @@
 //! Connection settings as they come from the page's query parameters (see the UI contract).
 
+use crate::protocol::json::{validate_template, DEFAULT_TEMPLATE};
 use crate::protocol::{parse_subprotocols, ProtocolKind};
 use std::fmt;
 
@@ -27,6 +28,8 @@ pub struct Settings {
     /// Give up on a socket still connecting after this long (`connect_timeout`, in ms);
     /// `None` keeps the session's default.
     pub connect_timeout_ms: Option<u32>,
+    /// The outgoing shape of JSON messages (`template`), with `<nick>` and `<text>` placeholders.
+    pub json_template: String,
 }
 
 /// Why a nick cannot be used.
@@ -120,6 +123,16 @@ impl Settings {
         let channel = param("channel").filter(|c| !c.trim().is_empty()).unwrap_or_else(|| DEFAULT_CHANNEL.to_string());
         let idle_timeout_ms = millis(&param, "idle_timeout", &mut problems);
         let connect_timeout_ms = millis(&param, "connect_timeout", &mut problems);
+        let json_template = match param("template") {
+            Some(template) => match validate_template(&template) {
+                Ok(()) => template,
+                Err(e) => {
+                    problems.push(format!("{e}; using the default."));
+                    DEFAULT_TEMPLATE.to_string()
+                }
+            },
+            None => DEFAULT_TEMPLATE.to_string(),
+        };
         let settings = Settings {
             url,
             nick,
@@ -129,6 +142,7 @@ impl Settings {
             connect_on_load,
             idle_timeout_ms,
             connect_timeout_ms,
+            json_template,
         };
         (settings, problems)
     }
@@ -195,6 +209,15 @@ mod tests {
         let (s, problems) = read(&[("idle_timeout", "soon")], None);
         assert_eq!((s.idle_timeout_ms, problems.len()), (None, 1));
         assert_eq!(read(&[("connect_timeout", "2500")], None).0.connect_timeout_ms, Some(2500));
+    }
+
+    #[test]
+    fn json_template() {
+        assert_eq!(read(&[], None).0.json_template, DEFAULT_TEMPLATE);
+        let custom = r#"{"user":<nick>,"msg":<text>}"#;
+        assert_eq!(read(&[("template", custom)], None).0.json_template, custom);
+        let (s, problems) = read(&[("template", "{broken")], None);
+        assert_eq!((s.json_template.as_str(), problems.len()), (DEFAULT_TEMPLATE, 1));
     }
 
     #[test]

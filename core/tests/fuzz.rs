@@ -8,7 +8,10 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use wschat_core::chat::{decode_outbox, display_text, encode_outbox, ChatLog, PersistedMessage};
 use wschat_core::command::parse_input;
-use wschat_core::protocol::{describe_binary, parse_subprotocols, ChatEvent, Frame, TextFormat};
+use wschat_core::protocol::json::DEFAULT_TEMPLATE;
+use wschat_core::protocol::{
+    describe_binary, irc, parse_subprotocols, ChatEvent, Frame, ProtocolKind, TextFormat, Wire,
+};
 use wschat_core::settings::Settings;
 use wschat_core::url::{normalize_ws_url, PageOrigin};
 
@@ -31,19 +34,26 @@ proptest! {
 
     #[test]
     fn text_frames_decode_without_panic_or_loss(frame in frame_text()) {
-        match TextFormat.decode(Frame::Text(&frame)) {
-            ChatEvent::Message { nick: Some(nick), text } => prop_assert_eq!(format!("{nick}: {text}"), frame),
-            ChatEvent::Message { nick: None, text } => prop_assert_eq!(text, frame),
-            other => prop_assert!(false, "unexpected {:?}", other),
+        // Nothing is lost: the messages, put back together, are the frame.
+        let mut lines = Vec::new();
+        for event in TextFormat.decode(Frame::Text(&frame)) {
+            match event {
+                ChatEvent::Message { nick: Some(nick), text, .. } => lines.push(format!("{nick}: {text}")),
+                ChatEvent::Message { nick: None, text, .. } => lines.push(text),
+                other => prop_assert!(false, "unexpected {:?}", other),
+            }
         }
+        prop_assert_eq!(lines.join("\n"), frame);
     }
 
     #[test]
     fn binary_frames_decode_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
-        let ChatEvent::Raw(text) = TextFormat.decode(Frame::Binary(&bytes)) else {
-            return Err(TestCaseError::fail("binary must be raw"));
-        };
-        prop_assert_eq!(text, describe_binary(&bytes));
+        prop_assert_eq!(TextFormat.decode(Frame::Binary(&bytes)), vec![ChatEvent::Raw(describe_binary(&bytes))]);
+        // Every format takes any bytes.
+        for kind in ProtocolKind::ALL {
+            let mut wire = Wire::new(kind, "me", "#chat", DEFAULT_TEMPLATE);
+            let _ = wire.decode(Frame::Binary(&bytes));
+        }
     }
 
     #[test]
@@ -56,8 +66,10 @@ proptest! {
                     log.mark_sent(item);
                 }
             }
-            if let ChatEvent::Message { nick, text } = TextFormat.decode(Frame::Text(frame)) {
-                log.receive_message(nick.as_deref(), &text, 0.0);
+            let received = TextFormat.decode(Frame::Text(frame));
+            prop_assert!(!received.is_empty());
+            if let Some(ChatEvent::Message { nick, text, .. }) = received.first() {
+                log.receive_message(nick.as_deref(), text, 0.0);
             }
             if i % 7 == 0 {
                 log.link_lost(2);
@@ -67,6 +79,18 @@ proptest! {
         }
         prop_assert!(log.entries().len() <= cap);
         prop_assert_eq!(log.total_received(), frames.len() as u64);
+    }
+
+    #[test]
+    fn every_format_decodes_any_text_frame(frame in frame_text(), irc_like in "(@[a-z=;]{0,10} )?(:[a-z!@.]{0,10} )?[A-Z0-9]{1,7}( [#a-z:]{0,10}){0,4}", io_like in "[0-6]{1,2}.{0,40}") {
+        for kind in ProtocolKind::ALL {
+            let mut wire = Wire::new(kind, "me", "#chat", DEFAULT_TEMPLATE);
+            let _ = wire.on_open(irc::TEXT_SUBPROTOCOL);
+            for input in [&frame, &irc_like, &io_like] {
+                let _ = wire.decode(Frame::Text(input));
+            }
+            let _ = wire.encode_message("me", &frame);
+        }
     }
 
     #[test]

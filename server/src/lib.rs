@@ -185,16 +185,37 @@ async fn upgrade(
         .filter(|p| !p.is_empty())
         .map(str::to_string)
         .collect();
+    // Join the room before the handshake completes: once the client sees "open", it must
+    // receive everything sent to the room after that.
+    let room_name = params.room.clone().unwrap_or_else(|| "lobby".to_string());
+    let room = matches!(mode, Mode::Broadcast).then(|| {
+        let sender = state.room(&room_name);
+        let receiver = sender.subscribe();
+        Room { name: room_name, sender, receiver }
+    });
     ws.protocols(offered).on_upgrade(move |socket| async move {
         let _alive = state.alive.clone();
         let protocol = socket.protocol().and_then(|p| p.to_str().ok()).unwrap_or("").to_string();
         log!("open {mode:?} protocol={protocol:?}");
-        serve_connection(mode, socket, params, state).await;
+        serve_connection(mode, socket, params, room, state).await;
         log!("done {mode:?}");
     })
 }
 
-async fn serve_connection(mode: Mode, mut socket: WebSocket, params: ModeParams, state: ServerState) {
+/// A broadcast connection's membership of its room.
+struct Room {
+    name: String,
+    sender: broadcast::Sender<Message>,
+    receiver: broadcast::Receiver<Message>,
+}
+
+async fn serve_connection(
+    mode: Mode,
+    mut socket: WebSocket,
+    params: ModeParams,
+    room: Option<Room>,
+    state: ServerState,
+) {
     let mut shutdown = state.shutdown.clone();
     match mode {
         Mode::Close => {
@@ -221,9 +242,11 @@ async fn serve_connection(mode: Mode, mut socket: WebSocket, params: ModeParams,
         Mode::Broadcast | Mode::Echo | Mode::Sink => {}
     }
     let binary_to_room = params.binary.as_deref() == Some("room");
-    let room_name = params.room.unwrap_or_else(|| "lobby".to_string());
-    let room = matches!(mode, Mode::Broadcast).then(|| state.room(&room_name));
-    let mut from_room = room.as_ref().map(|r| r.subscribe());
+    let room_name = room.as_ref().map(|r| r.name.clone()).unwrap_or_default();
+    let (room, mut from_room) = match room {
+        Some(Room { sender, receiver, .. }) => (Some(sender), Some(receiver)),
+        None => (None, None),
+    };
     loop {
         tokio::select! {
             incoming = socket.recv() => {

@@ -10,7 +10,9 @@ use leptos::prelude::*;
 use wschat_core::chat::{ChatLog, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_SEND_ATTEMPTS};
 use wschat_core::close::describe_close_code;
 use wschat_core::command::{parse_input, Input, HELP};
-use wschat_core::protocol::{ChatEvent, Frame, OutFrame, TextFormat};
+use wschat_core::protocol::irc::{BINARY_SUBPROTOCOL, TEXT_SUBPROTOCOL};
+use wschat_core::protocol::socketio::SHAPE_GRACE_MS;
+use wschat_core::protocol::{ChatEvent, Frame, OutFrame, ProtocolKind, Wire};
 use wschat_core::reconnect::{AfterClose, Backoff, ReconnectConfig};
 use wschat_core::settings::{validate_nick, Settings};
 use wschat_core::url::normalize_ws_url;
@@ -59,6 +61,12 @@ struct Upkeep {
     reconnect_timer: Option<Timeout>,
     connect_timer: Option<Timeout>,
     idle_timer: Option<Timeout>,
+    grace_timer: Option<Timeout>,
+    /// The wire format of the current connection, with its state (registration, handshake).
+    wire: Option<Wire>,
+    /// Whether the current connection ever opened (a failure before that may be a refused
+    /// subprotocol).
+    opened: bool,
     /// The localStorage key the outbox was last written under, and the revision written.
     outbox_key: String,
     saved_revision: u64,
@@ -75,6 +83,8 @@ pub struct ChatSession {
     pub error: RwSignal<Option<String>>,
     /// Present while a reconnect is scheduled.
     pub reconnect: RwSignal<Option<ScheduledReconnect>>,
+    /// The last failure may have been a refused subprotocol: offer to retry without.
+    pub subprotocol_hint: RwSignal<bool>,
     upkeep: StoredValue<Upkeep, LocalStorage>,
 }
 
@@ -102,6 +112,7 @@ impl ChatSession {
             settings: RwSignal::new(settings),
             error: RwSignal::new(None),
             reconnect: RwSignal::new(None),
+            subprotocol_hint: RwSignal::new(false),
             upkeep: StoredValue::new_local(upkeep),
         };
         slot.set_value(Some(session));
@@ -116,6 +127,7 @@ impl ChatSession {
                 u.reconnect_timer = None;
                 u.connect_timer = None;
                 u.idle_timer = None;
+                u.grace_timer = None;
             });
         });
         session
@@ -127,11 +139,10 @@ impl ChatSession {
             Ok(nick) => nick.to_string(),
             Err(e) => return self.report(e.to_string()),
         };
-        if !settings.protocol.is_supported() {
-            return self.report(format!(
-                "The {} wire format is not available in this version yet; choose plain text.",
-                settings.protocol
-            ));
+        if let Err(e) = wschat_core::protocol::json::validate_template(&settings.json_template) {
+            if settings.protocol == ProtocolKind::Json {
+                return self.report(e.to_string());
+            }
         }
         storage::remember_nick(&nick);
         self.settings.set(Settings { nick, ..settings });
@@ -190,6 +201,8 @@ impl ChatSession {
                 self.system(HELP);
                 true
             }
+            Ok(Input::Join(channel)) => self.join(&channel),
+            Ok(Input::Nick(nick)) => self.change_nick(&nick),
             Err(e) => {
                 self.report(e.to_string());
                 false
@@ -217,6 +230,43 @@ impl ChatSession {
         true
     }
 
+    /// `/join`: IRC only.
+    fn join(&self, channel: &str) -> bool {
+        let frames = self.upkeep.try_update_value(|u| u.wire.as_mut().and_then(|w| w.join(channel))).flatten();
+        match frames {
+            Some(frames) => {
+                self.settings.update(|s| s.channel = channel.to_string());
+                self.send_frames(&frames);
+                true
+            }
+            None => {
+                self.report("Only IRC has channels; /join does nothing here.".into());
+                false
+            }
+        }
+    }
+
+    /// `/nick`: asks the IRC server, or simply takes the new nick elsewhere.
+    fn change_nick(&self, nick: &str) -> bool {
+        let nick = match validate_nick(nick) {
+            Ok(nick) => nick.to_string(),
+            Err(e) => {
+                self.report(e.to_string());
+                return false;
+            }
+        };
+        let frames = self.upkeep.try_update_value(|u| u.wire.as_mut().and_then(|w| w.change_nick(&nick))).flatten();
+        match frames {
+            Some(frames) => self.send_frames(&frames), // the server's NICK reply makes it ours
+            None => {
+                storage::remember_nick(&nick);
+                self.system(&format!("You are now {nick}."));
+                self.settings.update(|s| s.nick = nick);
+            }
+        }
+        true
+    }
+
     /// A failed message goes back into the outbox.
     pub fn retry(&self, id: u64) {
         self.log.update(|log| log.retry(id));
@@ -232,6 +282,7 @@ impl ChatSession {
 
     fn open_socket(&self) {
         self.cancel_reconnect();
+        self.subprotocol_hint.set(false);
         let settings = self.settings.get_untracked();
         self.follow_outbox_to(&settings.url);
         self.update_upkeep(|u| {
@@ -239,7 +290,14 @@ impl ChatSession {
             u.opened_at_ms = None;
             u.idle_timer = None;
         });
-        match self.socket.connect(&settings.url, &settings.subprotocol_list()) {
+        let wire = Wire::new(settings.protocol, &settings.nick, &settings.channel, &settings.json_template);
+        self.update_upkeep(|u| {
+            u.wire = Some(wire);
+            u.opened = false;
+            u.grace_timer = None;
+        });
+        let url = Wire::socket_url(settings.protocol, &settings.url);
+        match self.socket.connect(&url, &settings.subprotocol_list()) {
             Ok(()) => {
                 self.error.set(None);
                 let target = self.socket.url().get_untracked();
@@ -272,7 +330,7 @@ impl ChatSession {
 
     /// With an idle timeout set, a link that carries nothing for that long is treated as dead.
     fn arm_idle_timeout(&self, after_ms: f64) {
-        let Some(idle_ms) = self.settings.with_untracked(|s| s.idle_timeout_ms).map(f64::from) else { return };
+        let Some(idle_ms) = self.idle_deadline_ms() else { return };
         let session = *self;
         let id = self.socket.current_id();
         let timer = Timeout::new(after_ms, move || {
@@ -294,18 +352,29 @@ impl ChatSession {
         self.update_upkeep(|u| u.idle_timer = Some(timer));
     }
 
-    /// Hands every waiting message to the socket, in order, while it stays open.
+    /// Silence longer than this is a dead link: the person's idle timeout, else the protocol's
+    /// heartbeat (Socket.IO's ping interval plus timeout).
+    fn idle_deadline_ms(&self) -> Option<f64> {
+        let chosen = self.settings.with_untracked(|s| s.idle_timeout_ms).map(f64::from);
+        chosen.or_else(|| self.upkeep.with_value(|u| u.wire.as_ref().and_then(Wire::heartbeat_deadline_ms)))
+    }
+
+    fn wire_ready(&self) -> bool {
+        self.upkeep.with_value(|u| u.wire.as_ref().is_some_and(Wire::is_ready))
+    }
+
+    /// Hands every waiting message to the socket, in order, while it is open and the wire
+    /// format is ready (handshake, registration, join done).
     fn flush_outbox(&self) {
-        if self.socket.ready_state().get_untracked() != ReadyState::Open {
+        if self.socket.ready_state().get_untracked() != ReadyState::Open || !self.wire_ready() {
             return;
         }
         let socket = self.socket;
+        let Some(Some(wire)) = self.upkeep.try_with_value(|u| u.wire.clone()) else { return };
         self.log.update(|log| {
             while let Some(item) = log.take_next_outgoing() {
-                let OutFrame::Text(frame) = TextFormat.encode_message(&item.nick, &item.text) else {
-                    continue;
-                };
-                match socket.send_text(&frame) {
+                let frames = wire.encode_message(&item.nick, &item.text);
+                match frames.iter().try_for_each(|frame| send_frame(socket, frame)) {
                     Ok(()) => log.mark_sent(item),
                     Err(_) => {
                         log.requeue_front(item);
@@ -314,6 +383,62 @@ impl ChatSession {
                 }
             }
         });
+    }
+
+    /// Protocol frames (replies, registration, commands); a failure shows as an error.
+    fn send_frames(&self, frames: &[OutFrame]) {
+        for frame in frames {
+            if let Err(e) = send_frame(self.socket, frame) {
+                self.report(format!("Could not send to the server: {e}"));
+                return;
+            }
+        }
+    }
+
+    /// One frame from the server through the wire format: replies go out at once, events go to
+    /// the log, and the outbox follows when the format becomes ready.
+    fn receive(&self, frame: Frame<'_>, now: f64) {
+        let was_ready = self.wire_ready();
+        let decoded = self
+            .upkeep
+            .try_update_value(|u| {
+                u.last_activity_ms = now;
+                u.wire.as_mut().map(|w| w.decode(frame))
+            })
+            .flatten();
+        let Some(decoded) = decoded else { return };
+        self.send_frames(&decoded.replies);
+        for event in decoded.events {
+            self.apply(event, now);
+        }
+        if decoded.start_grace {
+            let session = *self;
+            let timer = Timeout::new(SHAPE_GRACE_MS, move || {
+                session.update_upkeep(|u| {
+                    if let Some(wire) = u.wire.as_mut() {
+                        wire.grace_over();
+                    }
+                });
+                session.became_ready_maybe(false);
+            });
+            self.update_upkeep(|u| u.grace_timer = Some(timer));
+        }
+        self.became_ready_maybe(was_ready);
+        if self.upkeep.with_value(|u| u.idle_timer.is_none()) {
+            if let Some(deadline) = self.idle_deadline_ms() {
+                self.arm_idle_timeout(deadline);
+            }
+        }
+    }
+
+    fn became_ready_maybe(&self, was_ready: bool) {
+        if !was_ready && self.wire_ready() {
+            if self.settings.with_untracked(|s| s.protocol) != ProtocolKind::Text {
+                self.system("Ready to chat.");
+            }
+            self.flush_outbox();
+            self.save_outbox_if_changed();
+        }
     }
 
     fn on_socket_event(&self, event: SocketEvent) {
@@ -329,21 +454,22 @@ impl ChatSession {
                     u.last_activity_ms = now;
                 });
                 self.error.set(None);
+                self.update_upkeep(|u| u.opened = true);
                 self.system(&format!("Connected to {url}{with}."));
-                if let Some(idle_ms) = self.settings.with_untracked(|s| s.idle_timeout_ms) {
-                    self.arm_idle_timeout(f64::from(idle_ms));
+                self.adopt_irc_if_chosen(&protocol);
+                let greeting = self
+                    .upkeep
+                    .try_update_value(|u| u.wire.as_mut().map(|w| w.on_open(&protocol)))
+                    .flatten()
+                    .unwrap_or_default();
+                self.send_frames(&greeting);
+                if let Some(idle_ms) = self.idle_deadline_ms() {
+                    self.arm_idle_timeout(idle_ms);
                 }
-                self.flush_outbox();
-                self.save_outbox_if_changed();
+                self.became_ready_maybe(false);
             }
-            SocketEvent::Text(text) => {
-                self.update_upkeep(|u| u.last_activity_ms = now);
-                self.apply(TextFormat.decode(Frame::Text(&text)), now);
-            }
-            SocketEvent::Binary(bytes) => {
-                self.update_upkeep(|u| u.last_activity_ms = now);
-                self.apply(TextFormat.decode(Frame::Binary(&bytes)), now);
-            }
+            SocketEvent::Text(text) => self.receive(Frame::Text(&text), now),
+            SocketEvent::Binary(bytes) => self.receive(Frame::Binary(&bytes), now),
             SocketEvent::Error => {
                 if let Some(e) = self.socket.last_error().get_untracked() {
                     self.report(e.to_string());
@@ -351,6 +477,7 @@ impl ChatSession {
             }
             SocketEvent::Close(info) => {
                 self.system(&describe_close(&info));
+                self.explain_refused_subprotocols();
                 let by_person = self.upkeep.with_value(|u| u.closing_by_person);
                 match self.upkeep.with_value(|u| u.config.reconnect.after_close(info.code, by_person)) {
                     AfterClose::Reconnect => self.link_lost(),
@@ -382,6 +509,7 @@ impl ChatSession {
         self.update_upkeep(|u| {
             u.connect_timer = None;
             u.idle_timer = None;
+            u.grace_timer = None;
             // A link that stayed up long enough was healthy: start the backoff over.
             if u.opened_at_ms.is_some_and(|t| now - t >= u.config.reconnect.stable_after_ms) {
                 u.backoff.reset();
@@ -431,9 +559,12 @@ impl ChatSession {
     }
 
     fn apply(&self, event: ChatEvent, now: f64) {
+        if let ChatEvent::OwnNick(nick) = &event {
+            self.settings.update(|s| s.nick = nick.clone());
+        }
         self.log.update(|log| match event {
-            ChatEvent::Message { nick, text } => {
-                log.receive_message(nick.as_deref(), &text, now);
+            ChatEvent::Message { nick, text, time_ms } => {
+                log.receive_message(nick.as_deref(), &text, time_ms.unwrap_or(now));
             }
             ChatEvent::System(text) => {
                 log.push_system(&text, now);
@@ -441,8 +572,57 @@ impl ChatSession {
             ChatEvent::Raw(description) => {
                 log.receive_raw(&description, now);
             }
+            ChatEvent::Joined { nick, text } => {
+                log.user_joined(&nick);
+                log.push_system(&text, now);
+            }
+            ChatEvent::Left { nick, text } => {
+                log.user_left(&nick);
+                log.push_system(&text, now);
+            }
+            ChatEvent::Renamed { from, to } => {
+                log.user_renamed(&from, &to);
+                log.push_system(&format!("{from} is now known as {to}"), now);
+            }
+            ChatEvent::Users(users) => log.set_users(users),
+            ChatEvent::OwnNick(nick) => {
+                log.push_system(&format!("The server knows you as {nick}."), now);
+            }
         });
         self.save_outbox_if_changed();
+    }
+
+    /// A server that picked an IRC subprotocol speaks IRC, whatever format was chosen.
+    fn adopt_irc_if_chosen(&self, subprotocol: &str) {
+        let irc_chosen = subprotocol == TEXT_SUBPROTOCOL || subprotocol == BINARY_SUBPROTOCOL;
+        let settings = self.settings.get_untracked();
+        if irc_chosen && settings.protocol != ProtocolKind::Irc {
+            self.system(&format!("The server chose {subprotocol}: speaking IRC."));
+            let wire = Wire::new(ProtocolKind::Irc, &settings.nick, &settings.channel, &settings.json_template);
+            self.update_upkeep(|u| u.wire = Some(wire));
+            self.settings.update(|s| s.protocol = ProtocolKind::Irc);
+        }
+    }
+
+    /// Browsers fail a connection when the server accepts none of the offered subprotocols,
+    /// and say nothing more; when that may be why, say so and offer to go without them.
+    fn explain_refused_subprotocols(&self) {
+        let offered = self.settings.with_untracked(|s| s.subprotocol_list());
+        if self.upkeep.with_value(|u| u.opened) || offered.is_empty() || self.subprotocol_hint.get_untracked() {
+            return;
+        }
+        self.subprotocol_hint.set(true);
+        self.report(format!(
+            "The connection failed before opening. If the server accepts none of the offered subprotocols ({}), the browser refuses the connection: try again without them.",
+            offered.join(", ")
+        ));
+    }
+
+    /// Connects again with the same settings but no subprotocols.
+    pub fn retry_without_subprotocols(&self) {
+        self.subprotocol_hint.set(false);
+        let settings = Settings { subprotocols: String::new(), ..self.settings.get_untracked() };
+        self.connect(settings);
     }
 
     /// Writes the outbox to storage when it changed since the last write.
@@ -485,6 +665,13 @@ impl ChatSession {
     pub fn report(&self, message: String) {
         self.system(&message);
         self.error.set(Some(message));
+    }
+}
+
+fn send_frame(socket: WebSocketHandle, frame: &OutFrame) -> Result<(), crate::socket::SocketError> {
+    match frame {
+        OutFrame::Text(text) => socket.send_text(text),
+        OutFrame::Binary(bytes) => socket.send_binary(bytes),
     }
 }
 

@@ -14,6 +14,8 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
     let nick = RwSignal::new(initial.nick.clone());
     let protocol = RwSignal::new(initial.protocol);
     let subprotocols = RwSignal::new(initial.subprotocols.clone());
+    let channel = RwSignal::new(initial.channel.clone());
+    let json_template = RwSignal::new(initial.json_template.clone());
     let state = session.socket.ready_state();
 
     let connect = move || {
@@ -23,6 +25,8 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
             nick: nick.get_untracked(),
             protocol: protocol.get_untracked(),
             subprotocols: subprotocols.get_untracked(),
+            channel: channel.get_untracked(),
+            json_template: json_template.get_untracked(),
             ..current
         });
     };
@@ -60,6 +64,17 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
+            <Show when=move || protocol.get() == ProtocolKind::Irc>
+                <TextField label="Channel" testid="channel-input" value=channel placeholder="#chat" />
+            </Show>
+            <Show when=move || protocol.get() == ProtocolKind::Json>
+                <TextField
+                    label="JSON template"
+                    testid="json-template-input"
+                    value=json_template
+                    placeholder=r#"{"nick": <nick>, "text": <text>}"#
+                />
+            </Show>
             <TextField
                 label="Subprotocols"
                 testid="subprotocols-input"

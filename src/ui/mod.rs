@@ -35,15 +35,11 @@ pub fn App() -> impl IntoView {
                 <ConnectForm session />
                 <StatusBar socket=session.socket />
             </header>
-            <ErrorLine error=session.error />
+            <ErrorLine session />
             <ReconnectInfo session />
             <main class="conversation">
                 <MessageList session />
-                <aside class="users">
-                    <h2>"Users"</h2>
-                    // The plain-text format does not tell who is present; other formats fill this.
-                    <ul data-testid="user-list" aria-label="Users"></ul>
-                </aside>
+                <UserList log=session.log />
             </main>
             <Composer session />
         </div>
@@ -52,18 +48,45 @@ pub fn App() -> impl IntoView {
 
 /// The latest error in words a person can act on; absent when there is none.
 #[component]
-fn ErrorLine(error: RwSignal<Option<String>>) -> impl IntoView {
+fn ErrorLine(session: ChatSession) -> impl IntoView {
+    let error = session.error;
     move || {
         error.get().map(|message| {
             view! {
                 <div class="error" role="alert">
                     <span data-testid="error">{message}</span>
+                    <Show when=move || session.subprotocol_hint.get()>
+                        <button
+                            type="button"
+                            data-testid="retry-without-subprotocols-button"
+                            on:click=move |_| session.retry_without_subprotocols()
+                        >
+                            "Retry without subprotocols"
+                        </button>
+                    </Show>
                     <button type="button" class="dismiss" aria-label="Dismiss error" on:click=move |_| error.set(None)>
                         "×"
                     </button>
                 </div>
             }
         })
+    }
+}
+
+/// Who is present, where the protocol tells (IRC NAMES, joins and parts).
+#[component]
+fn UserList(log: RwSignal<wschat_core::chat::ChatLog>) -> impl IntoView {
+    view! {
+        <aside class="users">
+            <h2>"Users"</h2>
+            <ul data-testid="user-list" aria-label="Users">
+                <For
+                    each=move || log.with(|l| l.users().to_vec())
+                    key=|nick| nick.clone()
+                    children=|nick| view! { <li data-testid="user">{nick}</li> }
+                />
+            </ul>
+        </aside>
     }
 }
 

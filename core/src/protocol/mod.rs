@@ -3,10 +3,15 @@
 //! Each format is plain Rust with no browser types, so it is tested and fuzzed natively.
 
 mod binary;
+pub mod irc;
+pub mod json;
+pub mod socketio;
 mod text;
+mod time;
 
 pub use binary::{describe_binary, hex_preview};
-pub use text::TextFormat;
+pub use text::{split_nick, TextFormat};
+pub use time::parse_iso8601;
 
 use std::fmt;
 
@@ -25,14 +30,37 @@ pub enum OutFrame {
 }
 
 /// What a frame means to the conversation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ChatEvent {
-    /// A chat message; `nick` is `None` when the server did not say who wrote it.
-    Message { nick: Option<String>, text: String },
+    /// A chat message; `nick` is `None` when the server did not say who wrote it, `time_ms`
+    /// when it said when it was written.
+    Message {
+        nick: Option<String>,
+        text: String,
+        time_ms: Option<f64>,
+    },
     /// A notice from the server or about the connection.
     System(String),
     /// A frame that is not a chat message (binary, unparsed data), already described for people.
     Raw(String),
+    /// Someone arrived; `text` says so for the timeline.
+    Joined {
+        nick: String,
+        text: String,
+    },
+    /// Someone left; `text` says how.
+    Left {
+        nick: String,
+        text: String,
+    },
+    Renamed {
+        from: String,
+        to: String,
+    },
+    /// The full list of who is present, replacing what was known.
+    Users(Vec<String>),
+    /// The server gave us another nick than the one asked for.
+    OwnNick(String),
 }
 
 /// The wire formats the client knows by name (the `protocol` query parameter).
@@ -69,11 +97,6 @@ impl ProtocolKind {
         }
     }
 
-    /// Whether this build can speak the format yet.
-    pub fn is_supported(self) -> bool {
-        matches!(self, ProtocolKind::Text)
-    }
-
     /// Subprotocols offered when the person gave none.
     pub fn default_subprotocols(self) -> &'static [&'static str] {
         match self {
@@ -86,6 +109,147 @@ impl ProtocolKind {
 impl fmt::Display for ProtocolKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// What decoding one frame produced.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    pub events: Vec<ChatEvent>,
+    /// Frames the protocol answers with at once (PONG, Engine.IO pong, registration steps).
+    pub replies: Vec<OutFrame>,
+    /// Socket.IO: call [`Wire::grace_over`] after [`socketio::SHAPE_GRACE_MS`].
+    pub start_grace: bool,
+}
+
+/// The wire format of one connection, with whatever state it needs.
+#[derive(Clone, Debug)]
+pub enum Wire {
+    Text,
+    Json { template: String },
+    Irc(irc::IrcState),
+    SocketIo(socketio::SocketIoState),
+}
+
+impl Wire {
+    /// The format for `kind`, for a person called `nick`; `channel` is IRC's, `json_template`
+    /// the outgoing shape of JSON messages.
+    pub fn new(kind: ProtocolKind, nick: &str, channel: &str, json_template: &str) -> Wire {
+        match kind {
+            ProtocolKind::Text => Wire::Text,
+            ProtocolKind::Json => Wire::Json { template: json_template.to_string() },
+            ProtocolKind::Irc => Wire::Irc(irc::IrcState::new(nick, channel)),
+            ProtocolKind::SocketIo => Wire::SocketIo(socketio::SocketIoState::new(nick)),
+        }
+    }
+
+    /// The URL to open for a server at `url` (Socket.IO needs its transport path).
+    pub fn socket_url(kind: ProtocolKind, url: &str) -> String {
+        match kind {
+            ProtocolKind::SocketIo => socketio::socketio_url(url),
+            _ => url.to_string(),
+        }
+    }
+
+    /// What to send when the socket opens; `subprotocol` is what the server chose.
+    pub fn on_open(&mut self, subprotocol: &str) -> Vec<OutFrame> {
+        match self {
+            Wire::Irc(irc) => irc.on_open(subprotocol),
+            Wire::SocketIo(io) => {
+                io.on_open();
+                Vec::new()
+            }
+            Wire::Text | Wire::Json { .. } => Vec::new(),
+        }
+    }
+
+    /// One frame from the server.
+    pub fn decode(&mut self, frame: Frame<'_>) -> Decoded {
+        let mut decoded = Decoded::default();
+        match (self, frame) {
+            (Wire::Text, frame) => decoded.events = TextFormat.decode(frame),
+            (Wire::Json { .. }, Frame::Text(text)) => decoded.events = json::decode_json(text),
+            (Wire::Irc(irc), Frame::Text(text)) => (decoded.events, decoded.replies) = irc.decode(text),
+            // binary.ircv3.net carries the same lines as bytes.
+            (Wire::Irc(irc), Frame::Binary(bytes)) => {
+                (decoded.events, decoded.replies) = irc.decode(&String::from_utf8_lossy(bytes));
+            }
+            (Wire::SocketIo(io), Frame::Text(text)) => {
+                (decoded.events, decoded.replies, decoded.start_grace) = io.decode(text);
+            }
+            (Wire::Json { .. } | Wire::SocketIo(_), Frame::Binary(bytes)) => {
+                decoded.events = vec![ChatEvent::Raw(describe_binary(bytes))];
+            }
+        }
+        decoded
+    }
+
+    /// A message typed by `nick` as the frames to send.
+    pub fn encode_message(&self, nick: &str, text: &str) -> Vec<OutFrame> {
+        match self {
+            Wire::Text => vec![TextFormat.encode_message(nick, text)],
+            Wire::Json { template } => vec![json::encode_json(template, nick, text)],
+            Wire::Irc(irc) => irc.encode_message(text),
+            Wire::SocketIo(io) => vec![io.encode_message(nick, text)],
+        }
+    }
+
+    /// Whether the outbox may be sent: after the handshake, registration or join.
+    pub fn is_ready(&self) -> bool {
+        match self {
+            Wire::Irc(irc) => irc.is_ready(),
+            Wire::SocketIo(io) => io.is_ready(),
+            Wire::Text | Wire::Json { .. } => true,
+        }
+    }
+
+    /// Whether the server sends our own messages back (so an echo confirms delivery).
+    /// `None` when only watching tells.
+    pub fn echoes(&self) -> Option<bool> {
+        match self {
+            Wire::Irc(irc) => Some(irc.echoes()),
+            Wire::SocketIo(io) => Some(io.echoes()),
+            Wire::Text | Wire::Json { .. } => None,
+        }
+    }
+
+    /// Silence longer than this means the link is dead, where the protocol has heartbeats.
+    pub fn heartbeat_deadline_ms(&self) -> Option<f64> {
+        match self {
+            Wire::SocketIo(io) => io.dead_after_ms(),
+            _ => None,
+        }
+    }
+
+    /// Socket.IO: the wait for the chat example's `login` is over.
+    pub fn grace_over(&mut self) {
+        if let Wire::SocketIo(io) = self {
+            io.shape_grace_over();
+        }
+    }
+
+    /// The nick the server knows us by, if the protocol can change it.
+    pub fn nick(&self) -> Option<&str> {
+        match self {
+            Wire::Irc(irc) => Some(irc.nick()),
+            _ => None,
+        }
+    }
+
+    /// IRC `/join`; `None` where the format has no channels.
+    pub fn join(&mut self, channel: &str) -> Option<Vec<OutFrame>> {
+        match self {
+            Wire::Irc(irc) => Some(irc.join(channel)),
+            _ => None,
+        }
+    }
+
+    /// IRC `/nick`; `None` where the nick is only ours to change.
+    pub fn change_nick(&mut self, nick: &str) -> Option<Vec<OutFrame>> {
+        match self {
+            Wire::Irc(irc) => Some(irc.change_nick(nick)),
+            _ => None,
+        }
     }
 }
 

@@ -10,20 +10,39 @@ pub const MAX_NICK_CHARS: usize = 32;
 pub struct TextFormat;
 
 impl TextFormat {
-    /// One incoming frame; a text frame is one message, a binary frame a raw entry.
-    pub fn decode(&self, frame: Frame<'_>) -> ChatEvent {
+    /// One incoming frame: a text frame is one message, or several when a server batches
+    /// them one per line (gorilla/websocket's chat does); a binary frame is a raw entry.
+    ///
+    /// Lines are split only when they agree: all start with a nick, or none does. A message
+    /// with a nick on its first line only is one multi-line message.
+    pub fn decode(&self, frame: Frame<'_>) -> Vec<ChatEvent> {
         match frame {
-            Frame::Text(text) => match split_nick(text) {
-                Some((nick, body)) => ChatEvent::Message { nick: Some(nick.to_string()), text: body.to_string() },
-                None => ChatEvent::Message { nick: None, text: text.to_string() },
-            },
-            Frame::Binary(bytes) => ChatEvent::Raw(describe_binary(bytes)),
+            Frame::Text(text) => {
+                let lines: Vec<&str> = text.split('\n').collect();
+                let with_nick = lines.iter().filter(|l| split_nick(l).is_some()).count();
+                let batched = lines.len() > 1 && (with_nick == lines.len() || with_nick == 0);
+                if batched {
+                    lines.into_iter().map(one_message).collect()
+                } else {
+                    vec![one_message(text)]
+                }
+            }
+            Frame::Binary(bytes) => vec![ChatEvent::Raw(describe_binary(bytes))],
         }
     }
 
     /// One outgoing message as a single `nick: text` frame.
     pub fn encode_message(&self, nick: &str, text: &str) -> OutFrame {
         OutFrame::Text(format!("{nick}: {text}"))
+    }
+}
+
+fn one_message(text: &str) -> ChatEvent {
+    match split_nick(text) {
+        Some((nick, body)) => {
+            ChatEvent::Message { nick: Some(nick.to_string()), text: body.to_string(), time_ms: None }
+        }
+        None => ChatEvent::Message { nick: None, text: text.to_string(), time_ms: None },
     }
 }
 
@@ -43,8 +62,8 @@ pub fn split_nick(frame: &str) -> Option<(&str, &str)> {
 mod tests {
     use super::*;
 
-    fn msg(nick: Option<&str>, text: &str) -> ChatEvent {
-        ChatEvent::Message { nick: nick.map(str::to_string), text: text.to_string() }
+    fn msg(nick: Option<&str>, text: &str) -> Vec<ChatEvent> {
+        vec![ChatEvent::Message { nick: nick.map(str::to_string), text: text.to_string(), time_ms: None }]
     }
 
     #[test]
@@ -70,10 +89,19 @@ mod tests {
     }
 
     #[test]
+    fn batched_lines_are_several_messages() {
+        let f = TextFormat;
+        assert_eq!(f.decode(Frame::Text("one\ntwo")), [msg(None, "one"), msg(None, "two")].concat());
+        assert_eq!(f.decode(Frame::Text("a: 1\nb: 2")), [msg(Some("a"), "1"), msg(Some("b"), "2")].concat());
+        // One person's multi-line message stays one message.
+        assert_eq!(f.decode(Frame::Text("a: line one\nline two")), msg(Some("a"), "line one\nline two"));
+    }
+
+    #[test]
     fn binary_frames_are_raw() {
         assert_eq!(
             TextFormat.decode(Frame::Binary(b"Hello")),
-            ChatEvent::Raw("binary frame, 5 bytes: 48 65 6c 6c 6f  |Hello|".into())
+            vec![ChatEvent::Raw("binary frame, 5 bytes: 48 65 6c 6c 6f  |Hello|".into())]
         );
     }
 

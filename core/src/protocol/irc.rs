@@ -1,0 +1,531 @@
+//! IRC over WebSocket (IRCv3 `text.ircv3.net` / `binary.ircv3.net`): one line per frame.
+//!
+//! Registration with CAP LS 302 (asking for `echo-message` and `server-time` when offered),
+//! NICK and USER, a suffix on a taken nick, PING/PONG, JOIN of one channel, PRIVMSG and
+//! CTCP ACTION both ways, NOTICE, joins, parts, quits, nick changes, kicks and NAMES.
+
+use super::{time::parse_iso8601, ChatEvent, OutFrame};
+
+/// The subprotocols of IRCv3's WebSocket spec, in order of preference.
+pub const TEXT_SUBPROTOCOL: &str = "text.ircv3.net";
+pub const BINARY_SUBPROTOCOL: &str = "binary.ircv3.net";
+
+/// Room left in a 512-byte line for the prefix the server adds when relaying
+/// (`:nick!user@host `), CRLF and the command: text is split to fit what remains.
+const RELAY_OVERHEAD: usize = 512 - 2 - 100;
+
+/// Capabilities asked for when the server offers them.
+const WANTED_CAPS: [&str; 2] = ["echo-message", "server-time"];
+
+/// One parsed IRC line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    pub tags: Vec<(String, String)>,
+    /// `nick!user@host` or a server name.
+    pub source: Option<String>,
+    pub command: String,
+    pub params: Vec<String>,
+}
+
+impl Line {
+    fn tag(&self, name: &str) -> Option<&str> {
+        self.tags.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    fn param(&self, i: usize) -> &str {
+        self.params.get(i).map_or("", String::as_str)
+    }
+
+    fn last(&self) -> &str {
+        self.params.last().map_or("", String::as_str)
+    }
+
+    /// The nick part of the source.
+    fn nick(&self) -> &str {
+        let source = self.source.as_deref().unwrap_or("");
+        source.split_once('!').map_or(source, |(nick, _)| nick)
+    }
+}
+
+/// Parses one line (without CRLF); `None` for an empty or command-less line.
+pub fn parse_line(line: &str) -> Option<Line> {
+    let mut rest = line.trim_end_matches(['\r', '\n']);
+    let mut tags = Vec::new();
+    if let Some(tagged) = rest.strip_prefix('@') {
+        let (raw, after) = tagged.split_once(' ')?;
+        for tag in raw.split(';').filter(|t| !t.is_empty()) {
+            let (key, value) = tag.split_once('=').unwrap_or((tag, ""));
+            tags.push((key.to_string(), unescape_tag(value)));
+        }
+        rest = after.trim_start_matches(' ');
+    }
+    let mut source = None;
+    if let Some(sourced) = rest.strip_prefix(':') {
+        let (src, after) = sourced.split_once(' ')?;
+        source = Some(src.to_string());
+        rest = after.trim_start_matches(' ');
+    }
+    let (command, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    if command.is_empty() {
+        return None;
+    }
+    let mut params = Vec::new();
+    loop {
+        rest = rest.trim_start_matches(' ');
+        if rest.is_empty() {
+            break;
+        }
+        if let Some(trailing) = rest.strip_prefix(':') {
+            params.push(trailing.to_string());
+            break;
+        }
+        let (param, after) = rest.split_once(' ').unwrap_or((rest, ""));
+        params.push(param.to_string());
+        rest = after;
+    }
+    Some(Line { tags, source, command: command.to_ascii_uppercase(), params })
+}
+
+fn unescape_tag(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(':') => out.push(';'),
+            Some('s') => out.push(' '),
+            Some('r') => out.push('\r'),
+            Some('n') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+/// Splits `text` into pieces of at most `max_bytes` of UTF-8, never inside a character.
+pub fn split_utf8(text: &str, max_bytes: usize) -> Vec<&str> {
+    let max_bytes = max_bytes.max(4); // room for any one character
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while rest.len() > max_bytes {
+        let mut end = max_bytes;
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        pieces.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    if !rest.is_empty() || pieces.is_empty() {
+        pieces.push(rest);
+    }
+    pieces
+}
+
+/// The client side of one IRC connection.
+#[derive(Clone, Debug)]
+pub struct IrcState {
+    wanted_nick: String,
+    nick: String,
+    channel: String,
+    binary: bool,
+    registered: bool,
+    joined: bool,
+    nick_attempts: u32,
+    offered_caps: Vec<String>,
+    echo_message: bool,
+    names: Vec<String>,
+}
+
+/// What a frame did: events for the conversation, and lines to send back.
+pub type Reaction = (Vec<ChatEvent>, Vec<OutFrame>);
+
+impl IrcState {
+    pub fn new(nick: &str, channel: &str) -> Self {
+        IrcState {
+            wanted_nick: nick.to_string(),
+            nick: nick.to_string(),
+            channel: channel.to_string(),
+            binary: false,
+            registered: false,
+            joined: false,
+            nick_attempts: 0,
+            offered_caps: Vec::new(),
+            echo_message: false,
+            names: Vec::new(),
+        }
+    }
+
+    /// The nick in use (it may carry a suffix if the wanted one was taken).
+    pub fn nick(&self) -> &str {
+        &self.nick
+    }
+
+    /// Ready for the outbox once the channel is joined.
+    pub fn is_ready(&self) -> bool {
+        self.joined
+    }
+
+    /// Whether the server echoes our own messages (the `echo-message` capability).
+    pub fn echoes(&self) -> bool {
+        self.echo_message
+    }
+
+    /// Registration, sent when the socket opens; `subprotocol` is what the server chose.
+    pub fn on_open(&mut self, subprotocol: &str) -> Vec<OutFrame> {
+        *self = IrcState::new(&self.wanted_nick, &self.channel);
+        self.binary = subprotocol == BINARY_SUBPROTOCOL;
+        let user = format!("USER {} 0 * :{}", user_name(&self.nick), self.nick);
+        vec![self.out("CAP LS 302"), self.out(&format!("NICK {}", self.nick)), self.out(&user)]
+    }
+
+    /// One frame: usually one line, but a server may send several separated by CRLF.
+    pub fn decode(&mut self, text: &str) -> Reaction {
+        let mut reaction: Reaction = (Vec::new(), Vec::new());
+        for raw in text.split('\n').filter(|l| !l.trim().is_empty()) {
+            match parse_line(raw) {
+                Some(line) => self.handle(line, &mut reaction),
+                None => reaction.0.push(ChatEvent::Raw(format!("unreadable IRC line: {raw}"))),
+            }
+        }
+        reaction
+    }
+
+    fn handle(&mut self, line: Line, (events, replies): &mut Reaction) {
+        let time_ms = line.tag("time").and_then(parse_iso8601);
+        match line.command.as_str() {
+            "PING" => replies.push(self.out(&format!("PONG :{}", line.last()))),
+            "CAP" => self.handle_cap(&line, replies),
+            "001" => {
+                self.registered = true;
+                self.nick = line.param(0).to_string();
+                if self.nick != self.wanted_nick {
+                    events.push(ChatEvent::OwnNick(self.nick.clone()));
+                }
+                events.push(ChatEvent::System(format!("Registered as {}; joining {}…", self.nick, self.channel)));
+                replies.push(self.out(&format!("JOIN {}", self.channel)));
+            }
+            "432" | "433" | "436" if !self.registered => {
+                self.nick_attempts += 1;
+                let base: String = self.wanted_nick.chars().take(12).collect();
+                self.nick = format!("{base}_{}", self.nick_attempts);
+                events.push(ChatEvent::System(format!("The nick is taken or not allowed; trying {}.", self.nick)));
+                replies.push(self.out(&format!("NICK {}", self.nick)));
+            }
+            "JOIN" => {
+                let who = line.nick().to_string();
+                if who == self.nick {
+                    self.joined = true;
+                    events.push(ChatEvent::System(format!("Joined {}.", line.param(0))));
+                } else {
+                    events.push(ChatEvent::Joined { text: format!("{who} joined {}", line.param(0)), nick: who });
+                }
+            }
+            "PART" => {
+                let who = line.nick().to_string();
+                let reason = line.params.get(1).map(|r| format!(" ({r})")).unwrap_or_default();
+                if who == self.nick {
+                    self.joined = false;
+                }
+                events.push(ChatEvent::Left { text: format!("{who} left {}{reason}", line.param(0)), nick: who });
+            }
+            "QUIT" => {
+                let who = line.nick().to_string();
+                events.push(ChatEvent::Left { text: format!("{who} quit ({})", line.last()), nick: who });
+            }
+            "KICK" => {
+                let victim = line.param(1).to_string();
+                let text = format!("{victim} was kicked by {} ({})", line.nick(), line.param(2));
+                if victim == self.nick {
+                    self.joined = false;
+                }
+                events.push(ChatEvent::Left { nick: victim, text });
+            }
+            "NICK" => {
+                let from = line.nick().to_string();
+                let to = line.param(0).to_string();
+                if from == self.nick {
+                    self.nick = to.clone();
+                    events.push(ChatEvent::OwnNick(to.clone()));
+                }
+                events.push(ChatEvent::Renamed { from, to });
+            }
+            "PRIVMSG" => {
+                let nick = line.nick().to_string();
+                let body = line.param(1);
+                let text = match body.strip_prefix("\u{1}ACTION ") {
+                    Some(action) => format!("/me {}", action.trim_end_matches('\u{1}')),
+                    None if body.starts_with('\u{1}') => return, // other CTCP queries: not chat
+                    None => body.to_string(),
+                };
+                let private = !line.param(0).starts_with(['#', '&', '!', '+']);
+                let text = if private && nick != self.nick { format!("(private) {text}") } else { text };
+                events.push(ChatEvent::Message { nick: Some(nick), text, time_ms });
+            }
+            "NOTICE" => {
+                let from = line.nick();
+                let from = if from.is_empty() { "server" } else { from };
+                events.push(ChatEvent::System(format!("Notice from {from}: {}", line.last())));
+            }
+            "332" => events.push(ChatEvent::System(format!("Topic of {}: {}", line.param(1), line.last()))),
+            "353" => {
+                let names = line.last().split(' ').filter(|n| !n.is_empty());
+                self.names.extend(names.map(|n| n.trim_start_matches(['@', '+', '%', '~', '&']).to_string()));
+            }
+            "366" => events.push(ChatEvent::Users(std::mem::take(&mut self.names))),
+            "ERROR" => events.push(ChatEvent::System(format!("Server error: {}", line.last()))),
+            numeric if is_error_numeric(numeric) => {
+                let detail: Vec<&str> = line.params.iter().skip(1).map(String::as_str).collect();
+                events.push(ChatEvent::System(format!("{numeric}: {}", detail.join(" "))));
+            }
+            _ => {} // welcome text, MOTD and the like: not part of the conversation
+        }
+    }
+
+    fn handle_cap(&mut self, line: &Line, replies: &mut Vec<OutFrame>) {
+        match line.param(1) {
+            "LS" => {
+                self.offered_caps.extend(line.last().split(' ').map(|c| c.split('=').next().unwrap_or(c).to_string()));
+                if line.param(2) == "*" {
+                    return; // more LS lines follow
+                }
+                let wanted: Vec<&str> =
+                    WANTED_CAPS.iter().copied().filter(|c| self.offered_caps.iter().any(|o| o == c)).collect();
+                if wanted.is_empty() {
+                    replies.push(self.out("CAP END"));
+                } else {
+                    replies.push(self.out(&format!("CAP REQ :{}", wanted.join(" "))));
+                }
+            }
+            "ACK" => {
+                self.echo_message |= line.last().split(' ').any(|c| c == "echo-message");
+                replies.push(self.out("CAP END"));
+            }
+            "NAK" => replies.push(self.out("CAP END")),
+            _ => {}
+        }
+    }
+
+    /// A message to the channel: one PRIVMSG per line, each split to fit IRC's 512-byte limit
+    /// on UTF-8 character boundaries. `/me text` becomes a CTCP ACTION.
+    pub fn encode_message(&self, text: &str) -> Vec<OutFrame> {
+        let (action, text) = match text.strip_prefix("/me ") {
+            Some(action) => (true, action),
+            None => (false, text),
+        };
+        let command = format!("PRIVMSG {} :", self.channel);
+        let wrap = if action { "\u{1}ACTION \u{1}".len() } else { 0 };
+        let room = RELAY_OVERHEAD.saturating_sub(command.len() + wrap);
+        let mut frames = Vec::new();
+        for line in text.split('\n').map(|l| l.trim_end_matches('\r')) {
+            for piece in split_utf8(line, room) {
+                let body = if action { format!("\u{1}ACTION {piece}\u{1}") } else { piece.to_string() };
+                frames.push(self.out(&format!("{command}{body}")));
+            }
+        }
+        frames
+    }
+
+    /// `/join #channel`: leave the current channel for another.
+    pub fn join(&mut self, channel: &str) -> Vec<OutFrame> {
+        let old = std::mem::replace(&mut self.channel, channel.to_string());
+        self.joined = false;
+        vec![self.out(&format!("PART {old}")), self.out(&format!("JOIN {channel}"))]
+    }
+
+    /// `/nick new`.
+    pub fn change_nick(&mut self, nick: &str) -> Vec<OutFrame> {
+        self.wanted_nick = nick.to_string();
+        vec![self.out(&format!("NICK {nick}"))]
+    }
+
+    /// A line as a frame: text for `text.ircv3.net`, bytes for `binary.ircv3.net`; no CRLF.
+    fn out(&self, line: &str) -> OutFrame {
+        if self.binary {
+            OutFrame::Binary(line.as_bytes().to_vec())
+        } else {
+            OutFrame::Text(line.to_string())
+        }
+    }
+}
+
+fn is_error_numeric(command: &str) -> bool {
+    command.len() == 3
+        && (command.starts_with('4') || command.starts_with('5'))
+        && command.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// IRC user names are more restricted than nicks; keep the safe characters.
+fn user_name(nick: &str) -> String {
+    let name: String = nick.chars().filter(|c| c.is_ascii_alphanumeric()).take(10).collect();
+    if name.is_empty() {
+        "wschat".to_string()
+    } else {
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(frames: &[OutFrame]) -> Vec<String> {
+        frames
+            .iter()
+            .map(|f| match f {
+                OutFrame::Text(t) => t.clone(),
+                OutFrame::Binary(b) => String::from_utf8_lossy(b).into_owned(),
+            })
+            .collect()
+    }
+
+    fn registered(echo: bool) -> IrcState {
+        let mut irc = IrcState::new("ada", "#chat");
+        irc.on_open(TEXT_SUBPROTOCOL);
+        let caps = if echo { "echo-message server-time sasl" } else { "sasl" };
+        irc.decode(&format!(":srv CAP * LS :{caps}"));
+        irc.decode(":srv CAP * ACK :echo-message server-time");
+        irc.decode(":srv 001 ada :Welcome");
+        irc.decode(":ada!a@h JOIN #chat");
+        irc
+    }
+
+    #[test]
+    fn parses_lines() {
+        let line =
+            parse_line("@time=2023-11-14T22:13:20.000Z;msgid=a\\sb :nick!u@h PRIVMSG #c :hi: there ").expect("line");
+        assert_eq!(line.tag("msgid"), Some("a b"));
+        assert_eq!(line.nick(), "nick");
+        assert_eq!(line.command, "PRIVMSG");
+        assert_eq!(line.params, vec!["#c", "hi: there "]);
+        assert_eq!(parse_line("PING :abc").map(|l| l.params), Some(vec!["abc".to_string()]));
+        assert_eq!(parse_line(""), None);
+        assert_eq!(parse_line("@only-tags"), None);
+        assert_eq!(parse_line(":src"), None);
+    }
+
+    #[test]
+    fn registers_negotiates_caps_and_joins() {
+        let mut irc = IrcState::new("ada", "#chat");
+        assert_eq!(text(&irc.on_open(TEXT_SUBPROTOCOL)), ["CAP LS 302", "NICK ada", "USER ada 0 * :ada"]);
+        assert_eq!(text(&irc.decode(":srv CAP * LS * :multi-prefix echo-message").1), Vec::<String>::new());
+        assert_eq!(text(&irc.decode(":srv CAP * LS :server-time sasl=PLAIN").1), ["CAP REQ :echo-message server-time"]);
+        assert_eq!(text(&irc.decode(":srv CAP ada ACK :echo-message server-time").1), ["CAP END"]);
+        assert!(irc.echoes());
+        assert_eq!(text(&irc.decode(":srv 001 ada :Welcome").1), ["JOIN #chat"]);
+        assert!(!irc.is_ready(), "not before the channel is joined");
+        irc.decode(":ada!a@h JOIN #chat");
+        assert!(irc.is_ready());
+    }
+
+    #[test]
+    fn without_caps_it_ends_negotiation() {
+        let mut irc = IrcState::new("ada", "#chat");
+        irc.on_open(TEXT_SUBPROTOCOL);
+        assert_eq!(text(&irc.decode(":srv CAP * LS :sasl").1), ["CAP END"]);
+        assert!(!irc.echoes());
+    }
+
+    #[test]
+    fn a_taken_nick_gets_a_suffix() {
+        let mut irc = IrcState::new("ada", "#chat");
+        irc.on_open(TEXT_SUBPROTOCOL);
+        assert_eq!(text(&irc.decode(":srv 433 * ada :Nickname is already in use").1), ["NICK ada_1"]);
+        assert_eq!(text(&irc.decode(":srv 433 * ada_1 :Nickname is already in use").1), ["NICK ada_2"]);
+        let (events, _) = irc.decode(":srv 001 ada_2 :Welcome");
+        assert!(events.contains(&ChatEvent::OwnNick("ada_2".into())));
+        assert_eq!(irc.nick(), "ada_2");
+    }
+
+    #[test]
+    fn answers_ping() {
+        let mut irc = registered(false);
+        assert_eq!(text(&irc.decode("PING :irc.example").1), ["PONG :irc.example"]);
+    }
+
+    #[test]
+    fn messages_actions_and_presence() {
+        let mut irc = registered(true);
+        let (events, _) = irc.decode("@time=2023-11-14T22:13:20Z :bob!b@h PRIVMSG #chat :hello ada");
+        assert_eq!(
+            events,
+            vec![ChatEvent::Message { nick: Some("bob".into()), text: "hello ada".into(), time_ms: Some(1.7e12) }]
+        );
+        let (events, _) = irc.decode(":bob!b@h PRIVMSG #chat :\u{1}ACTION waves\u{1}");
+        assert_eq!(
+            events,
+            vec![ChatEvent::Message { nick: Some("bob".into()), text: "/me waves".into(), time_ms: None }]
+        );
+        assert_eq!(irc.decode(":bob!b@h PRIVMSG ada :\u{1}VERSION\u{1}").0, vec![]);
+        assert!(
+            matches!(&irc.decode(":bob!b@h PRIVMSG ada :psst").0[..], [ChatEvent::Message { text, .. }] if text == "(private) psst")
+        );
+        assert!(
+            matches!(&irc.decode(":carol!c@h JOIN #chat").0[..], [ChatEvent::Joined { nick, .. }] if nick == "carol")
+        );
+        assert!(
+            matches!(&irc.decode(":carol!c@h PART #chat :later").0[..], [ChatEvent::Left { nick, text }] if nick == "carol" && text.contains("later"))
+        );
+        assert!(matches!(&irc.decode(":dan!d@h QUIT :gone").0[..], [ChatEvent::Left { nick, .. }] if nick == "dan"));
+        assert_eq!(
+            irc.decode(":bob!b@h NICK robert").0,
+            vec![ChatEvent::Renamed { from: "bob".into(), to: "robert".into() }]
+        );
+        assert!(
+            matches!(&irc.decode(":srv NOTICE ada :maintenance").0[..], [ChatEvent::System(t)] if t.contains("maintenance"))
+        );
+        assert!(
+            matches!(&irc.decode(":op!o@h KICK #chat ada :spam").0[..], [ChatEvent::Left { nick, .. }] if nick == "ada")
+        );
+        assert!(!irc.is_ready(), "kicked: no longer in the channel");
+    }
+
+    #[test]
+    fn error_numerics_without_parameters_do_not_panic() {
+        let mut irc = registered(false);
+        assert!(matches!(&irc.decode("401").0[..], [ChatEvent::System(_)]));
+    }
+
+    #[test]
+    fn names_fill_the_user_list() {
+        let mut irc = registered(false);
+        irc.decode(":srv 353 ada = #chat :@op +voiced ada");
+        irc.decode(":srv 353 ada = #chat :bob");
+        assert_eq!(
+            irc.decode(":srv 366 ada #chat :End of /NAMES list.").0,
+            vec![ChatEvent::Users(vec!["op".into(), "voiced".into(), "ada".into(), "bob".into()])]
+        );
+    }
+
+    #[test]
+    fn outgoing_messages_are_split_on_lines_and_characters() {
+        let irc = registered(true);
+        assert_eq!(text(&irc.encode_message("hi")), ["PRIVMSG #chat :hi"]);
+        assert_eq!(text(&irc.encode_message("/me waves")), ["PRIVMSG #chat :\u{1}ACTION waves\u{1}"]);
+        assert_eq!(text(&irc.encode_message("one\ntwo")), ["PRIVMSG #chat :one", "PRIVMSG #chat :two"]);
+        let long = "é".repeat(400); // 800 bytes
+        let frames = text(&irc.encode_message(&long));
+        assert!(frames.len() >= 2);
+        let rebuilt: String = frames.iter().map(|f| f.trim_start_matches("PRIVMSG #chat :")).collect();
+        assert_eq!(rebuilt, long, "nothing lost, no character cut");
+        assert!(frames.iter().all(|f| f.len() + 2 + 100 <= 512));
+    }
+
+    #[test]
+    fn binary_subprotocol_sends_bytes() {
+        let mut irc = IrcState::new("ada", "#chat");
+        let frames = irc.on_open(BINARY_SUBPROTOCOL);
+        assert!(matches!(&frames[0], OutFrame::Binary(b) if b == b"CAP LS 302"));
+    }
+
+    #[test]
+    fn split_utf8_respects_characters() {
+        assert_eq!(split_utf8("abcdef", 4), vec!["abcd", "ef"]);
+        assert_eq!(split_utf8("ééé", 5), vec!["éé", "é"]);
+        assert_eq!(split_utf8("", 10), vec![""]);
+        assert_eq!(split_utf8("😀😀", 5), vec!["😀", "😀"]);
+    }
+}

@@ -1,0 +1,191 @@
+//! JSON chat servers: incoming objects mapped by common field names, outgoing from a template.
+
+use serde_json::{Map, Value};
+
+use super::{ChatEvent, OutFrame};
+
+/// The outgoing shape when the person has not given one.
+pub const DEFAULT_TEMPLATE: &str = r#"{"nick": <nick>, "text": <text>}"#;
+
+const AUTHOR_FIELDS: [&str; 7] = ["nick", "user", "username", "name", "from", "author", "sender"];
+const TEXT_FIELDS: [&str; 5] = ["text", "message", "msg", "body", "content"];
+const TIME_FIELDS: [&str; 4] = ["ts", "time", "timestamp", "date"];
+const KIND_FIELDS: [&str; 2] = ["type", "event"];
+
+/// Why a template cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateError(pub String);
+
+impl std::fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "The JSON template is not usable: {}", self.0)
+    }
+}
+
+/// Turns a JSON text frame into chat events; anything unrecognised is one raw entry,
+/// pretty-printed, so nothing is silently dropped.
+pub fn decode_json(text: &str) -> Vec<ChatEvent> {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(_) => return vec![ChatEvent::Raw(format!("not JSON: {text}"))],
+    };
+    match &value {
+        Value::Array(items) if !items.is_empty() && items.iter().all(|i| message_from(i).is_some()) => {
+            items.iter().filter_map(message_from).collect()
+        }
+        _ => vec![message_from(&value).unwrap_or_else(|| ChatEvent::Raw(pretty(&value)))],
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+/// One object as a chat event, if it looks like one.
+fn message_from(value: &Value) -> Option<ChatEvent> {
+    let object = value.as_object()?;
+    let nick = AUTHOR_FIELDS.iter().find_map(|f| author(object.get(*f)?));
+    let text = TEXT_FIELDS.iter().find_map(|f| object.get(*f)?.as_str().map(str::to_string));
+    let kind = KIND_FIELDS.iter().find_map(|f| object.get(*f)?.as_str()).map(str::to_ascii_lowercase);
+    let time_ms = TIME_FIELDS.iter().find_map(|f| time_ms(object.get(*f)?));
+    match kind.as_deref() {
+        Some("join" | "joined" | "enter" | "user_joined" | "user joined") => {
+            let who = nick.clone().unwrap_or_else(|| "someone".into());
+            return Some(ChatEvent::Joined {
+                nick: who.clone(),
+                text: text.unwrap_or_else(|| format!("{who} joined")),
+            });
+        }
+        Some("leave" | "left" | "part" | "quit" | "exit" | "user_left" | "user left") => {
+            let who = nick.clone().unwrap_or_else(|| "someone".into());
+            return Some(ChatEvent::Left { nick: who.clone(), text: text.unwrap_or_else(|| format!("{who} left")) });
+        }
+        Some("system" | "notice" | "info" | "status") => return Some(ChatEvent::System(text?)),
+        _ => {}
+    }
+    Some(ChatEvent::Message { nick, text: text?, time_ms })
+}
+
+/// A string author, or an object carrying one of the author field names.
+fn author(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Object(inner) => AUTHOR_FIELDS.iter().find_map(|f| inner.get(*f)?.as_str().map(str::to_string)),
+        _ => None,
+    }
+}
+
+/// Seconds or milliseconds since the epoch (told apart by size), or an ISO 8601 string.
+fn time_ms(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => {
+            let n = n.as_f64()?;
+            // 1e11 s is the year 5138; 1e11 ms is 1973: anything below is seconds.
+            Some(if n.abs() < 1e11 { n * 1000.0 } else { n })
+        }
+        Value::String(s) => super::time::parse_iso8601(s),
+        _ => None,
+    }
+}
+
+/// Checks a template by filling it with sample values.
+pub fn validate_template(template: &str) -> Result<(), TemplateError> {
+    if !template.contains("<text>") {
+        return Err(TemplateError("it must contain <text> where the message goes".into()));
+    }
+    let sample = fill_template(template, "nick", "text");
+    serde_json::from_str::<Value>(&sample).map(|_| ()).map_err(|e| TemplateError(e.to_string()))
+}
+
+/// The outgoing frame: `<nick>` and `<text>` in the template replaced by JSON strings.
+pub fn encode_json(template: &str, nick: &str, text: &str) -> OutFrame {
+    OutFrame::Text(fill_template(template, nick, text))
+}
+
+fn fill_template(template: &str, nick: &str, text: &str) -> String {
+    let quote = |s: &str| Value::String(s.to_string()).to_string();
+    template.replace("<nick>", &quote(nick)).replace("<text>", &quote(text))
+}
+
+/// The object a template makes, for tests and previews.
+pub fn template_object(template: &str, nick: &str, text: &str) -> Option<Map<String, Value>> {
+    serde_json::from_str::<Value>(&fill_template(template, nick, text)).ok()?.as_object().cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(nick: Option<&str>, text: &str) -> ChatEvent {
+        ChatEvent::Message { nick: nick.map(str::to_string), text: text.into(), time_ms: None }
+    }
+
+    #[test]
+    fn maps_common_field_names() {
+        assert_eq!(decode_json(r#"{"nick":"a","text":"hi"}"#), vec![msg(Some("a"), "hi")]);
+        assert_eq!(decode_json(r#"{"username":"b","message":"yo"}"#), vec![msg(Some("b"), "yo")]);
+        assert_eq!(decode_json(r#"{"sender":{"name":"c"},"body":"x"}"#), vec![msg(Some("c"), "x")]);
+        assert_eq!(decode_json(r#"{"from":"d","msg":"m","extra":1}"#), vec![msg(Some("d"), "m")]);
+        assert_eq!(decode_json(r#"{"content":"anon"}"#), vec![msg(None, "anon")]);
+    }
+
+    #[test]
+    fn reads_times_in_every_unit() {
+        let at = |json: &str| match decode_json(json).first() {
+            Some(ChatEvent::Message { time_ms, .. }) => *time_ms,
+            _ => None,
+        };
+        assert_eq!(at(r#"{"text":"t","ts":1700000000}"#), Some(1.7e12));
+        assert_eq!(at(r#"{"text":"t","timestamp":1700000000123}"#), Some(1_700_000_000_123.0));
+        assert_eq!(at(r#"{"text":"t","date":"2023-11-14T22:13:20Z"}"#), Some(1.7e12));
+        assert_eq!(at(r#"{"text":"t","time":"not a time"}"#), None);
+    }
+
+    #[test]
+    fn honours_join_leave_and_system() {
+        assert_eq!(
+            decode_json(r#"{"type":"join","user":"eve"}"#),
+            vec![ChatEvent::Joined { nick: "eve".into(), text: "eve joined".into() }]
+        );
+        assert_eq!(
+            decode_json(r#"{"event":"leave","user":"eve","text":"bye all"}"#),
+            vec![ChatEvent::Left { nick: "eve".into(), text: "bye all".into() }]
+        );
+        assert_eq!(
+            decode_json(r#"{"type":"system","text":"restart soon"}"#),
+            vec![ChatEvent::System("restart soon".into())]
+        );
+    }
+
+    #[test]
+    fn arrays_are_several_messages() {
+        assert_eq!(
+            decode_json(r#"[{"nick":"a","text":"1"},{"nick":"b","text":"2"}]"#),
+            vec![msg(Some("a"), "1"), msg(Some("b"), "2")]
+        );
+    }
+
+    #[test]
+    fn anything_else_is_raw_and_pretty() {
+        assert_eq!(decode_json(r#"{"count":3}"#), vec![ChatEvent::Raw("{\n  \"count\": 3\n}".into())]);
+        assert_eq!(decode_json("{oops"), vec![ChatEvent::Raw("not JSON: {oops".into())]);
+        assert_eq!(decode_json("[1,2]"), vec![ChatEvent::Raw("[\n  1,\n  2\n]".into())]);
+    }
+
+    #[test]
+    fn templates_fill_with_escaped_strings() {
+        assert_eq!(
+            encode_json(DEFAULT_TEMPLATE, "me", "say \"hi\"\n"),
+            OutFrame::Text(r#"{"nick": "me", "text": "say \"hi\"\n"}"#.into())
+        );
+        let custom = r#"{"type":"message","user":{"name":<nick>},"body":<text>}"#;
+        assert_eq!(validate_template(custom), Ok(()));
+        let object = template_object(custom, "me", "x").expect("object");
+        assert_eq!(object.get("body"), Some(&Value::String("x".into())));
+        assert!(validate_template(r#"{"nick": <nick>}"#).is_err());
+        assert!(validate_template(r#"{"text": <text>"#).is_err());
+        // What we send, we read back as the same author and text (so echoes confirm delivery).
+        let OutFrame::Text(frame) = encode_json(custom, "me", "round trip") else { unreachable!() };
+        assert_eq!(decode_json(&frame), vec![msg(Some("me"), "round trip")]);
+    }
+}

@@ -1,0 +1,288 @@
+//! Socket.IO v4 over a raw WebSocket (Engine.IO 4), for the two chat shapes people build from
+//! the Socket.IO docs: the tutorial's `chat message` broadcast, and the chat example's
+//! `add user` / `new message` / `user joined` / `user left` / `login` events.
+
+use serde_json::Value;
+
+use super::text::split_nick;
+use super::{ChatEvent, OutFrame};
+
+/// How long to wait for the chat example's `login` before taking the server for the tutorial's.
+pub const SHAPE_GRACE_MS: f64 = 500.0;
+
+/// Which of the two documented chat servers this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Not known yet: `add user` was sent, no `login` came back so far.
+    Unknown,
+    /// `io.emit('chat message', msg)` to everyone, the sender included.
+    Tutorial,
+    /// The chat example: `new message` to everyone but the sender.
+    ChatExample,
+}
+
+/// The client side of one Socket.IO connection.
+#[derive(Clone, Debug)]
+pub struct SocketIoState {
+    nick: String,
+    connected: bool,
+    shape: Shape,
+    /// From the Engine.IO open packet: how long without a ping means the link is dead.
+    dead_after_ms: Option<f64>,
+}
+
+/// The URL of the Engine.IO WebSocket transport for a Socket.IO server at `url`.
+pub fn socketio_url(url: &str) -> String {
+    if url.contains("EIO=") {
+        return url.to_string();
+    }
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[after_scheme..].find('/').map_or(base.len(), |i| after_scheme + i);
+    let (origin, path) = base.split_at(path_start);
+    let path = if path.is_empty() || path == "/" { "/socket.io/" } else { path };
+    let path = if path.ends_with('/') { path.to_string() } else { format!("{path}/") };
+    let extra = query.map(|q| format!("&{q}")).unwrap_or_default();
+    format!("{origin}{path}?EIO=4&transport=websocket{extra}")
+}
+
+impl SocketIoState {
+    pub fn new(nick: &str) -> Self {
+        SocketIoState { nick: nick.to_string(), connected: false, shape: Shape::Unknown, dead_after_ms: None }
+    }
+
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    /// Ready once connected to the namespace and the chat shape is known.
+    pub fn is_ready(&self) -> bool {
+        self.connected && self.shape != Shape::Unknown
+    }
+
+    /// The tutorial server echoes to the sender; the chat example does not.
+    pub fn echoes(&self) -> bool {
+        self.shape == Shape::Tutorial
+    }
+
+    /// pingInterval + pingTimeout from the server: silence longer than that is a dead link.
+    pub fn dead_after_ms(&self) -> Option<f64> {
+        self.dead_after_ms
+    }
+
+    /// No `login` within [`SHAPE_GRACE_MS`] of connecting: it is the tutorial's server.
+    pub fn shape_grace_over(&mut self) {
+        if self.shape == Shape::Unknown {
+            self.shape = Shape::Tutorial;
+        }
+    }
+
+    /// Nothing to send on open: the server speaks first (the Engine.IO open packet).
+    pub fn on_open(&mut self) {
+        *self = SocketIoState::new(&self.nick);
+    }
+
+    /// One Engine.IO packet. Returns events, replies, and whether the shape grace period starts.
+    pub fn decode(&mut self, packet: &str) -> (Vec<ChatEvent>, Vec<OutFrame>, bool) {
+        let mut events = Vec::new();
+        let mut replies = Vec::new();
+        let mut connected_now = false;
+        let (kind, body) = packet.split_at(packet.char_indices().nth(1).map_or(packet.len(), |(i, _)| i));
+        match kind {
+            "0" => {
+                let open: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+                let interval = open.get("pingInterval").and_then(Value::as_f64);
+                let timeout = open.get("pingTimeout").and_then(Value::as_f64);
+                self.dead_after_ms = interval.zip(timeout).map(|(i, t)| i + t);
+                replies.push(OutFrame::Text("40".into()));
+            }
+            "2" => replies.push(OutFrame::Text(format!("3{body}"))),
+            "3" | "6" => {}
+            "1" => events.push(ChatEvent::System("The Socket.IO server closed the session.".into())),
+            "4" => self.decode_socket_packet(body, &mut events, &mut replies, &mut connected_now),
+            _ => events.push(ChatEvent::Raw(format!("unknown Engine.IO packet: {packet}"))),
+        }
+        (events, replies, connected_now)
+    }
+
+    fn decode_socket_packet(
+        &mut self,
+        body: &str,
+        events: &mut Vec<ChatEvent>,
+        replies: &mut Vec<OutFrame>,
+        connected_now: &mut bool,
+    ) {
+        let (kind, rest) = body.split_at(body.char_indices().nth(1).map_or(body.len(), |(i, _)| i));
+        // A namespace other than the main one comes as "/name," first; only "/" is used here.
+        let rest = if rest.starts_with('/') { rest.split_once(',').map_or("", |(_, r)| r) } else { rest };
+        match kind {
+            "0" => {
+                self.connected = true;
+                *connected_now = true;
+                events.push(ChatEvent::System("Socket.IO connected.".into()));
+                replies.push(emit("add user", &[Value::String(self.nick.clone())]));
+            }
+            "1" => {
+                self.connected = false;
+                events.push(ChatEvent::System("The Socket.IO server disconnected this client.".into()));
+            }
+            "4" => events.push(ChatEvent::System(format!("Socket.IO refused the connection: {rest}"))),
+            "2" => {
+                // An event, possibly with an ack id before the array.
+                let array_start = rest.find('[').unwrap_or(rest.len());
+                match serde_json::from_str::<Value>(&rest[array_start..]) {
+                    Ok(Value::Array(items)) => self.decode_event(&items, events),
+                    _ => events.push(ChatEvent::Raw(format!("unreadable Socket.IO event: {rest}"))),
+                }
+            }
+            _ => events.push(ChatEvent::Raw(format!("Socket.IO packet 4{body}"))),
+        }
+    }
+
+    fn decode_event(&mut self, items: &[Value], events: &mut Vec<ChatEvent>) {
+        let name = items.first().and_then(Value::as_str).unwrap_or("");
+        let arg = items.get(1).unwrap_or(&Value::Null);
+        let username = || arg.get("username").and_then(Value::as_str).unwrap_or("someone").to_string();
+        let count = || arg.get("numUsers").and_then(Value::as_u64);
+        match name {
+            "chat message" => {
+                let text = arg.as_str().map(str::to_string).unwrap_or_else(|| arg.to_string());
+                events.push(match split_nick(&text) {
+                    Some((nick, body)) => {
+                        ChatEvent::Message { nick: Some(nick.into()), text: body.into(), time_ms: None }
+                    }
+                    None => ChatEvent::Message { nick: None, text, time_ms: None },
+                });
+            }
+            "new message" => {
+                let text = arg.get("message").and_then(Value::as_str).unwrap_or("").to_string();
+                events.push(ChatEvent::Message { nick: Some(username()), text, time_ms: None });
+            }
+            "login" => {
+                self.shape = Shape::ChatExample;
+                events.push(ChatEvent::Joined { nick: self.nick.clone(), text: participants(count()) });
+            }
+            "user joined" => {
+                let who = username();
+                events.push(ChatEvent::Joined { text: format!("{who} joined; {}", participants(count())), nick: who });
+            }
+            "user left" => {
+                let who = username();
+                events.push(ChatEvent::Left { text: format!("{who} left; {}", participants(count())), nick: who });
+            }
+            "typing" | "stop typing" => {}
+            _ => events.push(ChatEvent::Raw(format!(
+                "Socket.IO event {}",
+                serde_json::to_string_pretty(&Value::Array(items.to_vec())).unwrap_or_default()
+            ))),
+        }
+    }
+
+    /// A message in the shape this server understands.
+    pub fn encode_message(&self, nick: &str, text: &str) -> OutFrame {
+        match self.shape {
+            Shape::ChatExample => emit("new message", &[Value::String(text.into())]),
+            // The tutorial's server relays a bare string: carry the author the plain-text way.
+            Shape::Tutorial | Shape::Unknown => emit("chat message", &[Value::String(format!("{nick}: {text}"))]),
+        }
+    }
+}
+
+fn participants(count: Option<u64>) -> String {
+    match count {
+        Some(1) => "1 participant".into(),
+        Some(n) => format!("{n} participants"),
+        None => "participants unknown".into(),
+    }
+}
+
+/// `42["event", args…]`
+fn emit(event: &str, args: &[Value]) -> OutFrame {
+    let mut items = vec![Value::String(event.into())];
+    items.extend_from_slice(args);
+    OutFrame::Text(format!("42{}", Value::Array(items)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(frames: &[OutFrame]) -> Vec<&str> {
+        frames.iter().map(|f| if let OutFrame::Text(t) = f { t.as_str() } else { "<binary>" }).collect()
+    }
+
+    fn connected() -> SocketIoState {
+        let mut io = SocketIoState::new("ada");
+        io.on_open();
+        io.decode(r#"0{"sid":"x","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#);
+        io.decode(r#"40{"sid":"y"}"#);
+        io
+    }
+
+    #[test]
+    fn urls_point_at_the_websocket_transport() {
+        assert_eq!(socketio_url("ws://h:3000"), "ws://h:3000/socket.io/?EIO=4&transport=websocket");
+        assert_eq!(socketio_url("ws://h:3000/"), "ws://h:3000/socket.io/?EIO=4&transport=websocket");
+        assert_eq!(socketio_url("wss://h/chat/socket.io"), "wss://h/chat/socket.io/?EIO=4&transport=websocket");
+        assert_eq!(socketio_url("ws://h/?token=1"), "ws://h/socket.io/?EIO=4&transport=websocket&token=1");
+        assert_eq!(
+            socketio_url("ws://h/socket.io/?EIO=4&transport=websocket"),
+            "ws://h/socket.io/?EIO=4&transport=websocket"
+        );
+    }
+
+    #[test]
+    fn handshake_ping_and_connect() {
+        let mut io = SocketIoState::new("ada");
+        let (_, replies, _) = io.decode(r#"0{"sid":"x","pingInterval":25000,"pingTimeout":20000}"#);
+        assert_eq!(texts(&replies), ["40"]);
+        assert_eq!(io.dead_after_ms(), Some(45_000.0));
+        let (_, replies, connected) = io.decode(r#"40{"sid":"y"}"#);
+        assert!(connected);
+        assert_eq!(texts(&replies), [r#"42["add user","ada"]"#]);
+        assert!(!io.is_ready(), "the shape is not known yet");
+        assert_eq!(texts(&io.decode("2").1), ["3"]);
+    }
+
+    #[test]
+    fn the_chat_example_shape() {
+        let mut io = connected();
+        let (events, _, _) = io.decode(r#"42["login",{"numUsers":2}]"#);
+        assert!(matches!(&events[..], [ChatEvent::Joined { text, .. }] if text == "2 participants"));
+        assert!(io.is_ready());
+        assert!(!io.echoes());
+        assert_eq!(io.encode_message("ada", "hi"), OutFrame::Text(r#"42["new message","hi"]"#.into()));
+        let (events, _, _) = io.decode(r#"42["new message",{"username":"bob","message":"yo"}]"#);
+        assert_eq!(events, vec![ChatEvent::Message { nick: Some("bob".into()), text: "yo".into(), time_ms: None }]);
+        assert!(
+            matches!(&io.decode(r#"42["user joined",{"username":"cy","numUsers":3}]"#).0[..], [ChatEvent::Joined { nick, .. }] if nick == "cy")
+        );
+        assert!(
+            matches!(&io.decode(r#"42["user left",{"username":"cy","numUsers":2}]"#).0[..], [ChatEvent::Left { nick, .. }] if nick == "cy")
+        );
+        assert_eq!(io.decode(r#"42["typing",{"username":"bob"}]"#).0, vec![]);
+    }
+
+    #[test]
+    fn the_tutorial_shape() {
+        let mut io = connected();
+        io.shape_grace_over();
+        assert!(io.is_ready());
+        assert!(io.echoes());
+        assert_eq!(io.encode_message("ada", "hi"), OutFrame::Text(r#"42["chat message","ada: hi"]"#.into()));
+        let (events, _, _) = io.decode(r#"42["chat message","ada: hi"]"#);
+        assert_eq!(events, vec![ChatEvent::Message { nick: Some("ada".into()), text: "hi".into(), time_ms: None }]);
+        let (events, _, _) = io.decode(r#"42["chat message","plain"]"#);
+        assert_eq!(events, vec![ChatEvent::Message { nick: None, text: "plain".into(), time_ms: None }]);
+    }
+
+    #[test]
+    fn odd_packets_are_raw_not_panics() {
+        let mut io = connected();
+        for packet in ["", "9", "42", "42[", "42{}", "4", "0not json", "44{\"message\":\"no\"}", "é", "4é"] {
+            let _ = io.decode(packet);
+        }
+        assert!(matches!(&io.decode(r#"42["other",1]"#).0[..], [ChatEvent::Raw(_)]));
+        assert!(matches!(&io.decode(r#"421["chat message","ack: id"]"#).0[..], [ChatEvent::Message { .. }]));
+    }
+}
