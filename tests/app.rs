@@ -123,3 +123,36 @@ async fn server_close_shows_code_reason_and_cleanness() {
     assert!(info.text_content().unwrap_or_default().contains("application-defined"));
     assert_eq!(app.get("connection-status").get_attribute("data-ready-state").as_deref(), Some("closed"));
 }
+
+fn echo_query(path_and_query: &str, nick: &str, extra: &str) -> String {
+    let url = js_sys::encode_uri_component(&format!("{}{path_and_query}", server()));
+    format!("url={url}&nick={nick}{extra}")
+}
+
+#[wasm_bindgen_test]
+async fn hex_sends_a_binary_frame() {
+    let app = mount(&echo_query("/echo", "hal", ""));
+    app.until_open().await;
+    app.type_and_enter("/hex 48 65 6c 6c 6f");
+    app.until("the echoed frame", |m| has_message(m, "raw", None, "binary frame, 5 bytes: 48 65 6c 6c 6f  |Hello|"))
+        .await;
+}
+
+#[wasm_bindgen_test]
+async fn the_chosen_subprotocol_is_shown() {
+    let app = mount(&echo_query("/echo?protocols=superchat,chat", "sam", "&subprotocols=chat"));
+    app.until_open().await;
+    assert_eq!(app.get("negotiated-protocol").text_content().as_deref(), Some("chat"));
+}
+
+#[wasm_bindgen_test]
+async fn refused_subprotocols_are_explained_and_can_be_dropped() {
+    let app = mount(&echo_query("/echo?protocols=chat", "sue", "&subprotocols=nope,other"));
+    app.until("the offer to go without", |m| find(m, "retry-without-subprotocols-button").is_some()).await;
+    let error = app.get("error").text_content().unwrap_or_default();
+    assert!(error.contains("accepts none of the offered subprotocols (nope, other)"), "{error}");
+    let retry: HtmlElement = app.get("retry-without-subprotocols-button").unchecked_into();
+    retry.click();
+    app.until_open().await;
+    assert_eq!(app.get("negotiated-protocol").text_content().as_deref(), Some(""));
+}

@@ -17,6 +17,8 @@ pub enum Input {
     Join(String),
     /// `/nick name`
     Nick(String),
+    /// `/hex 48 65 6c 6c 6f`: a binary frame.
+    Hex(Vec<u8>),
 }
 
 /// A line that starts with `/` but is not a command this client knows, or has bad arguments.
@@ -25,6 +27,7 @@ pub enum CommandError {
     Unknown(String),
     BadCloseCode(String),
     MissingArgument { command: &'static str, what: &'static str },
+    BadHex(String),
 }
 
 impl fmt::Display for CommandError {
@@ -37,6 +40,9 @@ impl fmt::Display for CommandError {
                 write!(f, "\"{code}\" is not a close code; use /close, /close 1000, or /close 4000 reason.")
             }
             CommandError::MissingArgument { command, what } => write!(f, "/{command} needs {what}."),
+            CommandError::BadHex(token) => {
+                write!(f, "\"{token}\" is not hex bytes; write them as in /hex 48 65 6c 6c 6f or /hex 48656c6c6f.")
+            }
         }
     }
 }
@@ -44,7 +50,7 @@ impl fmt::Display for CommandError {
 impl std::error::Error for CommandError {}
 
 /// The commands and what they do, for `/help`.
-pub const HELP: &str = "Commands: /me action sends an action; /nick name changes your nick; /join #channel \
+pub const HELP: &str = "Commands: /me action sends an action; /hex 48 65 6c sends a binary frame; /nick name changes your nick; /join #channel \
 changes channel (IRC); /close [code] [reason] closes the connection (code 1000 or 3000-4999); /reconnect \
 connects again now; /help shows this. Start a message with // to send a leading /.";
 
@@ -76,6 +82,7 @@ pub fn parse_input(line: &str) -> Result<Input, CommandError> {
             Some(channel) => Ok(Input::Join(channel.to_string())),
             None => Err(CommandError::MissingArgument { command: "join", what: "a channel, as in /join #rust" }),
         },
+        "hex" => parse_hex(args),
         "nick" => match args.split_whitespace().next() {
             Some(nick) => Ok(Input::Nick(nick.to_string())),
             None => Err(CommandError::MissingArgument { command: "nick", what: "a new nick, as in /nick ada" }),
@@ -83,6 +90,23 @@ pub fn parse_input(line: &str) -> Result<Input, CommandError> {
         "help" | "?" => Ok(Input::Help),
         _ => Err(CommandError::Unknown(name.to_string())),
     }
+}
+
+/// Hex bytes, in pairs, with or without spaces between them.
+fn parse_hex(args: &str) -> Result<Input, CommandError> {
+    let digits: String = args.split_whitespace().collect();
+    if digits.is_empty() {
+        return Err(CommandError::MissingArgument { command: "hex", what: "bytes, as in /hex 48 65 6c 6c 6f" });
+    }
+    if digits.len() % 2 != 0 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(CommandError::BadHex(args.trim().to_string()));
+    }
+    let bytes = (0..digits.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| CommandError::BadHex(args.trim().to_string()))?;
+    Ok(Input::Hex(bytes))
 }
 
 #[cfg(test)]
@@ -107,6 +131,11 @@ mod tests {
         assert_eq!(parse_input("/join #rust"), Ok(Input::Join("#rust".into())));
         assert_eq!(parse_input("/nick ada"), Ok(Input::Nick("ada".into())));
         assert!(parse_input("/me").is_err());
+        assert_eq!(parse_input("/hex 48 65 6c 6c 6f"), Ok(Input::Hex(b"Hello".to_vec())));
+        assert_eq!(parse_input("/hex 00FF"), Ok(Input::Hex(vec![0, 255])));
+        assert_eq!(parse_input("/hex 4"), Err(CommandError::BadHex("4".into())));
+        assert_eq!(parse_input("/hex zz"), Err(CommandError::BadHex("zz".into())));
+        assert_eq!(parse_input("/hex é1"), Err(CommandError::BadHex("é1".into())));
         assert!(parse_input("/join").is_err());
         assert_eq!(parse_input("/close abc"), Err(CommandError::BadCloseCode("abc".into())));
         assert_eq!(parse_input("/close 99999"), Err(CommandError::BadCloseCode("99999".into())));

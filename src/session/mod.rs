@@ -203,6 +203,7 @@ impl ChatSession {
             }
             Ok(Input::Join(channel)) => self.join(&channel),
             Ok(Input::Nick(nick)) => self.change_nick(&nick),
+            Ok(Input::Hex(bytes)) => self.send_binary(&bytes),
             Err(e) => {
                 self.report(e.to_string());
                 false
@@ -228,6 +229,20 @@ impl ChatSession {
         self.flush_outbox();
         self.save_outbox_if_changed();
         true
+    }
+
+    /// `/hex`: one binary frame, now; binary frames do not wait in the outbox.
+    fn send_binary(&self, bytes: &[u8]) -> bool {
+        match self.socket.send_binary(bytes) {
+            Ok(()) => {
+                self.system(&format!("Sent a {}.", wschat_core::protocol::describe_binary(bytes)));
+                true
+            }
+            Err(e) => {
+                self.report(format!("The binary frame was not sent: {e}"));
+                false
+            }
+        }
     }
 
     /// `/join`: IRC only.

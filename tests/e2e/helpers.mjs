@@ -73,3 +73,87 @@ export async function untilOwn(page, count, status, ms = 60_000) {
     { timeout: ms },
   );
 }
+
+/** A free TCP port on loopback (for servers that need one named up front). */
+export async function freePort() {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a peer process and resolves once its output matches `ready`; kill() stops it. */
+export async function startProcess(command, args, ready) {
+  const proc = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const started = new Promise((resolve, reject) => {
+    const look = (chunk) => {
+      output += chunk;
+      const match = ready.exec(output);
+      if (match) resolve(match);
+    };
+    proc.stdout.on("data", look);
+    proc.stderr.on("data", look);
+    proc.on("exit", (code) => reject(new Error(`${command} exited with ${code}:\n${output}`)));
+  });
+  const match = await started;
+  return {
+    match,
+    output: () => output,
+    async kill() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill("SIGTERM");
+        await once(proc, "exit");
+      }
+    },
+  };
+}
+
+/** Collects what a peer client receives and waits for a message matching a predicate. */
+export class Inbox {
+  constructor() {
+    this.items = [];
+    this.waiters = [];
+  }
+  push(item) {
+    this.items.push(item);
+    const waiting = [];
+    for (const waiter of this.waiters) {
+      if (waiter.test(item)) waiter.resolve(item);
+      else waiting.push(waiter);
+    }
+    this.waiters = waiting;
+  }
+  waitFor(test, what, ms = timeout) {
+    const found = this.items.find(test);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`peer did not receive ${what} within ${ms} ms; got ${JSON.stringify(this.items)}`)),
+        ms,
+      );
+      this.waiters.push({ test, resolve: (item) => (clearTimeout(timer), resolve(item)) });
+    });
+  }
+}
+
+/** Opens the app at `appUrl` with the given query parameters and waits until it is open. */
+export async function openApp(browser, appUrl, params) {
+  const page = await (await browser.newContext()).newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  await page.goto(`${appUrl}?${new URLSearchParams(params)}`);
+  await readyState(page, "open").waitFor({ timeout });
+  return { page, errors };
+}
+
+/** The entry of `kind` by `nick` whose text is exactly `text`. */
+export function entry(page, kind, nick, text) {
+  return page
+    .locator(`[data-testid="message"][data-kind="${kind}"][data-nick="${nick}"]`)
+    .filter({ has: page.locator('[data-testid="message-text"]').getByText(text, { exact: true }) });
+}

@@ -132,6 +132,9 @@ pub struct IrcState {
     nick: String,
     channel: String,
     binary: bool,
+    /// No IRCv3 subprotocol was negotiated: an older gateway (InspIRCd 3, webircgateway-style)
+    /// that reads the stream as raw IRC and needs each line terminated by CRLF.
+    legacy_framing: bool,
     registered: bool,
     joined: bool,
     nick_attempts: u32,
@@ -150,6 +153,7 @@ impl IrcState {
             nick: nick.to_string(),
             channel: channel.to_string(),
             binary: false,
+            legacy_framing: false,
             registered: false,
             joined: false,
             nick_attempts: 0,
@@ -178,6 +182,7 @@ impl IrcState {
     pub fn on_open(&mut self, subprotocol: &str) -> Vec<OutFrame> {
         *self = IrcState::new(&self.wanted_nick, &self.channel);
         self.binary = subprotocol == BINARY_SUBPROTOCOL;
+        self.legacy_framing = subprotocol != TEXT_SUBPROTOCOL && subprotocol != BINARY_SUBPROTOCOL;
         let user = format!("USER {} 0 * :{}", user_name(&self.nick), self.nick);
         vec![self.out("CAP LS 302"), self.out(&format!("NICK {}", self.nick)), self.out(&user)]
     }
@@ -342,12 +347,14 @@ impl IrcState {
         vec![self.out(&format!("NICK {nick}"))]
     }
 
-    /// A line as a frame: text for `text.ircv3.net`, bytes for `binary.ircv3.net`; no CRLF.
+    /// A line as a frame: text for `text.ircv3.net`, bytes for `binary.ircv3.net`, without
+    /// CRLF as IRCv3 says; with CRLF when no subprotocol was negotiated (legacy gateways).
     fn out(&self, line: &str) -> OutFrame {
+        let line = if self.legacy_framing { format!("{line}\r\n") } else { line.to_string() };
         if self.binary {
-            OutFrame::Binary(line.as_bytes().to_vec())
+            OutFrame::Binary(line.into_bytes())
         } else {
-            OutFrame::Text(line.to_string())
+            OutFrame::Text(line)
         }
     }
 }
@@ -519,6 +526,15 @@ mod tests {
         let mut irc = IrcState::new("ada", "#chat");
         let frames = irc.on_open(BINARY_SUBPROTOCOL);
         assert!(matches!(&frames[0], OutFrame::Binary(b) if b == b"CAP LS 302"));
+    }
+
+    #[test]
+    fn without_a_subprotocol_lines_end_in_crlf() {
+        let mut irc = IrcState::new("ada", "#chat");
+        assert_eq!(text(&irc.on_open(""))[0], "CAP LS 302\r\n");
+        irc.decode(":srv 001 ada :Welcome\r\n:ada!a@h JOIN #chat\r\n");
+        assert!(irc.is_ready(), "several CRLF-terminated lines in one frame");
+        assert_eq!(text(&irc.encode_message("hi")), ["PRIVMSG #chat :hi\r\n"]);
     }
 
     #[test]
