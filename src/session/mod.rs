@@ -353,6 +353,7 @@ impl ChatSession {
                 return;
             }
             let quiet_for = now_ms() - session.upkeep.with_value(|u| u.last_activity_ms);
+            let probe_at = idle_ms / 2.0;
             if quiet_for + 1.0 >= idle_ms {
                 session.system(&format!(
                     "Nothing received for {:.1} s: the link looks dead; reconnecting.",
@@ -360,15 +361,22 @@ impl ChatSession {
                 ));
                 session.socket.release();
                 session.link_lost();
-            } else {
+            } else if quiet_for + 1.0 >= probe_at {
+                // Halfway to dead: where the protocol can ask for an answer (IRC PING), ask.
+                let probe = session.upkeep.with_value(|u| u.wire.as_ref().and_then(Wire::heartbeat_probe));
+                if let Some(probe) = probe {
+                    session.send_frames(&probe);
+                }
                 session.arm_idle_timeout(idle_ms - quiet_for);
+            } else {
+                session.arm_idle_timeout(probe_at - quiet_for);
             }
         });
         self.update_upkeep(|u| u.idle_timer = Some(timer));
     }
 
     /// Silence longer than this is a dead link: the person's idle timeout, else the protocol's
-    /// heartbeat (Socket.IO's ping interval plus timeout).
+    /// heartbeat (Socket.IO's ping interval plus timeout, IRC's PING probe).
     fn idle_deadline_ms(&self) -> Option<f64> {
         let chosen = self.settings.with_untracked(|s| s.idle_timeout_ms).map(f64::from);
         chosen.or_else(|| self.upkeep.with_value(|u| u.wire.as_ref().and_then(Wire::heartbeat_deadline_ms)))
@@ -441,7 +449,7 @@ impl ChatSession {
         self.became_ready_maybe(was_ready);
         if self.upkeep.with_value(|u| u.idle_timer.is_none()) {
             if let Some(deadline) = self.idle_deadline_ms() {
-                self.arm_idle_timeout(deadline);
+                self.arm_idle_timeout(deadline / 2.0);
             }
         }
     }
@@ -479,7 +487,7 @@ impl ChatSession {
                     .unwrap_or_default();
                 self.send_frames(&greeting);
                 if let Some(idle_ms) = self.idle_deadline_ms() {
-                    self.arm_idle_timeout(idle_ms);
+                    self.arm_idle_timeout(idle_ms / 2.0);
                 }
                 self.became_ready_maybe(false);
             }

@@ -14,6 +14,9 @@ pub const BINARY_SUBPROTOCOL: &str = "binary.ircv3.net";
 /// (`:nick!user@host `), CRLF and the command: text is split to fit what remains.
 const RELAY_OVERHEAD: usize = 512 - 2 - 100;
 
+/// An IRC link silent this long is dead; a PING goes out halfway (servers ping every 1-2 min).
+pub const DEAD_AFTER_MS: f64 = 240_000.0;
+
 /// Capabilities asked for when the server offers them.
 const WANTED_CAPS: [&str; 2] = ["echo-message", "server-time"];
 
@@ -171,6 +174,16 @@ impl IrcState {
     /// Ready for the outbox once the channel is joined.
     pub fn is_ready(&self) -> bool {
         self.joined
+    }
+
+    /// Registered with the server (past 001).
+    pub fn is_registered(&self) -> bool {
+        self.registered
+    }
+
+    /// A PING the server must answer, to tell a quiet link from a dead one.
+    pub fn ping(&self) -> OutFrame {
+        self.out("PING :wschat")
     }
 
     /// Whether the server echoes our own messages (the `echo-message` capability).
@@ -445,6 +458,16 @@ mod tests {
         let (events, _) = irc.decode(":srv 001 ada_2 :Welcome");
         assert!(events.contains(&ChatEvent::OwnNick("ada_2".into())));
         assert_eq!(irc.nick(), "ada_2");
+    }
+
+    #[test]
+    fn pings_when_asked_to_probe() {
+        let irc = registered(false);
+        assert_eq!(text(&[irc.ping()]), ["PING :wschat"]);
+        let mut wire = super::super::Wire::Irc(irc);
+        assert_eq!(wire.heartbeat_deadline_ms(), Some(DEAD_AFTER_MS));
+        assert!(wire.heartbeat_probe().is_some());
+        assert!(wire.decode(super::super::Frame::Text(":srv PONG srv :wschat")).events.is_empty());
     }
 
     #[test]

@@ -217,6 +217,16 @@ impl Wire {
     pub fn heartbeat_deadline_ms(&self) -> Option<f64> {
         match self {
             Wire::SocketIo(io) => io.dead_after_ms(),
+            Wire::Irc(_) => Some(irc::DEAD_AFTER_MS),
+            Wire::Text | Wire::Json { .. } => None,
+        }
+    }
+
+    /// What to send halfway to the deadline to make a live server answer (IRC PING); `None`
+    /// where the server keeps the beat itself (Socket.IO) or there is no beat.
+    pub fn heartbeat_probe(&self) -> Option<Vec<OutFrame>> {
+        match self {
+            Wire::Irc(irc) if irc.is_registered() => Some(vec![irc.ping()]),
             _ => None,
         }
     }
