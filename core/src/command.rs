@@ -98,7 +98,7 @@ fn parse_hex(args: &str) -> Result<Input, CommandError> {
     if digits.is_empty() {
         return Err(CommandError::MissingArgument { command: "hex", what: "bytes, as in /hex 48 65 6c 6c 6f" });
     }
-    if digits.len() % 2 != 0 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !digits.len().is_multiple_of(2) || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(CommandError::BadHex(args.trim().to_string()));
     }
     let bytes = (0..digits.len())
