@@ -60,7 +60,8 @@ pub async fn until(what: &str, cond: impl Fn() -> bool + 'static) {
     }
 }
 
-/// Waits until `cond` holds, re-checking on every DOM mutation under `root`.
+/// Waits until `cond` holds, re-checking on every DOM mutation under `root`; the panic on
+/// timeout includes the text of `root`, so a failure shows what the page said instead.
 pub async fn until_dom(what: &str, root: &web_sys::Element, cond: impl Fn() -> bool + 'static) {
     if cond() {
         return;
@@ -88,6 +89,7 @@ pub async fn until_dom(what: &str, root: &web_sys::Element, cond: impl Fn() -> b
     observer.disconnect();
     drop(on_mutation);
     if let Either::Right(_) = outcome {
-        panic!("timed out after {WAIT_MS} ms waiting for: {what}");
+        let page = root.text_content().unwrap_or_default();
+        panic!("timed out after {WAIT_MS} ms waiting for: {what}\npage text: {page}");
     }
 }
