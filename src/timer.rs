@@ -1,4 +1,5 @@
-//! Browser timers that own their callback: dropping a [`Timeout`] or [`Interval`] cancels it and
+//! Browser timers that own their callback: dropping a [`Timeout`], [`Interval`] or
+//! [`AnimationFrame`] cancels it and
 //! frees the closure, so timers made per connection never pile up.
 
 use wasm_bindgen::prelude::*;
@@ -58,6 +59,34 @@ impl Drop for Interval {
     fn drop(&mut self) {
         if let (Some(id), Some(window)) = (self.id, web_sys::window()) {
             window.clear_interval_with_handle(id);
+        }
+    }
+}
+
+/// A pending `requestAnimationFrame`; cancelled and freed when dropped.
+pub struct AnimationFrame {
+    id: Option<i32>,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl AnimationFrame {
+    /// Calls `callback` once before the next paint.
+    pub fn new(callback: impl FnOnce() + 'static) -> Self {
+        let mut callback = Some(callback);
+        let closure = Closure::<dyn FnMut()>::new(move || {
+            if let Some(callback) = callback.take() {
+                callback();
+            }
+        });
+        let id = web_sys::window().and_then(|w| w.request_animation_frame(closure.as_ref().unchecked_ref()).ok());
+        AnimationFrame { id, _callback: closure }
+    }
+}
+
+impl Drop for AnimationFrame {
+    fn drop(&mut self) {
+        if let (Some(id), Some(window)) = (self.id, web_sys::window()) {
+            let _ = window.cancel_animation_frame(id);
         }
     }
 }

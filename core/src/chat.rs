@@ -79,6 +79,20 @@ pub struct Entry {
     pub time_ms: f64,
 }
 
+/// What changed in the kept entries since a view last looked ([`ChatLog::take_changes`]), so
+/// a view does work per change instead of walking the whole log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A new entry at the end.
+    Added(u64),
+    /// An entry left (the size cap, or discarded).
+    Removed(u64),
+    /// An entry's status changed.
+    Updated(u64),
+    /// Start over from [`ChatLog::entries`] (cleared, or too many changes went unread).
+    Reset,
+}
+
 /// A message waiting to be handed to the socket, in the order it was typed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutboxItem {
@@ -110,6 +124,8 @@ pub struct ChatLog {
     unsent_revision: u64,
     /// Who is present, where the protocol tells; sorted.
     users: Vec<String>,
+    /// Changes not yet taken by a view; bounded by collapsing into [`Change::Reset`].
+    changes: Vec<Change>,
 }
 
 impl Default for ChatLog {
@@ -132,6 +148,7 @@ impl ChatLog {
             failed: Vec::new(),
             unsent_revision: 0,
             users: Vec::new(),
+            changes: Vec::new(),
         }
     }
 
@@ -172,6 +189,22 @@ impl ChatLog {
         if self.users.iter().any(|u| u == from) {
             self.user_left(from);
             self.user_joined(to);
+        }
+    }
+
+    /// The changes since the last call, oldest first.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changes)
+    }
+
+    fn record(&mut self, change: Change) {
+        // Nobody reading (native use, a hidden view): never let the journal outgrow the log.
+        if self.changes.len() >= self.cap * 2 {
+            self.changes.clear();
+            self.changes.push(Change::Reset);
+        }
+        if self.changes.last() != Some(&Change::Reset) || change != Change::Reset {
+            self.changes.push(change);
         }
     }
 
@@ -296,6 +329,7 @@ impl ChatLog {
         self.outbox.retain(|m| m.id != id);
         if let Some(i) = self.index_of(id) {
             self.entries.remove(i);
+            self.record(Change::Removed(id));
         }
     }
 
@@ -325,8 +359,9 @@ impl ChatLog {
     pub fn set_status(&mut self, id: u64, status: OwnStatus) {
         if let Some(i) = self.index_of(id) {
             let entry = &mut self.entries[i];
-            if entry.kind == EntryKind::Own {
+            if entry.kind == EntryKind::Own && entry.status != Some(status) {
                 entry.status = Some(status);
+                self.record(Change::Updated(id));
             }
         }
     }
@@ -334,6 +369,7 @@ impl ChatLog {
     /// Removes every entry from view; the outbox and counters stay.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.record(Change::Reset);
     }
 
     fn push(
@@ -347,9 +383,12 @@ impl ChatLog {
         let id = self.next_id;
         self.next_id += 1;
         if self.entries.len() == self.cap {
-            self.entries.pop_front();
+            if let Some(gone) = self.entries.pop_front() {
+                self.record(Change::Removed(gone.id));
+            }
         }
         self.entries.push_back(Entry { id, kind, nick, text: Arc::from(text), status, time_ms });
+        self.record(Change::Added(id));
         id
     }
 
@@ -630,6 +669,31 @@ mod tests {
         assert_eq!(order, vec!["one", "two", "three"]);
         assert_eq!(log.unsent().len(), 3);
         assert!(log.entries().filter(|e| e.kind == EntryKind::Own).all(|e| e.status == Some(OwnStatus::Pending)));
+    }
+
+    #[test]
+    fn changes_are_journaled_for_views() {
+        let mut log = ChatLog::new(2);
+        let a = log.push_own("me", "a", 0.0);
+        let b = log.receive_message(Some("x"), "b", 0.0);
+        let c = log.push_system("c", 0.0);
+        log.set_status(a, OwnStatus::Sent); // already gone: no change
+        assert_eq!(log.take_changes(), vec![Change::Added(a), Change::Added(b), Change::Removed(a), Change::Added(c)]);
+        assert_eq!(log.take_changes(), vec![]);
+        let d = log.push_own("me", "d", 0.0);
+        let item = log.take_next_outgoing().expect("queued");
+        log.mark_sent(item);
+        log.set_status(d, OwnStatus::Sent); // no change: already sent
+        log.discard(d);
+        assert_eq!(
+            log.take_changes(),
+            vec![Change::Removed(b), Change::Added(d), Change::Updated(d), Change::Removed(d)]
+        );
+        // Unread changes never outgrow the log.
+        for i in 0..100 {
+            log.push_system(&i.to_string(), 0.0);
+        }
+        assert!(log.take_changes().len() <= 5);
     }
 
     #[test]

@@ -18,7 +18,10 @@ use wschat_core::settings::{validate_nick, Settings};
 use wschat_core::url::normalize_ws_url;
 
 use crate::socket::{page_origin, CloseInfo, ReadyState, SocketEvent, WebSocketHandle};
-use crate::timer::Timeout;
+use crate::timer::{AnimationFrame, Timeout};
+
+/// How long queued events may wait when no animation frame comes (a hidden tab).
+const HIDDEN_FLUSH_MS: f64 = 100.0;
 
 /// A reconnect that is waiting for its delay (the UI contract's `reconnect-info`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -62,6 +65,10 @@ struct Upkeep {
     connect_timer: Option<Timeout>,
     idle_timer: Option<Timeout>,
     grace_timer: Option<Timeout>,
+    /// Decoded events waiting for the next frame, with when they arrived.
+    pending: Vec<(ChatEvent, f64)>,
+    /// The scheduled flush of `pending`: the next animation frame, or a timeout if hidden.
+    flush_frame: Option<(AnimationFrame, Timeout)>,
     /// The wire format of the current connection, with its state (registration, handshake).
     wire: Option<Wire>,
     /// Whether the current connection ever opened (a failure before that may be a refused
@@ -128,6 +135,7 @@ impl ChatSession {
                 u.connect_timer = None;
                 u.idle_timer = None;
                 u.grace_timer = None;
+                u.flush_frame = None;
             });
         });
         session
@@ -223,7 +231,7 @@ impl ChatSession {
             return false;
         }
         let nick = self.settings.with_untracked(|s| s.nick.clone());
-        self.log.update(|log| {
+        self.edit_log(|log| {
             log.push_own(&nick, text, now_ms());
         });
         self.flush_outbox();
@@ -284,14 +292,14 @@ impl ChatSession {
 
     /// A failed message goes back into the outbox.
     pub fn retry(&self, id: u64) {
-        self.log.update(|log| log.retry(id));
+        self.edit_log(|log| log.retry(id));
         self.flush_outbox();
         self.save_outbox_if_changed();
     }
 
     /// A failed or pending message is dropped for good.
     pub fn discard(&self, id: u64) {
-        self.log.update(|log| log.discard(id));
+        self.edit_log(|log| log.discard(id));
         self.save_outbox_if_changed();
     }
 
@@ -394,7 +402,7 @@ impl ChatSession {
         }
         let socket = self.socket;
         let Some(Some(wire)) = self.upkeep.try_with_value(|u| u.wire.clone()) else { return };
-        self.log.update(|log| {
+        self.edit_log(|log| {
             while let Some(item) = log.take_next_outgoing() {
                 let frames = wire.encode_message(&item.nick, &item.text);
                 match frames.iter().try_for_each(|frame| send_frame(socket, frame)) {
@@ -431,9 +439,7 @@ impl ChatSession {
             .flatten();
         let Some(decoded) = decoded else { return };
         self.send_frames(&decoded.replies);
-        for event in decoded.events {
-            self.apply(event, now);
-        }
+        self.enqueue(decoded.events, now);
         if decoded.start_grace {
             let session = *self;
             let timer = Timeout::new(SHAPE_GRACE_MS, move || {
@@ -526,7 +532,7 @@ impl ChatSession {
     /// Bookkeeping common to every end of a link.
     fn drop_link(&self) {
         let max_attempts = self.upkeep.with_value(|u| u.config.max_send_attempts);
-        self.log.update(|log| log.link_lost(max_attempts));
+        self.edit_log(|log| log.link_lost(max_attempts));
         self.save_outbox_if_changed();
         let now = now_ms();
         self.update_upkeep(|u| {
@@ -581,38 +587,58 @@ impl ChatSession {
         }
     }
 
-    fn apply(&self, event: ChatEvent, now: f64) {
-        if let ChatEvent::OwnNick(nick) = &event {
-            self.settings.update(|s| s.nick = nick.clone());
+    /// Queues decoded events; they reach the log together, once per animation frame, so a
+    /// burst costs one view update per frame rather than one per message.
+    fn enqueue(&self, events: Vec<ChatEvent>, now: f64) {
+        if events.is_empty() {
+            return;
         }
-        self.log.update(|log| match event {
-            ChatEvent::Message { nick, text, time_ms } => {
-                log.receive_message(nick.as_deref(), &text, time_ms.unwrap_or(now));
-            }
-            ChatEvent::System(text) => {
-                log.push_system(&text, now);
-            }
-            ChatEvent::Raw(description) => {
-                log.receive_raw(&description, now);
-            }
-            ChatEvent::Joined { nick, text } => {
-                log.user_joined(&nick);
-                log.push_system(&text, now);
-            }
-            ChatEvent::Left { nick, text } => {
-                log.user_left(&nick);
-                log.push_system(&text, now);
-            }
-            ChatEvent::Renamed { from, to } => {
-                log.user_renamed(&from, &to);
-                log.push_system(&format!("{from} is now known as {to}"), now);
-            }
-            ChatEvent::Users(users) => log.set_users(users),
-            ChatEvent::OwnNick(nick) => {
-                log.push_system(&format!("The server knows you as {nick}."), now);
+        let schedule = self
+            .upkeep
+            .try_update_value(|u| {
+                u.pending.extend(events.into_iter().map(|e| (e, now)));
+                u.flush_frame.is_none()
+            })
+            .unwrap_or(false);
+        if schedule {
+            let session = *self;
+            // A hidden tab gets no animation frames; the timeout keeps it current anyway.
+            let frame = AnimationFrame::new(move || session.flush_pending());
+            let fallback = Timeout::new(HIDDEN_FLUSH_MS, move || session.flush_pending());
+            self.update_upkeep(|u| u.flush_frame = Some((frame, fallback)));
+        }
+    }
+
+    /// Applies every queued event to the log in one update.
+    fn flush_pending(&self) {
+        let Some(pending) = self.upkeep.try_update_value(|u| {
+            u.flush_frame = None;
+            std::mem::take(&mut u.pending)
+        }) else {
+            return;
+        };
+        if pending.is_empty() {
+            return;
+        }
+        if let Some(nick) = pending.iter().rev().find_map(|(e, _)| match e {
+            ChatEvent::OwnNick(nick) => Some(nick.clone()),
+            _ => None,
+        }) {
+            self.settings.update(|s| s.nick = nick);
+        }
+        self.log.update(|log| {
+            for (event, now) in pending {
+                apply_event(log, event, now);
             }
         });
         self.save_outbox_if_changed();
+    }
+
+    /// Every direct change to the log goes through here, after the queued events, so the
+    /// timeline keeps the order things happened in.
+    fn edit_log(&self, change: impl FnOnce(&mut ChatLog)) {
+        self.flush_pending();
+        self.log.update(change);
     }
 
     /// A server that picked an IRC subprotocol speaks IRC, whatever format was chosen.
@@ -679,7 +705,7 @@ impl ChatSession {
     }
 
     fn system(&self, text: &str) {
-        self.log.update(|log| {
+        self.edit_log(|log| {
             log.push_system(text, now_ms());
         });
     }
@@ -688,6 +714,37 @@ impl ChatSession {
     pub fn report(&self, message: String) {
         self.system(&message);
         self.error.set(Some(message));
+    }
+}
+
+/// One decoded event into the log.
+fn apply_event(log: &mut ChatLog, event: ChatEvent, now: f64) {
+    match event {
+        ChatEvent::Message { nick, text, time_ms } => {
+            log.receive_message(nick.as_deref(), &text, time_ms.unwrap_or(now));
+        }
+        ChatEvent::System(text) => {
+            log.push_system(&text, now);
+        }
+        ChatEvent::Raw(description) => {
+            log.receive_raw(&description, now);
+        }
+        ChatEvent::Joined { nick, text } => {
+            log.user_joined(&nick);
+            log.push_system(&text, now);
+        }
+        ChatEvent::Left { nick, text } => {
+            log.user_left(&nick);
+            log.push_system(&text, now);
+        }
+        ChatEvent::Renamed { from, to } => {
+            log.user_renamed(&from, &to);
+            log.push_system(&format!("{from} is now known as {to}"), now);
+        }
+        ChatEvent::Users(users) => log.set_users(users),
+        ChatEvent::OwnNick(nick) => {
+            log.push_system(&format!("The server knows you as {nick}."), now);
+        }
     }
 }
 
