@@ -7,7 +7,10 @@
 //! - `/echo`: every text and binary frame is sent back to the sender only.
 //! - `/sink`: frames are read and dropped (for filling the client's send buffer).
 //! - `/close?code=4001&reason=bye`: the connection is closed at once with that code and reason.
-//! - `/flood?n=10000`: sends `flood: 1` … `flood: N` as fast as it can, then echoes.
+//! - `/flood?n=10000`: sends `flood: 1` … `flood: N` as fast as it can, then echoes;
+//!   `per_frame=100` puts 100 messages (newline-separated) in each frame, `rate=5000` paces
+//!   them per second, `ts=1` stamps each with ` t=<ms since the epoch>` when sent, and
+//!   `delay_ms=500` waits that long after the handshake first.
 //! - `/stall`: accepts, then neither reads nor writes (a frozen server, for dead-link tests).
 //!
 //! With a record file, every text frame a room receives is appended to it as
@@ -79,6 +82,14 @@ pub struct ModeParams {
     code: Option<u16>,
     reason: Option<String>,
     n: Option<u64>,
+    /// Flood: messages per WebSocket frame, joined by newlines (default 1).
+    per_frame: Option<u64>,
+    /// Flood: messages per second instead of as fast as possible.
+    rate: Option<u64>,
+    /// Flood: wait this long after the handshake before the first message.
+    delay_ms: Option<u64>,
+    /// Flood: `ts=1` appends ` t=<ms since the epoch>` to each message, for lag measurements.
+    ts: Option<u8>,
     /// `binary=room` broadcasts this client's binary frames to the room instead of echoing them.
     binary: Option<String>,
 }
@@ -227,10 +238,8 @@ async fn serve_connection(
         }
         Mode::Flood => {
             let n = params.n.unwrap_or(1000);
-            for i in 1..=n {
-                if socket.send(Message::Text(format!("flood: {i}").into())).await.is_err() {
-                    return;
-                }
+            if flood(&mut socket, n, &params).await.is_err() {
+                return;
             }
             log!("flooded {n} messages");
         }
@@ -297,6 +306,48 @@ async fn serve_connection(
             }
         }
     }
+}
+
+/// Sends `flood: 1` … `flood: n`, batched and paced as the parameters say.
+async fn flood(socket: &mut WebSocket, n: u64, params: &ModeParams) -> Result<(), axum::Error> {
+    let per_frame = params.per_frame.unwrap_or(1).max(1);
+    let stamp = params.ts == Some(1);
+    // Paced floods go out in 10 ms slices of rate/100 messages.
+    let slice = params.rate.map(|rate| (rate / 100).max(1));
+    if let Some(delay) = params.delay_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+    let mut ticker = tokio::time::interval(std::time::Duration::from_millis(10));
+    let mut next = 1;
+    while next <= n {
+        let burst_end = match slice {
+            Some(slice) => {
+                ticker.tick().await;
+                (next + slice - 1).min(n)
+            }
+            None => n,
+        };
+        while next <= burst_end {
+            let last = (next + per_frame - 1).min(burst_end);
+            let mut frame = String::new();
+            for i in next..=last {
+                if i > next {
+                    frame.push('\n');
+                }
+                frame.push_str(&format!("flood: {i}"));
+                if stamp {
+                    frame.push_str(&format!(" t={}", epoch_ms()));
+                }
+            }
+            socket.send(Message::Text(frame.into())).await?;
+            next = last + 1;
+        }
+    }
+    Ok(())
+}
+
+fn epoch_ms() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 /// Resolves once the server is asked to stop (or the stop handle is gone).

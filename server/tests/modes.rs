@@ -159,3 +159,22 @@ async fn stall_mode_says_nothing() {
     drop(a);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn flood_batches_paces_and_stamps() {
+    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let mut a = connect(&server, "/flood?n=250&per_frame=100&ts=1").await;
+    let frames = [next_text(&mut a).await, next_text(&mut a).await, next_text(&mut a).await];
+    assert_eq!(frames.iter().map(|f| f.lines().count()).collect::<Vec<_>>(), vec![100, 100, 50]);
+    let last = frames[2].lines().last().expect("a line");
+    assert!(last.starts_with("flood: 250 t=1"), "{last}");
+    drop(a);
+    let started = std::time::Instant::now();
+    let mut paced = connect(&server, "/flood?n=300&rate=1000").await;
+    for i in 1..=300 {
+        assert_eq!(next_text(&mut paced).await, format!("flood: {i}"));
+    }
+    assert!(started.elapsed() >= std::time::Duration::from_millis(250), "300 at 1000/s take about 0.3 s");
+    drop(paced);
+    server.stop().await;
+}

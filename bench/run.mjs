@@ -1,0 +1,258 @@
+// The benchmark: wschat's release build against two hand-written JavaScript baselines
+// (`naive`: one appendChild per message; `batched`: one DocumentFragment per animation frame
+// with the same history cap), fed by the reference server's flood mode on loopback, in
+// headless Chromium. A fresh page per run; the clients interleaved, the order alternating
+// each round; medians, and ratios to `batched` measured in the same run.
+//
+// Usage: node bench/run.mjs [--rounds 12] [--heavy-rounds 12] [--sustained-rounds 3]
+//                           [--out bench/results.json] [--scenario N:PER_FRAME]
+// (bench/run builds the release first and runs this.)
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir, cpus, totalmem } from "node:os";
+import path from "node:path";
+import { gzipSync, brotliCompressSync, constants as zlib } from "node:zlib";
+import { launchChromium, root, startServer } from "../tests/e2e/helpers.mjs";
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : fallback;
+};
+const ROUNDS = Number(option("rounds", 12));
+const SUSTAINED_ROUNDS = Number(option("sustained-rounds", 3));
+// The 100,000 bursts take about 20 s a run; their rounds can be set apart.
+const HEAVY_ROUNDS = Number(option("heavy-rounds", ROUNDS));
+const OUT = option("out", path.join(root, "bench/results.json"));
+const CLIENTS = ["wschat", "naive", "batched"];
+
+// The site: the release build plus the baselines, with the same stylesheet.
+const dist = path.join(root, "dist");
+const site = mkdtempSync(path.join(tmpdir(), "wschat-bench-"));
+for (const file of readdirSync(dist)) copyFileSync(path.join(dist, file), path.join(site, file));
+for (const file of readdirSync(path.join(root, "bench/baselines"))) {
+  copyFileSync(path.join(root, "bench/baselines", file), path.join(site, file));
+}
+const css = readdirSync(dist).find((f) => f.endsWith(".css"));
+copyFileSync(path.join(dist, css), path.join(site, "main.css"));
+
+const server = await startServer(["--static", site]);
+const browser = await launchChromium();
+
+function pageUrl(client, wsPath, extra = {}) {
+  const ws = `ws://${server.addr}${wsPath}`;
+  const base = client === "wschat" ? "/" : `/${client}.html`;
+  const params = new URLSearchParams({ url: ws, nick: "bench", ...extra });
+  return `http://${server.addr}${base}?${params}`;
+}
+
+// Runs in the page before anything else: watches the message list, and records when the
+// target count has painted, the paint lag of stamped messages, and long animation frames.
+function instrument() {
+  const params = new URLSearchParams(location.search);
+  const target = Number(params.get("bench_n") || 0);
+  const wantLags = params.get("bench_lag") === "1";
+  const now = () => performance.timeOrigin + performance.now();
+  const bench = (window.__bench = { lags: [], longFrames: [], firstStamp: null, doneAt: null, open: false, wasm: null });
+  // wasm linear memory is not in the JS heap figure: keep hold of it to count it too.
+  for (const name of ["instantiate", "instantiateStreaming"]) {
+    const original = WebAssembly[name];
+    WebAssembly[name] = async (...args) => {
+      const result = await original.apply(WebAssembly, args);
+      const memory = (result.instance || result).exports?.memory;
+      if (memory) bench.wasm = memory;
+      return result;
+    };
+  }
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) bench.longFrames.push(entry.duration);
+  }).observe({ type: "long-animation-frame", buffered: true });
+  const stampOf = (node) => {
+    const text = node.querySelector?.('[data-testid="message-text"]')?.textContent || "";
+    const match = / t=([\d.]+)$/.exec(text);
+    return match ? Number(match[1]) : null;
+  };
+  const watch = () => {
+    const list = document.querySelector('[data-testid="message-list"]');
+    const status = document.querySelector('[data-testid="connection-status"]');
+    if (!list || !status) return requestAnimationFrame(watch);
+    const checkOpen = () => (bench.open = status.getAttribute("data-ready-state") === "open");
+    new MutationObserver(checkOpen).observe(status, { attributes: true });
+    checkOpen();
+    new MutationObserver((records) => {
+      const stamps = [];
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (bench.firstStamp === null || wantLags) {
+            const stamp = stampOf(node);
+            if (stamp !== null) {
+              if (bench.firstStamp === null) bench.firstStamp = stamp;
+              if (wantLags) stamps.push(stamp);
+            }
+          }
+        }
+      }
+      const total = Number(list.getAttribute("data-total-received"));
+      requestAnimationFrame(() => {
+        const painted = now();
+        for (const stamp of stamps) bench.lags.push(painted - stamp);
+        if (target && total >= target && bench.doneAt === null) bench.doneAt = painted;
+      });
+    }).observe(list, { childList: true, attributes: true, attributeFilter: ["data-total-received"] });
+  };
+  watch();
+}
+
+async function metrics(cdp) {
+  const { metrics } = await cdp.send("Performance.getMetrics");
+  return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
+}
+
+/** One fresh page: open, wait for the socket, let the flood run until `n` have painted. */
+async function run(client, { n, perFrame = 1, rate, lag = false, timeoutMs = 180_000 }) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+  const page = await context.newPage();
+  await page.addInitScript(instrument);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Performance.enable");
+  const flood = new URLSearchParams({ n, per_frame: perFrame, ts: 1, delay_ms: 400, ...(rate ? { rate } : {}) });
+  await page.goto(pageUrl(client, `/flood?${flood}`, { bench_n: n, bench_lag: lag ? 1 : 0 }));
+  await page.waitForFunction(() => window.__bench?.open, null, { timeout: 30_000 });
+  const before = await metrics(cdp);
+  await page.waitForFunction(() => window.__bench.doneAt !== null, null, { timeout: timeoutMs, polling: 100 });
+  const after = await metrics(cdp);
+  const bench = await page.evaluate(() => ({ ...window.__bench, wasm: null, wasmBytes: window.__bench.wasm?.buffer.byteLength ?? 0 }));
+  await context.close();
+  return {
+    wallMs: bench.doneAt - bench.firstStamp,
+    taskMs: (after.TaskDuration - before.TaskDuration) * 1000,
+    scriptMs: (after.ScriptDuration - before.ScriptDuration) * 1000,
+    heapMB: (after.JSHeapUsedSize + bench.wasmBytes) / 2 ** 20,
+    nodes: after.Nodes,
+    lags: bench.lags,
+    longFrames: bench.longFrames,
+  };
+}
+
+/** First contentful paint, and from navigation to the first message painted. */
+async function firstPaint(client) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+  const page = await context.newPage();
+  await page.addInitScript(instrument);
+  await page.goto(pageUrl(client, "/flood?n=1&ts=1", { bench_n: 1 }));
+  await page.waitForFunction(() => window.__bench.doneAt !== null, null, { timeout: 30_000 });
+  const result = await page.evaluate(() => ({
+    fcp: performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? NaN,
+    firstMessage: window.__bench.doneAt - performance.timeOrigin,
+  }));
+  await context.close();
+  return result;
+}
+
+const median = (xs) => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+
+/** Runs `measure(client)` for every client, `rounds` times, alternating the order. */
+async function interleaved(name, rounds, measure) {
+  const samples = Object.fromEntries(CLIENTS.map((c) => [c, []]));
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? CLIENTS : [...CLIENTS].reverse();
+    for (const client of order) samples[client].push(await measure(client));
+    process.stderr.write(`  ${name}: round ${round + 1}/${rounds}\n`);
+  }
+  return samples;
+}
+
+// `--scenario 10000:1` measures one burst per client once and prints the raw samples.
+const scenario = option("scenario", null);
+if (scenario) {
+  const [n, perFrame] = scenario.split(":").map(Number);
+  for (const client of CLIENTS) {
+    const r = await run(client, { n, perFrame });
+    console.log(client, JSON.stringify({ ...r, lags: r.lags.length, longFrames: r.longFrames.length }));
+  }
+  await browser.close();
+  await server.kill();
+  process.exit(0);
+}
+
+const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGB: totalmem() / 2 ** 30 }, figures: {} };
+const record = (figure, client, value) => {
+  results.figures[figure] ??= {};
+  results.figures[figure][client] = value;
+};
+
+for (const n of [1_000, 10_000, 100_000]) {
+  for (const perFrame of [1, 100]) {
+    const name = `burst ${n} × ${perFrame}/frame`;
+    const rounds = n >= 100_000 ? HEAVY_ROUNDS : ROUNDS;
+    const samples = await interleaved(name, rounds, (client) => run(client, { n, perFrame }));
+    for (const client of CLIENTS) {
+      const s = samples[client];
+      record(`${name}: wall ms`, client, median(s.map((r) => r.wallMs)));
+      record(`${name}: main-thread task ms`, client, median(s.map((r) => r.taskMs)));
+      record(`${name}: script ms`, client, median(s.map((r) => r.scriptMs)));
+      if (n === 100_000 && perFrame === 1) {
+        record("after 100,000: JS heap + wasm memory MB", client, median(s.map((r) => r.heapMB)));
+        record("after 100,000: DOM nodes", client, median(s.map((r) => r.nodes)));
+      }
+    }
+  }
+}
+
+for (const rate of [1_000, 5_000]) {
+  const name = `sustained ${rate}/s for 10 s`;
+  const n = rate * 10;
+  const samples = await interleaved(name, SUSTAINED_ROUNDS, (client) => run(client, { n, rate, lag: true }));
+  for (const client of CLIENTS) {
+    const s = samples[client];
+    record(`${name}: p50 lag ms`, client, median(s.map((r) => percentile(r.lags, 50))));
+    record(`${name}: p99 lag ms`, client, median(s.map((r) => percentile(r.lags, 99))));
+    record(`${name}: longest frame ms`, client, Math.max(0, ...s.flatMap((r) => r.longFrames)));
+    record(`${name}: frames over 200 ms`, client, median(s.map((r) => r.longFrames.filter((d) => d > 200).length)));
+  }
+}
+
+const paints = await interleaved("first paint", ROUNDS, firstPaint);
+for (const client of CLIENTS) {
+  record("first contentful paint ms", client, median(paints[client].map((r) => r.fcp)));
+  record("open and first message shown ms", client, median(paints[client].map((r) => r.firstMessage)));
+}
+
+// Sizes: what a browser downloads to run each client (HTML aside).
+const sizeOf = (files) => {
+  const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
+  const br = brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } });
+  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli: br.length };
+};
+const distFiles = readdirSync(dist).filter((f) => f.endsWith(".wasm") || f.endsWith(".js")).map((f) => path.join(dist, f));
+const baselineFiles = (kind) => [`${kind}.js`, "common.js"].map((f) => path.join(root, "bench/baselines", f));
+const sizes = { wschat: sizeOf(distFiles), naive: sizeOf(baselineFiles("naive")), batched: sizeOf(baselineFiles("batched")) };
+for (const client of CLIENTS) {
+  for (const kind of ["raw", "gzip", "brotli"]) record(`wasm + JS, ${kind} bytes`, client, sizes[client][kind]);
+}
+
+await browser.close();
+await server.kill();
+
+results.rounds = ROUNDS;
+results.heavyRounds = HEAVY_ROUNDS;
+results.sustainedRounds = SUSTAINED_ROUNDS;
+writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
+
+// The table: medians per client and the ratio of wschat to batched.
+const fmt = (v) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2)) : "n/a");
+const rows = Object.entries(results.figures).map(([figure, byClient]) => {
+  const ratio = byClient.wschat / byClient.batched;
+  return `| ${figure} | ${fmt(byClient.wschat)} | ${fmt(byClient.naive)} | ${fmt(byClient.batched)} | ${fmt(ratio)} |`;
+});
+console.log(`rounds: ${ROUNDS} (100,000 bursts: ${HEAVY_ROUNDS}; sustained: ${SUSTAINED_ROUNDS}); machine: ${results.machine.cpus} × ${results.machine.model}`);
+console.log("| figure | wschat | naive | batched | wschat / batched |");
+console.log("|---|---|---|---|---|");
+console.log(rows.join("\n"));
+console.log(`\nJSON: ${OUT}`);
