@@ -1,9 +1,19 @@
 //! Browser timers that own their callback: dropping a [`Timeout`], [`Interval`] or
-//! [`AnimationFrame`] cancels it and
-//! frees the closure, so timers made per connection never pile up.
+//! [`AnimationFrame`] cancels it and frees the closure, so timers made per connection never
+//! pile up.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+/// A closure the browser may call more than once, that runs `callback` the first time only.
+fn once(callback: impl FnOnce() + 'static) -> Closure<dyn FnMut()> {
+    let mut callback = Some(callback);
+    Closure::<dyn FnMut()>::new(move || {
+        if let Some(callback) = callback.take() {
+            callback();
+        }
+    })
+}
 
 /// A pending `setTimeout`; cancelled when dropped.
 pub struct Timeout {
@@ -15,12 +25,7 @@ impl Timeout {
     /// Calls `callback` once after `delay_ms`. If the browser refuses the timer (no window),
     /// the callback never runs; callers treat that like a cancelled timer.
     pub fn new(delay_ms: f64, callback: impl FnOnce() + 'static) -> Self {
-        let mut callback = Some(callback);
-        let closure = Closure::<dyn FnMut()>::new(move || {
-            if let Some(callback) = callback.take() {
-                callback();
-            }
-        });
+        let closure = once(callback);
         let delay = delay_ms.clamp(0.0, i32::MAX as f64) as i32;
         let id = web_sys::window().and_then(|w| {
             w.set_timeout_with_callback_and_timeout_and_arguments_0(closure.as_ref().unchecked_ref(), delay).ok()
@@ -72,12 +77,7 @@ pub struct AnimationFrame {
 impl AnimationFrame {
     /// Calls `callback` once before the next paint.
     pub fn new(callback: impl FnOnce() + 'static) -> Self {
-        let mut callback = Some(callback);
-        let closure = Closure::<dyn FnMut()>::new(move || {
-            if let Some(callback) = callback.take() {
-                callback();
-            }
-        });
+        let closure = once(callback);
         let id = web_sys::window().and_then(|w| w.request_animation_frame(closure.as_ref().unchecked_ref()).ok());
         AnimationFrame { id, _callback: closure }
     }

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -34,6 +35,18 @@ export async function startServer(args, addr = "127.0.0.1:0") {
       }
     },
   };
+}
+
+/** Registers before/after hooks that launch Chromium once for the file and close it. */
+export function sharedBrowser() {
+  const shared = {};
+  before(async () => {
+    shared.browser = await launchChromium();
+  });
+  after(async () => {
+    await shared.browser?.close();
+  });
+  return shared;
 }
 
 export function launchChromium() {

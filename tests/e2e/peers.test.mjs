@@ -2,7 +2,7 @@
 // here wrote (npm ws, Express with express-ws, Python websockets speaking other JSON, the two
 // Socket.IO chat shapes, Debian's InspIRCd), each checked both ways: our client sees what
 // another client sends, and the other client sees ours.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,19 +10,11 @@ import path from "node:path";
 import WebSocket from "ws";
 import { io as socketIo } from "socket.io-client";
 import { ircBot } from "../peers/irc-bot.mjs";
-import { entry, freePort, Inbox, launchChromium, openApp, send, startProcess, timeout } from "./helpers.mjs";
+import { entry, freePort, Inbox, openApp, send, sharedBrowser, startProcess, timeout } from "./helpers.mjs";
 
 const appUrl = process.env.WSCHAT_APP_URL;
-let browser;
-
-before(async () => {
-  assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
+assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
+const shared = sharedBrowser();
 
 const listening = /listening on (\S+)/;
 
@@ -38,7 +30,7 @@ function wsPeer(url) {
 }
 
 async function plainTextRoundTrip(url) {
-  const { page, errors } = await openApp(browser, appUrl, { nick: "wendy", url });
+  const { page, errors } = await openApp(shared.browser, appUrl, { nick: "wendy", url });
   const other = await wsPeer(url);
   other.ws.send("otto: hello from otto");
   await entry(page, "chat", "otto", "hello from otto").waitFor({ timeout });
@@ -72,7 +64,7 @@ test("JSON: a Python websockets server with its own field names, through an edit
   try {
     const url = `ws://${server.match[1]}/`;
     const template = '{"username": <nick>, "body": <text>}';
-    const { page, errors } = await openApp(browser, appUrl, { nick: "wendy", url, protocol: "json", template });
+    const { page, errors } = await openApp(shared.browser, appUrl, { nick: "wendy", url, protocol: "json", template });
     const other = await wsPeer(url);
     other.ws.send(JSON.stringify({ username: "otto", body: "hello from otto" }));
     await entry(page, "chat", "otto", "hello from otto").waitFor({ timeout });
@@ -91,7 +83,7 @@ test("JSON: a Python websockets server with its own field names, through an edit
 test("Socket.IO: the tutorial's chat message server", async () => {
   const server = await startProcess("node", ["tests/peers/socketio-tutorial.mjs", "0"], listening);
   try {
-    const { page, errors } = await openApp(browser, appUrl, { nick: "wendy", url: `ws://${server.match[1]}`, protocol: "socketio" });
+    const { page, errors } = await openApp(shared.browser, appUrl, { nick: "wendy", url: `ws://${server.match[1]}`, protocol: "socketio" });
     await page.getByText("Ready to chat.").waitFor({ timeout });
     const inbox = new Inbox();
     const other = socketIo(`http://${server.match[1]}`, { transports: ["websocket"] });
@@ -112,7 +104,7 @@ test("Socket.IO: the tutorial's chat message server", async () => {
 test("Socket.IO: the chat example (add user, new message, user joined, no echo)", async () => {
   const server = await startProcess("node", ["tests/peers/socketio-chat.mjs", "0"], listening);
   try {
-    const { page, errors } = await openApp(browser, appUrl, { nick: "wendy", url: `ws://${server.match[1]}`, protocol: "socketio" });
+    const { page, errors } = await openApp(shared.browser, appUrl, { nick: "wendy", url: `ws://${server.match[1]}`, protocol: "socketio" });
     await page.getByText("1 participant", { exact: true }).waitFor({ timeout });
     const inbox = new Inbox();
     const other = socketIo(`http://${server.match[1]}`, { transports: ["websocket"] });
@@ -146,7 +138,7 @@ test("IRC: Debian's InspIRCd over WebSocket, with a second IRC client in the cha
     const bot = await ircBot(url, "otto", "#chat", inbox);
     // The client offers text.ircv3.net, as IRCv3 says; InspIRCd 3 predates that and chooses
     // none, so the browser fails the connection. The client says so and offers to go without.
-    const page = await (await browser.newContext()).newPage();
+    const page = await (await shared.browser.newContext()).newPage();
     const errors = [];
     page.on("pageerror", (e) => errors.push(e));
     await page.goto(`${appUrl}?${new URLSearchParams({ nick: "wendy", url, protocol: "irc", channel: "#chat" })}`);

@@ -1,26 +1,18 @@
 // End to end: the release build, served by the reference server, in headless Chromium.
 // Two pages (two browser contexts, so two people) chat with each other through the server.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { launchChromium, send, timeout } from "./helpers.mjs";
+import { send, sharedBrowser, timeout } from "./helpers.mjs";
 
 const appUrl = process.env.WSCHAT_APP_URL;
 const screenshotDir = process.env.WSCHAT_SCREENSHOTS; // set to keep pictures of the run
-let browser;
-
-before(async () => {
-  assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
+assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
+const shared = sharedBrowser();
 
 /** Opens the app as `nick` in its own context, in `room`, and waits until the socket is open. */
 async function openAs(nick, room, colorScheme = "light") {
-  const context = await browser.newContext({ colorScheme, viewport: { width: 1100, height: 640 } });
+  const context = await shared.browser.newContext({ colorScheme, viewport: { width: 1100, height: 640 } });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e));
