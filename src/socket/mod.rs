@@ -227,11 +227,15 @@ impl WebSocketHandle {
     }
 
     /// Refreshes state and hands the event on, unless it comes from a socket already replaced.
+    /// A message changes none of the state `refresh` reads (four calls into the browser, two
+    /// of them copying strings), so messages skip it: they are the hot path.
     fn deliver(&self, id: u64, event: SocketEvent) {
         if self.current_id() != Some(id) {
             return;
         }
-        self.refresh();
+        if !matches!(event, SocketEvent::Text(_) | SocketEvent::Binary(_)) {
+            self.refresh();
+        }
         if let Some(handler) = self.handler.try_get_value() {
             handler(event);
         }

@@ -78,6 +78,7 @@ pub fn MessageList(session: ChatSession) -> impl IntoView {
             data-total-received=move || log.with(|l| l.total_received().to_string())
             on:scroll=on_scroll
             on:click=on_click
+            on:mouseover=on_hover
         ></ol>
     }
 }
@@ -146,7 +147,9 @@ fn render_row(document: &Document, entry: &Entry) -> Element {
 
     let time = child(document, &row, "time", "time");
     time.set_text_content(Some(&format_time(entry.time_ms)));
-    set(&time, "title", &js_sys::Date::new(&entry.time_ms.into()).to_string().as_string().unwrap_or_default());
+    // The full date is made on hover (see `on_hover`): formatting it for every row costs more
+    // than the rest of the row.
+    set(&time, "data-ms", &(entry.time_ms as i64).to_string());
 
     if let Some(nick) = &entry.nick {
         let label = child(document, &row, "span", "nick");
@@ -217,10 +220,35 @@ fn status_mark(status: OwnStatus) -> &'static str {
     }
 }
 
-/// HH:MM in the person's local time.
+/// HH:MM in the person's local time. Messages come in bursts within one minute: the label of
+/// the last minute asked for is kept, so most rows make no Date at all.
 fn format_time(ms: f64) -> String {
-    let date = js_sys::Date::new(&ms.into());
-    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let minute = (ms / 60_000.0).floor() as i64;
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != minute {
+            let date = js_sys::Date::new(&ms.into());
+            *last = (minute, format!("{:02}:{:02}", date.get_hours(), date.get_minutes()));
+        }
+        last.1.clone()
+    })
+}
+
+/// Puts the full date and time on a row's time label the first time the pointer reaches it.
+fn on_hover(ev: web_sys::MouseEvent) {
+    let Some(time) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()).filter(|t| t.tag_name() == "TIME") else {
+        return;
+    };
+    if time.has_attribute("title") {
+        return;
+    }
+    if let Some(ms) = time.get_attribute("data-ms").and_then(|ms| ms.parse::<f64>().ok()) {
+        let full = js_sys::Date::new(&ms.into()).to_string();
+        set(&time, "title", &String::from(full));
+    }
 }
 
 fn copy_to_clipboard(text: &str) {
