@@ -19,7 +19,10 @@ start_server() {
   # The server prints "listening on ADDR" once bound; wait for that line, not for a time.
   SERVER_ADDR=""
   for _ in $(seq 1 100); do
-    SERVER_ADDR=$(sed -n 's/^\[wschat-server\] listening on //p' "$SERVER_LOG")
+    # `read` skips a last line without its newline: never take half an address.
+    while IFS= read -r line; do
+      case $line in "[wschat-server] listening on "*) SERVER_ADDR=${line#*listening on } ;; esac
+    done <"$SERVER_LOG"
     [ -n "$SERVER_ADDR" ] && break
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
       cat "$SERVER_LOG" >&2

@@ -40,8 +40,14 @@ const CLOSE_TOO_SLOW: u16 = 1013;
 /// Code sent to every client when the server stops (RFC 6455: "going away").
 const CLOSE_GOING_AWAY: u16 = 1001;
 
+/// One log line to stderr, written in a single call so that readers never see half of it.
+#[macro_export]
 macro_rules! log {
-    ($($arg:tt)*) => { eprintln!("[wschat-server] {}", format_args!($($arg)*)) };
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let line = format!("[wschat-server] {}\n", format_args!($($arg)*));
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    }};
 }
 
 /// Shared by every connection: the rooms, and the signal that the server is stopping.

@@ -25,16 +25,16 @@ async fn main() -> ExitCode {
     let server = match wschat_server::start_with(&addr, options).await {
         Ok(server) => server,
         Err(e) => {
-            eprintln!("[wschat-server] cannot listen on {addr}: {e}");
+            wschat_server::log!("cannot listen on {addr}: {e}");
             return ExitCode::FAILURE;
         }
     };
     // Tests and scripts read this line to learn the port when given :0.
-    eprintln!("[wschat-server] listening on {}", server.addr);
+    wschat_server::log!("listening on {}", server.addr);
     wait_for_stop_signal().await;
-    eprintln!("[wschat-server] stopping: closing every connection with 1001");
+    wschat_server::log!("stopping: closing every connection with 1001");
     server.stop().await;
-    eprintln!("[wschat-server] stopped");
+    wschat_server::log!("stopped");
     ExitCode::SUCCESS
 }
 

@@ -17,7 +17,8 @@ export async function startServer(args, addr = "127.0.0.1:0") {
   const listening = new Promise((resolve, reject) => {
     proc.stderr.on("data", (chunk) => {
       log += chunk;
-      const match = /listening on (\S+)/.exec(log);
+      // Wait for the whole line: output can arrive cut anywhere, even inside the address.
+      const match = /listening on (\S+)\r?\n/.exec(log);
       if (match) resolve(match[1]);
     });
     proc.on("exit", (code) => reject(new Error(`server exited with ${code} before listening:\n${log}`)));

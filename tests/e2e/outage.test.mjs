@@ -39,14 +39,19 @@ async function openChat(nick, chat, room) {
   page.on("pageerror", (e) => errors.push(e));
   const ws = `ws://${chat.addr}/ws?room=${room}`;
   await page.goto(`http://${app.addr}/?nick=${nick}&url=${encodeURIComponent(ws)}`);
-  await readyState(page, "open").waitFor({ timeout });
+  try {
+    await readyState(page, "open").waitFor({ timeout });
+  } catch (e) {
+    throw new Error(`${e.message}\nat ${page.url()} the page said: ${await page.locator("body").innerText()}`);
+  }
   return { context, page, errors };
 }
 
-test("the server is killed and restarted while 20 messages are typed: all arrive once, in order", async () => {
+test("the server is killed and restarted while 20 messages are typed: all arrive once, in order", async (t) => {
   const record = path.join(work, "kill.txt");
   const room = "kill";
   let chat = await startServer(["--record", record]);
+  t.after(() => chat.kill());
   const { page, errors } = await openChat("kim", chat, room);
 
   await chat.kill();
@@ -62,10 +67,11 @@ test("the server is killed and restarted while 20 messages are typed: all arrive
   await chat.kill();
 });
 
-test("the same with a page reload in the middle of the outage", async () => {
+test("the same with a page reload in the middle of the outage", async (t) => {
   const record = path.join(work, "reload.txt");
   const room = "reload";
   let chat = await startServer(["--record", record]);
+  t.after(() => chat.kill());
   const { page, errors } = await openChat("lea", chat, room);
 
   await chat.kill();
@@ -95,10 +101,11 @@ test("the same with a page reload in the middle of the outage", async () => {
   await chat.kill();
 });
 
-test("while the browser is offline it waits for the network instead of retrying", async () => {
+test("while the browser is offline it waits for the network instead of retrying", async (t) => {
   const record = path.join(work, "offline.txt");
   const room = "offline";
   let chat = await startServer(["--record", record]);
+  t.after(() => chat.kill());
   const { context, page, errors } = await openChat("max", chat, room);
 
   await context.setOffline(true);
@@ -118,9 +125,13 @@ test("while the browser is offline it waits for the network instead of retrying"
   await chat.kill();
 });
 
-test("a server that accepts but never answers the handshake is abandoned after the connect timeout", async () => {
+test("a server that accepts but never answers the handshake is abandoned after the connect timeout", async (t) => {
   const held = [];
   const silent = net.createServer((socket) => held.push(socket));
+  t.after(() => {
+    for (const socket of held) socket.destroy();
+    silent.close();
+  });
   await new Promise((resolve) => silent.listen(0, "127.0.0.1", resolve));
   const ws = `ws://127.0.0.1:${silent.address().port}/ws`;
   const page = await (await browser.newContext()).newPage();
@@ -132,6 +143,4 @@ test("a server that accepts but never answers the handshake is abandoned after t
   assert.ok(took >= 800 && took < 5000, `abandoned after the 1 s timeout, took ${took} ms`);
   await page.getByText("No answer within 1 s; giving up on this attempt.").first().waitFor({ timeout });
   assert.ok(held.length >= 1, "the browser really reached the silent server");
-  for (const socket of held) socket.destroy();
-  silent.close();
 });

@@ -16,7 +16,8 @@ const appUrl = process.env.WSCHAT_APP_URL;
 assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
 const shared = sharedBrowser();
 
-const listening = /listening on (\S+)/;
+// The whole line, newline included: output can arrive cut anywhere, even inside the address.
+const listening = /listening on (\S+)\r?\n/;
 
 /** A `ws` client that records every text message. */
 function wsPeer(url) {
