@@ -40,8 +40,9 @@ const browser = await launchChromium();
 
 function pageUrl(client, wsPath, extra = {}) {
   const ws = `ws://${server.addr}${wsPath}`;
-  const base = client === "wschat" ? "/" : `/${client}.html`;
-  const params = new URLSearchParams({ url: ws, nick: "bench", ...extra });
+  const base = client === "wschat" ? "/" : "/baseline.html";
+  const kind = client === "wschat" ? {} : { kind: client };
+  const params = new URLSearchParams({ url: ws, nick: "bench", ...kind, ...extra });
   return `http://${server.addr}${base}?${params}`;
 }
 
