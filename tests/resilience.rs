@@ -278,3 +278,42 @@ async fn two_hundred_connect_disconnect_cycles_leave_one_socket_and_no_growth() 
     drop(owner);
     assert_eq!(live_sockets(), 0, "dropping the owner closed the last socket");
 }
+
+#[wasm_bindgen_test]
+async fn a_message_that_keeps_failing_becomes_failed_with_retry_and_discard() {
+    let app = mount(&url_query("/flaky", "fay", ""));
+    app.until_open().await;
+    let status = |text: &'static str| {
+        move |m: &Element| {
+            messages(m)
+                .into_iter()
+                .find(|e| e.get_attribute("data-kind").as_deref() == Some("own") && text_of(e).as_deref() == Some(text))
+                .and_then(|e| e.get_attribute("data-status"))
+        }
+    };
+    // An echo first: this server is seen to confirm, so unconfirmed messages are resent.
+    app.type_and_enter("echo me");
+    let echo = status("echo me");
+    app.until("echoed", move |m| echo(m).as_deref() == Some("delivered")).await;
+    // The server drops the link on these every time: after 5 attempts they fail, together.
+    app.type_and_enter("doomed a");
+    app.type_and_enter("doomed b");
+    let (a, b) = (status("doomed a"), status("doomed b"));
+    app.until("both failed after the attempts", move |m| {
+        a(m).as_deref() == Some("failed") && b(m).as_deref() == Some("failed")
+    })
+    .await;
+    let buttons = |action: &str| {
+        app.root.query_selector_all(&format!("[data-testid=\"{action}-button\"]")).map(|l| l.length()).unwrap_or(0)
+    };
+    assert_eq!((buttons("retry"), buttons("discard")), (2, 2), "Retry and Discard on each failed message");
+    let discard_a: web_sys::HtmlElement = app.get("discard-button").unchecked_into();
+    discard_a.click();
+    let a = status("doomed a");
+    app.until("a discarded", move |m| a(m).is_none()).await;
+    let retry_b: web_sys::HtmlElement = app.get("retry-button").unchecked_into();
+    retry_b.click();
+    let b = status("doomed b");
+    app.until("b on its way again", move |m| matches!(b(m).as_deref(), Some("pending" | "sent"))).await;
+    assert_eq!(status("echo me")(&app.root).as_deref(), Some("delivered"));
+}

@@ -12,6 +12,8 @@
 //!   them per second, `ts=1` stamps each with ` t=<ms since the epoch>` when sent, and
 //!   `delay_ms=500` waits that long after the handshake first.
 //! - `/stall`: accepts, then neither reads nor writes (a frozen server, for dead-link tests).
+//! - `/flaky`: echoes text frames that contain "echo"; any other frame makes it close with
+//!   1011 without answering (a server that keeps failing on one message).
 //!
 //! With a record file, every text frame a room receives is appended to it as
 //! `room<TAB>text` (newlines in the text escaped as `\n`), so tests can check what arrived
@@ -108,6 +110,7 @@ enum Mode {
     Close,
     Flood,
     Stall,
+    Flaky,
 }
 
 /// A running server; dropping it does not stop it, [`RunningServer::stop`] does.
@@ -173,7 +176,8 @@ fn router(state: ServerState, static_dir: Option<PathBuf>) -> Router {
         .route("/sink", mode_route(Mode::Sink))
         .route("/close", mode_route(Mode::Close))
         .route("/flood", mode_route(Mode::Flood))
-        .route("/stall", mode_route(Mode::Stall));
+        .route("/stall", mode_route(Mode::Stall))
+        .route("/flaky", mode_route(Mode::Flaky));
     let router = match static_dir {
         Some(dir) => router.fallback_service(tower_http::services::ServeDir::new(dir)),
         None => router,
@@ -254,7 +258,7 @@ async fn serve_connection(
             stopping(&mut shutdown).await;
             return;
         }
-        Mode::Broadcast | Mode::Echo | Mode::Sink => {}
+        Mode::Broadcast | Mode::Echo | Mode::Sink | Mode::Flaky => {}
     }
     let binary_to_room = params.binary.as_deref() == Some("room");
     let room_name = room.as_ref().map(|r| r.name.clone()).unwrap_or_default();
@@ -279,6 +283,11 @@ async fn serve_connection(
                         }
                     }
                     (Mode::Sink, _) => {}
+                    (Mode::Flaky, Message::Text(text)) if !text.contains("echo") => {
+                        let _ = close(&mut socket, 1011, "flaky").await;
+                        drain_until_closed(&mut socket).await;
+                        return;
+                    }
                     (_, Message::Close(_)) => {
                         drain_until_closed(&mut socket).await;
                         return;

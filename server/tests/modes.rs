@@ -178,3 +178,18 @@ async fn flood_batches_paces_and_stamps() {
     drop(paced);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn flaky_mode_echoes_some_and_fails_on_the_rest() {
+    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let mut a = connect(&server, "/flaky").await;
+    a.send(Message::Text("me: echo this".into())).await.expect("send");
+    assert_eq!(next_text(&mut a).await, "me: echo this");
+    a.send(Message::Text("me: doomed".into())).await.expect("send");
+    match a.next().await.expect("open").expect("frame") {
+        Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Error),
+        other => panic!("expected close, got {other:?}"),
+    }
+    drop(a);
+    server.stop().await;
+}
