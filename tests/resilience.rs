@@ -111,11 +111,7 @@ async fn bad_input_from_the_person_is_refused_with_reasons() {
     assert_eq!(attr(&app.root, "connection-status", "data-ready-state").as_deref(), Some("open"));
     assert_eq!(own(&app.root), 0);
 
-    let nick: web_sys::HtmlInputElement = app.get("nick-input").unchecked_into();
-    nick.set_value("   ");
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    nick.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).expect("event")).expect("input");
+    app.fill("nick-input", "   ");
     let connect: web_sys::HtmlElement = app.get("connect-button").unchecked_into();
     connect.click();
     app.until("empty nick", |m| error_text(m).contains("Choose a nickname")).await;

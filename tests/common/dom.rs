@@ -78,13 +78,19 @@ impl Mounted {
     }
 
     /// Types `text` into the composer and presses Enter, as a person would.
-    pub fn type_and_enter(&self, text: &str) {
-        let input: web_sys::HtmlTextAreaElement = self.get("composer-input").unchecked_into();
-        input.set_value(text);
+    /// Sets a text field's value and fires `input`, as typing does.
+    pub fn fill(&self, testid: &str, value: &str) -> Element {
+        let field = self.get(testid);
+        let _ = js_sys::Reflect::set(&field, &"value".into(), &value.into());
         let init = web_sys::EventInit::new();
         init.set_bubbles(true);
         let input_event = web_sys::Event::new_with_event_init_dict("input", &init).expect("event");
-        input.dispatch_event(&input_event).expect("dispatch input");
+        field.dispatch_event(&input_event).expect("dispatch input");
+        field
+    }
+
+    pub fn type_and_enter(&self, text: &str) {
+        let input = self.fill("composer-input", text);
         let key = web_sys::KeyboardEventInit::new();
         key.set_key("Enter");
         key.set_bubbles(true);

@@ -238,14 +238,6 @@ impl Wire {
         }
     }
 
-    /// The nick the server knows us by, if the protocol can change it.
-    pub fn nick(&self) -> Option<&str> {
-        match self {
-            Wire::Irc(irc) => Some(irc.nick()),
-            _ => None,
-        }
-    }
-
     /// IRC `/join`; `None` where the format has no channels.
     pub fn join(&mut self, channel: &str) -> Option<Vec<OutFrame>> {
         match self {

@@ -51,10 +51,6 @@ impl SocketIoState {
         SocketIoState { nick: nick.to_string(), connected: false, shape: Shape::Unknown, dead_after_ms: None }
     }
 
-    pub fn shape(&self) -> Shape {
-        self.shape
-    }
-
     /// Ready once connected to the namespace and the chat shape is known.
     pub fn is_ready(&self) -> bool {
         self.connected && self.shape != Shape::Unknown
