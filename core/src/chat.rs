@@ -77,6 +77,8 @@ pub struct Entry {
     pub status: Option<OwnStatus>,
     /// Milliseconds since the Unix epoch, when the entry was made here.
     pub time_ms: f64,
+    /// Someone else's message that names the person's nick.
+    pub mention: bool,
 }
 
 /// What changed in the kept entries since a view last looked ([`ChatLog::take_changes`]), so
@@ -126,6 +128,22 @@ pub struct ChatLog {
     users: Vec<String>,
     /// Changes not yet taken by a view; bounded by collapsing into [`Change::Reset`].
     changes: Vec<Change>,
+    attention: Attention,
+}
+
+/// Whether the person is reading, and what arrived while they were not.
+#[derive(Clone, Debug, Default)]
+struct Attention {
+    /// The person sees the newest entries (their tab is shown, visible, scrolled to the end).
+    reading: bool,
+    /// Messages from others that arrived while not reading.
+    unread: u32,
+    /// Of those, how many mention the person's nick.
+    unread_mentions: u32,
+    /// The first entry that arrived after the person stopped reading: where they left off.
+    marker: Option<u64>,
+    /// Lowercase nick mentions are looked for; empty for none.
+    own_nick: String,
 }
 
 impl Default for ChatLog {
@@ -149,6 +167,7 @@ impl ChatLog {
             unsent_revision: 0,
             users: Vec::new(),
             changes: Vec::new(),
+            attention: Attention::default(),
         }
     }
 
@@ -366,6 +385,43 @@ impl ChatLog {
         }
     }
 
+    /// Says whether the person is reading the newest entries now; reading marks all as read.
+    pub fn set_reading(&mut self, reading: bool) {
+        self.attention.reading = reading;
+        if reading {
+            self.attention.unread = 0;
+            self.attention.unread_mentions = 0;
+        }
+    }
+
+    pub fn is_reading(&self) -> bool {
+        self.attention.reading
+    }
+
+    /// Messages from others since the person last read.
+    pub fn unread(&self) -> u32 {
+        self.attention.unread
+    }
+
+    pub fn unread_mentions(&self) -> u32 {
+        self.attention.unread_mentions
+    }
+
+    /// The entry the "unread since here" line goes above, while it is still kept.
+    pub fn unread_marker(&self) -> Option<u64> {
+        self.attention.marker.filter(|id| self.index_of(*id).is_some())
+    }
+
+    /// The person wrote something: they have caught up, the marker goes.
+    pub fn clear_unread_marker(&mut self) {
+        self.attention.marker = None;
+    }
+
+    /// The nick whose mentions are highlighted and counted.
+    pub fn set_own_nick(&mut self, nick: &str) {
+        self.attention.own_nick = nick.to_string();
+    }
+
     /// Removes every entry from view; the outbox and counters stay.
     pub fn clear(&mut self) {
         self.entries.clear();
@@ -387,7 +443,17 @@ impl ChatLog {
                 self.record(Change::Removed(gone.id));
             }
         }
-        self.entries.push_back(Entry { id, kind, nick, text: Arc::from(text), status, time_ms });
+        let mention = kind == EntryKind::Chat
+            && !self.attention.own_nick.is_empty()
+            && crate::present::mentions(text, &self.attention.own_nick);
+        self.entries.push_back(Entry { id, kind, nick, text: Arc::from(text), status, time_ms, mention });
+        if matches!(kind, EntryKind::Chat | EntryKind::Raw) && !self.attention.reading {
+            if self.attention.unread == 0 {
+                self.attention.marker = Some(id);
+            }
+            self.attention.unread += 1;
+            self.attention.unread_mentions += u32::from(mention);
+        }
         self.record(Change::Added(id));
         id
     }
@@ -722,5 +788,29 @@ mod tests {
         assert_eq!(human_size(512), "512 B");
         assert_eq!(human_size(1024 * 1024), "1.0 MiB");
         assert_eq!(human_size(65 * 1024), "65.0 KiB");
+    }
+
+    #[test]
+    fn unread_counts_only_while_away_and_marks_where_reading_stopped() {
+        let mut log = ChatLog::new(10);
+        log.set_own_nick("ada");
+        log.set_reading(true);
+        log.receive_message(Some("bob"), "seen", 0.0);
+        assert_eq!((log.unread(), log.unread_marker()), (0, None));
+        log.set_reading(false);
+        log.push_system("connected", 0.0);
+        assert_eq!(log.unread(), 0, "system entries are not unread messages");
+        let first = log.receive_message(Some("bob"), "one", 0.0);
+        log.receive_message(Some("bob"), "hi Ada!", 0.0);
+        assert_eq!((log.unread(), log.unread_mentions(), log.unread_marker()), (2, 1, Some(first)));
+        assert!(log.entries().last().is_some_and(|e| e.mention));
+        log.set_reading(true);
+        assert_eq!((log.unread(), log.unread_mentions()), (0, 0));
+        assert_eq!(log.unread_marker(), Some(first), "the line stays where the person left off");
+        log.set_reading(false);
+        let next = log.receive_message(Some("bob"), "later", 0.0);
+        assert_eq!(log.unread_marker(), Some(next), "a new absence moves it");
+        log.clear_unread_marker();
+        assert_eq!(log.unread_marker(), None);
     }
 }

@@ -13,6 +13,8 @@ pub enum Input {
     Reconnect,
     /// `/help`
     Help,
+    /// `/clear`: empties the view (messages still waiting to be sent stay queued).
+    Clear,
     /// `/join #channel` (IRC)
     Join(String),
     /// `/nick name`
@@ -52,7 +54,7 @@ impl std::error::Error for CommandError {}
 /// The commands and what they do, for `/help`.
 pub const HELP: &str = "Commands: /me action sends an action; /hex 48 65 6c sends a binary frame; /nick name changes your nick; /join #channel \
 changes channel (IRC); /close [code] [reason] closes the connection (code 1000 or 3000-4999); /reconnect \
-connects again now; /help shows this. Start a message with // to send a leading /.";
+connects again now; /clear empties this view; /help shows this. Start a message with // to send a leading /.";
 
 /// Parses one line typed in the composer.
 pub fn parse_input(line: &str) -> Result<Input, CommandError> {
@@ -88,6 +90,7 @@ pub fn parse_input(line: &str) -> Result<Input, CommandError> {
             None => Err(CommandError::MissingArgument { command: "nick", what: "a new nick, as in /nick ada" }),
         },
         "help" | "?" => Ok(Input::Help),
+        "clear" => Ok(Input::Clear),
         _ => Err(CommandError::Unknown(name.to_string())),
     }
 }
@@ -127,6 +130,7 @@ mod tests {
         assert_eq!(parse_input("/CLOSE 1000"), Ok(Input::Close { code: Some(1000), reason: String::new() }));
         assert_eq!(parse_input("/reconnect"), Ok(Input::Reconnect));
         assert_eq!(parse_input("/help"), Ok(Input::Help));
+        assert_eq!(parse_input("/clear"), Ok(Input::Clear));
         assert_eq!(parse_input("/me waves hello"), Ok(Input::Message("/me waves hello".into())));
         assert_eq!(parse_input("/join #rust"), Ok(Input::Join("#rust".into())));
         assert_eq!(parse_input("/nick ada"), Ok(Input::Nick("ada".into())));

@@ -4,6 +4,9 @@
 //! - [`close`]: the close-code and close-reason rules of the WebSocket API, and what codes mean.
 //! - [`protocol`]: wire formats, frames in → chat events out, chat actions in → frames out.
 //! - [`chat`]: the state of one conversation (bounded log, own-message statuses, outbox).
+//! - [`present`]: how entries look: nick colours, links, mentions, grouping.
+//! - [`compose`]: the composer's input history and nick completion.
+//! - [`inspector`]: the frame inspector's bounded record and its views and export.
 //! - [`settings`]: the query parameters of the UI contract, read into settings with reasons for bad values.
 //!
 //! Nothing here touches web-sys, so all of it is tested natively with `cargo test`.
@@ -11,6 +14,9 @@
 pub mod chat;
 pub mod close;
 pub mod command;
+pub mod compose;
+pub mod inspector;
+pub mod present;
 pub mod protocol;
 pub mod reconnect;
 pub mod settings;

@@ -153,6 +153,77 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// The query string (without `?`) of a link that reopens this connection: every setting
+    /// that differs from its default, percent-encoded.
+    pub fn to_query(&self) -> String {
+        let mut pairs = vec![("url", self.url.as_str()), ("nick", self.nick.as_str())];
+        if self.protocol != ProtocolKind::Text {
+            pairs.push(("protocol", self.protocol.as_str()));
+        }
+        let default_subprotocols = self.protocol.default_subprotocols().join(",");
+        if self.subprotocols != default_subprotocols {
+            pairs.push(("subprotocols", self.subprotocols.as_str()));
+        }
+        if self.protocol == ProtocolKind::Irc && self.channel != DEFAULT_CHANNEL {
+            pairs.push(("channel", self.channel.as_str()));
+        }
+        if self.protocol == ProtocolKind::Json && self.json_template != DEFAULT_TEMPLATE {
+            pairs.push(("template", self.json_template.as_str()));
+        }
+        pairs.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect::<Vec<_>>().join("&")
+    }
+
+    /// What is remembered between visits, as a query string (the same shape as a link).
+    pub fn to_stored(&self) -> String {
+        self.to_query()
+    }
+}
+
+/// Reads a stored or linked query string (`a=b&c=d`) into a lookup for [`Settings::from_query`].
+pub fn query_lookup(query: &str) -> impl Fn(&str) -> Option<String> + '_ {
+    move |name| {
+        query.trim_start_matches('?').split('&').find_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key) == name).then(|| percent_decode(value))
+        })
+    }
+}
+
+/// Encodes everything but RFC 3986 unreserved characters.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` and `+`; malformed escapes stay as they are, bad UTF-8 becomes U+FFFD.
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let hex = |at: usize| bytes.get(at).and_then(|b| (*b as char).to_digit(16));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+            (b'+', _, _) => out.push(b' '),
+            (other, _, _) => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A duration in milliseconds from the query; absent, empty or 0 mean "not set".
 fn millis(param: &impl Fn(&str) -> Option<String>, name: &str, problems: &mut Vec<String>) -> Option<u32> {
     let value = param(name)?;
@@ -245,5 +316,26 @@ mod tests {
         assert_eq!(guest_nick(0.0), "guest-0000");
         assert_eq!(guest_nick(0.99999), "guest-9999");
         assert_eq!(guest_nick(f64::NAN).len(), 10);
+    }
+
+    #[test]
+    fn a_link_reopens_the_same_connection() {
+        let (mut s, _) = read(&[("url", "ws://h:1/x?a=b&c"), ("nick", "zoë"), ("protocol", "json")], None);
+        s.json_template = r#"{"user":<nick>,"msg":<text>}"#.into();
+        s.subprotocols = "chat, v2".into();
+        let query = s.to_query();
+        assert!(!query.contains(' ') && !query.contains('"'), "{query}");
+        let (back, problems) = Settings::from_query(query_lookup(&query), None, 0.5);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(back, s);
+        assert_eq!(read(&[("url", "/ws"), ("nick", "ada")], None).0.to_query(), "url=%2Fws&nick=ada");
+    }
+
+    #[test]
+    fn percent_decoding_is_forgiving() {
+        assert_eq!(percent_decode("a%20b+c"), "a b c");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%C3%A9%FF"), "é\u{fffd}");
     }
 }

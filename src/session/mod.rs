@@ -4,12 +4,13 @@
 
 mod storage;
 
-pub use storage::remembered_nick;
+pub use storage::{load_history, remembered_nick, remembered_settings, save_history};
 
 use leptos::prelude::*;
 use wschat_core::chat::{ChatLog, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_SEND_ATTEMPTS};
 use wschat_core::close::describe_close_code;
 use wschat_core::command::{parse_input, Input, HELP};
+use wschat_core::inspector::{Direction, FrameLog};
 use wschat_core::protocol::irc::{BINARY_SUBPROTOCOL, TEXT_SUBPROTOCOL};
 use wschat_core::protocol::socketio::SHAPE_GRACE_MS;
 use wschat_core::protocol::{ChatEvent, Frame, OutFrame, ProtocolKind, Wire};
@@ -67,6 +68,8 @@ struct Upkeep {
     grace_timer: Option<Timeout>,
     /// Decoded events waiting for the next frame, with when they arrived.
     pending: Vec<(ChatEvent, f64)>,
+    /// The inspector has records it has not been told about.
+    frames_dirty: bool,
     /// The scheduled flush of `pending`: the next animation frame, or a timeout if hidden.
     flush_frame: Option<(AnimationFrame, Timeout)>,
     /// The wire format of the current connection, with its state (registration, handshake).
@@ -92,6 +95,10 @@ pub struct ChatSession {
     pub reconnect: RwSignal<Option<ScheduledReconnect>>,
     /// The last failure may have been a refused subprotocol: offer to retry without.
     pub subprotocol_hint: RwSignal<bool>,
+    /// Every frame in and out and every socket event, for the inspector. Written without
+    /// notifying; [`ChatSession::frames_changed`] fires at most once per animation frame.
+    pub frames: StoredValue<FrameLog, LocalStorage>,
+    pub frames_changed: Trigger,
     upkeep: StoredValue<Upkeep, LocalStorage>,
 }
 
@@ -120,6 +127,8 @@ impl ChatSession {
             error: RwSignal::new(None),
             reconnect: RwSignal::new(None),
             subprotocol_hint: RwSignal::new(false),
+            frames: StoredValue::new_local(FrameLog::default()),
+            frames_changed: Trigger::new(),
             upkeep: StoredValue::new_local(upkeep),
         };
         slot.set_value(Some(session));
@@ -153,7 +162,10 @@ impl ChatSession {
             }
         }
         storage::remember_nick(&nick);
-        self.settings.set(Settings { nick, ..settings });
+        let settings = Settings { nick, ..settings };
+        storage::remember_settings(&settings);
+        self.log.update_untracked(|log| log.set_own_nick(&settings.nick));
+        self.settings.set(settings);
         self.update_upkeep(|u| {
             u.backoff.reset();
             u.waiting_for_network = false;
@@ -181,7 +193,11 @@ impl ChatSession {
         }
         self.update_upkeep(|u| u.closing_by_person = true);
         match self.socket.close(code, reason) {
-            Ok(()) => self.error.set(None),
+            Ok(()) => {
+                let code = code.map_or_else(|| "no code".to_string(), |c| format!("code {c}"));
+                self.inspect_event(format!("readyState closing: close() with {code}, reason {reason:?}"));
+                self.error.set(None);
+            }
             Err(e) => {
                 self.update_upkeep(|u| u.closing_by_person = false);
                 self.report(e.to_string());
@@ -209,6 +225,10 @@ impl ChatSession {
                 self.system(HELP);
                 true
             }
+            Ok(Input::Clear) => {
+                self.edit_log(ChatLog::clear);
+                true
+            }
             Ok(Input::Join(channel)) => self.join(&channel),
             Ok(Input::Nick(nick)) => self.change_nick(&nick),
             Ok(Input::Hex(bytes)) => self.send_binary(&bytes),
@@ -233,6 +253,7 @@ impl ChatSession {
         let nick = self.settings.with_untracked(|s| s.nick.clone());
         self.edit_log(|log| {
             log.push_own(&nick, text, now_ms());
+            log.clear_unread_marker();
         });
         self.flush_outbox();
         self.save_outbox_if_changed();
@@ -241,7 +262,7 @@ impl ChatSession {
 
     /// `/hex`: one binary frame, now; binary frames do not wait in the outbox.
     fn send_binary(&self, bytes: &[u8]) -> bool {
-        match self.socket.send_binary(bytes) {
+        match send_frame(self, &OutFrame::Binary(bytes.to_vec())) {
             Ok(()) => {
                 self.system(&format!("Sent a {}.", wschat_core::protocol::describe_binary(bytes)));
                 true
@@ -284,7 +305,7 @@ impl ChatSession {
             None => {
                 storage::remember_nick(&nick);
                 self.system(&format!("You are now {nick}."));
-                self.settings.update(|s| s.nick = nick);
+                self.take_nick(nick);
             }
         }
         true
@@ -324,6 +345,8 @@ impl ChatSession {
             Ok(()) => {
                 self.error.set(None);
                 let target = self.socket.url().get_untracked();
+                let offered = settings.subprotocol_list().join(", ");
+                self.inspect_event(format!("readyState connecting: {target}, subprotocols [{offered}]"));
                 self.system(&format!("Connecting to {target}…"));
                 self.arm_connect_timeout();
             }
@@ -400,12 +423,12 @@ impl ChatSession {
         if self.socket.ready_state().get_untracked() != ReadyState::Open || !self.wire_ready() {
             return;
         }
-        let socket = self.socket;
+        let session = *self;
         let Some(Some(wire)) = self.upkeep.try_with_value(|u| u.wire.clone()) else { return };
         self.edit_log(|log| {
             while let Some(item) = log.take_next_outgoing() {
                 let frames = wire.encode_message(&item.nick, &item.text);
-                match frames.iter().try_for_each(|frame| send_frame(socket, frame)) {
+                match frames.iter().try_for_each(|frame| send_frame(&session, frame)) {
                     Ok(()) => log.mark_sent(item),
                     Err(_) => {
                         log.requeue_front(item);
@@ -419,7 +442,7 @@ impl ChatSession {
     /// Protocol frames (replies, registration, commands); a failure shows as an error.
     fn send_frames(&self, frames: &[OutFrame]) {
         for frame in frames {
-            if let Err(e) = send_frame(self.socket, frame) {
+            if let Err(e) = send_frame(self, frame) {
                 self.report(format!("Could not send to the server: {e}"));
                 return;
             }
@@ -484,6 +507,8 @@ impl ChatSession {
                 });
                 self.error.set(None);
                 self.update_upkeep(|u| u.opened = true);
+                let extensions = self.socket.extensions().get_untracked();
+                self.inspect_event(format!("readyState open: protocol {protocol:?}, extensions {extensions:?}"));
                 self.system(&format!("Connected to {url}{with}."));
                 self.adopt_irc_if_chosen(&protocol);
                 let greeting = self
@@ -497,14 +522,31 @@ impl ChatSession {
                 }
                 self.became_ready_maybe(false);
             }
-            SocketEvent::Text(text) => self.receive(Frame::Text(&text), now),
-            SocketEvent::Binary(bytes) => self.receive(Frame::Binary(&bytes), now),
+            SocketEvent::Text(text) => {
+                self.receive(Frame::Text(&text), now);
+                self.frames.update_value(|f| f.text_owned(Direction::In, now, text));
+                self.frames_need_redraw();
+            }
+            SocketEvent::Binary(bytes) => {
+                self.receive(Frame::Binary(&bytes), now);
+                self.frames.update_value(|f| f.binary(Direction::In, now, &bytes));
+                self.frames_need_redraw();
+            }
             SocketEvent::Error => {
-                if let Some(e) = self.socket.last_error().get_untracked() {
+                let error = self.socket.last_error().get_untracked();
+                self.inspect_event(format!(
+                    "error: {}",
+                    error.as_ref().map_or_else(|| "the browser gave no detail".to_string(), ToString::to_string)
+                ));
+                if let Some(e) = error {
                     self.report(e.to_string());
                 }
             }
             SocketEvent::Close(info) => {
+                self.inspect_event(format!(
+                    "readyState closed: code {}, reason {:?}, wasClean {}",
+                    info.code, info.reason, info.was_clean
+                ));
                 self.system(&describe_close(&info));
                 self.explain_refused_subprotocols();
                 let by_person = self.upkeep.with_value(|u| u.closing_by_person);
@@ -593,14 +635,13 @@ impl ChatSession {
         if events.is_empty() {
             return;
         }
-        let schedule = self
-            .upkeep
-            .try_update_value(|u| {
-                u.pending.extend(events.into_iter().map(|e| (e, now)));
-                u.flush_frame.is_none()
-            })
-            .unwrap_or(false);
-        if schedule {
+        self.update_upkeep(|u| u.pending.extend(events.into_iter().map(|e| (e, now))));
+        self.schedule_flush();
+    }
+
+    /// Makes sure a flush runs on the next animation frame.
+    fn schedule_flush(&self) {
+        if self.upkeep.try_with_value(|u| u.flush_frame.is_none()).unwrap_or(false) {
             let session = *self;
             // A hidden tab gets no animation frames; the timeout keeps it current anyway.
             let frame = AnimationFrame::new(move || session.flush_pending());
@@ -611,12 +652,15 @@ impl ChatSession {
 
     /// Applies every queued event to the log in one update.
     fn flush_pending(&self) {
-        let Some(pending) = self.upkeep.try_update_value(|u| {
+        let Some((pending, frames_dirty)) = self.upkeep.try_update_value(|u| {
             u.flush_frame = None;
-            std::mem::take(&mut u.pending)
+            (std::mem::take(&mut u.pending), std::mem::take(&mut u.frames_dirty))
         }) else {
             return;
         };
+        if frames_dirty {
+            self.frames_changed.notify();
+        }
         if pending.is_empty() {
             return;
         }
@@ -624,7 +668,7 @@ impl ChatSession {
             ChatEvent::OwnNick(nick) => Some(nick.clone()),
             _ => None,
         }) {
-            self.settings.update(|s| s.nick = nick);
+            self.take_nick(nick);
         }
         self.log.update(|log| {
             for (event, now) in pending {
@@ -700,6 +744,30 @@ impl ChatSession {
         }
     }
 
+    /// The nick is now this one: in the settings, and for spotting mentions.
+    fn take_nick(&self, nick: String) {
+        self.log.update_untracked(|log| log.set_own_nick(&nick));
+        self.settings.update(|s| s.nick = nick);
+    }
+
+    /// A socket event for the inspector.
+    fn inspect_event(&self, description: String) {
+        self.frames.update_value(|f| f.event(now_ms(), description));
+        self.frames_need_redraw();
+    }
+
+    /// The inspector redraws with the next flush, not once per frame received.
+    fn frames_need_redraw(&self) {
+        self.update_upkeep(|u| u.frames_dirty = true);
+        self.schedule_flush();
+    }
+
+    /// Empties the inspector's record.
+    pub fn clear_frames(&self) {
+        self.frames.update_value(FrameLog::clear);
+        self.frames_changed.notify();
+    }
+
     fn update_upkeep(&self, change: impl FnOnce(&mut Upkeep)) {
         self.upkeep.try_update_value(change);
     }
@@ -748,11 +816,20 @@ fn apply_event(log: &mut ChatLog, event: ChatEvent, now: f64) {
     }
 }
 
-fn send_frame(socket: WebSocketHandle, frame: &OutFrame) -> Result<(), crate::socket::SocketError> {
+fn send_frame(session: &ChatSession, frame: &OutFrame) -> Result<(), crate::socket::SocketError> {
+    let now = now_ms();
     match frame {
-        OutFrame::Text(text) => socket.send_text(text),
-        OutFrame::Binary(bytes) => socket.send_binary(bytes),
+        OutFrame::Text(text) => {
+            session.socket.send_text(text)?;
+            session.frames.update_value(|f| f.text(Direction::Out, now, text));
+        }
+        OutFrame::Binary(bytes) => {
+            session.socket.send_binary(bytes)?;
+            session.frames.update_value(|f| f.binary(Direction::Out, now, bytes));
+        }
     }
+    session.frames_need_redraw();
+    Ok(())
 }
 
 /// "Disconnected: code 4001 (application-defined), reason "bye", clean."
@@ -763,7 +840,7 @@ pub fn describe_close(info: &CloseInfo) -> String {
 }
 
 /// The URL as the socket will use it, for keying storage; the raw text if it is not valid.
-fn server_url(url: &str) -> String {
+pub(crate) fn server_url(url: &str) -> String {
     normalize_ws_url(url, page_origin().as_ref()).unwrap_or_else(|_| url.to_string())
 }
 

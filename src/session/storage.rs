@@ -1,12 +1,17 @@
-//! What a session keeps in localStorage: the nick, and the outbox of each server.
+//! What a session keeps in localStorage: the nick, the last settings, and the outbox and input
+//! history of each server.
 //!
 //! Storage may be missing, full or disabled (private windows); every helper then does nothing
 //! and the session works from memory.
 
 use wschat_core::chat::{decode_outbox, encode_outbox, PersistedMessage};
+use wschat_core::compose::InputHistory;
+use wschat_core::settings::Settings;
 
 const NICK_KEY: &str = "wschat.nick";
 const OUTBOX_KEY_PREFIX: &str = "wschat.outbox:";
+const SETTINGS_KEY: &str = "wschat.settings";
+const HISTORY_KEY_PREFIX: &str = "wschat.history:";
 
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -20,6 +25,31 @@ pub fn remembered_nick() -> Option<String> {
 pub fn remember_nick(nick: &str) {
     if let Some(storage) = local_storage() {
         let _ = storage.set_item(NICK_KEY, nick);
+    }
+}
+
+/// The settings of the last connection, as a query string (see [`Settings::to_stored`]).
+pub fn remembered_settings() -> Option<String> {
+    local_storage()?.get_item(SETTINGS_KEY).ok().flatten()
+}
+
+pub fn remember_settings(settings: &Settings) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(SETTINGS_KEY, &settings.to_stored());
+    }
+}
+
+/// The person's input history for one server.
+pub fn load_history(url: &str) -> InputHistory {
+    local_storage()
+        .and_then(|s| s.get_item(&format!("{HISTORY_KEY_PREFIX}{url}")).ok().flatten())
+        .map(|text| InputHistory::decode(&text))
+        .unwrap_or_default()
+}
+
+pub fn save_history(url: &str, history: &InputHistory) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(&format!("{HISTORY_KEY_PREFIX}{url}"), &history.encode());
     }
 }
 

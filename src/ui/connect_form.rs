@@ -92,6 +92,14 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
             >
                 "Disconnect"
             </button>
+            <a
+                class="permalink"
+                data-testid="permalink"
+                href=move || format!("?{}", session.settings.with(Settings::to_query))
+                title="A link that opens this connection with these settings"
+            >
+                "Link to this connection"
+            </a>
         </form>
     }
 }

@@ -1,48 +1,95 @@
 //! Leptos components of the chat view; each reads signals and calls session actions.
 
+mod attention;
 mod composer;
 mod connect_form;
+mod inspector;
 mod message_list;
 mod reconnect_info;
+mod rows;
 mod status_bar;
+mod tabs;
 
 use leptos::prelude::*;
-use wschat_core::settings::Settings;
+use wschat_core::settings::{query_lookup, Settings};
 
-use crate::session::{remembered_nick, ChatSession, SessionConfig};
+use crate::session::{remembered_nick, remembered_settings, ChatSession};
+use attention::{page_visibility, NotifyButton, UnreadTitle};
 use composer::Composer;
 use connect_form::ConnectForm;
+use inspector::Inspector;
 use message_list::MessageList;
 use reconnect_info::ReconnectInfo;
 use status_bar::StatusBar;
+use tabs::{Conversation, Conversations, TabStrip};
 
-/// The whole client: settings from the query string, a session, and the chat view.
+/// The query parameters of the UI contract (and the client's own extras).
+const SETTINGS_PARAMS: [&str; 9] =
+    ["url", "nick", "protocol", "subprotocols", "channel", "connect", "template", "idle_timeout", "connect_timeout"];
+
+/// The whole client: settings from the query string (or, on a bare visit, the last ones used),
+/// one conversation per tab, the active one shown.
 #[component]
 pub fn App() -> impl IntoView {
-    let (settings, problems) = Settings::from_query(query_param, remembered_nick(), js_sys::Math::random());
+    let (settings, problems) = initial_settings();
     let connect_on_load = settings.connect_on_load;
-    let session = ChatSession::new(settings.clone(), SessionConfig::default());
+    let conversations = Conversations::new();
+    let first = conversations.open(settings, connect_on_load);
     for problem in problems {
-        session.report(problem);
+        first.session.report(problem);
     }
-    if connect_on_load {
-        session.connect(settings);
-    }
+    let page_visible = page_visibility();
+    let inspector_open = RwSignal::new(false);
+    let active = conversations.active_conversation();
     view! {
-        <div class="app">
-            <header class="bar">
+        <div class="app" class:with-inspector=move || inspector_open.get()>
+            <UnreadTitle conversations page_visible />
+            <header class="bar top">
                 <h1 class="brand">"wschat"</h1>
-                <ConnectForm session />
-                <StatusBar socket=session.socket />
+                <TabStrip conversations />
+                <div class="tools">
+                    <NotifyButton />
+                    <button
+                        type="button"
+                        class="secondary"
+                        data-testid="inspector-toggle"
+                        aria-pressed=move || inspector_open.get().to_string()
+                        on:click=move |_| inspector_open.update(|open| *open = !*open)
+                    >
+                        "Inspector"
+                    </button>
+                </div>
             </header>
-            <ErrorLine session />
-            <ReconnectInfo session />
-            <main class="conversation">
-                <MessageList session />
-                <UserList log=session.log />
-            </main>
-            <Composer session />
+            {move || {
+                active.get().map(|conversation| view! { <ConversationView conversation page_visible inspector_open /> })
+            }}
         </div>
+    }
+}
+
+/// One connection's view: its form and status, the log, users, inspector and composer.
+#[component]
+fn ConversationView(
+    conversation: Conversation,
+    page_visible: Signal<bool>,
+    inspector_open: RwSignal<bool>,
+) -> impl IntoView {
+    let session = conversation.session;
+    view! {
+        <div class="connection bar">
+            <ConnectForm session />
+            <StatusBar socket=session.socket />
+        </div>
+        <ErrorLine session />
+        <ReconnectInfo session />
+        <main class="conversation">
+            <MessageList session memory=conversation.scroll page_visible />
+            <UserList log=session.log />
+            <Show when=move || inspector_open.get()>
+                <Inspector session />
+            </Show>
+        </main>
+        <Composer session draft=conversation.draft />
     }
 }
 
@@ -76,17 +123,32 @@ fn ErrorLine(session: ChatSession) -> impl IntoView {
 /// Who is present, where the protocol tells (IRC NAMES, joins and parts).
 #[component]
 fn UserList(log: RwSignal<wschat_core::chat::ChatLog>) -> impl IntoView {
+    let users = Memo::new(move |_| log.with(|l| l.users().to_vec()));
     view! {
-        <aside class="users">
+        <aside class="users" aria-label="Users">
             <h2>"Users"</h2>
-            <ul data-testid="user-list" aria-label="Users">
+            <ul data-testid="user-list">
                 <For
-                    each=move || log.with(|l| l.users().to_vec())
+                    each=move || users.get()
                     key=|nick| nick.clone()
                     children=|nick| view! { <li data-testid="user">{nick}</li> }
                 />
             </ul>
         </aside>
+    }
+}
+
+/// The contract's query parameters when the address has any; on a bare visit, the settings of
+/// the last connection (a link always means exactly what it says).
+fn initial_settings() -> (Settings, Vec<String>) {
+    let random = js_sys::Math::random();
+    let linked = SETTINGS_PARAMS.iter().any(|name| query_param(name).is_some());
+    match remembered_settings().filter(|_| !linked) {
+        Some(stored) => {
+            let (settings, _) = Settings::from_query(query_lookup(&stored), remembered_nick(), random);
+            (settings, Vec::new())
+        }
+        None => Settings::from_query(query_param, remembered_nick(), random),
     }
 }
 

@@ -1,0 +1,293 @@
+//! The frame inspector's record: every frame in and out and every socket event, bounded.
+
+use std::collections::VecDeque;
+
+use serde_json::{json, Value};
+
+/// Records kept by default; older ones are dropped, as the chat log drops old entries.
+pub const DEFAULT_INSPECTOR_CAP: usize = 2_000;
+
+/// Bytes of a payload kept per record; a bigger frame keeps its size and this much of its body.
+pub const PAYLOAD_KEEP_BYTES: usize = 16 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    In,
+    Out,
+    /// Not a frame: a readyState change, an error, a close.
+    Event,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+            Direction::Event => "event",
+        }
+    }
+
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Direction::In => "↓",
+            Direction::Out => "↑",
+            Direction::Event => "•",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Payload {
+    Text(String),
+    Binary(Vec<u8>),
+    /// A socket event, described for people ("readyState open", "close 1000 …").
+    Event(String),
+}
+
+/// One line of the inspector.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub id: u64,
+    pub time_ms: f64,
+    pub direction: Direction,
+    /// Size of the whole frame in bytes (the payload may hold only the start of it).
+    pub size: usize,
+    pub payload: Payload,
+}
+
+/// How a payload is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Text,
+    PrettyJson,
+    Hex,
+}
+
+impl Record {
+    pub fn kind(&self) -> &'static str {
+        match self.payload {
+            Payload::Text(_) => "text",
+            Payload::Binary(_) => "binary",
+            Payload::Event(_) => "event",
+        }
+    }
+
+    /// The payload rendered for people in the chosen view; a view that does not fit (JSON of
+    /// something that is not JSON) falls back to text.
+    pub fn render(&self, view: View) -> String {
+        match (&self.payload, view) {
+            (Payload::Event(text), _) => text.clone(),
+            (Payload::Text(text), View::PrettyJson) => serde_json::from_str::<Value>(text)
+                .ok()
+                .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                .unwrap_or_else(|| text.clone()),
+            (Payload::Text(text), View::Hex) => hex_dump(text.as_bytes()),
+            (Payload::Text(text), View::Text) => text.clone(),
+            (Payload::Binary(bytes), View::Text) => String::from_utf8_lossy(bytes).into_owned(),
+            (Payload::Binary(bytes), _) => hex_dump(bytes),
+        }
+    }
+
+    /// Whether the record matches a filter: case-insensitive text in the payload, or the
+    /// direction or kind named (`in`, `out`, `event`, `text`, `binary`).
+    pub fn matches(&self, filter_lower: &str) -> bool {
+        if filter_lower.is_empty() {
+            return true;
+        }
+        if filter_lower == self.direction.as_str() || filter_lower == self.kind() {
+            return true;
+        }
+        let haystack = match &self.payload {
+            Payload::Text(t) | Payload::Event(t) => t.to_lowercase(),
+            Payload::Binary(b) => hex_dump(b),
+        };
+        haystack.contains(filter_lower)
+    }
+
+    /// One JSON Lines record for export.
+    pub fn to_json_line(&self) -> String {
+        let mut record = json!({
+            "id": self.id,
+            "time_ms": self.time_ms,
+            "direction": self.direction.as_str(),
+            "kind": self.kind(),
+            "size": self.size,
+        });
+        let (key, value) = match &self.payload {
+            Payload::Text(t) => ("text", Value::String(t.clone())),
+            Payload::Event(t) => ("event", Value::String(t.clone())),
+            Payload::Binary(b) => ("hex", Value::String(b.iter().map(|x| format!("{x:02x}")).collect())),
+        };
+        record[key] = value;
+        if self.size > payload_len(&self.payload) {
+            record["truncated"] = Value::Bool(true);
+        }
+        record.to_string()
+    }
+}
+
+fn payload_len(payload: &Payload) -> usize {
+    match payload {
+        Payload::Text(t) | Payload::Event(t) => t.len(),
+        Payload::Binary(b) => b.len(),
+    }
+}
+
+/// `48 65 6c 6c 6f  Hello` style, 16 bytes a line.
+pub fn hex_dump(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 4);
+    for (i, line) in bytes.chunks(16).enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let hex: Vec<String> = line.iter().map(|b| format!("{b:02x}")).collect();
+        let ascii: String = line.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+        out.push_str(&format!("{:<47}  {ascii}", hex.join(" ")));
+    }
+    out
+}
+
+/// The inspector's records, oldest first, at most `cap`.
+#[derive(Clone, Debug)]
+pub struct FrameLog {
+    records: VecDeque<Record>,
+    cap: usize,
+    next_id: u64,
+    total: u64,
+}
+
+impl Default for FrameLog {
+    fn default() -> Self {
+        Self::new(DEFAULT_INSPECTOR_CAP)
+    }
+}
+
+impl FrameLog {
+    pub fn new(cap: usize) -> Self {
+        Self { records: VecDeque::new(), cap: cap.max(1), next_id: 1, total: 0 }
+    }
+
+    pub fn text(&mut self, direction: Direction, time_ms: f64, text: &str) {
+        let kept = &text[..floor_boundary(text, PAYLOAD_KEEP_BYTES)];
+        self.push(direction, time_ms, text.len(), Payload::Text(kept.to_string()));
+    }
+
+    /// As [`FrameLog::text`], taking the string to avoid a copy (frames arrive as owned strings).
+    pub fn text_owned(&mut self, direction: Direction, time_ms: f64, mut text: String) {
+        let size = text.len();
+        text.truncate(floor_boundary(&text, PAYLOAD_KEEP_BYTES));
+        self.push(direction, time_ms, size, Payload::Text(text));
+    }
+
+    pub fn binary(&mut self, direction: Direction, time_ms: f64, bytes: &[u8]) {
+        let kept = &bytes[..bytes.len().min(PAYLOAD_KEEP_BYTES)];
+        self.push(direction, time_ms, bytes.len(), Payload::Binary(kept.to_vec()));
+    }
+
+    pub fn event(&mut self, time_ms: f64, description: String) {
+        self.push(Direction::Event, time_ms, 0, Payload::Event(description));
+    }
+
+    fn push(&mut self, direction: Direction, time_ms: f64, size: usize, payload: Payload) {
+        if self.records.len() == self.cap {
+            self.records.pop_front();
+        }
+        self.records.push_back(Record { id: self.next_id, time_ms, direction, size, payload });
+        self.next_id += 1;
+        self.total += 1;
+    }
+
+    pub fn records(&self) -> impl DoubleEndedIterator<Item = &Record> + ExactSizeIterator {
+        self.records.iter()
+    }
+
+    /// Every record ever made, including those dropped by the cap or cleared.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    pub fn clear(&mut self) {
+        self.records.clear();
+    }
+
+    /// The kept records that match `filter`, as JSON Lines.
+    pub fn export(&self, filter: &str) -> String {
+        let filter = filter.trim().to_lowercase();
+        let mut out = String::new();
+        for record in self.records.iter().filter(|r| r.matches(&filter)) {
+            out.push_str(&record.to_json_line());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_and_counted() {
+        let mut log = FrameLog::new(3);
+        for i in 0..5 {
+            log.text(Direction::In, f64::from(i), &format!("m{i}"));
+        }
+        assert_eq!(log.records().len(), 3);
+        assert_eq!(log.total(), 5);
+        assert_eq!(log.records().next().map(|r| r.id), Some(3));
+        log.clear();
+        assert_eq!((log.records().len(), log.total()), (0, 5));
+    }
+
+    #[test]
+    fn views() {
+        let mut log = FrameLog::default();
+        log.text(Direction::In, 0.0, r#"{"a":[1,2]}"#);
+        log.binary(Direction::Out, 0.0, b"Hi\x00");
+        let records: Vec<_> = log.records().cloned().collect();
+        assert_eq!(records[0].render(View::PrettyJson), "{\n  \"a\": [\n    1,\n    2\n  ]\n}");
+        assert_eq!(records[0].render(View::Text), r#"{"a":[1,2]}"#);
+        assert_eq!(records[1].render(View::Hex), format!("{:<47}  Hi.", "48 69 00"));
+        let plain = Record { payload: Payload::Text("not json".into()), ..records[0].clone() };
+        assert_eq!(plain.render(View::PrettyJson), "not json");
+    }
+
+    #[test]
+    fn filter_and_export() {
+        let mut log = FrameLog::default();
+        log.text(Direction::In, 1.0, "Hello World");
+        log.text(Direction::Out, 2.0, "bye");
+        log.event(3.0, "readyState open".into());
+        log.binary(Direction::In, 4.0, &[0xde, 0xad]);
+        assert_eq!(log.records().filter(|r| r.matches("world")).count(), 1);
+        assert_eq!(log.records().filter(|r| r.matches("out")).count(), 1);
+        assert_eq!(log.records().filter(|r| r.matches("event")).count(), 1);
+        assert_eq!(log.records().filter(|r| r.matches("de ad")).count(), 1);
+        let export = log.export("");
+        let lines: Vec<Value> = export.lines().map(|l| serde_json::from_str(l).expect("valid JSON line")).collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[0]["text"], "Hello World");
+        assert_eq!(lines[0]["direction"], "in");
+        assert_eq!(lines[3]["hex"], "dead");
+        assert_eq!(lines[3]["kind"], "binary");
+        assert_eq!(log.export("BYE").lines().count(), 1);
+    }
+
+    #[test]
+    fn big_frames_keep_their_size() {
+        let mut log = FrameLog::default();
+        let big = "é".repeat(PAYLOAD_KEEP_BYTES);
+        log.text(Direction::In, 0.0, &big);
+        let record = log.records().next().cloned().expect("kept");
+        assert_eq!(record.size, big.len());
+        assert!(record.to_json_line().contains("\"truncated\":true"));
+    }
+}

@@ -1,0 +1,195 @@
+//! How entries are presented: nick colours, links, mentions, grouping and day boundaries.
+
+/// Number of nick colours; `style/main.css` defines `--nick-0` … `--nick-11` for each theme.
+pub const NICK_COLOURS: u32 = 12;
+
+/// Consecutive messages from one author closer together than this share one header.
+pub const GROUP_WITHIN_MS: f64 = 5.0 * 60_000.0;
+
+/// A stable colour index for a nick: the same nick gets the same colour on every page and
+/// every visit (FNV-1a of the lowercased nick, so `Ada` and `ada` match as IRC treats them).
+pub fn nick_colour(nick: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for c in nick.chars().flat_map(char::to_lowercase) {
+        let mut buf = [0u8; 4];
+        for byte in c.encode_utf8(&mut buf).bytes() {
+            hash ^= u32::from(byte);
+            hash = hash.wrapping_mul(0x0100_0193);
+        }
+    }
+    hash % NICK_COLOURS
+}
+
+/// A piece of message text: plain, or a link that is safe to make an anchor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Segment<'a> {
+    Text(&'a str),
+    /// An `http://` or `https://` URL; every other scheme stays text.
+    Link(&'a str),
+}
+
+/// Splits text into plain runs and http(s) links. Trailing punctuation that usually ends a
+/// sentence (`.`, `,`, `)` without a matching `(`, …) is left out of the link.
+pub fn segments(text: &str) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
+    let mut plain_from = 0;
+    // One pass over every "://": linear in the text, whatever it holds.
+    for (sep, _) in text.match_indices("://") {
+        if sep < plain_from {
+            continue;
+        }
+        let Some(start) = scheme_start(text, sep) else { continue };
+        let rest = &text[start..];
+        let raw_end =
+            rest.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`')).unwrap_or(rest.len());
+        let link = trim_trailing(&rest[..raw_end]);
+        let host_present =
+            link.split_once("://").is_some_and(|(_, after)| !after.is_empty() && !after.starts_with('/'));
+        if !host_present {
+            continue;
+        }
+        if plain_from < start {
+            out.push(Segment::Text(&text[plain_from..start]));
+        }
+        out.push(Segment::Link(link));
+        plain_from = start + link.len();
+    }
+    if plain_from < text.len() {
+        out.push(Segment::Text(&text[plain_from..]));
+    }
+    out
+}
+
+/// Whether text may hold a link at all: a cheap test before [`segments`].
+pub fn may_hold_link(text: &str) -> bool {
+    text.contains("://")
+}
+
+/// Where the `http` or `https` before the "://" at `sep` starts, if that is what precedes it
+/// and it is not glued to a word ("xhttp://").
+fn scheme_start(text: &str, sep: usize) -> Option<usize> {
+    let before = &text.as_bytes()[..sep];
+    let start = ["https", "http"].into_iter().find_map(|scheme| {
+        let at = sep.checked_sub(scheme.len())?;
+        before[at..].eq_ignore_ascii_case(scheme.as_bytes()).then_some(at)
+    })?;
+    let glued = text[..start].chars().next_back().is_some_and(char::is_alphanumeric);
+    (!glued).then_some(start)
+}
+
+fn trim_trailing(link: &str) -> &str {
+    let mut link = link;
+    loop {
+        let Some(last) = link.chars().next_back() else { return link };
+        let unmatched_paren = last == ')' && link.matches('(').count() < link.matches(')').count();
+        if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | ']' | '}') || unmatched_paren {
+            link = &link[..link.len() - last.len_utf8()];
+        } else {
+            return link;
+        }
+    }
+}
+
+/// Whether `text` mentions `nick` as a word (case-insensitive), as chat clients highlight.
+pub fn mentions(text: &str, nick: &str) -> bool {
+    if nick.is_empty() {
+        return false;
+    }
+    let text = text.to_lowercase();
+    let nick = nick.to_lowercase();
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-'));
+    text.match_indices(&nick).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + nick.len()..].chars().next();
+        !is_word(before) && !is_word(after)
+    })
+}
+
+/// Whether a message belongs under the previous one's header: same kind, same author, soon after.
+pub fn continues_group(previous: Option<(&str, f64)>, nick: &str, time_ms: f64) -> bool {
+    previous.is_some_and(|(prev_nick, prev_time)| {
+        prev_nick == nick && time_ms >= prev_time && time_ms - prev_time < GROUP_WITHIN_MS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nick_colours_are_stable_and_spread() {
+        assert_eq!(nick_colour("alice"), nick_colour("alice"));
+        assert_eq!(nick_colour("Alice"), nick_colour("alice"));
+        let used: std::collections::HashSet<u32> =
+            ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
+                .iter()
+                .map(|n| nick_colour(n))
+                .collect();
+        assert!(used.len() >= 6, "ten nicks share only {} colours", used.len());
+        assert!(used.iter().all(|c| *c < NICK_COLOURS));
+    }
+
+    #[test]
+    fn links_are_http_and_https_only() {
+        assert_eq!(
+            segments("see https://example.com/a?b=c#d, then"),
+            vec![Segment::Text("see "), Segment::Link("https://example.com/a?b=c#d"), Segment::Text(", then")]
+        );
+        assert_eq!(segments("javascript:alert(1)"), vec![Segment::Text("javascript:alert(1)")]);
+        assert_eq!(segments("ftp://x.org"), vec![Segment::Text("ftp://x.org")]);
+        assert_eq!(segments("data:text/html,<b>"), vec![Segment::Text("data:text/html,<b>")]);
+        assert_eq!(segments("HTTP://X.ORG"), vec![Segment::Link("HTTP://X.ORG")]);
+        assert_eq!(segments("http://"), vec![Segment::Text("http://")]);
+        assert_eq!(segments("xhttp://a.b"), vec![Segment::Text("xhttp://a.b")]);
+        assert_eq!(
+            segments("(see http://en.wikipedia.org/wiki/Rust_(language))."),
+            vec![
+                Segment::Text("(see "),
+                Segment::Link("http://en.wikipedia.org/wiki/Rust_(language)"),
+                Segment::Text(")."),
+            ]
+        );
+        assert_eq!(
+            segments("<a href=\"http://evil.example\">x</a>"),
+            vec![Segment::Text("<a href=\""), Segment::Link("http://evil.example"), Segment::Text("\">x</a>")]
+        );
+        assert_eq!(
+            segments("http://a.io http://b.io"),
+            vec![Segment::Link("http://a.io"), Segment::Text(" "), Segment::Link("http://b.io")]
+        );
+        assert_eq!(
+            segments("ünï http://ö.de ü"),
+            vec![Segment::Text("ünï "), Segment::Link("http://ö.de"), Segment::Text(" ü")]
+        );
+    }
+
+    #[test]
+    fn segments_rebuild_the_text() {
+        for text in ["a http://x.y b", "http://", "x https://a.b/(c)) d", "é://é http://é", ""] {
+            let joined: String = segments(text)
+                .into_iter()
+                .map(|s| match s {
+                    Segment::Text(t) | Segment::Link(t) => t,
+                })
+                .collect();
+            assert_eq!(joined, text);
+        }
+    }
+
+    #[test]
+    fn mentions_are_whole_words() {
+        assert!(mentions("hey Ada, look", "ada"));
+        assert!(mentions("ada: hi", "Ada"));
+        assert!(!mentions("adam is here", "ada"));
+        assert!(!mentions("canada", "ada"));
+        assert!(!mentions("anything", ""));
+    }
+
+    #[test]
+    fn grouping() {
+        assert!(continues_group(Some(("ada", 0.0)), "ada", 60_000.0));
+        assert!(!continues_group(Some(("ada", 0.0)), "bob", 1.0));
+        assert!(!continues_group(Some(("ada", 0.0)), "ada", GROUP_WITHIN_MS));
+        assert!(!continues_group(None, "ada", 0.0));
+    }
+}

@@ -1,0 +1,450 @@
+//! The message list's rows as plain DOM, kept in step with the log's change journal.
+//!
+//! Each frame appends the new rows, removes the ones that left and updates the ones whose status
+//! changed: the work per message is constant, whatever the length of the history (a keyed list
+//! diff would walk every row on every update). Rows carry their decorations: the day separator
+//! above them, the header grouping, the fold toggle of a run of system entries.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element};
+use wschat_core::chat::{display_text, human_size, Change, ChatLog, Entry, EntryKind, OwnStatus, DISPLAY_LIMIT_BYTES};
+use wschat_core::present::{continues_group, may_hold_link, nick_colour, segments, Segment};
+
+/// A run of this many system entries in a row folds all but its newest behind a toggle.
+pub const FOLD_AT: usize = 4;
+
+struct Row {
+    id: u64,
+    el: Element,
+    kind: EntryKind,
+    nick: Option<Arc<str>>,
+    time_ms: f64,
+    day: i32,
+    /// The day separator drawn above this row.
+    separator: Option<Element>,
+    /// The fold toggle above this row, which starts a run of system entries.
+    fold: Option<Element>,
+    /// The run of system entries this row belongs to (the id of its first entry).
+    run: Option<u64>,
+}
+
+/// The rows on screen, oldest first (ids increase), and the run of system entries at the end.
+#[derive(Default)]
+pub struct Rows {
+    rows: VecDeque<Row>,
+    /// The run of system entries the next system entry would extend: (run id, length).
+    run: Option<(u64, usize)>,
+    marker: Option<(u64, Element)>,
+}
+
+impl Rows {
+    /// Brings the rows in line with the log after `changes`.
+    pub fn apply(&mut self, list: &Element, log: &ChatLog, changes: &[Change]) {
+        let Some(document) = list.owner_document() else { return };
+        if changes.contains(&Change::Reset) {
+            list.set_text_content(None);
+            *self = Rows::default();
+            for entry in log.entries() {
+                self.append(&document, list, entry);
+            }
+        } else {
+            for change in changes {
+                match *change {
+                    Change::Added(id) => {
+                        if let Some(entry) = log.get(id) {
+                            self.append(&document, list, entry);
+                        }
+                    }
+                    Change::Removed(id) => self.remove(id),
+                    Change::Updated(id) => {
+                        if let (Some(at), Some(entry)) = (self.find(id), log.get(id)) {
+                            update_status(&document, &self.rows[at].el, entry);
+                        }
+                    }
+                    Change::Reset => {}
+                }
+            }
+        }
+        self.place_marker(&document, list, log.unread_marker());
+    }
+
+    /// How many pixels the rows that `changes` remove take up, for
+    /// keeping what the person reads in place. Reads layout; call only when scrolled up.
+    pub fn height_leaving(&self, changes: &[Change]) -> f64 {
+        changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Removed(id) => self.find(*id),
+                _ => None,
+            })
+            .map(|at| {
+                let row = &self.rows[at];
+                [Some(&row.el), row.separator.as_ref(), row.fold.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .map(|el| el.get_bounding_client_rect().height())
+                    .sum::<f64>()
+            })
+            .sum()
+    }
+
+    fn find(&self, id: u64) -> Option<usize> {
+        self.rows.binary_search_by_key(&id, |row| row.id).ok()
+    }
+
+    fn append(&mut self, document: &Document, list: &Element, entry: &Entry) {
+        let el = render_row(document, entry);
+        let (_, day) = clock(entry.time_ms);
+        let previous = self.rows.back();
+        let separator = (previous.map(|p| p.day) != Some(day)).then(|| {
+            let sep = element(document, "li");
+            sep.set_class_name("day-separator");
+            set(&sep, "role", "separator");
+            sep.set_text_content(Some(&day_label(entry.time_ms)));
+            let _ = list.append_child(&sep);
+            sep
+        });
+        if separator.is_none() && matches!(entry.kind, EntryKind::Chat | EntryKind::Own) {
+            let same_author = previous
+                .filter(|p| p.kind == entry.kind)
+                .and_then(|p| p.nick.as_deref().map(|n| (n, p.time_ms)))
+                .filter(|_| entry.nick.is_some());
+            if continues_group(same_author, entry.nick.as_deref().unwrap_or(""), entry.time_ms) {
+                let _ = el.class_list().add_1("continued");
+            }
+        }
+        let _ = list.append_child(&el);
+        let run = if entry.kind == EntryKind::System {
+            Some(self.extend_run(document, list, entry.id, &el))
+        } else {
+            self.run = None;
+            None
+        };
+        self.rows.push_back(Row {
+            id: entry.id,
+            el,
+            kind: entry.kind,
+            nick: entry.nick.clone(),
+            time_ms: entry.time_ms,
+            day,
+            separator,
+            fold: None,
+            run,
+        });
+    }
+
+    /// A system entry joins the run at the end of the list; once the run is long enough, all of
+    /// it but the newest folds behind a toggle above its first row.
+    fn extend_run(&mut self, document: &Document, list: &Element, id: u64, el: &Element) -> u64 {
+        let (run, len) = match self.run {
+            Some((run, len)) => (run, len + 1),
+            None => (id, 1),
+        };
+        self.run = Some((run, len));
+        set(el, "data-run", &run.to_string());
+        // The run's earlier rows are the last rows kept.
+        let earlier = (len - 1).min(self.rows.len());
+        if len < FOLD_AT || earlier == 0 {
+            return run;
+        }
+        let first_at = self.rows.len() - earlier;
+        let (toggle, fresh) = match self.rows[first_at].fold.clone() {
+            Some(toggle) => (toggle, false),
+            None => {
+                let toggle = element(document, "li");
+                toggle.set_class_name("fold");
+                let button = child(document, &toggle, "button", "small secondary");
+                set(&button, "type", "button");
+                set(&button, "data-action", "fold");
+                set(&button, "data-run", &run.to_string());
+                set(&button, "aria-expanded", "false");
+                let _ = list.insert_before(&toggle, Some(&self.rows[first_at].el));
+                self.rows[first_at].fold = Some(toggle.clone());
+                (toggle, true)
+            }
+        };
+        let open = toggle
+            .query_selector("button")
+            .ok()
+            .flatten()
+            .is_some_and(|b| b.get_attribute("aria-expanded").as_deref() == Some("true"));
+        if !open {
+            // A new toggle folds the whole run; after that only the row that stopped being newest.
+            let from = if fresh { first_at } else { self.rows.len() - 1 };
+            for row in self.rows.range(from..) {
+                let _ = row.el.class_list().add_1("folded");
+            }
+        }
+        label_fold(&toggle, earlier);
+        run
+    }
+
+    fn remove(&mut self, id: u64) {
+        let Some(at) = self.find(id) else { return };
+        let Some(row) = self.rows.remove(at) else { return };
+        row.el.remove();
+        let Some(next) = self.rows.get_mut(at) else {
+            for el in [row.separator, row.fold].into_iter().flatten() {
+                el.remove();
+            }
+            return;
+        };
+        // A separator stays when the next row is on the same day and has none of its own.
+        match row.separator {
+            Some(sep) if next.separator.is_none() && next.day == row.day => next.separator = Some(sep),
+            Some(sep) => sep.remove(),
+            None => {}
+        }
+        // A fold toggle moves down to the next row of its run, counting one fewer.
+        match row.fold {
+            Some(fold) if next.run.is_some() && next.run == row.run && next.fold.is_none() => {
+                let remaining = fold_count(&fold).saturating_sub(1);
+                if remaining == 0 {
+                    fold.remove();
+                    let _ = next.el.class_list().remove_1("folded");
+                } else {
+                    label_fold(&fold, remaining);
+                    next.fold = Some(fold);
+                }
+            }
+            Some(fold) => fold.remove(),
+            None => {}
+        }
+        // The header of a group left: the next row shows it.
+        let _ = next.el.class_list().remove_1("continued");
+    }
+
+    /// The "unread since here" line, above the entry the log names.
+    fn place_marker(&mut self, document: &Document, list: &Element, id: Option<u64>) {
+        let target = id.and_then(|id| self.find(id).map(|at| (id, at)));
+        match (target, self.marker.take()) {
+            (None, Some((_, el))) => el.remove(),
+            (None, None) => {}
+            (Some((id, _)), Some((placed, el))) if placed == id => self.marker = Some((id, el)),
+            (Some((id, at)), old) => {
+                let el = old.map(|(_, el)| el).unwrap_or_else(|| {
+                    let el = element(document, "li");
+                    el.set_class_name("unread-marker");
+                    set(&el, "data-testid", "unread-marker");
+                    set(&el, "role", "separator");
+                    el.set_text_content(Some("new since you last looked"));
+                    el
+                });
+                let row = &self.rows[at];
+                let before = row.separator.as_ref().or(row.fold.as_ref()).unwrap_or(&row.el);
+                let _ = list.insert_before(&el, Some(before));
+                self.marker = Some((id, el));
+            }
+        }
+    }
+}
+
+/// Opens or folds the run a toggle starts.
+pub fn toggle_fold(list: &Element, button: &Element) {
+    let open = button.get_attribute("aria-expanded").as_deref() != Some("true");
+    set(button, "aria-expanded", if open { "true" } else { "false" });
+    let Some(run) = button.get_attribute("data-run") else { return };
+    let Ok(rows) = list.query_selector_all(&format!("li[data-run=\"{run}\"]")) else { return };
+    let last = rows.length().saturating_sub(1);
+    for i in 0..rows.length() {
+        if let Some(row) = rows.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+            let classes = row.class_list();
+            let _ = if open || i == last { classes.remove_1("folded") } else { classes.add_1("folded") };
+        }
+    }
+    if let Some(toggle) = button.parent_element() {
+        label_fold(&toggle, fold_count(&toggle));
+    }
+}
+
+fn label_fold(toggle: &Element, hidden: usize) {
+    set(toggle, "data-count", &hidden.to_string());
+    if let Some(button) = toggle.query_selector("button").ok().flatten() {
+        let open = button.get_attribute("aria-expanded").as_deref() == Some("true");
+        let verb = if open { "Hide" } else { "Show" };
+        button.set_text_content(Some(&format!("{verb} {hidden} earlier system events")));
+    }
+}
+
+fn fold_count(toggle: &Element) -> usize {
+    toggle.get_attribute("data-count").and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+/// One entry as a row, with the UI contract's attributes. Text goes in as text nodes only;
+/// http(s) links become anchors.
+fn render_row(document: &Document, entry: &Entry) -> Element {
+    let row = element(document, "li");
+    let mut class = format!("message {}", entry.kind.as_str());
+    if entry.mention {
+        class.push_str(" mention");
+    }
+    row.set_class_name(&class);
+    set(&row, "data-testid", "message");
+    set(&row, "data-kind", entry.kind.as_str());
+    if let Some(nick) = &entry.nick {
+        set(&row, "data-nick", nick);
+    }
+    if let Some(status) = entry.status {
+        set(&row, "data-status", status.as_str());
+    }
+
+    // The time is for eyes: screen readers hear author and text only (aria-live).
+    let time = child(document, &row, "time", "time");
+    set(&time, "aria-hidden", "true");
+    time.set_text_content(Some(&clock(entry.time_ms).0));
+    // The full date is made on hover (see `describe_time`): formatting it for every row costs
+    // more than the rest of the row.
+    set(&time, "data-ms", &(entry.time_ms as i64).to_string());
+
+    if let Some(nick) = &entry.nick {
+        let label = child(document, &row, "span", &format!("nick c{}", nick_colour(nick)));
+        set(&label, "dir", "auto");
+        label.set_text_content(Some(nick));
+    }
+
+    let (shown, truncated) = display_text(&entry.text);
+    let text = child(document, &row, "span", "text");
+    set(&text, "dir", "auto");
+    set(&text, "data-testid", "message-text");
+    if may_hold_link(shown) {
+        append_linked_text(document, &text, shown);
+    } else {
+        text.set_text_content(Some(shown));
+    }
+    if truncated {
+        set(&text, "data-truncated", "true");
+        let note = child(document, &row, "span", "truncated-note");
+        let size = human_size(entry.text.len());
+        note.set_text_content(Some(&format!("showing the first {} of {size}", human_size(DISPLAY_LIMIT_BYTES))));
+        button(document, &row, "copy", entry.id, "Copy full text", None);
+    }
+    if entry.status.is_some() {
+        update_status(document, &row, entry);
+    }
+    row
+}
+
+/// Plain runs as text nodes, links as anchors that open apart from this page.
+fn append_linked_text(document: &Document, parent: &Element, text: &str) {
+    for segment in segments(text) {
+        match segment {
+            Segment::Text(t) => {
+                let _ = parent.append_child(&document.create_text_node(t));
+            }
+            Segment::Link(href) => {
+                let a = child(document, parent, "a", "link");
+                set(&a, "href", href);
+                set(&a, "target", "_blank");
+                set(&a, "rel", "noopener noreferrer");
+                a.set_text_content(Some(href));
+            }
+        }
+    }
+}
+
+/// An own message's status mark and, when it failed, its Retry and Discard buttons; updated in
+/// place so that a status change is not announced as a new message.
+fn update_status(document: &Document, row: &Element, entry: &Entry) {
+    let Some(status) = entry.status else { return };
+    set(row, "data-status", status.as_str());
+    let mark = match row.query_selector(".status-mark").ok().flatten() {
+        Some(mark) => mark,
+        None => {
+            let mark = child(document, row, "span", "status-mark");
+            set(&mark, "aria-hidden", "true");
+            mark
+        }
+    };
+    set(&mark, "title", status.as_str());
+    mark.set_text_content(Some(status_mark(status)));
+    let buttons = row.query_selector_all("button[data-action=\"retry\"], button[data-action=\"discard\"]");
+    if let Ok(buttons) = buttons {
+        for i in 0..buttons.length() {
+            if let Some(b) = buttons.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                b.remove();
+            }
+        }
+    }
+    if status == OwnStatus::Failed {
+        button(document, row, "retry", entry.id, "Retry", Some("retry-button"));
+        button(document, row, "discard", entry.id, "Discard", Some("discard-button"));
+    }
+}
+
+fn element(document: &Document, tag: &str) -> Element {
+    // createElement fails only for invalid tag names; ours are literals.
+    document.create_element(tag).unwrap_or_else(|_| unreachable!("valid tag name {tag}"))
+}
+
+fn child(document: &Document, parent: &Element, tag: &str, class: &str) -> Element {
+    let el = element(document, tag);
+    el.set_class_name(class);
+    let _ = parent.append_child(&el);
+    el
+}
+
+fn button(document: &Document, parent: &Element, action: &str, id: u64, label: &str, testid: Option<&str>) {
+    let b = child(document, parent, "button", "small");
+    set(&b, "type", "button");
+    set(&b, "data-action", action);
+    set(&b, "data-id", &id.to_string());
+    if let Some(testid) = testid {
+        set(&b, "data-testid", testid);
+    }
+    b.set_text_content(Some(label));
+}
+
+fn set(el: &Element, name: &str, value: &str) {
+    // setAttribute fails only for invalid attribute names; ours are literals.
+    let _ = el.set_attribute(name, value);
+}
+
+fn status_mark(status: OwnStatus) -> &'static str {
+    match status {
+        OwnStatus::Pending => "…",
+        OwnStatus::Sent => "✓",
+        OwnStatus::Delivered => "✓✓",
+        OwnStatus::Failed => "failed",
+    }
+}
+
+/// HH:MM in the person's local time and the local day (yyyymmdd). Messages come in bursts
+/// within one minute: the answer for the last minute asked is kept, so most rows make no Date.
+fn clock(ms: f64) -> (String, i32) {
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String, i32)> = const { std::cell::RefCell::new((i64::MIN, String::new(), 0)) };
+    }
+    let minute = (ms / 60_000.0).floor() as i64;
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != minute {
+            let date = js_sys::Date::new(&ms.into());
+            let day = date.get_full_year() as i32 * 10_000 + date.get_month() as i32 * 100 + date.get_date() as i32;
+            *last = (minute, format!("{:02}:{:02}", date.get_hours(), date.get_minutes()), day);
+        }
+        (last.1.clone(), last.2)
+    })
+}
+
+/// "Saturday, 21 November 2026" in the person's locale.
+fn day_label(ms: f64) -> String {
+    let options = js_sys::Object::new();
+    for (key, value) in [("weekday", "long"), ("year", "numeric"), ("month", "long"), ("day", "numeric")] {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    }
+    js_sys::Date::new(&ms.into()).to_locale_date_string("default", &options).into()
+}
+
+/// Puts the full date and time on a row's time label the first time the pointer reaches it.
+pub fn describe_time(target: &Element) {
+    if target.tag_name() != "TIME" || target.has_attribute("title") {
+        return;
+    }
+    if let Some(ms) = target.get_attribute("data-ms").and_then(|ms| ms.parse::<f64>().ok()) {
+        let full = js_sys::Date::new(&ms.into()).to_string();
+        set(target, "title", &String::from(full));
+    }
+}

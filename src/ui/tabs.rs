@@ -1,0 +1,217 @@
+//! Several connections at once: one conversation per tab, each with its own socket, history,
+//! draft, unread count and scroll position.
+
+use leptos::prelude::*;
+use wschat_core::chat::ChatLog;
+use wschat_core::settings::Settings;
+
+use super::attention::notify_on_mentions;
+use super::message_list::ScrollMemory;
+use crate::session::{ChatSession, SessionConfig};
+use crate::timer::Timeout;
+
+/// One tab: a session and what its view keeps while another tab is shown. Everything in it is
+/// owned by `owner`, which is cleaned up (closing the socket) when the tab closes.
+#[derive(Clone)]
+pub struct Conversation {
+    pub id: u64,
+    pub session: ChatSession,
+    pub draft: RwSignal<String>,
+    pub scroll: StoredValue<ScrollMemory>,
+    owner: Owner,
+}
+
+/// The open conversations and which one is shown.
+#[derive(Clone, Copy)]
+pub struct Conversations {
+    list: RwSignal<Vec<Conversation>>,
+    active: RwSignal<u64>,
+    next_id: StoredValue<u64>,
+    /// Owners of closed tabs, cleaned up once the view has let go of them.
+    closing: StoredValue<Vec<(Owner, Timeout)>, LocalStorage>,
+    parent: StoredValue<Option<Owner>>,
+}
+
+impl Conversations {
+    pub fn new() -> Self {
+        let conversations = Conversations {
+            list: RwSignal::new(Vec::new()),
+            active: RwSignal::new(0),
+            next_id: StoredValue::new(1),
+            closing: StoredValue::new_local(Vec::new()),
+            parent: StoredValue::new(Owner::current()),
+        };
+        on_cleanup(move || {
+            conversations.closing.try_update_value(|pending| {
+                for (owner, _) in pending.drain(..) {
+                    owner.cleanup();
+                }
+            });
+        });
+        conversations
+    }
+
+    /// Opens a conversation in a new tab and shows it.
+    pub fn open(&self, settings: Settings, connect: bool) -> Conversation {
+        let owner = match self.parent.get_value() {
+            Some(parent) => parent.with(Owner::new),
+            None => Owner::new(),
+        };
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        let conversation = owner.with(|| {
+            let session = ChatSession::new(settings.clone(), SessionConfig::default());
+            if connect {
+                session.connect(settings);
+            }
+            let active = self.active;
+            notify_on_mentions(session, Signal::derive(move || active.get() == id));
+            Conversation {
+                id,
+                session,
+                draft: RwSignal::new(String::new()),
+                scroll: StoredValue::new(ScrollMemory::default()),
+                owner: owner.clone(),
+            }
+        });
+        self.list.update(|list| list.push(conversation.clone()));
+        self.active.set(id);
+        conversation
+    }
+
+    /// A new tab with the shown tab's settings, not connected: the person edits and connects.
+    pub fn open_like_active(&self) {
+        let settings = self.active_conversation().get_untracked().map(|c| c.session.settings.get_untracked());
+        if let Some(settings) = settings {
+            self.open(settings, false);
+        }
+    }
+
+    /// Closes a tab and its socket; the neighbour is shown if it was the shown one.
+    pub fn close(&self, id: u64) {
+        let Some(at) = self.list.with_untracked(|l| l.iter().position(|c| c.id == id)) else { return };
+        if self.list.with_untracked(Vec::len) <= 1 {
+            return;
+        }
+        if self.active.get_untracked() == id {
+            let neighbour = self
+                .list
+                .with_untracked(|l| l.get(at + 1).or_else(|| at.checked_sub(1).and_then(|i| l.get(i))).map(|c| c.id));
+            if let Some(neighbour) = neighbour {
+                self.active.set(neighbour);
+            }
+        }
+        let Some(closed) = self.list.try_update(|l| l.remove(at)) else { return };
+        closed.session.socket.release();
+        // The view of the closed tab is replaced on the next reactive tick; free its state after.
+        let owner = closed.owner.clone();
+        let cleanup = Timeout::new(0.0, move || owner.cleanup());
+        self.closing.update_value(|pending| {
+            // Earlier closes have had their turn: finish them now, so none is ever skipped.
+            for (owner, _timer) in pending.drain(..) {
+                owner.cleanup();
+            }
+            pending.push((closed.owner, cleanup));
+        });
+    }
+
+    pub fn select(&self, id: u64) {
+        self.active.set(id);
+    }
+
+    pub fn is_active(&self, id: u64) -> bool {
+        self.active.get() == id
+    }
+
+    /// Every open conversation, in tab order.
+    pub fn all(&self) -> Vec<Conversation> {
+        self.list.get()
+    }
+
+    pub fn active_conversation(&self) -> Memo<Option<Conversation>> {
+        let (list, active) = (self.list, self.active);
+        Memo::new(move |_| {
+            let id = active.get();
+            list.with(|l| l.iter().find(|c| c.id == id).cloned())
+        })
+    }
+}
+
+impl PartialEq for Conversation {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+/// The tabs: each with a status dot, a name, its unread count and a close button.
+#[component]
+pub fn TabStrip(conversations: Conversations) -> impl IntoView {
+    view! {
+        <nav class="tabs" aria-label="Connections">
+            <For
+                each=move || conversations.all()
+                key=|c| c.id
+                children=move |c| {
+                    let id = c.id;
+                    let session = c.session;
+                    let state = session.socket.ready_state();
+                    let unread = Memo::new(move |_| session.log.with(ChatLog::unread));
+                    let name = Memo::new(move |_| session.settings.with(tab_name));
+                    view! {
+                        <div class="tab" class:active=move || conversations.is_active(id)>
+                            <button
+                                type="button"
+                                class="tab-select"
+                                data-testid="tab"
+                                aria-current=move || conversations.is_active(id).then_some("page")
+                                on:click=move |_| conversations.select(id)
+                            >
+                                <span class="dot" data-ready-state=move || state.get().as_str() aria-hidden="true"></span>
+                                <span class="tab-name">{move || name.get()}</span>
+                                <span class="visually-hidden">{move || format!(", {}", state.get().as_str())}</span>
+                                <Show when=move || 0 < unread.get()>
+                                    <span class="badge" data-testid="tab-unread">
+                                        {move || unread.get().to_string()}
+                                        <span class="visually-hidden">" unread"</span>
+                                    </span>
+                                </Show>
+                            </button>
+                            <button
+                                type="button"
+                                class="tab-close"
+                                data-testid="tab-close"
+                                aria-label=move || format!("Close {}", name.get())
+                                disabled=move || conversations.all().len() <= 1
+                                on:click=move |_| conversations.close(id)
+                            >
+                                "×"
+                            </button>
+                        </div>
+                    }
+                }
+            />
+            <button
+                type="button"
+                class="secondary new-tab"
+                data-testid="new-tab-button"
+                aria-label="New connection"
+                title="New connection"
+                on:click=move |_| conversations.open_like_active()
+            >
+                "+"
+            </button>
+        </nav>
+    }
+}
+
+/// "host/path" or "#channel @ host": what tells tabs apart.
+fn tab_name(settings: &Settings) -> String {
+    let url = settings.url.split_once("://").map_or(settings.url.as_str(), |(_, rest)| rest);
+    let url = url.trim_end_matches('/');
+    if settings.protocol == wschat_core::protocol::ProtocolKind::Irc {
+        let host = url.split('/').next().unwrap_or(url);
+        format!("{} @ {host}", settings.channel)
+    } else {
+        url.to_string()
+    }
+}
