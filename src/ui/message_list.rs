@@ -35,7 +35,7 @@ pub fn MessageList(
     page_visible: Signal<bool>,
 ) -> impl IntoView {
     let log = session.log;
-    let list = NodeRef::<html::Ol>::new();
+    let list = NodeRef::<html::Div>::new();
     let pinned = RwSignal::new(memory.get_value().pinned);
     let rows: StoredValue<Rows, LocalStorage> = StoredValue::new_local(Rows::default());
     let unread = Memo::new(move |_| log.with(ChatLog::unread));
@@ -51,26 +51,26 @@ pub fn MessageList(
         log.try_update(|l| l.set_reading(false));
     });
 
-    Effect::new(move |first_run: Option<()>| {
+    Effect::new(move |drawn: Option<bool>| {
         log.track();
-        let Some(list) = list.get() else { return };
+        let Some(list) = list.get() else { return false };
         let changes = log.try_update_untracked(ChatLog::take_changes).unwrap_or_default();
-        // Mounting (a tab shown again) draws everything the log keeps.
-        let changes = if first_run.is_none() { vec![Change::Reset] } else { changes };
+        // The first drawing (a tab shown again) draws everything the log keeps.
+        let first_drawing = drawn != Some(true);
+        let changes = if first_drawing { vec![Change::Reset] } else { changes };
         if changes.is_empty() {
-            return;
+            return true;
         }
         let is_pinned = pinned.get_untracked();
-        // Rows leaving above what the person reads would pull the text up: push it back.
-        let removed_above = if is_pinned { 0.0 } else { rows.with_value(|r| r.height_leaving(&changes)) };
-        log.with_untracked(|log| rows.update_value(|rows| rows.apply(&list, log, &changes)));
+        // Rows leaving above what the person reads would pull the text up: keep it in place.
+        let keep_place = !is_pinned && !first_drawing;
+        log.with_untracked(|log| rows.update_value(|rows| rows.apply(&list, log, &changes, keep_place)));
         if is_pinned {
             list.set_scroll_top(list.scroll_height());
-        } else if first_run.is_none() {
+        } else if first_drawing {
             list.set_scroll_top(memory.get_value().top);
-        } else if removed_above > 0.0 {
-            list.set_scroll_top(list.scroll_top() - removed_above.round() as i32);
         }
+        true
     });
 
     let on_scroll = move |_| {
@@ -122,7 +122,7 @@ pub fn MessageList(
     };
     view! {
         <div class="message-pane">
-            <ol
+            <div
                 node_ref=list
                 class="messages"
                 data-testid="message-list"
@@ -134,7 +134,7 @@ pub fn MessageList(
                 on:scroll=on_scroll
                 on:click=on_click
                 on:mouseover=on_hover
-            ></ol>
+            ></div>
             <Show when=move || !pinned.get() && 0 < unread.get()>
                 <button type="button" class="new-messages" data-testid="new-messages-button" on:click=jump_to_newest>
                     {move || match unread.get() {

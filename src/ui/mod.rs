@@ -34,9 +34,13 @@ pub fn App() -> impl IntoView {
     let (settings, problems) = initial_settings();
     let connect_on_load = settings.connect_on_load;
     let conversations = Conversations::new();
-    let first = conversations.open(settings, connect_on_load);
+    let first = conversations.open(settings.clone(), false);
     for problem in problems {
         first.session.report(problem);
+    }
+    // After the problems, so that a connection error is the one left showing.
+    if connect_on_load {
+        first.session.connect(settings);
     }
     let page_visible = page_visibility();
     let inspector_open = RwSignal::new(false);

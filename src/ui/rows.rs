@@ -41,8 +41,9 @@ pub struct Rows {
 }
 
 impl Rows {
-    /// Brings the rows in line with the log after `changes`.
-    pub fn apply(&mut self, list: &Element, log: &ChatLog, changes: &[Change]) {
+    /// Brings the rows in line with the log after `changes`. With `keep_place`, rows leaving
+    /// above what the person reads do not move it: the scroll offset follows the height lost.
+    pub fn apply(&mut self, list: &Element, log: &ChatLog, changes: &[Change], keep_place: bool) {
         let Some(document) = list.owner_document() else { return };
         if changes.contains(&Change::Reset) {
             list.set_text_content(None);
@@ -51,6 +52,20 @@ impl Rows {
                 self.append(&document, list, entry);
             }
         } else {
+            // Removals first, measured (two layouts, only while scrolled up); then the rest.
+            let removals = changes.iter().filter(|c| matches!(c, Change::Removed(_)));
+            if removals.clone().next().is_some() {
+                let height_before = if keep_place { list.scroll_height() } else { 0 };
+                for change in removals {
+                    if let Change::Removed(id) = *change {
+                        self.remove(id);
+                    }
+                }
+                if keep_place {
+                    let lost = height_before - list.scroll_height();
+                    list.set_scroll_top(list.scroll_top() - lost);
+                }
+            }
             for change in changes {
                 match *change {
                     Change::Added(id) => {
@@ -58,37 +73,16 @@ impl Rows {
                             self.append(&document, list, entry);
                         }
                     }
-                    Change::Removed(id) => self.remove(id),
                     Change::Updated(id) => {
                         if let (Some(at), Some(entry)) = (self.find(id), log.get(id)) {
                             update_status(&document, &self.rows[at].el, entry);
                         }
                     }
-                    Change::Reset => {}
+                    Change::Removed(_) | Change::Reset => {}
                 }
             }
         }
         self.place_marker(&document, list, log.unread_marker());
-    }
-
-    /// How many pixels the rows that `changes` remove take up, for
-    /// keeping what the person reads in place. Reads layout; call only when scrolled up.
-    pub fn height_leaving(&self, changes: &[Change]) -> f64 {
-        changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::Removed(id) => self.find(*id),
-                _ => None,
-            })
-            .map(|at| {
-                let row = &self.rows[at];
-                [Some(&row.el), row.separator.as_ref(), row.fold.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .map(|el| el.get_bounding_client_rect().height())
-                    .sum::<f64>()
-            })
-            .sum()
     }
 
     fn find(&self, id: u64) -> Option<usize> {
@@ -100,7 +94,7 @@ impl Rows {
         let (_, day) = clock(entry.time_ms);
         let previous = self.rows.back();
         let separator = (previous.map(|p| p.day) != Some(day)).then(|| {
-            let sep = element(document, "li");
+            let sep = element(document, "div");
             sep.set_class_name("day-separator");
             set(&sep, "role", "separator");
             sep.set_text_content(Some(&day_label(entry.time_ms)));
@@ -154,7 +148,7 @@ impl Rows {
         let (toggle, fresh) = match self.rows[first_at].fold.clone() {
             Some(toggle) => (toggle, false),
             None => {
-                let toggle = element(document, "li");
+                let toggle = element(document, "div");
                 toggle.set_class_name("fold");
                 let button = child(document, &toggle, "button", "small secondary");
                 set(&button, "type", "button");
@@ -226,7 +220,7 @@ impl Rows {
             (Some((id, _)), Some((placed, el))) if placed == id => self.marker = Some((id, el)),
             (Some((id, at)), old) => {
                 let el = old.map(|(_, el)| el).unwrap_or_else(|| {
-                    let el = element(document, "li");
+                    let el = element(document, "div");
                     el.set_class_name("unread-marker");
                     set(&el, "data-testid", "unread-marker");
                     set(&el, "role", "separator");
@@ -247,7 +241,7 @@ pub fn toggle_fold(list: &Element, button: &Element) {
     let open = button.get_attribute("aria-expanded").as_deref() != Some("true");
     set(button, "aria-expanded", if open { "true" } else { "false" });
     let Some(run) = button.get_attribute("data-run") else { return };
-    let Ok(rows) = list.query_selector_all(&format!("li[data-run=\"{run}\"]")) else { return };
+    let Ok(rows) = list.query_selector_all(&format!("div[data-run=\"{run}\"]")) else { return };
     let last = rows.length().saturating_sub(1);
     for i in 0..rows.length() {
         if let Some(row) = rows.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
@@ -276,7 +270,7 @@ fn fold_count(toggle: &Element) -> usize {
 /// One entry as a row, with the UI contract's attributes. Text goes in as text nodes only;
 /// http(s) links become anchors.
 fn render_row(document: &Document, entry: &Entry) -> Element {
-    let row = element(document, "li");
+    let row = element(document, "div");
     let mut class = format!("message {}", entry.kind.as_str());
     if entry.mention {
         class.push_str(" mention");

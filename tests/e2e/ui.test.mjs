@@ -1,0 +1,384 @@
+// End to end: the chat view people use, on the release build in headless Chromium, against the
+// reference server, with a peer written with the npm `ws` client. Scrolling, unread, tabs,
+// inspector, keyboard, accessibility (axe-core) and layout; screenshots of the run.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import WebSocket from "ws";
+import { entry, readyState, root, send, sharedBrowser, timeout } from "./helpers.mjs";
+
+const appUrl = process.env.WSCHAT_APP_URL;
+assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
+const wsBase = appUrl.replace(/^http/, "ws").replace(/\/$/, "");
+const screenshotDir = process.env.WSCHAT_SCREENSHOTS || path.join(root, "target/screenshots");
+mkdirSync(screenshotDir, { recursive: true });
+const axeSource = readFileSync(path.join(root, "node_modules/axe-core/axe.min.js"), "utf8");
+const shared = sharedBrowser();
+
+/** A second person in `room`, on a plain WebSocket: says lines as `nick: text`. */
+async function peer(room, nick) {
+  const ws = new WebSocket(`${wsBase}/ws?room=${room}`);
+  await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)));
+  return {
+    say: (text) => ws.send(`${nick}: ${text}`),
+    /** Many lines at once, in frames of up to 500 lines (the text format splits lines). */
+    sayMany(texts) {
+      for (let i = 0; i < texts.length; i += 500) ws.send(texts.slice(i, i + 500).map((t) => `${nick}: ${t}`).join("\n"));
+    },
+    close: () => ws.close(),
+  };
+}
+
+// Lets a test hide and show the page: headless pages are always visible otherwise.
+const visibilityControl = () => {
+  Object.defineProperty(Document.prototype, "hidden", { configurable: true, get: () => window.__hidden === true });
+  Object.defineProperty(Document.prototype, "visibilityState", {
+    configurable: true,
+    get: () => (window.__hidden === true ? "hidden" : "visible"),
+  });
+  window.__setHidden = (hidden) => {
+    window.__hidden = hidden;
+    document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
+  };
+  // Records notifications instead of showing them.
+  window.__notifications = [];
+  const Real = window.Notification;
+  if (Real) {
+    window.Notification = class extends Real {
+      constructor(title, options) {
+        super(title, options);
+        window.__notifications.push({ title, body: options && options.body });
+      }
+    };
+    Object.defineProperty(window.Notification, "permission", { get: () => Real.permission });
+    window.Notification.requestPermission = Real.requestPermission.bind(Real);
+  }
+};
+
+async function open(room, nick, { colorScheme = "light", width = 1100, height = 640, extra = "" } = {}) {
+  const context = await shared.browser.newContext({ colorScheme, viewport: { width, height } });
+  await context.grantPermissions(["notifications"], { origin: new URL(appUrl).origin });
+  const page = await context.newPage();
+  await page.addInitScript(visibilityControl);
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  await page.goto(`${appUrl}?nick=${nick}&url=${encodeURIComponent(`/ws?room=${room}`)}${extra}`);
+  await readyState(page, "open").waitFor({ timeout });
+  return { page, context, errors };
+}
+
+const total = (page, n) =>
+  page.waitForFunction((n) => document.querySelector('[data-testid="message-list"]')?.dataset.totalReceived === String(n), n, {
+    timeout,
+  });
+
+const listGeometry = (page) =>
+  page.getByTestId("message-list").evaluate((el) => ({
+    top: el.scrollTop,
+    fromBottom: el.scrollHeight - el.scrollTop - el.clientHeight,
+  }));
+
+/** Scrolls the message list to `y` and returns once the page has handled the scroll event. */
+const scrollListTo = (page, y) =>
+  page.getByTestId("message-list").evaluate(
+    (el, y) =>
+      new Promise((resolve) => {
+        const target = y === "middle" ? el.scrollHeight / 2 : y;
+        el.addEventListener("scroll", resolve, { once: true });
+        el.scrollTo(0, target);
+      }),
+    y,
+  );
+
+/** Top of the row whose text is `text`, relative to the list's viewport. */
+const rowTop = (page, text) =>
+  page.getByTestId("message-list").evaluate((list, text) => {
+    const row = [...list.querySelectorAll('[data-testid="message-text"]')].find((t) => t.textContent === text);
+    return row ? row.getBoundingClientRect().top - list.getBoundingClientRect().top : null;
+  }, text);
+
+async function axeScan(page) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+  });
+  return result.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+test("scrolling: pinned at the bottom, still while reading, a new-messages button and a marker", async (t) => {
+  const room = `ui-scroll-${Date.now()}`;
+  const { page, errors, context } = await open(room, "reader");
+  t.after(() => context.close());
+  const bob = await peer(room, "bob");
+  t.after(() => bob.close());
+
+  bob.sayMany(Array.from({ length: 80 }, (_, i) => `line ${i}`));
+  await total(page, 80);
+  await page.waitForFunction(() => {
+    const l = document.querySelector('[data-testid="message-list"]');
+    return l.scrollHeight - l.scrollTop - l.clientHeight < 2;
+  });
+  assert.equal(await page.getByTestId("new-messages-button").count(), 0, "no button while pinned");
+
+  // The person scrolls up to read; new messages must not move what they read.
+  await scrollListTo(page, 200);
+  const before = await rowTop(page, "line 20");
+  bob.sayMany(["new 1", "new 2", "new 3"]);
+  await total(page, 83);
+  const button = page.getByTestId("new-messages-button");
+  await button.waitFor({ timeout });
+  assert.equal((await button.textContent()).trim(), "3 new messages ↓");
+  assert.equal(await rowTop(page, "line 20"), before, "what the person reads stays in place");
+  assert.equal((await listGeometry(page)).top, 200);
+  // The marker sits right above the first message that arrived while they were away.
+  const marked = await page.getByTestId("unread-marker").evaluate((m) => {
+    let next = m.nextElementSibling;
+    while (next && !next.matches('[data-testid="message"]')) next = next.nextElementSibling;
+    return next?.querySelector('[data-testid="message-text"]').textContent;
+  });
+  assert.equal(marked, "new 1");
+
+  await button.click();
+  await page.waitForFunction(() => {
+    const l = document.querySelector('[data-testid="message-list"]');
+    return l.scrollHeight - l.scrollTop - l.clientHeight < 2;
+  });
+  await button.waitFor({ state: "detached", timeout });
+
+  // Old rows leaving the DOM (the 5,000-entry cap) must not shift what is being read.
+  bob.sayMany(Array.from({ length: 5000 }, (_, i) => `bulk ${i}`));
+  await total(page, 5083);
+  await scrollListTo(page, "middle");
+  const anchor = await page.getByTestId("message-list").evaluate((list) => {
+    const box = list.getBoundingClientRect();
+    const row = [...list.querySelectorAll('[data-testid="message"]')].find((r) => r.getBoundingClientRect().top > box.top + 50);
+    return row.querySelector('[data-testid="message-text"]').textContent;
+  });
+  const anchorTop = await rowTop(page, anchor);
+  bob.sayMany(Array.from({ length: 300 }, (_, i) => `more ${i}`));
+  await total(page, 5383);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="message"]').length <= 5000);
+  const after = await rowTop(page, anchor);
+  assert.ok(Math.abs(after - anchorTop) <= 2, `the row read stayed put: ${anchorTop} → ${after}`);
+  assert.deepEqual(errors, []);
+});
+
+test("hidden page: the title counts unread messages and a mention raises a notification", async (t) => {
+  const room = `ui-title-${Date.now()}`;
+  const { page, errors, context } = await open(room, "ada");
+  t.after(() => context.close());
+  const bob = await peer(room, "bob");
+  t.after(() => bob.close());
+  assert.equal(await page.title(), "wschat");
+  await page.evaluate(() => window.__setHidden(true));
+  bob.say("one");
+  bob.say("two");
+  bob.say("hey Ada, look at this");
+  await page.waitForFunction(() => document.title === "(3) wschat", null, { timeout });
+  const notes = await page.evaluate(() => window.__notifications);
+  assert.deepEqual(notes, [{ title: "bob mentioned you", body: "hey Ada, look at this" }]);
+  assert.equal(await page.locator('[data-testid="message"].mention').count(), 1, "the mention is highlighted");
+  await page.evaluate(() => window.__setHidden(false));
+  await page.waitForFunction(() => document.title === "wschat", null, { timeout });
+  assert.deepEqual(errors, []);
+});
+
+test("keyboard: focus after connecting, history with Up/Down, Tab completes nicks, commands", async (t) => {
+  const room = `ui-keys-${Date.now()}`;
+  const { page, errors, context } = await open(room, "kim");
+  t.after(() => context.close());
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "composer-input");
+  const bob = await peer(room, "bobby");
+  t.after(() => bob.close());
+  bob.say("hello kim");
+  await total(page, 1);
+
+  const input = page.getByTestId("composer-input");
+  await send(page, "first line");
+  await send(page, "second line");
+  await input.fill("draft");
+  await input.press("ArrowUp");
+  assert.equal(await input.inputValue(), "second line");
+  await input.press("ArrowUp");
+  assert.equal(await input.inputValue(), "first line");
+  await input.press("ArrowDown");
+  await input.press("ArrowDown");
+  assert.equal(await input.inputValue(), "draft", "the draft comes back");
+
+  await input.fill("bo");
+  await input.press("Tab");
+  assert.equal(await input.inputValue(), "bobby: ");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "composer-input");
+  // With nothing to complete, Tab leaves the composer as usual.
+  await input.fill("");
+  await input.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "send-button");
+
+  // History is kept per server across reloads.
+  await page.reload();
+  await readyState(page, "open").waitFor({ timeout });
+  await page.getByTestId("composer-input").press("ArrowUp");
+  assert.equal(await page.getByTestId("composer-input").inputValue(), "second line");
+
+  // /help lists every command; an unknown one says so and sends nothing.
+  await send(page, "/help");
+  const help = await page.locator('[data-testid="message"][data-kind="system"]').last().textContent();
+  for (const command of ["/nick", "/me", "/clear", "/close", "/reconnect", "/join", "/hex", "/help"]) {
+    assert.ok(help.includes(command), `/help lists ${command}: ${help}`);
+  }
+  await send(page, "/frobnicate now");
+  await page.getByTestId("error").getByText("Unknown command /frobnicate").waitFor({ timeout });
+  assert.equal(await page.getByTestId("composer-input").inputValue(), "/frobnicate now", "the line stays to fix");
+  const tooLong = "x".repeat(64 * 1024 + 1);
+  await page.getByTestId("composer-input").fill(tooLong);
+  await page.getByTestId("composer-input").press("Enter");
+  await page.getByTestId("error").getByText("the limit is 65536 bytes").waitFor({ timeout });
+  await send(page, "/clear");
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="message"]').length === 0);
+  assert.deepEqual(errors, []);
+});
+
+test("reading: links, nick colours, grouping, day separators, folded system runs, aria-live text", async (t) => {
+  const room = `ui-read-${Date.now()}`;
+  const { page, errors, context } = await open(room, "rae");
+  t.after(() => context.close());
+  const bob = await peer(room, "bob");
+  t.after(() => bob.close());
+  bob.say("see https://example.org/a_(b)). and javascript:alert(1) <img src=x onerror=alert(1)>");
+  bob.say("and a second line");
+  await total(page, 2);
+  const link = page.locator('[data-testid="message-text"] a');
+  assert.equal(await link.count(), 1);
+  assert.equal(await link.getAttribute("href"), "https://example.org/a_(b)");
+  assert.equal(await link.getAttribute("rel"), "noopener noreferrer");
+  assert.equal(await page.locator('[data-testid="message-list"] img').count(), 0);
+  const rows = page.locator('[data-testid="message"][data-nick="bob"]');
+  assert.equal(await rows.nth(1).evaluate((r) => r.classList.contains("continued")), true, "grouped under one header");
+  const colours = await rows.locator(".nick").evaluateAll((n) => n.map((x) => getComputedStyle(x).color));
+  assert.equal(colours[0], colours[1], "one colour per nick");
+  assert.ok((await page.locator(".day-separator").count()) >= 1, "a day separator above the first entry");
+  // Time is for eyes only: the live region reads author and text.
+  assert.equal(await rows.first().locator("time").getAttribute("aria-hidden"), "true");
+  assert.equal(await page.getByTestId("message-list").getAttribute("aria-live"), "polite");
+
+  // Many system entries in a row fold behind a toggle, newest left showing.
+  for (let i = 0; i < 5; i++) await send(page, `/nick rae${i}`);
+  const toggle = page.locator('.fold button[data-action="fold"]');
+  await toggle.waitFor({ timeout });
+  const visibleSystem = () => page.locator('[data-testid="message"][data-kind="system"]:visible').count();
+  const folded = await visibleSystem();
+  await toggle.click();
+  assert.equal(await toggle.getAttribute("aria-expanded"), "true");
+  assert.ok((await visibleSystem()) > folded, "opening the run shows its entries");
+  assert.deepEqual(errors, []);
+});
+
+test("tabs: two connections, each with its own socket, unread count and scroll position", async (t) => {
+  const room1 = `ui-tab1-${Date.now()}`;
+  const room2 = `ui-tab2-${Date.now()}`;
+  const { page, errors, context } = await open(room1, "tia");
+  t.after(() => context.close());
+  const one = await peer(room1, "one");
+  const two = await peer(room2, "two");
+  t.after(() => (one.close(), two.close()));
+  one.sayMany(Array.from({ length: 60 }, (_, i) => `first room ${i}`));
+  await total(page, 60);
+  await scrollListTo(page, 100);
+
+  await page.getByTestId("new-tab-button").click();
+  assert.equal(await page.getByTestId("tab").count(), 2);
+  assert.equal(await page.getByTestId("connection-status").getAttribute("data-ready-state"), "closed");
+  await page.getByTestId("url-input").fill(`/ws?room=${room2}`);
+  await page.getByTestId("connect-button").click();
+  await readyState(page, "open").waitFor({ timeout });
+  two.say("second room hello");
+  await entry(page, "chat", "two", "second room hello").waitFor({ timeout });
+  assert.equal(await page.getByText("first room 1", { exact: true }).count(), 0, "each tab has its own log");
+
+  one.say("while away");
+  const badge = page.getByTestId("tab").first().getByTestId("tab-unread");
+  await badge.waitFor({ timeout });
+  assert.equal((await badge.textContent()).replace(/\D/g, ""), "1");
+
+  await page.getByTestId("tab").first().click();
+  await entry(page, "chat", "one", "while away").waitFor({ timeout });
+  assert.equal((await listGeometry(page)).top, 100, "the scroll position is kept");
+  const dots = await page.locator(".tab .dot").evaluateAll((d) => d.map((x) => x.dataset.readyState));
+  assert.deepEqual(dots, ["open", "open"], "both sockets stay open");
+
+  await page.getByTestId("tab-close").nth(1).click();
+  assert.equal(await page.getByTestId("tab").count(), 1);
+  assert.deepEqual(errors, []);
+});
+
+test("inspector: frames both ways and events, filter, views, JSON Lines export, clear", async (t) => {
+  const room = `ui-insp-${Date.now()}`;
+  const { page, errors, context } = await open(room, "ivy");
+  t.after(() => context.close());
+  const bob = await peer(room, "bob");
+  t.after(() => bob.close());
+  await page.getByTestId("inspector-toggle").click();
+  await send(page, "out going");
+  bob.say('{"json": [1, 2]}');
+  const frames = page.getByTestId("inspector-frame");
+  await page.locator('[data-testid="inspector-frame"][data-direction="in"]', { hasText: '"json"' }).waitFor({ timeout });
+  assert.ok((await page.locator('[data-testid="inspector-frame"][data-direction="out"]').count()) >= 1);
+  assert.ok((await page.locator('[data-testid="inspector-frame"][data-direction="event"]', { hasText: "readyState open" }).count()) === 1);
+
+  await page.getByTestId("inspector-filter").fill("json");
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="inspector-frame"]').length === 1);
+  await page.getByTestId("inspector-view").selectOption("hex");
+  assert.match(await page.getByTestId("inspector-payload").first().textContent(), /^62 6f 62 3a/);
+
+  const download = page.waitForEvent("download");
+  await page.getByTestId("inspector-export").click();
+  const file = await (await download).path();
+  const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0].direction, "in");
+  assert.equal(lines[0].text, 'bob: {"json": [1, 2]}');
+
+  await page.getByTestId("inspector-filter").fill("");
+  await page.getByTestId("inspector-clear").click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="inspector-frame"]').length === 0);
+  bob.say("after clear");
+  await frames.first().waitFor({ timeout });
+  assert.deepEqual(errors, []);
+});
+
+for (const colorScheme of ["light", "dark"]) {
+  test(`${colorScheme} theme: axe-core finds nothing serious, no horizontal scroll at 360 px, screenshots`, async (t) => {
+    const room = `ui-look-${colorScheme}-${Date.now()}`;
+    const wide = await open(room, "maya", { colorScheme });
+    t.after(() => wide.context.close());
+    const narrow = await open(room, "noor", { colorScheme, width: 360, height: 740 });
+    t.after(() => narrow.context.close());
+    const bob = await peer(room, "bob");
+    const carol = await peer(room, "carol");
+    t.after(() => (bob.close(), carol.close()));
+    const lines = [
+      ["bob", "morning all, the deploy went out at 09:10"],
+      ["carol", "nice, see https://example.org/changelog for the notes"],
+      ["bob", "one thing: the websocket reconnect now backs off with jitter"],
+      ["carol", "maya: can you check the inspector on staging?"],
+    ];
+    for (const [who, text] of lines) (who === "bob" ? bob : carol).say(text);
+    await send(wide.page, "on it, opening the inspector now");
+    await total(wide.page, 5);
+    await total(narrow.page, 5);
+    await wide.page.getByTestId("inspector-toggle").click();
+    await wide.page.getByTestId("inspector-frame").first().waitFor({ timeout });
+
+    for (const { page } of [wide, narrow]) {
+      const serious = await axeScan(page);
+      assert.deepEqual(serious, [], `axe-core (${colorScheme}): ${JSON.stringify(serious, null, 1)}`);
+    }
+    const overflow = await narrow.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, "no horizontal scrolling at 360 px");
+    await wide.page.screenshot({ path: path.join(screenshotDir, `desktop-${colorScheme}.png`) });
+    await narrow.page.screenshot({ path: path.join(screenshotDir, `phone-${colorScheme}.png`) });
+    assert.deepEqual([...wide.errors, ...narrow.errors], []);
+  });
+}
