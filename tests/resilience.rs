@@ -175,8 +175,15 @@ async fn hostile_text_in_messages_and_nicks_stays_inert() {
     // Only the elements the app itself makes exist inside the log.
     let all = app.get("message-list").query_selector_all("*").expect("query");
     for i in 0..all.length() {
-        let tag = all.item(i).and_then(|n| n.dyn_into::<Element>().ok()).map(|e| e.tag_name()).unwrap_or_default();
-        assert!(matches!(tag.as_str(), "LI" | "TIME" | "SPAN" | "BUTTON"), "an element <{tag}> was injected");
+        let Some(el) = all.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+        let tag = el.tag_name();
+        assert!(matches!(tag.as_str(), "DIV" | "TIME" | "SPAN" | "BUTTON" | "A"), "an element <{tag}> was injected");
+        if tag == "A" {
+            // The app's own links: http(s) only, opened apart from this page.
+            let href = el.get_attribute("href").unwrap_or_default();
+            assert!(href.starts_with("http://") || href.starts_with("https://"), "a link to {href}");
+            assert_eq!(el.get_attribute("rel").as_deref(), Some("noopener noreferrer"));
+        }
     }
     let pwned = js_sys::Reflect::get(&web_sys::window().expect("window"), &"__pwned".into()).expect("read");
     assert!(pwned.is_undefined(), "script from the network ran: {pwned:?}");

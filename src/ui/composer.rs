@@ -122,7 +122,9 @@ pub fn Composer(session: ChatSession, draft: RwSignal<String>) -> impl IntoView 
                 aria-keyshortcuts="Enter Shift+Enter ArrowUp ArrowDown Tab"
                 prop:value=move || draft.get()
                 on:input=move |ev| {
+                    // Any edit ends a history walk and a completion cycle.
                     history.update_value(InputHistory::stop_walking);
+                    completion.set_value(None);
                     draft.set(event_target_value(&ev));
                 }
                 on:keydown=on_keydown

@@ -90,13 +90,19 @@ impl Mounted {
     }
 
     pub fn type_and_enter(&self, text: &str) {
-        let input = self.fill("composer-input", text);
+        self.fill("composer-input", text);
+        self.press("composer-input", "Enter");
+    }
+
+    /// Fires a keydown of `key` at an element; returns whether the app took it (prevented the
+    /// browser's own action).
+    pub fn press(&self, testid: &str, key_name: &str) -> bool {
         let key = web_sys::KeyboardEventInit::new();
-        key.set_key("Enter");
+        key.set_key(key_name);
         key.set_bubbles(true);
         key.set_cancelable(true);
-        let enter = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &key).expect("keydown");
-        input.dispatch_event(&enter).expect("dispatch keydown");
+        let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &key).expect("keydown");
+        !self.get(testid).dispatch_event(&event).expect("dispatch keydown")
     }
 }
 

@@ -1,0 +1,142 @@
+//! The chat view's reading and writing aids in both browsers: links, grouping, day separators,
+//! folded system runs, input history, nick completion, tabs with their own sockets, inspector.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::dom::*;
+use common::unique_room;
+use futures::SinkExt;
+use gloo_net::websocket::Message;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlTextAreaElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn composer_value(app: &Mounted) -> String {
+    app.get("composer-input").unchecked_into::<HtmlTextAreaElement>().value()
+}
+
+fn all(root: &Element, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).expect("selector");
+    (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn links_become_safe_anchors_and_one_authors_lines_group() {
+    let room = unique_room("view-links");
+    let app = mount(&room_query(&room, "lia", ""));
+    app.until_open().await;
+    let mut bob = peer(&room).await;
+    let text = "docs at http://example.org/x?a=1, not javascript:alert(1) or <a href=x>y</a>";
+    bob.send(Message::Text(format!("bob: {text}"))).await.expect("send");
+    bob.send(Message::Text("bob: second".into())).await.expect("send");
+    app.until("both shown", |m| has_message(m, "chat", Some("bob"), "second")).await;
+
+    let first = app.messages().into_iter().find(|m| text_of(m).as_deref() == Some(text)).expect("first row");
+    let anchors = all(&first, "a");
+    assert_eq!(anchors.len(), 1, "only the http link is an anchor");
+    assert_eq!(anchors[0].get_attribute("href").as_deref(), Some("http://example.org/x?a=1"));
+    assert_eq!(anchors[0].get_attribute("rel").as_deref(), Some("noopener noreferrer"));
+    let rows: Vec<Element> =
+        app.messages().into_iter().filter(|m| m.get_attribute("data-nick").as_deref() == Some("bob")).collect();
+    assert!(!rows[0].class_list().contains("continued") && rows[1].class_list().contains("continued"));
+    let colour = |row: &Element| row.query_selector(".nick").ok().flatten().map(|n| n.class_name());
+    assert_eq!(colour(&rows[0]), colour(&rows[1]));
+    assert_eq!(all(&app.root, ".day-separator").len(), 1, "one day, one separator");
+    assert_eq!(
+        rows[0].query_selector("time").ok().flatten().and_then(|t| t.get_attribute("aria-hidden")).as_deref(),
+        Some("true")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn many_system_entries_in_a_row_fold_behind_a_toggle() {
+    let room = unique_room("view-fold");
+    let app = mount(&room_query(&room, "fen", ""));
+    app.until_open().await;
+    for i in 0..5 {
+        app.type_and_enter(&format!("/nick fen{i}"));
+    }
+    app.until("a fold toggle", |m| m.query_selector(".fold button").ok().flatten().is_some()).await;
+    let folded = all(&app.root, "[data-kind=\"system\"].folded").len();
+    assert!(folded >= 4, "the run folds all but its newest: {folded}");
+    let newest = app.messages().into_iter().last().expect("rows");
+    assert!(!newest.class_list().contains("folded"), "the newest entry stays in view");
+    let toggle: web_sys::HtmlElement =
+        app.root.query_selector(".fold button").ok().flatten().expect("toggle").unchecked_into();
+    toggle.click();
+    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("true"));
+    assert_eq!(all(&app.root, "[data-kind=\"system\"].folded").len(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn up_and_down_walk_the_history_and_tab_completes_nicks() {
+    let room = unique_room("view-keys");
+    let app = mount(&room_query(&room, "hal", ""));
+    app.until_open().await;
+    let mut zed = peer(&room).await;
+    zed.send(Message::Text("zedediah: hi".into())).await.expect("send");
+    app.until("zed's message", |m| has_message(m, "chat", Some("zedediah"), "hi")).await;
+    app.type_and_enter("one");
+    app.type_and_enter("two");
+    app.fill("composer-input", "unsent");
+    assert!(app.press("composer-input", "ArrowUp"));
+    assert_eq!(composer_value(&app), "two");
+    assert!(app.press("composer-input", "ArrowUp"));
+    assert_eq!(composer_value(&app), "one");
+    assert!(app.press("composer-input", "ArrowDown"));
+    assert!(app.press("composer-input", "ArrowDown"));
+    assert_eq!(composer_value(&app), "unsent", "the draft comes back");
+
+    app.fill("composer-input", "ze");
+    assert!(app.press("composer-input", "Tab"));
+    assert_eq!(composer_value(&app), "zedediah: ");
+    app.fill("composer-input", "qq");
+    assert!(!app.press("composer-input", "Tab"), "nothing to complete: Tab moves focus as usual");
+}
+
+#[wasm_bindgen_test]
+async fn a_second_tab_has_its_own_socket_and_closing_it_leaves_the_first() {
+    let room = unique_room("view-tabs");
+    let app = mount(&room_query(&room, "tad", ""));
+    app.until_open().await;
+    let click = |el: Element| el.unchecked_into::<web_sys::HtmlElement>().click();
+    click(app.get("new-tab-button"));
+    app.until("second tab", |m| all(m, "[data-testid=\"tab\"]").len() == 2).await;
+    assert_eq!(app.get("connection-status").get_attribute("data-ready-state").as_deref(), Some("closed"));
+    click(app.get("connect-button"));
+    app.until_open().await;
+    let mut watcher = peer(&room).await;
+    // Once the watcher's own line comes back, it is in the room.
+    watcher.send(Message::Text("wes: here".into())).await.expect("send");
+    app.until("the watcher joined", |m| has_message(m, "chat", Some("wes"), "here")).await;
+    assert_eq!(next_text(&mut watcher).await, "wes: here");
+    app.type_and_enter("from tab two");
+    assert_eq!(next_text(&mut watcher).await, "tad: from tab two");
+    let dots =
+        || all(&app.root, ".tab .dot").iter().filter_map(|d| d.get_attribute("data-ready-state")).collect::<Vec<_>>();
+    assert_eq!(dots(), ["open", "open"]);
+    click(all(&app.root, "[data-testid=\"tab-close\"]").remove(1));
+    app.until("one tab left", |m| all(m, "[data-testid=\"tab\"]").len() == 1).await;
+    assert_eq!(dots(), ["open"], "the first tab's socket is untouched");
+}
+
+#[wasm_bindgen_test]
+async fn the_inspector_records_frames_both_ways_and_events() {
+    let room = unique_room("view-insp");
+    let app = mount(&room_query(&room, "ina", ""));
+    app.until_open().await;
+    app.get("inspector-toggle").unchecked_into::<web_sys::HtmlElement>().click();
+    app.type_and_enter("ping");
+    let frames = |m: &Element, direction: &str| {
+        all(m, &format!("[data-testid=\"inspector-frame\"][data-direction=\"{direction}\"]")).len()
+    };
+    app.until("out and echoed in", move |m| frames(m, "out") >= 1 && frames(m, "in") >= 1).await;
+    assert!(all(&app.root, "[data-testid=\"inspector-frame\"][data-direction=\"event\"]")
+        .iter()
+        .any(|f| f.text_content().unwrap_or_default().contains("readyState open")));
+    app.get("inspector-clear").unchecked_into::<web_sys::HtmlElement>().click();
+    app.until("cleared", |m| all(m, "[data-testid=\"inspector-frame\"]").is_empty()).await;
+}
