@@ -60,15 +60,22 @@ async fn many_system_entries_in_a_row_fold_behind_a_toggle() {
         app.type_and_enter(&format!("/nick fen{i}"));
     }
     app.until("a fold toggle", |m| m.query_selector(".fold button").ok().flatten().is_some()).await;
-    let folded = all(&app.root, "[data-kind=\"system\"].folded").len();
-    assert!(folded >= 4, "the run folds all but its newest: {folded}");
-    let newest = app.messages().into_iter().last().expect("rows");
-    assert!(!newest.class_list().contains("folded"), "the newest entry stays in view");
+    let folded = || all(&app.root, "[data-kind=\"system\"].folded").len();
+    assert_eq!(folded(), 0, "a run starts open: nothing is hidden unasked");
     let toggle: web_sys::HtmlElement =
         app.root.query_selector(".fold button").ok().flatten().expect("toggle").unchecked_into();
-    toggle.click();
     assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("true"));
-    assert_eq!(all(&app.root, "[data-kind=\"system\"].folded").len(), 0);
+    toggle.click();
+    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("false"));
+    assert!(folded() >= 4, "the run folds all but its newest: {}", folded());
+    let newest = app.messages().into_iter().last().expect("rows");
+    assert!(!newest.class_list().contains("folded"), "the newest entry stays in view");
+    // A folded run that grows keeps the older entries folded.
+    let before = folded();
+    app.type_and_enter("/nick fen9");
+    app.until("one more folded", move |m| all(m, "[data-kind=\"system\"].folded").len() == before + 1).await;
+    toggle.click();
+    assert_eq!(folded(), 0);
 }
 
 #[wasm_bindgen_test]

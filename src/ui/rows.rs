@@ -13,7 +13,8 @@ use web_sys::{Document, Element};
 use wschat_core::chat::{display_text, human_size, Change, ChatLog, Entry, EntryKind, OwnStatus, DISPLAY_LIMIT_BYTES};
 use wschat_core::present::{continues_group, may_hold_link, nick_colour, segments, Segment};
 
-/// A run of this many system entries in a row folds all but its newest behind a toggle.
+/// A run of this many system entries in a row gets a toggle that folds all but its newest.
+/// Runs start open: a notice someone is waiting for must not be hidden unasked.
 pub const FOLD_AT: usize = 4;
 
 struct Row {
@@ -130,8 +131,8 @@ impl Rows {
         });
     }
 
-    /// A system entry joins the run at the end of the list; once the run is long enough, all of
-    /// it but the newest folds behind a toggle above its first row.
+    /// A system entry joins the run at the end of the list; once the run is long enough, a
+    /// toggle above its first row can fold all of it but the newest.
     fn extend_run(&mut self, document: &Document, list: &Element, id: u64, el: &Element) -> u64 {
         let (run, len) = match self.run {
             Some((run, len)) => (run, len + 1),
@@ -154,21 +155,20 @@ impl Rows {
                 set(&button, "type", "button");
                 set(&button, "data-action", "fold");
                 set(&button, "data-run", &run.to_string());
-                set(&button, "aria-expanded", "false");
+                set(&button, "aria-expanded", "true");
                 let _ = list.insert_before(&toggle, Some(&self.rows[first_at].el));
                 self.rows[first_at].fold = Some(toggle.clone());
                 (toggle, true)
             }
         };
-        let open = toggle
+        let folded = toggle
             .query_selector("button")
             .ok()
             .flatten()
-            .is_some_and(|b| b.get_attribute("aria-expanded").as_deref() == Some("true"));
-        if !open {
-            // A new toggle folds the whole run; after that only the row that stopped being newest.
-            let from = if fresh { first_at } else { self.rows.len() - 1 };
-            for row in self.rows.range(from..) {
+            .is_some_and(|b| b.get_attribute("aria-expanded").as_deref() == Some("false"));
+        if folded && !fresh {
+            // The row that stopped being the newest folds with the rest of its run.
+            if let Some(row) = self.rows.back() {
                 let _ = row.el.class_list().add_1("folded");
             }
         }
