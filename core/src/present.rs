@@ -91,18 +91,28 @@ fn trim_trailing(link: &str) -> &str {
 }
 
 /// Whether `text` mentions `nick` as a word (case-insensitive), as chat clients highlight.
+/// Runs on every message received, so an ASCII nick (the common case) is matched without
+/// allocating.
 pub fn mentions(text: &str, nick: &str) -> bool {
-    if nick.is_empty() {
+    if nick.is_empty() || text.len() < nick.len() && nick.is_ascii() {
         return false;
+    }
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-'));
+    let whole_word = |text: &str, at: usize, len: usize| {
+        !is_word(text[..at].chars().next_back()) && !is_word(text[at + len..].chars().next())
+    };
+    if nick.is_ascii() {
+        let (bytes, wanted) = (text.as_bytes(), nick.as_bytes());
+        return (0..=bytes.len() - wanted.len()).any(|at| {
+            bytes[at..at + wanted.len()].eq_ignore_ascii_case(wanted)
+                && text.is_char_boundary(at)
+                && text.is_char_boundary(at + wanted.len())
+                && whole_word(text, at, wanted.len())
+        });
     }
     let text = text.to_lowercase();
     let nick = nick.to_lowercase();
-    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-'));
-    text.match_indices(&nick).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + nick.len()..].chars().next();
-        !is_word(before) && !is_word(after)
-    })
+    text.match_indices(&nick).any(|(at, _)| whole_word(&text, at, nick.len()))
 }
 
 /// Whether a message belongs under the previous one's header: same kind, same author, soon after.
@@ -183,6 +193,11 @@ mod tests {
         assert!(!mentions("adam is here", "ada"));
         assert!(!mentions("canada", "ada"));
         assert!(!mentions("anything", ""));
+        assert!(!mentions("a", "ada"));
+        assert!(mentions("ADA", "ada"));
+        assert!(mentions("é ada é", "ada"));
+        assert!(mentions("hi zoë!", "Zoë"), "non-ASCII nicks too");
+        assert!(!mentions("zoëy", "zoë"));
     }
 
     #[test]

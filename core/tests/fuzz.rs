@@ -8,11 +8,14 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use wschat_core::chat::{decode_outbox, display_text, encode_outbox, ChatLog, PersistedMessage};
 use wschat_core::command::parse_input;
+use wschat_core::compose::{complete_nick, InputHistory};
+use wschat_core::inspector::{Direction, FrameLog, View};
+use wschat_core::present::{mentions, segments, Segment};
 use wschat_core::protocol::json::DEFAULT_TEMPLATE;
 use wschat_core::protocol::{
     describe_binary, irc, parse_subprotocols, ChatEvent, Frame, ProtocolKind, TextFormat, Wire,
 };
-use wschat_core::settings::Settings;
+use wschat_core::settings::{percent_decode, query_lookup, Settings};
 use wschat_core::url::{normalize_ws_url, PageOrigin};
 
 fn config() -> Config {
@@ -116,5 +119,42 @@ proptest! {
         }
         let (settings, _) = Settings::from_query(|_| Some(line.clone()), Some(url.clone()), 0.5);
         prop_assert!(!settings.nick.is_empty());
+    }
+
+    #[test]
+    fn view_helpers_take_any_text(
+        text in prop_oneof![any::<String>(), "[a-zé:/ .()hHtTpPsS]{0,60}"],
+        nick in prop_oneof![any::<String>(), "[a-zA-Zé]{1,6}"],
+        cursor in 0usize..80,
+    ) {
+        // Links never lose or add text, and are http(s) only.
+        let mut rebuilt = String::new();
+        for segment in segments(&text) {
+            match segment {
+                Segment::Text(t) => rebuilt.push_str(t),
+                Segment::Link(l) => {
+                    prop_assert!(l.to_ascii_lowercase().starts_with("http://") || l.to_ascii_lowercase().starts_with("https://"));
+                    rebuilt.push_str(l);
+                }
+            }
+        }
+        prop_assert_eq!(rebuilt, text.clone());
+        let _ = mentions(&text, &nick);
+        let _ = complete_nick(&text, cursor, &[nick.clone()]);
+        let _ = percent_decode(&text);
+        let _ = Settings::from_query(query_lookup(&text), Some(nick.clone()), 0.5);
+        let _ = InputHistory::decode(&text);
+        let mut frames = FrameLog::new(4);
+        frames.text(Direction::In, 0.0, &text);
+        frames.binary(Direction::Out, 0.0, text.as_bytes());
+        for record in frames.records() {
+            for view in [View::Text, View::PrettyJson, View::Hex] {
+                let _ = record.render(view);
+            }
+            let _ = record.matches(&nick.to_lowercase());
+        }
+        for line in frames.export("").lines() {
+            prop_assert!(serde_json::from_str::<serde_json::Value>(line).is_ok());
+        }
     }
 }

@@ -423,13 +423,22 @@ fn clock(ms: f64) -> (String, i32) {
     })
 }
 
-/// "Saturday, 21 November 2026" in the person's locale.
+/// "Saturday, 21 November 2026" in the person's locale; ISO "2026-11-21" if the browser
+/// cannot format it.
 fn day_label(ms: f64) -> String {
+    let date = js_sys::Date::new(&ms.into());
     let options = js_sys::Object::new();
     for (key, value) in [("weekday", "long"), ("year", "numeric"), ("month", "long"), ("day", "numeric")] {
         let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
     }
-    js_sys::Date::new(&ms.into()).to_locale_date_string("default", &options).into()
+    // Called through Reflect with an undefined locale (the person's own); js-sys's binding wants
+    // a locale string and would trap on a RangeError.
+    js_sys::Reflect::get(&date, &"toLocaleDateString".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call2(&date, &wasm_bindgen::JsValue::UNDEFINED, &options).ok())
+        .and_then(|label| label.as_string())
+        .unwrap_or_else(|| format!("{:04}-{:02}-{:02}", date.get_full_year(), date.get_month() + 1, date.get_date()))
 }
 
 /// Puts the full date and time on a row's time label the first time the pointer reaches it.
