@@ -140,7 +140,7 @@ proptest! {
         }
         prop_assert_eq!(rebuilt, text.clone());
         let _ = mentions(&text, &nick);
-        let _ = complete_nick(&text, cursor, &[nick.clone()]);
+        let _ = complete_nick(&text, cursor, std::slice::from_ref(&nick));
         let _ = percent_decode(&text);
         let _ = Settings::from_query(query_lookup(&text), Some(nick.clone()), 0.5);
         let _ = InputHistory::decode(&text);
