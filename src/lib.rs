@@ -3,10 +3,12 @@
 //! Layers, each readable alone:
 //! - [`socket`]: the browser WebSocket as signals and actions; no view code.
 //! - [`timer`]: browser timeouts that are cancelled and freed when dropped.
+//! - [`listener`]: window event listeners that are removed and freed when dropped.
 //! - `wschat_core`: wire formats, chat state, URL and close rules; plain Rust, tested natively.
 //! - [`session`]: one conversation, joining a socket, a wire format and a chat log.
 //! - [`ui`]: Leptos components that read signals and call session actions.
 
+pub mod listener;
 pub mod session;
 pub mod socket;
 pub mod timer;

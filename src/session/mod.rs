@@ -18,6 +18,7 @@ use wschat_core::reconnect::{AfterClose, Backoff, ReconnectConfig};
 use wschat_core::settings::{validate_nick, Settings};
 use wschat_core::url::normalize_ws_url;
 
+use crate::listener::WindowListener;
 use crate::socket::{page_origin, CloseInfo, ReadyState, SocketEvent, WebSocketHandle};
 use crate::timer::{AnimationFrame, Timeout};
 
@@ -136,9 +137,10 @@ impl ChatSession {
         if restored > 0 {
             session.system(&format!("{restored} unsent message(s) from your last visit will be sent when connected."));
         }
-        let online = window_event_listener(leptos::ev::online, move |_| session.on_network_back());
+        let online = WindowListener::new("online", move |_| session.on_network_back());
+        let online: StoredValue<Option<WindowListener>, LocalStorage> = StoredValue::new_local(Some(online));
         on_cleanup(move || {
-            online.remove();
+            online.try_set_value(None);
             session.upkeep.try_update_value(|u| {
                 u.reconnect_timer = None;
                 u.connect_timer = None;

@@ -7,6 +7,7 @@ use wasm_bindgen::JsCast;
 use wschat_core::chat::ChatLog;
 
 use super::tabs::Conversations;
+use crate::listener::WindowListener;
 use crate::session::ChatSession;
 
 const BASE_TITLE: &str = "wschat";
@@ -16,8 +17,11 @@ const NOTIFICATION_TEXT_CHARS: usize = 180;
 /// Whether the page is visible, following `visibilitychange`.
 pub fn page_visibility() -> Signal<bool> {
     let visible = RwSignal::new(!document_hidden());
-    let handle = window_event_listener_untyped("visibilitychange", move |_| visible.set(!document_hidden()));
-    on_cleanup(move || handle.remove());
+    let listener = WindowListener::new("visibilitychange", move |_| visible.set(!document_hidden()));
+    let listener: StoredValue<Option<WindowListener>, LocalStorage> = StoredValue::new_local(Some(listener));
+    on_cleanup(move || {
+        listener.try_set_value(None);
+    });
     visible.into()
 }
 

@@ -91,8 +91,7 @@ impl Rows {
     }
 
     fn append(&mut self, document: &Document, list: &Element, entry: &Entry) {
-        let el = render_row(document, entry);
-        let (_, day) = clock(entry.time_ms);
+        let (time_label, day) = clock(entry.time_ms);
         let previous = self.rows.back();
         let separator = (previous.map(|p| p.day) != Some(day)).then(|| {
             let sep = element(document, "div");
@@ -102,15 +101,14 @@ impl Rows {
             let _ = list.append_child(&sep);
             sep
         });
-        if separator.is_none() && matches!(entry.kind, EntryKind::Chat | EntryKind::Own) {
-            let same_author = previous
-                .filter(|p| p.kind == entry.kind)
-                .and_then(|p| p.nick.as_deref().map(|n| (n, p.time_ms)))
-                .filter(|_| entry.nick.is_some());
-            if continues_group(same_author, entry.nick.as_deref().unwrap_or(""), entry.time_ms) {
-                let _ = el.class_list().add_1("continued");
-            }
-        }
+        let continued = separator.is_none()
+            && matches!(entry.kind, EntryKind::Chat | EntryKind::Own)
+            && entry.nick.as_deref().is_some_and(|nick| {
+                let same_author =
+                    previous.filter(|p| p.kind == entry.kind).and_then(|p| p.nick.as_deref().map(|n| (n, p.time_ms)));
+                continues_group(same_author, nick, entry.time_ms)
+            });
+        let el = render_row(document, entry, &time_label, continued);
         let _ = list.append_child(&el);
         let run = if entry.kind == EntryKind::System {
             Some(self.extend_run(document, list, entry.id, &el))
@@ -267,13 +265,17 @@ fn fold_count(toggle: &Element) -> usize {
     toggle.get_attribute("data-count").and_then(|c| c.parse().ok()).unwrap_or(0)
 }
 
-/// One entry as a row, with the UI contract's attributes. Text goes in as text nodes only;
-/// http(s) links become anchors.
-fn render_row(document: &Document, entry: &Entry) -> Element {
+/// One entry as a row with the UI contract's attributes; `continued` puts it under the previous
+/// row's header. Text goes in as text nodes only; http(s) links become anchors.
+fn render_row(document: &Document, entry: &Entry, time_label: &str, continued: bool) -> Element {
     let row = element(document, "div");
+    // One className write per row: a classList call each would cross into JS again.
     let mut class = format!("message {}", entry.kind.as_str());
     if entry.mention {
         class.push_str(" mention");
+    }
+    if continued {
+        class.push_str(" continued");
     }
     row.set_class_name(&class);
     set(&row, "data-testid", "message");
@@ -288,7 +290,7 @@ fn render_row(document: &Document, entry: &Entry) -> Element {
     // The time is for eyes: screen readers hear author and text only (aria-live).
     let time = child(document, &row, "time", "time");
     set(&time, "aria-hidden", "true");
-    time.set_text_content(Some(&clock(entry.time_ms).0));
+    time.set_text_content(Some(time_label));
     // The full date is made on hover (see `describe_time`): formatting it for every row costs
     // more than the rest of the row.
     set(&time, "data-ms", &(entry.time_ms as i64).to_string());
