@@ -260,7 +260,11 @@ test("reading: links, nick colours, grouping, day separators, folded system runs
   assert.equal(colours[0], colours[1], "one colour per nick");
   assert.ok((await page.locator(".day-separator").count()) >= 1, "a day separator above the first entry");
   // Time is for eyes only: the live region reads author and text.
-  assert.equal(await rows.first().locator("time").getAttribute("aria-hidden"), "true");
+  const time = rows.first().locator("time");
+  assert.equal(await time.getAttribute("aria-hidden"), "true");
+  assert.match(await time.textContent(), /^\d\d:\d\d$/);
+  await time.hover();
+  assert.match(await time.getAttribute("title"), new RegExp(String(new Date().getFullYear())), "full date on hover");
   assert.equal(await page.getByTestId("message-list").getAttribute("aria-live"), "polite");
 
   // Many system entries in a row get a toggle that folds them, newest left showing.
@@ -379,6 +383,10 @@ for (const colorScheme of ["light", "dark"]) {
       const serious = await axeScan(page);
       assert.deepEqual(serious, [], `axe-core (${colorScheme}): ${JSON.stringify(serious, null, 1)}`);
     }
+    // The theme follows prefers-color-scheme.
+    const background = await wide.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const [r, g, b] = background.match(/\d+/g).map(Number);
+    assert.equal(r + g + b < 3 * 128, colorScheme === "dark", `${colorScheme} background is ${background}`);
     const overflow = await narrow.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(overflow, 0, "no horizontal scrolling at 360 px");
     await wide.page.screenshot({ path: path.join(screenshotDir, `desktop-${colorScheme}.png`) });
