@@ -120,8 +120,14 @@ pub fn complete_nick(text: &str, cursor: usize, nicks: &[String]) -> Option<(Str
     if candidates.is_empty() {
         return None;
     }
-    let completion =
-        Completion { prefix: before[..word_start].to_string(), suffix: after.to_string(), candidates, index: 0 };
+    // A caret inside a word completes the whole word: the rest of it is replaced too.
+    let rest_of_word = after.find(char::is_whitespace).unwrap_or(after.len());
+    let completion = Completion {
+        prefix: before[..word_start].to_string(),
+        suffix: after[rest_of_word..].to_string(),
+        candidates,
+        index: 0,
+    };
     let (text, cursor) = completion.render();
     Some((text, cursor, completion))
 }
@@ -193,6 +199,8 @@ mod tests {
         assert_eq!(state.advance(), ("alice: ".to_string(), 7));
         let (text, cursor, _) = complete_nick("hi B there", 4, &nicks).expect("matches");
         assert_eq!((text.as_str(), cursor), ("hi bob there", 7));
+        let (text, _, _) = complete_nick("hi Bo and", 4, &nicks).expect("matches");
+        assert_eq!(text, "hi bob and", "the rest of the word under the caret is replaced");
         assert!(complete_nick("zz", 2, &nicks).is_none());
         assert!(complete_nick("hi ", 3, &nicks).is_none());
         assert!(complete_nick("é", 1, &nicks).is_none(), "a cursor inside a character is safe");

@@ -175,7 +175,11 @@ impl FrameLog {
     /// As [`FrameLog::text`], taking the string to avoid a copy (frames arrive as owned strings).
     pub fn text_owned(&mut self, direction: Direction, time_ms: f64, mut text: String) {
         let size = text.len();
-        text.truncate(floor_boundary(&text, PAYLOAD_KEEP_BYTES));
+        if text.len() > PAYLOAD_KEEP_BYTES {
+            // Give back the rest of a big frame's allocation: 2,000 records are kept.
+            text.truncate(floor_boundary(&text, PAYLOAD_KEEP_BYTES));
+            text.shrink_to_fit();
+        }
         self.push(direction, time_ms, size, Payload::Text(text));
     }
 

@@ -33,19 +33,21 @@ pub enum Segment<'a> {
 pub fn segments(text: &str) -> Vec<Segment<'_>> {
     let mut out = Vec::new();
     let mut plain_from = 0;
-    // One pass over every "://": linear in the text, whatever it holds.
+    // Every byte is scanned a bounded number of times: a candidate is checked for a host
+    // before its end is looked for, and the search resumes after the scanned run.
+    let mut scanned_to = 0;
     for (sep, _) in text.match_indices("://") {
-        if sep < plain_from {
+        if sep < scanned_to {
             continue;
         }
-        let Some(start) = scheme_start(text, sep) else { continue };
+        let after = &text[sep + 3..];
+        let has_host = after.chars().next().is_some_and(|c| !c.is_whitespace() && !is_link_end(c) && c != '/');
+        let Some(start) = scheme_start(text, sep).filter(|_| has_host) else { continue };
         let rest = &text[start..];
-        let raw_end =
-            rest.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`')).unwrap_or(rest.len());
+        let raw_end = rest.find(|c: char| c.is_whitespace() || is_link_end(c)).unwrap_or(rest.len());
+        scanned_to = start + raw_end;
         let link = trim_trailing(&rest[..raw_end]);
-        let host_present =
-            link.split_once("://").is_some_and(|(_, after)| !after.is_empty() && !after.starts_with('/'));
-        if !host_present {
+        if link.len() <= sep + 3 - start {
             continue;
         }
         if plain_from < start {
@@ -58,6 +60,10 @@ pub fn segments(text: &str) -> Vec<Segment<'_>> {
         out.push(Segment::Text(&text[plain_from..]));
     }
     out
+}
+
+fn is_link_end(c: char) -> bool {
+    matches!(c, '<' | '>' | '"' | '`')
 }
 
 /// Whether text may hold a link at all: a cheap test before [`segments`].
@@ -78,16 +84,23 @@ fn scheme_start(text: &str, sep: usize) -> Option<usize> {
 }
 
 fn trim_trailing(link: &str) -> &str {
+    // Parentheses are counted once, then kept in step while trimming: linear in the link.
+    let mut open = link.matches('(').count();
+    let mut close = link.matches(')').count();
     let mut link = link;
-    loop {
-        let Some(last) = link.chars().next_back() else { return link };
-        let unmatched_paren = last == ')' && link.matches('(').count() < link.matches(')').count();
-        if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | ']' | '}') || unmatched_paren {
-            link = &link[..link.len() - last.len_utf8()];
-        } else {
-            return link;
+    while let Some(last) = link.chars().next_back() {
+        let unmatched_paren = last == ')' && open < close;
+        if !(matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | ']' | '}') || unmatched_paren) {
+            break;
+        }
+        link = &link[..link.len() - last.len_utf8()];
+        match last {
+            ')' => close -= 1,
+            '(' => open -= 1,
+            _ => {}
         }
     }
+    link
 }
 
 /// Whether `text` mentions `nick` as a word (case-insensitive), as chat clients highlight.
@@ -171,6 +184,24 @@ mod tests {
             segments("ünï http://ö.de ü"),
             vec![Segment::Text("ünï "), Segment::Link("http://ö.de"), Segment::Text(" ü")]
         );
+    }
+
+    #[test]
+    fn hostile_link_text_stays_fast() {
+        // Each of these took quadratic time in an earlier version (minutes for 64 KiB); no clock
+        // is asserted, a regression shows as a test that does not finish.
+        let closes = format!("http://a{}", ")".repeat(64 * 1024));
+        let hostless = "http:///".repeat(8 * 1024);
+        let glued = "http://a)".repeat(7 * 1024);
+        for text in [closes, hostless, glued] {
+            let joined: String = segments(&text)
+                .into_iter()
+                .map(|s| match s {
+                    Segment::Text(t) | Segment::Link(t) => t,
+                })
+                .collect();
+            assert_eq!(joined, text);
+        }
     }
 
     #[test]

@@ -524,15 +524,16 @@ impl ChatSession {
                 }
                 self.became_ready_maybe(false);
             }
+            // Recorded before decoding, so a reply (PONG) is listed after what it answers.
             SocketEvent::Text(text) => {
-                self.receive(Frame::Text(&text), now);
-                self.frames.update_value(|f| f.text_owned(Direction::In, now, text));
+                self.frames.update_value(|f| f.text(Direction::In, now, &text));
                 self.frames_need_redraw();
+                self.receive(Frame::Text(&text), now);
             }
             SocketEvent::Binary(bytes) => {
-                self.receive(Frame::Binary(&bytes), now);
                 self.frames.update_value(|f| f.binary(Direction::In, now, &bytes));
                 self.frames_need_redraw();
+                self.receive(Frame::Binary(&bytes), now);
             }
             SocketEvent::Error => {
                 let error = self.socket.last_error().get_untracked();

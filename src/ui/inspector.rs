@@ -38,6 +38,8 @@ pub fn Inspector(session: ChatSession) -> impl IntoView {
         let (view, filter) = (view.get(), filter.get().trim().to_lowercase());
         let Some(list) = list.get() else { return };
         let Some(document) = list.owner_document() else { return };
+        // Follow new frames only while the person is at the end, as the message list does.
+        let at_end = list.scroll_height() - list.scroll_top() - list.client_height() <= 40;
         session.frames.with_value(|frames| {
             drawn.update_value(|d| {
                 let newest = frames.records().next_back().map_or(0, |r| r.id);
@@ -70,7 +72,9 @@ pub fn Inspector(session: ChatSession) -> impl IntoView {
                 counts.set((frames.records().len(), frames.total()));
             });
         });
-        list.set_scroll_top(list.scroll_height());
+        if at_end {
+            list.set_scroll_top(list.scroll_height());
+        }
     });
 
     let export = move |_| {

@@ -148,8 +148,13 @@ pub fn MessageList(
 }
 
 fn copy_to_clipboard(text: &str) {
-    if let Some(window) = web_sys::window() {
+    let Some(window) = web_sys::window() else { return };
+    // Pages not served over HTTPS (or localhost) have no clipboard API: calling into undefined
+    // would throw through the wasm module.
+    let navigator = window.navigator();
+    let has_clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).is_ok_and(|c| !c.is_undefined());
+    if has_clipboard {
         // The promise is not awaited: the browser shows its own prompt or error if it refuses.
-        let _ = window.navigator().clipboard().write_text(text);
+        let _ = navigator.clipboard().write_text(text);
     }
 }

@@ -53,17 +53,29 @@ impl Rows {
                 self.append(&document, list, entry);
             }
         } else {
-            // Removals first, measured (two layouts, only while scrolled up); then the rest.
-            let removals = changes.iter().filter(|c| matches!(c, Change::Removed(_)));
-            if removals.clone().next().is_some() {
+            // Removals first. The oldest rows (the size cap) leave above what a scrolled-up
+            // person reads: measured (two layouts, only then) and made up for in the scroll
+            // offset. A row taken from the middle (a discard) is where they look: no correction.
+            let removed: Vec<u64> = changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::Removed(id) => Some(*id),
+                    _ => None,
+                })
+                .collect();
+            if !removed.is_empty() {
                 let height_before = if keep_place { list.scroll_height() } else { 0 };
-                for change in removals {
-                    if let Change::Removed(id) = *change {
-                        self.remove(id);
+                // The height lost up to the first removal that is not of the oldest row.
+                let mut lost_above = None;
+                for id in removed {
+                    let oldest = self.rows.front().is_some_and(|r| r.id == id);
+                    if keep_place && !oldest && lost_above.is_none() {
+                        lost_above = Some(height_before - list.scroll_height());
                     }
+                    self.remove(id);
                 }
                 if keep_place {
-                    let lost = height_before - list.scroll_height();
+                    let lost = lost_above.unwrap_or_else(|| height_before - list.scroll_height());
                     list.set_scroll_top(list.scroll_top() - lost);
                 }
             }
@@ -177,6 +189,8 @@ impl Rows {
     fn remove(&mut self, id: u64) {
         let Some(at) = self.find(id) else { return };
         let Some(row) = self.rows.remove(at) else { return };
+        // The head of a group is leaving: the next row (if it was under that head) shows it.
+        let was_head = !row.el.class_list().contains("continued");
         row.el.remove();
         let Some(next) = self.rows.get_mut(at) else {
             for el in [row.separator, row.fold].into_iter().flatten() {
@@ -205,8 +219,9 @@ impl Rows {
             Some(fold) => fold.remove(),
             None => {}
         }
-        // The header of a group left: the next row shows it.
-        let _ = next.el.class_list().remove_1("continued");
+        if was_head {
+            let _ = next.el.class_list().remove_1("continued");
+        }
     }
 
     /// The "unread since here" line, above the entry the log names.

@@ -81,7 +81,10 @@ impl Conversations {
 
     /// A new tab with the shown tab's settings, not connected: the person edits and connects.
     pub fn open_like_active(&self) {
-        let settings = self.active_conversation().get_untracked().map(|c| c.session.settings.get_untracked());
+        let active = self.active.get_untracked();
+        let settings = self
+            .list
+            .with_untracked(|list| list.iter().find(|c| c.id == active).map(|c| c.session.settings.get_untracked()));
         if let Some(settings) = settings {
             self.open(settings, false);
         }
