@@ -18,11 +18,6 @@ fn composer_value(app: &Mounted) -> String {
     app.get("composer-input").unchecked_into::<HtmlTextAreaElement>().value()
 }
 
-fn all(root: &Element, selector: &str) -> Vec<Element> {
-    let list = root.query_selector_all(selector).expect("selector");
-    (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
-}
-
 #[wasm_bindgen_test]
 async fn links_become_safe_anchors_and_one_authors_lines_group() {
     let room = unique_room("view-links");

@@ -173,11 +173,6 @@ impl Settings {
         }
         pairs.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect::<Vec<_>>().join("&")
     }
-
-    /// What is remembered between visits, as a query string (the same shape as a link).
-    pub fn to_stored(&self) -> String {
-        self.to_query()
-    }
 }
 
 /// Reads a stored or linked query string (`a=b&c=d`) into a lookup for [`Settings::from_query`].

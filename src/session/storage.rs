@@ -28,14 +28,14 @@ pub fn remember_nick(nick: &str) {
     }
 }
 
-/// The settings of the last connection, as a query string (see [`Settings::to_stored`]).
+/// The settings of the last connection, as a query string (the same shape as a link, [`Settings::to_query`]).
 pub fn remembered_settings() -> Option<String> {
     local_storage()?.get_item(SETTINGS_KEY).ok().flatten()
 }
 
 pub fn remember_settings(settings: &Settings) {
     if let Some(storage) = local_storage() {
-        let _ = storage.set_item(SETTINGS_KEY, &settings.to_stored());
+        let _ = storage.set_item(SETTINGS_KEY, &settings.to_query());
     }
 }
 

@@ -43,7 +43,7 @@ pub fn MessageList(
     // The person reads the newest entries when the list is shown and scrolled to the end.
     Effect::new(move |_| {
         let reading = pinned.get() && page_visible.get();
-        if log.with_untracked(ChatLog::is_reading) != reading || (reading && log.with_untracked(|l| l.unread() > 0)) {
+        if log.with_untracked(ChatLog::is_reading) != reading {
             log.update(|l| l.set_reading(reading));
         }
     });

@@ -41,9 +41,14 @@ pub fn find(root: &Element, testid: &str) -> Option<Element> {
     root.query_selector(&format!("[data-testid=\"{testid}\"]")).ok().flatten()
 }
 
-pub fn messages(root: &Element) -> Vec<Element> {
-    let list = root.query_selector_all("[data-testid=\"message\"]").expect("query");
+/// Every element under `root` that matches `selector`, in document order.
+pub fn all(root: &Element, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).expect("query");
     (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
+}
+
+pub fn messages(root: &Element) -> Vec<Element> {
+    all(root, "[data-testid=\"message\"]")
 }
 
 pub fn text_of(message: &Element) -> Option<String> {
