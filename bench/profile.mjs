@@ -11,6 +11,13 @@ const client = process.argv[4] || "wschat";
 const dist = path.join(root, "dist");
 const site = mkdtempSync(path.join(tmpdir(), "wschat-profile-"));
 for (const file of readdirSync(dist)) copyFileSync(path.join(dist, file), path.join(site, file));
+// With NAMES=1 the wasm-bindgen output (before wasm-opt, with function names) is served
+// instead, so the profile names Rust functions; its speed is close to the optimised one.
+if (process.env.NAMES === "1") {
+  const wasm = readdirSync(dist).find((file) => file.endsWith(".wasm"));
+  const named = readdirSync(path.join(root, "target/wasm-bindgen/release")).find((file) => file.endsWith(".wasm"));
+  copyFileSync(path.join(root, "target/wasm-bindgen/release", named), path.join(site, wasm));
+}
 for (const file of readdirSync(path.join(root, "bench/baselines"))) {
   copyFileSync(path.join(root, "bench/baselines", file), path.join(site, file));
 }
@@ -35,9 +42,32 @@ profile.samples.forEach((id, i) => {
   const name = `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url.split("/").pop()}`;
   self.set(name, (self.get(name) || 0) + (dt[i] || 0) / 1000);
 });
+// With INCLUSIVE=1, time per function including what it calls (each sample counted once per
+// function on its stack).
+if (process.env.INCLUSIVE === "1") {
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children || []) parent.set(child, node.id);
+  self.clear();
+  profile.samples.forEach((id, i) => {
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const node = byId.get(at);
+      const name = `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url.split("/").pop()}`;
+      if (!seen.has(name)) self.set(name, (self.get(name) || 0) + (dt[i] || 0) / 1000);
+      seen.add(name);
+    }
+  });
+}
 const total = [...self.values()].reduce((a, b) => a + b, 0);
-for (const [name, ms] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+for (const [name, ms] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP || 30))) {
   console.log(`${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${name}`);
 }
+// Self time by where the code lives: the wasm module, the JS glue, the browser's own functions.
+const byPlace = new Map();
+for (const [name, ms] of self) {
+  const place = name.endsWith(".wasm") ? "wasm" : name.endsWith(".js") ? "js" : name.startsWith("(") ? name.split(" ")[0] : "browser";
+  byPlace.set(place, (byPlace.get(place) || 0) + ms);
+}
+console.log([...byPlace].sort((a, b) => b[1] - a[1]).map(([p, ms]) => `${p} ${ms.toFixed(0)} ms`).join(" · "));
 await browser.close();
 await server.kill();

@@ -5,7 +5,7 @@
 // each round; medians, and ratios to `batched` measured in the same run.
 //
 // Usage: node bench/run.mjs [--rounds 12] [--heavy-rounds 12] [--sustained-rounds 3]
-//                           [--out bench/results.json] [--scenario N:PER_FRAME]
+//                           [--out bench/results.json] [--scenario N:PER_FRAME (with --rounds)]
 // (bench/run builds the release first and runs this.)
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir, cpus, totalmem } from "node:os";
@@ -127,7 +127,10 @@ async function run(client, { n, perFrame = 1, rate, lag = false, timeoutMs = 180
     wallMs: bench.doneAt - bench.firstStamp,
     taskMs: (after.TaskDuration - before.TaskDuration) * 1000,
     scriptMs: (after.ScriptDuration - before.ScriptDuration) * 1000,
+    layoutMs: (after.LayoutDuration - before.LayoutDuration) * 1000,
+    styleMs: (after.RecalcStyleDuration - before.RecalcStyleDuration) * 1000,
     heapMB: (after.JSHeapUsedSize + bench.wasmBytes) / 2 ** 20,
+    wasmMB: bench.wasmBytes / 2 ** 20,
     nodes: after.Nodes,
     lags: bench.lags,
     longFrames: bench.longFrames,
@@ -169,13 +172,17 @@ async function interleaved(name, rounds, measure) {
   return samples;
 }
 
-// `--scenario 10000:1` measures one burst per client once and prints the raw samples.
+// `--scenario 10000:1` measures one burst only, `--rounds` times interleaved, and prints the
+// medians per client (with layout and style time) and the ratios to batched: for quick checks.
 const scenario = option("scenario", null);
 if (scenario) {
   const [n, perFrame] = scenario.split(":").map(Number);
+  const samples = await interleaved(`burst ${n} × ${perFrame}/frame`, ROUNDS, (client) => run(client, { n, perFrame }));
+  const keys = ["wallMs", "taskMs", "scriptMs", "layoutMs", "styleMs", "heapMB", "wasmMB", "nodes"];
+  const medians = Object.fromEntries(CLIENTS.map((c) => [c, Object.fromEntries(keys.map((k) => [k, median(samples[c].map((r) => r[k]))]))]));
   for (const client of CLIENTS) {
-    const r = await run(client, { n, perFrame });
-    console.log(client, JSON.stringify({ ...r, lags: r.lags.length, longFrames: r.longFrames.length }));
+    const line = keys.map((k) => `${k} ${medians[client][k].toFixed(1)} (${(medians[client][k] / medians.batched[k]).toFixed(2)})`);
+    console.log(client.padEnd(8), line.join("  "));
   }
   await browser.close();
   await server.kill();

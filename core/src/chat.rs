@@ -257,7 +257,7 @@ impl ChatLog {
                 return id;
             }
         }
-        self.push(EntryKind::Chat, nick.map(Arc::from), text, None, time_ms)
+        self.push(EntryKind::Chat, nick, text, None, time_ms)
     }
 
     /// A frame that is not a chat message, already described for people.
@@ -274,7 +274,7 @@ impl ChatLog {
     /// A message typed here: shown at once as pending and queued in the outbox.
     pub fn push_own(&mut self, nick: &str, text: &str, time_ms: f64) -> u64 {
         self.unsent_revision += 1;
-        let id = self.push(EntryKind::Own, Some(Arc::from(nick)), text, Some(OwnStatus::Pending), time_ms);
+        let id = self.push(EntryKind::Own, Some(nick), text, Some(OwnStatus::Pending), time_ms);
         self.outbox.push_back(OutboxItem { id, nick: nick.to_string(), text: text.to_string(), attempts: 0, time_ms });
         id
     }
@@ -285,13 +285,7 @@ impl ChatLog {
         self.unsent_revision += 1;
         let mut restored = Vec::with_capacity(items.len());
         for item in items {
-            let id = self.push(
-                EntryKind::Own,
-                Some(Arc::from(item.nick.as_str())),
-                &item.text,
-                Some(OwnStatus::Pending),
-                item.time_ms,
-            );
+            let id = self.push(EntryKind::Own, Some(&item.nick), &item.text, Some(OwnStatus::Pending), item.time_ms);
             restored.push(OutboxItem { id, nick: item.nick, text: item.text, attempts: 0, time_ms: item.time_ms });
         }
         for item in restored.into_iter().rev() {
@@ -431,11 +425,16 @@ impl ChatLog {
     fn push(
         &mut self,
         kind: EntryKind,
-        nick: Option<Arc<str>>,
+        nick: Option<&str>,
         text: &str,
         status: Option<OwnStatus>,
         time_ms: f64,
     ) -> u64 {
+        // Runs of messages from one person are the common case: they share one nick allocation.
+        let nick = nick.map(|nick| match self.entries.back().and_then(|e| e.nick.as_ref()) {
+            Some(last) if **last == *nick => Arc::clone(last),
+            _ => Arc::from(nick),
+        });
         let id = self.next_id;
         self.next_id += 1;
         if self.entries.len() == self.cap {
@@ -481,7 +480,8 @@ pub fn encode_outbox(messages: &[PersistedMessage]) -> String {
     let mut out = String::from(OUTBOX_FORMAT);
     for m in messages {
         out.push('\n');
-        out.push_str(&format!("{}", m.time_ms));
+        // Whole milliseconds (what Date.now() gives): no float formatting in the module.
+        out.push_str(&(m.time_ms as i64).to_string());
         out.push('\t');
         escape_into(&mut out, &m.nick);
         out.push('\t');
@@ -500,12 +500,21 @@ pub fn decode_outbox(stored: &str) -> Vec<PersistedMessage> {
     lines
         .filter_map(|line| {
             let mut fields = line.splitn(3, '\t');
-            let time_ms = fields.next()?.parse::<f64>().ok().filter(|t| t.is_finite())?;
+            let time_ms = whole_ms(fields.next()?)?;
             let nick = unescape(fields.next()?)?;
             let text = unescape(fields.next()?)?;
             Some(PersistedMessage { nick, text, time_ms })
         })
         .collect()
+}
+
+/// Milliseconds as stored: an integer, with a fraction (as older pages wrote) read and dropped.
+fn whole_ms(field: &str) -> Option<f64> {
+    let (whole, fraction) = field.split_once('.').unwrap_or((field, ""));
+    if !fraction.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    whole.parse::<i64>().ok().map(|ms| ms as f64)
 }
 
 fn escape_into(out: &mut String, field: &str) {
@@ -559,9 +568,9 @@ pub fn human_size(bytes: usize) -> String {
     if b < KIB {
         format!("{bytes} B")
     } else if b < KIB * KIB {
-        format!("{:.1} KiB", b / KIB)
+        format!("{} KiB", crate::present::one_decimal(b / KIB))
     } else {
-        format!("{:.1} MiB", b / (KIB * KIB))
+        format!("{} MiB", crate::present::one_decimal(b / (KIB * KIB)))
     }
 }
 
@@ -720,6 +729,9 @@ mod tests {
             decode_outbox("wschat-outbox-1\nnot a time\tme\tx\n1\tme\tbad \\q\n2\tme\tok"),
             vec![PersistedMessage { nick: "me".into(), text: "ok".into(), time_ms: 2.0 }]
         );
+        // Older pages could write a fraction; it is read and dropped.
+        assert_eq!(decode_outbox("wschat-outbox-1\n12.75\tme\tx\n1.x\tme\ty")[0].time_ms, 12.0);
+        assert_eq!(decode_outbox("wschat-outbox-1\n1.x\tme\ty"), vec![]);
     }
 
     #[test]

@@ -20,6 +20,27 @@ pub fn nick_colour(nick: &str) -> u32 {
     hash % NICK_COLOURS
 }
 
+/// `value` with one decimal ("2.5"), made without the float formatter: that machinery is
+/// about 10 KB of the wasm module for a few status lines.
+pub fn one_decimal(value: f64) -> String {
+    if !value.is_finite() {
+        return "?".to_string();
+    }
+    // `as` saturates: absurd values print as the largest u64, never panic.
+    let tenths = (value.abs() * 10.0).round() as u64;
+    let sign = if value < 0.0 && tenths > 0 { "-" } else { "" };
+    format!("{sign}{}.{}", tenths / 10, tenths % 10)
+}
+
+/// Milliseconds as seconds for people: `1`, `2.5`.
+pub fn seconds(ms: f64) -> String {
+    let text = one_decimal(ms / 1000.0);
+    match text.strip_suffix(".0") {
+        Some(whole) => whole.to_string(),
+        None => text,
+    }
+}
+
 /// A piece of message text: plain, or a link that is safe to make an anchor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Segment<'a> {
@@ -138,6 +159,18 @@ pub fn continues_group(previous: Option<(&str, f64)>, nick: &str, time_ms: f64) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_and_quotes_for_notices() {
+        assert_eq!(one_decimal(2.5), "2.5");
+        assert_eq!(one_decimal(0.04), "0.0");
+        assert_eq!(one_decimal(59.96), "60.0");
+        assert_eq!(one_decimal(-1.25), "-1.3");
+        assert_eq!(one_decimal(f64::NAN), "?");
+        assert_eq!(seconds(1000.0), "1");
+        assert_eq!(seconds(2500.0), "2.5");
+        assert_eq!(one_decimal(1e300), format!("{}.5", u64::MAX / 10));
+    }
 
     #[test]
     fn nick_colours_are_stable_and_spread() {

@@ -11,6 +11,7 @@ use wschat_core::chat::{ChatLog, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_SEND_ATT
 use wschat_core::close::describe_close_code;
 use wschat_core::command::{parse_input, Input, HELP};
 use wschat_core::inspector::{Direction, FrameLog};
+use wschat_core::present::{one_decimal, seconds};
 use wschat_core::protocol::irc::{BINARY_SUBPROTOCOL, TEXT_SUBPROTOCOL};
 use wschat_core::protocol::socketio::SHAPE_GRACE_MS;
 use wschat_core::protocol::{ChatEvent, Frame, OutFrame, ProtocolKind, Wire};
@@ -368,7 +369,10 @@ impl ChatSession {
             let still_connecting = session.socket.current_id() == id
                 && session.socket.ready_state().get_untracked() == ReadyState::Connecting;
             if still_connecting {
-                session.system(&format!("No answer within {} s; giving up on this attempt.", timeout_ms / 1000.0));
+                session.system(&format!(
+                    "No answer within {} s; giving up on this attempt.",
+                    seconds(timeout_ms)
+                ));
                 session.socket.release();
                 session.link_lost();
             }
@@ -389,8 +393,8 @@ impl ChatSession {
             let probe_at = idle_ms / 2.0;
             if quiet_for + 1.0 >= idle_ms {
                 session.system(&format!(
-                    "Nothing received for {:.1} s: the link looks dead; reconnecting.",
-                    quiet_for / 1000.0
+                    "Nothing received for {} s: the link looks dead; reconnecting.",
+                    one_decimal(quiet_for / 1000.0)
                 ));
                 session.socket.release();
                 session.link_lost();
@@ -611,7 +615,7 @@ impl ChatSession {
         };
         let due_at_ms = now_ms() + delay_ms;
         self.reconnect.set(Some(ScheduledReconnect { attempt, delay_ms, due_at_ms }));
-        self.system(&format!("Reconnecting in {:.1} s (attempt {attempt}).", delay_ms / 1000.0));
+        self.system(&format!("Reconnecting in {} s (attempt {attempt}).", one_decimal(delay_ms / 1000.0)));
         let session = *self;
         let timer = Timeout::new(delay_ms, move || session.open_socket());
         self.update_upkeep(|u| u.reconnect_timer = Some(timer));

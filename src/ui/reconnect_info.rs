@@ -27,8 +27,8 @@ pub fn ReconnectInfo(session: ChatSession) -> impl IntoView {
     move || {
         session.reconnect.get().map(|scheduled| {
             let remaining = move || {
-                let left = (scheduled.due_at_ms - now.get()).max(0.0) / 1000.0;
-                format!("Reconnecting in {left:.0} s (attempt {})", scheduled.attempt)
+                let left = ((scheduled.due_at_ms - now.get()).max(0.0) / 1000.0).round() as u64;
+                format!("Reconnecting in {left} s (attempt {})", scheduled.attempt)
             };
             view! {
                 <div

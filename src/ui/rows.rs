@@ -11,7 +11,7 @@ use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
 use wschat_core::chat::{display_text, human_size, Change, ChatLog, Entry, EntryKind, OwnStatus, DISPLAY_LIMIT_BYTES};
-use wschat_core::present::{continues_group, may_hold_link, nick_colour, segments, Segment};
+use wschat_core::present::{continues_group, may_hold_link, nick_colour, segments, Segment, NICK_COLOURS};
 
 /// A run of this many system entries in a row gets a toggle that folds all but its newest.
 /// Runs start open: a notice someone is waiting for must not be hidden unasked.
@@ -24,6 +24,8 @@ struct Row {
     nick: Option<Arc<str>>,
     time_ms: f64,
     day: i32,
+    /// Shown under the previous row's header (class `continued`).
+    continued: bool,
     /// The day separator drawn above this row.
     separator: Option<Element>,
     /// The fold toggle above this row, which starts a run of system entries.
@@ -39,6 +41,7 @@ pub struct Rows {
     /// The run of system entries the next system entry would extend: (run id, length).
     run: Option<(u64, usize)>,
     marker: Option<(u64, Element)>,
+    prototypes: Prototypes,
 }
 
 impl Rows {
@@ -48,7 +51,7 @@ impl Rows {
         let Some(document) = list.owner_document() else { return };
         if changes.contains(&Change::Reset) {
             list.set_text_content(None);
-            *self = Rows::default();
+            *self = Rows { prototypes: std::mem::take(&mut self.prototypes), ..Rows::default() };
             for entry in log.entries() {
                 self.append(&document, list, entry);
             }
@@ -120,7 +123,8 @@ impl Rows {
                     previous.filter(|p| p.kind == entry.kind).and_then(|p| p.nick.as_deref().map(|n| (n, p.time_ms)));
                 continues_group(same_author, nick, entry.time_ms)
             });
-        let el = render_row(document, entry, &time_label, continued);
+        let row = self.prototypes.row(document, entry.kind, entry.nick.is_some());
+        let el = render_row(document, row, entry, &time_label, continued);
         let _ = list.append_child(&el);
         let run = if entry.kind == EntryKind::System {
             Some(self.extend_run(document, list, entry.id, &el))
@@ -135,6 +139,7 @@ impl Rows {
             nick: entry.nick.clone(),
             time_ms: entry.time_ms,
             day,
+            continued,
             separator,
             fold: None,
             run,
@@ -190,7 +195,7 @@ impl Rows {
         let Some(at) = self.find(id) else { return };
         let Some(row) = self.rows.remove(at) else { return };
         // The head of a group is leaving: the next row (if it was under that head) shows it.
-        let was_head = !row.el.class_list().contains("continued");
+        let was_head = !row.continued;
         row.el.remove();
         let Some(next) = self.rows.get_mut(at) else {
             for el in [row.separator, row.fold].into_iter().flatten() {
@@ -219,7 +224,8 @@ impl Rows {
             Some(fold) => fold.remove(),
             None => {}
         }
-        if was_head {
+        if was_head && next.continued {
+            next.continued = false;
             let _ = next.el.class_list().remove_1("continued");
         }
     }
@@ -280,46 +286,76 @@ fn fold_count(toggle: &Element) -> usize {
     toggle.get_attribute("data-count").and_then(|c| c.parse().ok()).unwrap_or(0)
 }
 
-/// One entry as a row with the UI contract's attributes; `continued` puts it under the previous
-/// row's header. Text goes in as text nodes only; http(s) links become anchors.
-fn render_row(document: &Document, entry: &Entry, time_label: &str, continued: bool) -> Element {
-    let row = element(document, "div");
-    // One className write per row: a classList call each would cross into JS again.
-    let mut class = format!("message {}", entry.kind.as_str());
-    if entry.mention {
-        class.push_str(" mention");
-    }
-    if continued {
-        class.push_str(" continued");
-    }
-    row.set_class_name(&class);
-    set(&row, "data-testid", "message");
-    set(&row, "data-kind", entry.kind.as_str());
-    if let Some(nick) = &entry.nick {
-        set(&row, "data-nick", nick);
-    }
-    if let Some(status) = entry.status {
-        set(&row, "data-status", status.as_str());
-    }
+/// The fixed part of each row, built once per kind (with and without a nick) and cloned:
+/// a clone is one call into the browser where building it took about thirty, each attribute
+/// name and value a string copied out of the wasm module.
+#[derive(Default)]
+struct Prototypes([Option<Element>; 8]);
 
+impl Prototypes {
+    fn row(&mut self, document: &Document, kind: EntryKind, with_nick: bool) -> Element {
+        let slot = kind as usize * 2 + usize::from(with_nick);
+        let prototype = self.0[slot].get_or_insert_with(|| prototype(document, kind, with_nick));
+        // A deep clone of an element is an element.
+        prototype.clone_node_with_deep(true).map(JsCast::unchecked_into).unwrap_or_else(|_| prototype.clone())
+    }
+}
+
+fn prototype(document: &Document, kind: EntryKind, with_nick: bool) -> Element {
+    let row = element(document, "div");
+    row.set_class_name(&format!("message {}", kind.as_str()));
+    set(&row, "data-testid", "message");
+    set(&row, "data-kind", kind.as_str());
     // The time is for eyes: screen readers hear author and text only (aria-live).
     let time = child(document, &row, "time", "time");
     set(&time, "aria-hidden", "true");
+    if with_nick {
+        let nick = child(document, &row, "span", "nick");
+        set(&nick, "dir", "auto");
+    }
+    let text = child(document, &row, "span", "text");
+    set(&text, "dir", "auto");
+    set(&text, "data-testid", "message-text");
+    row
+}
+
+/// The nick label's class for each colour: no formatting per row.
+const NICK_CLASSES: [&str; NICK_COLOURS as usize] = [
+    "nick c0", "nick c1", "nick c2", "nick c3", "nick c4", "nick c5", "nick c6", "nick c7", "nick c8", "nick c9",
+    "nick c10", "nick c11",
+];
+
+/// One entry as a row with the UI contract's attributes; `continued` puts it under the previous
+/// row's header. Text goes in as text nodes only; http(s) links become anchors.
+fn render_row(document: &Document, row: Element, entry: &Entry, time_label: &str, continued: bool) -> Element {
+    if entry.mention || continued {
+        let mut class = format!("message {}", entry.kind.as_str());
+        if entry.mention {
+            class.push_str(" mention");
+        }
+        if continued {
+            class.push_str(" continued");
+        }
+        row.set_class_name(&class);
+    }
+    if let Some(nick) = &entry.nick {
+        set(&row, "data-nick", nick);
+    }
+    // The prototype's children, in order: time, nick (when there is one), text.
+    let Some(time) = row.first_element_child() else { return row };
     time.set_text_content(Some(time_label));
     // The full date is made on hover (see `describe_time`): formatting it for every row costs
     // more than the rest of the row.
     set(&time, "data-ms", &(entry.time_ms as i64).to_string());
-
-    if let Some(nick) = &entry.nick {
-        let label = child(document, &row, "span", &format!("nick c{}", nick_colour(nick)));
-        set(&label, "dir", "auto");
+    let mut next = time.next_element_sibling();
+    if let (Some(nick), Some(label)) = (&entry.nick, &next) {
+        label.set_class_name(NICK_CLASSES[nick_colour(nick) as usize % NICK_CLASSES.len()]);
         label.set_text_content(Some(nick));
+        next = label.next_element_sibling();
     }
+    let Some(text) = next else { return row };
 
     let (shown, truncated) = display_text(&entry.text);
-    let text = child(document, &row, "span", "text");
-    set(&text, "dir", "auto");
-    set(&text, "data-testid", "message-text");
     if may_hold_link(shown) {
         append_linked_text(document, &text, shown);
     } else {
@@ -463,8 +499,8 @@ pub fn describe_time(target: &Element) {
     if target.tag_name() != "TIME" || target.has_attribute("title") {
         return;
     }
-    if let Some(ms) = target.get_attribute("data-ms").and_then(|ms| ms.parse::<f64>().ok()) {
-        let full = js_sys::Date::new(&ms.into()).to_string();
+    if let Some(ms) = target.get_attribute("data-ms").and_then(|ms| ms.parse::<i64>().ok()) {
+        let full = js_sys::Date::new(&(ms as f64).into()).to_string();
         set(target, "title", &String::from(full));
     }
 }

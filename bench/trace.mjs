@@ -1,0 +1,49 @@
+// A Chromium trace of one burst per client, summarised: main-thread time by trace event name
+// (self time of the renderer's events: script, layout, style, paint, GC, ...). For finding
+// where the time outside script goes. Usage: node bench/trace.mjs [N] [PER_FRAME]
+import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { launchChromium, root, startServer } from "../tests/e2e/helpers.mjs";
+
+const n = Number(process.argv[2] || 10000);
+const perFrame = Number(process.argv[3] || 1);
+const site = mkdtempSync(path.join(tmpdir(), "wschat-trace-"));
+for (const dir of ["dist", "bench/baselines"]) {
+  for (const file of readdirSync(path.join(root, dir))) copyFileSync(path.join(root, dir, file), path.join(site, file));
+}
+const css = readdirSync(path.join(root, "dist")).find((f) => f.endsWith(".css"));
+copyFileSync(path.join(root, "dist", css), path.join(site, "main.css"));
+const server = await startServer(["--static", site]);
+const browser = await launchChromium();
+for (const client of ["wschat", "batched"]) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+  const page = await context.newPage();
+  const ws = `ws://${server.addr}/flood?n=${n}&per_frame=${perFrame}&ts=1&delay_ms=400`;
+  const base = client === "wschat" ? "/" : "/baseline.html";
+  const params = new URLSearchParams({ nick: "bench", url: ws, ...(client === "wschat" ? {} : { kind: client }) });
+  await page.goto(`http://${server.addr}${base}?${params}`);
+  await page.waitForSelector('[data-testid="connection-status"][data-ready-state="open"]', { state: "attached" });
+  await browser.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "blink.console"] });
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="message-list"]')?.getAttribute("data-total-received")) >= n, n, { timeout: 120_000, polling: 100 });
+  const trace = JSON.parse((await browser.stopTracing()).toString());
+  // Self time per event name on the renderer main thread: complete events nest by time.
+  const events = trace.traceEvents.filter((e) => e.ph === "X" && e.dur);
+  const threads = new Map();
+  for (const e of events) threads.set(`${e.pid}:${e.tid}`, (threads.get(`${e.pid}:${e.tid}`) || 0) + (e.name === "RunTask" ? e.dur : 0));
+  const busiest = [...threads].filter(([k]) => events.some((e) => `${e.pid}:${e.tid}` === k && e.name === "FunctionCall")).sort((a, b) => b[1] - a[1])[0][0];
+  const mine = events.filter((e) => `${e.pid}:${e.tid}` === busiest).sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const self = new Map();
+  const stack = [];
+  for (const e of mine) {
+    while (stack.length && stack.at(-1).ts + stack.at(-1).dur <= e.ts) stack.pop();
+    if (stack.length) self.set(stack.at(-1).name, (self.get(stack.at(-1).name) || 0) - e.dur);
+    self.set(e.name, (self.get(e.name) || 0) + e.dur);
+    stack.push(e);
+  }
+  const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, 14);
+  console.log(client, rows.map(([name, us]) => `${name} ${(us / 1000).toFixed(0)}`).join(" · "));
+  await context.close();
+}
+await browser.close();
+await server.kill();
