@@ -1,5 +1,6 @@
 // A CPU profile of one burst, for finding where the time goes: prints the functions with the
 // most self time. Usage: node bench/profile.mjs [N] [PER_FRAME] [wschat|naive|batched]
+// (RATE=5000 sends at that rate; NAMES=1, INCLUSIVE=1, TOP=n: see below)
 import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,7 +26,8 @@ const server = await startServer(["--static", site]);
 const browser = await launchChromium();
 const page = await browser.newPage();
 const cdp = await page.context().newCDPSession(page);
-const ws = `ws://${server.addr}/flood?n=${n}&per_frame=${perFrame}&delay_ms=600`;
+const rate = process.env.RATE ? `&rate=${Number(process.env.RATE)}` : "";
+const ws = `ws://${server.addr}/flood?n=${n}&per_frame=${perFrame}&delay_ms=600${rate}`;
 const base = client === "wschat" ? "/" : "/baseline.html";
 const params = new URLSearchParams({ nick: "p", url: ws, ...(client === "wschat" ? {} : { kind: client }) });
 await page.goto(`http://${server.addr}${base}?${params}`);

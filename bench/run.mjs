@@ -5,7 +5,7 @@
 // each round; medians, and ratios to `batched` measured in the same run.
 //
 // Usage: node bench/run.mjs [--rounds 12] [--heavy-rounds 12] [--sustained-rounds 3]
-//                           [--out bench/results.json] [--scenario N:PER_FRAME (with --rounds)]
+//                           [--out bench/results.json] [--scenario N:PER_FRAME | RATE/s]
 // (bench/run builds the release first and runs this.)
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir, cpus, totalmem } from "node:os";
@@ -172,16 +172,27 @@ async function interleaved(name, rounds, measure) {
   return samples;
 }
 
-// `--scenario 10000:1` measures one burst only, `--rounds` times interleaved, and prints the
-// medians per client (with layout and style time) and the ratios to batched: for quick checks.
+// `--scenario 10000:1` (a burst) or `--scenario 5000/s` (10 s sustained) measures that alone,
+// `--rounds` times interleaved, and prints the medians per client (bursts with layout, style
+// and wasm memory) and the ratios to batched: for quick checks while working on one figure.
 const scenario = option("scenario", null);
 if (scenario) {
-  const [n, perFrame] = scenario.split(":").map(Number);
-  const samples = await interleaved(`burst ${n} × ${perFrame}/frame`, ROUNDS, (client) => run(client, { n, perFrame }));
-  const keys = ["wallMs", "taskMs", "scriptMs", "layoutMs", "styleMs", "heapMB", "wasmMB", "nodes"];
-  const medians = Object.fromEntries(CLIENTS.map((c) => [c, Object.fromEntries(keys.map((k) => [k, median(samples[c].map((r) => r[k]))]))]));
+  const rate = scenario.endsWith("/s") ? Number(scenario.slice(0, -2)) : null;
+  const [n, perFrame] = rate ? [rate * 10, 1] : scenario.split(":").map(Number);
+  const samples = await interleaved(scenario, ROUNDS, (client) => run(client, { n, perFrame, rate, lag: !!rate }));
+  const figures = rate
+    ? {
+        p50LagMs: (r) => percentile(r.lags, 50),
+        p99LagMs: (r) => percentile(r.lags, 99),
+        longestFrameMs: (r) => Math.max(0, ...r.longFrames),
+        framesOver200: (r) => r.longFrames.filter((d) => d > 200).length,
+      }
+    : Object.fromEntries(["wallMs", "taskMs", "scriptMs", "layoutMs", "styleMs", "heapMB", "wasmMB", "nodes"].map((k) => [k, (r) => r[k]]));
+  const medians = Object.fromEntries(
+    CLIENTS.map((c) => [c, Object.fromEntries(Object.entries(figures).map(([k, f]) => [k, median(samples[c].map(f))]))]),
+  );
   for (const client of CLIENTS) {
-    const line = keys.map((k) => `${k} ${medians[client][k].toFixed(1)} (${(medians[client][k] / medians.batched[k]).toFixed(2)})`);
+    const line = Object.keys(figures).map((k) => `${k} ${medians[client][k].toFixed(1)} (${(medians[client][k] / medians.batched[k]).toFixed(2)})`);
     console.log(client.padEnd(8), line.join("  "));
   }
   await browser.close();

@@ -1,6 +1,6 @@
 // A Chromium trace of one burst per client, summarised: main-thread time by trace event name
 // (self time of the renderer's events: script, layout, style, paint, GC, ...). For finding
-// where the time outside script goes. Usage: node bench/trace.mjs [N] [PER_FRAME]
+// where the time outside script goes. Usage: node bench/trace.mjs [N] [PER_FRAME] [RATE per second]
 import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,6 +8,7 @@ import { launchChromium, root, startServer } from "../tests/e2e/helpers.mjs";
 
 const n = Number(process.argv[2] || 10000);
 const perFrame = Number(process.argv[3] || 1);
+const rate = process.argv[4] ? `&rate=${Number(process.argv[4])}` : "";
 const site = mkdtempSync(path.join(tmpdir(), "wschat-trace-"));
 for (const dir of ["dist", "bench/baselines"]) {
   for (const file of readdirSync(path.join(root, dir))) copyFileSync(path.join(root, dir, file), path.join(site, file));
@@ -19,7 +20,7 @@ const browser = await launchChromium();
 for (const client of ["wschat", "batched"]) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
   const page = await context.newPage();
-  const ws = `ws://${server.addr}/flood?n=${n}&per_frame=${perFrame}&ts=1&delay_ms=400`;
+  const ws = `ws://${server.addr}/flood?n=${n}&per_frame=${perFrame}&ts=1&delay_ms=400${rate}`;
   const base = client === "wschat" ? "/" : "/baseline.html";
   const params = new URLSearchParams({ nick: "bench", url: ws, ...(client === "wschat" ? {} : { kind: client }) });
   await page.goto(`http://${server.addr}${base}?${params}`);
