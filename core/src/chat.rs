@@ -416,6 +416,11 @@ impl ChatLog {
         self.attention.own_nick = nick.to_string();
     }
 
+    /// The most entries kept.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
     /// Removes every entry from view; the outbox and counters stay.
     pub fn clear(&mut self) {
         self.entries.clear();
@@ -445,7 +450,8 @@ impl ChatLog {
         let mention = kind == EntryKind::Chat
             && !self.attention.own_nick.is_empty()
             && crate::present::mentions(text, &self.attention.own_nick);
-        self.entries.push_back(Entry { id, kind, nick, text: Arc::from(text), status, time_ms, mention });
+        let entry = Entry { id, kind, nick, text: Arc::from(text), status, time_ms, mention };
+        crate::bounded::push_within(&mut self.entries, self.cap, entry);
         if matches!(kind, EntryKind::Chat | EntryKind::Raw) && !self.attention.reading {
             if self.attention.unread == 0 {
                 self.attention.marker = Some(id);

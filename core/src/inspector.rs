@@ -10,6 +10,11 @@ pub const DEFAULT_INSPECTOR_CAP: usize = 2_000;
 /// Bytes of a payload kept per record; a bigger frame keeps its size and this much of its body.
 pub const PAYLOAD_KEEP_BYTES: usize = 16 * 1024;
 
+/// Payload bytes kept across all records: older records go when newer ones would pass it.
+/// Without it, 2,000 batched frames of a few KB each held several MB that never came back
+/// (wasm memory does not shrink).
+pub const PAYLOAD_BUDGET_BYTES: usize = 1024 * 1024;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
     In,
@@ -147,13 +152,16 @@ pub fn hex_dump(bytes: &[u8]) -> String {
     out
 }
 
-/// The inspector's records, oldest first, at most `cap`.
+/// The inspector's records, oldest first: at most `cap` of them and [`PAYLOAD_BUDGET_BYTES`]
+/// of payload (the newest record is always kept).
 #[derive(Clone, Debug)]
 pub struct FrameLog {
     records: VecDeque<Record>,
     cap: usize,
     next_id: u64,
     total: u64,
+    /// Payload bytes in `records`.
+    kept_bytes: usize,
 }
 
 impl Default for FrameLog {
@@ -164,7 +172,7 @@ impl Default for FrameLog {
 
 impl FrameLog {
     pub fn new(cap: usize) -> Self {
-        Self { records: VecDeque::new(), cap: cap.max(1), next_id: 1, total: 0 }
+        Self { records: VecDeque::new(), cap: cap.max(1), next_id: 1, total: 0, kept_bytes: 0 }
     }
 
     pub fn text(&mut self, direction: Direction, time_ms: f64, text: &str) {
@@ -193,10 +201,20 @@ impl FrameLog {
     }
 
     fn push(&mut self, direction: Direction, time_ms: f64, size: usize, payload: Payload) {
-        if self.records.len() == self.cap {
-            self.records.pop_front();
+        // Room first, so the queue never grows past its cap. A payload is at most
+        // PAYLOAD_KEEP_BYTES, far below the budget: the newest record always stays.
+        let incoming = payload_len(&payload);
+        while self.records.len() >= self.cap
+            || (!self.records.is_empty() && self.kept_bytes + incoming > PAYLOAD_BUDGET_BYTES)
+        {
+            match self.records.pop_front() {
+                Some(gone) => self.kept_bytes -= payload_len(&gone.payload),
+                None => break,
+            }
         }
-        self.records.push_back(Record { id: self.next_id, time_ms, direction, size, payload });
+        self.kept_bytes += incoming;
+        let record = Record { id: self.next_id, time_ms, direction, size, payload };
+        crate::bounded::push_within(&mut self.records, self.cap, record);
         self.next_id += 1;
         self.total += 1;
     }
@@ -212,6 +230,7 @@ impl FrameLog {
 
     pub fn clear(&mut self) {
         self.records.clear();
+        self.kept_bytes = 0;
     }
 
     /// The kept records that match `filter`, as JSON Lines.
@@ -293,5 +312,24 @@ mod tests {
         let record = log.records().next().cloned().expect("kept");
         assert_eq!(record.size, big.len());
         assert!(record.to_json_line().contains("\"truncated\":true"));
+    }
+
+    #[test]
+    fn payload_bytes_are_bounded_too() {
+        let mut log = FrameLog::default();
+        let frame = "x".repeat(PAYLOAD_KEEP_BYTES);
+        for i in 0..200 {
+            log.text(Direction::In, f64::from(i), &frame);
+        }
+        let kept: usize = log.records().map(|r| r.size).sum();
+        assert!(kept <= PAYLOAD_BUDGET_BYTES, "{kept} bytes kept");
+        assert_eq!(log.records().len(), PAYLOAD_BUDGET_BYTES / PAYLOAD_KEEP_BYTES);
+        assert_eq!(log.records().last().map(|r| r.id), Some(200), "the newest stays");
+        assert_eq!(log.total(), 200);
+        // Small frames after big ones get their room back.
+        for i in 0..DEFAULT_INSPECTOR_CAP {
+            log.text(Direction::In, i as f64, "small");
+        }
+        assert_eq!(log.records().len(), DEFAULT_INSPECTOR_CAP);
     }
 }

@@ -11,6 +11,7 @@
 //!
 //! Nothing here touches web-sys, so all of it is tested natively with `cargo test`.
 
+pub mod bounded;
 pub mod chat;
 pub mod close;
 pub mod command;

@@ -369,10 +369,7 @@ impl ChatSession {
             let still_connecting = session.socket.current_id() == id
                 && session.socket.ready_state().get_untracked() == ReadyState::Connecting;
             if still_connecting {
-                session.system(&format!(
-                    "No answer within {} s; giving up on this attempt.",
-                    seconds(timeout_ms)
-                ));
+                session.system(&format!("No answer within {} s; giving up on this attempt.", seconds(timeout_ms)));
                 session.socket.release();
                 session.link_lost();
             }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
+use wschat_core::bounded::push_within;
 use wschat_core::chat::{display_text, human_size, Change, ChatLog, Entry, EntryKind, OwnStatus, DISPLAY_LIMIT_BYTES};
 use wschat_core::present::{continues_group, may_hold_link, nick_colour, segments, Segment, NICK_COLOURS};
 
@@ -42,6 +43,8 @@ pub struct Rows {
     run: Option<(u64, usize)>,
     marker: Option<(u64, Element)>,
     prototypes: Prototypes,
+    /// The log's cap: the rows never outnumber its entries.
+    cap: usize,
 }
 
 impl Rows {
@@ -49,9 +52,10 @@ impl Rows {
     /// above what the person reads do not move it: the scroll offset follows the height lost.
     pub fn apply(&mut self, list: &Element, log: &ChatLog, changes: &[Change], keep_place: bool) {
         let Some(document) = list.owner_document() else { return };
+        self.cap = log.cap();
         if changes.contains(&Change::Reset) {
             list.set_text_content(None);
-            *self = Rows { prototypes: std::mem::take(&mut self.prototypes), ..Rows::default() };
+            *self = Rows { prototypes: std::mem::take(&mut self.prototypes), cap: self.cap, ..Rows::default() };
             for entry in log.entries() {
                 self.append(&document, list, entry);
             }
@@ -132,7 +136,7 @@ impl Rows {
             self.run = None;
             None
         };
-        self.rows.push_back(Row {
+        let row = Row {
             id: entry.id,
             el,
             kind: entry.kind,
@@ -143,7 +147,8 @@ impl Rows {
             separator,
             fold: None,
             run,
-        });
+        };
+        push_within(&mut self.rows, self.cap, row);
     }
 
     /// A system entry joins the run at the end of the list; once the run is long enough, a

@@ -1,0 +1,39 @@
+//! Growth of the bounded queues (log entries, rows, inspector records) that stops at their cap.
+
+use std::collections::VecDeque;
+
+/// Pushes `item` at the back of a queue that never holds more than `cap` items: the
+/// allocation doubles as usual until doubling would pass `cap`, then grows to `cap` exactly.
+/// Plain doubling takes a queue of 5,000 to room for 8,192 and leaves the 4,096 behind as a
+/// hole; wasm memory never shrinks, so both stay in the page's footprint for good.
+pub fn push_within<T>(queue: &mut VecDeque<T>, cap: usize, item: T) {
+    let len = queue.len();
+    if len == queue.capacity() && len < cap {
+        let wanted = (len * 2).max(8).min(cap);
+        queue.reserve_exact(wanted - len);
+    }
+    queue.push_back(item);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grows_to_the_cap_and_no_further() {
+        let mut queue = VecDeque::new();
+        for i in 0..5_000 {
+            push_within(&mut queue, 5_000, i);
+        }
+        assert_eq!(queue.len(), 5_000);
+        assert!(queue.capacity() < 5_100, "capacity {}", queue.capacity());
+        // Past the cap (the caller pops first; here it does not) it still works, as VecDeque does.
+        push_within(&mut queue, 5_000, 5_000);
+        assert_eq!(queue.len(), 5_001);
+        let mut tiny = VecDeque::new();
+        for i in 0..3 {
+            push_within(&mut tiny, 2, i);
+        }
+        assert_eq!(tiny.len(), 3);
+    }
+}
