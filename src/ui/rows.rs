@@ -127,7 +127,7 @@ impl Rows {
                     previous.filter(|p| p.kind == entry.kind).and_then(|p| p.nick.as_deref().map(|n| (n, p.time_ms)));
                 continues_group(same_author, nick, entry.time_ms)
             });
-        let row = self.prototypes.row(document, entry.kind, entry.nick.is_some());
+        let row = self.prototypes.row(document, entry, continued);
         let el = render_row(document, row, entry, &time_label, continued);
         let _ = list.append_child(&el);
         let run = if entry.kind == EntryKind::System {
@@ -291,24 +291,65 @@ fn fold_count(toggle: &Element) -> usize {
     toggle.get_attribute("data-count").and_then(|c| c.parse().ok()).unwrap_or(0)
 }
 
-/// The fixed part of each row, built once per kind (with and without a nick) and cloned:
-/// a clone is one call into the browser where building it took about thirty, each attribute
-/// name and value a string copied out of the wasm module.
+/// Rows are cloned from prototypes: a clone is one call into the browser where building a row
+/// took about thirty, each attribute name and value a string copied out of the wasm module.
+/// There is a blank prototype per kind (with and without a nick), and one per recent author
+/// with the nick, its colour and the grouping already filled in: messages mostly come from a
+/// few people at a time, so most rows only get their time and text.
 #[derive(Default)]
-struct Prototypes([Option<Element>; 8]);
+struct Prototypes {
+    blank: [Option<Element>; 8],
+    /// The latest authors' prototypes, oldest first.
+    authors: VecDeque<AuthorPrototype>,
+}
+
+struct AuthorPrototype {
+    kind: EntryKind,
+    continued: bool,
+    nick: Arc<str>,
+    row: Element,
+}
+
+/// Authors with a prototype of their own; more are served from the blank ones.
+const AUTHOR_PROTOTYPES: usize = 16;
 
 impl Prototypes {
-    fn row(&mut self, document: &Document, kind: EntryKind, with_nick: bool) -> Element {
+    /// A new row for `entry` with everything but its time, text and status filled in.
+    fn row(&mut self, document: &Document, entry: &Entry, continued: bool) -> Element {
+        let Some(nick) = &entry.nick else {
+            return deep_clone(self.blank(document, entry.kind, false));
+        };
+        let known =
+            self.authors.iter().position(|a| a.kind == entry.kind && a.continued == continued && a.nick == *nick);
+        let at = match known {
+            Some(at) => at,
+            None => {
+                let row = deep_clone(self.blank(document, entry.kind, true));
+                fill_author(&row, entry.kind, nick, continued);
+                if self.authors.len() == AUTHOR_PROTOTYPES {
+                    self.authors.pop_front();
+                }
+                self.authors.push_back(AuthorPrototype { kind: entry.kind, continued, nick: Arc::clone(nick), row });
+                self.authors.len() - 1
+            }
+        };
+        deep_clone(&self.authors[at].row)
+    }
+
+    fn blank(&mut self, document: &Document, kind: EntryKind, with_nick: bool) -> &Element {
         let slot = kind as usize * 2 + usize::from(with_nick);
-        let prototype = self.0[slot].get_or_insert_with(|| prototype(document, kind, with_nick));
-        // A deep clone of an element is an element.
-        prototype.clone_node_with_deep(true).map(JsCast::unchecked_into).unwrap_or_else(|_| prototype.clone())
+        self.blank[slot].get_or_insert_with(|| blank_row(document, kind, with_nick))
     }
 }
 
-fn prototype(document: &Document, kind: EntryKind, with_nick: bool) -> Element {
+fn deep_clone(prototype: &Element) -> Element {
+    // A deep clone of an element is an element.
+    prototype.clone_node_with_deep(true).map(JsCast::unchecked_into).unwrap_or_else(|_| prototype.clone())
+}
+
+fn blank_row(document: &Document, kind: EntryKind, with_nick: bool) -> Element {
     let row = element(document, "div");
-    row.set_class_name(&format!("message {}", kind.as_str()));
+    row.set_class_name(row_class(kind, false, false).as_str());
     set(&row, "data-testid", "message");
     set(&row, "data-kind", kind.as_str());
     // The time is for eyes: screen readers hear author and text only (aria-live).
@@ -324,41 +365,48 @@ fn prototype(document: &Document, kind: EntryKind, with_nick: bool) -> Element {
     row
 }
 
+/// The author's part of a row: `data-nick`, the nick label in its colour, the grouping.
+fn fill_author(row: &Element, kind: EntryKind, nick: &str, continued: bool) {
+    if continued {
+        row.set_class_name(&row_class(kind, continued, false));
+    }
+    set(row, "data-nick", nick);
+    if let Some(label) = row.first_element_child().and_then(|time| time.next_element_sibling()) {
+        label.set_class_name(NICK_CLASSES[nick_colour(nick) as usize % NICK_CLASSES.len()]);
+        label.set_text_content(Some(nick));
+    }
+}
+
+fn row_class(kind: EntryKind, continued: bool, mention: bool) -> String {
+    let mut class = format!("message {}", kind.as_str());
+    if continued {
+        class.push_str(" continued");
+    }
+    if mention {
+        class.push_str(" mention");
+    }
+    class
+}
+
 /// The nick label's class for each colour: no formatting per row.
 const NICK_CLASSES: [&str; NICK_COLOURS as usize] = [
     "nick c0", "nick c1", "nick c2", "nick c3", "nick c4", "nick c5", "nick c6", "nick c7", "nick c8", "nick c9",
     "nick c10", "nick c11",
 ];
 
-/// One entry as a row with the UI contract's attributes; `continued` puts it under the previous
-/// row's header. Text goes in as text nodes only; http(s) links become anchors.
+/// One entry as a row with the UI contract's attributes, on a row from [`Prototypes::row`]
+/// (`continued` puts it under the previous row's header). Text goes in as text nodes only;
+/// http(s) links become anchors.
 fn render_row(document: &Document, row: Element, entry: &Entry, time_label: &str, continued: bool) -> Element {
-    if entry.mention || continued {
-        let mut class = format!("message {}", entry.kind.as_str());
-        if entry.mention {
-            class.push_str(" mention");
-        }
-        if continued {
-            class.push_str(" continued");
-        }
-        row.set_class_name(&class);
-    }
-    if let Some(nick) = &entry.nick {
-        set(&row, "data-nick", nick);
+    if entry.mention {
+        row.set_class_name(&row_class(entry.kind, continued, true));
     }
     // The prototype's children, in order: time, nick (when there is one), text.
-    let Some(time) = row.first_element_child() else { return row };
+    let (Some(time), Some(text)) = (row.first_element_child(), row.last_element_child()) else { return row };
     time.set_text_content(Some(time_label));
     // The full date is made on hover (see `describe_time`): formatting it for every row costs
     // more than the rest of the row.
     set(&time, "data-ms", &(entry.time_ms as i64).to_string());
-    let mut next = time.next_element_sibling();
-    if let (Some(nick), Some(label)) = (&entry.nick, &next) {
-        label.set_class_name(NICK_CLASSES[nick_colour(nick) as usize % NICK_CLASSES.len()]);
-        label.set_text_content(Some(nick));
-        next = label.next_element_sibling();
-    }
-    let Some(text) = next else { return row };
 
     let (shown, truncated) = display_text(&entry.text);
     if may_hold_link(shown) {
