@@ -2,6 +2,8 @@
 
 use std::collections::VecDeque;
 
+use crate::json::{self, Value};
+
 /// Lines kept in the input history of one server.
 pub const HISTORY_CAP: usize = 200;
 
@@ -77,12 +79,22 @@ impl InputHistory {
 
     /// For storage: a JSON array of strings.
     pub fn encode(&self) -> String {
-        serde_json::Value::Array(self.lines.iter().cloned().map(serde_json::Value::String).collect()).to_string()
+        Value::Array(self.lines.iter().cloned().map(Value::String).collect()).to_json()
     }
 
     /// From storage; anything unreadable gives an empty history.
     pub fn decode(stored: &str) -> Self {
-        let lines = serde_json::from_str::<Vec<String>>(stored).unwrap_or_default();
+        let lines = match json::parse(stored) {
+            Ok(Value::Array(items)) => items
+                .into_iter()
+                .map(|item| match item {
+                    Value::String(line) => Some(line),
+                    _ => None,
+                })
+                .collect::<Option<Vec<String>>>()
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         Self::from_lines(lines)
     }
 }

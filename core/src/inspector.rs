@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use serde_json::{json, Value};
+use crate::json::{self, Number, Value};
 
 /// Records kept by default; older ones are dropped, as the chat log drops old entries.
 pub const DEFAULT_INSPECTOR_CAP: usize = 2_000;
@@ -82,10 +82,9 @@ impl Record {
     pub fn render(&self, view: View) -> String {
         match (&self.payload, view) {
             (Payload::Event(text), _) => text.clone(),
-            (Payload::Text(text), View::PrettyJson) => serde_json::from_str::<Value>(text)
-                .ok()
-                .and_then(|v| serde_json::to_string_pretty(&v).ok())
-                .unwrap_or_else(|| text.clone()),
+            (Payload::Text(text), View::PrettyJson) => {
+                json::parse(text).map(|v| v.to_pretty()).unwrap_or_else(|_| text.clone())
+            }
             (Payload::Text(text), View::Hex) => hex_dump(text.as_bytes()),
             (Payload::Text(text), View::Text) => text.clone(),
             (Payload::Binary(bytes), View::Text) => String::from_utf8_lossy(bytes).into_owned(),
@@ -111,23 +110,26 @@ impl Record {
 
     /// One JSON Lines record for export.
     pub fn to_json_line(&self) -> String {
-        let mut record = json!({
-            "id": self.id,
-            "time_ms": self.time_ms,
-            "direction": self.direction.as_str(),
-            "kind": self.kind(),
-            "size": self.size,
-        });
-        let (key, value) = match &self.payload {
-            Payload::Text(t) => ("text", Value::String(t.clone())),
-            Payload::Event(t) => ("event", Value::String(t.clone())),
+        let number = |n: i64| Value::Number(Number::from_i64(n));
+        let text = |s: &str| Value::String(s.to_string());
+        let (key, payload) = match &self.payload {
+            Payload::Text(t) => ("text", text(t)),
+            Payload::Event(t) => ("event", text(t)),
             Payload::Binary(b) => ("hex", Value::String(b.iter().map(|x| format!("{x:02x}")).collect())),
         };
-        record[key] = value;
+        let mut members = vec![
+            ("id".to_string(), number(i64::try_from(self.id).unwrap_or(i64::MAX))),
+            // Whole milliseconds, as the page's clock gives them.
+            ("time_ms".to_string(), number(self.time_ms as i64)),
+            ("direction".to_string(), text(self.direction.as_str())),
+            ("kind".to_string(), text(self.kind())),
+            ("size".to_string(), number(i64::try_from(self.size).unwrap_or(i64::MAX))),
+            (key.to_string(), payload),
+        ];
         if self.size > payload_len(&self.payload) {
-            record["truncated"] = Value::Bool(true);
+            members.push(("truncated".to_string(), Value::Bool(true)));
         }
-        record.to_string()
+        Value::Object(members).to_json()
     }
 }
 
@@ -295,12 +297,14 @@ mod tests {
         assert_eq!(log.records().filter(|r| r.matches("event")).count(), 1);
         assert_eq!(log.records().filter(|r| r.matches("de ad")).count(), 1);
         let export = log.export("");
-        let lines: Vec<Value> = export.lines().map(|l| serde_json::from_str(l).expect("valid JSON line")).collect();
+        let lines: Vec<Value> = export.lines().map(|l| json::parse(l).expect("valid JSON line")).collect();
+        let field = |line: usize, key: &str| lines[line].get(key).and_then(Value::as_str).map(str::to_string);
         assert_eq!(lines.len(), 4);
-        assert_eq!(lines[0]["text"], "Hello World");
-        assert_eq!(lines[0]["direction"], "in");
-        assert_eq!(lines[3]["hex"], "dead");
-        assert_eq!(lines[3]["kind"], "binary");
+        assert_eq!(field(0, "text").as_deref(), Some("Hello World"));
+        assert_eq!(field(0, "direction").as_deref(), Some("in"));
+        assert_eq!(lines[0].get("time_ms").and_then(Value::as_u64), Some(1));
+        assert_eq!(field(3, "hex").as_deref(), Some("dead"));
+        assert_eq!(field(3, "kind").as_deref(), Some("binary"));
         assert_eq!(log.export("BYE").lines().count(), 1);
     }
 

@@ -10,6 +10,7 @@ use wschat_core::chat::{decode_outbox, display_text, encode_outbox, ChatLog, Per
 use wschat_core::command::parse_input;
 use wschat_core::compose::{complete_nick, InputHistory};
 use wschat_core::inspector::{Direction, FrameLog, View};
+use wschat_core::json;
 use wschat_core::present::{mentions, segments, Segment};
 use wschat_core::protocol::json::DEFAULT_TEMPLATE;
 use wschat_core::protocol::{
@@ -21,6 +22,28 @@ use wschat_core::url::{normalize_ws_url, PageOrigin};
 fn config() -> Config {
     let cases = std::env::var("WSCHAT_FUZZ_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(10_000);
     Config { cases, failure_persistence: None, ..Config::default() }
+}
+
+/// Text shaped like JSON (nested, with escapes, numbers of every form, near misses) as well as
+/// anything at all.
+fn json_like() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("null".to_string()),
+        Just("true".to_string()),
+        "-?(0|[1-9][0-9]{0,20})(\\.[0-9]{1,5})?([eE][+-]?[0-9]{1,3})?",
+        "\"([a-zé😀 \t]|\\\\[\"\\\\/bfnrt]|\\\\u[0-9a-fA-F]{4}|\\\\ud83d\\\\ude00){0,8}\"",
+        ".{0,3}",
+    ];
+    let value = leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..5).prop_map(|items| format!("[{}]", items.join(","))),
+            proptest::collection::vec(("[a-z\"]{0,3}", inner), 0..5).prop_map(|members| {
+                let members: Vec<String> = members.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
+                format!("{{{}}}", members.join(" ,"))
+            }),
+        ]
+    });
+    prop_oneof![value, any::<String>()]
 }
 
 /// Frames shaped like chat lines as well as anything at all.
@@ -156,5 +179,26 @@ proptest! {
         for line in frames.export("").lines() {
             prop_assert!(serde_json::from_str::<serde_json::Value>(line).is_ok());
         }
+    }
+
+    /// Our JSON parser agrees with serde_json on what is JSON, and what it reads and writes
+    /// back (compact or pretty) is what serde_json reads from the original.
+    #[test]
+    fn json_agrees_with_serde_json(text in json_like()) {
+        let ours = json::parse(&text);
+        let theirs = serde_json::from_str::<serde_json::Value>(&text);
+        match (&ours, &theirs) {
+            (Ok(value), Ok(expected)) => {
+                for written in [value.to_json(), value.to_pretty()] {
+                    let reread = serde_json::from_str::<serde_json::Value>(&written).ok();
+                    prop_assert_eq!(reread.as_ref(), Some(expected), "{}", written);
+                }
+            }
+            (Err(_), Err(_)) => {}
+            // serde_json refuses numbers beyond f64's range; we keep their literal.
+            (Ok(_), Err(e)) if e.to_string().contains("out of range") => {}
+            _ => prop_assert!(false, "{:?}: ours {:?}, serde_json {:?}", text, ours, theirs),
+        }
+        prop_assert_eq!(serde_json::from_str::<String>(&json::quote(&text)).ok(), Some(text.clone()));
     }
 }

@@ -1,6 +1,6 @@
 //! JSON chat servers: incoming objects mapped by common field names, outgoing from a template.
 
-use serde_json::Value;
+use crate::json::{self as json_text, Value};
 
 use super::{ChatEvent, OutFrame};
 
@@ -25,7 +25,7 @@ impl std::fmt::Display for TemplateError {
 /// Turns a JSON text frame into chat events; anything unrecognised is one raw entry,
 /// pretty-printed, so nothing is silently dropped.
 pub fn decode_json(text: &str) -> Vec<ChatEvent> {
-    let value: Value = match serde_json::from_str(text) {
+    let value = match json_text::parse(text) {
         Ok(v) => v,
         Err(_) => return vec![ChatEvent::Raw(format!("not JSON: {text}"))],
     };
@@ -38,16 +38,18 @@ pub fn decode_json(text: &str) -> Vec<ChatEvent> {
 }
 
 fn pretty(value: &Value) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+    value.to_pretty()
 }
 
 /// One object as a chat event, if it looks like one.
 fn message_from(value: &Value) -> Option<ChatEvent> {
-    let object = value.as_object()?;
-    let nick = AUTHOR_FIELDS.iter().find_map(|f| author(object.get(*f)?));
-    let text = TEXT_FIELDS.iter().find_map(|f| object.get(*f)?.as_str().map(str::to_string));
-    let kind = KIND_FIELDS.iter().find_map(|f| object.get(*f)?.as_str()).map(str::to_ascii_lowercase);
-    let time_ms = TIME_FIELDS.iter().find_map(|f| time_ms(object.get(*f)?));
+    if !matches!(value, Value::Object(_)) {
+        return None;
+    }
+    let nick = AUTHOR_FIELDS.iter().find_map(|f| author(value.get(f)?));
+    let text = TEXT_FIELDS.iter().find_map(|f| value.get(f)?.as_str().map(str::to_string));
+    let kind = KIND_FIELDS.iter().find_map(|f| value.get(f)?.as_str()).map(str::to_ascii_lowercase);
+    let time_ms = TIME_FIELDS.iter().find_map(|f| time_ms(value.get(f)?));
     match kind.as_deref() {
         Some("join" | "joined" | "enter" | "user_joined" | "user joined") => {
             let who = nick.clone().unwrap_or_else(|| "someone".into());
@@ -70,7 +72,7 @@ fn message_from(value: &Value) -> Option<ChatEvent> {
 fn author(value: &Value) -> Option<String> {
     match value {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Object(inner) => AUTHOR_FIELDS.iter().find_map(|f| inner.get(*f)?.as_str().map(str::to_string)),
+        Value::Object(_) => AUTHOR_FIELDS.iter().find_map(|f| value.get(f)?.as_str().map(str::to_string)),
         _ => None,
     }
 }
@@ -94,7 +96,7 @@ pub fn validate_template(template: &str) -> Result<(), TemplateError> {
         return Err(TemplateError("it must contain <text> where the message goes".into()));
     }
     let sample = fill_template(template, "nick", "text");
-    serde_json::from_str::<Value>(&sample).map(|_| ()).map_err(|e| TemplateError(e.to_string()))
+    json_text::parse(&sample).map(|_| ()).map_err(|e| TemplateError(e.to_string()))
 }
 
 /// The outgoing frame: `<nick>` and `<text>` in the template replaced by JSON strings.
@@ -103,8 +105,7 @@ pub fn encode_json(template: &str, nick: &str, text: &str) -> OutFrame {
 }
 
 fn fill_template(template: &str, nick: &str, text: &str) -> String {
-    let quote = |s: &str| Value::String(s.to_string()).to_string();
-    template.replace("<nick>", &quote(nick)).replace("<text>", &quote(text))
+    template.replace("<nick>", &json_text::quote(nick)).replace("<text>", &json_text::quote(text))
 }
 
 #[cfg(test)]
@@ -176,8 +177,8 @@ mod tests {
         let custom = r#"{"type":"message","user":{"name":<nick>},"body":<text>}"#;
         assert_eq!(validate_template(custom), Ok(()));
         let OutFrame::Text(filled) = encode_json(custom, "me", "x") else { unreachable!() };
-        let object: Value = serde_json::from_str(&filled).expect("valid JSON");
-        assert_eq!(object["body"], Value::String("x".into()));
+        let object = json_text::parse(&filled).expect("valid JSON");
+        assert_eq!(object.get("body"), Some(&Value::String("x".into())));
         assert!(validate_template(r#"{"nick": <nick>}"#).is_err());
         assert!(validate_template(r#"{"text": <text>"#).is_err());
         // What we send, we read back as the same author and text (so echoes confirm delivery).

@@ -2,7 +2,7 @@
 //! the Socket.IO docs: the tutorial's `chat message` broadcast, and the chat example's
 //! `add user` / `new message` / `user joined` / `user left` / `login` events.
 
-use serde_json::Value;
+use crate::json::{self, Value};
 
 use super::text::split_nick;
 use super::{ChatEvent, OutFrame};
@@ -86,7 +86,7 @@ impl SocketIoState {
         let (kind, body) = packet.split_at(packet.char_indices().nth(1).map_or(packet.len(), |(i, _)| i));
         match kind {
             "0" => {
-                let open: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+                let open = json::parse(body).unwrap_or(Value::Null);
                 let interval = open.get("pingInterval").and_then(Value::as_f64);
                 let timeout = open.get("pingTimeout").and_then(Value::as_f64);
                 self.dead_after_ms = interval.zip(timeout).map(|(i, t)| i + t);
@@ -126,7 +126,7 @@ impl SocketIoState {
             "2" => {
                 // An event, possibly with an ack id before the array.
                 let array_start = rest.find('[').unwrap_or(rest.len());
-                match serde_json::from_str::<Value>(&rest[array_start..]) {
+                match json::parse(&rest[array_start..]) {
                     Ok(Value::Array(items)) => self.decode_event(&items, events),
                     _ => events.push(ChatEvent::Raw(format!("unreadable Socket.IO event: {rest}"))),
                 }
@@ -142,7 +142,7 @@ impl SocketIoState {
         let count = || arg.get("numUsers").and_then(Value::as_u64);
         match name {
             "chat message" => {
-                let text = arg.as_str().map(str::to_string).unwrap_or_else(|| arg.to_string());
+                let text = arg.as_str().map(str::to_string).unwrap_or_else(|| arg.to_json());
                 events.push(match split_nick(&text) {
                     Some((nick, body)) => {
                         ChatEvent::Message { nick: Some(nick.into()), text: body.into(), time_ms: None }
@@ -167,10 +167,7 @@ impl SocketIoState {
                 events.push(ChatEvent::Left { text: format!("{who} left; {}", participants(count())), nick: who });
             }
             "typing" | "stop typing" => {}
-            _ => events.push(ChatEvent::Raw(format!(
-                "Socket.IO event {}",
-                serde_json::to_string_pretty(&Value::Array(items.to_vec())).unwrap_or_default()
-            ))),
+            _ => events.push(ChatEvent::Raw(format!("Socket.IO event {}", Value::Array(items.to_vec()).to_pretty()))),
         }
     }
 
@@ -196,7 +193,7 @@ fn participants(count: Option<u64>) -> String {
 fn emit(event: &str, args: &[Value]) -> OutFrame {
     let mut items = vec![Value::String(event.into())];
     items.extend_from_slice(args);
-    OutFrame::Text(format!("42{}", Value::Array(items)))
+    OutFrame::Text(format!("42{}", Value::Array(items).to_json()))
 }
 
 #[cfg(test)]
