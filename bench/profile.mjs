@@ -1,36 +1,18 @@
 // A CPU profile of one burst, for finding where the time goes: prints the functions with the
 // most self time. Usage: node bench/profile.mjs [N] [PER_FRAME] [wschat|naive|batched]
 // (RATE=5000 sends at that rate; NAMES=1, INCLUSIVE=1, TOP=n: see below)
-import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { launchChromium, root, startServer } from "../tests/e2e/helpers.mjs";
+import { openBench } from "./site.mjs";
 
 const n = Number(process.argv[2] || 10000);
 const perFrame = Number(process.argv[3] || 1);
 const client = process.argv[4] || "wschat";
-const dist = path.join(root, "dist");
-const site = mkdtempSync(path.join(tmpdir(), "wschat-profile-"));
-for (const file of readdirSync(dist)) copyFileSync(path.join(dist, file), path.join(site, file));
-// With NAMES=1 the wasm-bindgen output (before wasm-opt, with function names) is served
-// instead, so the profile names Rust functions; its speed is close to the optimised one.
-if (process.env.NAMES === "1") {
-  const wasm = readdirSync(dist).find((file) => file.endsWith(".wasm"));
-  const named = readdirSync(path.join(root, "target/wasm-bindgen/release")).find((file) => file.endsWith(".wasm"));
-  copyFileSync(path.join(root, "target/wasm-bindgen/release", named), path.join(site, wasm));
-}
-for (const file of readdirSync(path.join(root, "bench/baselines"))) {
-  copyFileSync(path.join(root, "bench/baselines", file), path.join(site, file));
-}
-const server = await startServer(["--static", site]);
-const browser = await launchChromium();
+const site = await openBench({ namedWasm: process.env.NAMES === "1" });
+const { browser } = site;
 const page = await browser.newPage();
 const cdp = await page.context().newCDPSession(page);
-const rate = process.env.RATE ? `&rate=${Number(process.env.RATE)}` : "";
-const ws = `ws://${server.addr}/flood?n=${n}&per_frame=${perFrame}&delay_ms=600${rate}`;
-const base = client === "wschat" ? "/" : "/baseline.html";
-const params = new URLSearchParams({ nick: "p", url: ws, ...(client === "wschat" ? {} : { kind: client }) });
-await page.goto(`http://${server.addr}${base}?${params}`);
+const rate = process.env.RATE ? { rate: Number(process.env.RATE) } : {};
+const flood = new URLSearchParams({ n, per_frame: perFrame, delay_ms: 600, ...rate });
+await page.goto(site.pageUrl(client, `/flood?${flood}`));
 await cdp.send("Profiler.enable");
 await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
 await cdp.send("Profiler.start");
@@ -39,9 +21,9 @@ const { profile } = await cdp.send("Profiler.stop");
 const self = new Map();
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const dt = profile.timeDeltas;
+const nameOf = (node) => `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url.split("/").pop()}`;
 profile.samples.forEach((id, i) => {
-  const node = byId.get(id);
-  const name = `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url.split("/").pop()}`;
+  const name = nameOf(byId.get(id));
   self.set(name, (self.get(name) || 0) + (dt[i] || 0) / 1000);
 });
 // With INCLUSIVE=1, time per function including what it calls (each sample counted once per
@@ -53,8 +35,7 @@ if (process.env.INCLUSIVE === "1") {
   profile.samples.forEach((id, i) => {
     const seen = new Set();
     for (let at = id; at !== undefined; at = parent.get(at)) {
-      const node = byId.get(at);
-      const name = `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url.split("/").pop()}`;
+      const name = nameOf(byId.get(at));
       if (!seen.has(name)) self.set(name, (self.get(name) || 0) + (dt[i] || 0) / 1000);
       seen.add(name);
     }
@@ -71,5 +52,4 @@ for (const [name, ms] of self) {
   byPlace.set(place, (byPlace.get(place) || 0) + ms);
 }
 console.log([...byPlace].sort((a, b) => b[1] - a[1]).map(([p, ms]) => `${p} ${ms.toFixed(0)} ms`).join(" · "));
-await browser.close();
-await server.kill();
+await site.close();

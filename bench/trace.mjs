@@ -1,29 +1,18 @@
 // A Chromium trace of one burst per client, summarised: main-thread time by trace event name
 // (self time of the renderer's events: script, layout, style, paint, GC, ...). For finding
 // where the time outside script goes. Usage: node bench/trace.mjs [N] [PER_FRAME] [RATE per second]
-import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { launchChromium, root, startServer } from "../tests/e2e/helpers.mjs";
+import { openBench } from "./site.mjs";
 
 const n = Number(process.argv[2] || 10000);
 const perFrame = Number(process.argv[3] || 1);
-const rate = process.argv[4] ? `&rate=${Number(process.argv[4])}` : "";
-const site = mkdtempSync(path.join(tmpdir(), "wschat-trace-"));
-for (const dir of ["dist", "bench/baselines"]) {
-  for (const file of readdirSync(path.join(root, dir))) copyFileSync(path.join(root, dir, file), path.join(site, file));
-}
-const css = readdirSync(path.join(root, "dist")).find((f) => f.endsWith(".css"));
-copyFileSync(path.join(root, "dist", css), path.join(site, "main.css"));
-const server = await startServer(["--static", site]);
-const browser = await launchChromium();
+const rate = process.argv[4] ? { rate: Number(process.argv[4]) } : {};
+const site = await openBench();
+const { browser } = site;
 for (const client of ["wschat", "batched"]) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
   const page = await context.newPage();
-  const ws = `ws://${server.addr}/flood?n=${n}&per_frame=${perFrame}&ts=1&delay_ms=400${rate}`;
-  const base = client === "wschat" ? "/" : "/baseline.html";
-  const params = new URLSearchParams({ nick: "bench", url: ws, ...(client === "wschat" ? {} : { kind: client }) });
-  await page.goto(`http://${server.addr}${base}?${params}`);
+  const flood = new URLSearchParams({ n, per_frame: perFrame, ts: 1, delay_ms: 400, ...rate });
+  await page.goto(site.pageUrl(client, `/flood?${flood}`));
   await page.waitForSelector('[data-testid="connection-status"][data-ready-state="open"]', { state: "attached" });
   await browser.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "blink.console"] });
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid="message-list"]')?.getAttribute("data-total-received")) >= n, n, { timeout: 120_000, polling: 100 });
@@ -46,5 +35,4 @@ for (const client of ["wschat", "batched"]) {
   console.log(client, rows.map(([name, us]) => `${name} ${(us / 1000).toFixed(0)}`).join(" · "));
   await context.close();
 }
-await browser.close();
-await server.kill();
+await site.close();
