@@ -4,7 +4,7 @@
 // headless Chromium. A fresh page per run; the clients interleaved, the order alternating
 // each round; medians, and ratios to `batched` measured in the same run.
 //
-// Usage: node bench/run.mjs [--rounds 12] [--heavy-rounds 12] [--sustained-rounds 3]
+// Usage: node bench/run.mjs [--rounds 12] [--heavy-rounds 12] [--sustained-rounds 12]
 //                           [--out bench/results.json] [--scenario N:PER_FRAME | RATE/s]
 // (bench/run builds the release first and runs this.)
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -20,7 +20,7 @@ const option = (name, fallback) => {
   return at >= 0 ? args[at + 1] : fallback;
 };
 const ROUNDS = Number(option("rounds", 12));
-const SUSTAINED_ROUNDS = Number(option("sustained-rounds", 3));
+const SUSTAINED_ROUNDS = Number(option("sustained-rounds", ROUNDS));
 // The 100,000 bursts take about 20 s a run; their rounds can be set apart.
 const HEAVY_ROUNDS = Number(option("heavy-rounds", ROUNDS));
 const OUT = option("out", path.join(root, "bench/results.json"));

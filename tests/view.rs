@@ -1,5 +1,6 @@
 //! The chat view's reading and writing aids in both browsers: links, grouping, day separators,
-//! folded system runs, input history, nick completion, tabs with their own sockets, inspector.
+//! folded system runs, the history bound, input history, nick completion, tabs with their own
+//! sockets, inspector.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -44,6 +45,22 @@ async fn links_become_safe_anchors_and_one_authors_lines_group() {
         rows[0].query_selector("time").ok().flatten().and_then(|t| t.get_attribute("aria-hidden")).as_deref(),
         Some("true")
     );
+}
+
+#[wasm_bindgen_test]
+async fn the_history_parameter_bounds_what_stays_on_screen() {
+    let room = unique_room("view-history");
+    let app = mount(&room_query(&room, "hana", "&history=100"));
+    app.until_open().await;
+    let mut bob = peer(&room).await;
+    let lines: Vec<String> = (0..150).map(|i| format!("bob: m{i}")).collect();
+    bob.send(Message::Text(lines.join("\n"))).await.expect("send");
+    app.until("the last line shown", |m| has_message(m, "chat", Some("bob"), "m149")).await;
+    let list = app.get("message-list");
+    assert_eq!(list.get_attribute("data-total-received").as_deref(), Some("150"));
+    let shown: Vec<String> = app.messages().iter().filter_map(text_of).collect();
+    assert_eq!(shown.len(), 100, "the connection notices left first, then the oldest lines");
+    assert_eq!((shown[0].as_str(), shown[99].as_str()), ("m50", "m149"));
 }
 
 #[wasm_bindgen_test]

@@ -421,6 +421,18 @@ impl ChatLog {
         self.cap
     }
 
+    /// Keeps at most `cap` entries (at least one) from now on; a smaller cap lets the oldest
+    /// entries go at once.
+    pub fn set_cap(&mut self, cap: usize) {
+        self.cap = cap.max(1);
+        while self.entries.len() > self.cap {
+            if let Some(gone) = self.entries.pop_front() {
+                self.record(Change::Removed(gone.id));
+            }
+        }
+        self.entries.shrink_to(self.cap);
+    }
+
     /// Removes every entry from view; the outbox and counters stay.
     pub fn clear(&mut self) {
         self.entries.clear();
@@ -718,6 +730,22 @@ mod tests {
         assert!(log.get(a).is_none());
         assert_eq!(log.outbox().count(), 0);
         assert!(log.get(e).is_some());
+    }
+
+    #[test]
+    fn a_smaller_cap_lets_the_oldest_go_at_once() {
+        let mut log = ChatLog::new(10);
+        for i in 0..8 {
+            log.receive_message(Some("x"), &i.to_string(), 0.0);
+        }
+        log.take_changes();
+        log.set_cap(3);
+        assert_eq!(log.entries().map(|e| e.text.to_string()).collect::<Vec<_>>(), ["5", "6", "7"]);
+        assert_eq!(log.take_changes().len(), 5, "five removals journaled");
+        log.receive_message(Some("x"), "8", 0.0);
+        assert_eq!(log.entries().count(), 3);
+        log.set_cap(0);
+        assert_eq!((log.cap(), log.entries().count()), (1, 1));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Connection settings as they come from the page's query parameters (see the UI contract).
 
+use crate::chat::DEFAULT_LOG_CAP;
 use crate::protocol::json::{validate_template, DEFAULT_TEMPLATE};
 use crate::protocol::{parse_subprotocols, ProtocolKind};
 use std::fmt;
@@ -30,7 +31,15 @@ pub struct Settings {
     pub connect_timeout_ms: Option<u32>,
     /// The outgoing shape of JSON messages (`template`), with `<nick>` and `<text>` placeholders.
     pub json_template: String,
+    /// Entries kept in the conversation (`history`), between [`MIN_HISTORY`] and
+    /// [`MAX_HISTORY`]; older ones leave the screen and the memory.
+    pub history: usize,
 }
+
+/// The fewest entries `history` may keep.
+pub const MIN_HISTORY: usize = 100;
+/// The most entries `history` may keep: beyond this the page gets slow on modest machines.
+pub const MAX_HISTORY: usize = 100_000;
 
 /// Why a nick cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,6 +132,7 @@ impl Settings {
         let channel = param("channel").filter(|c| !c.trim().is_empty()).unwrap_or_else(|| DEFAULT_CHANNEL.to_string());
         let idle_timeout_ms = millis(&param, "idle_timeout", &mut problems);
         let connect_timeout_ms = millis(&param, "connect_timeout", &mut problems);
+        let history = history(&param, &mut problems);
         let json_template = match param("template") {
             Some(template) => match validate_template(&template) {
                 Ok(()) => template,
@@ -143,6 +153,7 @@ impl Settings {
             idle_timeout_ms,
             connect_timeout_ms,
             json_template,
+            history,
         };
         (settings, problems)
     }
@@ -170,6 +181,10 @@ impl Settings {
         }
         if self.protocol == ProtocolKind::Json && self.json_template != DEFAULT_TEMPLATE {
             pairs.push(("template", self.json_template.as_str()));
+        }
+        let history = self.history.to_string();
+        if self.history != DEFAULT_LOG_CAP {
+            pairs.push(("history", history.as_str()));
         }
         pairs.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect::<Vec<_>>().join("&")
     }
@@ -219,6 +234,25 @@ pub fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The number of entries to keep, from the query: the default when absent or unreadable,
+/// brought within [`MIN_HISTORY`]..=[`MAX_HISTORY`] when outside.
+fn history(param: &impl Fn(&str) -> Option<String>, problems: &mut Vec<String>) -> usize {
+    let Some(value) = param("history") else { return DEFAULT_LOG_CAP };
+    match value.trim().parse::<usize>() {
+        Ok(n) if (MIN_HISTORY..=MAX_HISTORY).contains(&n) => n,
+        Ok(n) => {
+            let kept = n.clamp(MIN_HISTORY, MAX_HISTORY);
+            problems.push(format!("history={n} is outside {MIN_HISTORY} to {MAX_HISTORY} entries; keeping {kept}."));
+            kept
+        }
+        Err(_) => {
+            problems
+                .push(format!("history={value:?} is not a number of entries; keeping the default {DEFAULT_LOG_CAP}."));
+            DEFAULT_LOG_CAP
+        }
+    }
+}
+
 /// A duration in milliseconds from the query; absent, empty or 0 mean "not set".
 fn millis(param: &impl Fn(&str) -> Option<String>, name: &str, problems: &mut Vec<String>) -> Option<u32> {
     let value = param(name)?;
@@ -266,6 +300,23 @@ mod tests {
         assert!(!s.connect_on_load);
         let (s, _) = read(&[("protocol", "irc"), ("subprotocols", "a, b")], None);
         assert_eq!(s.subprotocol_list(), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn history_size() {
+        assert_eq!(read(&[], None).0.history, DEFAULT_LOG_CAP);
+        assert_eq!(read(&[("history", "250")], None).0.history, 250);
+        let (s, problems) = read(&[("history", "5")], None);
+        assert_eq!((s.history, problems.len()), (MIN_HISTORY, 1));
+        let (s, problems) = read(&[("history", "10000000")], None);
+        assert_eq!((s.history, problems.len()), (MAX_HISTORY, 1));
+        let (s, problems) = read(&[("history", "lots")], None);
+        assert_eq!((s.history, problems.len()), (DEFAULT_LOG_CAP, 1));
+        // The link carries it when it is not the default.
+        let linked = read(&[("history", "250")], None).0;
+        assert!(linked.to_query().contains("history=250"));
+        assert_eq!(Settings::from_query(query_lookup(&linked.to_query()), None, 0.5).0, linked);
+        assert!(!read(&[], None).0.to_query().contains("history"));
     }
 
     #[test]

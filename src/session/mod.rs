@@ -109,7 +109,7 @@ impl ChatSession {
     /// are restored as pending. Call [`ChatSession::connect`] to start.
     pub fn new(settings: Settings, config: SessionConfig) -> Self {
         let outbox_key = storage::outbox_key(&server_url(&settings.url));
-        let mut log = ChatLog::default();
+        let mut log = ChatLog::new(settings.history);
         log.restore_outbox(storage::load_outbox(&outbox_key));
         let saved_revision = log.unsent_revision();
         let upkeep = Upkeep { config, outbox_key, saved_revision, ..Upkeep::default() };
@@ -167,6 +167,9 @@ impl ChatSession {
         storage::remember_nick(&nick);
         let settings = Settings { nick, ..settings };
         storage::remember_settings(&settings);
+        if self.log.with_untracked(ChatLog::cap) != settings.history {
+            self.edit_log(|log| log.set_cap(settings.history));
+        }
         self.log.update_untracked(|log| log.set_own_nick(&settings.nick));
         self.settings.set(settings);
         self.update_upkeep(|u| {

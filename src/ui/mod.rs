@@ -24,8 +24,18 @@ use status_bar::StatusBar;
 use tabs::{Conversation, Conversations, TabStrip};
 
 /// The query parameters of the UI contract (and the client's own extras).
-const SETTINGS_PARAMS: [&str; 9] =
-    ["url", "nick", "protocol", "subprotocols", "channel", "connect", "template", "idle_timeout", "connect_timeout"];
+const SETTINGS_PARAMS: [&str; 10] = [
+    "url",
+    "nick",
+    "protocol",
+    "subprotocols",
+    "channel",
+    "connect",
+    "template",
+    "idle_timeout",
+    "connect_timeout",
+    "history",
+];
 
 /// The whole client: settings from the query string (or, on a bare visit, the last ones used),
 /// one conversation per tab, the active one shown.

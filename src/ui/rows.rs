@@ -310,7 +310,7 @@ struct AuthorPrototype {
     row: Element,
 }
 
-/// Authors with a prototype of their own; more are served from the blank ones.
+/// Authors with a prototype at a time; a new author takes the place of the longest-held one.
 const AUTHOR_PROTOTYPES: usize = 16;
 
 impl Prototypes {
