@@ -256,6 +256,11 @@ test("reading: links, nick colours, grouping, day separators, folded system runs
   assert.equal(await page.locator('[data-testid="message-list"] img').count(), 0);
   const rows = page.locator('[data-testid="message"][data-nick="bob"]');
   assert.equal(await rows.nth(1).evaluate((r) => r.classList.contains("continued")), true, "grouped under one header");
+  // The grouped row's nick takes no room but is still read: it stays in the accessibility tree.
+  assert.ok((await rows.nth(1).locator(".nick").evaluate((n) => n.getBoundingClientRect().width)) <= 1);
+  const { nodes } = await (await context.newCDPSession(page)).send("Accessibility.getFullAXTree");
+  const authors = nodes.filter((n) => !n.ignored && n.role?.value === "StaticText" && n.name?.value === "bob");
+  assert.equal(authors.length, 2, "both rows name their author to screen readers");
   const colours = await rows.locator(".nick").evaluateAll((n) => n.map((x) => getComputedStyle(x).color));
   assert.equal(colours[0], colours[1], "one colour per nick");
   assert.ok((await page.locator(".day-separator").count()) >= 1, "a day separator above the first entry");
