@@ -196,34 +196,22 @@ impl Parser<'_> {
     }
 
     fn array(&mut self, depth: usize) -> Result<Value, Error> {
-        self.at += 1;
         let mut items = Vec::new();
-        self.skip_whitespace();
-        if self.peek() == Some(b']') {
-            self.at += 1;
+        if self.opens_empty(b']') {
             return Ok(Value::Array(items));
         }
         loop {
             self.skip_whitespace();
             items.push(self.value(depth)?);
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => self.at += 1,
-                Some(b']') => {
-                    self.at += 1;
-                    return Ok(Value::Array(items));
-                }
-                _ => return Err(self.error("expected , or ] in an array")),
+            if !self.another_item(b']', "expected , or ] in an array")? {
+                return Ok(Value::Array(items));
             }
         }
     }
 
     fn object(&mut self, depth: usize) -> Result<Value, Error> {
-        self.at += 1;
         let mut members = Vec::new();
-        self.skip_whitespace();
-        if self.peek() == Some(b'}') {
-            self.at += 1;
+        if self.opens_empty(b'}') {
             return Ok(Value::Object(members));
         }
         loop {
@@ -239,15 +227,36 @@ impl Parser<'_> {
             self.at += 1;
             self.skip_whitespace();
             members.push((key, self.value(depth)?));
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => self.at += 1,
-                Some(b'}') => {
-                    self.at += 1;
-                    return Ok(Value::Object(members));
-                }
-                _ => return Err(self.error("expected , or } in an object")),
+            if !self.another_item(b'}', "expected , or } in an object")? {
+                return Ok(Value::Object(members));
             }
+        }
+    }
+
+    /// Past the opening bracket; true (and past `close` too) when the list is empty.
+    fn opens_empty(&mut self, close: u8) -> bool {
+        self.at += 1;
+        self.skip_whitespace();
+        let empty = self.peek() == Some(close);
+        if empty {
+            self.at += 1;
+        }
+        empty
+    }
+
+    /// After an item: `,` means another follows (true), `close` ends the list (false).
+    fn another_item(&mut self, close: u8, otherwise: &'static str) -> Result<bool, Error> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b',') => {
+                self.at += 1;
+                Ok(true)
+            }
+            Some(c) if c == close => {
+                self.at += 1;
+                Ok(false)
+            }
+            _ => Err(self.error(otherwise)),
         }
     }
 
