@@ -182,17 +182,6 @@ impl FrameLog {
         self.push(direction, time_ms, text.len(), Payload::Text(kept.to_string()));
     }
 
-    /// As [`FrameLog::text`], taking the string to avoid a copy (frames arrive as owned strings).
-    pub fn text_owned(&mut self, direction: Direction, time_ms: f64, mut text: String) {
-        let size = text.len();
-        if text.len() > PAYLOAD_KEEP_BYTES {
-            // Give back the rest of a big frame's allocation: 2,000 records are kept.
-            text.truncate(floor_boundary(&text, PAYLOAD_KEEP_BYTES));
-            text.shrink_to_fit();
-        }
-        self.push(direction, time_ms, size, Payload::Text(text));
-    }
-
     pub fn binary(&mut self, direction: Direction, time_ms: f64, bytes: &[u8]) {
         let kept = &bytes[..bytes.len().min(PAYLOAD_KEEP_BYTES)];
         self.push(direction, time_ms, bytes.len(), Payload::Binary(kept.to_vec()));

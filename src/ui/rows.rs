@@ -298,7 +298,8 @@ fn fold_count(toggle: &Element) -> usize {
 /// few people at a time, so most rows only get their time and text.
 #[derive(Default)]
 struct Prototypes {
-    blank: [Option<Element>; 8],
+    /// (kind, with a nick, prototype): at most two per kind, made on first use.
+    blank: Vec<(EntryKind, bool, Element)>,
     /// The latest authors' prototypes, oldest first.
     authors: VecDeque<AuthorPrototype>,
 }
@@ -337,8 +338,14 @@ impl Prototypes {
     }
 
     fn blank(&mut self, document: &Document, kind: EntryKind, with_nick: bool) -> &Element {
-        let slot = kind as usize * 2 + usize::from(with_nick);
-        self.blank[slot].get_or_insert_with(|| blank_row(document, kind, with_nick))
+        let at = match self.blank.iter().position(|(k, n, _)| *k == kind && *n == with_nick) {
+            Some(at) => at,
+            None => {
+                self.blank.push((kind, with_nick, blank_row(document, kind, with_nick)));
+                self.blank.len() - 1
+            }
+        };
+        &self.blank[at].2
     }
 }
 
