@@ -61,6 +61,19 @@ async fn the_history_parameter_bounds_what_stays_on_screen() {
     let shown: Vec<String> = app.messages().iter().filter_map(text_of).collect();
     assert_eq!(shown.len(), 100, "the connection notices left first, then the oldest lines");
     assert_eq!((shown[0].as_str(), shown[99].as_str()), ("m50", "m149"));
+
+    // More lines push the oldest rows out across the blocks the rows sit in: the day separator
+    // moves down with the oldest row, and emptied blocks go.
+    let lines: Vec<String> = (150..210).map(|i| format!("bob: m{i}")).collect();
+    bob.send(Message::Text(lines.join("\n"))).await.expect("send");
+    app.until("the newest line shown", |m| has_message(m, "chat", Some("bob"), "m209")).await;
+    let shown: Vec<String> = app.messages().iter().filter_map(text_of).collect();
+    assert_eq!((shown.len(), shown[0].as_str()), (100, "m110"));
+    let separators = all(&list, ".day-separator");
+    assert_eq!(separators.len(), 1, "one day, one separator");
+    let oldest = app.messages().into_iter().next().expect("a row");
+    assert_eq!(oldest.previous_element_sibling().as_ref(), Some(&separators[0]), "the separator heads the oldest row");
+    assert!(all(&list, ".chunk").iter().all(|c| c.child_element_count() > 0), "no empty blocks stay");
 }
 
 #[wasm_bindgen_test]

@@ -1,6 +1,7 @@
 //! Leptos components of the chat view; each reads signals and calls session actions.
 
 mod attention;
+mod chunks;
 mod composer;
 mod connect_form;
 mod inspector;

@@ -14,6 +14,8 @@ use wschat_core::bounded::push_within;
 use wschat_core::chat::{display_text, human_size, Change, ChatLog, Entry, EntryKind, OwnStatus, DISPLAY_LIMIT_BYTES};
 use wschat_core::present::{continues_group, may_hold_link, nick_colour, segments, Segment, NICK_COLOURS};
 
+use super::chunks::Chunks;
+
 /// A run of this many system entries in a row gets a toggle that folds all but its newest.
 /// Runs start open: a notice someone is waiting for must not be hidden unasked.
 pub const FOLD_AT: usize = 4;
@@ -25,6 +27,8 @@ struct Row {
     nick: Option<Arc<str>>,
     time_ms: f64,
     day: i32,
+    /// The block of rows it sits in (see [`Chunks`]).
+    chunk: u64,
     /// Shown under the previous row's header (class `continued`).
     continued: bool,
     /// The day separator drawn above this row.
@@ -42,6 +46,7 @@ pub struct Rows {
     /// The run of system entries the next system entry would extend: (run id, length).
     run: Option<(u64, usize)>,
     marker: Option<(u64, Element)>,
+    chunks: Chunks,
     prototypes: Prototypes,
     /// The log's cap: the rows never outnumber its entries.
     cap: usize,
@@ -60,6 +65,7 @@ impl Rows {
                 self.append(&document, list, entry);
             }
         } else {
+            self.chunks.seal_complete();
             // Removals first. The oldest rows (the size cap) leave above what a scrolled-up
             // person reads: measured (two layouts, only then) and made up for in the scroll
             // offset. A row taken from the middle (a discard) is where they look: no correction.
@@ -102,7 +108,7 @@ impl Rows {
                 }
             }
         }
-        self.place_marker(&document, list, log.unread_marker());
+        self.place_marker(&document, log.unread_marker());
     }
 
     fn find(&self, id: u64) -> Option<usize> {
@@ -111,13 +117,14 @@ impl Rows {
 
     fn append(&mut self, document: &Document, list: &Element, entry: &Entry) {
         let (time_label, day) = clock(entry.time_ms);
+        let (chunk, parent) = self.chunks.open(document, list);
         let previous = self.rows.back();
         let separator = (previous.map(|p| p.day) != Some(day)).then(|| {
             let sep = element(document, "div");
             sep.set_class_name("day-separator");
             set(&sep, "role", "separator");
             sep.set_text_content(Some(&day_label(entry.time_ms)));
-            let _ = list.append_child(&sep);
+            let _ = parent.append_child(&sep);
             sep
         });
         let continued = separator.is_none()
@@ -129,9 +136,9 @@ impl Rows {
             });
         let row = self.prototypes.row(document, entry, continued);
         let el = render_row(document, row, entry, &time_label, continued);
-        let _ = list.append_child(&el);
+        let _ = parent.append_child(&el);
         let run = if entry.kind == EntryKind::System {
-            Some(self.extend_run(document, list, entry.id, &el))
+            Some(self.extend_run(document, entry.id, &el))
         } else {
             self.run = None;
             None
@@ -143,6 +150,7 @@ impl Rows {
             nick: entry.nick.clone(),
             time_ms: entry.time_ms,
             day,
+            chunk,
             continued,
             separator,
             fold: None,
@@ -153,7 +161,7 @@ impl Rows {
 
     /// A system entry joins the run at the end of the list; once the run is long enough, a
     /// toggle above its first row can fold all of it but the newest.
-    fn extend_run(&mut self, document: &Document, list: &Element, id: u64, el: &Element) -> u64 {
+    fn extend_run(&mut self, document: &Document, id: u64, el: &Element) -> u64 {
         let (run, len) = match self.run {
             Some((run, len)) => (run, len + 1),
             None => (id, 1),
@@ -176,7 +184,7 @@ impl Rows {
                 set(&button, "data-action", "fold");
                 set(&button, "data-run", &run.to_string());
                 set(&button, "aria-expanded", "true");
-                let _ = list.insert_before(&toggle, Some(&self.rows[first_at].el));
+                let _ = self.rows[first_at].el.before_with_node_1(&toggle);
                 self.rows[first_at].fold = Some(toggle.clone());
                 (toggle, true)
             }
@@ -202,32 +210,57 @@ impl Rows {
         // The head of a group is leaving: the next row (if it was under that head) shows it.
         let was_head = !row.continued;
         row.el.remove();
+        self.chunks.release(row.chunk);
         let Some(next) = self.rows.get_mut(at) else {
             for el in [row.separator, row.fold].into_iter().flatten() {
                 el.remove();
             }
             return;
         };
+        // What moves down to the next row moves into its block when that is another one: it
+        // would otherwise leave with this row's block.
+        let adopt = |el: &Element| {
+            if next.chunk != row.chunk {
+                let _ = next.el.before_with_node_1(el);
+            }
+        };
         // A separator stays when the next row is on the same day and has none of its own.
-        match row.separator {
-            Some(sep) if next.separator.is_none() && next.day == row.day => next.separator = Some(sep),
-            Some(sep) => sep.remove(),
-            None => {}
-        }
+        let separator = match row.separator {
+            Some(sep) if next.separator.is_none() && next.day == row.day => {
+                adopt(&sep);
+                Some(sep)
+            }
+            Some(sep) => {
+                sep.remove();
+                None
+            }
+            None => None,
+        };
         // A fold toggle moves down to the next row of its run, counting one fewer.
-        match row.fold {
+        let fold = match row.fold {
             Some(fold) if next.run.is_some() && next.run == row.run && next.fold.is_none() => {
                 let remaining = fold_count(&fold).saturating_sub(1);
                 if remaining == 0 {
                     fold.remove();
                     let _ = next.el.class_list().remove_1("folded");
+                    None
                 } else {
                     label_fold(&fold, remaining);
-                    next.fold = Some(fold);
+                    adopt(&fold);
+                    Some(fold)
                 }
             }
-            Some(fold) => fold.remove(),
-            None => {}
+            Some(fold) => {
+                fold.remove();
+                None
+            }
+            None => None,
+        };
+        if separator.is_some() {
+            next.separator = separator;
+        }
+        if fold.is_some() {
+            next.fold = fold;
         }
         if was_head && next.continued {
             next.continued = false;
@@ -236,7 +269,7 @@ impl Rows {
     }
 
     /// The "unread since here" line, above the entry the log names.
-    fn place_marker(&mut self, document: &Document, list: &Element, id: Option<u64>) {
+    fn place_marker(&mut self, document: &Document, id: Option<u64>) {
         let target = id.and_then(|id| self.find(id).map(|at| (id, at)));
         match (target, self.marker.take()) {
             (None, Some((_, el))) => el.remove(),
@@ -253,7 +286,7 @@ impl Rows {
                 });
                 let row = &self.rows[at];
                 let before = row.separator.as_ref().or(row.fold.as_ref()).unwrap_or(&row.el);
-                let _ = list.insert_before(&el, Some(before));
+                let _ = before.before_with_node_1(&el);
                 self.marker = Some((id, el));
             }
         }

@@ -1,0 +1,71 @@
+//! The message list's rows in blocks, so that the browser's per-frame work does not grow with
+//! the history.
+//!
+//! With 5,000 rows as direct children of the list, every frame of a flood had the browser walk
+//! all of them in layout and pre-paint (a row leaving at the top moves every row below it): at
+//! 5,000 messages a second that alone took longer than a frame. In blocks, a frame changes the
+//! first and last blocks only, and a block that is complete and has been drawn once is
+//! *sealed* (`content-visibility: auto` in the stylesheet): off screen, the browser keeps its
+//! last drawn size and skips its contents. Sealing waits for a frame after the block is
+//! complete so that the size it keeps is the real one, not the stylesheet's estimate.
+
+use std::collections::VecDeque;
+
+use web_sys::{Document, Element};
+
+/// Rows per block: small enough that laying out the newest block is cheap, large enough that
+/// the list itself has few children (100 at the default cap of 5,000).
+pub const ROWS_PER_CHUNK: usize = 50;
+
+struct Chunk {
+    seq: u64,
+    el: Element,
+    rows: usize,
+}
+
+/// The blocks on screen, oldest first; a block goes when its last row goes.
+#[derive(Default)]
+pub struct Chunks {
+    blocks: VecDeque<Chunk>,
+    next_seq: u64,
+    /// Blocks before this one are sealed.
+    sealed_below: u64,
+}
+
+impl Chunks {
+    /// The block a new row goes into (its sequence number and element), opening one when the
+    /// newest is full; counts the row.
+    pub fn open(&mut self, document: &Document, list: &Element) -> (u64, &Element) {
+        if self.blocks.back().is_none_or(|b| ROWS_PER_CHUNK <= b.rows) {
+            let el = document.create_element("div").unwrap_or_else(|_| unreachable!("div is a valid tag name"));
+            el.set_class_name("chunk");
+            let _ = list.append_child(&el);
+            self.blocks.push_back(Chunk { seq: self.next_seq, el, rows: 0 });
+            self.next_seq += 1;
+        }
+        let newest = self.blocks.back_mut().unwrap_or_else(|| unreachable!("a block was just opened"));
+        newest.rows += 1;
+        (newest.seq, &newest.el)
+    }
+
+    /// A row of block `seq` left; the block goes with its last row.
+    pub fn release(&mut self, seq: u64) {
+        let Ok(at) = self.blocks.binary_search_by_key(&seq, |b| b.seq) else { return };
+        self.blocks[at].rows = self.blocks[at].rows.saturating_sub(1);
+        if self.blocks[at].rows == 0 {
+            if let Some(block) = self.blocks.remove(at) {
+                block.el.remove();
+            }
+        }
+    }
+
+    /// Seals every block but the newest. Called before a frame's changes: the blocks completed
+    /// by the previous frame's changes have been drawn since.
+    pub fn seal_complete(&mut self) {
+        let Some(newest) = self.blocks.back().map(|b| b.seq) else { return };
+        for block in self.blocks.iter().filter(|b| self.sealed_below <= b.seq && b.seq < newest) {
+            block.el.set_class_name("chunk sealed");
+        }
+        self.sealed_below = self.sealed_below.max(newest);
+    }
+}
