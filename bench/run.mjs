@@ -62,12 +62,20 @@ function instrument() {
     const checkOpen = () => (bench.open = status.getAttribute("data-ready-state") === "open");
     new MutationObserver(checkOpen).observe(status, { attributes: true });
     checkOpen();
+    // Rows may be added to the list or to blocks within it, one by one or inside a block
+    // added whole: every row is counted once, wherever it was added.
+    const seen = new WeakSet();
+    const rowsIn = (node) =>
+      node.nodeType !== Node.ELEMENT_NODE ? [] : node.matches('[data-testid="message"]') ? [node] : node.querySelectorAll('[data-testid="message"]');
     new MutationObserver((records) => {
       const stamps = [];
       for (const record of records) {
         for (const node of record.addedNodes) {
-          if (bench.firstStamp === null || wantLags) {
-            const stamp = stampOf(node);
+          if (bench.firstStamp !== null && !wantLags) break;
+          for (const row of rowsIn(node)) {
+            if (seen.has(row)) continue;
+            seen.add(row);
+            const stamp = stampOf(row);
             if (stamp !== null) {
               if (bench.firstStamp === null) bench.firstStamp = stamp;
               if (wantLags) stamps.push(stamp);
@@ -81,7 +89,7 @@ function instrument() {
         for (const stamp of stamps) bench.lags.push(painted - stamp);
         if (target && total >= target && bench.doneAt === null) bench.doneAt = painted;
       });
-    }).observe(list, { childList: true, attributes: true, attributeFilter: ["data-total-received"] });
+    }).observe(list, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-total-received"] });
   };
   watch();
 }

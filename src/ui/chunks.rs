@@ -6,8 +6,9 @@
 //! 5,000 messages a second that alone took longer than a frame. In blocks, a frame changes the
 //! first and last blocks only, and a block that is complete and has been drawn once is
 //! *sealed* (`content-visibility: auto` in the stylesheet): off screen, the browser keeps its
-//! last drawn size and skips its contents. Sealing waits for a frame after the block is
-//! complete so that the size it keeps is the real one, not the stylesheet's estimate.
+//! last drawn size and skips its contents. Sealing waits until a frame has drawn the complete
+//! block (the list asks two animation frames later) so that the size it keeps is the real one,
+//! not the stylesheet's estimate.
 
 use std::collections::VecDeque;
 
@@ -59,13 +60,24 @@ impl Chunks {
         }
     }
 
-    /// Seals every block but the newest. Called before a frame's changes: the blocks completed
-    /// by the previous frame's changes have been drawn since.
-    pub fn seal_complete(&mut self) {
-        let Some(newest) = self.blocks.back().map(|b| b.seq) else { return };
-        for block in self.blocks.iter().filter(|b| self.sealed_below <= b.seq && b.seq < newest) {
+    /// No blocks, numbered on from these: a sealing asked for before stays with the blocks gone.
+    pub fn emptied(&self) -> Chunks {
+        Chunks { blocks: VecDeque::new(), next_seq: self.next_seq, sealed_below: self.next_seq }
+    }
+
+    /// Blocks below the returned one are complete and not yet sealed.
+    pub fn complete_unsealed(&self) -> Option<u64> {
+        let newest = self.blocks.back()?.seq;
+        (self.sealed_below < newest).then_some(newest)
+    }
+
+    /// Seals the blocks below `seq`. Only once a frame has drawn them: a block sealed before it
+    /// was ever drawn would stand at the stylesheet's estimate, and the list would jump when
+    /// the person scrolls to it.
+    pub fn seal_below(&mut self, seq: u64) {
+        for block in self.blocks.iter().filter(|b| self.sealed_below <= b.seq && b.seq < seq) {
             block.el.set_class_name("chunk sealed");
         }
-        self.sealed_below = self.sealed_below.max(newest);
+        self.sealed_below = self.sealed_below.max(seq);
     }
 }

@@ -9,6 +9,7 @@ use wschat_core::chat::{Change, ChatLog};
 
 use super::rows::{describe_time, toggle_fold, Rows};
 use crate::session::ChatSession;
+use crate::timer::AnimationFrame;
 
 /// How close to the bottom (in pixels) still counts as "reading the newest".
 const PINNED_SLACK_PX: i32 = 40;
@@ -38,6 +39,7 @@ pub fn MessageList(
     let list = NodeRef::<html::Div>::new();
     let pinned = RwSignal::new(memory.get_value().pinned);
     let rows: StoredValue<Rows, LocalStorage> = StoredValue::new_local(Rows::default());
+    let sealing: StoredValue<Option<AnimationFrame>, LocalStorage> = StoredValue::new_local(None);
     let unread = Memo::new(move |_| log.with(ChatLog::unread));
 
     // The person reads the newest entries when the list is shown and scrolled to the end.
@@ -65,6 +67,18 @@ pub fn MessageList(
         // Rows leaving above what the person reads would pull the text up: keep it in place.
         let keep_place = !is_pinned && !first_drawing;
         log.with_untracked(|log| rows.update_value(|rows| rows.apply(&list, log, &changes, keep_place)));
+        // Complete blocks of rows are sealed once a frame has drawn them: the callback of the
+        // next animation frame runs before that frame is drawn, the one after it after. While
+        // one sealing waits, the next waits for it (a flood would otherwise put it off forever).
+        if let Some(block) = sealing.with_value(Option::is_none).then(|| rows.with_value(Rows::sealable)).flatten() {
+            let after_next_frame = move || {
+                sealing.try_set_value(Some(AnimationFrame::new(move || {
+                    rows.try_update_value(|rows| rows.seal_below(block));
+                    sealing.try_set_value(None);
+                })));
+            };
+            sealing.set_value(Some(AnimationFrame::new(after_next_frame)));
+        }
         if is_pinned {
             list.set_scroll_top(list.scroll_height());
         } else if first_drawing {

@@ -60,12 +60,16 @@ impl Rows {
         self.cap = log.cap();
         if changes.contains(&Change::Reset) {
             list.set_text_content(None);
-            *self = Rows { prototypes: std::mem::take(&mut self.prototypes), cap: self.cap, ..Rows::default() };
+            *self = Rows {
+                prototypes: std::mem::take(&mut self.prototypes),
+                chunks: self.chunks.emptied(),
+                cap: self.cap,
+                ..Rows::default()
+            };
             for entry in log.entries() {
                 self.append(&document, list, entry);
             }
         } else {
-            self.chunks.seal_complete();
             // Removals first. The oldest rows (the size cap) leave above what a scrolled-up
             // person reads: measured (two layouts, only then) and made up for in the scroll
             // offset. A row taken from the middle (a discard) is where they look: no correction.
@@ -111,6 +115,16 @@ impl Rows {
         self.place_marker(&document, log.unread_marker());
     }
 
+    /// Blocks of rows below the returned one are complete and may be sealed once drawn.
+    pub fn sealable(&self) -> Option<u64> {
+        self.chunks.complete_unsealed()
+    }
+
+    /// Seals the blocks of rows below `block` (see [`Chunks::seal_below`]).
+    pub fn seal_below(&mut self, block: u64) {
+        self.chunks.seal_below(block);
+    }
+
     fn find(&self, id: u64) -> Option<usize> {
         self.rows.binary_search_by_key(&id, |row| row.id).ok()
     }
@@ -134,8 +148,8 @@ impl Rows {
                     previous.filter(|p| p.kind == entry.kind).and_then(|p| p.nick.as_deref().map(|n| (n, p.time_ms)));
                 continues_group(same_author, nick, entry.time_ms)
             });
-        let row = self.prototypes.row(document, entry, continued);
-        let el = render_row(document, row, entry, &time_label, continued);
+        let row = self.prototypes.row(document, entry, continued, &time_label);
+        let el = render_row(document, row, entry, continued);
         let _ = parent.append_child(&el);
         let run = if entry.kind == EntryKind::System {
             Some(self.extend_run(document, entry.id, &el))
@@ -327,12 +341,13 @@ fn fold_count(toggle: &Element) -> usize {
 /// Rows are cloned from prototypes: a clone is one call into the browser where building a row
 /// took about thirty, each attribute name and value a string copied out of the wasm module.
 /// There is a blank prototype per kind (with and without a nick), and one per recent author
-/// with the nick, its colour and the grouping already filled in: messages mostly come from a
-/// few people at a time, so most rows only get their time and text.
+/// with the nick, its colour and the grouping already filled in; each shows the current minute.
+/// Messages mostly come from a few people at a time, so most rows only get their text: four
+/// calls into the browser (clone, find the text, set it, append).
 #[derive(Default)]
 struct Prototypes {
     /// (kind, with a nick, prototype): at most two per kind, made on first use.
-    blank: Vec<(EntryKind, bool, Element)>,
+    blank: Vec<(EntryKind, bool, Prototype)>,
     /// The latest authors' prototypes, oldest first.
     authors: VecDeque<AuthorPrototype>,
 }
@@ -341,25 +356,46 @@ struct AuthorPrototype {
     kind: EntryKind,
     continued: bool,
     nick: Arc<str>,
-    row: Element,
+    row: Prototype,
+}
+
+/// A prototype row and the time label it shows.
+struct Prototype {
+    el: Element,
+    time_label: String,
+}
+
+impl Prototype {
+    /// A copy showing `time_label`: the prototype's own label changes once a minute.
+    fn clone_at(&mut self, time_label: &str) -> Element {
+        if self.time_label != time_label {
+            if let Some(time) = self.el.first_element_child() {
+                time.set_text_content(Some(time_label));
+            }
+            time_label.clone_into(&mut self.time_label);
+        }
+        // A deep clone of an element is an element.
+        self.el.clone_node_with_deep(true).map(JsCast::unchecked_into).unwrap_or_else(|_| self.el.clone())
+    }
 }
 
 /// Authors with a prototype at a time; a new author takes the place of the longest-held one.
 const AUTHOR_PROTOTYPES: usize = 16;
 
 impl Prototypes {
-    /// A new row for `entry` with everything but its time, text and status filled in.
-    fn row(&mut self, document: &Document, entry: &Entry, continued: bool) -> Element {
+    /// A new row for `entry` with everything but its text and status filled in.
+    fn row(&mut self, document: &Document, entry: &Entry, continued: bool, time_label: &str) -> Element {
         let Some(nick) = &entry.nick else {
-            return deep_clone(self.blank(document, entry.kind, false));
+            return self.blank(document, entry.kind, false).clone_at(time_label);
         };
         let known =
             self.authors.iter().position(|a| a.kind == entry.kind && a.continued == continued && a.nick == *nick);
         let at = match known {
             Some(at) => at,
             None => {
-                let row = deep_clone(self.blank(document, entry.kind, true));
-                fill_author(&row, entry.kind, nick, continued);
+                let blank = self.blank(document, entry.kind, true);
+                let row = Prototype { el: blank.clone_at(time_label), time_label: time_label.to_owned() };
+                fill_author(&row.el, entry.kind, nick, continued);
                 if self.authors.len() == AUTHOR_PROTOTYPES {
                     self.authors.pop_front();
                 }
@@ -367,24 +403,20 @@ impl Prototypes {
                 self.authors.len() - 1
             }
         };
-        deep_clone(&self.authors[at].row)
+        self.authors[at].row.clone_at(time_label)
     }
 
-    fn blank(&mut self, document: &Document, kind: EntryKind, with_nick: bool) -> &Element {
+    fn blank(&mut self, document: &Document, kind: EntryKind, with_nick: bool) -> &mut Prototype {
         let at = match self.blank.iter().position(|(k, n, _)| *k == kind && *n == with_nick) {
             Some(at) => at,
             None => {
-                self.blank.push((kind, with_nick, blank_row(document, kind, with_nick)));
+                let el = blank_row(document, kind, with_nick);
+                self.blank.push((kind, with_nick, Prototype { el, time_label: String::new() }));
                 self.blank.len() - 1
             }
         };
-        &self.blank[at].2
+        &mut self.blank[at].2
     }
-}
-
-fn deep_clone(prototype: &Element) -> Element {
-    // A deep clone of an element is an element.
-    prototype.clone_node_with_deep(true).map(JsCast::unchecked_into).unwrap_or_else(|_| prototype.clone())
 }
 
 fn blank_row(document: &Document, kind: EntryKind, with_nick: bool) -> Element {
@@ -437,17 +469,15 @@ const NICK_CLASSES: [&str; NICK_COLOURS as usize] = [
 /// One entry as a row with the UI contract's attributes, on a row from [`Prototypes::row`]
 /// (`continued` puts it under the previous row's header). Text goes in as text nodes only;
 /// http(s) links become anchors.
-fn render_row(document: &Document, row: Element, entry: &Entry, time_label: &str, continued: bool) -> Element {
+fn render_row(document: &Document, row: Element, entry: &Entry, continued: bool) -> Element {
     if entry.mention {
         row.set_class_name(&row_class(entry.kind, continued, true));
     }
+    // The entry's time for scripts and the full date on hover (see `describe_time`): formatting
+    // the date for every row costs more than the rest of the row.
+    set(&row, "data-ms", &(entry.time_ms as i64).to_string());
     // The prototype's children, in order: time, nick (when there is one), text.
-    let (Some(time), Some(text)) = (row.first_element_child(), row.last_element_child()) else { return row };
-    time.set_text_content(Some(time_label));
-    // The full date is made on hover (see `describe_time`): formatting it for every row costs
-    // more than the rest of the row.
-    set(&time, "data-ms", &(entry.time_ms as i64).to_string());
-
+    let Some(text) = row.last_element_child() else { return row };
     let (shown, truncated) = display_text(&entry.text);
     if may_hold_link(shown) {
         append_linked_text(document, &text, shown);
@@ -592,7 +622,8 @@ pub fn describe_time(target: &Element) {
     if target.tag_name() != "TIME" || target.has_attribute("title") {
         return;
     }
-    if let Some(ms) = target.get_attribute("data-ms").and_then(|ms| ms.parse::<i64>().ok()) {
+    let ms = target.parent_element().and_then(|row| row.get_attribute("data-ms"));
+    if let Some(ms) = ms.and_then(|ms| ms.parse::<i64>().ok()) {
         let full = js_sys::Date::new(&(ms as f64).into()).to_string();
         set(target, "title", &String::from(full));
     }
