@@ -104,6 +104,37 @@ async fn many_system_entries_in_a_row_fold_behind_a_toggle() {
 }
 
 #[wasm_bindgen_test]
+async fn a_run_keeps_its_toggle_when_its_oldest_block_of_rows_leaves() {
+    let room = unique_room("view-fold-blocks");
+    let app = mount(&room_query(&room, "fay", "&history=100"));
+    app.until_open().await;
+    let mut bob = peer(&room).await;
+    for i in 0..60 {
+        app.type_and_enter(&format!("/nick fay{i}"));
+    }
+    app.until("the last nick notice", |m| {
+        all(m, "[data-kind=\"system\"]").iter().any(|r| text_of(r).as_deref() == Some("You are now fay59."))
+    })
+    .await;
+    let system = all(&app.root, "[data-kind=\"system\"]").len();
+    // Rows sit in blocks of 50: 55 leaving empties the first block and takes 5 of the next,
+    // where the run of system entries goes on.
+    let leaving = 55;
+    assert!(system > leaving + 1, "one run of {system} system entries");
+    let lines: Vec<String> = (0..100 + leaving - system).map(|i| format!("bob: c{i}")).collect();
+    let last = format!("c{}", lines.len() - 1);
+    bob.send(Message::Text(lines.join("\n"))).await.expect("send");
+    app.until("the last line shown", move |m| has_message(m, "chat", Some("bob"), &last)).await;
+    let rows = app.messages();
+    assert_eq!(rows.len(), 100);
+    let folds = all(&app.get("message-list"), ".fold");
+    assert_eq!(folds.len(), 1, "the toggle moved down with the run");
+    assert_eq!(rows[0].previous_element_sibling().as_ref(), Some(&folds[0]), "above the run's oldest row");
+    let earlier = system - leaving - 1;
+    assert_eq!(folds[0].get_attribute("data-count"), Some(earlier.to_string()));
+}
+
+#[wasm_bindgen_test]
 async fn up_and_down_walk_the_history_and_tab_completes_nicks() {
     let room = unique_room("view-keys");
     let app = mount(&room_query(&room, "hal", ""));
