@@ -14,9 +14,11 @@ use std::collections::VecDeque;
 
 use web_sys::{Document, Element};
 
+use super::rows::element;
+
 /// Rows per block: small enough that laying out the newest block is cheap, large enough that
 /// the list itself has few children (100 at the default cap of 5,000).
-pub const ROWS_PER_CHUNK: usize = 50;
+const ROWS_PER_CHUNK: usize = 50;
 
 struct Chunk {
     seq: u64,
@@ -38,7 +40,7 @@ impl Chunks {
     /// newest is full; counts the row.
     pub fn open(&mut self, document: &Document, list: &Element) -> (u64, &Element) {
         if self.blocks.back().is_none_or(|b| ROWS_PER_CHUNK <= b.rows) {
-            let el = document.create_element("div").unwrap_or_else(|_| unreachable!("div is a valid tag name"));
+            let el = element(document, "div");
             el.set_class_name("chunk");
             let _ = list.append_child(&el);
             self.blocks.push_back(Chunk { seq: self.next_seq, el, rows: 0 });

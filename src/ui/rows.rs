@@ -544,7 +544,7 @@ fn update_status(document: &Document, row: &Element, entry: &Entry) {
     }
 }
 
-fn element(document: &Document, tag: &str) -> Element {
+pub(super) fn element(document: &Document, tag: &str) -> Element {
     // createElement fails only for invalid tag names; ours are literals.
     document.create_element(tag).unwrap_or_else(|_| unreachable!("valid tag name {tag}"))
 }
