@@ -6,6 +6,9 @@
 //
 // Usage: node bench/run.mjs [--rounds 12] [--heavy-rounds 12] [--sustained-rounds 12]
 //                           [--out bench/results.json] [--scenario N:PER_FRAME | RATE/s]
+//                           [--against DIR]
+// (`--against DIR` with `--scenario`: a dist directory built from another commit runs as a
+// fourth client, `before`, interleaved with the others: for telling whether a change helped.)
 // (bench/run builds the release first and runs this.)
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -24,9 +27,10 @@ const SUSTAINED_ROUNDS = Number(option("sustained-rounds", ROUNDS));
 // The 100,000 bursts take about 20 s a run; their rounds can be set apart.
 const HEAVY_ROUNDS = Number(option("heavy-rounds", ROUNDS));
 const OUT = option("out", path.join(root, "bench/results.json"));
-const CLIENTS = ["wschat", "naive", "batched"];
+const AGAINST = option("against", null);
+const CLIENTS = AGAINST ? ["wschat", "before", "naive", "batched"] : ["wschat", "naive", "batched"];
 
-const site = await openBench();
+const site = await openBench({ against: AGAINST });
 const { browser, pageUrl } = site;
 
 // Runs in the page before anything else: watches the message list, and records when the
@@ -243,7 +247,7 @@ const sizeOf = (files) => {
   const br = brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } });
   return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli: br.length };
 };
-const distFiles = readdirSync(dist).filter((f) => f.endsWith(".wasm") || f.endsWith(".js")).map((f) => path.join(dist, f));
+const distFiles = readdirSync(dist, { recursive: true }).filter((f) => f.endsWith(".wasm") || f.endsWith(".js")).map((f) => path.join(dist, f));
 const baselineFiles = (kind) => [`${kind}.js`, "common.js"].map((f) => path.join(root, "bench/baselines", f));
 const sizes = { wschat: sizeOf(distFiles), naive: sizeOf(baselineFiles("naive")), batched: sizeOf(baselineFiles("batched")) };
 for (const client of CLIENTS) {

@@ -1,7 +1,7 @@
 // Shared by the bench scripts: the site they serve (the release build in dist/ plus the
 // JavaScript baselines, all with the same stylesheet), the reference server serving it and its
 // flood mode, headless Chromium, and the address of a client's page.
-import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { launchChromium, root, startServer } from "../tests/e2e/helpers.mjs";
@@ -13,11 +13,15 @@ export const dist = path.join(root, "dist");
  * wasm-opt, function names kept) is served in place of dist's wasm, so profiles name Rust
  * functions; its speed is close to the optimised module's.
  */
-export async function openBench({ namedWasm = false } = {}) {
+export async function openBench({ namedWasm = false, against = null } = {}) {
   const site = mkdtempSync(path.join(tmpdir(), "wschat-bench-"));
-  for (const dir of [dist, path.join(root, "bench/baselines")]) {
-    for (const file of readdirSync(dir)) copyFileSync(path.join(dir, file), path.join(site, file));
+  // Another build (a dist directory kept from an earlier commit) served beside this one as the
+  // client `before`: its files are named by content hash, so only its page needs a name of its own.
+  if (against) {
+    cpSync(against, site, { recursive: true });
+    renameSync(path.join(site, "index.html"), path.join(site, "before.html"));
   }
+  for (const dir of [dist, path.join(root, "bench/baselines")]) cpSync(dir, site, { recursive: true });
   const css = readdirSync(dist).find((f) => f.endsWith(".css"));
   copyFileSync(path.join(dist, css), path.join(site, "main.css"));
   if (namedWasm) {
@@ -30,11 +34,11 @@ export async function openBench({ namedWasm = false } = {}) {
   return {
     server,
     browser,
-    /** The page of `client` (wschat, naive or batched) connected to `wsPath` on the server. */
+    /** The page of `client` (wschat, before, naive or batched) connected to `wsPath` on the server. */
     pageUrl(client, wsPath, extra = {}) {
       const ws = `ws://${server.addr}${wsPath}`;
-      const base = client === "wschat" ? "/" : "/baseline.html";
-      const kind = client === "wschat" ? {} : { kind: client };
+      const base = { wschat: "/", before: "/before.html" }[client] ?? "/baseline.html";
+      const kind = base === "/baseline.html" ? { kind: client } : {};
       const params = new URLSearchParams({ url: ws, nick: "bench", ...kind, ...extra });
       return `http://${server.addr}${base}?${params}`;
     },
