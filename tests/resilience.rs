@@ -257,7 +257,7 @@ fn wasm_memory_bytes() -> f64 {
 async fn two_hundred_connect_disconnect_cycles_leave_one_socket_and_no_growth() {
     track_sockets();
     let owner = Owner::new();
-    let handle = owner.with(|| WebSocketHandle::new(|_| {}));
+    let handle = owner.with(|| WebSocketHandle::new(|_, _| {}));
     let state = handle.ready_state();
     let url = format!("{}/echo", server());
     let first = tracked_sockets();

@@ -19,6 +19,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 struct Recorder {
     handle: WebSocketHandle,
     events: Rc<RefCell<Vec<SocketEvent>>>,
+    /// When each event arrived, as the handle reported it.
+    times: Rc<RefCell<Vec<f64>>>,
     count: RwSignal<usize>,
     _owner: Owner,
 }
@@ -26,15 +28,17 @@ struct Recorder {
 fn recorder() -> Recorder {
     let owner = Owner::new();
     let events = Rc::new(RefCell::new(Vec::new()));
+    let times = Rc::new(RefCell::new(Vec::new()));
     let count = RwSignal::new(0usize);
     let handle = owner.with(|| {
-        let events = events.clone();
-        WebSocketHandle::new(move |event| {
+        let (events, times) = (events.clone(), times.clone());
+        WebSocketHandle::new(move |event, at_ms| {
             events.borrow_mut().push(event);
+            times.borrow_mut().push(at_ms);
             count.update(|n| *n += 1);
         })
     });
-    Recorder { handle, events, count, _owner: owner }
+    Recorder { handle, events, times, count, _owner: owner }
 }
 
 impl Recorder {
@@ -90,6 +94,30 @@ async fn sends_and_receives_text_and_binary() {
     let events = r.events.borrow();
     assert_eq!(events[1], SocketEvent::Text("héllo ✓".into()));
     assert_eq!(events[2], SocketEvent::Binary(vec![0, 1, 2, 253, 254, 255]));
+}
+
+// Messages cross into wasm in batches, joined into one string and split again (src/socket/inbox.js):
+// more than one batch's worth, of every width of character, with a binary frame among them.
+#[wasm_bindgen_test]
+async fn a_burst_arrives_whole_in_order_and_timed() {
+    let r = recorder();
+    r.open("/echo", &[]).await;
+    let started = js_sys::Date::now();
+    let shapes = ["", "plain", "héllo ✓", "🦀 crab", "a\nb", "e\u{301}", "日本語"];
+    let texts: Vec<String> = (0..600).map(|i| format!("{i} {}", shapes[i % shapes.len()])).collect();
+    for (i, text) in texts.iter().enumerate() {
+        r.handle.send_text(text).expect("send text");
+        if i == 299 {
+            r.handle.send_binary(&[7, 0, 255]).expect("send binary");
+        }
+    }
+    r.until_events(1 + 601).await;
+    assert_eq!(r.texts(), texts);
+    assert_eq!(r.events.borrow()[1 + 300], SocketEvent::Binary(vec![7, 0, 255]));
+    let times = r.times.borrow();
+    let now = js_sys::Date::now();
+    assert!(times[1..].windows(2).all(|w| w[0] <= w[1]), "arrival times go forward");
+    assert!(times[1..].iter().all(|&t| started <= t && t <= now), "arrival times within the test");
 }
 
 #[wasm_bindgen_test]

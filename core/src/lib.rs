@@ -17,6 +17,7 @@ pub mod close;
 pub mod command;
 pub mod compose;
 pub mod inspector;
+pub mod joined;
 pub mod json;
 pub mod present;
 pub mod protocol;

@@ -21,10 +21,7 @@ use wschat_core::url::normalize_ws_url;
 
 use crate::listener::WindowListener;
 use crate::socket::{page_origin, CloseInfo, ReadyState, SocketEvent, WebSocketHandle};
-use crate::timer::{AnimationFrame, Timeout};
-
-/// How long queued events may wait when no animation frame comes (a hidden tab).
-const HIDDEN_FLUSH_MS: f64 = 100.0;
+use crate::timer::Timeout;
 
 /// A reconnect that is waiting for its delay (the UI contract's `reconnect-info`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -68,12 +65,12 @@ struct Upkeep {
     connect_timer: Option<Timeout>,
     idle_timer: Option<Timeout>,
     grace_timer: Option<Timeout>,
-    /// Decoded events waiting for the next frame, with when they arrived.
+    /// Decoded events waiting for the flush, with when they arrived.
     pending: Vec<(ChatEvent, f64)>,
     /// The inspector has records it has not been told about.
     frames_dirty: bool,
-    /// The scheduled flush of `pending`: the next animation frame, or a timeout if hidden.
-    flush_frame: Option<(AnimationFrame, Timeout)>,
+    /// A flush of `pending` is queued.
+    flush_queued: bool,
     /// The wire format of the current connection, with its state (registration, handshake).
     wire: Option<Wire>,
     /// Whether the current connection ever opened (a failure before that may be a refused
@@ -117,9 +114,9 @@ impl ChatSession {
         // The socket needs the session to hand events to, and the session holds the socket:
         // the event handler reaches the session through this slot, filled right below.
         let slot: StoredValue<Option<ChatSession>, LocalStorage> = StoredValue::new_local(None);
-        let socket = WebSocketHandle::new(move |event| {
+        let socket = WebSocketHandle::new(move |event, at_ms| {
             if let Some(Some(session)) = slot.try_get_value() {
-                session.on_socket_event(event);
+                session.on_socket_event(event, at_ms);
             }
         });
         let session = ChatSession {
@@ -147,7 +144,6 @@ impl ChatSession {
                 u.connect_timer = None;
                 u.idle_timer = None;
                 u.grace_timer = None;
-                u.flush_frame = None;
             });
         });
         session
@@ -499,8 +495,7 @@ impl ChatSession {
         }
     }
 
-    fn on_socket_event(&self, event: SocketEvent) {
-        let now = now_ms();
+    fn on_socket_event(&self, event: SocketEvent, now: f64) {
         match event {
             SocketEvent::Open => {
                 let protocol = self.socket.protocol().get_untracked();
@@ -636,8 +631,8 @@ impl ChatSession {
         }
     }
 
-    /// Queues decoded events; they reach the log together, once per animation frame, so a
-    /// burst costs one view update per frame rather than one per message.
+    /// Queues decoded events; they reach the log together, so a burst (the socket hands on a
+    /// frame's messages at once) costs one view update rather than one per message.
     fn enqueue(&self, events: Vec<ChatEvent>, now: f64) {
         if events.is_empty() {
             return;
@@ -646,21 +641,19 @@ impl ChatSession {
         self.schedule_flush();
     }
 
-    /// Makes sure a flush runs on the next animation frame.
+    /// Makes sure a flush runs once the current task is done: after the socket has handed on
+    /// all of a frame's messages, before that frame is drawn.
     fn schedule_flush(&self) {
-        if self.upkeep.try_with_value(|u| u.flush_frame.is_none()).unwrap_or(false) {
+        if self.upkeep.try_update_value(|u| !std::mem::replace(&mut u.flush_queued, true)) == Some(true) {
             let session = *self;
-            // A hidden tab gets no animation frames; the timeout keeps it current anyway.
-            let frame = AnimationFrame::new(move || session.flush_pending());
-            let fallback = Timeout::new(HIDDEN_FLUSH_MS, move || session.flush_pending());
-            self.update_upkeep(|u| u.flush_frame = Some((frame, fallback)));
+            leptos::task::spawn_local(async move { session.flush_pending() });
         }
     }
 
     /// Applies every queued event to the log in one update.
     fn flush_pending(&self) {
         let Some((pending, frames_dirty)) = self.upkeep.try_update_value(|u| {
-            u.flush_frame = None;
+            u.flush_queued = false;
             (std::mem::take(&mut u.pending), std::mem::take(&mut u.frames_dirty))
         }) else {
             return;

@@ -15,13 +15,45 @@ use std::time::Duration;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
+use web_sys::{BinaryType, CloseEvent, Event, WebSocket};
 use wschat_core::close::validate_close;
+use wschat_core::joined::split_utf16;
 use wschat_core::url::{normalize_ws_url, PageOrigin};
+
+use crate::timer::{AnimationFrame, Timeout};
 
 /// How often state the browser reports without events (bufferedAmount, CLOSING) is re-read
 /// while it is changing.
 const POLL_INTERVAL: Duration = Duration::from_millis(16);
+
+/// A hidden tab gets no animation frames: its messages are handed on after this long instead.
+const HIDDEN_DRAIN_MS: f64 = 100.0;
+
+/// How many text messages cross into wasm in one string, at most.
+const TEXTS_PER_TAKE: u32 = 256;
+
+#[wasm_bindgen(module = "/src/socket/inbox.js")]
+extern "C" {
+    /// The socket's `onmessage`: keeps messages until wasm takes them (see inbox.js).
+    #[derive(Clone)]
+    type Inbox;
+    #[wasm_bindgen(constructor)]
+    fn new(wake: &Closure<dyn FnMut()>) -> Inbox;
+    #[wasm_bindgen(method, getter)]
+    fn onmessage(this: &Inbox) -> js_sys::Function;
+    #[wasm_bindgen(method, getter)]
+    fn size(this: &Inbox) -> u32;
+    #[wasm_bindgen(method, getter, js_name = headIsText)]
+    fn head_is_text(this: &Inbox) -> bool;
+    #[wasm_bindgen(method, js_name = takeTexts)]
+    fn take_texts(this: &Inbox, max: u32) -> String;
+    #[wasm_bindgen(method, js_name = takeBinary)]
+    fn take_binary(this: &Inbox) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn lengths(this: &Inbox) -> Vec<u32>;
+    #[wasm_bindgen(method, getter)]
+    fn times(this: &Inbox) -> Vec<f64>;
+}
 
 /// The four states of `WebSocket.readyState`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -63,7 +95,9 @@ pub struct CloseInfo {
 }
 
 /// Everything a socket reports, in the order it happened. The handler sees every message of a
-/// burst; nothing is coalesced into "the latest".
+/// burst; nothing is coalesced into "the latest". Messages reach it once per animation frame,
+/// all that arrived since the last, each with the time it arrived; other events at once (after
+/// the messages before them).
 #[derive(Clone, Debug, PartialEq)]
 pub enum SocketEvent {
     Open,
@@ -78,8 +112,11 @@ pub enum SocketEvent {
 struct Connection {
     id: u64,
     ws: WebSocket,
+    inbox: Inbox,
+    /// The next handing on of the inbox's messages, while one is due.
+    drain: Option<(AnimationFrame, Timeout)>,
     _on_open: Closure<dyn FnMut(Event)>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _wake: Closure<dyn FnMut()>,
     _on_error: Closure<dyn FnMut(Event)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
 }
@@ -109,15 +146,16 @@ pub struct WebSocketHandle {
     last_error: RwSignal<Option<SocketError>>,
     last_close: RwSignal<Option<CloseInfo>>,
     connection: StoredValue<Option<Connection>, LocalStorage>,
-    handler: StoredValue<Rc<dyn Fn(SocketEvent)>, LocalStorage>,
+    handler: StoredValue<Rc<dyn Fn(SocketEvent, f64)>, LocalStorage>,
     next_id: StoredValue<u64, LocalStorage>,
     polling: StoredValue<Rc<Cell<bool>>, LocalStorage>,
 }
 
 impl WebSocketHandle {
-    /// A handle with no socket yet. `on_event` is called for every event of the current socket.
-    /// The socket is closed and its closures released when the current reactive owner is cleaned up.
-    pub fn new(on_event: impl Fn(SocketEvent) + 'static) -> Self {
+    /// A handle with no socket yet. `on_event` is called for every event of the current socket,
+    /// with the time it arrived (milliseconds since the Unix epoch). The socket is closed and
+    /// its closures released when the current reactive owner is cleaned up.
+    pub fn new(on_event: impl Fn(SocketEvent, f64) + 'static) -> Self {
         let handle = Self {
             ready_state: RwSignal::new(ReadyState::Closed),
             buffered_amount: RwSignal::new(0),
@@ -200,36 +238,82 @@ impl WebSocketHandle {
 
     fn attach(&self, id: u64, ws: WebSocket) -> Connection {
         let this = *self;
-        let on_open = Closure::<dyn FnMut(Event)>::new(move |_: Event| this.deliver(id, SocketEvent::Open));
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let data = event.data();
-            let event = match data.as_string() {
-                Some(text) => SocketEvent::Text(text),
-                None => SocketEvent::Binary(js_sys::Uint8Array::new(&data).to_vec()),
-            };
-            this.deliver(id, event);
-        });
+        // Every other event first hands on the messages that came before it.
+        let on_open = Closure::<dyn FnMut(Event)>::new(move |_: Event| this.deliver_now(id, SocketEvent::Open));
+        let wake = Closure::<dyn FnMut()>::new(move || this.schedule_drain(id));
+        let inbox = Inbox::new(&wake);
         let on_error = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
             let url = this.url.get_untracked();
             this.last_error.set(Some(SocketError::ConnectionFailed { url }));
-            this.deliver(id, SocketEvent::Error);
+            this.deliver_now(id, SocketEvent::Error);
         });
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
             let info = CloseInfo { code: event.code(), reason: event.reason(), was_clean: event.was_clean() };
             this.last_close.set(Some(info.clone()));
-            this.deliver(id, SocketEvent::Close(info));
+            this.deliver_now(id, SocketEvent::Close(info));
         });
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(&inbox.onmessage()));
         ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        Connection { id, ws, _on_open: on_open, _on_message: on_message, _on_error: on_error, _on_close: on_close }
+        Connection {
+            id,
+            ws,
+            inbox,
+            drain: None,
+            _on_open: on_open,
+            _wake: wake,
+            _on_error: on_error,
+            _on_close: on_close,
+        }
+    }
+
+    /// The inbox has messages: hand them on before the next paint (or soon, in a hidden tab).
+    fn schedule_drain(&self, id: u64) {
+        let this = *self;
+        self.connection.try_update_value(|c| {
+            if let Some(c) = c.as_mut().filter(|c| c.id == id && c.drain.is_none()) {
+                let frame = AnimationFrame::new(move || this.drain(id));
+                let fallback = Timeout::new(HIDDEN_DRAIN_MS, move || this.drain(id));
+                c.drain = Some((frame, fallback));
+            }
+        });
+    }
+
+    /// Hands on every message in the inbox, in order.
+    fn drain(&self, id: u64) {
+        let inbox = self.connection.try_update_value(|c| {
+            c.as_mut().filter(|c| c.id == id).map(|c| {
+                c.drain = None;
+                c.inbox.clone()
+            })
+        });
+        let Some(Some(inbox)) = inbox else { return };
+        while inbox.size() > 0 && self.current_id() == Some(id) {
+            if inbox.head_is_text() {
+                let joined = inbox.take_texts(TEXTS_PER_TAKE);
+                let (lengths, times) = (inbox.lengths(), inbox.times());
+                for (text, at) in split_utf16(&joined, &lengths).zip(times) {
+                    self.deliver(id, SocketEvent::Text(text.to_owned()), at);
+                }
+            } else {
+                let data = inbox.take_binary();
+                let at = inbox.times().first().copied().unwrap_or_else(js_sys::Date::now);
+                self.deliver(id, SocketEvent::Binary(js_sys::Uint8Array::new(&data).to_vec()), at);
+            }
+        }
+    }
+
+    /// An event other than a message: the messages before it first, then it.
+    fn deliver_now(&self, id: u64, event: SocketEvent) {
+        self.drain(id);
+        self.deliver(id, event, js_sys::Date::now());
     }
 
     /// Refreshes state and hands the event on, unless it comes from a socket already replaced.
     /// A message changes none of the state `refresh` reads (four calls into the browser, two
     /// of them copying strings), so messages skip it: they are the hot path.
-    fn deliver(&self, id: u64, event: SocketEvent) {
+    fn deliver(&self, id: u64, event: SocketEvent, at_ms: f64) {
         if self.current_id() != Some(id) {
             return;
         }
@@ -237,7 +321,7 @@ impl WebSocketHandle {
             self.refresh();
         }
         if let Some(handler) = self.handler.try_get_value() {
-            handler(event);
+            handler(event, at_ms);
         }
     }
 
