@@ -171,15 +171,21 @@ async function interleaved(name, rounds, measure) {
   return samples;
 }
 
-// `--scenario 10000:1` (a burst) or `--scenario 5000/s` (10 s sustained) measures that alone,
+// `--scenario 10000:1` (a burst), `--scenario 5000/s` (10 s sustained) or `--scenario paint`
+// (first paint, and open and first message shown) measures that alone,
 // `--rounds` times interleaved, and prints the medians per client (bursts with layout, style
 // and wasm memory) and the ratios to batched: for quick checks while working on one figure.
 const scenario = option("scenario", null);
 if (scenario) {
+  const paint = scenario === "paint";
   const rate = scenario.endsWith("/s") ? Number(scenario.slice(0, -2)) : null;
   const [n, perFrame] = rate ? [rate * 10, 1] : scenario.split(":").map(Number);
-  const samples = await interleaved(scenario, ROUNDS, (client) => run(client, { n, perFrame, rate, lag: !!rate }));
-  const figures = rate
+  const samples = await interleaved(scenario, ROUNDS, (client) =>
+    paint ? firstPaint(client) : run(client, { n, perFrame, rate, lag: !!rate }),
+  );
+  const figures = paint
+    ? { fcpMs: (r) => r.fcp, firstMessageMs: (r) => r.firstMessage }
+    : rate
     ? {
         p50LagMs: (r) => percentile(r.lags, 50),
         p99LagMs: (r) => percentile(r.lags, 99),

@@ -3,6 +3,8 @@
 //! [`WebSocketHandle`] owns the `web_sys::WebSocket` and the closures attached to it. They are
 //! detached and dropped when the socket is replaced or the owning component is cleaned up, so
 //! no closure outlives its socket and an old socket's late events never reach the new state.
+//! Messages wait in a small JavaScript inbox (`inbox.js`) and are handed on once per animation
+//! frame: crossing into wasm once per message cost more than the message itself.
 
 mod error;
 
