@@ -285,6 +285,42 @@ test("reading: links, nick colours, grouping, day separators, folded system runs
   assert.deepEqual(errors, []);
 });
 
+// Rows sit in blocks that contain their paint (style/main.css, .chunk): a focus ring drawn
+// outside a link at a block's edge would be cut off there.
+test("focus: a link at the edge of a block of rows shows its whole focus ring", async (t) => {
+  const room = `ui-ring-${Date.now()}`;
+  const { page, errors, context } = await open(room, "rin");
+  t.after(() => context.close());
+  const bob = await peer(room, "bob");
+  t.after(() => bob.close());
+  bob.sayMany(Array.from({ length: 60 }, (_, i) => `https://example.org/${i}`));
+  await total(page, 60);
+  const ring = await page.getByTestId("message-list").evaluate((list) => {
+    // The first row of a block after the first: all of them are bob's links here.
+    const link = [...list.querySelectorAll(".chunk")]
+      .slice(1)
+      .map((block) => block.firstElementChild?.querySelector("a"))
+      .find(Boolean);
+    if (!link) return null;
+    link.focus();
+    const style = getComputedStyle(link);
+    const reach = parseFloat(style.outlineWidth) + parseFloat(style.outlineOffset);
+    const box = link.getBoundingClientRect();
+    const block = link.closest(".chunk").getBoundingClientRect();
+    return {
+      focusVisible: link.matches(":focus-visible"),
+      outline: style.outlineStyle,
+      above: block.top - (box.top - reach),
+      below: box.bottom + reach - block.bottom,
+    };
+  });
+  assert.ok(ring, "a block starts with a row holding a link");
+  assert.equal(ring.focusVisible, true);
+  assert.notEqual(ring.outline, "none", "the focused link has a ring");
+  assert.ok(ring.above <= 0 && ring.below <= 0, `the ring stays inside the block: ${JSON.stringify(ring)}`);
+  assert.deepEqual(errors, []);
+});
+
 test("tabs: two connections, each with its own socket, unread count and scroll position", async (t) => {
   const room1 = `ui-tab1-${Date.now()}`;
   const room2 = `ui-tab2-${Date.now()}`;
