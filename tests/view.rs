@@ -74,6 +74,11 @@ async fn the_history_parameter_bounds_what_stays_on_screen() {
     let oldest = app.messages().into_iter().next().expect("a row");
     assert_eq!(oldest.previous_element_sibling().as_ref(), Some(&separators[0]), "the separator heads the oldest row");
     assert!(all(&list, ".chunk").iter().all(|c| c.child_element_count() > 0), "no empty blocks stay");
+    // The rows that left took the group's header with them: the oldest row shows bob's name now,
+    // the rest stay grouped under it.
+    let rows = app.messages();
+    assert!(!rows[0].class_list().contains("continued"), "the oldest row heads the group");
+    assert!(rows[1..].iter().all(|r| r.class_list().contains("continued")), "the others stay under it");
 }
 
 #[wasm_bindgen_test]

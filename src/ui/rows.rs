@@ -39,6 +39,14 @@ struct Row {
     run: Option<u64>,
 }
 
+/// Where a row leaving with the oldest rows stands: the block of the first row that stays, and
+/// whether the row after it leaves too.
+#[derive(Clone, Copy)]
+struct Front {
+    staying_block: Option<u64>,
+    next_leaves: bool,
+}
+
 /// The rows on screen, oldest first (ids increase), and the run of system entries at the end.
 #[derive(Default)]
 pub struct Rows {
@@ -84,12 +92,17 @@ impl Rows {
                 let height_before = if keep_place { list.scroll_height() } else { 0 };
                 // The height lost up to the first removal that is not of the oldest row.
                 let mut lost_above = None;
-                for id in removed {
+                // The oldest rows leaving, counted from the front: a block whose rows all leave
+                // goes in one call with them inside, and rows that leave too are not fixed up.
+                let leaving = removed.iter().zip(&self.rows).take_while(|(id, row)| **id == row.id).count();
+                let staying_block = self.rows.get(leaving).map(|r| r.chunk);
+                for (i, id) in removed.into_iter().enumerate() {
                     let oldest = self.rows.front().is_some_and(|r| r.id == id);
                     if keep_place && !oldest && lost_above.is_none() {
                         lost_above = Some(height_before - list.scroll_height());
                     }
-                    self.remove(id);
+                    let front = (i < leaving).then_some(Front { staying_block, next_leaves: i + 1 < leaving });
+                    self.remove(id, front);
                 }
                 if keep_place {
                     let lost = lost_above.unwrap_or_else(|| height_before - list.scroll_height());
@@ -218,12 +231,16 @@ impl Rows {
         run
     }
 
-    fn remove(&mut self, id: u64) {
+    /// Takes row `id` out; `front` when it is one of the oldest rows leaving together.
+    fn remove(&mut self, id: u64, front: Option<Front>) {
         let Some(at) = self.find(id) else { return };
         let Some(row) = self.rows.remove(at) else { return };
         // The head of a group is leaving: the next row (if it was under that head) shows it.
         let was_head = !row.continued;
-        row.el.remove();
+        // A row whose whole block leaves goes with the block (`release` of its last row).
+        if front.is_none_or(|f| f.staying_block == Some(row.chunk)) {
+            row.el.remove();
+        }
         self.chunks.release(row.chunk);
         let Some(next) = self.rows.get_mut(at) else {
             for el in [row.separator, row.fold].into_iter().flatten() {
@@ -277,8 +294,12 @@ impl Rows {
             next.fold = fold;
         }
         if was_head && next.continued {
+            // It heads the group now (and passes that on if it leaves too); on screen only if
+            // it stays.
             next.continued = false;
-            let _ = next.el.class_list().remove_1("continued");
+            if !front.is_some_and(|f| f.next_leaves) {
+                let _ = next.el.class_list().remove_1("continued");
+            }
         }
     }
 
