@@ -9,8 +9,8 @@ export class Inbox {
     this.times = null;
     // `wake` runs when the inbox stops being empty, so wasm schedules one drain per batch.
     this.onmessage = (event) => {
-      if (this.data.push(event.data) === 1) wake();
       this.arrived.push(Date.now());
+      if (this.data.push(event.data) === 1) wake();
     };
   }
 
@@ -30,11 +30,9 @@ export class Inbox {
   takeTexts(max) {
     let n = 0;
     while (n < this.data.length && n < max && typeof this.data[n] === "string") n++;
-    const texts = n === this.data.length ? this.data : this.data.slice(0, n);
-    this.data = n === this.data.length ? [] : this.data.slice(n);
+    const texts = this.data.splice(0, n);
     this.lengths = Uint32Array.from(texts, (t) => t.length);
-    this.times = Float64Array.from(this.arrived.slice(0, n));
-    this.arrived = this.arrived.slice(n);
+    this.times = Float64Array.from(this.arrived.splice(0, n));
     return texts.join("");
   }
 
