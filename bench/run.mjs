@@ -6,7 +6,7 @@
 //
 // Usage: node bench/run.mjs [--rounds 12] [--heavy-rounds 12] [--sustained-rounds 12]
 //                           [--out bench/results.json] [--scenario N:PER_FRAME | RATE/s]
-//                           [--against DIR]
+//                           [--against DIR] [--clients wschat,batched]
 // (`--against DIR` with `--scenario`: a dist directory built from another commit runs as a
 // fourth client, `before`, interleaved with the others: for telling whether a change helped.)
 // (bench/run builds the release first and runs this.)
@@ -28,7 +28,11 @@ const SUSTAINED_ROUNDS = Number(option("sustained-rounds", ROUNDS));
 const HEAVY_ROUNDS = Number(option("heavy-rounds", ROUNDS));
 const OUT = option("out", path.join(root, "bench/results.json"));
 const AGAINST = option("against", null);
-const CLIENTS = AGAINST ? ["wschat", "before", "naive", "batched"] : ["wschat", "naive", "batched"];
+// `--clients` leaves some out of a quick `--scenario` check (naive is slow on large ones);
+// batched always runs, as every ratio is to it.
+const CLIENTS = (AGAINST ? ["wschat", "before", "naive", "batched"] : ["wschat", "naive", "batched"]).filter(
+  (c) => c === "batched" || !option("clients", null) || option("clients", "").split(",").includes(c),
+);
 
 const site = await openBench({ against: AGAINST });
 const { browser, pageUrl } = site;

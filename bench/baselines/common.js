@@ -21,29 +21,54 @@ function pad(n) {
   return String(n).padStart(2, "0");
 }
 
+// Rows by the author of the row before go under its header, as wschat groups them (it also
+// starts a new group after a pause, which a burst never has).
+let previousNick = null;
+
+// wschat's nick colour (core/src/present.rs: FNV-1a of the lower-cased nick, twelve colours),
+// worked out once per nick.
+const colours = new Map();
+const encoder = new TextEncoder();
+function nickColour(nick) {
+  let colour = colours.get(nick);
+  if (colour === undefined) {
+    let hash = 0x811c9dc5;
+    for (const byte of encoder.encode(nick.toLowerCase())) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+    colour = hash % 12;
+    colours.set(nick, colour);
+  }
+  return colour;
+}
+
+/** A row with wschat's markup: the same elements, classes and attributes. */
 export function row([nick, text]) {
-  const li = document.createElement("li");
-  li.className = "message chat";
-  li.setAttribute("data-testid", "message");
-  li.setAttribute("data-kind", "chat");
-  if (nick !== null) li.setAttribute("data-nick", nick);
+  const div = document.createElement("div");
+  div.className = nick !== null && nick === previousNick ? "message chat continued" : "message chat";
+  previousNick = nick;
+  div.setAttribute("data-testid", "message");
+  div.setAttribute("data-kind", "chat");
+  if (nick !== null) div.setAttribute("data-nick", nick);
   const now = new Date();
+  div.setAttribute("data-ms", String(now.getTime()));
   const time = document.createElement("time");
   time.className = "time";
+  time.setAttribute("aria-hidden", "true");
   time.textContent = `${pad(now.getHours())}:${pad(now.getMinutes())}`;
-  li.appendChild(time);
+  div.appendChild(time);
   if (nick !== null) {
     const n = document.createElement("span");
-    n.className = "nick";
+    n.className = `nick c${nickColour(nick)}`;
+    n.setAttribute("dir", "auto");
     n.textContent = nick;
-    li.appendChild(n);
+    div.appendChild(n);
   }
   const t = document.createElement("span");
   t.className = "text";
+  t.setAttribute("dir", "auto");
   t.setAttribute("data-testid", "message-text");
   t.textContent = text;
-  li.appendChild(t);
-  return li;
+  div.appendChild(t);
+  return div;
 }
 
 /** Connects to the `url` query parameter and hands every decoded message to `onMessages`. */
