@@ -261,6 +261,20 @@ test("reading: links, nick colours, grouping, day separators, folded system runs
   const { nodes } = await (await context.newCDPSession(page)).send("Accessibility.getFullAXTree");
   const authors = nodes.filter((n) => !n.ignored && n.role?.value === "StaticText" && n.name?.value === "bob");
   assert.equal(authors.length, 2, "both rows name their author to screen readers");
+  // A grouped row shows its time only under the pointer, in the header's time column, and its
+  // text stays where it was, in line with the header's nick.
+  const groupedTime = rows.nth(1).locator("time");
+  const textLeft = () => rows.nth(1).getByTestId("message-text").evaluate((t) => t.getBoundingClientRect().left);
+  assert.equal(await groupedTime.isVisible(), false, "a grouped row's time is hidden");
+  const left = await textLeft();
+  assert.equal(left, await rows.first().locator(".nick").evaluate((n) => n.getBoundingClientRect().left));
+  await rows.nth(1).hover();
+  assert.equal(await groupedTime.isVisible(), true, "and shown under the pointer");
+  assert.equal(await textLeft(), left, "the text does not move");
+  assert.equal(
+    await groupedTime.evaluate((t) => t.getBoundingClientRect().left),
+    await rows.first().locator("time").evaluate((t) => t.getBoundingClientRect().left),
+  );
   const colours = await rows.locator(".nick").evaluateAll((n) => n.map((x) => getComputedStyle(x).color));
   assert.equal(colours[0], colours[1], "one colour per nick");
   assert.ok((await page.locator(".day-separator").count()) >= 1, "a day separator above the first entry");
