@@ -1,12 +1,13 @@
 // The browser's cost of drawing rows under one stylesheet or another, without a client or a
-// socket: a page fills a list with 5,000 rows in wschat's markup (blocks of 50, sealed when
-// complete), then for 300 frames adds 83 rows a frame (5,000 a second), removes as many of the
-// oldest and pins the list to the bottom. Prints Chromium's layout and style time per variant,
+// socket: a page fills a list with 5,000 rows in wschat's markup (made by the baselines' `row`;
+// blocks of 50, sealed when complete), then for 300 frames adds 83 rows a frame (5,000 a
+// second), removes as many of the oldest and pins the list to the bottom. Prints Chromium's layout and style time per variant,
 // interleaved over rounds; for judging a stylesheet change before running the whole bench.
 // Usage: node bench/rows.mjs [--rounds 5] [--grouped] A.css B.css ...
 //   --grouped: every row but the first is under one author's header (a one-author flood).
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { launchChromium } from "../tests/e2e/helpers.mjs";
 
 const args = process.argv.slice(2);
@@ -19,32 +20,15 @@ if (args.length === 0) {
   process.exit(2);
 }
 
-/** In the page: sets up `window.drawFrames(frames)`, which draws that many frames of 83 rows. */
+/** In the page: sets up `window.drawFrames(frames)`, which draws that many frames of 83 rows
+ * made by the baselines' `row` (wschat's markup), loaded as `window.row`. */
 function setUp({ grouped }) {
   const list = document.querySelector('[data-testid="message-list"]');
   let made = 0;
   let rows = 0;
   const row = () => {
-    const div = document.createElement("div");
     const nick = grouped ? "flood" : `user${made % 7}`;
-    div.className = grouped && made > 0 ? "message chat continued" : "message chat";
-    div.setAttribute("data-testid", "message");
-    div.setAttribute("data-kind", "chat");
-    div.setAttribute("data-nick", nick);
-    const time = document.createElement("time");
-    time.className = "time";
-    time.setAttribute("aria-hidden", "true");
-    time.textContent = "12:34";
-    const label = document.createElement("span");
-    label.className = `nick c${made % 12}`;
-    label.setAttribute("dir", "auto");
-    label.textContent = nick;
-    const text = document.createElement("span");
-    text.className = "text";
-    text.setAttribute("dir", "auto");
-    text.textContent = `message ${made++} with a few words in it, some of them long enough to wrap t=${performance.now()}`;
-    div.append(time, label, text);
-    return div;
+    return window.row([nick, `message ${made++} with a few words in it, some of them long enough to wrap t=${performance.now()}`]);
   };
   const frame = (count) => {
     for (let block = list.lastElementChild?.previousElementSibling; block && block.className === "chunk"; block = block.previousElementSibling) {
@@ -84,6 +68,9 @@ for (let round = 0; round < rounds; round++) {
       `<style>${readFileSync(file, "utf8")}</style><div class="app"><main class="conversation"><div class="message-pane">` +
         `<ol class="messages" data-testid="message-list" role="log"></ol></div></main></div>`,
     );
+    const common = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), "baselines/common.js"), "utf8");
+    await page.addScriptTag({ type: "module", content: `${common}\nwindow.row = row;` });
+    await page.waitForFunction(() => typeof window.row === "function");
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Performance.enable");
     const metrics = async () => Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
