@@ -8,13 +8,22 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 use wschat_core::bounded::push_within;
 use wschat_core::chat::{display_text, human_size, Change, ChatLog, Entry, EntryKind, OwnStatus, DISPLAY_LIMIT_BYTES};
 use wschat_core::present::{continues_group, may_hold_link, nick_colour, segments, Segment, NICK_COLOURS};
 
 use super::chunks::Chunks;
+
+#[wasm_bindgen(module = "/src/ui/rows.js")]
+extern "C" {
+    /// A copy of `prototype` with `data-ms` and `text`, appended to `parent`: a plain row in one
+    /// call where [`render_row`] takes five (see rows.js).
+    #[wasm_bindgen(catch, js_name = appendRow)]
+    fn append_plain_row(prototype: &Element, parent: &Element, ms: f64, text: &str) -> Result<Element, JsValue>;
+}
 
 /// A run of this many system entries in a row gets a toggle that folds all but its newest.
 /// Runs start open: a notice someone is waiting for must not be hidden unasked.
@@ -161,9 +170,18 @@ impl Rows {
                     previous.filter(|p| p.kind == entry.kind).and_then(|p| p.nick.as_deref().map(|n| (n, p.time_ms)));
                 continues_group(same_author, nick, entry.time_ms)
             });
-        let row = self.prototypes.row(document, entry, continued, &time_label);
-        let el = render_row(document, row, entry, continued);
-        let _ = parent.append_child(&el);
+        let prototype = self.prototypes.row(document, entry, continued, &time_label);
+        // Most rows are only text: no mention, link, status or truncation to decorate.
+        let (shown, truncated) = display_text(&entry.text);
+        let plain = !entry.mention && entry.status.is_none() && !truncated && !may_hold_link(shown);
+        let el = match plain.then(|| append_plain_row(prototype, parent, data_ms(entry) as f64, shown)) {
+            Some(Ok(el)) => el,
+            _ => {
+                let el = render_row(document, clone(prototype), entry, continued);
+                let _ = parent.append_child(&el);
+                el
+            }
+        };
         let run = if entry.kind == EntryKind::System {
             Some(self.extend_run(document, entry.id, &el))
         } else {
@@ -387,27 +405,38 @@ struct Prototype {
 }
 
 impl Prototype {
-    /// A copy showing `time_label`: the prototype's own label changes once a minute.
-    fn clone_at(&mut self, time_label: &str) -> Element {
+    /// The prototype, showing `time_label`: its label changes once a minute.
+    fn at(&mut self, time_label: &str) -> &Element {
         if self.time_label != time_label {
             if let Some(time) = self.el.first_element_child() {
                 time.set_text_content(Some(time_label));
             }
             time_label.clone_into(&mut self.time_label);
         }
-        // A deep clone of an element is an element.
-        self.el.clone_node_with_deep(true).map(JsCast::unchecked_into).unwrap_or_else(|_| self.el.clone())
+        &self.el
     }
+}
+
+/// A deep copy of a prototype row.
+fn clone(prototype: &Element) -> Element {
+    // A deep clone of an element is an element.
+    prototype.clone_node_with_deep(true).map(JsCast::unchecked_into).unwrap_or_else(|_| prototype.clone())
+}
+
+/// The entry's time for scripts and the full date on hover (see `describe_time`): formatting
+/// the date for every row costs more than the rest of the row.
+fn data_ms(entry: &Entry) -> i64 {
+    entry.time_ms as i64
 }
 
 /// Authors with a prototype at a time; a new author takes the place of the longest-held one.
 const AUTHOR_PROTOTYPES: usize = 16;
 
 impl Prototypes {
-    /// A new row for `entry` with everything but its text and status filled in.
-    fn row(&mut self, document: &Document, entry: &Entry, continued: bool, time_label: &str) -> Element {
+    /// The prototype of `entry`'s row: everything but its text and status filled in.
+    fn row(&mut self, document: &Document, entry: &Entry, continued: bool, time_label: &str) -> &Element {
         let Some(nick) = &entry.nick else {
-            return self.blank(document, entry.kind, false).clone_at(time_label);
+            return self.blank(document, entry.kind, false).at(time_label);
         };
         let known =
             self.authors.iter().position(|a| a.kind == entry.kind && a.continued == continued && a.nick == *nick);
@@ -415,7 +444,7 @@ impl Prototypes {
             Some(at) => at,
             None => {
                 let blank = self.blank(document, entry.kind, true);
-                let row = Prototype { el: blank.clone_at(time_label), time_label: time_label.to_owned() };
+                let row = Prototype { el: clone(blank.at(time_label)), time_label: time_label.to_owned() };
                 fill_author(&row.el, entry.kind, nick, continued);
                 if self.authors.len() == AUTHOR_PROTOTYPES {
                     self.authors.pop_front();
@@ -424,7 +453,7 @@ impl Prototypes {
                 self.authors.len() - 1
             }
         };
-        self.authors[at].row.clone_at(time_label)
+        self.authors[at].row.at(time_label)
     }
 
     fn blank(&mut self, document: &Document, kind: EntryKind, with_nick: bool) -> &mut Prototype {
@@ -494,9 +523,7 @@ fn render_row(document: &Document, row: Element, entry: &Entry, continued: bool)
     if entry.mention {
         row.set_class_name(&row_class(entry.kind, continued, true));
     }
-    // The entry's time for scripts and the full date on hover (see `describe_time`): formatting
-    // the date for every row costs more than the rest of the row.
-    set(&row, "data-ms", &(entry.time_ms as i64).to_string());
+    set(&row, "data-ms", &data_ms(entry).to_string());
     // The prototype's children, in order: time, nick (when there is one), text.
     let Some(text) = row.last_element_child() else { return row };
     let (shown, truncated) = display_text(&entry.text);
