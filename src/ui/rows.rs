@@ -172,12 +172,13 @@ impl Rows {
             });
         let prototype = self.prototypes.row(document, entry, continued, &time_label);
         // Most rows are only text: no mention, link, status or truncation to decorate.
-        let (shown, truncated) = display_text(&entry.text);
+        let displayed = display_text(&entry.text);
+        let (shown, truncated) = displayed;
         let plain = !entry.mention && entry.status.is_none() && !truncated && !may_hold_link(shown);
         let el = match plain.then(|| append_plain_row(prototype, parent, data_ms(entry) as f64, shown)) {
             Some(Ok(el)) => el,
             _ => {
-                let el = render_row(document, clone(prototype), entry, continued);
+                let el = render_row(document, clone(prototype), entry, continued, displayed);
                 let _ = parent.append_child(&el);
                 el
             }
@@ -516,17 +517,22 @@ const NICK_CLASSES: [&str; NICK_COLOURS as usize] = [
     "nick c10", "nick c11",
 ];
 
-/// One entry as a row with the UI contract's attributes, on a row from [`Prototypes::row`]
-/// (`continued` puts it under the previous row's header). Text goes in as text nodes only;
-/// http(s) links become anchors.
-fn render_row(document: &Document, row: Element, entry: &Entry, continued: bool) -> Element {
+/// One entry as a row with the UI contract's attributes, on a copy of its prototype
+/// (`continued` puts it under the previous row's header); `shown` is the text as displayed, cut
+/// short when `truncated`. Text goes in as text nodes only; http(s) links become anchors.
+fn render_row(
+    document: &Document,
+    row: Element,
+    entry: &Entry,
+    continued: bool,
+    (shown, truncated): (&str, bool),
+) -> Element {
     if entry.mention {
         row.set_class_name(&row_class(entry.kind, continued, true));
     }
     set(&row, "data-ms", &data_ms(entry).to_string());
     // The prototype's children, in order: time, nick (when there is one), text.
     let Some(text) = row.last_element_child() else { return row };
-    let (shown, truncated) = display_text(&entry.text);
     if may_hold_link(shown) {
         append_linked_text(document, &text, shown);
     } else {
