@@ -56,11 +56,11 @@ const visibilityControl = () => {
   }
 };
 
-async function open(room, nick, { colorScheme = "light", width = 1100, height = 640, extra = "" } = {}) {
+async function open(room, nick, { colorScheme = "light", width = 1100, height = 640, extra = "", init = [] } = {}) {
   const context = await shared.browser.newContext({ colorScheme, viewport: { width, height } });
   await context.grantPermissions(["notifications"], { origin: new URL(appUrl).origin });
   const page = await context.newPage();
-  await page.addInitScript(visibilityControl);
+  for (const script of [visibilityControl, ...init]) await page.addInitScript(script);
   const errors = [];
   page.on("pageerror", (e) => errors.push(e));
   await page.goto(`${appUrl}?nick=${nick}&url=${encodeURIComponent(`/ws?room=${room}`)}${extra}`);
@@ -405,6 +405,45 @@ test("inspector: frames both ways and events, filter, views, JSON Lines export, 
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="inspector-frame"]').length === 0);
   bob.say("after clear");
   await frames.first().waitFor({ timeout });
+  assert.deepEqual(errors, []);
+});
+
+// Keeps hold of the module's memory, so a test can look at what the wasm stack touched.
+const keepWasmMemory = () => {
+  const instantiate = WebAssembly.instantiateStreaming;
+  WebAssembly.instantiateStreaming = async (...args) => {
+    const result = await instantiate.apply(WebAssembly, args);
+    window.__wasmMemory = result.instance.exports.memory;
+    return result;
+  };
+};
+
+test("hostile depth: JSON nested as deep as the parser takes fits the wasm stack, decoded and pretty-printed", async (t) => {
+  // The stack sits at the start of linear memory and grows down towards address 0 (Rust's
+  // layout for wasm), so the first byte ever written is its deepest point.
+  const stackBytes = Number(/stack-size=(\d+)/.exec(readFileSync(path.join(root, ".cargo/config.toml"), "utf8"))[1]);
+  const room = `ui-deep-${Date.now()}`;
+  const { page, errors, context } = await open(room, "ada", { extra: "&protocol=json", init: [keepWasmMemory] });
+  t.after(() => context.close());
+  await page.getByTestId("inspector-toggle").click();
+  await page.getByTestId("inspector-view").selectOption("json");
+  const raw = new WebSocket(`${wsBase}/ws?room=${room}`);
+  await new Promise((resolve, reject) => (raw.once("open", resolve), raw.once("error", reject)));
+  t.after(() => raw.close());
+  const depth = 128; // core/src/json.rs MAX_DEPTH: one more is refused
+  const nested = (n) => "[".repeat(n) + "]".repeat(n);
+  for (const frame of [nested(depth), `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`, `{"nick":"bob","text":${nested(depth - 1)}}`, nested(depth + 1)]) {
+    raw.send(frame);
+  }
+  raw.send('{"nick":"bob","text":"still here"}');
+  await entry(page, "chat", "bob", "still here").waitFor({ timeout });
+  await page.locator('[data-testid="inspector-payload"]', { hasText: "still here" }).waitFor({ timeout });
+  // The deepest payload is on the page, pretty-printed: one line per level and back.
+  const lines = await page.getByTestId("inspector-payload").evaluateAll((ps) => Math.max(...ps.map((p) => p.textContent.split("\n").length)));
+  assert.ok(lines >= 2 * depth, `pretty view of the deepest frame: ${lines} lines`);
+  const deepest = await page.evaluate(() => new Uint8Array(window.__wasmMemory.buffer).findIndex((b) => b !== 0));
+  const used = stackBytes - deepest;
+  assert.ok(used > 0 && used < stackBytes / 4, `the wasm stack reached ${used} of ${stackBytes} bytes`);
   assert.deepEqual(errors, []);
 });
 
