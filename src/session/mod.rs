@@ -23,6 +23,10 @@ use crate::listener::WindowListener;
 use crate::socket::{page_origin, CloseInfo, ReadyState, SocketEvent, WebSocketHandle};
 use crate::timer::Timeout;
 
+/// Decoded events that wait for the flush before they are applied at once: as many as the
+/// socket hands on in one take, so a backlog never waits whole.
+const PENDING_FLUSH_AT: usize = 256;
+
 /// A reconnect that is waiting for its delay (the UI contract's `reconnect-info`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ScheduledReconnect {
@@ -637,8 +641,17 @@ impl ChatSession {
         if events.is_empty() {
             return;
         }
-        self.update_upkeep(|u| u.pending.extend(events.into_iter().map(|e| (e, now))));
-        self.schedule_flush();
+        let queued = self.upkeep.try_update_value(|u| {
+            u.pending.extend(events.into_iter().map(|e| (e, now)));
+            u.pending.len()
+        });
+        // A burst that waited in the inbox arrives in one go: applied in slices, its decoded
+        // texts do not all sit in wasm memory at once (which would keep that peak for good).
+        if queued.is_some_and(|n| n >= PENDING_FLUSH_AT) {
+            self.flush_pending();
+        } else {
+            self.schedule_flush();
+        }
     }
 
     /// Makes sure a flush runs once the current task is done: after the socket has handed on
