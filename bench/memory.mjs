@@ -2,34 +2,20 @@
 // while the flood runs, and at the end, with the deepest point the wasm stack reached. wasm
 // memory never shrinks, so its size is the peak of what the module held at once.
 // Usage: node bench/memory.mjs [N] [PER_FRAME]   (serves dist/: build the release first)
+import { keepWasmMemory, wasmMemory } from "../tests/e2e/helpers.mjs";
 import { openBench } from "./site.mjs";
 
 const n = Number(process.argv[2] || 100000);
 const perFrame = Number(process.argv[3] || 1);
 const site = await openBench();
 const page = await (await site.browser.newContext({ viewport: { width: 1100, height: 700 } })).newPage();
-await page.addInitScript(() => {
-  const instantiate = WebAssembly.instantiateStreaming;
-  WebAssembly.instantiateStreaming = async (...args) => {
-    const result = await instantiate.apply(WebAssembly, args);
-    window.__wasmMemory = result.instance.exports.memory;
-    return result;
-  };
+await page.addInitScript(keepWasmMemory);
+const probe = async () => ({
+  ...(await wasmMemory(page)),
+  received: await page.evaluate(() => Number(document.querySelector('[data-testid="message-list"]')?.getAttribute("data-total-received") ?? 0)),
 });
-// The stack sits at the start of linear memory and grows down towards address 0, so the first
-// byte ever written is its deepest point (the stack's size is in .cargo/config.toml).
-const probe = () =>
-  page.evaluate(() => {
-    const memory = window.__wasmMemory;
-    const list = document.querySelector('[data-testid="message-list"]');
-    return {
-      mb: memory.buffer.byteLength / 2 ** 20,
-      deepestStackAddress: new Uint8Array(memory.buffer).findIndex((b) => b !== 0),
-      received: Number(list?.getAttribute("data-total-received") ?? 0),
-    };
-  });
 const show = (label, p) =>
-  console.log(`${label.padEnd(8)} wasm memory ${p.mb.toFixed(3)} MiB  received ${p.received}  deepest stack address ${p.deepestStackAddress}`);
+  console.log(`${label.padEnd(8)} wasm memory ${(p.bytes / 2 ** 20).toFixed(3)} MiB  received ${p.received}  deepest stack address ${p.deepestStackAddress}`);
 
 await page.goto(site.pageUrl("wschat", `/flood?${new URLSearchParams({ n, per_frame: perFrame, delay_ms: 1500 })}`));
 await page.waitForFunction(() => window.__wasmMemory && document.querySelector('[data-testid="message-list"]'));

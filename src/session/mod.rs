@@ -23,8 +23,8 @@ use crate::listener::WindowListener;
 use crate::socket::{page_origin, CloseInfo, ReadyState, SocketEvent, WebSocketHandle};
 use crate::timer::Timeout;
 
-/// Decoded events that wait for the flush before they are applied at once: as many as the
-/// socket hands on in one take, so a backlog never waits whole.
+/// Decoded events wait for one flush a frame, unless this many gather first: then they are
+/// applied at once, so a backlog is never held in memory whole.
 const PENDING_FLUSH_AT: usize = 256;
 
 /// A reconnect that is waiting for its delay (the UI contract's `reconnect-info`).

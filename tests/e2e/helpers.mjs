@@ -50,6 +50,27 @@ export function sharedBrowser() {
   return shared;
 }
 
+/** A page init script: keeps hold of the wasm module's memory as `window.__wasmMemory`. */
+export function keepWasmMemory() {
+  const instantiate = WebAssembly.instantiateStreaming;
+  WebAssembly.instantiateStreaming = async (...args) => {
+    const result = await instantiate.apply(WebAssembly, args);
+    window.__wasmMemory = result.instance.exports.memory;
+    return result;
+  };
+}
+
+/** The size of the page's wasm memory in bytes, and the deepest address its stack reached: the
+ * stack sits at the start of linear memory and grows down towards address 0 (Rust's layout
+ * for wasm, its size set in .cargo/config.toml), so the first byte ever written is its deepest
+ * point. Needs `keepWasmMemory` installed before the page loaded. */
+export function wasmMemory(page) {
+  return page.evaluate(() => {
+    const buffer = window.__wasmMemory.buffer;
+    return { bytes: buffer.byteLength, deepestStackAddress: new Uint8Array(buffer).findIndex((b) => b !== 0) };
+  });
+}
+
 export function launchChromium() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_BIN || "/usr/bin/chromium",

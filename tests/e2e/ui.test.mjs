@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
-import { entry, readyState, root, send, sharedBrowser, timeout } from "./helpers.mjs";
+import { entry, keepWasmMemory, readyState, root, send, sharedBrowser, timeout, wasmMemory } from "./helpers.mjs";
 
 const appUrl = process.env.WSCHAT_APP_URL;
 assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
@@ -408,19 +408,7 @@ test("inspector: frames both ways and events, filter, views, JSON Lines export, 
   assert.deepEqual(errors, []);
 });
 
-// Keeps hold of the module's memory, so a test can look at what the wasm stack touched.
-const keepWasmMemory = () => {
-  const instantiate = WebAssembly.instantiateStreaming;
-  WebAssembly.instantiateStreaming = async (...args) => {
-    const result = await instantiate.apply(WebAssembly, args);
-    window.__wasmMemory = result.instance.exports.memory;
-    return result;
-  };
-};
-
 test("hostile depth: JSON nested as deep as the parser takes fits the wasm stack, decoded and pretty-printed", async (t) => {
-  // The stack sits at the start of linear memory and grows down towards address 0 (Rust's
-  // layout for wasm), so the first byte ever written is its deepest point.
   const stackBytes = Number(/stack-size=(\d+)/.exec(readFileSync(path.join(root, ".cargo/config.toml"), "utf8"))[1]);
   const room = `ui-deep-${Date.now()}`;
   const { page, errors, context } = await open(room, "ada", { extra: "&protocol=json", init: [keepWasmMemory] });
@@ -441,8 +429,7 @@ test("hostile depth: JSON nested as deep as the parser takes fits the wasm stack
   // The deepest payload is on the page, pretty-printed: one line per level and back.
   const lines = await page.getByTestId("inspector-payload").evaluateAll((ps) => Math.max(...ps.map((p) => p.textContent.split("\n").length)));
   assert.ok(lines >= 2 * depth, `pretty view of the deepest frame: ${lines} lines`);
-  const deepest = await page.evaluate(() => new Uint8Array(window.__wasmMemory.buffer).findIndex((b) => b !== 0));
-  const used = stackBytes - deepest;
+  const used = stackBytes - (await wasmMemory(page)).deepestStackAddress;
   assert.ok(used > 0 && used < stackBytes / 4, `the wasm stack reached ${used} of ${stackBytes} bytes`);
   assert.deepEqual(errors, []);
 });
