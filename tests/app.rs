@@ -74,6 +74,31 @@ async fn binary_frames_are_raw_entries_with_size_and_hex() {
 }
 
 #[wasm_bindgen_test]
+async fn frames_that_are_not_chat_messages_show_exactly_as_they_came() {
+    let room = unique_room("raw-json");
+    let app = mount(&room_query(&room, "jo", "&protocol=json"));
+    app.until_open().await;
+    let mut peer = peer(&room).await;
+    for frame in ["{oops", r#"{"count": 3}"#] {
+        peer.send(Message::Text(frame.into())).await.expect("peer sends");
+    }
+    app.until("both raw entries", |m| {
+        has_message(m, "raw", None, "{oops") && has_message(m, "raw", None, r#"{"count": 3}"#)
+    })
+    .await;
+    // What the frame is goes beside the text, not into it.
+    let note = |text: &str| {
+        app.messages()
+            .into_iter()
+            .find(|e| text_of(e).as_deref() == Some(text))
+            .and_then(|e| e.query_selector(".entry-note").ok().flatten())
+            .and_then(|n| n.text_content())
+    };
+    assert_eq!(note("{oops").as_deref(), Some("not JSON"));
+    assert_eq!(note(r#"{"count": 3}"#), None, "JSON is plain to see");
+}
+
+#[wasm_bindgen_test]
 async fn typed_while_disconnected_is_pending_then_delivered() {
     let room = unique_room("pending");
     let app = mount(&room_query(&room, "erin", "&connect=0"));
@@ -95,6 +120,32 @@ async fn bad_settings_show_errors_people_can_act_on() {
 }
 
 #[wasm_bindgen_test]
+async fn a_bad_value_in_the_link_stays_shown_once_connected() {
+    let room = unique_room("bad-value");
+    let app = mount(&room_query(&room, "fay", "&protocol=xml&connect=yes"));
+    app.until_open().await;
+    let text = app.get("error").text_content().unwrap_or_default();
+    assert!(text.contains("xml") && text.contains("connect="), "both problems still shown after opening: {text}");
+}
+
+#[wasm_bindgen_test]
+async fn choosing_irc_in_the_form_offers_its_subprotocol() {
+    let app = mount("nick=ivy&connect=0");
+    assert_eq!(app.value("subprotocols-input"), "");
+    // Each format shows its own field; by then the form has redrawn the subprotocols too.
+    app.choose("protocol-select", "irc");
+    app.until("the channel field", |m| find(m, "channel-input").is_some()).await;
+    assert_eq!(app.value("subprotocols-input"), "text.ircv3.net");
+    app.choose("protocol-select", "json");
+    app.until("the template field", |m| find(m, "json-template-input").is_some()).await;
+    assert_eq!(app.value("subprotocols-input"), "", "the IRC default goes with IRC");
+    app.fill("subprotocols-input", "chat.v2");
+    app.choose("protocol-select", "irc");
+    app.until("the channel field again", |m| find(m, "channel-input").is_some()).await;
+    assert_eq!(app.value("subprotocols-input"), "chat.v2", "what the person typed stays");
+}
+
+#[wasm_bindgen_test]
 async fn server_close_shows_code_reason_and_cleanness() {
     let url = js_sys::encode_uri_component(&format!("{}/close?code=4001&reason=bye", server()));
     let app = mount(&format!("url={url}&nick=gina"));
@@ -105,6 +156,21 @@ async fn server_close_shows_code_reason_and_cleanness() {
     assert_eq!(info.get_attribute("data-was-clean").as_deref(), Some("true"));
     assert!(info.text_content().unwrap_or_default().contains("application-defined"));
     assert_eq!(app.get("connection-status").get_attribute("data-ready-state").as_deref(), Some("closed"));
+}
+
+#[wasm_bindgen_test]
+async fn the_close_stays_shown_through_the_reconnect_after_it() {
+    let url = js_sys::encode_uri_component(&format!("{}/close?code=4001&reason=bye", server()));
+    let app = mount(&format!("url={url}&nick=gus"));
+    // 4001 is not a final code: the app comes back, and the server closes again at once.
+    app.until("connecting again, the close before still shown", |m| {
+        attr(m, "connection-status", "data-ready-state").as_deref() == Some("connecting")
+            && find(m, "reconnect-info").is_none()
+            && attr(m, "close-info", "data-code").as_deref() == Some("4001")
+    })
+    .await;
+    let text = app.get("close-info").text_content().unwrap_or_default();
+    assert!(text.starts_with("last closed 4001"), "says it is the close before: {text}");
 }
 
 fn echo_query(path_and_query: &str, nick: &str, extra: &str) -> String {

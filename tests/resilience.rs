@@ -22,10 +22,6 @@ fn url_query(path: &str, nick: &str, extra: &str) -> String {
     format!("url={url}&nick={nick}{extra}")
 }
 
-fn attr(root: &Element, testid: &str, name: &str) -> Option<String> {
-    find(root, testid).and_then(|e| e.get_attribute(name))
-}
-
 fn error_text(root: &Element) -> String {
     find(root, "error").and_then(|e| e.text_content()).unwrap_or_default()
 }
@@ -35,7 +31,7 @@ async fn a_server_error_close_reconnects_with_growing_attempts() {
     let app = mount(&url_query("/close?code=1011&reason=oops", "rita", ""));
     app.until("first reconnect scheduled", |m| attr(m, "reconnect-info", "data-attempt").as_deref() == Some("1")).await;
     let delay: f64 = attr(&app.root, "reconnect-info", "data-delay-ms").and_then(|d| d.parse().ok()).unwrap_or(-1.0);
-    assert!((0.0..=500.0).contains(&delay), "first delay is at most 0.5 s, got {delay}");
+    assert!((250.0..=500.0).contains(&delay), "first delay is 0.25 to 0.5 s, got {delay}");
     assert!(find(&app.root, "reconnect-now-button").is_some());
     // The reconnect happens by itself, is closed again with 1011, and backs off further.
     app.until("second attempt scheduled", |m| attr(m, "reconnect-info", "data-attempt").as_deref() == Some("2")).await;
@@ -53,6 +49,22 @@ async fn reconnect_now_skips_the_wait() {
         messages(m).iter().skip(before).any(|e| text_of(e).is_some_and(|t| t.starts_with("Connecting to")))
     })
     .await;
+}
+
+#[wasm_bindgen_test]
+async fn disconnect_calls_off_a_reconnect_in_waiting() {
+    let app = mount(&url_query("/close?code=1011&reason=oops", "dora", ""));
+    app.until("reconnect scheduled", |m| find(m, "reconnect-info").is_some()).await;
+    let button: web_sys::HtmlButtonElement = app.get("disconnect-button").unchecked_into();
+    assert!(!button.disabled(), "the waiting reconnect can be called off");
+    button.click();
+    app.until("reconnect called off", |m| {
+        find(m, "reconnect-info").is_none()
+            && messages(m).iter().any(|e| text_of(e).is_some_and(|t| t.contains("Reconnect cancelled")))
+    })
+    .await;
+    assert!(button.disabled(), "nothing left to disconnect");
+    assert_eq!(attr(&app.root, "connection-status", "data-ready-state").as_deref(), Some("closed"));
 }
 
 #[wasm_bindgen_test]
@@ -96,11 +108,12 @@ async fn bad_input_from_the_person_is_refused_with_reasons() {
     let own =
         |m: &Element| messages(m).iter().filter(|e| e.get_attribute("data-kind").as_deref() == Some("own")).count();
 
-    app.type_and_enter(&"a".repeat(70_000));
-    app.until("size refusal", |m| error_text(m).contains("limit is 65536 bytes")).await;
+    let too_long = 16 * 1024 * 1024 + 1;
+    app.type_and_enter(&"a".repeat(too_long));
+    app.until("size refusal", |m| error_text(m).contains("limit is 16777216 bytes")).await;
     assert_eq!(own(&app.root), 0, "an oversized message is not sent");
     let composer: web_sys::HtmlTextAreaElement = app.get("composer-input").unchecked_into();
-    assert_eq!(composer.value().len(), 70_000, "the refused text stays for the person to edit");
+    assert_eq!(composer.value().len(), too_long, "the refused text stays for the person to edit");
 
     app.type_and_enter("/frobnicate now");
     app.until("unknown command", |m| error_text(m).contains("Unknown command /frobnicate")).await;

@@ -6,8 +6,9 @@ use std::sync::Arc;
 /// Default number of entries kept in the log (older ones are dropped from memory and view).
 pub const DEFAULT_LOG_CAP: usize = 5_000;
 
-/// Default largest message a person may send, in UTF-8 bytes.
-pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Default largest message a person may send, in UTF-8 bytes: a common server frame limit
+/// (tungstenite's 16 MiB); a server with a smaller one closes with 1009, which the client explains.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Default number of times a message is handed to a socket without confirmation before it is
 /// marked failed.
@@ -79,6 +80,8 @@ pub struct Entry {
     pub time_ms: f64,
     /// Someone else's message that names the person's nick.
     pub mention: bool,
+    /// Said beside the text, not in it: what a raw frame is ("not JSON"), or "private".
+    pub note: Option<&'static str>,
 }
 
 /// What changed in the kept entries since a view last looked ([`ChatLog::take_changes`]), so
@@ -260,10 +263,26 @@ impl ChatLog {
         self.push(EntryKind::Chat, nick, text, None, time_ms)
     }
 
-    /// A frame that is not a chat message, already described for people.
-    pub fn receive_raw(&mut self, description: &str, time_ms: f64) -> u64 {
+    /// A frame that is not a chat message: as it came, or described for people (binary).
+    pub fn receive_raw(&mut self, text: &str, note: Option<&'static str>, time_ms: f64) -> u64 {
         self.total_received += 1;
-        self.push(EntryKind::Raw, None, description, None, time_ms)
+        let id = self.push(EntryKind::Raw, None, text, None, time_ms);
+        self.note_newest(note);
+        id
+    }
+
+    /// A message sent to this person alone, not to the room.
+    pub fn receive_private(&mut self, nick: &str, text: &str, time_ms: f64) -> u64 {
+        self.total_received += 1;
+        let id = self.push(EntryKind::Chat, Some(nick), text, None, time_ms);
+        self.note_newest(Some("private"));
+        id
+    }
+
+    fn note_newest(&mut self, note: Option<&'static str>) {
+        if let Some(newest) = self.entries.back_mut() {
+            newest.note = note;
+        }
     }
 
     /// A connection event or notice.
@@ -462,7 +481,7 @@ impl ChatLog {
         let mention = kind == EntryKind::Chat
             && !self.attention.own_nick.is_empty()
             && crate::present::mentions(text, &self.attention.own_nick);
-        let entry = Entry { id, kind, nick, text: Arc::from(text), status, time_ms, mention };
+        let entry = Entry { id, kind, nick, text: Arc::from(text), status, time_ms, mention, note: None };
         crate::bounded::push_within(&mut self.entries, self.cap, entry);
         if matches!(kind, EntryKind::Chat | EntryKind::Raw) && !self.attention.reading {
             if self.attention.unread == 0 {
@@ -656,7 +675,7 @@ mod tests {
         for i in 0..10 {
             log.receive_message(Some("x"), &i.to_string(), 0.0);
         }
-        log.receive_raw("binary frame, 1 byte: 00  |.|", 0.0);
+        log.receive_raw("binary frame, 1 byte: 00  |.|", None, 0.0);
         log.push_system("closed", 0.0);
         let texts: Vec<_> = log.entries().map(|e| e.text.to_string()).collect();
         assert_eq!(texts, vec!["9", "binary frame, 1 byte: 00  |.|", "closed"]);

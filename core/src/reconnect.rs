@@ -1,4 +1,4 @@
-//! When and how soon to reconnect: exponential backoff with full jitter, and which closes end it.
+//! When and how soon to reconnect: exponential backoff with jitter, and which closes end it.
 
 use crate::close::describe_close_code;
 
@@ -76,7 +76,9 @@ impl Backoff {
     }
 
     /// The delay before the next attempt, or `None` when the attempts are used up.
-    /// Full jitter: uniform in `[0, min(max, initial × factor^(n-1))]`, with `random` in `[0, 1)`.
+    /// "Equal" jitter: uniform in `[c/2, c]` with `c = min(max, initial × factor^(n-1))` and
+    /// `random` in `[0, 1)`. Clients still spread out, but never come back at once: a server
+    /// that just closed gets a moment, and the wait is long enough for a person to see and stop.
     pub fn next_delay(&mut self, config: &ReconnectConfig, random: f64) -> Option<f64> {
         if config.max_attempts.is_some_and(|max| self.attempt >= max) {
             return None;
@@ -85,7 +87,7 @@ impl Backoff {
         self.attempt += 1;
         let ceiling = (config.initial_delay_ms * config.factor.powi(exponent)).min(config.max_delay_ms);
         let random = if random.is_finite() { random.clamp(0.0, 1.0) } else { 0.5 };
-        Some((ceiling.max(0.0) * random).floor())
+        Some((ceiling.max(0.0) * (1.0 + random) / 2.0).floor())
     }
 
     /// A stable connection: the next failure starts from the first delay again.
@@ -99,15 +101,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn delays_grow_to_the_cap_with_full_jitter() {
+    fn delays_grow_to_the_cap_with_jitter_in_the_upper_half() {
         let config = ReconnectConfig::default();
         let mut backoff = Backoff::default();
         let ceilings: Vec<f64> = (0..10).map(|_| backoff.next_delay(&config, 0.999_999).unwrap_or(-1.0)).collect();
         assert_eq!(ceilings, vec![499.0, 999.0, 1999.0, 3999.0, 7999.0, 15999.0, 29999.0, 29999.0, 29999.0, 29999.0]);
         assert_eq!(backoff.attempt(), 10);
-        assert_eq!(backoff.next_delay(&config, 0.0), Some(0.0), "full jitter reaches down to zero");
+        assert_eq!(backoff.next_delay(&config, 0.0), Some(15000.0), "never below half the ceiling");
         backoff.reset();
-        assert_eq!(backoff.next_delay(&config, 0.5), Some(250.0));
+        assert_eq!(backoff.next_delay(&config, 0.5), Some(375.0));
         assert_eq!(backoff.attempt(), 1);
     }
 
@@ -125,7 +127,7 @@ mod tests {
         let config = ReconnectConfig::default();
         for r in [f64::NAN, f64::INFINITY, -1.0, 7.0] {
             let d = Backoff::default().next_delay(&config, r).unwrap_or(-1.0);
-            assert!((0.0..=500.0).contains(&d), "{r} gave {d}");
+            assert!((250.0..=500.0).contains(&d), "{r} gave {d}");
         }
     }
 

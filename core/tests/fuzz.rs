@@ -74,7 +74,7 @@ proptest! {
 
     #[test]
     fn binary_frames_decode_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
-        prop_assert_eq!(TextFormat.decode(Frame::Binary(&bytes)), vec![ChatEvent::Raw(describe_binary(&bytes))]);
+        prop_assert_eq!(TextFormat.decode(Frame::Binary(&bytes)), vec![ChatEvent::raw(None, describe_binary(&bytes))]);
         // Every format takes any bytes.
         for kind in ProtocolKind::ALL {
             let mut wire = Wire::new(kind, "me", "#chat", DEFAULT_TEMPLATE);

@@ -83,6 +83,11 @@ struct Upkeep {
     /// The localStorage key the outbox was last written under, and the revision written.
     outbox_key: String,
     saved_revision: u64,
+    /// The last write of the outbox was refused (said once, until a write succeeds).
+    outbox_unsaved: bool,
+    /// The error showing is about what the person asked for (a bad link), not about the
+    /// connection: connecting does not settle it.
+    error_outlives_connection: bool,
 }
 
 /// A chat session: the log, the socket, the settings in use, the latest error for people, and
@@ -202,7 +207,7 @@ impl ChatSession {
             Ok(()) => {
                 let code = code.map_or_else(|| "no code".to_string(), |c| format!("code {c}"));
                 self.inspect_event(format!("readyState closing: close() with {code}, reason {reason:?}"));
-                self.error.set(None);
+                self.clear_connection_error();
             }
             Err(e) => {
                 self.update_upkeep(|u| u.closing_by_person = false);
@@ -349,7 +354,7 @@ impl ChatSession {
         let url = Wire::socket_url(settings.protocol, &settings.url);
         match self.socket.connect(&url, &settings.subprotocol_list()) {
             Ok(()) => {
-                self.error.set(None);
+                self.clear_connection_error();
                 let target = self.socket.url().get_untracked();
                 let offered = settings.subprotocol_list().join(", ");
                 self.inspect_event(format!("readyState connecting: {target}, subprotocols [{offered}]"));
@@ -510,7 +515,7 @@ impl ChatSession {
                     u.opened_at_ms = Some(now);
                     u.last_activity_ms = now;
                 });
-                self.error.set(None);
+                self.clear_connection_error();
                 self.update_upkeep(|u| u.opened = true);
                 let extensions = self.socket.extensions().get_untracked();
                 self.inspect_event(format!("readyState open: protocol {protocol:?}, extensions {extensions:?}"));
@@ -739,8 +744,17 @@ impl ChatSession {
         }
         let unsent = self.log.with_untracked(|l| l.unsent());
         let key = self.upkeep.with_value(|u| u.outbox_key.clone());
-        storage::save_outbox(&key, &unsent);
-        self.update_upkeep(|u| u.saved_revision = revision);
+        let saved = storage::save_outbox(&key, &unsent);
+        let newly_unsaved = self.upkeep.try_update_value(|u| {
+            u.saved_revision = revision;
+            let was_unsaved = std::mem::replace(&mut u.outbox_unsaved, !saved);
+            !saved && !was_unsaved
+        });
+        if newly_unsaved == Some(true) {
+            self.system(
+                "The browser's storage is full: unsent messages are kept while this page is open, not after a reload.",
+            );
+        }
     }
 
     /// The outbox is kept per server: when the URL changes, it moves to the new server's key.
@@ -795,6 +809,21 @@ impl ChatSession {
     pub fn report(&self, message: String) {
         self.system(&message);
         self.error.set(Some(message));
+        self.update_upkeep(|u| u.error_outlives_connection = false);
+    }
+
+    /// Shows a problem with what the person asked for (a value in the link that cannot be
+    /// used): it stays until dismissed or a newer error replaces it, whatever the connection does.
+    pub fn report_lasting(&self, message: String) {
+        self.report(message);
+        self.update_upkeep(|u| u.error_outlives_connection = true);
+    }
+
+    /// A connection starting or opening settles the errors of the ones before it.
+    fn clear_connection_error(&self) {
+        if !self.upkeep.with_value(|u| u.error_outlives_connection) {
+            self.error.set(None);
+        }
     }
 }
 
@@ -807,8 +836,11 @@ fn apply_event(log: &mut ChatLog, event: ChatEvent, now: f64) {
         ChatEvent::System(text) => {
             log.push_system(&text, now);
         }
-        ChatEvent::Raw(description) => {
-            log.receive_raw(&description, now);
+        ChatEvent::Raw { note, text } => {
+            log.receive_raw(&text, note, now);
+        }
+        ChatEvent::Private { nick, text, time_ms } => {
+            log.receive_private(&nick, &text, time_ms.unwrap_or(now));
         }
         ChatEvent::Joined { nick, text } => {
             log.user_joined(&nick);

@@ -62,11 +62,11 @@ pub fn load_outbox(key: &str) -> Vec<PersistedMessage> {
     local_storage().and_then(|s| s.get_item(key).ok().flatten()).map(|text| decode_outbox(&text)).unwrap_or_default()
 }
 
-/// Writes the outbox, or removes the key when it is empty.
-pub fn save_outbox(key: &str, messages: &[PersistedMessage]) {
-    let Some(storage) = local_storage() else { return };
-    let _ =
-        if messages.is_empty() { storage.remove_item(key) } else { storage.set_item(key, &encode_outbox(messages)) };
+/// Writes the outbox, or removes the key when it is empty. False when the browser refused it
+/// (storage full: a few megabytes per site); without storage at all there is nothing to report.
+pub fn save_outbox(key: &str, messages: &[PersistedMessage]) -> bool {
+    let Some(storage) = local_storage() else { return true };
+    if messages.is_empty() { storage.remove_item(key) } else { storage.set_item(key, &encode_outbox(messages)) }.is_ok()
 }
 
 pub fn forget_outbox(key: &str) {

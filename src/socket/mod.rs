@@ -199,7 +199,8 @@ impl WebSocketHandle {
     pub fn last_error(&self) -> ReadSignal<Option<SocketError>> {
         self.last_error.read_only()
     }
-    /// The latest close event, until the next connect.
+    /// The latest close event, kept until the next one (a reconnect does not hide why the
+    /// connection before it ended).
     pub fn last_close(&self) -> ReadSignal<Option<CloseInfo>> {
         self.last_close.read_only()
     }
@@ -230,7 +231,6 @@ impl WebSocketHandle {
         self.connection.try_set_value(Some(connection));
         self.url.set(url);
         self.last_error.set(None);
-        self.last_close.set(None);
         self.protocol.set(String::new());
         self.extensions.set(String::new());
         self.buffered_amount.set(0);

@@ -48,6 +48,12 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
                     data-testid="protocol-select"
                     on:change=move |ev| {
                         if let Ok(kind) = event_target_value(&ev).parse::<ProtocolKind>() {
+                            // Left as the old format's default, the field takes the new one's
+                            // (IRC offers text.ircv3.net); what the person typed stays.
+                            let old_default = protocol.get_untracked().default_subprotocols().join(",");
+                            if subprotocols.with_untracked(|s| s.trim() == old_default) {
+                                subprotocols.set(kind.default_subprotocols().join(","));
+                            }
                             protocol.set(kind);
                         }
                     }
@@ -87,7 +93,10 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
             <button
                 data-testid="disconnect-button"
                 type="button"
-                disabled=move || matches!(state.get(), ReadyState::Closed | ReadyState::Closing)
+                // A reconnect in waiting is a connection the person may still call off.
+                disabled=move || {
+                    matches!(state.get(), ReadyState::Closed | ReadyState::Closing) && session.reconnect.with(Option::is_none)
+                }
                 on:click=move |_| session.disconnect(Some(1000), "user disconnected")
             >
                 "Disconnect"

@@ -46,8 +46,10 @@ pub fn App() -> impl IntoView {
     let connect_on_load = settings.connect_on_load;
     let conversations = Conversations::new();
     let first = conversations.open(settings.clone(), false);
-    for problem in problems {
-        first.session.report(problem);
+    // Every problem goes in the timeline; the error line shows them together, and keeps them
+    // once the connection opens (they are about the link, not the connection).
+    if !problems.is_empty() {
+        first.session.report_lasting(problems.join(" "));
     }
     // After the problems, so that a connection error is the one left showing.
     if connect_on_load {

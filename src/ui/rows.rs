@@ -174,7 +174,8 @@ impl Rows {
         // Most rows are only text: no mention, link, status or truncation to decorate.
         let displayed = display_text(&entry.text);
         let (shown, truncated) = displayed;
-        let plain = !entry.mention && entry.status.is_none() && !truncated && !may_hold_link(shown);
+        let plain =
+            !entry.mention && entry.status.is_none() && entry.note.is_none() && !truncated && !may_hold_link(shown);
         let el = match plain.then(|| append_plain_row(prototype, parent, data_ms(entry) as f64, shown)) {
             Some(Ok(el)) => el,
             _ => {
@@ -533,6 +534,13 @@ fn render_row(
     set(&row, "data-ms", &data_ms(entry).to_string());
     // The prototype's children, in order: time, nick (when there is one), text.
     let Some(text) = row.last_element_child() else { return row };
+    if let Some(note) = entry.note {
+        // Beside the text, not in it: `message-text` stays exactly the message.
+        let label = element(document, "span");
+        label.set_class_name("entry-note");
+        label.set_text_content(Some(note));
+        let _ = text.before_with_node_1(&label);
+    }
     if may_hold_link(shown) {
         append_linked_text(document, &text, shown);
     } else {

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use wschat_core::close::describe_close_code;
 
-use crate::socket::WebSocketHandle;
+use crate::socket::{ReadyState, WebSocketHandle};
 
 #[component]
 pub fn StatusBar(socket: WebSocketHandle) -> impl IntoView {
@@ -38,10 +38,12 @@ pub fn StatusBar(socket: WebSocketHandle) -> impl IntoView {
                     .map(|close| {
                         let meaning = describe_close_code(close.code);
                         let clean = if close.was_clean { "clean" } else { "not clean" };
+                        // Kept through a reconnect: then it is the close before this connection.
+                        let closed = if state.get() == ReadyState::Closed { "closed" } else { "last closed" };
                         let text = if close.reason.is_empty() {
-                            format!("closed {} ({meaning}), {clean}", close.code)
+                            format!("{closed} {} ({meaning}), {clean}", close.code)
                         } else {
-                            format!("closed {} ({meaning}): \u{201c}{}\u{201d}, {clean}", close.code, close.reason)
+                            format!("{closed} {} ({meaning}): \u{201c}{}\u{201d}, {clean}", close.code, close.reason)
                         };
                         view! {
                             <span

@@ -94,6 +94,21 @@ impl Mounted {
         field
     }
 
+    /// Picks an option of a select and fires `change`, as choosing one does.
+    pub fn choose(&self, testid: &str, value: &str) {
+        let select = self.get(testid);
+        let _ = js_sys::Reflect::set(&select, &"value".into(), &value.into());
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        let change = web_sys::Event::new_with_event_init_dict("change", &init).expect("event");
+        select.dispatch_event(&change).expect("dispatch change");
+    }
+
+    /// The current value of a form field.
+    pub fn value(&self, testid: &str) -> String {
+        js_sys::Reflect::get(&self.get(testid), &"value".into()).ok().and_then(|v| v.as_string()).unwrap_or_default()
+    }
+
     pub fn type_and_enter(&self, text: &str) {
         self.fill("composer-input", text);
         self.press("composer-input", "Enter");
@@ -124,6 +139,11 @@ pub fn own_status(root: &Element, text: &str) -> Option<String> {
         .iter()
         .find(|e| e.get_attribute("data-kind").as_deref() == Some("own") && text_of(e).as_deref() == Some(text))
         .and_then(|e| e.get_attribute("data-status"))
+}
+
+/// An attribute of the element with that test id, if both are there.
+pub fn attr(root: &Element, testid: &str, name: &str) -> Option<String> {
+    find(root, testid).and_then(|e| e.get_attribute(name))
 }
 
 pub fn room_query(room: &str, nick: &str, extra: &str) -> String {

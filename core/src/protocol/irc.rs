@@ -206,7 +206,7 @@ impl IrcState {
         for raw in text.split('\n').filter(|l| !l.trim().is_empty()) {
             match parse_line(raw) {
                 Some(line) => self.handle(line, &mut reaction),
-                None => reaction.0.push(ChatEvent::Raw(format!("unreadable IRC line: {raw}"))),
+                None => reaction.0.push(ChatEvent::raw(Some("unreadable IRC line"), raw.trim_end_matches('\r'))),
             }
         }
         reaction
@@ -280,8 +280,11 @@ impl IrcState {
                     None => body.to_string(),
                 };
                 let private = !line.param(0).starts_with(['#', '&', '!', '+']);
-                let text = if private && nick != self.nick { format!("(private) {text}") } else { text };
-                events.push(ChatEvent::Message { nick: Some(nick), text, time_ms });
+                events.push(if private && nick != self.nick {
+                    ChatEvent::Private { nick, text, time_ms }
+                } else {
+                    ChatEvent::Message { nick: Some(nick), text, time_ms }
+                });
             }
             "NOTICE" => {
                 let from = line.nick();
@@ -491,7 +494,7 @@ mod tests {
         );
         assert_eq!(irc.decode(":bob!b@h PRIVMSG ada :\u{1}VERSION\u{1}").0, vec![]);
         assert!(
-            matches!(&irc.decode(":bob!b@h PRIVMSG ada :psst").0[..], [ChatEvent::Message { text, .. }] if text == "(private) psst")
+            matches!(&irc.decode(":bob!b@h PRIVMSG ada :psst").0[..], [ChatEvent::Private { text, .. }] if text == "psst")
         );
         assert!(
             matches!(&irc.decode(":carol!c@h JOIN #chat").0[..], [ChatEvent::Joined { nick, .. }] if nick == "carol")

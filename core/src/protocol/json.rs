@@ -22,23 +22,19 @@ impl std::fmt::Display for TemplateError {
     }
 }
 
-/// Turns a JSON text frame into chat events; anything unrecognised is one raw entry,
-/// pretty-printed, so nothing is silently dropped.
+/// Turns a JSON text frame into chat events; anything unrecognised is one raw entry with the
+/// frame as it came, so nothing is silently dropped.
 pub fn decode_json(text: &str) -> Vec<ChatEvent> {
     let value = match json_text::parse(text) {
         Ok(v) => v,
-        Err(_) => return vec![ChatEvent::Raw(format!("not JSON: {text}"))],
+        Err(_) => return vec![ChatEvent::raw(Some("not JSON"), text)],
     };
     match &value {
         Value::Array(items) if !items.is_empty() && items.iter().all(|i| message_from(i).is_some()) => {
             items.iter().filter_map(message_from).collect()
         }
-        _ => vec![message_from(&value).unwrap_or_else(|| ChatEvent::Raw(pretty(&value)))],
+        _ => vec![message_from(&value).unwrap_or_else(|| ChatEvent::raw(None, text))],
     }
-}
-
-fn pretty(value: &Value) -> String {
-    value.to_pretty()
 }
 
 /// One object as a chat event, if it looks like one.
@@ -162,10 +158,10 @@ mod tests {
     }
 
     #[test]
-    fn anything_else_is_raw_and_pretty() {
-        assert_eq!(decode_json(r#"{"count":3}"#), vec![ChatEvent::Raw("{\n  \"count\": 3\n}".into())]);
-        assert_eq!(decode_json("{oops"), vec![ChatEvent::Raw("not JSON: {oops".into())]);
-        assert_eq!(decode_json("[1,2]"), vec![ChatEvent::Raw("[\n  1,\n  2\n]".into())]);
+    fn anything_else_is_raw_as_it_came() {
+        assert_eq!(decode_json(r#"{"count": 3}"#), vec![ChatEvent::raw(None, r#"{"count": 3}"#)]);
+        assert_eq!(decode_json("{oops"), vec![ChatEvent::raw(Some("not JSON"), "{oops")]);
+        assert_eq!(decode_json("[1,2]"), vec![ChatEvent::raw(None, "[1,2]")]);
     }
 
     #[test]

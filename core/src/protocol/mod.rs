@@ -41,8 +41,18 @@ pub enum ChatEvent {
     },
     /// A notice from the server or about the connection.
     System(String),
-    /// A frame that is not a chat message (binary, unparsed data), already described for people.
-    Raw(String),
+    /// A frame that is not a chat message (binary, unparsed data): `text` is the frame as it came
+    /// (binary described for people), `note` what it is when that is not plain to see.
+    Raw {
+        note: Option<&'static str>,
+        text: String,
+    },
+    /// A message sent to this person alone (IRC), not to the room.
+    Private {
+        nick: String,
+        text: String,
+        time_ms: Option<f64>,
+    },
     /// Someone arrived; `text` says so for the timeline.
     Joined {
         nick: String,
@@ -61,6 +71,13 @@ pub enum ChatEvent {
     Users(Vec<String>),
     /// The server gave us another nick than the one asked for.
     OwnNick(String),
+}
+
+impl ChatEvent {
+    /// A raw entry for a frame that is not a chat message.
+    pub fn raw(note: Option<&'static str>, text: impl Into<String>) -> Self {
+        ChatEvent::Raw { note, text: text.into() }
+    }
 }
 
 /// The wire formats the client knows by name (the `protocol` query parameter).
@@ -178,7 +195,7 @@ impl Wire {
                 (decoded.events, decoded.replies, decoded.start_grace) = io.decode(text);
             }
             (Wire::Json { .. } | Wire::SocketIo(_), Frame::Binary(bytes)) => {
-                decoded.events = vec![ChatEvent::Raw(describe_binary(bytes))];
+                decoded.events = vec![ChatEvent::raw(None, describe_binary(bytes))];
             }
         }
         decoded

@@ -96,7 +96,7 @@ impl SocketIoState {
             "3" | "6" => {}
             "1" => events.push(ChatEvent::System("The Socket.IO server closed the session.".into())),
             "4" => self.decode_socket_packet(body, &mut events, &mut replies, &mut connected_now),
-            _ => events.push(ChatEvent::Raw(format!("unknown Engine.IO packet: {packet}"))),
+            _ => events.push(ChatEvent::raw(Some("unknown Engine.IO packet"), packet)),
         }
         (events, replies, connected_now)
     }
@@ -128,10 +128,10 @@ impl SocketIoState {
                 let array_start = rest.find('[').unwrap_or(rest.len());
                 match json::parse(&rest[array_start..]) {
                     Ok(Value::Array(items)) => self.decode_event(&items, events),
-                    _ => events.push(ChatEvent::Raw(format!("unreadable Socket.IO event: {rest}"))),
+                    _ => events.push(ChatEvent::raw(Some("unreadable Socket.IO event"), rest)),
                 }
             }
-            _ => events.push(ChatEvent::Raw(format!("Socket.IO packet 4{body}"))),
+            _ => events.push(ChatEvent::raw(Some("Socket.IO packet"), format!("4{body}"))),
         }
     }
 
@@ -167,7 +167,7 @@ impl SocketIoState {
                 events.push(ChatEvent::Left { text: format!("{who} left; {}", participants(count())), nick: who });
             }
             "typing" | "stop typing" => {}
-            _ => events.push(ChatEvent::Raw(format!("Socket.IO event {}", Value::Array(items.to_vec()).to_pretty()))),
+            _ => events.push(ChatEvent::raw(Some("Socket.IO event"), Value::Array(items.to_vec()).to_json())),
         }
     }
 
@@ -275,7 +275,7 @@ mod tests {
         for packet in ["", "9", "42", "42[", "42{}", "4", "0not json", "44{\"message\":\"no\"}", "é", "4é"] {
             let _ = io.decode(packet);
         }
-        assert!(matches!(&io.decode(r#"42["other",1]"#).0[..], [ChatEvent::Raw(_)]));
+        assert!(matches!(&io.decode(r#"42["other",1]"#).0[..], [ChatEvent::Raw { .. }]));
         assert!(matches!(&io.decode(r#"421["chat message","ack: id"]"#).0[..], [ChatEvent::Message { .. }]));
     }
 }

@@ -27,7 +27,7 @@ impl TextFormat {
                     vec![one_message(text)]
                 }
             }
-            Frame::Binary(bytes) => vec![ChatEvent::Raw(describe_binary(bytes))],
+            Frame::Binary(bytes) => vec![ChatEvent::raw(None, describe_binary(bytes))],
         }
     }
 
@@ -101,7 +101,7 @@ mod tests {
     fn binary_frames_are_raw() {
         assert_eq!(
             TextFormat.decode(Frame::Binary(b"Hello")),
-            vec![ChatEvent::Raw("binary frame, 5 bytes: 48 65 6c 6c 6f  |Hello|".into())]
+            vec![ChatEvent::raw(None, "binary frame, 5 bytes: 48 65 6c 6c 6f  |Hello|")]
         );
     }
 
