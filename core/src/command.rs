@@ -58,6 +58,8 @@ connects again now; /clear empties this view; /help shows this. Start a message 
 
 /// Parses one line typed in the composer.
 pub fn parse_input(line: &str) -> Result<Input, CommandError> {
+    // A line break left at the end says nothing, and line-based servers would drop it anyway.
+    let line = line.trim_end_matches(['\n', '\r']);
     if let Some(rest) = line.strip_prefix("//") {
         return Ok(Input::Message(format!("/{rest}")));
     }
@@ -133,6 +135,7 @@ mod tests {
         assert_eq!(parse_input("/clear"), Ok(Input::Clear));
         assert_eq!(parse_input("/me waves hello"), Ok(Input::Message("/me waves hello".into())));
         assert_eq!(parse_input("/join #rust"), Ok(Input::Join("#rust".into())));
+        assert_eq!(parse_input("two\nlines\r\n\n"), Ok(Input::Message("two\nlines".into())));
         assert_eq!(parse_input("/nick ada"), Ok(Input::Nick("ada".into())));
         assert!(parse_input("/me").is_err());
         assert_eq!(parse_input("/hex 48 65 6c 6c 6f"), Ok(Input::Hex(b"Hello".to_vec())));

@@ -66,7 +66,9 @@ impl Number {
             return Some(if negative { -0.0 } else { 0.0 });
         }
         scale = scale.saturating_sub(i32::try_from(fraction.len()).unwrap_or(i32::MAX));
-        let value = if scale >= 0 { mantissa * 10f64.powi(scale) } else { mantissa / 10f64.powi(-scale) };
+        // saturating_neg: an exponent of i32::MIN has no positive counterpart.
+        let value =
+            if scale >= 0 { mantissa * 10f64.powi(scale) } else { mantissa / 10f64.powi(scale.saturating_neg()) };
         Some(if negative { -value } else { value })
     }
 }
@@ -459,6 +461,8 @@ mod tests {
             r#"{"a":[1,-2.5e3,true,null,"x\"\\\né😀"],"b":{},"c":[],"a":0}"#,
             "order, duplicates and number literals kept"
         );
+        // An exponent at i32's limit has no negation: a tiny number, not a panic.
+        assert_eq!(parse("1e-2147483648").ok().and_then(|v| v.as_f64()), Some(0.0));
         assert_eq!(parse("[1,[2]]").expect("valid").to_pretty(), "[\n  1,\n  [\n    2\n  ]\n]");
         assert_eq!(parse(r#"{"k":{}}"#).expect("valid").to_pretty(), "{\n  \"k\": {}\n}");
         assert_eq!(quote("tab\tctl\u{1}/"), r#""tab\tctl\u0001/""#);

@@ -84,6 +84,20 @@ pub fn validate_nick(nick: &str) -> Result<&str, NickError> {
     Ok(nick)
 }
 
+/// An IRC channel from a link or the form, as one IRC parameter: a space, comma or control
+/// character would end it or start another command (a link must not make the client send
+/// what the person did not ask for). Without a channel prefix, `#` is added.
+pub fn validate_channel(channel: &str) -> Result<String, String> {
+    let channel = channel.trim();
+    if let Some(c) = channel.chars().find(|c| c.is_whitespace() || c.is_control() || *c == ',') {
+        return Err(format!("IRC channel names cannot contain spaces, commas or control characters (found {c:?})."));
+    }
+    if channel.len() > 50 {
+        return Err("That IRC channel name is longer than servers accept (50 bytes).".to_string());
+    }
+    Ok(if channel.starts_with(['#', '&', '!', '+']) { channel.to_string() } else { format!("#{channel}") })
+}
+
 /// A nick for someone who has not chosen one: `guest-` and four digits.
 pub fn guest_nick(random: f64) -> String {
     // `random` is in [0, 1); clamp so a bad source cannot produce five digits.
@@ -129,7 +143,14 @@ impl Settings {
             }
         };
         let url = param("url").filter(|u| !u.trim().is_empty()).unwrap_or_else(|| DEFAULT_URL.to_string());
-        let channel = param("channel").filter(|c| !c.trim().is_empty()).unwrap_or_else(|| DEFAULT_CHANNEL.to_string());
+        let channel = match param("channel").filter(|c| !c.trim().is_empty()).map(|c| validate_channel(&c)) {
+            None => DEFAULT_CHANNEL.to_string(),
+            Some(Ok(channel)) => channel,
+            Some(Err(problem)) => {
+                problems.push(format!("{problem} Joining {DEFAULT_CHANNEL} instead."));
+                DEFAULT_CHANNEL.to_string()
+            }
+        };
         let idle_timeout_ms = millis(&param, "idle_timeout", &mut problems);
         let connect_timeout_ms = millis(&param, "connect_timeout", &mut problems);
         let history = history(&param, &mut problems);
@@ -285,6 +306,18 @@ mod tests {
         assert_eq!(s.subprotocols, "");
         assert_eq!(s.channel, "#chat");
         assert!(s.connect_on_load);
+    }
+
+    #[test]
+    fn a_channel_in_a_link_cannot_smuggle_irc_commands() {
+        let (s, problems) = read(&[("channel", "#chat\r\nPRIVMSG NickServ :identify x")], None);
+        assert_eq!(s.channel, "#chat");
+        assert!(problems[0].contains("control characters"), "{problems:?}");
+        let (s, problems) = read(&[("channel", "#a key")], None);
+        assert_eq!((s.channel.as_str(), problems.len()), ("#chat", 1));
+        assert_eq!(validate_channel(" rust "), Ok("#rust".to_string()), "the prefix is added");
+        assert_eq!(validate_channel("&local"), Ok("&local".to_string()));
+        assert!(validate_channel("#a,#b").is_err());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use wschat_core::protocol::irc::{BINARY_SUBPROTOCOL, TEXT_SUBPROTOCOL};
 use wschat_core::protocol::socketio::SHAPE_GRACE_MS;
 use wschat_core::protocol::{ChatEvent, Frame, OutFrame, ProtocolKind, Wire};
 use wschat_core::reconnect::{AfterClose, Backoff, ReconnectConfig};
-use wschat_core::settings::{validate_nick, Settings};
+use wschat_core::settings::{validate_channel, validate_nick, Settings, DEFAULT_CHANNEL};
 use wschat_core::url::normalize_ws_url;
 
 use crate::listener::WindowListener;
@@ -169,8 +169,13 @@ impl ChatSession {
                 return self.report(e.to_string());
             }
         }
+        let channel = match validate_channel(&settings.channel) {
+            Ok(channel) => channel,
+            Err(problem) if settings.protocol == ProtocolKind::Irc => return self.report(problem),
+            Err(_) => DEFAULT_CHANNEL.to_string(),
+        };
         storage::remember_nick(&nick);
-        let settings = Settings { nick, ..settings };
+        let settings = Settings { nick, channel, ..settings };
         storage::remember_settings(&settings);
         if self.log.with_untracked(ChatLog::cap) != settings.history {
             self.edit_log(|log| log.set_cap(settings.history));
@@ -438,7 +443,7 @@ impl ChatSession {
         let Some(Some(wire)) = self.upkeep.try_with_value(|u| u.wire.clone()) else { return };
         self.edit_log(|log| {
             while let Some(item) = log.take_next_outgoing() {
-                let frames = wire.encode_message(&item.nick, &item.text);
+                let frames = wire.encode_message(&item.nick, &item.text, item.id);
                 match frames.iter().try_for_each(|frame| send_frame(&session, frame)) {
                     Ok(()) => log.mark_sent(item),
                     Err(_) => {

@@ -10,6 +10,21 @@ use super::{time::parse_iso8601, ChatEvent, OutFrame};
 pub const TEXT_SUBPROTOCOL: &str = "text.ircv3.net";
 pub const BINARY_SUBPROTOCOL: &str = "binary.ircv3.net";
 
+/// Nicks tried during registration before giving up (each refused with 432, 433 or 436).
+const MAX_NICK_ATTEMPTS: u32 = 5;
+
+/// A nick every server accepts (RFC 2812's letters, digits and specials, not starting with a
+/// digit or `-`), at most 12 characters of it; `guest` when nothing of it is left.
+fn plain_irc_nick(nick: &str) -> String {
+    let kept: String =
+        nick.chars().filter(|c| c.is_ascii_alphanumeric() || "[]\\`_^{|}-".contains(*c)).take(12).collect();
+    match kept.chars().next() {
+        None => "guest".to_string(),
+        Some(c) if c.is_ascii_digit() || c == '-' => format!("guest{kept}"),
+        Some(_) => kept,
+    }
+}
+
 /// Room left in a 512-byte line for the prefix the server adds when relaying
 /// (`:nick!user@host `), CRLF and the command: text is split to fit what remains.
 const RELAY_OVERHEAD: usize = 512 - 2 - 100;
@@ -228,7 +243,18 @@ impl IrcState {
             }
             "432" | "433" | "436" if !self.registered => {
                 self.nick_attempts += 1;
-                let base: String = self.wanted_nick.chars().take(12).collect();
+                if self.nick_attempts > MAX_NICK_ATTEMPTS {
+                    events.push(ChatEvent::System(format!(
+                        "The server refused {MAX_NICK_ATTEMPTS} nicks in a row; choose another nick and connect again."
+                    )));
+                    return;
+                }
+                // 432 is a nick the server does not allow at all: keep only what every server takes.
+                let base: String = if line.command == "432" {
+                    plain_irc_nick(&self.wanted_nick)
+                } else {
+                    self.wanted_nick.chars().take(12).collect()
+                };
                 self.nick = format!("{base}_{}", self.nick_attempts);
                 events.push(ChatEvent::System(format!("The nick is taken or not allowed; trying {}.", self.nick)));
                 replies.push(self.out(&format!("NICK {}", self.nick)));
@@ -341,7 +367,8 @@ impl IrcState {
         let wrap = if action { "\u{1}ACTION \u{1}".len() } else { 0 };
         let room = RELAY_OVERHEAD.saturating_sub(command.len() + wrap);
         let mut frames = Vec::new();
-        for line in text.split('\n').map(|l| l.trim_end_matches('\r')) {
+        // A blank line would be an empty PRIVMSG, which servers refuse (412).
+        for line in text.split('\n').map(|l| l.trim_end_matches('\r')).filter(|l| !l.is_empty()) {
             for piece in split_utf8(line, room) {
                 let body = if action { format!("\u{1}ACTION {piece}\u{1}") } else { piece.to_string() };
                 frames.push(self.out(&format!("{command}{body}")));
@@ -458,6 +485,14 @@ mod tests {
         irc.on_open(TEXT_SUBPROTOCOL);
         assert_eq!(text(&irc.decode(":srv 433 * ada :Nickname is already in use").1), ["NICK ada_1"]);
         assert_eq!(text(&irc.decode(":srv 433 * ada_1 :Nickname is already in use").1), ["NICK ada_2"]);
+        for _ in 3..=MAX_NICK_ATTEMPTS {
+            assert_eq!(irc.decode(":srv 433 * x :Nickname is already in use").1.len(), 1);
+        }
+        assert_eq!(irc.decode(":srv 433 * x :Nickname is already in use").1.len(), 0, "no endless retries");
+        let mut zoe = IrcState::new("zoë.9", "#chat");
+        assert_eq!(text(&zoe.decode(":srv 432 * zoë.9 :Erroneous nickname").1), ["NICK zo9_1"]);
+        let mut digits = IrcState::new("123", "#chat");
+        assert_eq!(text(&digits.decode(":srv 432 * 123 :Erroneous nickname").1), ["NICK guest123_1"]);
         let (events, _) = irc.decode(":srv 001 ada_2 :Welcome");
         assert!(events.contains(&ChatEvent::OwnNick("ada_2".into())));
         assert_eq!(irc.nick(), "ada_2");
@@ -539,6 +574,11 @@ mod tests {
         assert_eq!(text(&irc.encode_message("hi")), ["PRIVMSG #chat :hi"]);
         assert_eq!(text(&irc.encode_message("/me waves")), ["PRIVMSG #chat :\u{1}ACTION waves\u{1}"]);
         assert_eq!(text(&irc.encode_message("one\ntwo")), ["PRIVMSG #chat :one", "PRIVMSG #chat :two"]);
+        assert_eq!(
+            text(&irc.encode_message("one\n\ntwo\n")),
+            ["PRIVMSG #chat :one", "PRIVMSG #chat :two"],
+            "no empty PRIVMSG"
+        );
         let long = "é".repeat(400); // 800 bytes
         let frames = text(&irc.encode_message(&long));
         assert!(frames.len() >= 2);

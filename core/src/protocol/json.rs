@@ -29,12 +29,21 @@ pub fn decode_json(text: &str) -> Vec<ChatEvent> {
         Ok(v) => v,
         Err(_) => return vec![ChatEvent::raw(Some("not JSON"), text)],
     };
+    if is_chatter(&value) {
+        return Vec::new();
+    }
     match &value {
         Value::Array(items) if !items.is_empty() && items.iter().all(|i| message_from(i).is_some()) => {
             items.iter().filter_map(message_from).collect()
         }
         _ => vec![message_from(&value).unwrap_or_else(|| ChatEvent::raw(None, text))],
     }
+}
+
+/// Typing indicators and keep-alives: no entry (a raw row per keystroke would bury the chat).
+fn is_chatter(value: &Value) -> bool {
+    let kind = KIND_FIELDS.iter().find_map(|f| value.get(f)?.as_str()).map(str::to_ascii_lowercase);
+    matches!(kind.as_deref(), Some("typing" | "stop_typing" | "stop typing" | "ping" | "pong" | "heartbeat"))
 }
 
 /// One object as a chat event, if it looks like one.
@@ -73,17 +82,25 @@ fn author(value: &Value) -> Option<String> {
     }
 }
 
-/// Seconds or milliseconds since the epoch (told apart by size), or an ISO 8601 string.
+/// Seconds, milliseconds, microseconds or nanoseconds since the epoch (told apart by size), or
+/// an ISO 8601 string; `None` for what no clock can show.
 fn time_ms(value: &Value) -> Option<f64> {
-    match value {
+    let ms = match value {
         Value::Number(n) => {
             let n = n.as_f64()?;
-            // 1e11 s is the year 5138; 1e11 ms is 1973: anything below is seconds.
-            Some(if n.abs() < 1e11 { n * 1000.0 } else { n })
+            // 1e11 s is the year 5138 and 1e11 ms is 1973; 1e14 ms is the year 5138 again, 1e14 µs 1973.
+            match n.abs() {
+                a if a < 1e11 => n * 1000.0,
+                a if a < 1e14 => n,
+                a if a < 1e17 => n / 1e3,
+                _ => n / 1e6,
+            }
         }
-        Value::String(s) => super::time::parse_iso8601(s),
-        _ => None,
-    }
+        Value::String(s) => super::time::parse_iso8601(s)?,
+        _ => return None,
+    };
+    // JavaScript dates end at ±8.64e15 ms.
+    (ms.is_finite() && ms.abs() <= 8.64e15).then_some(ms)
 }
 
 /// Checks a template by filling it with sample values.
@@ -147,6 +164,25 @@ mod tests {
             decode_json(r#"{"type":"system","text":"restart soon"}"#),
             vec![ChatEvent::System("restart soon".into())]
         );
+    }
+
+    #[test]
+    fn times_in_any_unit_and_none_beyond_a_clock() {
+        let at = |ts: &str| match &decode_json(&format!(r#"{{"nick":"a","text":"t","ts":{ts}}}"#))[..] {
+            [ChatEvent::Message { time_ms, .. }] => *time_ms,
+            other => panic!("{other:?}"),
+        };
+        for ts in ["1700000000", "1700000000000", "1700000000000000", "1700000000000000000"] {
+            assert_eq!(at(ts), Some(1.7e12), "{ts}");
+        }
+        assert_eq!(at("1e400"), None);
+        assert_eq!(at("-1e300"), None);
+    }
+
+    #[test]
+    fn typing_and_keepalives_are_not_entries() {
+        assert_eq!(decode_json(r#"{"type":"typing","user":"bob"}"#), vec![]);
+        assert_eq!(decode_json(r#"{"event":"ping"}"#), vec![]);
     }
 
     #[test]

@@ -201,13 +201,14 @@ impl Wire {
         decoded
     }
 
-    /// A message typed by `nick` as the frames to send.
-    pub fn encode_message(&self, nick: &str, text: &str) -> Vec<OutFrame> {
+    /// A message typed by `nick` as the frames to send; `id` is the message's, unique within
+    /// the page (Socket.IO acknowledgements use it).
+    pub fn encode_message(&self, nick: &str, text: &str, id: u64) -> Vec<OutFrame> {
         match self {
             Wire::Text => vec![TextFormat.encode_message(nick, text)],
             Wire::Json { template } => vec![json::encode_json(template, nick, text)],
             Wire::Irc(irc) => irc.encode_message(text),
-            Wire::SocketIo(io) => vec![io.encode_message(nick, text)],
+            Wire::SocketIo(io) => vec![io.encode_message(nick, text, id)],
         }
     }
 

@@ -29,10 +29,14 @@ pub struct SocketIoState {
     shape: Shape,
     /// From the Engine.IO open packet: how long without a ping means the link is dead.
     dead_after_ms: Option<f64>,
+    /// The Socket.IO session id from the connect packet, for client offsets.
+    sid: String,
 }
 
 /// The URL of the Engine.IO WebSocket transport for a Socket.IO server at `url`.
 pub fn socketio_url(url: &str) -> String {
+    // Trimmed first, as every other format's URL is: the path goes after the host.
+    let url = url.trim();
     if url.contains("EIO=") {
         return url.to_string();
     }
@@ -48,7 +52,13 @@ pub fn socketio_url(url: &str) -> String {
 
 impl SocketIoState {
     pub fn new(nick: &str) -> Self {
-        SocketIoState { nick: nick.to_string(), connected: false, shape: Shape::Unknown, dead_after_ms: None }
+        SocketIoState {
+            nick: nick.to_string(),
+            connected: false,
+            shape: Shape::Unknown,
+            dead_after_ms: None,
+            sid: String::new(),
+        }
     }
 
     /// Ready once connected to the namespace and the chat shape is known.
@@ -115,6 +125,9 @@ impl SocketIoState {
             "0" => {
                 self.connected = true;
                 *connected_now = true;
+                if let Some(sid) = json::parse(rest).ok().as_ref().and_then(|v| v.get("sid")).and_then(Value::as_str) {
+                    self.sid = sid.to_string();
+                }
                 events.push(ChatEvent::System("Socket.IO connected.".into()));
                 replies.push(emit("add user", &[Value::String(self.nick.clone())]));
             }
@@ -123,6 +136,8 @@ impl SocketIoState {
                 events.push(ChatEvent::System("The Socket.IO server disconnected this client.".into()));
             }
             "4" => events.push(ChatEvent::System(format!("Socket.IO refused the connection: {rest}"))),
+            // An acknowledgement of one of our emits: the echo already says it arrived.
+            "3" => {}
             "2" => {
                 // An event, possibly with an ack id before the array.
                 let array_start = rest.find('[').unwrap_or(rest.len());
@@ -171,12 +186,17 @@ impl SocketIoState {
         }
     }
 
-    /// A message in the shape this server understands.
-    pub fn encode_message(&self, nick: &str, text: &str) -> OutFrame {
+    /// A message in the shape this server understands; `id` is unique within the page.
+    pub fn encode_message(&self, nick: &str, text: &str, id: u64) -> OutFrame {
         match self.shape {
             Shape::ChatExample => emit("new message", &[Value::String(text.into())]),
             // The tutorial's server relays a bare string: carry the author the plain-text way.
-            Shape::Tutorial | Shape::Unknown => emit("chat message", &[Value::String(format!("{nick}: {text}"))]),
+            // Its last form takes a client offset and an acknowledgement callback, and fails
+            // without them (`callback()` on undefined): send both, as its own client does.
+            Shape::Tutorial | Shape::Unknown => {
+                let args = [Value::String(format!("{nick}: {text}")), Value::String(format!("{}-{id}", self.sid))];
+                emit_acked("chat message", &args, Some(id))
+            }
         }
     }
 }
@@ -191,9 +211,15 @@ fn participants(count: Option<u64>) -> String {
 
 /// `42["event", args…]`
 fn emit(event: &str, args: &[Value]) -> OutFrame {
+    emit_acked(event, args, None)
+}
+
+/// `42<ack>["event", args…]`: with an ack id, the server's handler gets a callback.
+fn emit_acked(event: &str, args: &[Value], ack: Option<u64>) -> OutFrame {
     let mut items = vec![Value::String(event.into())];
     items.extend_from_slice(args);
-    OutFrame::Text(format!("42{}", Value::Array(items).to_json()))
+    let ack = ack.map(|id| id.to_string()).unwrap_or_default();
+    OutFrame::Text(format!("42{ack}{}", Value::Array(items).to_json()))
 }
 
 #[cfg(test)]
@@ -244,7 +270,7 @@ mod tests {
         assert!(matches!(&events[..], [ChatEvent::Joined { text, .. }] if text == "2 participants"));
         assert!(io.is_ready());
         assert!(!io.echoes());
-        assert_eq!(io.encode_message("ada", "hi"), OutFrame::Text(r#"42["new message","hi"]"#.into()));
+        assert_eq!(io.encode_message("ada", "hi", 7), OutFrame::Text(r#"42["new message","hi"]"#.into()));
         let (events, _, _) = io.decode(r#"42["new message",{"username":"bob","message":"yo"}]"#);
         assert_eq!(events, vec![ChatEvent::Message { nick: Some("bob".into()), text: "yo".into(), time_ms: None }]);
         assert!(
@@ -262,7 +288,8 @@ mod tests {
         io.shape_grace_over();
         assert!(io.is_ready());
         assert!(io.echoes());
-        assert_eq!(io.encode_message("ada", "hi"), OutFrame::Text(r#"42["chat message","ada: hi"]"#.into()));
+        assert_eq!(io.encode_message("ada", "hi", 7), OutFrame::Text(r#"427["chat message","ada: hi","y-7"]"#.into()));
+        assert_eq!(io.decode("437[]").0, vec![], "the acknowledgement is not an entry");
         let (events, _, _) = io.decode(r#"42["chat message","ada: hi"]"#);
         assert_eq!(events, vec![ChatEvent::Message { nick: Some("ada".into()), text: "hi".into(), time_ms: None }]);
         let (events, _, _) = io.decode(r#"42["chat message","plain"]"#);

@@ -14,15 +14,20 @@ impl TextFormat {
     /// them one per line (gorilla/websocket's chat does); a binary frame is a raw entry.
     ///
     /// Lines are split only when they agree: all start with a nick, or none does. A message
-    /// with a nick on its first line only is one multi-line message.
+    /// with a nick on its first line only is one multi-line message. A line ending closing the
+    /// frame (servers that write lines) is not part of the message; an empty frame is none.
     pub fn decode(&self, frame: Frame<'_>) -> Vec<ChatEvent> {
         match frame {
             Frame::Text(text) => {
-                let lines: Vec<&str> = text.split('\n').collect();
+                let text = text.strip_suffix('\n').map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
+                if text.is_empty() {
+                    return Vec::new();
+                }
+                let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
                 let with_nick = lines.iter().filter(|l| split_nick(l).is_some()).count();
                 let batched = lines.len() > 1 && (with_nick == lines.len() || with_nick == 0);
                 if batched {
-                    lines.into_iter().map(one_message).collect()
+                    lines.into_iter().filter(|l| !l.is_empty()).map(one_message).collect()
                 } else {
                     vec![one_message(text)]
                 }
@@ -85,7 +90,6 @@ mod tests {
         assert_eq!(f.decode(Frame::Text("nick:no space")), msg(None, "nick:no space"));
         let long = format!("{}: x", "n".repeat(MAX_NICK_CHARS + 1));
         assert_eq!(f.decode(Frame::Text(&long)), msg(None, &long));
-        assert_eq!(f.decode(Frame::Text("")), msg(None, ""));
     }
 
     #[test]
@@ -95,6 +99,12 @@ mod tests {
         assert_eq!(f.decode(Frame::Text("a: 1\nb: 2")), [msg(Some("a"), "1"), msg(Some("b"), "2")].concat());
         // One person's multi-line message stays one message.
         assert_eq!(f.decode(Frame::Text("a: line one\nline two")), msg(Some("a"), "line one\nline two"));
+        // Line endings of servers that write lines are not part of the messages.
+        assert_eq!(f.decode(Frame::Text("a: hi\n")), msg(Some("a"), "hi"));
+        assert_eq!(f.decode(Frame::Text("a: 1\r\nb: 2\r\n")), [msg(Some("a"), "1"), msg(Some("b"), "2")].concat());
+        assert_eq!(f.decode(Frame::Text("one\n\ntwo")), [msg(None, "one"), msg(None, "two")].concat());
+        assert_eq!(f.decode(Frame::Text("")), vec![], "an empty frame is no message");
+        assert_eq!(f.decode(Frame::Text("  spaced  ")), msg(None, "  spaced  "), "the text itself is kept exactly");
     }
 
     #[test]
