@@ -99,6 +99,25 @@ async fn frames_that_are_not_chat_messages_show_exactly_as_they_came() {
 }
 
 #[wasm_bindgen_test]
+async fn a_refusal_from_the_server_is_an_error_not_just_a_line() {
+    // A room of the reference server stands in for a Socket.IO server: the peer plays it.
+    let room = unique_room("refusal");
+    let url = js_sys::encode_uri_component(&format!("{}/ws?room={room}&EIO=4", server()));
+    let app = mount(&format!("url={url}&nick=rex&protocol=socketio"));
+    app.until_open().await;
+    let mut server_side = peer(&room).await;
+    for packet in [r#"0{"sid":"s","pingInterval":25000,"pingTimeout":20000}"#, r#"44{"message":"not authorized"}"#] {
+        server_side.send(Message::Text(packet.into())).await.expect("peer sends");
+    }
+    app.until("the refusal in the error line", |m| {
+        find(m, "error")
+            .and_then(|e| e.text_content())
+            .is_some_and(|t| t.contains("refused the connection: not authorized"))
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
 async fn typed_while_disconnected_is_pending_then_delivered() {
     let room = unique_room("pending");
     let app = mount(&room_query(&room, "erin", "&connect=0"));

@@ -246,12 +246,14 @@ impl ChatLog {
     }
 
     /// A message received from someone. If it is the echo of one of our sent messages (same
-    /// author and text as the oldest such), that message becomes delivered instead of a new entry
-    /// appearing. Returns the id of the entry made or confirmed.
+    /// text as the oldest such, from the nick it was typed under or the nick the server knows
+    /// us by now), that message becomes delivered instead of a new entry appearing. Returns the
+    /// id of the entry made or confirmed.
     pub fn receive_message(&mut self, nick: Option<&str>, text: &str, time_ms: f64) -> u64 {
         self.total_received += 1;
         if let Some(nick) = nick {
-            let echo = self.awaiting_echo.iter().position(|m| m.nick == nick && m.text == text);
+            let from_us_now = nick == self.attention.own_nick;
+            let echo = self.awaiting_echo.iter().position(|m| (from_us_now || m.nick == nick) && m.text == text);
             if let Some(pos) = echo {
                 let id = self.awaiting_echo.remove(pos).map_or(0, |m| m.id);
                 self.echo_seen = true;
@@ -646,6 +648,19 @@ mod tests {
         log.receive_message(Some("me"), "same", 1.0);
         assert_eq!(log.get(a).and_then(|e| e.status), Some(OwnStatus::Delivered));
         assert_eq!(log.get(b).and_then(|e| e.status), Some(OwnStatus::Sent));
+    }
+
+    #[test]
+    fn an_echo_under_the_nick_the_server_assigned_confirms_too() {
+        let mut log = ChatLog::new(10);
+        let id = log.push_own("ada", "typed before registering", 0.0);
+        while let Some(item) = log.take_next_outgoing() {
+            log.mark_sent(item);
+        }
+        log.set_own_nick("ada_1");
+        log.receive_message(Some("ada_1"), "typed before registering", 1.0);
+        assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Delivered));
+        assert_eq!(log.entries().len(), 1, "no second entry for the echo");
     }
 
     #[test]

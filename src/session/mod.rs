@@ -180,7 +180,6 @@ impl ChatSession {
         if self.log.with_untracked(ChatLog::cap) != settings.history {
             self.edit_log(|log| log.set_cap(settings.history));
         }
-        self.log.update_untracked(|log| log.set_own_nick(&settings.nick));
         self.settings.set(settings);
         self.update_upkeep(|u| {
             u.backoff.reset();
@@ -351,6 +350,8 @@ impl ChatSession {
             u.idle_timer = None;
         });
         let wire = Wire::new(settings.protocol, &settings.nick, &settings.channel, &settings.json_template);
+        // A nick the server assigned was for the connection before.
+        self.log.update_untracked(|log| log.set_own_nick(&settings.nick));
         self.update_upkeep(|u| {
             u.wire = Some(wire);
             u.opened = false;
@@ -476,9 +477,21 @@ impl ChatSession {
                 u.wire.as_mut().map(|w| w.decode(frame))
             })
             .flatten();
-        let Some(decoded) = decoded else { return };
+        let Some(mut decoded) = decoded else { return };
         self.send_frames(&decoded.replies);
+        let refusals = if decoded.events.iter().any(|e| matches!(e, ChatEvent::Refused(_))) {
+            let (refusals, events) = decoded.events.into_iter().partition(|e| matches!(e, ChatEvent::Refused(_)));
+            decoded.events = events;
+            refusals
+        } else {
+            Vec::new()
+        };
         self.enqueue(decoded.events, now);
+        for refusal in refusals {
+            if let ChatEvent::Refused(problem) = refusal {
+                self.report(problem);
+            }
+        }
         if decoded.start_grace {
             let session = *self;
             let timer = Timeout::new(SHAPE_GRACE_MS, move || {
@@ -687,11 +700,13 @@ impl ChatSession {
         if pending.is_empty() {
             return;
         }
-        if let Some(nick) = pending.iter().rev().find_map(|(e, _)| match e {
-            ChatEvent::OwnNick(nick) => Some(nick.clone()),
-            _ => None,
-        }) {
-            self.take_nick(nick);
+        for (event, _) in &pending {
+            match event {
+                ChatEvent::OwnNick(nick) => self.take_nick(nick.clone()),
+                // For this connection only: the person's own choice stays in the settings.
+                ChatEvent::AssignedNick(nick) => self.log.update_untracked(|log| log.set_own_nick(nick)),
+                _ => {}
+            }
         }
         self.log.update(|log| {
             for (event, now) in pending {
@@ -860,8 +875,12 @@ fn apply_event(log: &mut ChatLog, event: ChatEvent, now: f64) {
             log.push_system(&format!("{from} is now known as {to}"), now);
         }
         ChatEvent::Users(users) => log.set_users(users),
-        ChatEvent::OwnNick(nick) => {
+        ChatEvent::OwnNick(nick) | ChatEvent::AssignedNick(nick) => {
             log.push_system(&format!("The server knows you as {nick}."), now);
+        }
+        // Reported as errors when they arrive (see `receive`); kept in the timeline otherwise.
+        ChatEvent::Refused(problem) => {
+            log.push_system(&problem, now);
         }
     }
 }

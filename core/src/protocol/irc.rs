@@ -236,7 +236,7 @@ impl IrcState {
                 self.registered = true;
                 self.nick = line.param(0).to_string();
                 if self.nick != self.wanted_nick {
-                    events.push(ChatEvent::OwnNick(self.nick.clone()));
+                    events.push(ChatEvent::AssignedNick(self.nick.clone()));
                 }
                 events.push(ChatEvent::System(format!("Registered as {}; joining {}…", self.nick, self.channel)));
                 replies.push(self.out(&format!("JOIN {}", self.channel)));
@@ -324,6 +324,18 @@ impl IrcState {
             }
             "366" => events.push(ChatEvent::Users(std::mem::take(&mut self.names))),
             "ERROR" => events.push(ChatEvent::System(format!("Server error: {}", line.last()))),
+            // The channel cannot be joined (no such channel, full, invite only, banned, needs a
+            // key or a registered nick): nothing would ever be sent, so the person must know.
+            "403" | "405" | "471" | "473" | "474" | "475" | "477"
+                if !self.joined && line.param(1).eq_ignore_ascii_case(&self.channel) =>
+            {
+                events.push(ChatEvent::Refused(format!(
+                    "Could not join {}: {} ({}). Choose another channel and connect again.",
+                    self.channel,
+                    line.last(),
+                    line.command
+                )));
+            }
             numeric if is_error_numeric(numeric) => {
                 let detail: Vec<&str> = line.params.iter().skip(1).map(String::as_str).collect();
                 events.push(ChatEvent::System(format!("{numeric}: {}", detail.join(" "))));
@@ -480,6 +492,20 @@ mod tests {
     }
 
     #[test]
+    fn a_channel_that_cannot_be_joined_is_refused() {
+        let mut irc = IrcState::new("ada", "#vip");
+        irc.on_open(TEXT_SUBPROTOCOL);
+        irc.decode(":srv 001 ada :Welcome");
+        let (events, _) = irc.decode(":srv 473 ada #VIP :Cannot join channel (+i)");
+        assert!(
+            matches!(&events[..], [ChatEvent::Refused(why)] if why.contains("Cannot join channel (+i)")),
+            "{events:?}"
+        );
+        // Another channel's refusal is only a line in the timeline.
+        assert!(matches!(&irc.decode(":srv 473 ada #other :Cannot join").0[..], [ChatEvent::System(_)]));
+    }
+
+    #[test]
     fn a_taken_nick_gets_a_suffix() {
         let mut irc = IrcState::new("ada", "#chat");
         irc.on_open(TEXT_SUBPROTOCOL);
@@ -494,7 +520,7 @@ mod tests {
         let mut digits = IrcState::new("123", "#chat");
         assert_eq!(text(&digits.decode(":srv 432 * 123 :Erroneous nickname").1), ["NICK guest123_1"]);
         let (events, _) = irc.decode(":srv 001 ada_2 :Welcome");
-        assert!(events.contains(&ChatEvent::OwnNick("ada_2".into())));
+        assert!(events.contains(&ChatEvent::AssignedNick("ada_2".into())));
         assert_eq!(irc.nick(), "ada_2");
     }
 

@@ -69,8 +69,14 @@ pub enum ChatEvent {
     },
     /// The full list of who is present, replacing what was known.
     Users(Vec<String>),
-    /// The server gave us another nick than the one asked for.
+    /// Our nick changed, as the person asked (`/nick`): it is theirs from now on.
     OwnNick(String),
+    /// The server registered us under another nick than the person's (theirs was taken or not
+    /// allowed): ours for this connection only.
+    AssignedNick(String),
+    /// The server refused something the conversation needs (a Socket.IO connection, joining
+    /// the channel): an error for the person, not just a line in the timeline.
+    Refused(String),
 }
 
 impl ChatEvent {

@@ -133,9 +133,18 @@ impl SocketIoState {
             }
             "1" => {
                 self.connected = false;
-                events.push(ChatEvent::System("The Socket.IO server disconnected this client.".into()));
+                events.push(ChatEvent::Refused("The Socket.IO server disconnected this client.".into()));
             }
-            "4" => events.push(ChatEvent::System(format!("Socket.IO refused the connection: {rest}"))),
+            "4" => {
+                // `44{"message": "…"}` (v4) or `44"…"` (v3).
+                let detail = json::parse(rest).ok();
+                let reason = detail
+                    .as_ref()
+                    .and_then(|d| d.get("message").or(Some(d)))
+                    .and_then(Value::as_str)
+                    .map_or_else(|| rest.to_string(), str::to_string);
+                events.push(ChatEvent::Refused(format!("The Socket.IO server refused the connection: {reason}")));
+            }
             // An acknowledgement of one of our emits: the echo already says it arrived.
             "3" => {}
             "2" => {
@@ -290,6 +299,10 @@ mod tests {
         assert!(io.echoes());
         assert_eq!(io.encode_message("ada", "hi", 7), OutFrame::Text(r#"427["chat message","ada: hi","y-7"]"#.into()));
         assert_eq!(io.decode("437[]").0, vec![], "the acknowledgement is not an entry");
+        assert_eq!(
+            io.decode(r#"44{"message":"not authorized"}"#).0,
+            vec![ChatEvent::Refused("The Socket.IO server refused the connection: not authorized".into())]
+        );
         let (events, _, _) = io.decode(r#"42["chat message","ada: hi"]"#);
         assert_eq!(events, vec![ChatEvent::Message { nick: Some("ada".into()), text: "hi".into(), time_ms: None }]);
         let (events, _, _) = io.decode(r#"42["chat message","plain"]"#);
