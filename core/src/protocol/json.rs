@@ -11,6 +11,10 @@ const AUTHOR_FIELDS: [&str; 7] = ["nick", "user", "username", "name", "from", "a
 const TEXT_FIELDS: [&str; 5] = ["text", "message", "msg", "body", "content"];
 const TIME_FIELDS: [&str; 4] = ["ts", "time", "timestamp", "date"];
 const KIND_FIELDS: [&str; 2] = ["type", "event"];
+/// Where envelopes keep the message itself (`{"type":"message","data":{…}}`).
+const ENVELOPE_FIELDS: [&str; 4] = ["data", "payload", "message", "msg"];
+/// Where a batch (history on joining) keeps its messages.
+const LIST_FIELDS: [&str; 4] = ["messages", "history", "items", "backlog"];
 
 /// Why a template cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,11 +37,17 @@ pub fn decode_json(text: &str) -> Vec<ChatEvent> {
         return Vec::new();
     }
     match &value {
-        Value::Array(items) if !items.is_empty() && items.iter().all(|i| message_from(i).is_some()) => {
-            items.iter().filter_map(message_from).collect()
-        }
-        _ => vec![message_from(&value).unwrap_or_else(|| ChatEvent::raw(None, text))],
+        Value::Array(items) => all_messages(items),
+        _ => message_from(&value)
+            .map(|event| vec![event])
+            .or_else(|| LIST_FIELDS.iter().find_map(|f| all_messages(value.get(f)?.as_array()?))),
     }
+    .unwrap_or_else(|| vec![ChatEvent::raw(None, text)])
+}
+
+/// Several messages, when every item is one.
+fn all_messages(items: &[Value]) -> Option<Vec<ChatEvent>> {
+    (!items.is_empty()).then(|| items.iter().map(message_from).collect()).flatten()
 }
 
 /// Typing indicators and keep-alives: no entry (a raw row per keystroke would bury the chat).
@@ -46,15 +56,21 @@ fn is_chatter(value: &Value) -> bool {
     matches!(kind.as_deref(), Some("typing" | "stop_typing" | "stop typing" | "ping" | "pong" | "heartbeat"))
 }
 
-/// One object as a chat event, if it looks like one.
-fn message_from(value: &Value) -> Option<ChatEvent> {
+/// One object as a chat event, if it looks like one. Fields missing from the object are looked
+/// for in its envelope, if it has one.
+pub(super) fn message_from(value: &Value) -> Option<ChatEvent> {
     if !matches!(value, Value::Object(_)) {
         return None;
     }
-    let nick = AUTHOR_FIELDS.iter().find_map(|f| author(value.get(f)?));
-    let text = TEXT_FIELDS.iter().find_map(|f| value.get(f)?.as_str().map(str::to_string));
-    let kind = KIND_FIELDS.iter().find_map(|f| value.get(f)?.as_str()).map(str::to_ascii_lowercase);
-    let time_ms = TIME_FIELDS.iter().find_map(|f| time_ms(value.get(f)?));
+    let envelope = ENVELOPE_FIELDS.iter().find_map(|f| value.get(f).filter(|v| matches!(v, Value::Object(_))));
+    let field = |names: &[&str], read: &dyn Fn(&Value) -> Option<String>| {
+        [Some(value), envelope].into_iter().flatten().find_map(|v| names.iter().find_map(|f| read(v.get(f)?)))
+    };
+    let nick = field(&AUTHOR_FIELDS, &author);
+    let text = field(&TEXT_FIELDS, &|v| v.as_str().map(str::to_string));
+    let kind = field(&KIND_FIELDS, &|v| v.as_str().map(str::to_ascii_lowercase));
+    let time_ms =
+        [Some(value), envelope].into_iter().flatten().find_map(|v| TIME_FIELDS.iter().find_map(|f| time_ms(v.get(f)?)));
     match kind.as_deref() {
         Some("join" | "joined" | "enter" | "user_joined" | "user joined") => {
             let who = nick.clone().unwrap_or_else(|| "someone".into());
@@ -183,6 +199,27 @@ mod tests {
     fn typing_and_keepalives_are_not_entries() {
         assert_eq!(decode_json(r#"{"type":"typing","user":"bob"}"#), vec![]);
         assert_eq!(decode_json(r#"{"event":"ping"}"#), vec![]);
+    }
+
+    #[test]
+    fn envelopes_and_history_batches() {
+        assert_eq!(
+            decode_json(r#"{"type":"message","data":{"user":"bob","text":"hi"}}"#),
+            vec![msg(Some("bob"), "hi")]
+        );
+        assert_eq!(decode_json(r#"{"event":"chat","payload":{"from":"cy","body":"yo"}}"#), vec![msg(Some("cy"), "yo")]);
+        assert_eq!(decode_json(r#"{"type":"message","message":{"nick":"di","text":"x"}}"#), vec![msg(Some("di"), "x")]);
+        assert_eq!(
+            decode_json(r#"{"type":"join","data":{"username":"eve"}}"#),
+            vec![ChatEvent::Joined { nick: "eve".into(), text: "eve joined".into() }]
+        );
+        assert_eq!(
+            decode_json(r#"{"type":"history","messages":[{"nick":"a","text":"1"},{"nick":"b","text":"2"}]}"#),
+            vec![msg(Some("a"), "1"), msg(Some("b"), "2")]
+        );
+        // A list of things that are not all messages stays one raw entry.
+        let mixed = r#"{"type":"history","messages":[{"nick":"a","text":"1"},{"count":2}]}"#;
+        assert_eq!(decode_json(mixed), vec![ChatEvent::raw(None, mixed)]);
     }
 
     #[test]

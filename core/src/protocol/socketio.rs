@@ -166,6 +166,11 @@ impl SocketIoState {
         let count = || arg.get("numUsers").and_then(Value::as_u64);
         match name {
             "chat message" => {
+                // Variants of the tutorial send an object ({username, message}): read it as JSON chat.
+                if let Some(event) = super::json::message_from(arg) {
+                    events.push(event);
+                    return;
+                }
                 let text = arg.as_str().map(str::to_string).unwrap_or_else(|| arg.to_json());
                 events.push(match split_nick(&text) {
                     Some((nick, body)) => {
@@ -307,6 +312,8 @@ mod tests {
         assert_eq!(events, vec![ChatEvent::Message { nick: Some("ada".into()), text: "hi".into(), time_ms: None }]);
         let (events, _, _) = io.decode(r#"42["chat message","plain"]"#);
         assert_eq!(events, vec![ChatEvent::Message { nick: None, text: "plain".into(), time_ms: None }]);
+        let (events, _, _) = io.decode(r#"42["chat message",{"username":"bo","message":"obj"}]"#);
+        assert_eq!(events, vec![ChatEvent::Message { nick: Some("bo".into()), text: "obj".into(), time_ms: None }]);
     }
 
     #[test]
