@@ -10,6 +10,10 @@ pub const DEFAULT_LOG_CAP: usize = 5_000;
 /// (tungstenite's 16 MiB); a server with a smaller one closes with 1009, which the client explains.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Below this many bytes a one-line message goes out whole in every wire format (IRC splits
+/// lines at about 400 bytes).
+const MIN_SPLIT_BYTES: usize = 256;
+
 /// Default number of times a message is handed to a socket without confirmation before it is
 /// marked failed.
 pub const DEFAULT_MAX_SEND_ATTEMPTS: u32 = 5;
@@ -123,6 +127,9 @@ pub struct ChatLog {
     /// Whether this server has echoed one of our messages back; only then is a missing echo
     /// a sign of loss (a server that never echoes would otherwise get every message twice).
     echo_seen: bool,
+    /// How many bytes of the oldest awaiting message have come back so far, when the wire
+    /// format sent it in pieces (IRC: one PRIVMSG per line and per 400-odd bytes).
+    echoed_so_far: usize,
     /// Messages that ran out of attempts, kept for Retry or Discard.
     failed: Vec<OutboxItem>,
     /// Bumped on every change to what [`ChatLog::unsent`] returns, so callers persist only then.
@@ -166,6 +173,7 @@ impl ChatLog {
             outbox: VecDeque::new(),
             awaiting_echo: VecDeque::new(),
             echo_seen: false,
+            echoed_so_far: 0,
             failed: Vec::new(),
             unsent_revision: 0,
             users: Vec::new(),
@@ -255,14 +263,51 @@ impl ChatLog {
             let from_us_now = nick == self.attention.own_nick;
             let echo = self.awaiting_echo.iter().position(|m| (from_us_now || m.nick == nick) && m.text == text);
             if let Some(pos) = echo {
+                if pos == 0 {
+                    self.echoed_so_far = 0;
+                }
                 let id = self.awaiting_echo.remove(pos).map_or(0, |m| m.id);
-                self.echo_seen = true;
-                self.unsent_revision += 1;
-                self.set_status(id, OwnStatus::Delivered);
+                self.confirm(id);
+                return id;
+            }
+            if let Some(id) = self.echo_piece(nick, from_us_now, text) {
                 return id;
             }
         }
         self.push(EntryKind::Chat, nick, text, None, time_ms)
+    }
+
+    fn confirm(&mut self, id: u64) {
+        self.echo_seen = true;
+        self.unsent_revision += 1;
+        self.set_status(id, OwnStatus::Delivered);
+    }
+
+    /// The next piece of the oldest awaiting message, when it went out in pieces: it makes no
+    /// entry of its own, and the last piece confirms the message. Line breaks between pieces
+    /// (and the blank lines no piece carries) are skipped.
+    fn echo_piece(&mut self, nick: &str, from_us_now: bool, piece: &str) -> Option<u64> {
+        // Only a message of several lines or a long one may have been split: a shorter piece of
+        // a short message is somebody's (or another tab's) message of its own.
+        let split = |m: &&OutboxItem| m.text.contains('\n') || m.text.len() > MIN_SPLIT_BYTES;
+        let oldest = self.awaiting_echo.front().filter(|m| from_us_now || m.nick == nick).filter(split)?;
+        // Where the next piece starts: past the line breaks no piece carries.
+        let next_start =
+            |at: usize| oldest.text.get(at..).map(|rest| at + rest.len() - rest.trim_start_matches(['\r', '\n']).len());
+        let start = next_start(self.echoed_so_far)?;
+        if piece.is_empty() || !oldest.text.get(start..)?.starts_with(piece) {
+            return None;
+        }
+        let (id, end) = (oldest.id, start + piece.len());
+        let last_piece = next_start(end) == Some(oldest.text.len());
+        if last_piece {
+            self.echoed_so_far = 0;
+            self.awaiting_echo.pop_front();
+            self.confirm(id);
+        } else {
+            self.echoed_so_far = end;
+        }
+        Some(id)
     }
 
     /// A frame that is not a chat message: as it came, or described for people (binary).
@@ -328,6 +373,8 @@ impl ChatLog {
     /// outbox (when this server is known to echo), or become failed after `max_attempts`.
     pub fn link_lost(&mut self, max_attempts: u32) {
         self.unsent_revision += 1;
+        // What comes back on the next link starts over: the message is sent whole again.
+        self.echoed_so_far = 0;
         if !self.echo_seen {
             // No sign this server ever confirms anything: "sent" is as far as we can know.
             self.awaiting_echo.clear();
@@ -661,6 +708,29 @@ mod tests {
         log.receive_message(Some("ada_1"), "typed before registering", 1.0);
         assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Delivered));
         assert_eq!(log.entries().len(), 1, "no second entry for the echo");
+    }
+
+    #[test]
+    fn a_message_echoed_in_pieces_is_confirmed_by_the_last() {
+        let mut log = ChatLog::new(10);
+        let long = "x".repeat(500);
+        let text = format!("first line\r\n\nsecond\n{long}");
+        let id = log.push_own("me", &text, 0.0);
+        let short = log.push_own("me", "short one", 0.0);
+        while let Some(item) = log.take_next_outgoing() {
+            log.mark_sent(item);
+        }
+        // As IRC sends it: one PRIVMSG per line, blank lines left out, long lines cut.
+        for piece in ["first line", "second", &long[..400], &long[400..]] {
+            assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Sent), "not before the last piece");
+            log.receive_message(Some("me"), piece, 1.0);
+        }
+        assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Delivered));
+        assert_eq!(log.entries().len(), 2, "the pieces make no entries");
+        // A short message is never taken for a piece of another.
+        log.receive_message(Some("me"), "short", 2.0);
+        assert_eq!(log.get(short).and_then(|e| e.status), Some(OwnStatus::Sent));
+        assert_eq!(log.entries().len(), 3);
     }
 
     #[test]
