@@ -56,7 +56,8 @@ function instrument() {
     };
   }
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) bench.longFrames.push(entry.duration);
+    // With when each ended, so that frames before the flood (loading, mounting) can be left out.
+    for (const entry of list.getEntries()) bench.longFrames.push({ end: performance.timeOrigin + entry.startTime + entry.duration, ms: entry.duration });
   }).observe({ type: "long-animation-frame", buffered: true });
   const stampOf = (node) => {
     const text = node.querySelector?.('[data-testid="message-text"]')?.textContent || "";
@@ -136,7 +137,8 @@ async function run(client, { n, perFrame = 1, rate, lag = false, timeoutMs = 180
     wasmMB: bench.wasmBytes / 2 ** 20,
     nodes: settled.Nodes,
     lags: bench.lags,
-    longFrames: bench.longFrames,
+    // Frames of the flood only: from the server's first send on.
+    longFrames: bench.longFrames.filter((f) => f.end >= bench.firstStamp).map((f) => f.ms),
   };
 }
 
