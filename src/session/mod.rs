@@ -479,19 +479,16 @@ impl ChatSession {
             .flatten();
         let Some(mut decoded) = decoded else { return };
         self.send_frames(&decoded.replies);
-        let refusals = if decoded.events.iter().any(|e| matches!(e, ChatEvent::Refused(_))) {
-            let (refusals, events) = decoded.events.into_iter().partition(|e| matches!(e, ChatEvent::Refused(_)));
-            decoded.events = events;
-            refusals
-        } else {
-            Vec::new()
-        };
-        self.enqueue(decoded.events, now);
-        for refusal in refusals {
-            if let ChatEvent::Refused(problem) = refusal {
-                self.report(problem);
+        // A refusal is an error for the person, at once (`report` puts it in the timeline too).
+        if decoded.events.iter().any(|e| matches!(e, ChatEvent::Refused(_))) {
+            for event in &decoded.events {
+                if let ChatEvent::Refused(problem) = event {
+                    self.report(problem.clone());
+                }
             }
+            decoded.events.retain(|e| !matches!(e, ChatEvent::Refused(_)));
         }
+        self.enqueue(decoded.events, now);
         if decoded.start_grace {
             let session = *self;
             let timer = Timeout::new(SHAPE_GRACE_MS, move || {
@@ -878,7 +875,7 @@ fn apply_event(log: &mut ChatLog, event: ChatEvent, now: f64) {
         ChatEvent::OwnNick(nick) | ChatEvent::AssignedNick(nick) => {
             log.push_system(&format!("The server knows you as {nick}."), now);
         }
-        // Reported as errors when they arrive (see `receive`); kept in the timeline otherwise.
+        // `receive` reports refusals and takes them out; should one get here, it is still said.
         ChatEvent::Refused(problem) => {
             log.push_system(&problem, now);
         }

@@ -85,23 +85,22 @@ impl Mounted {
     /// Types `text` into the composer and presses Enter, as a person would.
     /// Sets a text field's value and fires `input`, as typing does.
     pub fn fill(&self, testid: &str, value: &str) -> Element {
-        let field = self.get(testid);
-        let _ = js_sys::Reflect::set(&field, &"value".into(), &value.into());
-        let init = web_sys::EventInit::new();
-        init.set_bubbles(true);
-        let input_event = web_sys::Event::new_with_event_init_dict("input", &init).expect("event");
-        field.dispatch_event(&input_event).expect("dispatch input");
-        field
+        self.set_value_and_fire(testid, value, "input")
     }
 
     /// Picks an option of a select and fires `change`, as choosing one does.
     pub fn choose(&self, testid: &str, value: &str) {
-        let select = self.get(testid);
-        let _ = js_sys::Reflect::set(&select, &"value".into(), &value.into());
+        self.set_value_and_fire(testid, value, "change");
+    }
+
+    fn set_value_and_fire(&self, testid: &str, value: &str, event: &str) -> Element {
+        let field = self.get(testid);
+        let _ = js_sys::Reflect::set(&field, &"value".into(), &value.into());
         let init = web_sys::EventInit::new();
         init.set_bubbles(true);
-        let change = web_sys::Event::new_with_event_init_dict("change", &init).expect("event");
-        select.dispatch_event(&change).expect("dispatch change");
+        let event = web_sys::Event::new_with_event_init_dict(event, &init).expect("event");
+        field.dispatch_event(&event).expect("dispatch");
+        field
     }
 
     /// The current value of a form field.
