@@ -256,6 +256,7 @@ mod tests {
     fn urls_point_at_the_websocket_transport() {
         assert_eq!(socketio_url("ws://h:3000"), "ws://h:3000/socket.io/?EIO=4&transport=websocket");
         assert_eq!(socketio_url("ws://h:3000/"), "ws://h:3000/socket.io/?EIO=4&transport=websocket");
+        assert_eq!(socketio_url(" ws://h:3000 "), "ws://h:3000/socket.io/?EIO=4&transport=websocket", "trimmed first");
         assert_eq!(socketio_url("wss://h/chat/socket.io"), "wss://h/chat/socket.io/?EIO=4&transport=websocket");
         assert_eq!(socketio_url("ws://h/?token=1"), "ws://h/socket.io/?EIO=4&transport=websocket&token=1");
         assert_eq!(
