@@ -52,8 +52,11 @@ fn all_messages(items: &[Value]) -> Option<Vec<ChatEvent>> {
 
 /// Typing indicators and keep-alives: no entry (a raw row per keystroke would bury the chat).
 fn is_chatter(value: &Value) -> bool {
-    let kind = KIND_FIELDS.iter().find_map(|f| value.get(f)?.as_str()).map(str::to_ascii_lowercase);
-    matches!(kind.as_deref(), Some("typing" | "stop_typing" | "stop typing" | "ping" | "pong" | "heartbeat"))
+    const CHATTER: [&str; 6] = ["typing", "stop_typing", "stop typing", "ping", "pong", "heartbeat"];
+    KIND_FIELDS
+        .iter()
+        .find_map(|f| value.get(f)?.as_str())
+        .is_some_and(|kind| CHATTER.iter().any(|c| kind.eq_ignore_ascii_case(c)))
 }
 
 /// One object as a chat event, if it looks like one. Fields missing from the object are looked
@@ -63,14 +66,14 @@ pub(super) fn message_from(value: &Value) -> Option<ChatEvent> {
         return None;
     }
     let envelope = ENVELOPE_FIELDS.iter().find_map(|f| value.get(f).filter(|v| matches!(v, Value::Object(_))));
-    let field = |names: &[&str], read: &dyn Fn(&Value) -> Option<String>| {
-        [Some(value), envelope].into_iter().flatten().find_map(|v| names.iter().find_map(|f| read(v.get(f)?)))
+    let places: &[&Value] = match envelope {
+        Some(envelope) => &[value, envelope],
+        None => &[value],
     };
-    let nick = field(&AUTHOR_FIELDS, &author);
-    let text = field(&TEXT_FIELDS, &|v| v.as_str().map(str::to_string));
-    let kind = field(&KIND_FIELDS, &|v| v.as_str().map(str::to_ascii_lowercase));
-    let time_ms =
-        [Some(value), envelope].into_iter().flatten().find_map(|v| TIME_FIELDS.iter().find_map(|f| time_ms(v.get(f)?)));
+    let nick = first_field(places, &AUTHOR_FIELDS, author);
+    let text = first_field(places, &TEXT_FIELDS, |v| v.as_str().map(str::to_string));
+    let kind = first_field(places, &KIND_FIELDS, |v| v.as_str().map(str::to_ascii_lowercase));
+    let time_ms = first_field(places, &TIME_FIELDS, time_ms);
     match kind.as_deref() {
         Some("join" | "joined" | "enter" | "user_joined" | "user joined") => {
             let who = nick.clone().unwrap_or_else(|| "someone".into());
@@ -87,6 +90,11 @@ pub(super) fn message_from(value: &Value) -> Option<ChatEvent> {
         _ => {}
     }
     Some(ChatEvent::Message { nick, text: text?, time_ms })
+}
+
+/// The first of `names`, in the first of `places` that has one, that `read` can use.
+fn first_field<T>(places: &[&Value], names: &[&str], read: impl Fn(&Value) -> Option<T>) -> Option<T> {
+    places.iter().find_map(|place| names.iter().find_map(|name| read(place.get(name)?)))
 }
 
 /// A string author, or an object carrying one of the author field names.
