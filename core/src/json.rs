@@ -57,15 +57,30 @@ impl Number {
             None => (text, 0),
         };
         let (whole, fraction) = mantissa_text.split_once('.').unwrap_or((mantissa_text, ""));
+        // Past this many significant digits a digit cannot change an f64. Whole digits beyond
+        // it only scale the value and fraction digits are dropped: 400 digits would otherwise
+        // overflow the mantissa, and infinity / infinity is NaN.
+        const SIGNIFICANT_DIGITS: u32 = 19;
         let mut mantissa = 0.0_f64;
+        let mut significant = 0;
         let mut scale = exponent;
-        for digit in whole.bytes().chain(fraction.bytes()) {
-            mantissa = mantissa * 10.0 + f64::from(digit.wrapping_sub(b'0'));
+        for (i, digit) in whole.bytes().chain(fraction.bytes()).enumerate() {
+            let in_fraction = i >= whole.len();
+            if significant < SIGNIFICANT_DIGITS {
+                mantissa = mantissa * 10.0 + f64::from(digit.wrapping_sub(b'0'));
+                if mantissa != 0.0 {
+                    significant += 1;
+                }
+                if in_fraction {
+                    scale = scale.saturating_sub(1);
+                }
+            } else if !in_fraction {
+                scale = scale.saturating_add(1);
+            }
         }
         if mantissa == 0.0 {
             return Some(if negative { -0.0 } else { 0.0 });
         }
-        scale = scale.saturating_sub(i32::try_from(fraction.len()).unwrap_or(i32::MAX));
         // saturating_neg: an exponent of i32::MIN has no positive counterpart.
         let value =
             if scale >= 0 { mantissa * 10f64.powi(scale) } else { mantissa / 10f64.powi(scale.saturating_neg()) };
@@ -491,6 +506,14 @@ mod tests {
         assert_eq!(number("1e400").as_f64(), Some(f64::INFINITY));
         assert_eq!(number("0e400").as_f64(), Some(0.0));
         assert_eq!(Number::from_i64(-7).as_str(), "-7");
+        // Hundreds of digits: close to the value, never NaN or infinite.
+        let nines = number(&format!("0.{}", "9".repeat(400))).as_f64().expect("a float");
+        assert!((nines - 1.0).abs() < 1e-15, "{nines}");
+        let big = number(&format!("1{}", "0".repeat(400))).as_f64();
+        assert_eq!(big, Some(f64::INFINITY), "past f64's range, as 1e400");
+        let long = number(&format!("12345678901234567890123.5{}", "1".repeat(300))).as_f64().expect("a float");
+        assert!((long / 1.2345678901234568e22 - 1.0).abs() < 1e-15, "{long}");
+        assert_eq!(number(&format!("0.{}1", "0".repeat(30))).as_f64(), Some(1e-31));
     }
 
     #[test]

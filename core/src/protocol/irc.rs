@@ -535,6 +535,27 @@ mod tests {
     }
 
     #[test]
+    fn server_times_are_dates_a_clock_can_show() {
+        // The only number IRC reads is the server-time tag: four-digit years keep it finite and
+        // within JavaScript's dates; anything else is no time at all.
+        let mut irc = registered(true);
+        let time = |irc: &mut IrcState, tag: &str| match &irc
+            .decode(&format!("@time={tag} :bob!b@h PRIVMSG #chat :x"))
+            .0[..]
+        {
+            [ChatEvent::Message { time_ms, .. }] => *time_ms,
+            other => panic!("{other:?}"),
+        };
+        for tag in ["9999-12-31T23:59:60.999999999Z", "0000-01-01T00:00:00-23:59"] {
+            let ms = time(&mut irc, tag).expect("a time");
+            assert!(ms.is_finite() && ms.abs() <= 8.64e15, "{tag}: {ms}");
+        }
+        for tag in ["1e400", "+275760-09-13T00:00:00Z", "NaN", "2023-11-14T22:13:20+99:99:99"] {
+            assert_eq!(time(&mut irc, tag), None, "{tag}");
+        }
+    }
+
+    #[test]
     fn answers_ping() {
         let mut irc = registered(false);
         assert_eq!(text(&irc.decode("PING :irc.example").1), ["PONG :irc.example"]);

@@ -201,6 +201,9 @@ mod tests {
         }
         assert_eq!(at("1e400"), None);
         assert_eq!(at("-1e300"), None);
+        // An exponent past i32 and a fraction past any float's digits: no time, or a sane one.
+        assert_eq!(at("1e99999999999"), None);
+        assert_eq!(at(&format!("1700000000.{}", "9".repeat(400))), Some(1_700_000_001_000.0));
     }
 
     #[test]

@@ -10,6 +10,16 @@ use super::{ChatEvent, OutFrame};
 /// How long to wait for the chat example's `login` before taking the server for the tutorial's.
 pub const SHAPE_GRACE_MS: f64 = 500.0;
 
+/// Engine.IO 4's defaults (engine.io's `pingInterval` and `pingTimeout` options), taken when
+/// the open packet's value is not a finite number.
+pub const DEFAULT_PING_INTERVAL_MS: f64 = 25_000.0;
+pub const DEFAULT_PING_TIMEOUT_MS: f64 = 20_000.0;
+
+/// The range a server's ping interval and timeout are each held to: below a second a dead-link
+/// timer would fire all the time, above ten minutes a dead link would go unnoticed.
+pub const MIN_PING_MS: f64 = 1_000.0;
+pub const MAX_PING_MS: f64 = 600_000.0;
+
 /// Which of the two documented chat servers this is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
@@ -97,9 +107,7 @@ impl SocketIoState {
         match kind {
             "0" => {
                 let open = json::parse(body).unwrap_or(Value::Null);
-                let interval = open.get("pingInterval").and_then(Value::as_f64);
-                let timeout = open.get("pingTimeout").and_then(Value::as_f64);
-                self.dead_after_ms = interval.zip(timeout).map(|(i, t)| i + t);
+                self.dead_after_ms = heartbeat_deadline(open.get("pingInterval"), open.get("pingTimeout"));
                 replies.push(OutFrame::Text("40".into()));
             }
             "2" => replies.push(OutFrame::Text(format!("3{body}"))),
@@ -215,6 +223,21 @@ impl SocketIoState {
     }
 }
 
+/// pingInterval + pingTimeout, each within [`MIN_PING_MS`]..=[`MAX_PING_MS`]: the server's
+/// numbers become a timer, and `1e400` or `-1` would make it fire at once, again and again.
+/// A value that is missing or not a finite number takes Engine.IO's default; with neither
+/// given there is no heartbeat to watch.
+fn heartbeat_deadline(interval: Option<&Value>, timeout: Option<&Value>) -> Option<f64> {
+    if interval.is_none() && timeout.is_none() {
+        return None;
+    }
+    let sane = |value: Option<&Value>, default: f64| match value.and_then(Value::as_f64) {
+        Some(ms) if ms.is_finite() => ms.clamp(MIN_PING_MS, MAX_PING_MS),
+        _ => default,
+    };
+    Some(sane(interval, DEFAULT_PING_INTERVAL_MS) + sane(timeout, DEFAULT_PING_TIMEOUT_MS))
+}
+
 fn participants(count: Option<u64>) -> String {
     match count {
         Some(1) => "1 participant".into(),
@@ -276,6 +299,32 @@ mod tests {
         assert_eq!(texts(&replies), [r#"42["add user","ada"]"#]);
         assert!(!io.is_ready(), "the shape is not known yet");
         assert_eq!(texts(&io.decode("2").1), ["3"]);
+    }
+
+    #[test]
+    fn hostile_heartbeat_numbers_are_held_to_a_sane_range() {
+        let deadline = |open: &str| {
+            let mut io = SocketIoState::new("ada");
+            io.decode(&format!("0{open}"));
+            io.dead_after_ms()
+        };
+        let defaults = DEFAULT_PING_INTERVAL_MS + DEFAULT_PING_TIMEOUT_MS;
+        assert_eq!(deadline(r#"{"pingInterval":1e400,"pingTimeout":-1e400}"#), Some(defaults), "infinite");
+        // 400 fraction digits overflow the mantissa: NaN from a naive reader.
+        let long = format!("0.{}", "9".repeat(400));
+        assert_eq!(deadline(&format!(r#"{{"pingInterval":{long},"pingTimeout":{long}}}"#)), Some(2.0 * MIN_PING_MS));
+        assert_eq!(deadline(r#"{"pingInterval":0,"pingTimeout":-5}"#), Some(2.0 * MIN_PING_MS));
+        assert_eq!(deadline(r#"{"pingInterval":1e300,"pingTimeout":86400000}"#), Some(2.0 * MAX_PING_MS));
+        assert_eq!(deadline(r#"{"pingInterval":"25000","pingTimeout":null}"#), Some(defaults), "not numbers");
+        assert_eq!(deadline(r#"{"pingInterval":30000}"#), Some(30_000.0 + DEFAULT_PING_TIMEOUT_MS));
+        assert_eq!(deadline(r#"{"pingInterval":10000,"pingTimeout":5000}"#), Some(15_000.0), "sane values kept");
+        assert_eq!(deadline(r#"{"sid":"x"}"#), None, "no heartbeat announced");
+        assert_eq!(deadline("not json"), None);
+        // Whatever the server says, the deadline is a finite, positive wait.
+        for open in [r#"{"pingInterval":-0,"pingTimeout":1e-400}"#, r#"{"pingInterval":1e309,"pingTimeout":1}"#] {
+            let ms = deadline(open).expect("a deadline");
+            assert!(ms.is_finite() && ms >= 2.0 * MIN_PING_MS, "{open}: {ms}");
+        }
     }
 
     #[test]
