@@ -127,22 +127,137 @@ fn time_ms(value: &Value) -> Option<f64> {
     (ms.is_finite() && ms.abs() <= 8.64e15).then_some(ms)
 }
 
-/// Checks a template by filling it with sample values.
-pub fn validate_template(template: &str) -> Result<(), TemplateError> {
-    if !template.contains("<text>") {
-        return Err(TemplateError("it must contain <text> where the message goes".into()));
+/// Where the author goes in a template.
+const NICK_PLACEHOLDER: &str = "<nick>";
+/// Where the message goes in a template.
+const TEXT_PLACEHOLDER: &str = "<text>";
+
+/// The outgoing shape of JSON messages, parsed once. `<nick>` and `<text>` stand for whole
+/// values, written bare (`{"text": <text>}`) or as strings (`{"text": "<text>"}`).
+///
+/// Filling it is structural: the placeholders are values of the parsed template, replaced by
+/// the nick and text as JSON strings, and the result is written out. Replacing text in the
+/// template one placeholder after the other let a nick of `<text>`, or a text with quotes or
+/// `,"x":1,`, change the shape of what was sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Template(Value);
+
+impl Default for Template {
+    /// [`DEFAULT_TEMPLATE`], built without parsing (so without a failure to handle).
+    fn default() -> Self {
+        Template(Value::Object(vec![
+            ("nick".into(), Value::String(NICK_PLACEHOLDER.into())),
+            ("text".into(), Value::String(TEXT_PLACEHOLDER.into())),
+        ]))
     }
-    let sample = fill_template(template, "nick", "text");
-    json_text::parse(&sample).map(|_| ()).map_err(|e| TemplateError(e.to_string()))
 }
 
-/// The outgoing frame: `<nick>` and `<text>` in the template replaced by JSON strings.
-pub fn encode_json(template: &str, nick: &str, text: &str) -> OutFrame {
-    OutFrame::Text(fill_template(template, nick, text))
+impl Template {
+    /// Reads a template: JSON, once each bare placeholder is taken as a string, with `<text>`
+    /// as a value somewhere.
+    pub fn parse(template: &str) -> Result<Template, TemplateError> {
+        let (quoted, widened_at) = quote_bare_placeholders(template);
+        let value = json_text::parse(&quoted).map_err(|e| {
+            // Where the person's template went wrong: each bare placeholder before the error
+            // gained two quotes.
+            let at = e.at.saturating_sub(2 * widened_at.iter().filter(|&&w| w < e.at).count());
+            TemplateError(json_text::Error { at, ..e }.to_string())
+        })?;
+        if let Some(part) = placeholder_inside(&value) {
+            return Err(TemplateError(format!(
+                "<nick> and <text> stand for whole values (\"text\": <text>), not part of \"{part}\""
+            )));
+        }
+        if !has_value(&value, TEXT_PLACEHOLDER) {
+            return Err(TemplateError("it must contain <text> where the message goes".into()));
+        }
+        Ok(Template(value))
+    }
+
+    /// The template with `nick` and `text` in place of their placeholders, as compact JSON.
+    pub fn fill(&self, nick: &str, text: &str) -> String {
+        let mut value = self.0.clone();
+        fill_placeholders(&mut value, nick, text);
+        value.to_json()
+    }
 }
 
-fn fill_template(template: &str, nick: &str, text: &str) -> String {
-    template.replace("<nick>", &json_text::quote(nick)).replace("<text>", &json_text::quote(text))
+/// Checks a template (see [`Template::parse`]).
+pub fn validate_template(template: &str) -> Result<(), TemplateError> {
+    Template::parse(template).map(|_| ())
+}
+
+/// The outgoing frame: the template filled with the nick and text.
+pub fn encode_json(template: &Template, nick: &str, text: &str) -> OutFrame {
+    OutFrame::Text(template.fill(nick, text))
+}
+
+/// The template with each placeholder outside a string quoted, and where (in the result) each
+/// quoted one starts.
+fn quote_bare_placeholders(template: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(template.len() + 8);
+    let mut widened_at = Vec::new();
+    let (mut in_string, mut escaped) = (false, false);
+    let mut rest = template;
+    while let Some(c) = rest.chars().next() {
+        if !in_string {
+            if let Some(placeholder) = [NICK_PLACEHOLDER, TEXT_PLACEHOLDER].into_iter().find(|p| rest.starts_with(p)) {
+                widened_at.push(out.len());
+                out.push('"');
+                out.push_str(placeholder);
+                out.push('"');
+                rest = &rest[placeholder.len()..];
+                continue;
+            }
+        }
+        if escaped {
+            escaped = false;
+        } else if in_string && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            in_string = !in_string;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    (out, widened_at)
+}
+
+/// A string (member name or value) holding a placeholder among other text: not filled, and
+/// surely not what the person meant.
+fn placeholder_inside(value: &Value) -> Option<&str> {
+    let partial = |s: &str| {
+        s != NICK_PLACEHOLDER && s != TEXT_PLACEHOLDER && (s.contains(NICK_PLACEHOLDER) || s.contains(TEXT_PLACEHOLDER))
+    };
+    match value {
+        Value::String(s) => partial(s).then_some(s.as_str()),
+        Value::Array(items) => items.iter().find_map(placeholder_inside),
+        Value::Object(members) => members.iter().find_map(|(key, value)| {
+            (key.contains(NICK_PLACEHOLDER) || key.contains(TEXT_PLACEHOLDER))
+                .then_some(key.as_str())
+                .or_else(|| placeholder_inside(value))
+        }),
+        _ => None,
+    }
+}
+
+fn has_value(value: &Value, wanted: &str) -> bool {
+    match value {
+        Value::String(s) => s == wanted,
+        Value::Array(items) => items.iter().any(|v| has_value(v, wanted)),
+        Value::Object(members) => members.iter().any(|(_, v)| has_value(v, wanted)),
+        _ => false,
+    }
+}
+
+fn fill_placeholders(value: &mut Value, nick: &str, text: &str) {
+    match value {
+        Value::String(s) if s == NICK_PLACEHOLDER => nick.clone_into(s),
+        Value::String(s) if s == TEXT_PLACEHOLDER => text.clone_into(s),
+        Value::Array(items) => items.iter_mut().for_each(|v| fill_placeholders(v, nick, text)),
+        Value::Object(members) => members.iter_mut().for_each(|(_, v)| fill_placeholders(v, nick, text)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -250,19 +365,66 @@ mod tests {
 
     #[test]
     fn templates_fill_with_escaped_strings() {
+        let default = Template::default();
+        assert_eq!(Template::parse(DEFAULT_TEMPLATE), Ok(default.clone()), "the default is what it says");
         assert_eq!(
-            encode_json(DEFAULT_TEMPLATE, "me", "say \"hi\"\n"),
-            OutFrame::Text(r#"{"nick": "me", "text": "say \"hi\"\n"}"#.into())
+            encode_json(&default, "me", "say \"hi\"\n"),
+            OutFrame::Text(r#"{"nick":"me","text":"say \"hi\"\n"}"#.into())
         );
         let custom = r#"{"type":"message","user":{"name":<nick>},"body":<text>}"#;
         assert_eq!(validate_template(custom), Ok(()));
-        let OutFrame::Text(filled) = encode_json(custom, "me", "x") else { unreachable!() };
-        let object = json_text::parse(&filled).expect("valid JSON");
+        let template = Template::parse(custom).expect("valid");
+        let object = json_text::parse(&template.fill("me", "x")).expect("valid JSON");
         assert_eq!(object.get("body"), Some(&Value::String("x".into())));
-        assert!(validate_template(r#"{"nick": <nick>}"#).is_err());
-        assert!(validate_template(r#"{"text": <text>"#).is_err());
         // What we send, we read back as the same author and text (so echoes confirm delivery).
-        let OutFrame::Text(frame) = encode_json(custom, "me", "round trip") else { unreachable!() };
+        let OutFrame::Text(frame) = encode_json(&template, "me", "round trip") else { unreachable!() };
         assert_eq!(decode_json(&frame), vec![msg(Some("me"), "round trip")]);
+        // Quoted placeholders, several of them, in arrays; numbers and other strings kept.
+        let quoted = Template::parse(r#"[ "<nick>", {"t": "<text>", "again": <text>, "n": 1.50, "s": "a\"b"} ]"#);
+        assert_eq!(
+            quoted.map(|t| t.fill("a", "b")).as_deref(),
+            Ok(r#"["a",{"t":"b","again":"b","n":1.50,"s":"a\"b"}]"#)
+        );
+    }
+
+    #[test]
+    fn templates_that_cannot_be_used_say_why() {
+        let error = |template: &str| validate_template(template).map_err(|e| e.0);
+        assert_eq!(error(r#"{"nick": <nick>}"#), Err("it must contain <text> where the message goes".into()));
+        assert_eq!(error(r#"{"<text>": 1}"#).map_err(|e| e.contains("whole values")), Err(true), "a member name");
+        assert_eq!(error(r#"{"m": "says <text>"}"#).map_err(|e| e.contains("whole values")), Err(true));
+        // The position is in the person's template, not in the one with quoted placeholders.
+        assert_eq!(error(r#"{"nick": <nick>, "text": <text>"#), Err("expected , or } in an object at byte 31".into()));
+        assert_eq!(error(r#"{"a": <nick> <text>}"#), Err("expected , or } in an object at byte 13".into()));
+        assert!(error("<text").is_err());
+        assert!(error(r#"{"a": <Text>}"#).is_err(), "placeholders are lower case");
+        // A placeholder inside a string is text, even after an escaped quote.
+        assert!(error(r#"{"a": "\"<text>"}"#).is_err());
+        assert_eq!(error(r#"{"a\\": <text>}"#), Ok(()), "an escaped backslash ends no string");
+    }
+
+    #[test]
+    fn any_nick_and_text_keep_the_shape() {
+        let template = Template::parse(r#"{"user":{"name":<nick>},"body":<text>,"n":[1,<nick>]}"#).expect("valid");
+        for (nick, text) in [
+            ("<text>", "<nick>"),
+            ("a\",b", "\",\"x\":1,\""),
+            ("q\"", ",1,"),
+            ("back\\slash", "}]{\u{0}\u{1f}\u{7f}\t\r\n"),
+            ("zoë", "漢字 😀 \u{202e}"),
+            ("", ""),
+        ] {
+            let filled = template.fill(nick, text);
+            let value = json_text::parse(&filled).expect("valid JSON");
+            let expected = Value::Object(vec![
+                ("user".into(), Value::Object(vec![("name".into(), Value::String(nick.into()))])),
+                ("body".into(), Value::String(text.into())),
+                (
+                    "n".into(),
+                    Value::Array(vec![Value::Number(json_text::Number::from_i64(1)), Value::String(nick.into())]),
+                ),
+            ]);
+            assert_eq!(value, expected, "{nick:?} {text:?}: {filled}");
+        }
     }
 }

@@ -149,7 +149,7 @@ pub struct Decoded {
 #[derive(Clone, Debug)]
 pub enum Wire {
     Text,
-    Json { template: String },
+    Json { template: json::Template },
     Irc(irc::IrcState),
     SocketIo(socketio::SocketIoState),
 }
@@ -160,7 +160,9 @@ impl Wire {
     pub fn new(kind: ProtocolKind, nick: &str, channel: &str, json_template: &str) -> Wire {
         match kind {
             ProtocolKind::Text => Wire::Text,
-            ProtocolKind::Json => Wire::Json { template: json_template.to_string() },
+            // Settings and the session check the template first; one that slipped through
+            // sends the default shape rather than broken JSON.
+            ProtocolKind::Json => Wire::Json { template: json::Template::parse(json_template).unwrap_or_default() },
             ProtocolKind::Irc => Wire::Irc(irc::IrcState::new(nick, channel)),
             ProtocolKind::SocketIo => Wire::SocketIo(socketio::SocketIoState::new(nick)),
         }
