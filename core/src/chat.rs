@@ -3,6 +3,8 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+pub use crate::stored_outbox::{decode_outbox, encode_outbox, server_id, PersistedMessage};
+
 /// Default number of entries kept in the log (older ones are dropped from memory and view).
 pub const DEFAULT_LOG_CAP: usize = 5_000;
 
@@ -17,6 +19,12 @@ const MIN_SPLIT_BYTES: usize = 256;
 /// Default number of times a message is handed to a socket without confirmation before it is
 /// marked failed.
 pub const DEFAULT_MAX_SEND_ATTEMPTS: u32 = 5;
+
+/// The note on a message typed in another page of this browser, which sends it.
+pub const NOTE_IN_ANOTHER_PAGE: &str = "waiting in another page";
+
+/// The note on a message typed for another server than the one connected now.
+pub const NOTE_FOR_ANOTHER_SERVER: &str = "waits for the server it was typed for";
 
 /// How much of a very long message is put on screen, in UTF-8 bytes; the rest stays in memory
 /// for copying.
@@ -106,6 +114,8 @@ pub enum Change {
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutboxItem {
     pub id: u64,
+    /// The server it was typed for ([`server_id`]); it goes to no other.
+    pub server: Arc<str>,
     pub nick: String,
     pub text: String,
     /// Times it was handed to a socket that dropped before confirming it.
@@ -124,9 +134,15 @@ pub struct ChatLog {
     outbox: VecDeque<OutboxItem>,
     /// Sent, not yet echoed back; the oldest match is the one an echo confirms.
     awaiting_echo: VecDeque<OutboxItem>,
-    /// Whether this server has echoed one of our messages back; only then is a missing echo
-    /// a sign of loss (a server that never echoes would otherwise get every message twice).
-    echo_seen: bool,
+    /// Whether this server confirms own messages (echoes them back or acknowledges them);
+    /// only then is a missing confirmation a sign of loss (a server that never confirms would
+    /// otherwise get every message twice). Remembered per server by the session.
+    confirms: bool,
+    /// The server connected now ([`server_id`]): only its messages go out.
+    server: Arc<str>,
+    /// Messages typed in another page, shown here while that page is alive to send them:
+    /// (the page's owner name, the message, its entry).
+    elsewhere: Vec<(String, PersistedMessage, u64)>,
     /// How many bytes of the oldest awaiting message have come back so far, when the wire
     /// format sent it in pieces (IRC: one PRIVMSG per line and per 400-odd bytes).
     echoed_so_far: usize,
@@ -172,7 +188,9 @@ impl ChatLog {
             total_received: 0,
             outbox: VecDeque::new(),
             awaiting_echo: VecDeque::new(),
-            echo_seen: false,
+            confirms: false,
+            server: Arc::from(""),
+            elsewhere: Vec::new(),
             echoed_so_far: 0,
             failed: Vec::new(),
             unsent_revision: 0,
@@ -263,10 +281,14 @@ impl ChatLog {
             let from_us_now = nick == self.attention.own_nick;
             let echo = self.awaiting_echo.iter().position(|m| (from_us_now || m.nick == nick) && m.text == text);
             if let Some(pos) = echo {
-                if pos == 0 {
-                    self.echoed_so_far = 0;
+                self.echoed_so_far = 0;
+                // One connection delivers in order: what was sent before the confirmed message
+                // reached the server too, though its echo did not match (a server that trims or
+                // rewrites). It stays "sent" and is never sent again.
+                for earlier in self.awaiting_echo.drain(..pos).collect::<Vec<_>>() {
+                    self.set_status(earlier.id, OwnStatus::Sent);
                 }
-                let id = self.awaiting_echo.remove(pos).map_or(0, |m| m.id);
+                let id = self.awaiting_echo.pop_front().map_or(0, |m| m.id);
                 self.confirm(id);
                 return id;
             }
@@ -278,7 +300,7 @@ impl ChatLog {
     }
 
     fn confirm(&mut self, id: u64) {
-        self.echo_seen = true;
+        self.confirms = true;
         self.unsent_revision += 1;
         self.set_status(id, OwnStatus::Delivered);
     }
@@ -290,15 +312,24 @@ impl ChatLog {
         // Only a message of several lines or a long one may have been split: a shorter piece of
         // a short message is somebody's (or another tab's) message of its own.
         let split = |m: &&OutboxItem| m.text.contains('\n') || m.text.len() > MIN_SPLIT_BYTES;
-        let oldest = self.awaiting_echo.front().filter(|m| from_us_now || m.nick == nick).filter(split)?;
+        let oldest = self.awaiting_echo.front().filter(split)?;
+        let same_author = from_us_now || oldest.nick == nick;
         // Where the next piece starts: past the line breaks no piece carries.
         let next_start =
             |at: usize| oldest.text.get(at..).map(|rest| at + rest.len() - rest.trim_start_matches(['\r', '\n']).len());
         let start = next_start(self.echoed_so_far)?;
-        if piece.is_empty() || !oldest.text.get(start..)?.starts_with(piece) {
+        let rest = oldest.text.get(start..)?;
+        // A later line of the message that reads like `nick: text` comes back split that way
+        // (the plain-text format reads each line of a frame so): it is still the next line.
+        let length = if same_author && !piece.is_empty() && rest.starts_with(piece) {
+            piece.len()
+        } else if self.echoed_so_far > 0 {
+            let as_written = format!("{nick}: {piece}");
+            rest.starts_with(as_written.as_str()).then_some(as_written.len())?
+        } else {
             return None;
-        }
-        let (id, end) = (oldest.id, start + piece.len());
+        };
+        let (id, end) = (oldest.id, start + length);
         let last_piece = next_start(end) == Some(oldest.text.len());
         if last_piece {
             self.echoed_so_far = 0;
@@ -337,35 +368,152 @@ impl ChatLog {
         self.push(EntryKind::System, None, text, None, time_ms)
     }
 
-    /// A message typed here: shown at once as pending and queued in the outbox.
+    /// A message typed here for the server connected now: shown at once as pending and queued
+    /// in the outbox.
     pub fn push_own(&mut self, nick: &str, text: &str, time_ms: f64) -> u64 {
         self.unsent_revision += 1;
         let id = self.push(EntryKind::Own, Some(nick), text, Some(OwnStatus::Pending), time_ms);
-        self.outbox.push_back(OutboxItem { id, nick: nick.to_string(), text: text.to_string(), attempts: 0, time_ms });
+        let server = Arc::clone(&self.server);
+        self.outbox.push_back(OutboxItem {
+            id,
+            server,
+            nick: nick.to_string(),
+            text: text.to_string(),
+            attempts: 0,
+            time_ms,
+        });
         id
     }
 
-    /// Messages kept from an earlier page (see [`encode_outbox`]), shown as pending and queued
-    /// ahead of anything typed since.
-    pub fn restore_outbox(&mut self, items: Vec<PersistedMessage>) {
-        self.unsent_revision += 1;
-        let mut restored = Vec::with_capacity(items.len());
-        for item in items {
-            let id = self.push(EntryKind::Own, Some(&item.nick), &item.text, Some(OwnStatus::Pending), item.time_ms);
-            restored.push(OutboxItem { id, nick: item.nick, text: item.text, attempts: 0, time_ms: item.time_ms });
+    /// The server connected from now on ([`server_id`] of its URL). Messages typed for another
+    /// stay pending, marked so, until that server is connected again or they are discarded.
+    pub fn set_server(&mut self, server: &str) {
+        if *self.server == *server {
+            return;
         }
-        for item in restored.into_iter().rev() {
-            self.outbox.push_front(item);
+        self.server = Arc::from(server);
+        let notes: Vec<(u64, Option<&'static str>)> = self
+            .outbox
+            .iter()
+            .chain(&self.awaiting_echo)
+            .chain(&self.failed)
+            .map(|m| (m.id, (*m.server != *server).then_some(NOTE_FOR_ANOTHER_SERVER)))
+            .collect();
+        for (id, note) in notes {
+            self.set_note(id, note);
         }
     }
 
-    /// What must survive a reload: every message not yet handed over or not yet confirmed, in order.
+    /// Messages in the outbox for servers other than the one connected now.
+    pub fn waiting_for_other_servers(&self) -> usize {
+        self.outbox.iter().filter(|m| *m.server != *self.server).count()
+    }
+
+    /// Says whether this server confirms own messages, as remembered from earlier visits.
+    pub fn set_confirms(&mut self, confirms: bool) {
+        self.confirms = confirms;
+    }
+
+    /// Whether this server has been seen to confirm own messages.
+    pub fn confirms(&self) -> bool {
+        self.confirms
+    }
+
+    /// Messages another page of this browser holds for this server, shown as waiting there
+    /// (that page sends them); replaces what was shown for `owner` before.
+    pub fn show_elsewhere(&mut self, owner: &str, items: Vec<PersistedMessage>) {
+        let mut kept = Vec::with_capacity(items.len());
+        for item in items {
+            let shown = self.elsewhere.iter().position(|(o, m, _)| o == owner && *m == item);
+            let id = match shown {
+                Some(at) => self.elsewhere.remove(at).2,
+                None => self.push_noted(&item, NOTE_IN_ANOTHER_PAGE),
+            };
+            kept.push((owner.to_string(), item, id));
+        }
+        let gone: Vec<u64> = self.elsewhere.iter().filter(|(o, ..)| o == owner).map(|(.., id)| *id).collect();
+        self.elsewhere.retain(|(o, ..)| o != owner);
+        for id in gone {
+            self.remove_entry(id);
+        }
+        self.elsewhere.extend(kept);
+    }
+
+    /// Takes over messages another page (closed now) or an earlier visit left: they join this
+    /// outbox in the order they were typed, each for the server it was typed for. A message
+    /// already shown as waiting in that page keeps its entry; one this outbox holds already
+    /// (the same server, nick, text and time: left in two places by a page that stopped between
+    /// two writes) is taken once.
+    pub fn adopt(&mut self, owner: &str, items: Vec<PersistedMessage>) {
+        self.unsent_revision += 1;
+        for item in items {
+            let held = |m: &OutboxItem| {
+                m.time_ms == item.time_ms && *m.server == *item.server && m.nick == item.nick && m.text == item.text
+            };
+            if self.outbox.iter().chain(&self.awaiting_echo).any(held) {
+                continue;
+            }
+            let shown = self.elsewhere.iter().position(|(o, m, _)| o == owner && *m == item);
+            let id = match shown {
+                Some(at) => self.elsewhere.remove(at).2,
+                None => self.push_noted(&item, NOTE_IN_ANOTHER_PAGE),
+            };
+            let note = (*item.server != *self.server).then_some(NOTE_FOR_ANOTHER_SERVER);
+            self.set_note(id, note);
+            // Before whatever was typed later, here or there.
+            let at = self.outbox.partition_point(|m| m.time_ms <= item.time_ms);
+            let server = Arc::from(item.server);
+            self.outbox.insert(
+                at,
+                OutboxItem { id, server, nick: item.nick, text: item.text, attempts: 0, time_ms: item.time_ms },
+            );
+        }
+        // What another page still shows for the owner is no longer there to be sent by it.
+        self.show_elsewhere(owner, Vec::new());
+    }
+
+    /// Shows nothing as waiting in other pages any more (another server is connected).
+    pub fn forget_elsewhere(&mut self) {
+        for (.., id) in std::mem::take(&mut self.elsewhere) {
+            self.remove_entry(id);
+        }
+    }
+
+    fn push_noted(&mut self, item: &PersistedMessage, note: &'static str) -> u64 {
+        let id = self.push(EntryKind::Own, Some(&item.nick), &item.text, Some(OwnStatus::Pending), item.time_ms);
+        self.note_newest(Some(note));
+        id
+    }
+
+    fn set_note(&mut self, id: u64, note: Option<&'static str>) {
+        if let Some(i) = self.index_of(id) {
+            if self.entries[i].note != note {
+                self.entries[i].note = note;
+                self.record(Change::Updated(id));
+            }
+        }
+    }
+
+    fn remove_entry(&mut self, id: u64) {
+        if let Some(i) = self.index_of(id) {
+            self.entries.remove(i);
+            self.record(Change::Removed(id));
+        }
+    }
+
+    /// What must survive a reload: every message not yet handed over, or not yet confirmed by a
+    /// server that confirms, in order.
     pub fn unsent(&self) -> Vec<PersistedMessage> {
-        let confirmed_by_echo = self.echo_seen;
-        let awaiting = self.awaiting_echo.iter().filter(|_| confirmed_by_echo);
+        let confirms = self.confirms;
+        let awaiting = self.awaiting_echo.iter().filter(|_| confirms);
         awaiting
             .chain(self.outbox.iter())
-            .map(|m| PersistedMessage { nick: m.nick.clone(), text: m.text.clone(), time_ms: m.time_ms })
+            .map(|m| PersistedMessage {
+                server: m.server.to_string(),
+                nick: m.nick.clone(),
+                text: m.text.clone(),
+                time_ms: m.time_ms,
+            })
             .collect()
     }
 
@@ -375,7 +523,7 @@ impl ChatLog {
         self.unsent_revision += 1;
         // What comes back on the next link starts over: the message is sent whole again.
         self.echoed_so_far = 0;
-        if !self.echo_seen {
+        if !self.confirms {
             // No sign this server ever confirms anything: "sent" is as far as we can know.
             self.awaiting_echo.clear();
             return;
@@ -408,17 +556,15 @@ impl ChatLog {
         self.unsent_revision += 1;
         self.failed.retain(|m| m.id != id);
         self.outbox.retain(|m| m.id != id);
-        if let Some(i) = self.index_of(id) {
-            self.entries.remove(i);
-            self.record(Change::Removed(id));
-        }
+        self.remove_entry(id);
     }
 
     /// Takes the oldest outbox item to hand to the socket; call [`ChatLog::mark_sent`] or
     /// [`ChatLog::requeue_front`] with the outcome.
     pub fn take_next_outgoing(&mut self) -> Option<OutboxItem> {
+        let next = self.outbox.iter().position(|m| *m.server == *self.server)?;
         self.unsent_revision += 1;
-        self.outbox.pop_front()
+        self.outbox.remove(next)
     }
 
     /// The socket accepted the message; it now waits for the server's echo.
@@ -547,91 +693,6 @@ impl ChatLog {
     fn index_of(&self, id: u64) -> Option<usize> {
         self.entries.binary_search_by_key(&id, |e| e.id).ok()
     }
-}
-
-/// An own message as kept across reloads.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PersistedMessage {
-    pub nick: String,
-    pub text: String,
-    pub time_ms: f64,
-}
-
-/// Version line of the outbox format, so a later format can tell old data apart.
-const OUTBOX_FORMAT: &str = "wschat-outbox-1";
-
-/// The outbox as text for localStorage: a version line, then one line per message,
-/// `time<TAB>nick<TAB>text` with backslash, tab, CR and LF escaped.
-pub fn encode_outbox(messages: &[PersistedMessage]) -> String {
-    let mut out = String::from(OUTBOX_FORMAT);
-    for m in messages {
-        out.push('\n');
-        // Whole milliseconds (what Date.now() gives): no float formatting in the module.
-        out.push_str(&(m.time_ms as i64).to_string());
-        out.push('\t');
-        escape_into(&mut out, &m.nick);
-        out.push('\t');
-        escape_into(&mut out, &m.text);
-    }
-    out
-}
-
-/// Reads what [`encode_outbox`] wrote. Anything unreadable (another version, a damaged line)
-/// is skipped rather than trusted: storage is shared with whatever else runs on the origin.
-pub fn decode_outbox(stored: &str) -> Vec<PersistedMessage> {
-    let mut lines = stored.split('\n');
-    if lines.next() != Some(OUTBOX_FORMAT) {
-        return Vec::new();
-    }
-    lines
-        .filter_map(|line| {
-            let mut fields = line.splitn(3, '\t');
-            let time_ms = whole_ms(fields.next()?)?;
-            let nick = unescape(fields.next()?)?;
-            let text = unescape(fields.next()?)?;
-            Some(PersistedMessage { nick, text, time_ms })
-        })
-        .collect()
-}
-
-/// Milliseconds as stored: an integer, with a fraction (as older pages wrote) read and dropped.
-fn whole_ms(field: &str) -> Option<f64> {
-    let (whole, fraction) = field.split_once('.').unwrap_or((field, ""));
-    if !fraction.bytes().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    whole.parse::<i64>().ok().map(|ms| ms as f64)
-}
-
-fn escape_into(out: &mut String, field: &str) {
-    for c in field.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-}
-
-fn unescape(field: &str) -> Option<String> {
-    let mut out = String::with_capacity(field.len());
-    let mut chars = field.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        out.push(match chars.next()? {
-            '\\' => '\\',
-            't' => '\t',
-            'n' => '\n',
-            'r' => '\r',
-            _ => return None,
-        });
-    }
-    Some(out)
 }
 
 /// The part of `text` to put on screen: all of it, or its first [`DISPLAY_LIMIT_BYTES`] cut at
@@ -852,39 +913,96 @@ mod tests {
         assert_eq!((log.cap(), log.entries().count()), (1, 1));
     }
 
-    #[test]
-    fn the_outbox_round_trips_through_storage_text() {
-        let messages = vec![
-            PersistedMessage { nick: "me".into(), text: "tab\there\nnew line \\ back".into(), time_ms: 1.5e12 },
-            PersistedMessage { nick: "zoë".into(), text: "".into(), time_ms: 0.0 },
-        ];
-        let stored = encode_outbox(&messages);
-        assert_eq!(stored.lines().count(), 3);
-        assert_eq!(decode_outbox(&stored), messages);
-        assert_eq!(decode_outbox(""), vec![]);
-        assert_eq!(decode_outbox("garbage"), vec![]);
-        assert_eq!(
-            decode_outbox("wschat-outbox-1\nnot a time\tme\tx\n1\tme\tbad \\q\n2\tme\tok"),
-            vec![PersistedMessage { nick: "me".into(), text: "ok".into(), time_ms: 2.0 }]
-        );
-        // Older pages could write a fraction; it is read and dropped.
-        assert_eq!(decode_outbox("wschat-outbox-1\n12.75\tme\tx\n1.x\tme\ty")[0].time_ms, 12.0);
-        assert_eq!(decode_outbox("wschat-outbox-1\n1.x\tme\ty"), vec![]);
+    fn stored(server: &str, text: &str, time_ms: f64) -> PersistedMessage {
+        PersistedMessage { server: server.into(), nick: "me".into(), text: text.into(), time_ms }
+    }
+
+    fn outbox_texts(log: &ChatLog) -> Vec<&str> {
+        log.outbox().map(|m| m.text.as_str()).collect()
     }
 
     #[test]
-    fn restored_messages_come_first_and_pending() {
+    fn adopted_messages_join_in_typing_order_and_pending() {
         let mut log = ChatLog::new(10);
+        log.set_server("a");
         log.push_system("starting", 0.0);
-        log.restore_outbox(vec![
-            PersistedMessage { nick: "me".into(), text: "one".into(), time_ms: 1.0 },
-            PersistedMessage { nick: "me".into(), text: "two".into(), time_ms: 2.0 },
-        ]);
         log.push_own("me", "three", 3.0);
-        let order: Vec<_> = log.outbox().map(|m| m.text.as_str()).collect();
-        assert_eq!(order, vec!["one", "two", "three"]);
-        assert_eq!(log.unsent().len(), 3);
+        log.adopt("page-1", vec![stored("a", "one", 1.0), stored("a", "four", 4.0)]);
+        log.adopt("page-2", vec![stored("a", "two", 2.0)]);
+        assert_eq!(outbox_texts(&log), vec!["one", "two", "three", "four"]);
+        assert_eq!(log.unsent().len(), 4);
         assert!(log.entries().filter(|e| e.kind == EntryKind::Own).all(|e| e.status == Some(OwnStatus::Pending)));
+        assert!(log.entries().all(|e| e.note.is_none()));
+    }
+
+    #[test]
+    fn messages_waiting_in_another_page_are_shown_not_sent_until_adopted() {
+        let mut log = ChatLog::new(10);
+        log.set_server("a");
+        log.show_elsewhere("page-1", vec![stored("a", "one", 1.0), stored("a", "two", 2.0)]);
+        assert!(log.take_next_outgoing().is_none(), "that page sends them");
+        assert!(log.unsent().is_empty(), "nor are they stored as this page's");
+        let noted: Vec<_> = log.entries().map(|e| (&*e.text, e.note)).collect();
+        assert_eq!(noted, vec![("one", Some(NOTE_IN_ANOTHER_PAGE)), ("two", Some(NOTE_IN_ANOTHER_PAGE))]);
+        // That page delivered "one": it is no longer shown here.
+        log.show_elsewhere("page-1", vec![stored("a", "two", 2.0)]);
+        assert_eq!(log.entries().map(|e| &*e.text).collect::<Vec<_>>(), vec!["two"]);
+        let shown = log.entries().next().map(|e| e.id);
+        // Then it closed: "two" is this page's now, on the same row.
+        log.adopt("page-1", vec![stored("a", "two", 2.0)]);
+        assert_eq!(log.entries().map(|e| (e.id, e.note)).collect::<Vec<_>>(), vec![(shown.unwrap_or(0), None)]);
+        assert_eq!(log.take_next_outgoing().map(|m| m.text), Some("two".to_string()));
+    }
+
+    #[test]
+    fn messages_go_only_to_the_server_they_were_typed_for() {
+        let mut log = ChatLog::new(10);
+        log.set_server("a");
+        let for_a = log.push_own("me", "for a", 1.0);
+        log.set_server("b");
+        assert_eq!(log.get(for_a).and_then(|e| e.note), Some(NOTE_FOR_ANOTHER_SERVER));
+        assert_eq!(log.waiting_for_other_servers(), 1);
+        log.push_own("me", "for b", 2.0);
+        let sent: Vec<_> = std::iter::from_fn(|| log.take_next_outgoing()).map(|m| m.text).collect();
+        assert_eq!(sent, vec!["for b"]);
+        assert_eq!(
+            log.unsent().iter().map(|m| (m.server.as_str(), m.text.as_str())).collect::<Vec<_>>(),
+            vec![("a", "for a")]
+        );
+        log.set_server("a");
+        assert_eq!(log.get(for_a).and_then(|e| e.note), None);
+        assert_eq!(log.take_next_outgoing().map(|m| m.text), Some("for a".to_string()));
+    }
+
+    #[test]
+    fn a_later_line_that_reads_like_nick_and_text_still_confirms() {
+        let mut log = ChatLog::new(10);
+        log.set_own_nick("ada");
+        let id = log.push_own("ada", "first line\nerror: second line", 0.0);
+        send_all(&mut log);
+        // The plain-text format reads the echoed frame as two messages, the second by "error".
+        log.receive_message(Some("ada"), "first line", 0.0);
+        log.receive_message(Some("error"), "second line", 0.0);
+        assert_eq!(status(&log, id), Some(OwnStatus::Delivered));
+        assert_eq!(log.entries().count(), 1, "the pieces make no entries");
+        log.link_lost(5);
+        assert!(log.take_next_outgoing().is_none(), "never sent again");
+    }
+
+    #[test]
+    fn a_later_confirmation_means_the_earlier_messages_arrived() {
+        let mut log = ChatLog::new(10);
+        log.set_confirms(true);
+        let trimmed = log.push_own("me", "trailing space ", 0.0);
+        let plain = log.push_own("me", "plain", 0.0);
+        send_all(&mut log);
+        log.receive_message(Some("me"), "trailing space", 0.0); // rewritten by the server
+        log.receive_message(Some("me"), "plain", 0.0);
+        assert_eq!(status(&log, plain), Some(OwnStatus::Delivered));
+        assert_eq!(status(&log, trimmed), Some(OwnStatus::Sent), "handed over, not confirmed");
+        log.link_lost(5);
+        assert!(log.take_next_outgoing().is_none(), "neither is sent again");
+        assert!(log.unsent().is_empty());
     }
 
     #[test]

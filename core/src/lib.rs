@@ -4,6 +4,7 @@
 //! - [`close`]: the close-code and close-reason rules of the WebSocket API, and what codes mean.
 //! - [`protocol`]: wire formats, frames in → chat events out, chat actions in → frames out.
 //! - [`chat`]: the state of one conversation (bounded log, own-message statuses, outbox).
+//! - [`stored_outbox`]: the outbox as kept in storage, each message with its server.
 //! - [`present`]: how entries look: nick colours, links, mentions, grouping.
 //! - [`compose`]: the composer's input history and nick completion.
 //! - [`inspector`]: the frame inspector's bounded record and its views and export.
@@ -23,4 +24,5 @@ pub mod present;
 pub mod protocol;
 pub mod reconnect;
 pub mod settings;
+pub mod stored_outbox;
 pub mod url;

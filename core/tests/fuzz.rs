@@ -132,10 +132,11 @@ proptest! {
         garbage in any::<String>(),
     ) {
         let messages: Vec<PersistedMessage> =
-            texts.into_iter().map(|text| PersistedMessage { nick: "me".into(), text, time_ms: 1.0 }).collect();
-        prop_assert_eq!(decode_outbox(&encode_outbox(&messages)), messages);
-        let _ = decode_outbox(&garbage);
-        let _ = decode_outbox(&format!("wschat-outbox-1\n{garbage}"));
+            texts.into_iter().map(|text| PersistedMessage { server: text.clone(), nick: "me".into(), text, time_ms: 1.0 }).collect();
+        prop_assert_eq!(decode_outbox(&encode_outbox(&messages), "old"), messages);
+        let _ = decode_outbox(&garbage, "old");
+        let _ = decode_outbox(&format!("wschat-outbox-1\n{garbage}"), "old");
+        let _ = decode_outbox(&format!("wschat-outbox-2\n{garbage}"), "old");
     }
 
     #[test]
