@@ -187,7 +187,10 @@ impl FrameLog {
         self.push(direction, time_ms, bytes.len(), Payload::Binary(kept.to_vec()));
     }
 
+    /// A socket event. Addresses in `description` ("readyState connecting: wss://…") have
+    /// their credentials masked here, so that neither the view nor an export holds them.
     pub fn event(&mut self, time_ms: f64, description: String) {
+        let description = crate::url::mask_credentials_in_text(&description);
         self.push(Direction::Event, time_ms, 0, Payload::Event(description));
     }
 
@@ -295,6 +298,21 @@ mod tests {
         assert_eq!(field(3, "hex").as_deref(), Some("dead"));
         assert_eq!(field(3, "kind").as_deref(), Some("binary"));
         assert_eq!(log.export("BYE").lines().count(), 1);
+    }
+
+    #[test]
+    fn events_keep_no_credentials() {
+        let mut log = FrameLog::default();
+        log.event(1.0, "readyState connecting: wss://ann:hunter2@h/ws?token=s3cret&room=1, subprotocols []".into());
+        let shown = log.records().next().map(|r| r.render(View::Text));
+        assert_eq!(
+            shown.as_deref(),
+            Some("readyState connecting: wss://ann:***@h/ws?token=***&room=1, subprotocols []")
+        );
+        let export = log.export("");
+        assert!(!export.contains("hunter2") && !export.contains("s3cret"), "{export}");
+        assert!(export.contains("room=1"), "{export}");
+        assert_eq!(log.export("hunter2"), "", "the filter sees what is shown");
     }
 
     #[test]

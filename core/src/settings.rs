@@ -209,6 +209,13 @@ impl Settings {
         }
         pairs.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect::<Vec<_>>().join("&")
     }
+
+    /// The query string of a link to share: [`Settings::to_query`] with the address's
+    /// credentials masked ([`crate::url::mask_credentials`]), as a link is pasted where others
+    /// read it. Opened, it connects without them, and the person types them in again.
+    pub fn to_shared_query(&self) -> String {
+        Settings { url: crate::url::mask_credentials(&self.url), ..self.clone() }.to_query()
+    }
 }
 
 /// Reads a stored or linked query string (`a=b&c=d`) into a lookup for [`Settings::from_query`].
@@ -408,6 +415,15 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(back, s);
         assert_eq!(read(&[("url", "/ws"), ("nick", "ada")], None).0.to_query(), "url=%2Fws&nick=ada");
+    }
+
+    #[test]
+    fn a_shared_link_keeps_no_credentials() {
+        let (s, _) = read(&[("url", "wss://ann:hunter2@h/ws?token=s3cret&room=1"), ("nick", "ann")], None);
+        let shared = s.to_shared_query();
+        let url = query_lookup(&shared)("url");
+        assert_eq!(url.as_deref(), Some("wss://ann:***@h/ws?token=***&room=1"));
+        assert!(s.to_query().contains("hunter2"), "the stored settings keep what the person typed");
     }
 
     #[test]

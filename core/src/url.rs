@@ -1,4 +1,5 @@
-//! Validation and normalisation of WebSocket URLs before they reach the browser's constructor.
+//! Validation and normalisation of WebSocket URLs before they reach the browser's constructor,
+//! and masking of the credentials they may carry wherever they are shown.
 
 use std::fmt;
 
@@ -131,6 +132,142 @@ fn split_host_port(host_port: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// Query parameters whose values are secrets, by name (case-insensitive, percent-decoded).
+/// A name whose last word is one of these counts too: `refresh_token`, `X-Amz-Signature`,
+/// `client_secret`, `x-api-key`.
+const SECRET_PARAMS: [&str; 13] = [
+    "token",
+    "access_token",
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "key",
+    "auth",
+    "secret",
+    "apikey",
+    "api_key",
+    "sig",
+    "signature",
+];
+
+/// What stands in for a secret.
+const MASK: &str = "***";
+
+/// `url` with its credentials masked, for showing, storing in an export or sharing: the
+/// userinfo becomes `***@` (or `user:***@` when it has a password), and the values of secret
+/// query (or fragment) parameters `***`. Everything else is kept as written; a relative
+/// address (`/ws?token=…`) has its query masked too. Masking twice changes nothing more.
+pub fn mask_credentials(url: &str) -> String {
+    let (before_fragment, fragment) = url.split_once('#').map_or((url, None), |(b, f)| (b, Some(f)));
+    let (before_query, query) = before_fragment.split_once('?').map_or((before_fragment, None), |(b, q)| (b, Some(q)));
+    let mut out = String::with_capacity(url.len());
+    match authority_start(before_query) {
+        Some(start) => {
+            let (head, rest) = before_query.split_at(start);
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(authority_end);
+            out.push_str(head);
+            match authority.rsplit_once('@') {
+                Some((userinfo, host)) => {
+                    if let Some((user, _password)) = userinfo.split_once(':') {
+                        out.push_str(user);
+                        out.push(':');
+                    }
+                    out.push_str(MASK);
+                    out.push('@');
+                    out.push_str(host);
+                }
+                None => out.push_str(authority),
+            }
+            out.push_str(path);
+        }
+        None => out.push_str(before_query),
+    }
+    if let Some(query) = query {
+        out.push('?');
+        mask_parameters(&mut out, query);
+    }
+    if let Some(fragment) = fragment {
+        out.push('#');
+        mask_parameters(&mut out, fragment);
+    }
+    out
+}
+
+/// `text` (a status line, an error, an inspector event) with the credentials of every
+/// `scheme://` address in it masked. An address runs to the next whitespace; punctuation
+/// closing a sentence around it (`Connected to ws://…/.`) is left outside.
+pub fn mask_credentials_in_text(text: &str) -> String {
+    if !text.contains("://") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (word, after) = rest.split_at(word_end);
+        match word.find("://") {
+            Some(at) => {
+                let scheme_start = word[..at]
+                    .char_indices()
+                    .rev()
+                    .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+                    .map_or(0, |(i, c)| i + c.len_utf8());
+                let (before, address) = word.split_at(scheme_start);
+                let address_end = address.trim_end_matches(|c: char| ".,;:!?)]}>'\"\u{2026}".contains(c)).len();
+                let (address, closing) = address.split_at(address_end);
+                out.push_str(before);
+                out.push_str(&mask_credentials(address));
+                out.push_str(closing);
+            }
+            None => out.push_str(word),
+        }
+        let space_end = after.find(|c: char| !c.is_whitespace()).unwrap_or(after.len());
+        out.push_str(&after[..space_end]);
+        rest = &after[space_end..];
+    }
+    out
+}
+
+/// Where the authority starts: after `scheme://`, or after `//` at the start.
+fn authority_start(url: &str) -> Option<usize> {
+    if url.starts_with("//") {
+        return Some(2);
+    }
+    let at = url.find("://")?;
+    let scheme = &url[..at];
+    let plausible = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    plausible.then_some(at + 3)
+}
+
+/// `a=1&token=x;b` into `out` with secret values masked; separators and the rest as written.
+fn mask_parameters(out: &mut String, parameters: &str) {
+    let mut rest = parameters;
+    loop {
+        let (pair, after) = rest.split_at(rest.find(['&', ';']).unwrap_or(rest.len()));
+        match pair.split_once('=') {
+            Some((name, value)) if !value.is_empty() && is_secret(name) => {
+                out.push_str(name);
+                out.push('=');
+                out.push_str(MASK);
+            }
+            _ => out.push_str(pair),
+        }
+        // The separator is one ASCII byte.
+        let Some(separator) = after.get(..1) else { break };
+        out.push_str(separator);
+        rest = &after[1..];
+    }
+}
+
+fn is_secret(name: &str) -> bool {
+    let name = crate::settings::percent_decode(name).to_ascii_lowercase();
+    let last_word = name.rsplit(['_', '-', '.']).next().unwrap_or(&name);
+    SECRET_PARAMS.iter().any(|secret| name == *secret || last_word == *secret)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +322,64 @@ mod tests {
         assert_eq!(normalize_ws_url("ws://[::1]:9001/ws", None).as_deref(), Ok("ws://[::1]:9001/ws"));
         assert_eq!(normalize_ws_url("ws://[::1]/ws", None).as_deref(), Ok("ws://[::1]/ws"));
         assert_eq!(normalize_ws_url("ws://u:p@h:5/", None).as_deref(), Ok("ws://u:p@h:5/"));
+    }
+
+    #[test]
+    fn credentials_are_masked() {
+        for (url, masked) in [
+            ("ws://user:pass@host:9001/ws", "ws://user:***@host:9001/ws"),
+            ("wss://TOKEN@host/", "wss://***@host/"),
+            ("ws://u:p:q@h", "ws://u:***@h"),
+            ("ws://a@b:c@h/p@q", "ws://a@b:***@h/p@q"),
+            ("ws://h/ws?room=1&token=abc&x", "ws://h/ws?room=1&token=***&x"),
+            (
+                "ws://h/?Access_Token=a&PASSWORD=b;pass=c&key=d",
+                "ws://h/?Access_Token=***&PASSWORD=***;pass=***&key=***",
+            ),
+            (
+                "ws://h/?auth=1&secret=2&apikey=3&api_key=4&sig=5&signature=6",
+                "ws://h/?auth=***&secret=***&apikey=***&api_key=***&sig=***&signature=***",
+            ),
+            (
+                "ws://h/?refresh_token=a&X-Amz-Signature=b&client.secret=c",
+                "ws://h/?refresh_token=***&X-Amz-Signature=***&client.secret=***",
+            ),
+            ("ws://h/?%74oken=a&to%6Ben=b", "ws://h/?%74oken=***&to%6Ben=***"),
+            ("/ws?room=r&token=t", "/ws?room=r&token=***"),
+            ("//u:p@h/ws", "//u:***@h/ws"),
+            ("https://h/cb#access_token=abc&state=1", "https://h/cb#access_token=***&state=1"),
+            ("ws://h:1/x?monkey=1&keyword=2&token=&token", "ws://h:1/x?monkey=1&keyword=2&token=&token"),
+            ("ws://h/?token=a=b", "ws://h/?token=***"),
+            ("ws://host/path", "ws://host/path"),
+            ("not a url @ all", "not a url @ all"),
+            ("mailto:a@b", "mailto:a@b"),
+            ("", ""),
+            ("ws://ü:ö@é/ä?tökén=1&token=ü", "ws://ü:***@é/ä?tökén=1&token=***"),
+        ] {
+            assert_eq!(mask_credentials(url), masked, "{url}");
+            assert_eq!(mask_credentials(masked), masked, "masking twice: {url}");
+        }
+    }
+
+    #[test]
+    fn credentials_in_text_are_masked() {
+        for (text, masked) in [
+            (
+                "readyState connecting: ws://u:p@h/ws?token=t, subprotocols [chat]",
+                "readyState connecting: ws://u:***@h/ws?token=***, subprotocols [chat]",
+            ),
+            ("Connecting to wss://h/?key=k…", "Connecting to wss://h/?key=***…"),
+            (
+                "Connected to ws://t@h/. Then (ws://a:b@c) and\t\"wss://x@y\"",
+                "Connected to ws://***@h/. Then (ws://a:***@c) and\t\"wss://***@y\"",
+            ),
+            ("no address here: a@b?token=1", "no address here: a@b?token=1"),
+            ("  spaced  ws://u:p@h  out ", "  spaced  ws://u:***@h  out "),
+            ("é://x ://y", "é://x ://y"),
+            ("", ""),
+        ] {
+            assert_eq!(mask_credentials_in_text(text), masked, "{text}");
+        }
     }
 
     #[test]
