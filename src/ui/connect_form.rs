@@ -104,8 +104,8 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
             <a
                 class="permalink"
                 data-testid="permalink"
-                href=move || format!("?{}", session.settings.with(Settings::to_query))
-                title="A link that opens this connection with these settings"
+                href=move || format!("?{}", session.settings.with(Settings::to_shared_query))
+                title="A link that opens this connection with these settings (passwords and tokens masked)"
             >
                 "Link to this connection"
             </a>

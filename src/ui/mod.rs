@@ -13,6 +13,7 @@ mod tabs;
 
 use leptos::prelude::*;
 use wschat_core::settings::{query_lookup, Settings};
+use wschat_core::url::mask_credentials_in_text;
 
 use crate::session::{remembered_nick, remembered_settings, ChatSession};
 use attention::{page_visibility, NotifyButton, UnreadTitle};
@@ -118,7 +119,8 @@ fn ErrorLine(session: ChatSession) -> impl IntoView {
         error.get().map(|message| {
             view! {
                 <div class="error" role="alert">
-                    <span data-testid="error">{message}</span>
+                    // Errors name the address ("The connection to wss://… failed"): not its credentials.
+                    <span data-testid="error">{mask_credentials_in_text(&message)}</span>
                     <Show when=move || session.subprotocol_hint.get()>
                         <button
                             type="button"

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use wschat_core::chat::ChatLog;
 use wschat_core::settings::Settings;
+use wschat_core::url::mask_credentials;
 
 use super::attention::notify_on_mentions;
 use super::message_list::ScrollMemory;
@@ -207,12 +208,15 @@ pub fn TabStrip(conversations: Conversations) -> impl IntoView {
     }
 }
 
-/// "host/path" or "#channel @ host": what tells tabs apart.
+/// "host/path" or "#channel @ host": what tells tabs apart. Credentials in the address are
+/// masked: tabs are on screen for anyone looking, and in screenshots.
 fn tab_name(settings: &Settings) -> String {
-    let url = settings.url.split_once("://").map_or(settings.url.as_str(), |(_, rest)| rest);
+    let masked = mask_credentials(&settings.url);
+    let url = masked.split_once("://").map_or(masked.as_str(), |(_, rest)| rest);
     let url = url.trim_end_matches('/');
     if settings.protocol == wschat_core::protocol::ProtocolKind::Irc {
-        let host = url.split('/').next().unwrap_or(url);
+        let authority = url.split(['/', '?']).next().unwrap_or(url);
+        let host = authority.rsplit('@').next().unwrap_or(authority);
         format!("{} @ {host}", settings.channel)
     } else {
         url.to_string()
