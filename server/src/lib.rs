@@ -1,46 +1,103 @@
-//! Reference chat server for wschat: a WebSocket broadcast room, plus the modes the tests need.
+//! Reference chat server for wschat: WebSocket broadcast rooms, plus the modes the tests need.
 //!
-//! Paths (all WebSocket upgrades; any of them takes `?protocols=a,b` to accept the first
-//! of the client's offered subprotocols that is in that list):
+//! Paths (WebSocket upgrades; each takes `?protocols=a,b` to accept the first of the client's
+//! offered subprotocols that is in that list):
 //! - `/ws?room=NAME`: every text frame is broadcast to everyone in the room, sender included;
 //!   binary frames are answered in kind to the sender (with `binary=room`, broadcast too).
+//!
+//! Test modes, routed only with [`Options::test_modes`] (`--test-modes`); without it they are 404:
 //! - `/echo`: every text and binary frame is sent back to the sender only.
 //! - `/sink`: frames are read and dropped (for filling the client's send buffer).
 //! - `/close?code=4001&reason=bye`: the connection is closed at once with that code and reason.
 //! - `/flood?n=10000`: sends `flood: 1` … `flood: N` as fast as it can, then echoes;
 //!   `per_frame=100` puts 100 messages (newline-separated) in each frame, `rate=5000` paces
 //!   them per second, `ts=1` stamps each with ` t=<ms since the epoch>` when sent, and
-//!   `delay_ms=500` waits that long after the handshake first.
+//!   `delay_ms=500` waits that long after the handshake first. `n` is capped at
+//!   [`FLOOD_MAX_MESSAGES`], `per_frame` at [`FLOOD_MAX_PER_FRAME`], `delay_ms` at a minute.
 //! - `/stall`: accepts, then neither reads nor writes (a frozen server, for dead-link tests).
 //! - `/flaky`: echoes text frames that contain "echo"; any other frame makes it close with
 //!   1011 without answering (a server that keeps failing on one message).
+//!
+//! Limits, so that no client can make the server's memory grow without bound:
+//! - at most [`Options::max_connections`] WebSockets at once; more are refused with 503;
+//! - at most [`Options::max_rooms`] rooms; a room is freed when its last client leaves, and a
+//!   client asking for a new room beyond the limit is closed with 1013;
+//! - messages and frames of at most [`MAX_MESSAGE_BYTES`]; a bigger one is closed with 1009;
+//! - each client has a bounded queue (see [`rooms`]); a client that falls behind its room, or
+//!   takes no frame for [`SEND_TIMEOUT`], is closed with 1013 and the log says so;
+//! - with [`Options::allow_origins`], upgrades from any other `Origin` are refused with 403.
 //!
 //! With a record file, every text frame a room receives is appended to it as
 //! `room<TAB>text` (newlines in the text escaped as `\n`), so tests can check what arrived
 //! across restarts of the server.
 //!
-//! Any other path is served from the static directory, if one was given.
+//! Any other path is served from the static directory, if one was given, and every response
+//! then carries [`CONTENT_SECURITY_POLICY`] and `X-Content-Type-Options: nosniff`.
 
-use std::collections::HashMap;
+pub mod rooms;
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use axum::Router;
 use serde::Deserialize;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{mpsc, watch, Semaphore};
 
-/// How many broadcast messages a slow client may fall behind before it is disconnected.
-const ROOM_BACKLOG: usize = 65_536;
+use rooms::{Membership, Rooms};
 
-/// Code sent to a client that fell too far behind the room (IANA: "try again later").
-const CLOSE_TOO_SLOW: u16 = 1013;
+/// Largest message (and frame) a client may send: a common server limit, and the client's own.
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// A client that takes no frame for this long is closed as too slow.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Rooms at once unless told otherwise.
+pub const DEFAULT_MAX_ROOMS: usize = 1_000;
+
+/// WebSockets at once unless told otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1_024;
+
+/// Longest room name: names are kept in memory for as long as the room lives.
+pub const MAX_ROOM_NAME_BYTES: usize = 256;
+
+/// Most messages one `/flood` sends.
+pub const FLOOD_MAX_MESSAGES: u64 = 10_000_000;
+
+/// Most messages in one `/flood` frame: about 400 KB with time stamps.
+pub const FLOOD_MAX_PER_FRAME: u64 = 10_000;
+
+/// Longest `/flood` wait before the first message.
+const FLOOD_MAX_DELAY_MS: u64 = 60_000;
+
+/// The policy sent with every response when the server serves the app: the app's own files
+/// only, wasm compiled from them, WebSockets anywhere, no inline script or style, no framing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; \
+     form-action 'none'; frame-ancestors 'none'";
+
+/// Code sent to a client that reads too slowly, or asks for a room beyond the limit
+/// (IANA: "try again later").
+const CLOSE_TRY_LATER: u16 = 1013;
+
+/// Code sent to a client whose message is over [`MAX_MESSAGE_BYTES`] (RFC 6455: "message too big").
+const CLOSE_TOO_BIG: u16 = 1009;
 
 /// Code sent to every client when the server stops (RFC 6455: "going away").
 const CLOSE_GOING_AWAY: u16 = 1001;
+
+/// Each connection's read buffer. tungstenite zero-fills the whole buffer before each read, so
+/// its default (128 KiB) made every idle connection cost 128 KiB of resident memory; bigger
+/// messages still arrive whole, in reads of this size.
+const READ_BUFFER_BYTES: usize = 8 * 1024;
+
+/// How long a closing handshake may take before the connection is dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One log line to stderr, written in a single call so that readers never see half of it.
 #[macro_export]
@@ -52,33 +109,71 @@ macro_rules! log {
     }};
 }
 
-/// Shared by every connection: the rooms, and the signal that the server is stopping.
+/// How a server runs: what it serves besides `/ws`, and its limits.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Files served on paths that are not a mode.
+    pub static_dir: Option<PathBuf>,
+    /// Appends every text frame a room receives to this file.
+    pub record: Option<PathBuf>,
+    /// Routes the test modes (`/echo`, `/sink`, `/close`, `/flood`, `/stall`, `/flaky`).
+    pub test_modes: bool,
+    /// Most rooms at once.
+    pub max_rooms: usize,
+    /// Most WebSockets at once.
+    pub max_connections: usize,
+    /// Origins (`scheme://host[:port]`, as browsers send them) allowed to open WebSockets;
+    /// empty allows any. A request without an `Origin` is refused when the list is not empty.
+    pub allow_origins: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            static_dir: None,
+            record: None,
+            test_modes: false,
+            max_rooms: DEFAULT_MAX_ROOMS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            allow_origins: Vec::new(),
+        }
+    }
+}
+
+/// Shared by every connection: the rooms, the limits, and the signal that the server is stopping.
 #[derive(Clone)]
-pub struct ServerState {
-    rooms: Arc<Mutex<HashMap<String, broadcast::Sender<Message>>>>,
+struct ServerState {
+    rooms: Arc<Rooms>,
     shutdown: watch::Receiver<bool>,
     /// Held by every live connection; when all are dropped, every connection has finished.
     alive: mpsc::Sender<()>,
     /// Where received room messages are appended, if anywhere.
     record: Option<Arc<Mutex<std::fs::File>>>,
+    /// One permit per WebSocket.
+    connections: Arc<Semaphore>,
+    max_connections: usize,
+    allow_origins: Arc<[String]>,
 }
 
 impl ServerState {
-    fn room(&self, name: &str) -> broadcast::Sender<Message> {
-        // A poisoned lock only means another connection panicked mid-insert; the map is still usable.
-        let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-        rooms.entry(name.to_string()).or_insert_with(|| broadcast::channel(ROOM_BACKLOG).0).clone()
-    }
-
     fn record(&self, room: &str, text: &str) {
         if let Some(file) = &self.record {
             use std::io::Write;
             let line = format!("{room}\t{}\n", text.replace('\\', "\\\\").replace('\n', "\\n"));
+            // A poisoned lock only means another connection panicked mid-write; the file is still usable.
             let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
             if let Err(e) = file.write_all(line.as_bytes()) {
                 log!("cannot record a message: {e}");
             }
         }
+    }
+
+    fn origin_allowed(&self, headers: &HeaderMap) -> bool {
+        if self.allow_origins.is_empty() {
+            return true;
+        }
+        let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        origin.is_some_and(|origin| self.allow_origins.iter().any(|allowed| allowed.eq_ignore_ascii_case(origin)))
     }
 }
 
@@ -118,6 +213,7 @@ pub struct RunningServer {
     pub addr: std::net::SocketAddr,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    rooms: Arc<Rooms>,
 }
 
 impl RunningServer {
@@ -126,20 +222,17 @@ impl RunningServer {
         let _ = self.stop.send(true);
         let _ = self.task.await;
     }
+
+    /// How many rooms exist now (each has at least one client).
+    pub fn rooms(&self) -> usize {
+        self.rooms.count()
+    }
 }
 
-/// Binds `addr` and serves until [`RunningServer::stop`]; `static_dir` is served on other paths.
+/// Binds `addr` and serves `/ws` with the default limits until [`RunningServer::stop`];
+/// `static_dir` is served on other paths.
 pub async fn start(addr: &str, static_dir: Option<PathBuf>) -> std::io::Result<RunningServer> {
-    start_with(addr, Options { static_dir, record: None }).await
-}
-
-/// What a server serves besides its WebSocket modes.
-#[derive(Debug, Default)]
-pub struct Options {
-    /// Files served on paths that are not a mode.
-    pub static_dir: Option<PathBuf>,
-    /// Appends every text frame a room receives to this file.
-    pub record: Option<PathBuf>,
+    start_with(addr, Options { static_dir, ..Options::default() }).await
 }
 
 /// Like [`start`], with every option.
@@ -148,13 +241,24 @@ pub async fn start_with(addr: &str, options: Options) -> std::io::Result<Running
         Some(path) => Some(Arc::new(Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(path)?))),
         None => None,
     };
-    let static_dir = options.static_dir;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (stop, shutdown) = watch::channel(false);
     let (alive, mut all_done) = mpsc::channel::<()>(1);
-    let state = ServerState { rooms: Arc::default(), shutdown: shutdown.clone(), alive, record };
-    let app = router(state, static_dir);
+    let rooms = Rooms::new(options.max_rooms);
+    let max_connections = options.max_connections.min(Semaphore::MAX_PERMITS);
+    // Browsers send an origin without a trailing slash; people often write one.
+    let allow_origins = options.allow_origins.iter().map(|o| o.trim_end_matches('/').to_string()).collect();
+    let state = ServerState {
+        rooms: rooms.clone(),
+        shutdown: shutdown.clone(),
+        alive,
+        record,
+        connections: Arc::new(Semaphore::new(max_connections)),
+        max_connections,
+        allow_origins,
+    };
+    let app = router(state, &options);
     let mut http_shutdown = shutdown;
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -166,37 +270,63 @@ pub async fn start_with(addr: &str, options: Options) -> std::io::Result<Running
         // The router (and its state's sender) is gone; this returns once every connection is.
         let _ = all_done.recv().await;
     });
-    Ok(RunningServer { addr, stop, task })
+    Ok(RunningServer { addr, stop, task, rooms })
 }
 
-fn router(state: ServerState, static_dir: Option<PathBuf>) -> Router {
-    let router = Router::new()
-        .route("/ws", mode_route(Mode::Broadcast))
-        .route("/echo", mode_route(Mode::Echo))
-        .route("/sink", mode_route(Mode::Sink))
-        .route("/close", mode_route(Mode::Close))
-        .route("/flood", mode_route(Mode::Flood))
-        .route("/stall", mode_route(Mode::Stall))
-        .route("/flaky", mode_route(Mode::Flaky));
-    let router = match static_dir {
-        Some(dir) => router.fallback_service(tower_http::services::ServeDir::new(dir)),
+fn router(state: ServerState, options: &Options) -> Router {
+    let mut router = Router::new().route("/ws", mode_route(Mode::Broadcast));
+    if options.test_modes {
+        let modes = [
+            ("/echo", Mode::Echo),
+            ("/sink", Mode::Sink),
+            ("/close", Mode::Close),
+            ("/flood", Mode::Flood),
+            ("/stall", Mode::Stall),
+            ("/flaky", Mode::Flaky),
+        ];
+        for (path, mode) in modes {
+            router = router.route(path, mode_route(mode));
+        }
+    }
+    let router = match &options.static_dir {
+        Some(dir) => router
+            .fallback_service(tower_http::services::ServeDir::new(dir))
+            .layer(axum::middleware::map_response(security_headers)),
         None => router,
     };
     router.with_state(state)
 }
 
+/// Adds the app's content security policy and `nosniff` to a response.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
 fn mode_route(mode: Mode) -> MethodRouter<ServerState> {
-    get(move |ws: WebSocketUpgrade, query: Query<ModeParams>, state: State<ServerState>| {
-        upgrade(mode, ws, query, state)
+    get(move |ws: WebSocketUpgrade, headers: HeaderMap, query: Query<ModeParams>, state: State<ServerState>| {
+        upgrade(mode, ws, headers, query, state)
     })
 }
 
 async fn upgrade(
     mode: Mode,
     ws: WebSocketUpgrade,
+    headers: HeaderMap,
     Query(params): Query<ModeParams>,
     State(state): State<ServerState>,
 ) -> Response {
+    if !state.origin_allowed(&headers) {
+        let origin = headers.get(header::ORIGIN).map(|o| String::from_utf8_lossy(o.as_bytes()).into_owned());
+        log!("refused an upgrade from origin {origin:?}: not in --allow-origin");
+        return (StatusCode::FORBIDDEN, "origin not allowed\n").into_response();
+    }
+    let Ok(permit) = state.connections.clone().try_acquire_owned() else {
+        log!("refused an upgrade: {} WebSockets open, the most allowed", state.max_connections);
+        return (StatusCode::SERVICE_UNAVAILABLE, "too many connections\n").into_response();
+    };
     let offered: Vec<String> = params
         .protocols
         .as_deref()
@@ -208,157 +338,280 @@ async fn upgrade(
         .collect();
     // Join the room before the handshake completes: once the client sees "open", it must
     // receive everything sent to the room after that.
-    let room_name = params.room.clone().unwrap_or_else(|| "lobby".to_string());
-    let room = matches!(mode, Mode::Broadcast).then(|| {
-        let sender = state.room(&room_name);
-        let receiver = sender.subscribe();
-        Room { name: room_name, sender, receiver }
-    });
-    ws.protocols(offered).on_upgrade(move |socket| async move {
-        let _alive = state.alive.clone();
-        let protocol = socket.protocol().and_then(|p| p.to_str().ok()).unwrap_or("").to_string();
-        log!("open {mode:?} protocol={protocol:?}");
-        serve_connection(mode, socket, params, room, state).await;
-        log!("done {mode:?}");
-    })
-}
-
-/// A broadcast connection's membership of its room.
-struct Room {
-    name: String,
-    sender: broadcast::Sender<Message>,
-    receiver: broadcast::Receiver<Message>,
-}
-
-async fn serve_connection(
-    mode: Mode,
-    mut socket: WebSocket,
-    params: ModeParams,
-    room: Option<Room>,
-    state: ServerState,
-) {
-    let mut shutdown = state.shutdown.clone();
-    match mode {
-        Mode::Close => {
-            let code = params.code.unwrap_or(1000);
-            let reason = params.reason.unwrap_or_default();
-            let _ = close(&mut socket, code, &reason).await;
-            drain_until_closed(&mut socket).await;
-            return;
-        }
-        Mode::Flood => {
-            let n = params.n.unwrap_or(1000);
-            if flood(&mut socket, n, &params).await.is_err() {
-                return;
+    let membership = match mode {
+        Mode::Broadcast => {
+            let name = params.room.as_deref().unwrap_or("lobby");
+            if name.len() > MAX_ROOM_NAME_BYTES {
+                return (StatusCode::BAD_REQUEST, "room name too long\n").into_response();
             }
-            log!("flooded {n} messages");
+            let joined = state.rooms.join(name);
+            if joined.is_none() {
+                log!("refused room {name:?}: the most rooms allowed are open; closing with 1013");
+            }
+            Some(joined)
         }
-        Mode::Stall => {
-            // Hold the connection and do nothing with it until the server stops.
-            stopping(&mut shutdown).await;
-            return;
-        }
-        Mode::Broadcast | Mode::Echo | Mode::Sink | Mode::Flaky => {}
-    }
-    let binary_to_room = params.binary.as_deref() == Some("room");
-    let room_name = room.as_ref().map(|r| r.name.clone()).unwrap_or_default();
-    let (room, mut from_room) = match room {
-        Some(Room { sender, receiver, .. }) => (Some(sender), Some(receiver)),
-        None => (None, None),
+        _ => None,
     };
-    loop {
-        tokio::select! {
-            incoming = socket.recv() => {
-                let Some(Ok(message)) = incoming else { return };
-                match (mode, message) {
-                    (Mode::Broadcast, Message::Text(text)) => {
-                        state.record(&room_name, &text);
-                        if let Some(room) = &room {
-                            let _ = room.send(Message::Text(text));
-                        }
-                    }
-                    (Mode::Broadcast, m @ Message::Binary(_)) if binary_to_room => {
-                        if let Some(room) = &room {
-                            let _ = room.send(m);
-                        }
-                    }
-                    (Mode::Sink, _) => {}
-                    (Mode::Flaky, Message::Text(text)) if !text.contains("echo") => {
-                        let _ = close(&mut socket, 1011, "flaky").await;
-                        drain_until_closed(&mut socket).await;
-                        return;
-                    }
-                    (_, Message::Close(_)) => {
-                        drain_until_closed(&mut socket).await;
-                        return;
-                    }
-                    (_, m @ (Message::Text(_) | Message::Binary(_))) => {
-                        if socket.send(m).await.is_err() {
-                            return;
-                        }
-                    }
-                    (_, Message::Ping(_) | Message::Pong(_)) => {}
-                }
-            }
-            broadcast = recv_room(&mut from_room) => match broadcast {
-                Ok(message) => {
-                    if socket.send(message).await.is_err() {
-                        return;
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    log!("client fell {missed} messages behind room {room_name:?}; closing it");
-                    let _ = close(&mut socket, CLOSE_TOO_SLOW, "too slow for this room").await;
-                    drain_until_closed(&mut socket).await;
+    ws.protocols(offered)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| async move {
+            let _permit = permit;
+            let _alive = state.alive.clone();
+            let protocol = socket.protocol().and_then(|p| p.to_str().ok()).unwrap_or("").to_string();
+            log!("open {mode:?} protocol={protocol:?}");
+            let (member, queue) = match membership {
+                Some(Some((member, queue))) => (Some(member), Some(queue)),
+                Some(None) => {
+                    let mut connection =
+                        Connection { socket, shutdown: state.shutdown.clone(), member: None, queue: None };
+                    connection.finish(mode, End::Close(CLOSE_TRY_LATER, "too many rooms on this server".into())).await;
                     return;
                 }
-                Err(broadcast::error::RecvError::Closed) => return,
+                None => (None, None),
+            };
+            let mut connection = Connection { socket, shutdown: state.shutdown.clone(), member, queue };
+            let end = connection.serve(mode, params, &state).await;
+            connection.finish(mode, end).await;
+            log!("done {mode:?}");
+        })
+}
+
+/// One WebSocket and, for `/ws`, its place in a room and its queue.
+struct Connection {
+    socket: WebSocket,
+    shutdown: watch::Receiver<bool>,
+    member: Option<Membership>,
+    queue: Option<mpsc::Receiver<Message>>,
+}
+
+/// Why a connection ends, which says how it is closed.
+enum End {
+    /// The connection broke or the peer is gone: nothing more can be sent.
+    Gone,
+    /// The peer sent its close frame (tungstenite answers it).
+    PeerClosed,
+    /// The peer reads too slowly: its room gave up on it, or a frame waited [`SEND_TIMEOUT`].
+    TooSlow,
+    /// The peer sent a message over [`MAX_MESSAGE_BYTES`].
+    TooBig,
+    /// The server is stopping.
+    Stopping,
+    /// Close with this code and reason (the test modes ask for that).
+    Close(u16, String),
+}
+
+/// What woke the connection's loop.
+enum Event {
+    Incoming(Option<Result<Message, axum::Error>>),
+    Queued(Option<Message>),
+    Kicked,
+    Stopping,
+}
+
+impl Connection {
+    /// Runs the mode until the connection should end.
+    async fn serve(&mut self, mode: Mode, params: ModeParams, state: &ServerState) -> End {
+        match mode {
+            Mode::Close => {
+                let mut reason = params.reason.unwrap_or_default();
+                // A close frame carries at most 123 bytes of reason.
+                while reason.len() > 123 {
+                    reason.pop();
+                }
+                return End::Close(params.code.unwrap_or(1000), reason);
+            }
+            Mode::Flood => match self.flood(&params).await {
+                Ok(n) => log!("flooded {n} messages"),
+                Err(end) => return end,
             },
-            () = stopping(&mut shutdown) => {
-                let _ = close(&mut socket, CLOSE_GOING_AWAY, "server shutting down").await;
-                drain_until_closed(&mut socket).await;
-                return;
+            Mode::Stall => {
+                // Hold the connection and do nothing with it until the server stops.
+                stopping(&mut self.shutdown).await;
+                return End::Stopping;
+            }
+            Mode::Broadcast | Mode::Echo | Mode::Sink | Mode::Flaky => {}
+        }
+        let binary_to_room = params.binary.as_deref() == Some("room");
+        loop {
+            let Connection { socket, shutdown, member, queue } = self;
+            let event = tokio::select! {
+                () = stopping(shutdown) => Event::Stopping,
+                () = kicked(member.as_ref()) => Event::Kicked,
+                incoming = socket.recv() => Event::Incoming(incoming),
+                queued = next_queued(queue) => Event::Queued(queued),
+            };
+            let message = match event {
+                Event::Stopping => return End::Stopping,
+                Event::Kicked => return End::TooSlow,
+                Event::Queued(None) | Event::Incoming(None) => return End::Gone,
+                Event::Queued(Some(message)) => {
+                    if let Some(member) = &self.member {
+                        member.taken(&message);
+                    }
+                    if let Err(end) = self.send(message).await {
+                        return end;
+                    }
+                    continue;
+                }
+                Event::Incoming(Some(Err(e))) => return if is_too_big(e) { End::TooBig } else { End::Gone },
+                Event::Incoming(Some(Ok(message))) => message,
+            };
+            let reply = match (mode, message, &self.member) {
+                (_, Message::Close(_), _) => return End::PeerClosed,
+                (Mode::Broadcast, Message::Text(text), Some(member)) => {
+                    state.record(member.room_name(), &text);
+                    member.broadcast(&Message::Text(text));
+                    None
+                }
+                (Mode::Broadcast, m @ Message::Binary(_), Some(member)) if binary_to_room => {
+                    member.broadcast(&m);
+                    None
+                }
+                (Mode::Sink, _, _) => None,
+                (Mode::Flaky, Message::Text(text), _) if !text.contains("echo") => {
+                    return End::Close(1011, "flaky".into());
+                }
+                (_, m @ (Message::Text(_) | Message::Binary(_)), _) => Some(m),
+                (_, Message::Ping(_) | Message::Pong(_), _) => None,
+            };
+            if let Some(reply) = reply {
+                if let Err(end) = self.send(reply).await {
+                    return end;
+                }
             }
         }
+    }
+
+    /// Sends one frame. A peer that takes none for [`SEND_TIMEOUT`], or that its room gave up
+    /// on meanwhile, is too slow.
+    async fn send(&mut self, message: Message) -> Result<(), End> {
+        let Connection { socket, shutdown, member, .. } = self;
+        tokio::select! {
+            () = stopping(shutdown) => Err(End::Stopping),
+            () = kicked(member.as_ref()) => Err(End::TooSlow),
+            sent = tokio::time::timeout(SEND_TIMEOUT, socket.send(message)) => match sent {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(_)) => Err(End::Gone),
+                Err(_) => Err(End::TooSlow),
+            },
+        }
+    }
+
+    /// Closes the connection as `end` says, and logs what the operator should know.
+    async fn finish(&mut self, mode: Mode, end: End) {
+        match end {
+            End::Gone => {}
+            End::PeerClosed => self.drain_until_closed().await,
+            End::TooSlow => {
+                let waiting = self.queue.as_ref().map_or(0, |q| q.len());
+                let bytes = self.member.as_ref().map_or(0, Membership::queued_bytes);
+                match &self.member {
+                    Some(member) => log!(
+                        "closing a slow reader with 1013: it fell behind room {:?} ({waiting} messages, {bytes} bytes waiting)",
+                        member.room_name()
+                    ),
+                    None => log!("closing a slow reader with 1013: {mode:?} waited {SEND_TIMEOUT:?} to send a frame"),
+                }
+                // What waited for it is freed now, not when the close is done.
+                self.queue = None;
+                // It may take a while to read what is already on its way: give the close as long as a frame.
+                if self.close(CLOSE_TRY_LATER, "too slow: not reading", SEND_TIMEOUT).await {
+                    self.drain_until_closed().await;
+                }
+            }
+            End::TooBig => {
+                log!("closing a client with 1009: it sent a message over {MAX_MESSAGE_BYTES} bytes");
+                // The rest of that message is never read (tungstenite would buffer it whole);
+                // a moment lets the close frame reach the peer before the connection drops.
+                if self.close(CLOSE_TOO_BIG, "message over 16 MiB", CLOSE_TIMEOUT).await {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+            End::Stopping => {
+                if self.close(CLOSE_GOING_AWAY, "server shutting down", CLOSE_TIMEOUT).await {
+                    self.drain_until_closed().await;
+                }
+            }
+            End::Close(code, reason) => {
+                if self.close(code, &reason, CLOSE_TIMEOUT).await {
+                    self.drain_until_closed().await;
+                }
+            }
+        }
+    }
+
+    /// Sends a close frame; false if it could not be sent within `within`.
+    async fn close(&mut self, code: u16, reason: &str, within: Duration) -> bool {
+        let frame = Message::Close(Some(CloseFrame { code, reason: reason.into() }));
+        matches!(tokio::time::timeout(within, self.socket.send(frame)).await, Ok(Ok(())))
+    }
+
+    /// Reads until the peer's close frame arrives or the connection ends, so the close is clean.
+    async fn drain_until_closed(&mut self) {
+        let deadline = tokio::time::sleep(CLOSE_TIMEOUT);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                next = self.socket.recv() => match next {
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(_)) => {}
+                },
+                _ = &mut deadline => return,
+            }
+        }
+    }
+
+    /// Sends `flood: 1` … `flood: n`, batched and paced as the parameters say; returns n.
+    async fn flood(&mut self, params: &ModeParams) -> Result<u64, End> {
+        use std::fmt::Write as _;
+        let n = params.n.unwrap_or(1000).min(FLOOD_MAX_MESSAGES);
+        let per_frame = params.per_frame.unwrap_or(1).clamp(1, FLOOD_MAX_PER_FRAME);
+        let stamp = params.ts == Some(1);
+        // Paced floods go out in 10 ms slices of rate/100 messages.
+        let slice = params.rate.map(|rate| (rate / 100).max(1));
+        if let Some(delay) = params.delay_ms {
+            let delay = tokio::time::sleep(Duration::from_millis(delay.min(FLOOD_MAX_DELAY_MS)));
+            tokio::select! {
+                () = delay => {}
+                () = stopping(&mut self.shutdown) => return Err(End::Stopping),
+            }
+        }
+        let mut ticker = tokio::time::interval(Duration::from_millis(10));
+        let mut next = 1;
+        while next <= n {
+            let burst_end = match slice {
+                Some(slice) => {
+                    ticker.tick().await;
+                    next.saturating_add(slice - 1).min(n)
+                }
+                None => n,
+            };
+            while next <= burst_end {
+                let last = next.saturating_add(per_frame - 1).min(burst_end);
+                let mut frame = String::new();
+                for i in next..=last {
+                    if i > next {
+                        frame.push('\n');
+                    }
+                    let _ = write!(frame, "flood: {i}");
+                    if stamp {
+                        let _ = write!(frame, " t={}", epoch_ms());
+                    }
+                }
+                self.send(Message::Text(frame.into())).await?;
+                next = last + 1;
+            }
+        }
+        Ok(n)
     }
 }
 
-/// Sends `flood: 1` … `flood: n`, batched and paced as the parameters say.
-async fn flood(socket: &mut WebSocket, n: u64, params: &ModeParams) -> Result<(), axum::Error> {
-    let per_frame = params.per_frame.unwrap_or(1).max(1);
-    let stamp = params.ts == Some(1);
-    // Paced floods go out in 10 ms slices of rate/100 messages.
-    let slice = params.rate.map(|rate| (rate / 100).max(1));
-    if let Some(delay) = params.delay_ms {
-        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
-    }
-    let mut ticker = tokio::time::interval(std::time::Duration::from_millis(10));
-    let mut next = 1;
-    while next <= n {
-        let burst_end = match slice {
-            Some(slice) => {
-                ticker.tick().await;
-                (next + slice - 1).min(n)
-            }
-            None => n,
-        };
-        while next <= burst_end {
-            let last = (next + per_frame - 1).min(burst_end);
-            let mut frame = String::new();
-            for i in next..=last {
-                if i > next {
-                    frame.push('\n');
-                }
-                frame.push_str(&format!("flood: {i}"));
-                if stamp {
-                    frame.push_str(&format!(" t={}", epoch_ms()));
-                }
-            }
-            socket.send(Message::Text(frame.into())).await?;
-            next = last + 1;
-        }
-    }
-    Ok(())
+/// Whether a read failed because the peer's message or frame is over the limit.
+fn is_too_big(error: axum::Error) -> bool {
+    let error = error.into_inner();
+    matches!(error.downcast_ref::<tungstenite::Error>(), Some(tungstenite::Error::Capacity(_)))
 }
 
 fn epoch_ms() -> f64 {
@@ -371,29 +624,18 @@ async fn stopping(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await.map(|_| ());
 }
 
-/// The next room message, or never for a connection that is in no room.
-async fn recv_room(rx: &mut Option<broadcast::Receiver<Message>>) -> Result<Message, broadcast::error::RecvError> {
-    match rx {
-        Some(rx) => rx.recv().await,
+/// Resolves once the room gives up on this member; never for a connection in no room.
+async fn kicked(member: Option<&Membership>) {
+    match member {
+        Some(member) => member.kicked().await,
         None => std::future::pending().await,
     }
 }
 
-async fn close(socket: &mut WebSocket, code: u16, reason: &str) -> Result<(), axum::Error> {
-    socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await
-}
-
-/// Reads until the peer's close frame arrives or the connection ends, so the close is clean.
-async fn drain_until_closed(socket: &mut WebSocket) {
-    let deadline = tokio::time::sleep(std::time::Duration::from_secs(5));
-    tokio::pin!(deadline);
-    loop {
-        tokio::select! {
-            next = socket.recv() => match next {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                Some(Ok(_)) => {}
-            },
-            _ = &mut deadline => return,
-        }
+/// The next message queued for this connection, or never for a connection that is in no room.
+async fn next_queued(queue: &mut Option<mpsc::Receiver<Message>>) -> Option<Message> {
+    match queue {
+        Some(queue) => queue.recv().await,
+        None => std::future::pending().await,
     }
 }

@@ -1,10 +1,17 @@
-//! Command line of the reference chat server:
-//! `wschat-server [--addr HOST:PORT] [--static DIR] [--record FILE]`.
+//! Command line of the reference chat server: parses the flags, starts it, stops it on a signal.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: wschat-server [--addr 127.0.0.1:9001] [--static DIR] [--record FILE]";
+const USAGE: &str = "usage: wschat-server [--addr 127.0.0.1:9001] [--static DIR] [--record FILE] [--test-modes]
+                     [--max-rooms 1000] [--max-connections 1024] [--allow-origin ORIGIN]...
+  --static DIR          serve the app's files from DIR (with a content security policy)
+  --record FILE         append every text frame a room receives to FILE
+  --test-modes          also serve /echo, /sink, /close, /flood, /stall and /flaky (for tests)
+  --max-rooms N         rooms at once; a client asking for one more is closed with 1013
+  --max-connections N   WebSockets at once; more are refused with 503
+  --allow-origin ORIGIN accept WebSockets only from this origin (repeatable; e.g.
+                        https://chat.example.org); without it any origin is accepted";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -12,16 +19,33 @@ async fn main() -> ExitCode {
     let mut options = wschat_server::Options::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--addr", Some(value)) => addr = value,
-            ("--static", Some(value)) => options.static_dir = Some(PathBuf::from(value)),
-            ("--record", Some(value)) => options.record = Some(PathBuf::from(value)),
-            _ => {
-                eprintln!("{USAGE}");
-                return ExitCode::from(2);
+        let parsed = match arg.as_str() {
+            "--test-modes" => {
+                options.test_modes = true;
+                Ok(())
             }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            _ => match args.next() {
+                Some(value) => set(&mut addr, &mut options, &arg, value),
+                None => Err(format!("{arg}: unknown, or missing its value")),
+            },
+        };
+        if let Err(e) = parsed {
+            eprintln!("wschat-server: {e}\n{USAGE}");
+            return ExitCode::from(2);
         }
     }
+    let summary = format!(
+        "limits: {} rooms, {} connections, {} MiB messages; origins: {}; test modes {}",
+        options.max_rooms,
+        options.max_connections,
+        wschat_server::MAX_MESSAGE_BYTES >> 20,
+        if options.allow_origins.is_empty() { "any".to_string() } else { options.allow_origins.join(" ") },
+        if options.test_modes { "on" } else { "off" },
+    );
     let server = match wschat_server::start_with(&addr, options).await {
         Ok(server) => server,
         Err(e) => {
@@ -29,6 +53,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    wschat_server::log!("{summary}");
     // Tests and scripts read this line to learn the port when given :0.
     wschat_server::log!("listening on {}", server.addr);
     wait_for_stop_signal().await;
@@ -36,6 +61,28 @@ async fn main() -> ExitCode {
     server.stop().await;
     wschat_server::log!("stopped");
     ExitCode::SUCCESS
+}
+
+/// Applies one flag that takes a value.
+fn set(addr: &mut String, options: &mut wschat_server::Options, flag: &str, value: String) -> Result<(), String> {
+    match flag {
+        "--addr" => *addr = value,
+        "--static" => options.static_dir = Some(PathBuf::from(value)),
+        "--record" => options.record = Some(PathBuf::from(value)),
+        "--max-rooms" => options.max_rooms = count(flag, &value)?,
+        "--max-connections" => options.max_connections = count(flag, &value)?,
+        "--allow-origin" => options.allow_origins.push(value),
+        _ => return Err(format!("{flag}: unknown")),
+    }
+    Ok(())
+}
+
+/// A limit: a whole number of at least 1.
+fn count(flag: &str, value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{flag} wants a whole number of at least 1, not {value:?}")),
+    }
 }
 
 /// Ctrl-C, or SIGTERM from a script that started us.

@@ -1,4 +1,4 @@
-//! The reference server's modes, exercised by a real WebSocket client over loopback.
+//! The reference server's modes (with `--test-modes`), exercised by a real WebSocket client over loopback.
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -7,6 +7,12 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
 
 type Client = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A server on a free loopback port with the test modes on.
+async fn start() -> wschat_server::RunningServer {
+    let options = wschat_server::Options { test_modes: true, ..wschat_server::Options::default() };
+    wschat_server::start_with("127.0.0.1:0", options).await.expect("start")
+}
 
 async fn connect(server: &wschat_server::RunningServer, path: &str) -> Client {
     let (client, _) = connect_async(format!("ws://{}{path}", server.addr)).await.expect("connect");
@@ -25,7 +31,7 @@ async fn next_text(client: &mut Client) -> String {
 
 #[tokio::test]
 async fn broadcast_reaches_everyone_in_the_room_sender_included() {
-    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let server = start().await;
     let mut a = connect(&server, "/ws?room=t1").await;
     let mut b = connect(&server, "/ws?room=t1").await;
     let mut other_room = connect(&server, "/ws?room=t2").await;
@@ -44,7 +50,7 @@ async fn broadcast_reaches_everyone_in_the_room_sender_included() {
 
 #[tokio::test]
 async fn binary_is_answered_in_kind_to_the_sender() {
-    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let server = start().await;
     let mut a = connect(&server, "/ws?room=bin").await;
     a.send(Message::Binary(vec![0, 1, 254, 255].into())).await.expect("send");
     match a.next().await.expect("open").expect("frame") {
@@ -57,7 +63,7 @@ async fn binary_is_answered_in_kind_to_the_sender() {
 
 #[tokio::test]
 async fn echo_mode_answers_only_the_sender() {
-    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let server = start().await;
     let mut a = connect(&server, "/echo").await;
     a.send(Message::Text("ping".into())).await.expect("send");
     assert_eq!(next_text(&mut a).await, "ping");
@@ -67,7 +73,7 @@ async fn echo_mode_answers_only_the_sender() {
 
 #[tokio::test]
 async fn close_mode_sends_the_requested_code_and_reason() {
-    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let server = start().await;
     let mut a = connect(&server, "/close?code=4001&reason=bye").await;
     match a.next().await.expect("open").expect("frame") {
         Message::Close(Some(frame)) => {
@@ -82,7 +88,7 @@ async fn close_mode_sends_the_requested_code_and_reason() {
 
 #[tokio::test]
 async fn flood_mode_sends_n_messages_in_order() {
-    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let server = start().await;
     let mut a = connect(&server, "/flood?n=5000").await;
     for i in 1..=5000 {
         assert_eq!(next_text(&mut a).await, format!("flood: {i}"));
@@ -93,7 +99,7 @@ async fn flood_mode_sends_n_messages_in_order() {
 
 #[tokio::test]
 async fn accepts_the_first_offered_subprotocol_it_knows() {
-    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let server = start().await;
     let mut request =
         format!("ws://{}/echo?protocols=superchat,chat", server.addr).into_client_request().expect("request");
     request.headers_mut().insert("Sec-WebSocket-Protocol", "chat, superchat".parse().expect("header"));
@@ -106,7 +112,7 @@ async fn accepts_the_first_offered_subprotocol_it_knows() {
 
 #[tokio::test]
 async fn stopping_closes_clients_with_going_away() {
-    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let server = start().await;
     let mut a = connect(&server, "/ws?room=stop").await;
     let stopped = tokio::spawn(server.stop());
     match a.next().await.expect("open").expect("frame") {
@@ -119,7 +125,7 @@ async fn stopping_closes_clients_with_going_away() {
 
 #[tokio::test]
 async fn binary_goes_to_the_room_when_asked() {
-    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let server = start().await;
     let mut listener = connect(&server, "/ws?room=b2").await;
     let mut sender = connect(&server, "/ws?room=b2&binary=room").await;
     sender.send(Message::Binary(vec![9, 8].into())).await.expect("send");
@@ -137,7 +143,7 @@ async fn binary_goes_to_the_room_when_asked() {
 async fn records_what_rooms_receive() {
     let path = std::env::temp_dir().join(format!("wschat-record-{}.txt", std::process::id()));
     let _ = std::fs::remove_file(&path);
-    let options = wschat_server::Options { static_dir: None, record: Some(path.clone()) };
+    let options = wschat_server::Options { record: Some(path.clone()), ..wschat_server::Options::default() };
     let server = wschat_server::start_with("127.0.0.1:0", options).await.expect("start");
     let mut a = connect(&server, "/ws?room=rec").await;
     a.send(Message::Text("me: one\ntwo".into())).await.expect("send");
@@ -151,7 +157,7 @@ async fn records_what_rooms_receive() {
 
 #[tokio::test]
 async fn stall_mode_says_nothing() {
-    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let server = start().await;
     let mut a = connect(&server, "/stall").await;
     a.send(Message::Text("anyone?".into())).await.expect("send");
     let quiet = tokio::time::timeout(std::time::Duration::from_millis(300), a.next()).await;
@@ -162,7 +168,7 @@ async fn stall_mode_says_nothing() {
 
 #[tokio::test]
 async fn flood_batches_paces_and_stamps() {
-    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let server = start().await;
     let mut a = connect(&server, "/flood?n=250&per_frame=100&ts=1").await;
     let frames = [next_text(&mut a).await, next_text(&mut a).await, next_text(&mut a).await];
     assert_eq!(frames.iter().map(|f| f.lines().count()).collect::<Vec<_>>(), vec![100, 100, 50]);
@@ -181,7 +187,7 @@ async fn flood_batches_paces_and_stamps() {
 
 #[tokio::test]
 async fn flaky_mode_echoes_some_and_fails_on_the_rest() {
-    let server = wschat_server::start("127.0.0.1:0", None).await.expect("start");
+    let server = start().await;
     let mut a = connect(&server, "/flaky").await;
     a.send(Message::Text("me: echo this".into())).await.expect("send");
     assert_eq!(next_text(&mut a).await, "me: echo this");

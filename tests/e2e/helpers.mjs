@@ -9,10 +9,11 @@ import { chromium } from "playwright-core";
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const timeout = 15_000;
 
-/** Starts target/release/wschat-server with `args`; resolves once it says where it listens. */
+/** Starts target/release/wschat-server with `args` and its test modes (/flood, /close, …) on;
+ * resolves once it says where it listens. */
 export async function startServer(args, addr = "127.0.0.1:0") {
   const bin = process.env.WSCHAT_SERVER_BIN || path.join(root, "target/release/wschat-server");
-  const proc = spawn(bin, ["--addr", addr, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  const proc = spawn(bin, ["--addr", addr, "--test-modes", ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   const listening = new Promise((resolve, reject) => {
     proc.stderr.on("data", (chunk) => {
