@@ -1,12 +1,29 @@
 // Shared by the bench scripts: the site they serve (the release build in dist/ plus the
-// JavaScript baselines, all with the same stylesheet), the reference server serving it and its
-// flood mode, headless Chromium, and the address of a client's page.
-import { copyFileSync, cpSync, mkdtempSync, readdirSync, renameSync } from "node:fs";
+// JavaScript baselines, all with the same stylesheet), the reference server serving it (under its
+// content security policy) and its flood mode (startServer turns the test modes on), headless
+// Chromium, and the address of a client's page.
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { launchChromium, root, startServer } from "../tests/e2e/helpers.mjs";
 
 export const dist = path.join(root, "dist");
+
+/**
+ * Builds from before web/loader.js start with trunk's inline module script, which the server's
+ * content security policy refuses: moves each inline module script of `page` into a file.
+ */
+function externalizeInlineScripts(site, page) {
+  let n = 0;
+  const file = path.join(site, page);
+  const html = readFileSync(file, "utf8").replace(/<script type="module"([^>]*)>([\s\S]*?)<\/script>/g, (tag, attrs, body) => {
+    if (/\bsrc=/.test(attrs) || !body.trim()) return tag;
+    const name = `${path.basename(page, ".html")}-inline-${n++}.js`;
+    writeFileSync(path.join(site, name), body);
+    return `<script type="module" src="/${name}"></script>`;
+  });
+  writeFileSync(file, html);
+}
 
 /**
  * Starts the server and the browser. With `namedWasm`, the wasm-bindgen output (before
@@ -20,6 +37,7 @@ export async function openBench({ namedWasm = false, against = null } = {}) {
   if (against) {
     cpSync(against, site, { recursive: true });
     renameSync(path.join(site, "index.html"), path.join(site, "before.html"));
+    externalizeInlineScripts(site, "before.html");
   }
   for (const dir of [dist, path.join(root, "bench/baselines")]) cpSync(dir, site, { recursive: true });
   const css = readdirSync(dist).find((f) => f.endsWith(".css"));
