@@ -370,6 +370,11 @@ impl IrcState {
 
     /// A message to the channel: one PRIVMSG per line, each split to fit IRC's 512-byte limit
     /// on UTF-8 character boundaries. `/me text` becomes a CTCP ACTION.
+    ///
+    /// CR ends a line as LF does: servers split on either, so a CR kept inside a PRIVMSG would
+    /// start a command of the text's choosing. NUL and the CTCP delimiter (0x01) cannot be
+    /// carried as text (one ends the line for some servers, the other makes the message a CTCP
+    /// query every client in the channel answers) and are left out.
     pub fn encode_message(&self, text: &str) -> Vec<OutFrame> {
         let (action, text) = match text.strip_prefix("/me ") {
             Some(action) => (true, action),
@@ -380,8 +385,9 @@ impl IrcState {
         let room = RELAY_OVERHEAD.saturating_sub(command.len() + wrap);
         let mut frames = Vec::new();
         // A blank line would be an empty PRIVMSG, which servers refuse (412).
-        for line in text.split('\n').map(|l| l.trim_end_matches('\r')).filter(|l| !l.is_empty()) {
-            for piece in split_utf8(line, room) {
+        let lines = text.split(['\n', '\r']).map(|l| l.replace(['\0', '\u{1}'], "")).filter(|l| !l.is_empty());
+        for line in lines {
+            for piece in split_utf8(&line, room) {
                 let body = if action { format!("\u{1}ACTION {piece}\u{1}") } else { piece.to_string() };
                 frames.push(self.out(&format!("{command}{body}")));
             }
@@ -626,6 +632,12 @@ mod tests {
             ["PRIVMSG #chat :one", "PRIVMSG #chat :two"],
             "no empty PRIVMSG"
         );
+        assert_eq!(
+            text(&irc.encode_message("a\rQUIT :bye\r\nb\0c\u{1}VERSION\u{1}")),
+            ["PRIVMSG #chat :a", "PRIVMSG #chat :QUIT :bye", "PRIVMSG #chat :bcVERSION"],
+            "CR ends a line; NUL and CTCP delimiters are not text"
+        );
+        assert_eq!(text(&irc.encode_message("/me \u{1}x")), ["PRIVMSG #chat :\u{1}ACTION x\u{1}"]);
         let long = "é".repeat(400); // 800 bytes
         let frames = text(&irc.encode_message(&long));
         assert!(frames.len() >= 2);
