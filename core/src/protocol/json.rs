@@ -97,11 +97,14 @@ fn first_field<T>(places: &[&Value], names: &[&str], read: impl Fn(&Value) -> Op
     places.iter().find_map(|place| names.iter().find_map(|name| read(place.get(name)?)))
 }
 
-/// A string author, or an object carrying one of the author field names.
+/// A string author, or an object carrying one of the author field names; an empty name is no
+/// author, wherever it is.
 fn author(value: &Value) -> Option<String> {
     match value {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Object(_) => AUTHOR_FIELDS.iter().find_map(|f| value.get(f)?.as_str().map(str::to_string)),
+        Value::Object(_) => {
+            AUTHOR_FIELDS.iter().find_map(|f| value.get(f)?.as_str().filter(|s| !s.is_empty()).map(str::to_string))
+        }
         _ => None,
     }
 }
@@ -275,6 +278,8 @@ mod tests {
         assert_eq!(decode_json(r#"{"sender":{"name":"c"},"body":"x"}"#), vec![msg(Some("c"), "x")]);
         assert_eq!(decode_json(r#"{"from":"d","msg":"m","extra":1}"#), vec![msg(Some("d"), "m")]);
         assert_eq!(decode_json(r#"{"content":"anon"}"#), vec![msg(None, "anon")]);
+        assert_eq!(decode_json(r#"{"nick":"","text":"e"}"#), vec![msg(None, "e")], "an empty name is no author");
+        assert_eq!(decode_json(r#"{"user":{"name":"","id":"x"},"text":"e"}"#), vec![msg(None, "e")]);
     }
 
     #[test]
