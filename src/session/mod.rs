@@ -2,12 +2,14 @@
 //! chat log, the person's actions (connect, send, close) back out, and keeps the link alive
 //! (reconnect with backoff, connect and idle timeouts, the outbox kept across reloads).
 
+mod locks;
+mod ownership;
 mod storage;
 
 pub use storage::{load_history, remembered_nick, remembered_settings, save_history};
 
 use leptos::prelude::*;
-use wschat_core::chat::{ChatLog, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_SEND_ATTEMPTS};
+use wschat_core::chat::{human_size, server_id, ChatLog, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_SEND_ATTEMPTS};
 use wschat_core::close::describe_close_code;
 use wschat_core::command::{parse_input, Input, HELP};
 use wschat_core::inspector::{Direction, FrameLog};
@@ -80,11 +82,24 @@ struct Upkeep {
     /// Whether the current connection ever opened (a failure before that may be a refused
     /// subprotocol).
     opened: bool,
-    /// The localStorage key the outbox was last written under, and the revision written.
-    outbox_key: String,
+    /// This session's own outbox in storage (see `ownership`), and the revision written.
+    outbox_key: storage::OutboxKey,
     saved_revision: u64,
     /// The last write of the outbox was refused (said once, until a write succeeds).
     outbox_unsaved: bool,
+    /// The server connected now (`server_id` of its URL).
+    server: String,
+    /// Storage says this server confirms own messages, or this session has told it so.
+    confirms_remembered: bool,
+    /// The lock that says this session is alive and owns its outbox.
+    own_lock: Option<locks::Lock>,
+    /// The lock is held (or the browser has none): the outbox may be written.
+    outbox_claimed: bool,
+    /// What other pages left for this server has been looked at: the outbox may go out.
+    outbox_scanned: bool,
+    /// Other pages whose messages for this server are shown here, each waited for to go.
+    watches: Vec<ownership::Watch>,
+    watch_serial: u64,
     /// The error showing is about what the person asked for (a bad link), not about the
     /// connection: connecting does not settle it.
     error_outlives_connection: bool,
@@ -114,11 +129,19 @@ impl ChatSession {
     /// A session with no connection yet; messages kept from an earlier visit to the same server
     /// are restored as pending. Call [`ChatSession::connect`] to start.
     pub fn new(settings: Settings, config: SessionConfig) -> Self {
-        let outbox_key = storage::outbox_key(&server_url(&settings.url));
+        let server = server_id(&server_url(&settings.url));
+        let confirms = storage::remembered_confirms(&server);
         let mut log = ChatLog::new(settings.history);
-        log.restore_outbox(storage::load_outbox(&outbox_key));
-        let saved_revision = log.unsent_revision();
-        let upkeep = Upkeep { config, outbox_key, saved_revision, ..Upkeep::default() };
+        log.set_server(&server);
+        log.set_confirms(confirms);
+        let upkeep = Upkeep {
+            config,
+            outbox_key: storage::OutboxKey::Owner(ownership::new_owner()),
+            saved_revision: log.unsent_revision(),
+            server,
+            confirms_remembered: confirms,
+            ..Upkeep::default()
+        };
         let log = RwSignal::new(log);
         // The socket needs the session to hand events to, and the session holds the socket:
         // the event handler reaches the session through this slot, filled right below.
@@ -140,14 +163,15 @@ impl ChatSession {
             upkeep: StoredValue::new_local(upkeep),
         };
         slot.set_value(Some(session));
-        let restored = session.log.with_untracked(|l| l.outbox().count());
-        if restored > 0 {
-            session.system(&format!("{restored} unsent message(s) from your last visit will be sent when connected."));
-        }
-        let online = WindowListener::new("online", move |_| session.on_network_back());
-        let online: StoredValue<Option<WindowListener>, LocalStorage> = StoredValue::new_local(Some(online));
+        session.claim_outbox();
+        let listeners = vec![
+            WindowListener::new("online", move |_| session.on_network_back()),
+            session.listen_for_other_outboxes(),
+        ];
+        let listeners: StoredValue<Vec<WindowListener>, LocalStorage> = StoredValue::new_local(listeners);
         on_cleanup(move || {
-            online.try_set_value(None);
+            listeners.try_set_value(Vec::new());
+            session.leave_outbox_behind();
             session.upkeep.try_update_value(|u| {
                 u.reconnect_timer = None;
                 u.connect_timer = None;
@@ -343,7 +367,7 @@ impl ChatSession {
         self.cancel_reconnect();
         self.subprotocol_hint.set(false);
         let settings = self.settings.get_untracked();
-        self.follow_outbox_to(&settings.url);
+        self.follow_server(&settings.url);
         self.update_upkeep(|u| {
             u.closing_by_person = false;
             u.opened_at_ms = None;
@@ -437,7 +461,8 @@ impl ChatSession {
     /// Hands every waiting message to the socket, in order, while it is open and the wire
     /// format is ready (handshake, registration, join done).
     fn flush_outbox(&self) {
-        if self.socket.ready_state().get_untracked() != ReadyState::Open || !self.wire_ready() {
+        let scanned = self.upkeep.try_with_value(|u| u.outbox_scanned) == Some(true);
+        if !scanned || self.socket.ready_state().get_untracked() != ReadyState::Open || !self.wire_ready() {
             return;
         }
         let session = *self;
@@ -557,6 +582,20 @@ impl ChatSession {
                 self.frames.update_value(|f| f.binary(Direction::In, now, &bytes));
                 self.frames_need_redraw();
                 self.receive(Frame::Binary(&bytes), now);
+            }
+            // Not decoded: its start alone means nothing to a wire format. Shown as a raw entry.
+            SocketEvent::TooLarge { start, size, binary } => {
+                let what = if binary { "binary" } else { "text" };
+                self.inspect_event(format!("a {what} message of {} was too large to keep", human_size(size)));
+                self.update_upkeep(|u| u.last_activity_ms = now);
+                let text = if binary {
+                    format!("A binary message of {} (too large to keep).", human_size(size))
+                } else {
+                    start
+                };
+                self.edit_log(|log| {
+                    log.receive_cut(&text, size, now);
+                });
             }
             SocketEvent::Error => {
                 let error = self.socket.last_error().get_untracked();
@@ -710,7 +749,18 @@ impl ChatSession {
                 apply_event(log, event, now);
             }
         });
+        self.remember_confirms_once_seen();
         self.save_outbox_if_changed();
+    }
+
+    /// A server seen to confirm own messages is remembered, so that after a reload what it had
+    /// not yet confirmed is kept and sent again rather than taken as delivered.
+    fn remember_confirms_once_seen(&self) {
+        if self.log.with_untracked(ChatLog::confirms) && !self.upkeep.with_value(|u| u.confirms_remembered) {
+            let server = self.upkeep.with_value(|u| u.server.clone());
+            storage::remember_confirms(&server);
+            self.update_upkeep(|u| u.confirms_remembered = true);
+        }
     }
 
     /// Every direct change to the log goes through here, after the queued events, so the
@@ -753,38 +803,35 @@ impl ChatSession {
         self.connect(settings);
     }
 
-    /// Writes the outbox to storage when it changed since the last write.
+    /// Writes the outbox to storage when it changed since the last write, once this session
+    /// owns it. A refused write is said once in words, and again when writes work again.
     fn save_outbox_if_changed(&self) {
         let revision = self.log.with_untracked(|l| l.unsent_revision());
-        if self.upkeep.with_value(|u| u.saved_revision) == revision {
+        let Some((saved_revision, claimed, key)) =
+            self.upkeep.try_with_value(|u| (u.saved_revision, u.outbox_claimed, u.outbox_key.clone()))
+        else {
+            return;
+        };
+        if saved_revision == revision || !claimed {
             return;
         }
         let unsent = self.log.with_untracked(|l| l.unsent());
-        let key = self.upkeep.with_value(|u| u.outbox_key.clone());
         let saved = storage::save_outbox(&key, &unsent);
-        let newly_unsaved = self.upkeep.try_update_value(|u| {
-            u.saved_revision = revision;
-            let was_unsaved = std::mem::replace(&mut u.outbox_unsaved, !saved);
-            !saved && !was_unsaved
-        });
-        if newly_unsaved == Some(true) {
-            self.system(
-                "The browser's storage is full: unsent messages are kept while this page is open, not after a reload.",
-            );
-        }
-    }
-
-    /// The outbox is kept per server: when the URL changes, it moves to the new server's key.
-    fn follow_outbox_to(&self, url: &str) {
-        let key = storage::outbox_key(&server_url(url));
-        let old = self.upkeep.with_value(|u| u.outbox_key.clone());
-        if old != key {
-            storage::forget_outbox(&old);
-            self.update_upkeep(|u| {
-                u.outbox_key = key;
-                u.saved_revision = u64::MAX;
-            });
-            self.save_outbox_if_changed();
+        ownership::tell_this_page(&key.key());
+        let was_unsaved = self
+            .upkeep
+            .try_update_value(|u| {
+                u.saved_revision = revision;
+                std::mem::replace(&mut u.outbox_unsaved, !saved)
+            })
+            .unwrap_or(false);
+        match (saved, was_unsaved) {
+            (false, false) => self.system(&format!(
+                "The browser's storage is full: {} unsent message(s) are kept in this page only, and would be lost if it closed. They are still sent when connected.",
+                unsent.len()
+            )),
+            (true, true) => self.system("Unsent messages are stored again."),
+            _ => {}
         }
     }
 

@@ -1,17 +1,22 @@
-//! What a session keeps in localStorage: the nick, the last settings, and the outbox and input
-//! history of each server.
+//! What a session keeps in localStorage: the nick, the last settings, each page's outbox, and
+//! per server the input history and whether it confirms own messages.
 //!
 //! Storage may be missing, full or disabled (private windows); every helper then does nothing
 //! and the session works from memory.
 
-use wschat_core::chat::{decode_outbox, encode_outbox, PersistedMessage};
+use wschat_core::chat::{decode_outbox, encode_outbox, server_id, PersistedMessage};
 use wschat_core::compose::InputHistory;
 use wschat_core::settings::Settings;
 
 const NICK_KEY: &str = "wschat.nick";
-const OUTBOX_KEY_PREFIX: &str = "wschat.outbox:";
 const SETTINGS_KEY: &str = "wschat.settings";
+/// Followed by a page's owner name; each page writes only its own (see `ownership`).
+const OUTBOX_KEY_PREFIX: &str = "wschat.outbox2:";
+/// Followed by a server URL: one outbox per server, as kept before pages had their own.
+const LEGACY_OUTBOX_KEY_PREFIX: &str = "wschat.outbox:";
+/// Followed by a server's id ([`server_id`]), like every key about one server.
 const HISTORY_KEY_PREFIX: &str = "wschat.history:";
+const CONFIRMS_KEY_PREFIX: &str = "wschat.confirms:";
 
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -40,37 +45,126 @@ pub fn remember_settings(settings: &Settings) {
 }
 
 /// The person's input history for one server.
-pub fn load_history(url: &str) -> InputHistory {
+pub fn load_history(server: &str) -> InputHistory {
     local_storage()
-        .and_then(|s| s.get_item(&format!("{HISTORY_KEY_PREFIX}{url}")).ok().flatten())
+        .and_then(|s| s.get_item(&format!("{HISTORY_KEY_PREFIX}{server}")).ok().flatten())
         .map(|text| InputHistory::decode(&text))
         .unwrap_or_default()
 }
 
-pub fn save_history(url: &str, history: &InputHistory) {
+pub fn save_history(server: &str, history: &InputHistory) {
     if let Some(storage) = local_storage() {
-        let _ = storage.set_item(&format!("{HISTORY_KEY_PREFIX}{url}"), &history.encode());
+        let _ = storage.set_item(&format!("{HISTORY_KEY_PREFIX}{server}"), &history.encode());
     }
 }
 
-/// The key of a server's outbox; one per server URL, so messages never go to another server.
-pub fn outbox_key(url: &str) -> String {
-    format!("{OUTBOX_KEY_PREFIX}{url}")
+/// Input history gives way to the outbox when storage is full: it is a convenience, the
+/// outbox is what the person typed.
+fn drop_input_histories() {
+    let Some(storage) = local_storage() else { return };
+    for key in keys(&storage).filter(|k| k.starts_with(HISTORY_KEY_PREFIX)) {
+        let _ = storage.remove_item(&key);
+    }
 }
 
-pub fn load_outbox(key: &str) -> Vec<PersistedMessage> {
-    local_storage().and_then(|s| s.get_item(key).ok().flatten()).map(|text| decode_outbox(&text)).unwrap_or_default()
+/// Whether this server has been seen to confirm own messages (echo or acknowledge them).
+pub fn remembered_confirms(server: &str) -> bool {
+    local_storage().and_then(|s| s.get_item(&format!("{CONFIRMS_KEY_PREFIX}{server}")).ok().flatten()).is_some()
 }
 
-/// Writes the outbox, or removes the key when it is empty. False when the browser refused it
-/// (storage full: a few megabytes per site); without storage at all there is nothing to report.
-pub fn save_outbox(key: &str, messages: &[PersistedMessage]) -> bool {
+pub fn remember_confirms(server: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(&format!("{CONFIRMS_KEY_PREFIX}{server}"), "1");
+    }
+}
+
+/// Whose outbox a storage key holds: one of a page's own (`wschat.outbox2:OWNER`), or one an
+/// older version kept per server URL (`wschat.outbox:URL`), whose messages are that server's.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutboxKey {
+    Owner(String),
+    Legacy { url: String },
+}
+
+impl Default for OutboxKey {
+    fn default() -> Self {
+        OutboxKey::Owner(String::new())
+    }
+}
+
+impl OutboxKey {
+    pub fn parse(key: &str) -> Option<Self> {
+        if let Some(owner) = key.strip_prefix(OUTBOX_KEY_PREFIX) {
+            return Some(OutboxKey::Owner(owner.to_string()));
+        }
+        key.strip_prefix(LEGACY_OUTBOX_KEY_PREFIX).map(|url| OutboxKey::Legacy { url: url.to_string() })
+    }
+
+    pub fn key(&self) -> String {
+        match self {
+            OutboxKey::Owner(owner) => format!("{OUTBOX_KEY_PREFIX}{owner}"),
+            OutboxKey::Legacy { url } => format!("{LEGACY_OUTBOX_KEY_PREFIX}{url}"),
+        }
+    }
+
+    /// The name of the lock that whoever may send these messages holds.
+    pub fn lock_name(&self) -> String {
+        match self {
+            OutboxKey::Owner(owner) => format!("wschat.owner:{owner}"),
+            // Nobody lives behind an old key: the lock only keeps two pages from taking it at once.
+            OutboxKey::Legacy { .. } => "wschat.legacy-outbox".to_string(),
+        }
+    }
+
+    /// Who the messages are shown as waiting with.
+    pub fn owner(&self) -> &str {
+        match self {
+            OutboxKey::Owner(owner) => owner,
+            OutboxKey::Legacy { .. } => "",
+        }
+    }
+}
+
+/// Every outbox kept in this browser's storage for the origin.
+pub fn outbox_keys() -> Vec<OutboxKey> {
+    local_storage().map(|s| keys(&s).filter_map(|k| OutboxKey::parse(&k)).collect()).unwrap_or_default()
+}
+
+pub fn load_outbox(key: &OutboxKey) -> Vec<PersistedMessage> {
+    let legacy_server = match key {
+        OutboxKey::Legacy { url } => server_id(url),
+        OutboxKey::Owner(_) => String::new(),
+    };
+    local_storage()
+        .and_then(|s| s.get_item(&key.key()).ok().flatten())
+        .map(|text| decode_outbox(&text, &legacy_server))
+        .unwrap_or_default()
+}
+
+/// Writes an outbox, or removes the key when it is empty. When the browser refuses (storage
+/// full: a few megabytes per site), input history makes room and the write is tried again;
+/// refused still, the key is removed, so what is stored never holds a message that was
+/// delivered since. False then; without storage at all there is nothing to report.
+pub fn save_outbox(key: &OutboxKey, messages: &[PersistedMessage]) -> bool {
     let Some(storage) = local_storage() else { return true };
-    if messages.is_empty() { storage.remove_item(key) } else { storage.set_item(key, &encode_outbox(messages)) }.is_ok()
+    let key = key.key();
+    if messages.is_empty() {
+        return storage.remove_item(&key).is_ok();
+    }
+    let text = encode_outbox(messages);
+    if storage.set_item(&key, &text).is_ok() {
+        return true;
+    }
+    drop_input_histories();
+    if storage.set_item(&key, &text).is_ok() {
+        return true;
+    }
+    let _ = storage.remove_item(&key);
+    false
 }
 
-pub fn forget_outbox(key: &str) {
-    if let Some(storage) = local_storage() {
-        let _ = storage.remove_item(key);
-    }
+fn keys(storage: &web_sys::Storage) -> impl Iterator<Item = String> + '_ {
+    let count = storage.length().unwrap_or(0);
+    // Collected first: removing keys while walking them by index would skip some.
+    (0..count).filter_map(|i| storage.key(i).ok().flatten()).collect::<Vec<_>>().into_iter()
 }

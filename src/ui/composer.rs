@@ -3,6 +3,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use wschat_core::chat::server_id;
 use wschat_core::compose::{complete_nick, Completion, InputHistory};
 
 use crate::session::{load_history, save_history, server_url, ChatSession};
@@ -14,7 +15,7 @@ const RECENT_AUTHORS_SCANNED: usize = 300;
 #[component]
 pub fn Composer(session: ChatSession, draft: RwSignal<String>) -> impl IntoView {
     let input = NodeRef::<html::Textarea>::new();
-    let server = Memo::new(move |_| session.settings.with(|s| server_url(&s.url)));
+    let server = Memo::new(move |_| session.settings.with(|s| server_id(&server_url(&s.url))));
     let history: StoredValue<InputHistory> = StoredValue::new(InputHistory::default());
     Effect::new(move |_| history.set_value(load_history(&server.get())));
     let completion: StoredValue<Option<Completion>> = StoredValue::new(None);

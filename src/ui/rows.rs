@@ -12,7 +12,10 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 use wschat_core::bounded::push_within;
-use wschat_core::chat::{display_text, human_size, Change, ChatLog, Entry, EntryKind, OwnStatus, DISPLAY_LIMIT_BYTES};
+use wschat_core::chat::{
+    display_text, human_size, Change, ChatLog, Entry, EntryKind, OwnStatus, DISPLAY_LIMIT_BYTES,
+    NOTE_FOR_ANOTHER_SERVER,
+};
 use wschat_core::present::{continues_group, may_hold_link, nick_colour, segments, Segment, NICK_COLOURS};
 
 use super::chunks::Chunks;
@@ -172,8 +175,9 @@ impl Rows {
             });
         let prototype = self.prototypes.row(document, entry, continued, &time_label);
         // Most rows are only text: no mention, link, status or truncation to decorate.
-        let displayed = display_text(&entry.text);
-        let (shown, truncated) = displayed;
+        let (shown, truncated) = display_text(&entry.text);
+        let displayed = (shown, truncated || entry.cut_from.is_some());
+        let truncated = displayed.1;
         let plain =
             !entry.mention && entry.status.is_none() && entry.note.is_none() && !truncated && !may_hold_link(shown);
         let el = match plain.then(|| append_plain_row(prototype, parent, data_ms(entry) as f64, shown)) {
@@ -535,11 +539,7 @@ fn render_row(
     // The prototype's children, in order: time, nick (when there is one), text.
     let Some(text) = row.last_element_child() else { return row };
     if let Some(note) = entry.note {
-        // Beside the text, not in it: `message-text` stays exactly the message.
-        let label = element(document, "span");
-        label.set_class_name("entry-note");
-        label.set_text_content(Some(note));
-        let _ = text.before_with_node_1(&label);
+        put_note(document, &text, note);
     }
     if may_hold_link(shown) {
         append_linked_text(document, &text, shown);
@@ -549,9 +549,16 @@ fn render_row(
     if truncated {
         set(&text, "data-truncated", "true");
         let note = child(document, &row, "span", "truncated-note");
-        let size = human_size(entry.text.len());
-        note.set_text_content(Some(&format!("showing the first {} of {size}", human_size(DISPLAY_LIMIT_BYTES))));
-        button(document, &row, "copy", entry.id, "Copy full text", None);
+        let size = human_size(entry.cut_from.unwrap_or(entry.text.len()));
+        let start = human_size(DISPLAY_LIMIT_BYTES);
+        if entry.cut_from.is_some() {
+            note.set_text_content(Some(&format!(
+                "showing the first {start} of {size}: too large to keep whole, so only this start can be copied"
+            )));
+        } else {
+            note.set_text_content(Some(&format!("showing the first {start} of {size}")));
+            button(document, &row, "copy", entry.id, "Copy full text", None);
+        }
     }
     if entry.status.is_some() {
         update_status(document, &row, entry);
@@ -577,10 +584,36 @@ fn append_linked_text(document: &Document, parent: &Element, text: &str) {
     }
 }
 
-/// An own message's status mark and, when it failed, its Retry and Discard buttons; updated in
-/// place so that a status change is not announced as a new message.
+/// What is said beside an entry's text, not in it: `message-text` stays exactly the message.
+fn put_note(document: &Document, text: &Element, note: &str) {
+    let label = element(document, "span");
+    label.set_class_name("entry-note");
+    label.set_text_content(Some(note));
+    let _ = text.before_with_node_1(&label);
+}
+
+/// An own message's note ("waiting in another page"), which changes when this page takes the
+/// message over or another server is connected.
+fn update_note(document: &Document, row: &Element, entry: &Entry) {
+    let label = row.query_selector(".entry-note").ok().flatten();
+    match (label, entry.note) {
+        (Some(label), Some(note)) => label.set_text_content(Some(note)),
+        (Some(label), None) => label.remove(),
+        (None, Some(note)) => {
+            if let Some(text) = row.query_selector("[data-testid=\"message-text\"]").ok().flatten() {
+                put_note(document, &text, note);
+            }
+        }
+        (None, None) => {}
+    }
+}
+
+/// An own message's status mark and note, with Retry and Discard when it failed and Discard
+/// while it waits for another server; updated in place so that a status change is not
+/// announced as a new message.
 fn update_status(document: &Document, row: &Element, entry: &Entry) {
     let Some(status) = entry.status else { return };
+    update_note(document, row, entry);
     set(row, "data-status", status.as_str());
     let mark = match row.query_selector(".status-mark").ok().flatten() {
         Some(mark) => mark,
@@ -602,6 +635,8 @@ fn update_status(document: &Document, row: &Element, entry: &Entry) {
     }
     if status == OwnStatus::Failed {
         button(document, row, "retry", entry.id, "Retry", Some("retry-button"));
+    }
+    if status == OwnStatus::Failed || entry.note == Some(NOTE_FOR_ANOTHER_SERVER) {
         button(document, row, "discard", entry.id, "Discard", Some("discard-button"));
     }
 }
