@@ -27,8 +27,13 @@ pub const NOTE_IN_ANOTHER_PAGE: &str = "waiting in another page";
 pub const NOTE_FOR_ANOTHER_SERVER: &str = "waits for the server it was typed for";
 
 /// How much of a very long message is put on screen, in UTF-8 bytes; the rest stays in memory
-/// for copying.
+/// for copying, within [`FULL_TEXT_BUDGET_BYTES`].
 pub const DISPLAY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// How many bytes of long messages' full texts the log keeps, all together, for "Copy full
+/// text"; past it a long message keeps its first [`DISPLAY_LIMIT_BYTES`] only. wasm memory
+/// never shrinks, so what the log holds must be bounded whatever the network sends.
+pub const FULL_TEXT_BUDGET_BYTES: usize = 32 * 1024 * 1024;
 
 /// What an entry is, as named by the UI contract's `data-kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -94,6 +99,16 @@ pub struct Entry {
     pub mention: bool,
     /// Said beside the text, not in it: what a raw frame is ("not JSON"), or "private".
     pub note: Option<&'static str>,
+    /// The size in bytes of the whole message when only its start was kept (too large for
+    /// [`FULL_TEXT_BUDGET_BYTES`], or cut before it reached the log).
+    pub cut_from: Option<usize>,
+}
+
+impl Entry {
+    /// Whether the log holds a full text longer than what is shown, counted in the budget.
+    fn holds_long_text(&self) -> bool {
+        self.cut_from.is_none() && self.text.len() > DISPLAY_LIMIT_BYTES
+    }
 }
 
 /// What changed in the kept entries since a view last looked ([`ChatLog::take_changes`]), so
@@ -155,6 +170,8 @@ pub struct ChatLog {
     /// Changes not yet taken by a view; bounded by collapsing into [`Change::Reset`].
     changes: Vec<Change>,
     attention: Attention,
+    /// Bytes of long messages' full texts kept (see [`FULL_TEXT_BUDGET_BYTES`]).
+    full_text_bytes: usize,
 }
 
 /// Whether the person is reading, and what arrived while they were not.
@@ -197,6 +214,7 @@ impl ChatLog {
             users: Vec::new(),
             changes: Vec::new(),
             attention: Attention::default(),
+            full_text_bytes: 0,
         }
     }
 
@@ -349,6 +367,16 @@ impl ChatLog {
         id
     }
 
+    /// A message too large to keep: its start as a raw entry, with the whole size (counted in
+    /// UTF-16 units for text, which equals bytes for ASCII).
+    pub fn receive_cut(&mut self, start: &str, size: usize, time_ms: f64) -> u64 {
+        let id = self.receive_raw(start, Some("too large to keep"), time_ms);
+        if let Some(newest) = self.entries.back_mut() {
+            newest.cut_from = Some(size);
+        }
+        id
+    }
+
     /// A message sent to this person alone, not to the room.
     pub fn receive_private(&mut self, nick: &str, text: &str, time_ms: f64) -> u64 {
         self.total_received += 1;
@@ -496,7 +524,9 @@ impl ChatLog {
 
     fn remove_entry(&mut self, id: u64) {
         if let Some(i) = self.index_of(id) {
-            self.entries.remove(i);
+            if let Some(gone) = self.entries.remove(i) {
+                self.forget_text(&gone);
+            }
             self.record(Change::Removed(id));
         }
     }
@@ -641,6 +671,7 @@ impl ChatLog {
         self.cap = cap.max(1);
         while self.entries.len() > self.cap {
             if let Some(gone) = self.entries.pop_front() {
+                self.forget_text(&gone);
                 self.record(Change::Removed(gone.id));
             }
         }
@@ -650,6 +681,7 @@ impl ChatLog {
     /// Removes every entry from view; the outbox and counters stay.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.full_text_bytes = 0;
         self.record(Change::Reset);
     }
 
@@ -670,13 +702,15 @@ impl ChatLog {
         self.next_id += 1;
         if self.entries.len() == self.cap {
             if let Some(gone) = self.entries.pop_front() {
+                self.forget_text(&gone);
                 self.record(Change::Removed(gone.id));
             }
         }
         let mention = kind == EntryKind::Chat
             && !self.attention.own_nick.is_empty()
             && crate::present::mentions(text, &self.attention.own_nick);
-        let entry = Entry { id, kind, nick, text: Arc::from(text), status, time_ms, mention, note: None };
+        let (text, cut_from) = self.within_budget(text);
+        let entry = Entry { id, kind, nick, text: Arc::from(text), status, time_ms, mention, note: None, cut_from };
         crate::bounded::push_within(&mut self.entries, self.cap, entry);
         if matches!(kind, EntryKind::Chat | EntryKind::Raw) && !self.attention.reading {
             if self.attention.unread == 0 {
@@ -687,6 +721,25 @@ impl ChatLog {
         }
         self.record(Change::Added(id));
         id
+    }
+
+    /// The text to keep of a new entry: all of it while long texts fit the budget, else its start
+    /// and the whole size.
+    fn within_budget<'t>(&mut self, text: &'t str) -> (&'t str, Option<usize>) {
+        if text.len() <= DISPLAY_LIMIT_BYTES {
+            return (text, None);
+        }
+        if self.full_text_bytes + text.len() <= FULL_TEXT_BUDGET_BYTES {
+            self.full_text_bytes += text.len();
+            return (text, None);
+        }
+        (display_text(text).0, Some(text.len()))
+    }
+
+    fn forget_text(&mut self, gone: &Entry) {
+        if gone.holds_long_text() {
+            self.full_text_bytes -= gone.text.len();
+        }
     }
 
     /// Ids increase along the deque, so a binary search finds an entry in O(log n).
@@ -1003,6 +1056,22 @@ mod tests {
         log.link_lost(5);
         assert!(log.take_next_outgoing().is_none(), "neither is sent again");
         assert!(log.unsent().is_empty());
+    }
+
+    #[test]
+    fn long_texts_are_kept_whole_within_a_budget_then_only_their_start() {
+        let mut log = ChatLog::new(100);
+        let long = "x".repeat(FULL_TEXT_BUDGET_BYTES / 4);
+        let kept: Vec<u64> = (0..4).map(|_| log.receive_message(Some("a"), &long, 0.0)).collect();
+        let cut = log.receive_message(Some("a"), &long, 0.0);
+        for id in &kept {
+            assert_eq!(log.get(*id).map(|e| (e.text.len(), e.cut_from)), Some((long.len(), None)));
+        }
+        assert_eq!(log.get(cut).map(|e| (e.text.len(), e.cut_from)), Some((DISPLAY_LIMIT_BYTES, Some(long.len()))));
+        // Room comes back as entries leave.
+        log.set_cap(1);
+        let again = log.receive_message(Some("a"), &long, 0.0);
+        assert_eq!(log.get(again).and_then(|e| e.cut_from), None);
     }
 
     #[test]

@@ -1,11 +1,18 @@
 // A socket's inbox: its messages wait here, in JavaScript, and cross into wasm together, once
 // per batch. Crossing the boundary per message (closure call, event.data, string copy) cost
 // more than the message itself; one joined string per batch costs one copy.
+/** The first `units` UTF-16 units of `text`, not ending inside a surrogate pair. */
+function startOf(text, units) {
+  const code = text.charCodeAt(units - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? units - 1 : units);
+}
+
 export class Inbox {
   constructor(wake) {
     this.data = [];
     this.arrived = [];
     this.lengths = null;
+    this.cut = null;
     this.times = null;
     // `wake` runs when the inbox stops being empty, so wasm schedules one drain per batch.
     this.onmessage = (event) => {
@@ -23,17 +30,32 @@ export class Inbox {
   }
 
   /**
-   * Up to `max` of the leading text messages, joined; their UTF-16 lengths and arrival times
-   * are left in `lengths` and `times`. (A limit, so a burst does not need one string for all of
-   * it in wasm memory, which never shrinks.)
+   * Up to `max` of the leading text messages, joined, no more than `budget` UTF-16 units in all
+   * unless the first alone is longer; their UTF-16 lengths and arrival times are left in
+   * `lengths` and `times`. A message longer than `limit` crosses as its first `start` units, its
+   * whole length left in `cut` (0 for the others; `cut` is null when none was). (Limits, so that neither one string for a
+   * burst nor one huge message needs room in wasm memory, which never shrinks; and a join past
+   * the engine's longest string would throw.)
    */
-  takeTexts(max) {
+  takeTexts(max, budget, limit, start) {
     let n = 0;
-    while (n < this.data.length && n < max && typeof this.data[n] === "string") n++;
+    let total = 0;
+    let huge = false;
+    while (n < this.data.length && n < max && typeof this.data[n] === "string") {
+      const length = this.data[n].length;
+      const units = length > limit ? start : length;
+      huge ||= length > limit;
+      if (n > 0 && total + units > budget) break;
+      total += units;
+      n++;
+    }
     const texts = this.data.splice(0, n);
-    this.lengths = Uint32Array.from(texts, (t) => t.length);
+    // The common batch has no huge message: no second array, no second pass.
+    this.cut = huge ? Uint32Array.from(texts, (t) => (t.length > limit ? t.length : 0)) : null;
+    const kept = huge ? texts.map((t) => (t.length > limit ? startOf(t, start) : t)) : texts;
+    this.lengths = Uint32Array.from(kept, (t) => t.length);
     this.times = Float64Array.from(this.arrived.splice(0, n));
-    return texts.join("");
+    return kept.join("");
   }
 
   /** The first message, binary; its arrival time is left in `times`. */
