@@ -25,7 +25,12 @@
 //! - messages and frames of at most [`MAX_MESSAGE_BYTES`]; a bigger one is closed with 1009;
 //! - each client has a bounded queue (see [`rooms`]); a client that falls behind its room, or
 //!   takes no frame for [`SEND_TIMEOUT`], is closed with 1013 and the log says so;
-//! - with [`Options::allow_origins`], upgrades from any other `Origin` are refused with 403.
+//! - with [`Options::allow_origins`], upgrades from any other `Origin` are refused with 403;
+//! - with TLS, at most [`tls::MAX_HANDSHAKES`] handshakes at once, each done within
+//!   [`tls::HANDSHAKE_TIMEOUT`] or dropped.
+//!
+//! With [`Options::tls`] (`--tls-cert`, `--tls-key`) everything above is served over HTTPS and
+//! WSS instead, on the same address, with the same limits.
 //!
 //! With a record file, every text frame a room receives is appended to it as
 //! `room<TAB>text` (newlines in the text escaped as `\n`), so tests can check what arrived
@@ -35,6 +40,7 @@
 //! then carries [`CONTENT_SECURITY_POLICY`] and `X-Content-Type-Options: nosniff`.
 
 pub mod rooms;
+pub mod tls;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -50,6 +56,7 @@ use serde::Deserialize;
 use tokio::sync::{mpsc, watch, Semaphore};
 
 use rooms::{Membership, Rooms};
+use tls::{TlsFiles, TlsListener};
 
 /// Largest message (and frame) a client may send: a common server limit, and the client's own.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
@@ -125,6 +132,8 @@ pub struct Options {
     /// Origins (`scheme://host[:port]`, as browsers send them) allowed to open WebSockets;
     /// empty allows any. A request without an `Origin` is refused when the list is not empty.
     pub allow_origins: Vec<String>,
+    /// Serve HTTPS and WSS with this certificate and key instead of HTTP and WS.
+    pub tls: Option<TlsFiles>,
 }
 
 impl Default for Options {
@@ -136,6 +145,7 @@ impl Default for Options {
             max_rooms: DEFAULT_MAX_ROOMS,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             allow_origins: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -241,8 +251,14 @@ pub async fn start_with(addr: &str, options: Options) -> std::io::Result<Running
         Some(path) => Some(Arc::new(Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(path)?))),
         None => None,
     };
+    // A bad certificate or key is told before anything listens.
+    let tls = options.tls.as_ref().map(TlsFiles::load).transpose()?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    let listener = match tls {
+        Some(config) => Listening::Tls(TlsListener::new(listener, config)?),
+        None => Listening::Plain(listener),
+    };
     let (stop, shutdown) = watch::channel(false);
     let (alive, mut all_done) = mpsc::channel::<()>(1);
     let rooms = Rooms::new(options.max_rooms);
@@ -261,16 +277,25 @@ pub async fn start_with(addr: &str, options: Options) -> std::io::Result<Running
     let app = router(state, &options);
     let mut http_shutdown = shutdown;
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-            stopping(&mut http_shutdown).await;
-        });
-        if let Err(e) = serve.await {
+        let stopped = async move { stopping(&mut http_shutdown).await };
+        // The same router, limits and shutdown over either; only the bytes on the wire differ.
+        let served = match listener {
+            Listening::Plain(listener) => axum::serve(listener, app).with_graceful_shutdown(stopped).await,
+            Listening::Tls(listener) => axum::serve(listener, app).with_graceful_shutdown(stopped).await,
+        };
+        if let Err(e) = served {
             log!("server error: {e}");
         }
         // The router (and its state's sender) is gone; this returns once every connection is.
         let _ = all_done.recv().await;
     });
     Ok(RunningServer { addr, stop, task, rooms })
+}
+
+/// Where connections come from: TCP as it is, or TCP with TLS done first.
+enum Listening {
+    Plain(tokio::net::TcpListener),
+    Tls(TlsListener),
 }
 
 fn router(state: ServerState, options: &Options) -> Router {

@@ -5,18 +5,24 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: wschat-server [--addr 127.0.0.1:9001] [--static DIR] [--record FILE] [--test-modes]
                      [--max-rooms 1000] [--max-connections 1024] [--allow-origin ORIGIN]...
+                     [--tls-cert FILE --tls-key FILE]
   --static DIR          serve the app's files from DIR (with a content security policy)
   --record FILE         append every text frame a room receives to FILE
   --test-modes          also serve /echo, /sink, /close, /flood, /stall and /flaky (for tests)
   --max-rooms N         rooms at once; a client asking for one more is closed with 1013
   --max-connections N   WebSockets at once; more are refused with 503
   --allow-origin ORIGIN accept WebSockets only from this origin (repeatable; e.g.
-                        https://chat.example.org); without it any origin is accepted";
+                        https://chat.example.org); without it any origin is accepted
+  --tls-cert FILE       serve HTTPS and WSS (not HTTP and WS) with this certificate chain (PEM,
+                        the server's own first) ...
+  --tls-key FILE        ... and its private key (PEM); both or neither";
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut addr = "127.0.0.1:9001".to_string();
     let mut options = wschat_server::Options::default();
+    // --tls-cert and --tls-key, checked together once all flags are read.
+    let mut tls = (None, None);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let parsed = match arg.as_str() {
@@ -29,7 +35,7 @@ async fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             _ => match args.next() {
-                Some(value) => set(&mut addr, &mut options, &arg, value),
+                Some(value) => set(&mut addr, &mut options, &mut tls, &arg, value),
                 None => Err(format!("{arg}: unknown, or missing its value")),
             },
         };
@@ -38,18 +44,30 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    options.tls = match tls {
+        (Some(cert), Some(key)) => Some(wschat_server::tls::TlsFiles { cert, key }),
+        (None, None) => None,
+        _ => {
+            eprintln!("wschat-server: --tls-cert and --tls-key go together\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
     let summary = format!(
-        "limits: {} rooms, {} connections, {} MiB messages; origins: {}; test modes {}",
+        "limits: {} rooms, {} connections, {} MiB messages; origins: {}; test modes {}; {}",
         options.max_rooms,
         options.max_connections,
         wschat_server::MAX_MESSAGE_BYTES >> 20,
         if options.allow_origins.is_empty() { "any".to_string() } else { options.allow_origins.join(" ") },
         if options.test_modes { "on" } else { "off" },
+        match &options.tls {
+            Some(files) => format!("https and wss with {}", files.cert.display()),
+            None => "http and ws".to_string(),
+        },
     );
     let server = match wschat_server::start_with(&addr, options).await {
         Ok(server) => server,
         Err(e) => {
-            wschat_server::log!("cannot listen on {addr}: {e}");
+            wschat_server::log!("cannot start on {addr}: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -64,7 +82,13 @@ async fn main() -> ExitCode {
 }
 
 /// Applies one flag that takes a value.
-fn set(addr: &mut String, options: &mut wschat_server::Options, flag: &str, value: String) -> Result<(), String> {
+fn set(
+    addr: &mut String,
+    options: &mut wschat_server::Options,
+    tls: &mut (Option<PathBuf>, Option<PathBuf>),
+    flag: &str,
+    value: String,
+) -> Result<(), String> {
     match flag {
         "--addr" => *addr = value,
         "--static" => options.static_dir = Some(PathBuf::from(value)),
@@ -72,6 +96,8 @@ fn set(addr: &mut String, options: &mut wschat_server::Options, flag: &str, valu
         "--max-rooms" => options.max_rooms = count(flag, &value)?,
         "--max-connections" => options.max_connections = count(flag, &value)?,
         "--allow-origin" => options.allow_origins.push(value),
+        "--tls-cert" => tls.0 = Some(PathBuf::from(value)),
+        "--tls-key" => tls.1 = Some(PathBuf::from(value)),
         _ => return Err(format!("{flag}: unknown")),
     }
     Ok(())
