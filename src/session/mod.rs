@@ -19,7 +19,7 @@ use wschat_core::protocol::socketio::SHAPE_GRACE_MS;
 use wschat_core::protocol::{ChatEvent, Frame, OutFrame, ProtocolKind, Wire};
 use wschat_core::reconnect::{AfterClose, Backoff, ReconnectConfig};
 use wschat_core::settings::{validate_channel, validate_nick, Settings, DEFAULT_CHANNEL};
-use wschat_core::url::normalize_ws_url;
+use wschat_core::url::{mask_credentials, mask_credentials_in_text, normalize_ws_url};
 
 use crate::listener::WindowListener;
 use crate::socket::{page_origin, CloseInfo, ReadyState, SocketEvent, WebSocketHandle};
@@ -385,7 +385,8 @@ impl ChatSession {
         match self.socket.connect(&url, &settings.subprotocol_list()) {
             Ok(()) => {
                 self.clear_connection_error();
-                let target = self.socket.url().get_untracked();
+                // Shown, exported and kept in the timeline: never with credentials.
+                let target = mask_credentials(&self.socket.url().get_untracked());
                 let offered = settings.subprotocol_list().join(", ");
                 self.inspect_event(format!("readyState connecting: {target}, subprotocols [{offered}]"));
                 self.system(&format!("Connecting to {target}…"));
@@ -548,7 +549,7 @@ impl ChatSession {
         match event {
             SocketEvent::Open => {
                 let protocol = self.socket.protocol().get_untracked();
-                let url = self.socket.url().get_untracked();
+                let url = mask_credentials(&self.socket.url().get_untracked());
                 let with = if protocol.is_empty() { String::new() } else { format!(" (subprotocol {protocol})") };
                 self.update_upkeep(|u| {
                     u.connect_timer = None;
@@ -871,6 +872,8 @@ impl ChatSession {
 
     /// Shows an error to the person: in the error line and in the timeline.
     pub fn report(&self, message: String) {
+        // The browser's own words may quote the address, credentials and all.
+        let message = mask_credentials_in_text(&message);
         self.system(&message);
         self.error.set(Some(message));
         self.update_upkeep(|u| u.error_outlives_connection = false);

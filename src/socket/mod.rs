@@ -20,7 +20,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, Event, WebSocket};
 use wschat_core::close::validate_close;
 use wschat_core::joined::split_utf16;
-use wschat_core::url::{normalize_ws_url, PageOrigin};
+use wschat_core::url::{mask_credentials, normalize_ws_url, PageOrigin};
 
 use crate::timer::{AnimationFrame, Timeout};
 
@@ -239,7 +239,8 @@ impl WebSocketHandle {
     fn try_connect(&self, url: &str, subprotocols: &[String]) -> Result<(), SocketError> {
         let url = normalize_ws_url(url, page_origin().as_ref())?;
         let protocols: js_sys::Array = subprotocols.iter().map(|p| JsValue::from_str(p)).collect();
-        let ws = WebSocket::new_with_str_sequence(&url, &protocols).map_err(rejected)?;
+        let ws = WebSocket::new_with_str_sequence(&url, &protocols)
+            .map_err(|e| rejected(e).explained(&url, page_origin().as_ref()))?;
         ws.set_binary_type(BinaryType::Arraybuffer);
 
         let id = self.next_id.try_update_value(|n| {
@@ -267,7 +268,8 @@ impl WebSocketHandle {
         let inbox = Inbox::new(&wake);
         let on_error = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
             let url = this.url.get_untracked();
-            this.last_error.set(Some(SocketError::ConnectionFailed { url }));
+            // Said to people: without the credentials an address may carry.
+            this.last_error.set(Some(SocketError::ConnectionFailed { url: mask_credentials(&url) }));
             this.deliver_now(id, SocketEvent::Error);
         });
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
