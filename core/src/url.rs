@@ -110,6 +110,16 @@ pub fn normalize_ws_url(input: &str, page: Option<&PageOrigin>) -> Result<String
     Ok(format!("{ws_scheme}://{authority}{path_and_query}"))
 }
 
+/// Whether `url` (as [`normalize_ws_url`] returns it) is unencrypted while `page` was loaded
+/// over HTTPS: mixed content, which browsers refuse, so an error in that case is that
+/// refusal. Not a prediction: Chromium, for one, exempts the page's own machine (`localhost`,
+/// `127.0.0.0/8`, `[::1]` are reached over `ws://` even from an https page), so only the
+/// browser's own refusal says the rule applied.
+pub fn is_insecure_from_secure_page(url: &str, page: Option<&PageOrigin>) -> bool {
+    page.is_some_and(|page| page.scheme.trim_end_matches(':').eq_ignore_ascii_case("https"))
+        && url.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("ws://"))
+}
+
 /// `localhost:9001` has a colon but names a host and port, not a scheme.
 fn looks_like_host_port(input: &str) -> bool {
     input.split_once(':').map(|(_, rest)| rest.chars().next().is_some_and(|c| c.is_ascii_digit())).unwrap_or(false)
@@ -315,6 +325,18 @@ mod tests {
         assert_eq!(normalize_ws_url("ws://h:abc/", None), Err(UrlError::InvalidPort("abc".into())));
         assert_eq!(normalize_ws_url("ws://h:0/", None), Err(UrlError::InvalidPort("0".into())));
         assert_eq!(normalize_ws_url("ws://a b/", None), Err(UrlError::InvalidCharacter(' ')));
+    }
+
+    #[test]
+    fn ws_from_an_https_page_is_mixed_content() {
+        let ws = "ws://chat.example.org/ws";
+        assert!(is_insecure_from_secure_page(ws, Some(&page("https:"))));
+        assert!(is_insecure_from_secure_page(ws, Some(&page("HTTPS"))));
+        assert!(is_insecure_from_secure_page("WS://h/", Some(&page("https:"))));
+        assert!(!is_insecure_from_secure_page("wss://chat.example.org/ws", Some(&page("https:"))));
+        assert!(!is_insecure_from_secure_page(ws, Some(&page("http:"))));
+        assert!(!is_insecure_from_secure_page(ws, Some(&page("file:"))));
+        assert!(!is_insecure_from_secure_page(ws, None), "no page, no mixed content");
     }
 
     #[test]
