@@ -72,11 +72,12 @@ export function wasmMemory(page) {
   });
 }
 
-export function launchChromium() {
+/** Launches headless Chromium; `extraArgs` go on its command line after the usual ones. */
+export function launchChromium(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_BIN || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", ...extraArgs],
   });
 }
 
