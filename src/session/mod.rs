@@ -817,8 +817,9 @@ impl ChatSession {
             return;
         }
         let unsent = self.log.with_untracked(|l| l.unsent());
-        let saved = storage::save_outbox(&key, &unsent);
+        let stored = storage::save_outbox(&key, &unsent);
         ownership::tell_this_page(&key.key());
+        let saved = stored == unsent.len();
         let was_unsaved = self
             .upkeep
             .try_update_value(|u| {
@@ -828,7 +829,8 @@ impl ChatSession {
             .unwrap_or(false);
         match (saved, was_unsaved) {
             (false, false) => self.system(&format!(
-                "The browser's storage is full: {} unsent message(s) are kept in this page only, and would be lost if it closed. They are still sent when connected.",
+                "The browser's storage is full: {} of {} unsent message(s) are kept in this page only, and would be lost if it closed. They are still sent when connected.",
+                unsent.len() - stored,
                 unsent.len()
             )),
             (true, true) => self.system("Unsent messages are stored again."),

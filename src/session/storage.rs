@@ -141,26 +141,35 @@ pub fn load_outbox(key: &OutboxKey) -> Vec<PersistedMessage> {
         .unwrap_or_default()
 }
 
-/// Writes an outbox, or removes the key when it is empty. When the browser refuses (storage
-/// full: a few megabytes per site), input history makes room and the write is tried again;
-/// refused still, the key is removed, so what is stored never holds a message that was
-/// delivered since. False then; without storage at all there is nothing to report.
-pub fn save_outbox(key: &OutboxKey, messages: &[PersistedMessage]) -> bool {
-    let Some(storage) = local_storage() else { return true };
+/// Writes an outbox, or removes the key when it is empty, and says how many of `messages` are
+/// stored now. When the browser refuses (storage full: a few megabytes per site), input history
+/// makes room and the write is tried again; refused still, only the messages that were stored
+/// already and are still unsent are kept (a smaller value, which fits where the old one did),
+/// so what is stored never holds a message delivered since, nor loses one stored before.
+/// Without storage at all there is nothing to report: all count as stored.
+pub fn save_outbox(key: &OutboxKey, messages: &[PersistedMessage]) -> usize {
+    let Some(storage) = local_storage() else { return messages.len() };
+    let outbox = key;
     let key = key.key();
     if messages.is_empty() {
-        return storage.remove_item(&key).is_ok();
+        let _ = storage.remove_item(&key);
+        return 0;
     }
     let text = encode_outbox(messages);
     if storage.set_item(&key, &text).is_ok() {
-        return true;
+        return messages.len();
     }
     drop_input_histories();
     if storage.set_item(&key, &text).is_ok() {
-        return true;
+        return messages.len();
+    }
+    // Refused writes leave the old value: it is still what was stored before.
+    let still_unsent: Vec<PersistedMessage> = load_outbox(outbox).into_iter().filter(|m| messages.contains(m)).collect();
+    if !still_unsent.is_empty() && storage.set_item(&key, &encode_outbox(&still_unsent)).is_ok() {
+        return still_unsent.len();
     }
     let _ = storage.remove_item(&key);
-    false
+    0
 }
 
 fn keys(storage: &web_sys::Storage) -> impl Iterator<Item = String> + '_ {

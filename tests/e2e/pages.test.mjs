@@ -213,19 +213,7 @@ test("storage full before typing: said in words, delivered once, nothing sent ag
   const page = await openPage(context, "fay", chat, room, errors);
   await chat.kill();
   await readyState(page, "closed").waitFor({ timeout });
-  const filled = await page.evaluate(() => {
-    // Fill the origin's storage to the last byte it takes.
-    let chunk = "x".repeat(1 << 20);
-    let i = 0;
-    while (chunk.length > 0) {
-      try {
-        localStorage.setItem(`filler-${i++}`, chunk);
-      } catch {
-        chunk = chunk.slice(0, chunk.length >> 1);
-      }
-    }
-    return i;
-  });
+  const filled = await page.evaluate(fillStorage);
   assert.ok(filled > 1);
   const typed = ["full 1", "full 2", "full 3"];
   for (const text of typed) await send(page, text);
@@ -247,6 +235,55 @@ test("storage full before typing: said in words, delivered once, nothing sent ag
   await context.close();
   await chat.kill();
 });
+
+test("storage fills while messages wait: those stored stay stored, the new one is said to be in this page only", async (t) => {
+  const record = path.join(work, "fills.txt");
+  const room = "fills";
+  let chat = await startServer(["--record", record]);
+  t.after(() => chat.kill());
+  const context = await browser.newContext();
+  t.after(() => context.close().catch(() => {}));
+  const errors = [];
+  const page = await openPage(context, "gus", chat, room, errors);
+  await chat.kill();
+  await readyState(page, "closed").waitFor({ timeout });
+  // The last is longer than the input history that gives way to it.
+  const typed = ["stored 1", "stored 2", "stored 3", `typed when full ${"z".repeat(4000)}`];
+  for (const text of typed.slice(0, 3)) await send(page, text);
+  await page.evaluate(fillStorage);
+  await send(page, typed[3]);
+  await page.getByText("The browser's storage is full: 1 of 4 unsent message(s)").waitFor({ timeout });
+  const stored = await page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((k) => k.startsWith("wschat.outbox"))
+      .map((k) => localStorage.getItem(k)),
+  );
+  assert.equal(stored.length, 1);
+  assert.deepEqual(stored[0].split("\n").slice(1).map((line) => line.split("\t").pop()), typed.slice(0, 3));
+
+  chat = await startServer(["--record", record], chat.addr);
+  await untilOwn(page, 4, "delivered");
+  await page.reload();
+  await readyState(page, "open").waitFor({ timeout });
+  await send(page, "after the reload");
+  await untilOwn(page, 1, "delivered", timeout);
+  assert.deepEqual(recorded(record, room), [...typed, "after the reload"].map((t) => `gus: ${t}`));
+  assert.deepEqual(errors, []);
+});
+
+/** Fills the origin's storage to the last byte it takes (run in the page). */
+function fillStorage() {
+  let chunk = "x".repeat(1 << 20);
+  let i = 0;
+  while (chunk.length > 0) {
+    try {
+      localStorage.setItem(`filler-${i++}`, chunk);
+    } catch {
+      chunk = chunk.slice(0, chunk.length >> 1);
+    }
+  }
+  return i;
+}
 
 /** Polls `done` until it holds or `ms` pass; the failure shows `show()`. */
 async function waitUntil(done, ms, show) {
