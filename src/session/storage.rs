@@ -164,7 +164,8 @@ pub fn save_outbox(key: &OutboxKey, messages: &[PersistedMessage]) -> usize {
         return messages.len();
     }
     // Refused writes leave the old value: it is still what was stored before.
-    let still_unsent: Vec<PersistedMessage> = load_outbox(outbox).into_iter().filter(|m| messages.contains(m)).collect();
+    let still_unsent: Vec<PersistedMessage> =
+        load_outbox(outbox).into_iter().filter(|m| messages.contains(m)).collect();
     if !still_unsent.is_empty() && storage.set_item(&key, &encode_outbox(&still_unsent)).is_ok() {
         return still_unsent.len();
     }
