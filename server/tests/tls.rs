@@ -30,7 +30,8 @@ type Client = WebSocketStream<TlsStream<TcpStream>>;
 fn files() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("wschat-tls-test-{}", std::process::id()));
+        // Under target/tmp (cargo clean takes it), one per run: runs at once never share a key.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("wschat-tls-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let made = std::process::Command::new("openssl")
             .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"])
