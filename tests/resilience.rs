@@ -38,17 +38,56 @@ async fn a_server_error_close_reconnects_with_growing_attempts() {
     assert_eq!(attr(&app.root, "close-info", "data-code").as_deref(), Some("1011"));
 }
 
+/// The reconnect showing in `reconnect-info`: its delay, when it was scheduled by the page's own
+/// clock (the `data-ms` of its "Reconnecting in" line) and where that line is in the timeline.
+struct Scheduled {
+    delay_ms: f64,
+    at_ms: f64,
+    line: usize,
+}
+
+fn line_ms(entry: &Element) -> f64 {
+    entry.get_attribute("data-ms").and_then(|t| t.parse().ok()).expect("every timeline line has data-ms")
+}
+
+fn scheduled(root: &Element) -> Scheduled {
+    let attempt = attr(root, "reconnect-info", "data-attempt").expect("a reconnect is scheduled");
+    let delay_ms = attr(root, "reconnect-info", "data-delay-ms").and_then(|d| d.parse().ok()).expect("data-delay-ms");
+    let said = format!("(attempt {attempt}).");
+    let (line, entry) = messages(root)
+        .into_iter()
+        .enumerate()
+        .rev()
+        .find(|(_, e)| text_of(e).is_some_and(|t| t.starts_with("Reconnecting in") && t.ends_with(&said)))
+        .expect("the line that scheduled the reconnect");
+    Scheduled { delay_ms, at_ms: line_ms(&entry), line }
+}
+
+/// When the first connection attempt after timeline line `line` started, by the page's clock.
+fn connecting_after(root: &Element, line: usize) -> Option<f64> {
+    messages(root)
+        .iter()
+        .skip(line + 1)
+        .find(|e| text_of(e).is_some_and(|t| t.starts_with("Connecting to")))
+        .map(line_ms)
+}
+
 #[wasm_bindgen_test]
 async fn reconnect_now_skips_the_wait() {
     let app = mount(&url_query("/close?code=1011&reason=oops", "rosa", ""));
-    app.until("reconnect scheduled", |m| find(m, "reconnect-info").is_some()).await;
-    let before = messages(&app.root).len();
+    // The third wait is 1 to 2 s: an attempt in its first half cannot be the scheduled one.
+    app.until("third attempt scheduled", |m| attr(m, "reconnect-info", "data-attempt").as_deref() == Some("3")).await;
+    let wait = scheduled(&app.root);
     let button: web_sys::HtmlElement = app.get("reconnect-now-button").unchecked_into();
     button.click();
-    app.until("a new connection attempt", move |m| {
-        messages(m).iter().skip(before).any(|e| text_of(e).is_some_and(|t| t.starts_with("Connecting to")))
-    })
-    .await;
+    let line = wait.line;
+    app.until("a new connection attempt", move |m| connecting_after(m, line).is_some()).await;
+    let into_wait = connecting_after(&app.root, line).expect("the attempt") - wait.at_ms;
+    assert!(
+        into_wait < wait.delay_ms / 2.0,
+        "the attempt came {into_wait} ms into a wait of {} ms, not when the button was pressed",
+        wait.delay_ms
+    );
 }
 
 #[wasm_bindgen_test]
