@@ -5,7 +5,7 @@
 mod common;
 
 use common::dom::*;
-use common::{server, unique_room, until};
+use common::{pass_until, server, unique_room, until};
 use futures::SinkExt;
 use gloo_net::websocket::Message;
 use leptos::prelude::*;
@@ -90,10 +90,18 @@ async fn reconnect_now_skips_the_wait() {
     );
 }
 
+/// How late a browser timer may fire on a busy machine and still count as on time.
+const LATE_TIMER_MS: f64 = 1_000.0;
+
 #[wasm_bindgen_test]
 async fn disconnect_calls_off_a_reconnect_in_waiting() {
-    let app = mount(&url_query("/close?code=1011&reason=oops", "dora", ""));
+    track_sockets();
+    // The room means nothing to /close: it only tells this app's sockets from those of others.
+    let tag = unique_room("dora");
+    let app = mount(&url_query(&format!("/close?code=1011&reason=oops&room={tag}"), "dora", ""));
     app.until("reconnect scheduled", |m| find(m, "reconnect-info").is_some()).await;
+    let wait = scheduled(&app.root);
+    let sockets = sockets_to(&tag);
     let button: web_sys::HtmlButtonElement = app.get("disconnect-button").unchecked_into();
     assert!(!button.disabled(), "the waiting reconnect can be called off");
     button.click();
@@ -103,7 +111,12 @@ async fn disconnect_calls_off_a_reconnect_in_waiting() {
     })
     .await;
     assert!(button.disabled(), "nothing left to disconnect");
+    // A reconnect that does not happen has no event to wait for: let its time pass, then look.
+    pass_until(wait.at_ms + wait.delay_ms + LATE_TIMER_MS).await;
+    assert_eq!(sockets_to(&tag), sockets, "a socket was made after Disconnect");
+    assert_eq!(connecting_after(&app.root, wait.line), None, "the called-off reconnect went ahead");
     assert_eq!(attr(&app.root, "connection-status", "data-ready-state").as_deref(), Some("closed"));
+    assert!(find(&app.root, "reconnect-info").is_none());
 }
 
 #[wasm_bindgen_test]
@@ -289,12 +302,14 @@ export function sockets_with_listeners() {
   return window.__wsTracked.filter((s) => s.onopen || s.onmessage || s.onerror || s.onclose).length;
 }
 export function tracked_sockets() { return window.__wsTracked.length; }
+export function sockets_to(part) { return window.__wsTracked.filter((s) => s.url.includes(part)).length; }
 ")]
 extern "C" {
     fn track_sockets();
     fn live_sockets() -> u32;
     fn sockets_with_listeners() -> u32;
     fn tracked_sockets() -> u32;
+    fn sockets_to(part: &str) -> u32;
 }
 
 fn wasm_memory_bytes() -> f64 {

@@ -30,7 +30,8 @@ pub fn unique_room(prefix: &str) -> String {
     format!("{prefix}-{}", (js_sys::Math::random() * 1e9) as u64)
 }
 
-/// Resolves after `ms` milliseconds; used only as the upper bound of a wait, never to synchronise.
+/// Resolves after `ms` milliseconds: the upper bound of a wait, or time let pass by [`pass_until`];
+/// never to synchronise.
 pub async fn timeout(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
@@ -38,6 +39,18 @@ pub async fn timeout(ms: i32) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Returns once `Date.now()` has reached `at_ms`. Only for showing that something did not
+/// happen by then: that has no event to wait for.
+pub async fn pass_until(at_ms: f64) {
+    loop {
+        let left = at_ms - js_sys::Date::now();
+        if left <= 0.0 {
+            return;
+        }
+        timeout(left.ceil().min(i32::MAX as f64) as i32).await;
+    }
 }
 
 /// Waits until `cond` holds, re-checking whenever a signal it reads changes.
