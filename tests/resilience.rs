@@ -377,6 +377,22 @@ async fn a_message_that_keeps_failing_becomes_failed_with_retry_and_discard() {
         app.root.query_selector_all(&format!("[data-testid=\"{action}-button\"]")).map(|l| l.length()).unwrap_or(0)
     };
     assert_eq!((buttons("retry"), buttons("discard")), (2, 2), "Retry and Discard on each failed message");
+    // The README's 5 attempts, counted in the app's own record of the frames it sent.
+    app.get("inspector-toggle").unchecked_into::<web_sys::HtmlElement>().click();
+    app.until("every kept frame drawn", |m| {
+        let kept = find(m, "inspector-count")
+            .and_then(|c| c.text_content())
+            .and_then(|t| t.split(' ').next().and_then(|n| n.parse::<usize>().ok()));
+        kept.is_some_and(|kept| kept > 0 && kept == all(m, "[data-testid=\"inspector-frame\"]").len())
+    })
+    .await;
+    let sends = |text: &str| {
+        all(&app.root, "[data-testid=\"inspector-frame\"][data-direction=\"out\"]")
+            .iter()
+            .filter(|f| find(f, "inspector-payload").and_then(|p| p.text_content()).as_deref() == Some(text))
+            .count()
+    };
+    assert_eq!((sends("fay: doomed a"), sends("fay: doomed b")), (5, 5), "each sent 5 times, then failed");
     let discard_a: web_sys::HtmlElement = app.get("discard-button").unchecked_into();
     discard_a.click();
     let a = status("doomed a");
