@@ -161,6 +161,8 @@ pub struct ChatLog {
     /// How many bytes of the oldest awaiting message have come back so far, when the wire
     /// format sent it in pieces (IRC: one PRIVMSG per line and per 400-odd bytes).
     echoed_so_far: usize,
+    /// Messages under our nick that matched none awaiting confirmation, since the link opened.
+    unmatched_own: usize,
     /// Messages that ran out of attempts, kept for Retry or Discard.
     failed: Vec<OutboxItem>,
     /// Bumped on every change to what [`ChatLog::unsent`] returns, so callers persist only then.
@@ -209,6 +211,7 @@ impl ChatLog {
             server: Arc::from(""),
             elsewhere: Vec::new(),
             echoed_so_far: 0,
+            unmatched_own: 0,
             failed: Vec::new(),
             unsent_revision: 0,
             users: Vec::new(),
@@ -313,11 +316,16 @@ impl ChatLog {
             if let Some(id) = self.echo_piece(nick, from_us_now, text) {
                 return id;
             }
+            if self.awaiting_echo.front().is_some_and(|m| from_us_now || m.nick == nick) {
+                self.unmatched_own += 1;
+            }
         }
         self.push(EntryKind::Chat, nick, text, None, time_ms)
     }
 
     fn confirm(&mut self, id: u64) {
+        // Whatever came back unmatched before this answered messages before this one.
+        self.unmatched_own = 0;
         self.confirms = true;
         self.unsent_revision += 1;
         self.set_status(id, OwnStatus::Delivered);
@@ -554,9 +562,17 @@ impl ChatLog {
         // What comes back on the next link starts over: the message is sent whole again.
         self.echoed_so_far = 0;
         if !self.confirms {
+            self.unmatched_own = 0;
             // No sign this server ever confirms anything: "sent" is as far as we can know.
             self.awaiting_echo.clear();
             return;
+        }
+        // Messages under our nick that matched nothing while ours awaited confirmation were,
+        // most likely, their echoes rewritten by the server (trimmed, reformatted): as many of
+        // the oldest stay "sent" and are not sent again; a resend would deliver them twice.
+        let echoed_unmatched = std::mem::take(&mut self.unmatched_own).min(self.awaiting_echo.len());
+        for item in self.awaiting_echo.drain(..echoed_unmatched).collect::<Vec<_>>() {
+            self.set_status(item.id, OwnStatus::Sent);
         }
         while let Some(mut item) = self.awaiting_echo.pop_back() {
             item.attempts += 1;
@@ -1040,6 +1056,21 @@ mod tests {
         assert_eq!(log.entries().count(), 1, "the pieces make no entries");
         log.link_lost(5);
         assert!(log.take_next_outgoing().is_none(), "never sent again");
+    }
+
+    #[test]
+    fn an_unmatched_echo_under_our_nick_is_not_answered_by_a_resend() {
+        let mut log = ChatLog::new(10);
+        log.set_own_nick("me");
+        log.set_confirms(true);
+        let rewritten = log.push_own("me", "hello  world", 0.0);
+        let lost = log.push_own("me", "second", 0.0);
+        send_all(&mut log);
+        log.receive_message(Some("me"), "hello world", 0.0); // the server squeezed the spaces
+        log.link_lost(5);
+        assert_eq!(status(&log, rewritten), Some(OwnStatus::Sent), "its echo came back, rewritten");
+        assert_eq!(status(&log, lost), Some(OwnStatus::Pending), "nothing came back for this one");
+        assert_eq!(outbox_texts(&log), vec!["second"]);
     }
 
     #[test]
