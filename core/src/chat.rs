@@ -323,6 +323,19 @@ impl ChatLog {
         self.push(EntryKind::Chat, nick, text, None, time_ms)
     }
 
+    /// The server acknowledged the own message `id` (an acknowledgement by id: Socket.IO's ack,
+    /// IRC's labeled response, a STOMP receipt, an MQTT PUBACK): it is delivered, and what was
+    /// sent before it on this connection arrived too. Unknown ids are ignored.
+    pub fn confirm_by_id(&mut self, id: u64) {
+        let Some(pos) = self.awaiting_echo.iter().position(|m| m.id == id) else { return };
+        self.echoed_so_far = 0;
+        for earlier in self.awaiting_echo.drain(..pos).collect::<Vec<_>>() {
+            self.set_status(earlier.id, OwnStatus::Sent);
+        }
+        self.awaiting_echo.pop_front();
+        self.confirm(id);
+    }
+
     fn confirm(&mut self, id: u64) {
         // Whatever came back unmatched before this answered messages before this one.
         self.unmatched_own = 0;
@@ -1071,6 +1084,21 @@ mod tests {
         assert_eq!(status(&log, rewritten), Some(OwnStatus::Sent), "its echo came back, rewritten");
         assert_eq!(status(&log, lost), Some(OwnStatus::Pending), "nothing came back for this one");
         assert_eq!(outbox_texts(&log), vec!["second"]);
+    }
+
+    #[test]
+    fn an_acknowledgement_by_id_confirms_that_message() {
+        let mut log = ChatLog::new(10);
+        let first = log.push_own("me", "one", 0.0);
+        let second = log.push_own("me", "two", 0.0);
+        send_all(&mut log);
+        log.confirm_by_id(second);
+        log.confirm_by_id(999);
+        assert_eq!(status(&log, second), Some(OwnStatus::Delivered));
+        assert_eq!(status(&log, first), Some(OwnStatus::Sent), "arrived before it, unconfirmed");
+        assert!(log.confirms());
+        log.link_lost(5);
+        assert!(log.take_next_outgoing().is_none());
     }
 
     #[test]
