@@ -1,0 +1,35 @@
+//! The change journal: what changed in the kept entries since a view last looked.
+
+use super::ChatLog;
+
+/// What changed in the kept entries since a view last looked ([`ChatLog::take_changes`]), so
+/// a view does work per change instead of walking the whole log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A new entry at the end.
+    Added(u64),
+    /// An entry left (the size cap, or discarded).
+    Removed(u64),
+    /// An entry's status changed.
+    Updated(u64),
+    /// Start over from [`ChatLog::entries`] (cleared, or too many changes went unread).
+    Reset,
+}
+
+impl ChatLog {
+    /// The changes since the last call, oldest first.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changes)
+    }
+
+    pub(super) fn record(&mut self, change: Change) {
+        // Nobody reading (native use, a hidden view): never let the journal outgrow the log.
+        if self.changes.len() >= self.cap * 2 {
+            self.changes.clear();
+            self.changes.push(Change::Reset);
+        }
+        if self.changes.last() != Some(&Change::Reset) || change != Change::Reset {
+            self.changes.push(change);
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! The state of one conversation: a bounded message log, own-message statuses and the outbox.
+//!
+//! Here the log itself (entries, the cap, the budget of long texts); beside it the outbox
+//! (`outbox`), how own messages are confirmed (`confirm`), the change journal views read
+//! (`journal`), unread counts and mentions (`attention`), and who is present (`users`).
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use attention::Attention;
+pub use journal::Change;
+pub use outbox::OutboxItem;
+
+mod attention;
+mod confirm;
+mod journal;
+mod outbox;
+mod users;
+
+pub use crate::stored_outbox::{decode_outbox, encode_outbox, server_id, PersistedMessage};
+
+/// Default number of entries kept in the log (older ones are dropped from memory and view).
+pub const DEFAULT_LOG_CAP: usize = 5_000;
+
+/// Default largest message a person may send, in UTF-8 bytes: a common server frame limit
+/// (tungstenite's 16 MiB); a server with a smaller one closes with 1009, which the client explains.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Default number of times a message is handed to a socket without confirmation before it is
+/// marked failed.
+pub const DEFAULT_MAX_SEND_ATTEMPTS: u32 = 5;
+
+/// The note on a message typed in another page of this browser, which sends it.
+pub const NOTE_IN_ANOTHER_PAGE: &str = "waiting in another page";
+
+/// The note on a message typed for another server than the one connected now.
+pub const NOTE_FOR_ANOTHER_SERVER: &str = "waits for the server it was typed for";
+
+/// How much of a very long message is put on screen, in UTF-8 bytes; the rest stays in memory
+/// for copying, within [`FULL_TEXT_BUDGET_BYTES`].
+pub const DISPLAY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// How many bytes of long messages' full texts the log keeps, all together, for "Copy full
+/// text"; past it a long message keeps its first [`DISPLAY_LIMIT_BYTES`] only. wasm memory
+/// never shrinks, so what the log holds must be bounded whatever the network sends.
+pub const FULL_TEXT_BUDGET_BYTES: usize = 32 * 1024 * 1024;
+
+/// What an entry is, as named by the UI contract's `data-kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    /// Someone else's message.
+    Chat,
+    /// A message typed here.
+    Own,
+    /// Connection events, joins, parts, server notices.
+    System,
+    /// A frame that is not a chat message (binary, unparsed data).
+    Raw,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Chat => "chat",
+            EntryKind::Own => "own",
+            EntryKind::System => "system",
+            EntryKind::Raw => "raw",
+        }
+    }
+}
+
+/// Where an own message is on its way to the server (the UI contract's `data-status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OwnStatus {
+    /// Not yet handed to an open socket; waiting in the outbox.
+    Pending,
+    /// Handed to the socket.
+    Sent,
+    /// The server echoed it back or acknowledged it.
+    Delivered,
+    /// Could not be sent.
+    Failed,
+}
+
+impl OwnStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OwnStatus::Pending => "pending",
+            OwnStatus::Sent => "sent",
+            OwnStatus::Delivered => "delivered",
+            OwnStatus::Failed => "failed",
+        }
+    }
+}
+
+/// One line of the conversation. Text is shared so that views can clone entries cheaply.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// Unique and increasing within one log; stable across status changes.
+    pub id: u64,
+    pub kind: EntryKind,
+    pub nick: Option<Arc<str>>,
+    pub text: Arc<str>,
+    /// Only on [`EntryKind::Own`].
+    pub status: Option<OwnStatus>,
+    /// Milliseconds since the Unix epoch, when the entry was made here.
+    pub time_ms: f64,
+    /// Someone else's message that names the person's nick.
+    pub mention: bool,
+    /// Said beside the text, not in it: what a raw frame is ("not JSON"), or "private".
+    pub note: Option<&'static str>,
+    /// The size in bytes of the whole message when only its start was kept (too large for
+    /// [`FULL_TEXT_BUDGET_BYTES`], or cut before it reached the log).
+    pub cut_from: Option<usize>,
+}
+
+impl Entry {
+    /// Whether the log holds a full text longer than what is shown, counted in the budget.
+    fn holds_long_text(&self) -> bool {
+        self.cut_from.is_none() && self.text.len() > DISPLAY_LIMIT_BYTES
+    }
+}
+
+/// A conversation: what is shown, what waits to be sent, what waits to be confirmed.
+#[derive(Clone, Debug)]
+pub struct ChatLog {
+    entries: VecDeque<Entry>,
+    cap: usize,
+    next_id: u64,
+    total_received: u64,
+    outbox: VecDeque<OutboxItem>,
+    /// Sent, not yet echoed back; the oldest match is the one an echo confirms.
+    awaiting_echo: VecDeque<OutboxItem>,
+    /// Whether this server confirms own messages (echoes them back or acknowledges them);
+    /// only then is a missing confirmation a sign of loss (a server that never confirms would
+    /// otherwise get every message twice). Remembered per server by the session.
+    confirms: bool,
+    /// The server connected now ([`server_id`]): only its messages go out.
+    server: Arc<str>,
+    /// Messages typed in another page, shown here while that page is alive to send them:
+    /// (the page's owner name, the message, its entry).
+    elsewhere: Vec<(String, PersistedMessage, u64)>,
+    /// How many bytes of the oldest awaiting message have come back so far, when the wire
+    /// format sent it in pieces (IRC: one PRIVMSG per line and per 400-odd bytes).
+    echoed_so_far: usize,
+    /// Messages under our nick that matched none awaiting confirmation, since the link opened.
+    unmatched_own: usize,
+    /// Messages that ran out of attempts, kept for Retry or Discard.
+    failed: Vec<OutboxItem>,
+    /// Bumped on every change to what [`ChatLog::unsent`] returns, so callers persist only then.
+    unsent_revision: u64,
+    /// Who is present, where the protocol tells; sorted.
+    users: Vec<String>,
+    /// Changes not yet taken by a view; bounded by collapsing into [`Change::Reset`].
+    changes: Vec<Change>,
+    attention: Attention,
+    /// Bytes of long messages' full texts kept (see [`FULL_TEXT_BUDGET_BYTES`]).
+    full_text_bytes: usize,
+}
+
+impl Default for ChatLog {
+    fn default() -> Self {
+        Self::new(DEFAULT_LOG_CAP)
+    }
+}
+
+impl ChatLog {
+    /// A log that keeps at most `cap` entries (at least one).
+    pub fn new(cap: usize) -> Self {
+        Self {
+            entries: VecDeque::new(),
+            cap: cap.max(1),
+            next_id: 1,
+            total_received: 0,
+            outbox: VecDeque::new(),
+            awaiting_echo: VecDeque::new(),
+            confirms: false,
+            server: Arc::from(""),
+            elsewhere: Vec::new(),
+            echoed_so_far: 0,
+            unmatched_own: 0,
+            failed: Vec::new(),
+            unsent_revision: 0,
+            users: Vec::new(),
+            changes: Vec::new(),
+            attention: Attention::default(),
+            full_text_bytes: 0,
+        }
+    }
+
+    /// The entries still kept, oldest first.
+    pub fn entries(&self) -> impl DoubleEndedIterator<Item = &Entry> + ExactSizeIterator {
+        self.entries.iter()
+    }
+
+    /// Every chat or raw message received since the log was made, including dropped ones.
+    pub fn total_received(&self) -> u64 {
+        self.total_received
+    }
+
+    /// The entry with this id, if it is still kept.
+    pub fn get(&self, id: u64) -> Option<&Entry> {
+        self.index_of(id).map(|i| &self.entries[i])
+    }
+
+    /// A frame that is not a chat message: as it came, or described for people (binary).
+    pub fn receive_raw(&mut self, text: &str, note: Option<&'static str>, time_ms: f64) -> u64 {
+        self.total_received += 1;
+        let id = self.push(EntryKind::Raw, None, text, None, time_ms);
+        self.note_newest(note);
+        id
+    }
+
+    /// A message too large to keep: its start as a raw entry, with the whole size (counted in
+    /// UTF-16 units for text, which equals bytes for ASCII).
+    pub fn receive_cut(&mut self, start: &str, size: usize, time_ms: f64) -> u64 {
+        let id = self.receive_raw(start, Some("too large to keep"), time_ms);
+        if let Some(newest) = self.entries.back_mut() {
+            newest.cut_from = Some(size);
+        }
+        id
+    }
+
+    /// A message sent to this person alone, not to the room.
+    pub fn receive_private(&mut self, nick: &str, text: &str, time_ms: f64) -> u64 {
+        self.total_received += 1;
+        let id = self.push(EntryKind::Chat, Some(nick), text, None, time_ms);
+        self.note_newest(Some("private"));
+        id
+    }
+
+    fn note_newest(&mut self, note: Option<&'static str>) {
+        if let Some(newest) = self.entries.back_mut() {
+            newest.note = note;
+        }
+    }
+
+    /// A connection event or notice.
+    pub fn push_system(&mut self, text: &str, time_ms: f64) -> u64 {
+        self.push(EntryKind::System, None, text, None, time_ms)
+    }
+
+    fn set_note(&mut self, id: u64, note: Option<&'static str>) {
+        if let Some(i) = self.index_of(id) {
+            if self.entries[i].note != note {
+                self.entries[i].note = note;
+                self.record(Change::Updated(id));
+            }
+        }
+    }
+
+    fn remove_entry(&mut self, id: u64) {
+        if let Some(i) = self.index_of(id) {
+            if let Some(gone) = self.entries.remove(i) {
+                self.forget_text(&gone);
+            }
+            self.record(Change::Removed(id));
+        }
+    }
+
+    /// Sets the status of an own message, if it is still kept.
+    pub fn set_status(&mut self, id: u64, status: OwnStatus) {
+        if let Some(i) = self.index_of(id) {
+            let entry = &mut self.entries[i];
+            if entry.kind == EntryKind::Own && entry.status != Some(status) {
+                entry.status = Some(status);
+                self.record(Change::Updated(id));
+            }
+        }
+    }
+
+    /// The most entries kept.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// Keeps at most `cap` entries (at least one) from now on; a smaller cap lets the oldest
+    /// entries go at once.
+    pub fn set_cap(&mut self, cap: usize) {
+        self.cap = cap.max(1);
+        while self.entries.len() > self.cap {
+            if let Some(gone) = self.entries.pop_front() {
+                self.forget_text(&gone);
+                self.record(Change::Removed(gone.id));
+            }
+        }
+        self.entries.shrink_to(self.cap);
+    }
+
+    /// Removes every entry from view; the outbox and counters stay.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.full_text_bytes = 0;
+        self.record(Change::Reset);
+    }
+
+    fn push(
+        &mut self,
+        kind: EntryKind,
+        nick: Option<&str>,
+        text: &str,
+        status: Option<OwnStatus>,
+        time_ms: f64,
+    ) -> u64 {
+        // Runs of messages from one person are the common case: they share one nick allocation.
+        let nick = nick.map(|nick| match self.entries.back().and_then(|e| e.nick.as_ref()) {
+            Some(last) if **last == *nick => Arc::clone(last),
+            _ => Arc::from(nick),
+        });
+        let id = self.next_id;
+        self.next_id += 1;
+        if self.entries.len() == self.cap {
+            if let Some(gone) = self.entries.pop_front() {
+                self.forget_text(&gone);
+                self.record(Change::Removed(gone.id));
+            }
+        }
+        let mention = kind == EntryKind::Chat
+            && !self.attention.own_nick.is_empty()
+            && crate::present::mentions(text, &self.attention.own_nick);
+        let (text, cut_from) = self.within_budget(text);
+        let entry = Entry { id, kind, nick, text: Arc::from(text), status, time_ms, mention, note: None, cut_from };
+        crate::bounded::push_within(&mut self.entries, self.cap, entry);
+        if matches!(kind, EntryKind::Chat | EntryKind::Raw) && !self.attention.reading {
+            if self.attention.unread == 0 {
+                self.attention.marker = Some(id);
+            }
+            self.attention.unread += 1;
+            self.attention.unread_mentions += u32::from(mention);
+        }
+        self.record(Change::Added(id));
+        id
+    }
+
+    /// The text to keep of a new entry: all of it while long texts fit the budget, else its start
+    /// and the whole size.
+    fn within_budget<'t>(&mut self, text: &'t str) -> (&'t str, Option<usize>) {
+        if text.len() <= DISPLAY_LIMIT_BYTES {
+            return (text, None);
+        }
+        if self.full_text_bytes + text.len() <= FULL_TEXT_BUDGET_BYTES {
+            self.full_text_bytes += text.len();
+            return (text, None);
+        }
+        (display_text(text).0, Some(text.len()))
+    }
+
+    fn forget_text(&mut self, gone: &Entry) {
+        if gone.holds_long_text() {
+            self.full_text_bytes -= gone.text.len();
+        }
+    }
+
+    /// Ids increase along the deque, so a binary search finds an entry in O(log n).
+    fn index_of(&self, id: u64) -> Option<usize> {
+        self.entries.binary_search_by_key(&id, |e| e.id).ok()
+    }
+}
+
+/// The part of `text` to put on screen: all of it, or its first [`DISPLAY_LIMIT_BYTES`] cut at
+/// a character boundary, with whether it was cut.
+pub fn display_text(text: &str) -> (&str, bool) {
+    if text.len() <= DISPLAY_LIMIT_BYTES {
+        return (text, false);
+    }
+    let mut end = DISPLAY_LIMIT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&text[..end], true)
+}
+
+/// A byte count for people: `512 B`, `64.0 KiB`, `1.0 MiB`.
+pub fn human_size(bytes: usize) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b < KIB {
+        format!("{bytes} B")
+    } else if b < KIB * KIB {
+        format!("{} KiB", crate::present::one_decimal(b / KIB))
+    } else {
+        format!("{} MiB", crate::present::one_decimal(b / (KIB * KIB)))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,403 @@
+//! The log's rules, natively.
+
+use super::*;
+
+fn kinds(log: &ChatLog) -> Vec<EntryKind> {
+    log.entries().map(|e| e.kind).collect()
+}
+
+#[test]
+fn own_message_moves_pending_sent_delivered() {
+    let mut log = ChatLog::new(10);
+    let id = log.push_own("me", "hello", 0.0);
+    assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Pending));
+    let item = log.take_next_outgoing().expect("queued");
+    assert_eq!((item.id, item.nick.as_str(), item.text.as_str(), item.attempts), (id, "me", "hello", 0));
+    log.mark_sent(item);
+    assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Sent));
+    assert_eq!(log.receive_message(Some("me"), "hello", 1.0), id);
+    assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Delivered));
+    // The echo confirmed the message instead of showing it twice.
+    assert_eq!(kinds(&log), vec![EntryKind::Own]);
+    assert_eq!(log.total_received(), 1);
+}
+
+#[test]
+fn echo_confirms_the_oldest_matching_message() {
+    let mut log = ChatLog::new(10);
+    let a = log.push_own("me", "same", 0.0);
+    let b = log.push_own("me", "same", 0.0);
+    while let Some(item) = log.take_next_outgoing() {
+        log.mark_sent(item);
+    }
+    log.receive_message(Some("me"), "same", 1.0);
+    assert_eq!(log.get(a).and_then(|e| e.status), Some(OwnStatus::Delivered));
+    assert_eq!(log.get(b).and_then(|e| e.status), Some(OwnStatus::Sent));
+}
+
+#[test]
+fn an_echo_under_the_nick_the_server_assigned_confirms_too() {
+    let mut log = ChatLog::new(10);
+    let id = log.push_own("ada", "typed before registering", 0.0);
+    while let Some(item) = log.take_next_outgoing() {
+        log.mark_sent(item);
+    }
+    log.set_own_nick("ada_1");
+    log.receive_message(Some("ada_1"), "typed before registering", 1.0);
+    assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Delivered));
+    assert_eq!(log.entries().len(), 1, "no second entry for the echo");
+}
+
+#[test]
+fn a_message_echoed_in_pieces_is_confirmed_by_the_last() {
+    let mut log = ChatLog::new(10);
+    let long = "x".repeat(500);
+    let text = format!("first line\r\n\nsecond\n{long}");
+    let id = log.push_own("me", &text, 0.0);
+    let short = log.push_own("me", "short one", 0.0);
+    while let Some(item) = log.take_next_outgoing() {
+        log.mark_sent(item);
+    }
+    // As IRC sends it: one PRIVMSG per line, blank lines left out, long lines cut.
+    for piece in ["first line", "second", &long[..400], &long[400..]] {
+        assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Sent), "not before the last piece");
+        log.receive_message(Some("me"), piece, 1.0);
+    }
+    assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Delivered));
+    assert_eq!(log.entries().len(), 2, "the pieces make no entries");
+    // A short message is never taken for a piece of another.
+    log.receive_message(Some("me"), "short", 2.0);
+    assert_eq!(log.get(short).and_then(|e| e.status), Some(OwnStatus::Sent));
+    assert_eq!(log.entries().len(), 3);
+}
+
+#[test]
+fn messages_from_others_and_unsent_text_are_not_echoes() {
+    let mut log = ChatLog::new(10);
+    log.push_own("me", "hi", 0.0);
+    log.receive_message(Some("me"), "hi", 1.0); // not sent yet: someone else with our nick
+    log.receive_message(Some("you"), "hi", 1.0);
+    log.receive_message(None, "hi", 1.0);
+    assert_eq!(kinds(&log), vec![EntryKind::Own, EntryKind::Chat, EntryKind::Chat, EntryKind::Chat]);
+}
+
+#[test]
+fn requeued_messages_keep_their_order() {
+    let mut log = ChatLog::new(10);
+    log.push_own("me", "1", 0.0);
+    log.push_own("me", "2", 0.0);
+    let first = log.take_next_outgoing().expect("first");
+    log.requeue_front(first);
+    let order: Vec<_> = log.outbox().map(|m| m.text.clone()).collect();
+    assert_eq!(order, vec!["1", "2"]);
+}
+
+#[test]
+fn the_cap_drops_the_oldest_but_counts_everything() {
+    let mut log = ChatLog::new(3);
+    for i in 0..10 {
+        log.receive_message(Some("x"), &i.to_string(), 0.0);
+    }
+    log.receive_raw("binary frame, 1 byte: 00  |.|", None, 0.0);
+    log.push_system("closed", 0.0);
+    let texts: Vec<_> = log.entries().map(|e| e.text.to_string()).collect();
+    assert_eq!(texts, vec!["9", "binary frame, 1 byte: 00  |.|", "closed"]);
+    assert_eq!(log.total_received(), 11);
+}
+
+#[test]
+fn an_outbox_message_survives_leaving_the_view() {
+    let mut log = ChatLog::new(1);
+    log.push_own("me", "keep me", 0.0);
+    log.push_system("noise", 0.0);
+    assert_eq!(log.outbox().count(), 1);
+    let item = log.take_next_outgoing().expect("still queued");
+    log.mark_sent(item); // its entry is gone; this must not panic
+}
+
+fn send_all(log: &mut ChatLog) {
+    while let Some(item) = log.take_next_outgoing() {
+        log.mark_sent(item);
+    }
+}
+
+fn status(log: &ChatLog, id: u64) -> Option<OwnStatus> {
+    log.get(id).and_then(|e| e.status)
+}
+
+#[test]
+fn unconfirmed_messages_return_to_pending_when_the_link_drops() {
+    let mut log = ChatLog::new(10);
+    let first = log.push_own("me", "first", 0.0);
+    send_all(&mut log);
+    log.receive_message(Some("me"), "first", 0.0); // this server echoes
+    let a = log.push_own("me", "a", 0.0);
+    let b = log.push_own("me", "b", 0.0);
+    send_all(&mut log);
+    let c = log.push_own("me", "c", 0.0); // typed after, still pending
+    log.link_lost(3);
+    assert_eq!(status(&log, first), Some(OwnStatus::Delivered));
+    assert_eq!([status(&log, a), status(&log, b), status(&log, c)], [Some(OwnStatus::Pending); 3]);
+    let order: Vec<_> = log.outbox().map(|m| m.text.as_str()).collect();
+    assert_eq!(order, vec!["a", "b", "c"], "order is kept: resent ones first");
+}
+
+#[test]
+fn without_echoes_sent_stays_sent() {
+    let mut log = ChatLog::new(10);
+    let a = log.push_own("me", "a", 0.0);
+    send_all(&mut log);
+    log.link_lost(3);
+    assert_eq!(status(&log, a), Some(OwnStatus::Sent));
+    assert_eq!(log.outbox().count(), 0, "never resent to a server that does not echo");
+}
+
+#[test]
+fn too_many_attempts_fail_then_retry_or_discard() {
+    let mut log = ChatLog::new(10);
+    let e = log.push_own("me", "echoed", 0.0);
+    send_all(&mut log);
+    log.receive_message(Some("me"), "echoed", 0.0);
+    let a = log.push_own("me", "a", 0.0);
+    for _ in 0..2 {
+        send_all(&mut log);
+        log.link_lost(2);
+    }
+    assert_eq!(status(&log, a), Some(OwnStatus::Failed));
+    assert_eq!(log.outbox().count(), 0);
+    log.retry(a);
+    assert_eq!(status(&log, a), Some(OwnStatus::Pending));
+    assert_eq!(log.outbox().map(|m| m.attempts).collect::<Vec<_>>(), vec![0]);
+    log.discard(a);
+    assert!(log.get(a).is_none());
+    assert_eq!(log.outbox().count(), 0);
+    assert!(log.get(e).is_some());
+}
+
+#[test]
+fn a_smaller_cap_lets_the_oldest_go_at_once() {
+    let mut log = ChatLog::new(10);
+    for i in 0..8 {
+        log.receive_message(Some("x"), &i.to_string(), 0.0);
+    }
+    log.take_changes();
+    log.set_cap(3);
+    assert_eq!(log.entries().map(|e| e.text.to_string()).collect::<Vec<_>>(), ["5", "6", "7"]);
+    assert_eq!(log.take_changes().len(), 5, "five removals journaled");
+    log.receive_message(Some("x"), "8", 0.0);
+    assert_eq!(log.entries().count(), 3);
+    log.set_cap(0);
+    assert_eq!((log.cap(), log.entries().count()), (1, 1));
+}
+
+fn stored(server: &str, text: &str, time_ms: f64) -> PersistedMessage {
+    PersistedMessage { server: server.into(), nick: "me".into(), text: text.into(), time_ms }
+}
+
+fn outbox_texts(log: &ChatLog) -> Vec<&str> {
+    log.outbox().map(|m| m.text.as_str()).collect()
+}
+
+#[test]
+fn adopted_messages_join_in_typing_order_and_pending() {
+    let mut log = ChatLog::new(10);
+    log.set_server("a");
+    log.push_system("starting", 0.0);
+    log.push_own("me", "three", 3.0);
+    log.adopt("page-1", vec![stored("a", "one", 1.0), stored("a", "four", 4.0)]);
+    log.adopt("page-2", vec![stored("a", "two", 2.0)]);
+    assert_eq!(outbox_texts(&log), vec!["one", "two", "three", "four"]);
+    assert_eq!(log.unsent().len(), 4);
+    assert!(log.entries().filter(|e| e.kind == EntryKind::Own).all(|e| e.status == Some(OwnStatus::Pending)));
+    assert!(log.entries().all(|e| e.note.is_none()));
+}
+
+#[test]
+fn messages_waiting_in_another_page_are_shown_not_sent_until_adopted() {
+    let mut log = ChatLog::new(10);
+    log.set_server("a");
+    log.show_elsewhere("page-1", vec![stored("a", "one", 1.0), stored("a", "two", 2.0)]);
+    assert!(log.take_next_outgoing().is_none(), "that page sends them");
+    assert!(log.unsent().is_empty(), "nor are they stored as this page's");
+    let noted: Vec<_> = log.entries().map(|e| (&*e.text, e.note)).collect();
+    assert_eq!(noted, vec![("one", Some(NOTE_IN_ANOTHER_PAGE)), ("two", Some(NOTE_IN_ANOTHER_PAGE))]);
+    // That page delivered "one": it is no longer shown here.
+    log.show_elsewhere("page-1", vec![stored("a", "two", 2.0)]);
+    assert_eq!(log.entries().map(|e| &*e.text).collect::<Vec<_>>(), vec!["two"]);
+    let shown = log.entries().next().map(|e| e.id);
+    // Then it closed: "two" is this page's now, on the same row.
+    log.adopt("page-1", vec![stored("a", "two", 2.0)]);
+    assert_eq!(log.entries().map(|e| (e.id, e.note)).collect::<Vec<_>>(), vec![(shown.unwrap_or(0), None)]);
+    assert_eq!(log.take_next_outgoing().map(|m| m.text), Some("two".to_string()));
+}
+
+#[test]
+fn messages_go_only_to_the_server_they_were_typed_for() {
+    let mut log = ChatLog::new(10);
+    log.set_server("a");
+    let for_a = log.push_own("me", "for a", 1.0);
+    log.set_server("b");
+    assert_eq!(log.get(for_a).and_then(|e| e.note), Some(NOTE_FOR_ANOTHER_SERVER));
+    assert_eq!(log.waiting_for_other_servers(), 1);
+    log.push_own("me", "for b", 2.0);
+    let sent: Vec<_> = std::iter::from_fn(|| log.take_next_outgoing()).map(|m| m.text).collect();
+    assert_eq!(sent, vec!["for b"]);
+    assert_eq!(
+        log.unsent().iter().map(|m| (m.server.as_str(), m.text.as_str())).collect::<Vec<_>>(),
+        vec![("a", "for a")]
+    );
+    log.set_server("a");
+    assert_eq!(log.get(for_a).and_then(|e| e.note), None);
+    assert_eq!(log.take_next_outgoing().map(|m| m.text), Some("for a".to_string()));
+}
+
+#[test]
+fn a_later_line_that_reads_like_nick_and_text_still_confirms() {
+    let mut log = ChatLog::new(10);
+    log.set_own_nick("ada");
+    let id = log.push_own("ada", "first line\nerror: second line", 0.0);
+    send_all(&mut log);
+    // The plain-text format reads the echoed frame as two messages, the second by "error".
+    log.receive_message(Some("ada"), "first line", 0.0);
+    log.receive_message(Some("error"), "second line", 0.0);
+    assert_eq!(status(&log, id), Some(OwnStatus::Delivered));
+    assert_eq!(log.entries().count(), 1, "the pieces make no entries");
+    log.link_lost(5);
+    assert!(log.take_next_outgoing().is_none(), "never sent again");
+}
+
+#[test]
+fn an_unmatched_echo_under_our_nick_is_not_answered_by_a_resend() {
+    let mut log = ChatLog::new(10);
+    log.set_own_nick("me");
+    log.set_confirms(true);
+    let rewritten = log.push_own("me", "hello  world", 0.0);
+    let lost = log.push_own("me", "second", 0.0);
+    send_all(&mut log);
+    log.receive_message(Some("me"), "hello world", 0.0); // the server squeezed the spaces
+    log.link_lost(5);
+    assert_eq!(status(&log, rewritten), Some(OwnStatus::Sent), "its echo came back, rewritten");
+    assert_eq!(status(&log, lost), Some(OwnStatus::Pending), "nothing came back for this one");
+    assert_eq!(outbox_texts(&log), vec!["second"]);
+}
+
+#[test]
+fn an_acknowledgement_by_id_confirms_that_message() {
+    let mut log = ChatLog::new(10);
+    let first = log.push_own("me", "one", 0.0);
+    let second = log.push_own("me", "two", 0.0);
+    send_all(&mut log);
+    log.confirm_by_id(second);
+    log.confirm_by_id(999);
+    assert_eq!(status(&log, second), Some(OwnStatus::Delivered));
+    assert_eq!(status(&log, first), Some(OwnStatus::Sent), "arrived before it, unconfirmed");
+    assert!(log.confirms());
+    log.link_lost(5);
+    assert!(log.take_next_outgoing().is_none());
+}
+
+#[test]
+fn a_later_confirmation_means_the_earlier_messages_arrived() {
+    let mut log = ChatLog::new(10);
+    log.set_confirms(true);
+    let trimmed = log.push_own("me", "trailing space ", 0.0);
+    let plain = log.push_own("me", "plain", 0.0);
+    send_all(&mut log);
+    log.receive_message(Some("me"), "trailing space", 0.0); // rewritten by the server
+    log.receive_message(Some("me"), "plain", 0.0);
+    assert_eq!(status(&log, plain), Some(OwnStatus::Delivered));
+    assert_eq!(status(&log, trimmed), Some(OwnStatus::Sent), "handed over, not confirmed");
+    log.link_lost(5);
+    assert!(log.take_next_outgoing().is_none(), "neither is sent again");
+    assert!(log.unsent().is_empty());
+}
+
+#[test]
+fn long_texts_are_kept_whole_within_a_budget_then_only_their_start() {
+    let mut log = ChatLog::new(100);
+    let long = "x".repeat(FULL_TEXT_BUDGET_BYTES / 4);
+    let kept: Vec<u64> = (0..4).map(|_| log.receive_message(Some("a"), &long, 0.0)).collect();
+    let cut = log.receive_message(Some("a"), &long, 0.0);
+    for id in &kept {
+        assert_eq!(log.get(*id).map(|e| (e.text.len(), e.cut_from)), Some((long.len(), None)));
+    }
+    assert_eq!(log.get(cut).map(|e| (e.text.len(), e.cut_from)), Some((DISPLAY_LIMIT_BYTES, Some(long.len()))));
+    // Room comes back as entries leave.
+    log.set_cap(1);
+    let again = log.receive_message(Some("a"), &long, 0.0);
+    assert_eq!(log.get(again).and_then(|e| e.cut_from), None);
+}
+
+#[test]
+fn changes_are_journaled_for_views() {
+    let mut log = ChatLog::new(2);
+    let a = log.push_own("me", "a", 0.0);
+    let b = log.receive_message(Some("x"), "b", 0.0);
+    let c = log.push_system("c", 0.0);
+    log.set_status(a, OwnStatus::Sent); // already gone: no change
+    assert_eq!(log.take_changes(), vec![Change::Added(a), Change::Added(b), Change::Removed(a), Change::Added(c)]);
+    assert_eq!(log.take_changes(), vec![]);
+    let d = log.push_own("me", "d", 0.0);
+    let item = log.take_next_outgoing().expect("queued");
+    log.mark_sent(item);
+    log.set_status(d, OwnStatus::Sent); // no change: already sent
+    log.discard(d);
+    assert_eq!(log.take_changes(), vec![Change::Removed(b), Change::Added(d), Change::Updated(d), Change::Removed(d)]);
+    // Unread changes never outgrow the log.
+    for i in 0..100 {
+        log.push_system(&i.to_string(), 0.0);
+    }
+    assert!(log.take_changes().len() <= 5);
+}
+
+#[test]
+fn the_user_list_follows_presence() {
+    let mut log = ChatLog::new(10);
+    log.set_users(vec!["bob".into(), "Ada".into(), "bob".into()]);
+    log.user_joined("carl");
+    log.user_joined("Ada");
+    log.user_renamed("bob", "bert");
+    log.user_left("carl");
+    log.user_renamed("nobody", "x");
+    assert_eq!(log.users(), ["Ada", "bert"]);
+}
+
+#[test]
+fn long_text_is_cut_on_a_character_boundary() {
+    let short = "é".repeat(10);
+    assert_eq!(display_text(&short), (short.as_str(), false));
+    let long = "é".repeat(DISPLAY_LIMIT_BYTES); // 2 bytes each
+    let (shown, cut) = display_text(&long);
+    assert!(cut);
+    assert_eq!(shown.len(), DISPLAY_LIMIT_BYTES);
+    let odd = format!("a{}", "é".repeat(DISPLAY_LIMIT_BYTES));
+    let (shown, _) = display_text(&odd);
+    assert_eq!(shown.len(), DISPLAY_LIMIT_BYTES - 1);
+    assert_eq!(human_size(512), "512 B");
+    assert_eq!(human_size(1024 * 1024), "1.0 MiB");
+    assert_eq!(human_size(65 * 1024), "65.0 KiB");
+}
+
+#[test]
+fn unread_counts_only_while_away_and_marks_where_reading_stopped() {
+    let mut log = ChatLog::new(10);
+    log.set_own_nick("ada");
+    log.set_reading(true);
+    log.receive_message(Some("bob"), "seen", 0.0);
+    assert_eq!((log.unread(), log.unread_marker()), (0, None));
+    log.set_reading(false);
+    log.push_system("connected", 0.0);
+    assert_eq!(log.unread(), 0, "system entries are not unread messages");
+    let first = log.receive_message(Some("bob"), "one", 0.0);
+    log.receive_message(Some("bob"), "hi Ada!", 0.0);
+    assert_eq!((log.unread(), log.unread_mentions(), log.unread_marker()), (2, 1, Some(first)));
+    assert!(log.entries().last().is_some_and(|e| e.mention));
+    log.set_reading(true);
+    assert_eq!((log.unread(), log.unread_mentions()), (0, 0));
+    assert_eq!(log.unread_marker(), Some(first), "the line stays where the person left off");
+    log.set_reading(false);
+    let next = log.receive_message(Some("bob"), "later", 0.0);
+    assert_eq!(log.unread_marker(), Some(next), "a new absence moves it");
+    log.clear_unread_marker();
+    assert_eq!(log.unread_marker(), None);
+}
