@@ -2,6 +2,10 @@
 # shellcheck shell=bash
 WSCHAT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$WSCHAT_ROOT/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# The Python the tests run their Python chat server with: the virtual environment that
+# scripts/setup --browsers makes (a system Python may refuse pip install, PEP 668).
+WSCHAT_VENV="$WSCHAT_ROOT/.venv"
+export WSCHAT_PYTHON="${WSCHAT_PYTHON:-$WSCHAT_VENV/bin/python}"
 
 # The wasm-bindgen version Cargo.lock pins; trunk and the test runner must match it exactly.
 wasm_bindgen_version() {

@@ -61,7 +61,7 @@ test("plain text: Express with express-ws", async () => {
 });
 
 test("JSON: a Python websockets server with its own field names, through an edited template", async () => {
-  const server = await startProcess("python3", ["tests/peers/json_server.py", "0"], listening);
+  const server = await startProcess(process.env.WSCHAT_PYTHON || ".venv/bin/python", ["tests/peers/json_server.py", "0"], listening);
   try {
     const url = `ws://${server.match[1]}/`;
     const template = '{"username": <nick>, "body": <text>}';
