@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 
 use web_sys::{Document, Element};
 
-use super::rows::element;
+use super::dom::element;
 
 /// Rows per block: small enough that laying out the newest block is cheap, large enough that
 /// the list itself has few children (100 at the default cap of 5,000).

@@ -11,6 +11,7 @@ use web_sys::{Document, Element};
 use wschat_core::chat::human_size;
 use wschat_core::inspector::{Record, View};
 
+use super::dom::{element_with_class, set};
 use crate::session::ChatSession;
 
 /// Rows shown at most; the record keeps more (see `DEFAULT_INSPECTOR_CAP`) for export.
@@ -131,12 +132,12 @@ pub fn Inspector(session: ChatSession) -> impl IntoView {
 }
 
 fn render_record(document: &Document, record: &Record, view: View) -> Element {
-    let row = make(document, "li", "frame");
+    let row = element_with_class(document, "li", "frame");
     set(&row, "data-testid", "inspector-frame");
     set(&row, "data-direction", record.direction.as_str());
     set(&row, "data-kind", record.kind());
     set(&row, "data-size", &record.size.to_string());
-    let head = make(document, "div", "frame-head");
+    let head = element_with_class(document, "div", "frame-head");
     let time = js_sys::Date::new(&record.time_ms.into());
     let label = format!(
         "{} {:02}:{:02}:{:02}.{:03} {} {}",
@@ -150,22 +151,11 @@ fn render_record(document: &Document, record: &Record, view: View) -> Element {
     );
     head.set_text_content(Some(&label));
     let _ = row.append_child(&head);
-    let payload = make(document, "pre", "frame-payload");
+    let payload = element_with_class(document, "pre", "frame-payload");
     set(&payload, "data-testid", "inspector-payload");
     payload.set_text_content(Some(&record.render(view)));
     let _ = row.append_child(&payload);
     row
-}
-
-fn make(document: &Document, tag: &str, class: &str) -> Element {
-    // createElement fails only for invalid tag names; ours are literals.
-    let el = document.create_element(tag).unwrap_or_else(|_| unreachable!("valid tag name {tag}"));
-    el.set_class_name(class);
-    el
-}
-
-fn set(el: &Element, name: &str, value: &str) {
-    let _ = el.set_attribute(name, value);
 }
 
 /// Offers `text` as a file download.

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 use wschat_core::chat::{Change, ChatLog};
 
-use super::rows::{describe_time, toggle_fold, Rows};
+use super::rows::{describe_time, Rows};
 use crate::session::ChatSession;
 use crate::timer::AnimationFrame;
 
@@ -122,8 +122,8 @@ pub fn MessageList(
                 }
             }
             (Some("fold"), _) => {
-                if let Some(list) = list.get_untracked() {
-                    toggle_fold(&list, &button);
+                if let Some(run) = button.get_attribute("data-run").and_then(|run| run.parse::<u64>().ok()) {
+                    rows.update_value(|rows| rows.toggle_fold(run));
                 }
             }
             _ => {}

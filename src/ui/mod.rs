@@ -4,6 +4,7 @@ mod attention;
 mod chunks;
 mod composer;
 mod connect_form;
+mod dom;
 mod inspector;
 mod message_list;
 mod reconnect_info;

@@ -1,0 +1,368 @@
+//! The message list's rows as plain DOM, kept in step with the log's change journal.
+//!
+//! Each frame appends the new rows, removes the ones that left and updates the ones whose status
+//! changed: the work per message is constant, whatever the length of the history (a keyed list
+//! diff would walk every row on every update). Rows carry their decorations: the day separator
+//! above them, the header grouping, the fold toggle of a run of system entries.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use web_sys::{Document, Element};
+use wschat_core::bounded::push_within;
+use wschat_core::chat::{display_text, Change, ChatLog, Entry, EntryKind};
+use wschat_core::present::{continues_group, may_hold_link};
+
+use super::chunks::Chunks;
+use crate::ui::dom::{element, set};
+use fold::Fold;
+use prototypes::{clone, Prototypes};
+use render::{render_row, update_status};
+use time::{clock, day_label};
+
+pub use time::describe_time;
+
+mod fold;
+mod prototypes;
+mod render;
+mod time;
+
+#[wasm_bindgen(module = "/src/ui/rows.js")]
+extern "C" {
+    /// A copy of `prototype` with `data-ms` and `text`, appended to `parent`: a plain row in one
+    /// call where [`render_row`] takes five (see rows.js).
+    #[wasm_bindgen(catch, js_name = appendRow)]
+    fn append_plain_row(prototype: &Element, parent: &Element, ms: f64, text: &str) -> Result<Element, JsValue>;
+}
+
+/// A run of this many system entries in a row gets a toggle that folds all but its newest.
+/// Runs start open: a notice someone is waiting for must not be hidden unasked.
+pub const FOLD_AT: usize = 4;
+
+struct Row {
+    id: u64,
+    el: Element,
+    kind: EntryKind,
+    nick: Option<Arc<str>>,
+    time_ms: f64,
+    day: i32,
+    /// The block of rows it sits in (see [`Chunks`]).
+    chunk: u64,
+    /// Shown under the previous row's header (class `continued`).
+    continued: bool,
+    /// The day separator drawn above this row.
+    separator: Option<Element>,
+    /// The fold toggle above this row, which starts a run of system entries.
+    fold: Option<Fold>,
+    /// The run of system entries this row belongs to (the id of its first entry).
+    run: Option<u64>,
+}
+
+/// Where a row leaving with the oldest rows stands: the block of the first row that stays, and
+/// whether the row after it leaves too.
+#[derive(Clone, Copy)]
+struct Front {
+    staying_block: Option<u64>,
+    next_leaves: bool,
+}
+
+/// The rows on screen, oldest first (ids increase), and the run of system entries at the end.
+#[derive(Default)]
+pub struct Rows {
+    rows: VecDeque<Row>,
+    /// The run of system entries the next system entry would extend: (run id, length).
+    run: Option<(u64, usize)>,
+    marker: Option<(u64, Element)>,
+    chunks: Chunks,
+    prototypes: Prototypes,
+    /// The log's cap: the rows never outnumber its entries.
+    cap: usize,
+}
+
+impl Rows {
+    /// Brings the rows in line with the log after `changes`. With `keep_place`, rows leaving
+    /// above what the person reads do not move it: the scroll offset follows the height lost.
+    pub fn apply(&mut self, list: &Element, log: &ChatLog, changes: &[Change], keep_place: bool) {
+        let Some(document) = list.owner_document() else { return };
+        self.cap = log.cap();
+        if changes.contains(&Change::Reset) {
+            list.set_text_content(None);
+            *self = Rows {
+                prototypes: std::mem::take(&mut self.prototypes),
+                chunks: self.chunks.emptied(),
+                cap: self.cap,
+                ..Rows::default()
+            };
+            for entry in log.entries() {
+                self.append(&document, list, entry);
+            }
+        } else {
+            // Removals first. The oldest rows (the size cap) leave above what a scrolled-up
+            // person reads: measured (two layouts, only then) and made up for in the scroll
+            // offset. A row taken from the middle (a discard) is where they look: no correction.
+            let removed: Vec<u64> = changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::Removed(id) => Some(*id),
+                    _ => None,
+                })
+                .collect();
+            if !removed.is_empty() {
+                let height_before = if keep_place { list.scroll_height() } else { 0 };
+                // The height lost up to the first removal that is not of the oldest row.
+                let mut lost_above = None;
+                // The oldest rows leaving, counted from the front: a block whose rows all leave
+                // goes in one call with them inside, and rows that leave too are not fixed up.
+                let leaving = removed.iter().zip(&self.rows).take_while(|(id, row)| **id == row.id).count();
+                let staying_block = self.rows.get(leaving).map(|r| r.chunk);
+                for (i, id) in removed.into_iter().enumerate() {
+                    let oldest = self.rows.front().is_some_and(|r| r.id == id);
+                    if keep_place && !oldest && lost_above.is_none() {
+                        lost_above = Some(height_before - list.scroll_height());
+                    }
+                    let front = (i < leaving).then_some(Front { staying_block, next_leaves: i + 1 < leaving });
+                    self.remove(id, front);
+                }
+                if keep_place {
+                    let lost = lost_above.unwrap_or_else(|| height_before - list.scroll_height());
+                    list.set_scroll_top(list.scroll_top() - lost);
+                }
+            }
+            for change in changes {
+                match *change {
+                    Change::Added(id) => {
+                        if let Some(entry) = log.get(id) {
+                            self.append(&document, list, entry);
+                        }
+                    }
+                    Change::Updated(id) => {
+                        if let (Some(at), Some(entry)) = (self.find(id), log.get(id)) {
+                            update_status(&document, &self.rows[at].el, entry);
+                        }
+                    }
+                    Change::Removed(_) | Change::Reset => {}
+                }
+            }
+        }
+        self.place_marker(&document, log.unread_marker());
+    }
+
+    /// Blocks of rows below the returned one are complete and may be sealed once drawn.
+    pub fn sealable(&self) -> Option<u64> {
+        self.chunks.complete_unsealed()
+    }
+
+    /// Seals the blocks of rows below `block` (see [`Chunks::seal_below`]).
+    pub fn seal_below(&mut self, block: u64) {
+        self.chunks.seal_below(block);
+    }
+
+    fn find(&self, id: u64) -> Option<usize> {
+        self.rows.binary_search_by_key(&id, |row| row.id).ok()
+    }
+
+    fn append(&mut self, document: &Document, list: &Element, entry: &Entry) {
+        let (time_label, day) = clock(entry.time_ms);
+        let (chunk, parent) = self.chunks.open(document, list);
+        let previous = self.rows.back();
+        let separator = (previous.map(|p| p.day) != Some(day)).then(|| {
+            let sep = element(document, "div");
+            sep.set_class_name("day-separator");
+            set(&sep, "role", "separator");
+            sep.set_text_content(Some(&day_label(entry.time_ms)));
+            let _ = parent.append_child(&sep);
+            sep
+        });
+        let continued = separator.is_none()
+            && matches!(entry.kind, EntryKind::Chat | EntryKind::Own)
+            && entry.nick.as_deref().is_some_and(|nick| {
+                let same_author =
+                    previous.filter(|p| p.kind == entry.kind).and_then(|p| p.nick.as_deref().map(|n| (n, p.time_ms)));
+                continues_group(same_author, nick, entry.time_ms)
+            });
+        let prototype = self.prototypes.row(document, entry, continued, &time_label);
+        // Most rows are only text: no mention, link, status or truncation to decorate.
+        let (shown, truncated) = display_text(&entry.text);
+        let displayed = (shown, truncated || entry.cut_from.is_some());
+        let truncated = displayed.1;
+        let plain =
+            !entry.mention && entry.status.is_none() && entry.note.is_none() && !truncated && !may_hold_link(shown);
+        let el = match plain.then(|| append_plain_row(prototype, parent, data_ms(entry) as f64, shown)) {
+            Some(Ok(el)) => el,
+            _ => {
+                let el = render_row(document, clone(prototype), entry, continued, displayed);
+                let _ = parent.append_child(&el);
+                el
+            }
+        };
+        let run = if entry.kind == EntryKind::System {
+            Some(self.extend_run(document, entry.id, &el))
+        } else {
+            self.run = None;
+            None
+        };
+        let row = Row {
+            id: entry.id,
+            el,
+            kind: entry.kind,
+            nick: entry.nick.clone(),
+            time_ms: entry.time_ms,
+            day,
+            chunk,
+            continued,
+            separator,
+            fold: None,
+            run,
+        };
+        push_within(&mut self.rows, self.cap, row);
+    }
+
+    /// A system entry joins the run at the end of the list; once the run is long enough, a
+    /// toggle above its first row can fold all of it but the newest.
+    fn extend_run(&mut self, document: &Document, id: u64, el: &Element) -> u64 {
+        let (run, len) = match self.run {
+            Some((run, len)) => (run, len + 1),
+            None => (id, 1),
+        };
+        self.run = Some((run, len));
+        set(el, "data-run", &run.to_string());
+        // The run's earlier rows are the last rows kept.
+        let earlier = (len - 1).min(self.rows.len());
+        if len < FOLD_AT || earlier == 0 {
+            return run;
+        }
+        let first_at = self.rows.len() - earlier;
+        let first = &mut self.rows[first_at];
+        let fold = first.fold.get_or_insert_with(|| {
+            let fold = Fold::new(document, run);
+            let _ = first.el.before_with_node_1(&fold.el);
+            fold
+        });
+        fold.set_hidden(earlier);
+        if !fold.is_open() {
+            // The row that stopped being the newest folds with the rest of its run.
+            if let Some(row) = self.rows.back() {
+                let _ = row.el.class_list().add_1("folded");
+            }
+        }
+        run
+    }
+
+    /// Takes row `id` out; `front` when it is one of the oldest rows leaving together.
+    fn remove(&mut self, id: u64, front: Option<Front>) {
+        let Some(at) = self.find(id) else { return };
+        let Some(row) = self.rows.remove(at) else { return };
+        // The head of a group is leaving: the next row (if it was under that head) shows it.
+        let was_head = !row.continued;
+        // A row whose whole block leaves goes with the block (`release` of its last row).
+        if front.is_none_or(|f| f.staying_block == Some(row.chunk)) {
+            row.el.remove();
+        }
+        self.chunks.release(row.chunk);
+        let Some(next) = self.rows.get_mut(at) else {
+            for el in [row.separator, row.fold.map(|f| f.el)].into_iter().flatten() {
+                el.remove();
+            }
+            return;
+        };
+        // What moves down to the next row moves into its block when that is another one: it
+        // would otherwise leave with this row's block.
+        let adopt = |el: &Element| {
+            if next.chunk != row.chunk {
+                let _ = next.el.before_with_node_1(el);
+            }
+        };
+        // A separator stays when the next row is on the same day and has none of its own.
+        let separator = match row.separator {
+            Some(sep) if next.separator.is_none() && next.day == row.day => {
+                adopt(&sep);
+                Some(sep)
+            }
+            Some(sep) => {
+                sep.remove();
+                None
+            }
+            None => None,
+        };
+        // A fold toggle moves down to the next row of its run, counting one fewer.
+        let fold = match row.fold {
+            Some(mut fold) if next.run.is_some() && next.run == row.run && next.fold.is_none() => {
+                let remaining = fold.hidden().saturating_sub(1);
+                if remaining == 0 {
+                    fold.el.remove();
+                    let _ = next.el.class_list().remove_1("folded");
+                    None
+                } else {
+                    fold.set_hidden(remaining);
+                    adopt(&fold.el);
+                    Some(fold)
+                }
+            }
+            Some(fold) => {
+                fold.el.remove();
+                None
+            }
+            None => None,
+        };
+        if separator.is_some() {
+            next.separator = separator;
+        }
+        if fold.is_some() {
+            next.fold = fold;
+        }
+        if was_head && next.continued {
+            // It heads the group now (and passes that on if it leaves too); on screen only if
+            // it stays.
+            next.continued = false;
+            if !front.is_some_and(|f| f.next_leaves) {
+                let _ = next.el.class_list().remove_1("continued");
+            }
+        }
+    }
+
+    /// Opens or folds run `run` (the id its fold toggle's button carries).
+    pub fn toggle_fold(&mut self, run: u64) {
+        let Some(open) =
+            self.rows.iter_mut().find(|r| r.run == Some(run)).and_then(|r| r.fold.as_mut()).map(Fold::toggle)
+        else {
+            return;
+        };
+        let last = self.rows.iter().rposition(|r| r.run == Some(run));
+        for (at, row) in self.rows.iter().enumerate().filter(|(_, r)| r.run == Some(run)) {
+            let classes = row.el.class_list();
+            let _ = if open || Some(at) == last { classes.remove_1("folded") } else { classes.add_1("folded") };
+        }
+    }
+
+    /// The "unread since here" line, above the entry the log names.
+    fn place_marker(&mut self, document: &Document, id: Option<u64>) {
+        let target = id.and_then(|id| self.find(id).map(|at| (id, at)));
+        match (target, self.marker.take()) {
+            (None, Some((_, el))) => el.remove(),
+            (None, None) => {}
+            (Some((id, _)), Some((placed, el))) if placed == id => self.marker = Some((id, el)),
+            (Some((id, at)), old) => {
+                let el = old.map(|(_, el)| el).unwrap_or_else(|| {
+                    let el = element(document, "div");
+                    el.set_class_name("unread-marker");
+                    set(&el, "data-testid", "unread-marker");
+                    set(&el, "role", "separator");
+                    el.set_text_content(Some("new since you last looked"));
+                    el
+                });
+                let row = &self.rows[at];
+                let before = row.separator.as_ref().or(row.fold.as_ref().map(|f| &f.el)).unwrap_or(&row.el);
+                let _ = before.before_with_node_1(&el);
+                self.marker = Some((id, el));
+            }
+        }
+    }
+}
+
+/// The entry's time for scripts and the full date on hover (see `describe_time`): formatting
+/// the date for every row costs more than the rest of the row.
+pub(super) fn data_ms(entry: &Entry) -> i64 {
+    entry.time_ms as i64
+}
