@@ -1,6 +1,7 @@
 // Shared by the end-to-end tests: the reference server as a child process, and a browser.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { after, before } from "node:test";
@@ -49,6 +50,32 @@ export function sharedBrowser() {
     await shared.browser?.close();
   });
   return shared;
+}
+
+/** Registers before/after hooks that launch Chromium and a reference server serving the release
+ * build (`WSCHAT_DIST`, else `dist/`) once for the file: `shared.browser`, `shared.app`. The app
+ * server stays up while the chat servers a test starts come and go. */
+export function sharedBrowserAndApp() {
+  const shared = {};
+  before(async () => {
+    shared.browser = await launchChromium();
+    shared.app = await startServer(["--static", process.env.WSCHAT_DIST || path.join(root, "dist")]);
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await shared.app?.kill();
+  });
+  return shared;
+}
+
+/** What a reference server started with `--record FILE` received in `room`, one text per
+ * message (the record escapes line breaks and backslashes). */
+export function recorded(file, room) {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line.startsWith(`${room}\t`))
+    .map((line) => line.slice(room.length + 1).replace(/\\(.)/g, (_, c) => (c === "n" ? "\n" : c)));
 }
 
 /** A page init script: keeps hold of the wasm module's memory as `window.__wasmMemory`. */

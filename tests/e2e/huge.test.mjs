@@ -1,25 +1,14 @@
 // Messages of any size leave the client alive: a server sends 24 text messages of 48 MiB and
 // a binary one as large; the page keeps each one's start and size, its wasm memory stays small
 // (wasm memory never shrinks, so what crosses into it must be bounded), and chat goes on.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import path from "node:path";
 import { WebSocketServer } from "ws";
-import { keepWasmMemory, launchChromium, readyState, root, startServer, timeout, wasmMemory } from "./helpers.mjs";
+import { keepWasmMemory, readyState, sharedBrowserAndApp, timeout, wasmMemory } from "./helpers.mjs";
 
 const MIB = 1 << 20;
-let browser;
-let app;
 
-before(async () => {
-  browser = await launchChromium();
-  app = await startServer(["--static", process.env.WSCHAT_DIST || path.join(root, "dist")]);
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.kill();
-});
+const shared = sharedBrowserAndApp();
 
 test("24 text messages of 48 MiB and a binary one: the page lives, memory stays bounded, chat goes on", async (t) => {
   const huge = "h".repeat(48 * MIB);
@@ -37,12 +26,12 @@ test("24 text messages of 48 MiB and a binary one: the page lives, memory stays 
     });
   });
 
-  const page = await (await browser.newContext()).newPage();
+  const page = await (await shared.browser.newContext()).newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e));
   await page.addInitScript(keepWasmMemory);
   const url = `ws://127.0.0.1:${server.address().port}/`;
-  await page.goto(`http://${app.addr}/?nick=me&url=${encodeURIComponent(url)}`);
+  await page.goto(`http://${shared.app.addr}/?nick=me&url=${encodeURIComponent(url)}`);
   await readyState(page, "open").waitFor({ timeout });
   const before = await wasmMemory(page);
   const input = page.getByTestId("composer-input");

@@ -1,44 +1,25 @@
 // Nothing typed is lost: the chat server is killed and restarted (and the page reloaded, and
 // the browser offline) while a person types. The server's own record of what it received is
 // the judge: every message once, in order.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
-import { launchChromium, ownStatuses, readyState, root, send, startServer, timeout, untilOwn } from "./helpers.mjs";
+import { ownStatuses, readyState, recorded, send, sharedBrowserAndApp, startServer, timeout, untilOwn } from "./helpers.mjs";
 
-let browser;
-let app; // serves the release build; stays up while the chat server comes and goes
 const work = mkdtempSync(path.join(tmpdir(), "wschat-outage-"));
 
-before(async () => {
-  browser = await launchChromium();
-  app = await startServer(["--static", path.join(root, "dist")]);
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.kill();
-});
-
-/** What the chat server recorded for `room`, one text per message. */
-function recorded(file, room) {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((line) => line.startsWith(`${room}\t`))
-    .map((line) => line.slice(room.length + 1));
-}
+const shared = sharedBrowserAndApp();
 
 async function openChat(nick, chat, room) {
-  const context = await browser.newContext();
+  const context = await shared.browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e));
   const ws = `ws://${chat.addr}/ws?room=${room}`;
-  await page.goto(`http://${app.addr}/?nick=${nick}&url=${encodeURIComponent(ws)}`);
+  await page.goto(`http://${shared.app.addr}/?nick=${nick}&url=${encodeURIComponent(ws)}`);
   try {
     await readyState(page, "open").waitFor({ timeout });
   } catch (e) {
@@ -134,8 +115,8 @@ test("a server that accepts but never answers the handshake is abandoned after t
   });
   await new Promise((resolve) => silent.listen(0, "127.0.0.1", resolve));
   const ws = `ws://127.0.0.1:${silent.address().port}/ws`;
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`http://${app.addr}/?nick=tom&connect_timeout=1000&url=${encodeURIComponent(ws)}`);
+  const page = await (await shared.browser.newContext()).newPage();
+  await page.goto(`http://${shared.app.addr}/?nick=tom&connect_timeout=1000&url=${encodeURIComponent(ws)}`);
   await readyState(page, "connecting").waitFor({ timeout });
   await page.getByTestId("reconnect-info").waitFor({ timeout });
   await page.getByText("No answer within 1 s; giving up on this attempt.").first().waitFor({ timeout });

@@ -3,43 +3,24 @@
 // page sends it; a message typed for one server never goes to another; an echo that the
 // plain-text rule splits still confirms; a full storage is said and never makes a resend. The
 // reference server's record of what it received is the judge.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { launchChromium, readyState, root, send, startServer, timeout, untilOwn } from "./helpers.mjs";
+import { readyState, recorded, send, sharedBrowserAndApp, startServer, timeout, untilOwn } from "./helpers.mjs";
 
-let browser;
-let app; // serves the release build; stays up while the chat servers come and go
 const work = mkdtempSync(path.join(tmpdir(), "wschat-pages-"));
 const rounds = Number(process.env.WSCHAT_PAGE_ROUNDS || 4);
 
-before(async () => {
-  browser = await launchChromium();
-  app = await startServer(["--static", process.env.WSCHAT_DIST || path.join(root, "dist")]);
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.kill();
-});
-
-/** What the chat server recorded for `room`, one text per message. */
-function recorded(file, room) {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((line) => line.startsWith(`${room}\t`))
-    .map((line) => line.slice(room.length + 1).replaceAll("\\n", "\n").replaceAll("\\\\", "\\"));
-}
+const shared = sharedBrowserAndApp();
 
 /** A page of `context` open on `chat`'s `room` as `nick`, with its uncaught errors collected. */
 async function openPage(context, nick, chat, room, errors, { wait = "open" } = {}) {
   const page = await context.newPage();
   page.on("pageerror", (e) => errors.push(e));
   const ws = `ws://${chat.addr}/ws?room=${room}`;
-  await page.goto(`http://${app.addr}/?nick=${nick}&url=${encodeURIComponent(ws)}`);
+  await page.goto(`http://${shared.app.addr}/?nick=${nick}&url=${encodeURIComponent(ws)}`);
   if (wait) await readyState(page, wait).waitFor({ timeout });
   return page;
 }
@@ -65,7 +46,7 @@ test("two pages type during an outage, one is closed and opened again: each mess
     let chat = await startServer(["--record", record]);
   t.after(() => chat.kill());
     t.after(() => chat.kill());
-    const context = await browser.newContext();
+    const context = await shared.browser.newContext();
   t.after(() => context.close().catch(() => {}));
     t.after(() => context.close().catch(() => {}));
     const errors = [];
@@ -99,7 +80,7 @@ test("a second page opened while the first holds pending messages shows them and
   const room = "second";
   let chat = await startServer(["--record", record]);
   t.after(() => chat.kill());
-  const context = await browser.newContext();
+  const context = await shared.browser.newContext();
   t.after(() => context.close().catch(() => {}));
   const errors = [];
   const first = await openPage(context, "cat", chat, room, errors);
@@ -135,7 +116,7 @@ test("messages typed for one server wait for it while another is connected, then
   let x = await startServer(["--record", recordX]);
   const y = await startServer(["--record", recordY]);
   t.after(() => Promise.all([x.kill(), y.kill()]));
-  const context = await browser.newContext();
+  const context = await shared.browser.newContext();
   t.after(() => context.close().catch(() => {}));
   const errors = [];
   const page = await openPage(context, "dan", x, "x", errors);
@@ -151,7 +132,7 @@ test("messages typed for one server wait for it while another is connected, then
   await send(page, "for y");
   await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]').waitFor({ timeout });
   // The page is opened again on y: what waits for x stays stored for the next page on x.
-  await page.goto(`http://${app.addr}/?nick=dan&url=${encodeURIComponent(`ws://${y.addr}/ws?room=y`)}`);
+  await page.goto(`http://${shared.app.addr}/?nick=dan&url=${encodeURIComponent(`ws://${y.addr}/ws?room=y`)}`);
   await readyState(page, "open").waitFor({ timeout });
   await send(page, "for y again");
   await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]').waitFor({ timeout });
@@ -175,7 +156,7 @@ test("a two-line message whose second line reads like 'nick: text' is confirmed 
   const room = "twolines";
   let chat = await startServer(["--record", record]);
   t.after(() => chat.kill());
-  const context = await browser.newContext();
+  const context = await shared.browser.newContext();
   t.after(() => context.close().catch(() => {}));
   const errors = [];
   const page = await openPage(context, "eve", chat, room, errors);
@@ -207,7 +188,7 @@ test("storage full before typing: said in words, delivered once, nothing sent ag
   const room = "full";
   let chat = await startServer(["--record", record]);
   t.after(() => chat.kill());
-  const context = await browser.newContext();
+  const context = await shared.browser.newContext();
   t.after(() => context.close().catch(() => {}));
   const errors = [];
   const page = await openPage(context, "fay", chat, room, errors);
@@ -241,7 +222,7 @@ test("storage fills while messages wait: those stored stay stored, the new one i
   const room = "fills";
   let chat = await startServer(["--record", record]);
   t.after(() => chat.kill());
-  const context = await browser.newContext();
+  const context = await shared.browser.newContext();
   t.after(() => context.close().catch(() => {}));
   const errors = [];
   const page = await openPage(context, "gus", chat, room, errors);
