@@ -110,6 +110,34 @@ test("a second page opened while the first holds pending messages shows them and
   await chat.kill();
 });
 
+test("a page that crashes with pending messages leaves them to the page still open: delivered once", async (t) => {
+  const record = path.join(work, "crash.txt");
+  const room = "crash";
+  let chat = await startServer(["--record", record]);
+  t.after(() => chat.kill());
+  const context = await shared.browser.newContext();
+  t.after(() => context.close().catch(() => {}));
+  const errors = [];
+  const doomed = await openPage(context, "ann", chat, room, []);
+  const survivor = await openPage(context, "bob", chat, room, errors);
+  await chat.kill();
+  await readyState(doomed, "closed").waitFor({ timeout });
+  const typed = ["typed before the crash 1", "typed before the crash 2"];
+  for (const text of typed) await send(doomed, text);
+  await noted(survivor, "waiting in another page").nth(1).waitFor({ timeout });
+
+  const crashed = new Promise((resolve) => doomed.on("crash", resolve));
+  await doomed.goto("chrome://crash").catch(() => {}); // the renderer dies: no unload, no cleanup
+  await crashed;
+  // The browser freed the crashed page's lock: the survivor holds its messages now.
+  await survivor.waitForFunction(() => !document.querySelector(".entry-note"), null, { timeout });
+  chat = await startServer(["--record", record], chat.addr);
+  await untilOwnIn(survivor, typed, "delivered");
+  await settled([survivor]);
+  assert.deepEqual(recorded(record, room), typed.map((t) => `ann: ${t}`));
+  assert.deepEqual(errors, []);
+});
+
 test("messages typed for one server wait for it while another is connected, then go there once", async (t) => {
   const recordX = path.join(work, "x.txt");
   const recordY = path.join(work, "y.txt");
