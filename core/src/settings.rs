@@ -126,11 +126,11 @@ impl Settings {
             None => fallback_nick,
         };
         let protocol = match param("protocol").map(|p| p.parse::<ProtocolKind>()) {
-            None => ProtocolKind::Text,
+            None => ProtocolKind::default(),
             Some(Ok(kind)) => kind,
             Some(Err(e)) => {
                 problems.push(e.to_string());
-                ProtocolKind::Text
+                ProtocolKind::default()
             }
         };
         let subprotocols = param("subprotocols").unwrap_or_else(|| protocol.default_subprotocols().join(","));
@@ -190,17 +190,18 @@ impl Settings {
     /// that differs from its default, percent-encoded.
     pub fn to_query(&self) -> String {
         let mut pairs = vec![("url", self.url.as_str()), ("nick", self.nick.as_str())];
-        if self.protocol != ProtocolKind::Text {
+        if self.protocol != ProtocolKind::default() {
             pairs.push(("protocol", self.protocol.as_str()));
         }
         let default_subprotocols = self.protocol.default_subprotocols().join(",");
         if self.subprotocols != default_subprotocols {
             pairs.push(("subprotocols", self.subprotocols.as_str()));
         }
-        if self.protocol == ProtocolKind::Irc && self.channel != DEFAULT_CHANNEL {
+        // What the format does not read means nothing in the link.
+        if self.protocol.reads("channel") && self.channel != DEFAULT_CHANNEL {
             pairs.push(("channel", self.channel.as_str()));
         }
-        if self.protocol == ProtocolKind::Json && self.json_template != DEFAULT_TEMPLATE {
+        if self.protocol.reads("template") && self.json_template != DEFAULT_TEMPLATE {
             pairs.push(("template", self.json_template.as_str()));
         }
         let history = self.history.to_string();

@@ -15,10 +15,11 @@ use wschat_core::inspector::{Direction, FrameLog, View};
 use wschat_core::json;
 use wschat_core::json::Value;
 use wschat_core::present::{mentions, segments, Segment};
+use wschat_core::protocol::irc::{self, IrcOptions, IrcState};
 use wschat_core::protocol::json::{Template, DEFAULT_TEMPLATE};
-use wschat_core::protocol::socketio::{MAX_PING_MS, MIN_PING_MS};
+use wschat_core::protocol::socketio::{MAX_PING_MS, MIN_PING_MS, SHAPE_GRACE_MS};
 use wschat_core::protocol::{
-    describe_binary, irc, parse_subprotocols, ChatEvent, Frame, OutFrame, ProtocolKind, TextFormat, Wire,
+    describe_binary, parse_subprotocols, Action, ChatEvent, Decoded, Frame, OutFrame, ProtocolKind, TextFormat,
 };
 use wschat_core::settings::{percent_decode, query_lookup, validate_nick, Settings};
 use wschat_core::url::{mask_credentials, mask_credentials_in_text, normalize_ws_url, PageOrigin};
@@ -26,6 +27,25 @@ use wschat_core::url::{mask_credentials, mask_credentials_in_text, normalize_ws_
 fn config() -> Config {
     let cases = std::env::var("WSCHAT_FUZZ_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(10_000);
     Config { cases, failure_persistence: None, ..Config::default() }
+}
+
+/// The default settings, for `kind` and a person called `nick`.
+fn settings(kind: ProtocolKind, nick: &str) -> Settings {
+    let (defaults, _) = Settings::from_query(|_| None, None, 0.5);
+    Settings { protocol: kind, nick: nick.to_string(), ..defaults }
+}
+
+/// Any format, as a generated input: a property that takes one runs over every format.
+fn any_format() -> impl Strategy<Value = ProtocolKind> {
+    prop::sample::select(ProtocolKind::ALL.to_vec())
+}
+
+/// What holds for every answer of every format: a wake-up is a finite wait, never negative.
+fn sane(decoded: &Decoded) -> Result<(), TestCaseError> {
+    if let Some(ms) = decoded.wake_in_ms {
+        prop_assert!(ms.is_finite() && ms >= 0.0, "wake in {} ms", ms);
+    }
+    Ok(())
 }
 
 /// Text shaped like JSON (nested, with escapes, numbers of every form, near misses) as well as
@@ -87,13 +107,19 @@ proptest! {
         prop_assert_eq!(TextFormat.decode(Frame::Binary(&bytes)), vec![ChatEvent::raw(None, describe_binary(&bytes))]);
         // Every format takes any bytes.
         for kind in ProtocolKind::ALL {
-            let mut wire = Wire::new(kind, "me", "#chat", DEFAULT_TEMPLATE);
-            let _ = wire.decode(Frame::Binary(&bytes));
+            let mut format = kind.new_format(&settings(kind, "me"));
+            sane(&format.on_frame(Frame::Binary(&bytes), 0.0))?;
         }
     }
 
     #[test]
-    fn the_chat_log_takes_any_sequence(frames in proptest::collection::vec(frame_text(), 0..30), cap in 1usize..10) {
+    fn the_chat_log_takes_any_sequence(
+        frames in proptest::collection::vec(frame_text(), 0..30),
+        cap in 1usize..10,
+        kind in any_format(),
+    ) {
+        let mut format = kind.new_format(&settings(kind, "me"));
+        let _ = format.on_open("", 0.0);
         let mut log = ChatLog::new(cap);
         let mut messages = 0;
         for (i, frame) in frames.iter().enumerate() {
@@ -103,8 +129,8 @@ proptest! {
                     log.mark_sent(item);
                 }
             }
-            let received = TextFormat.decode(Frame::Text(frame));
-            if let Some(ChatEvent::Message { nick, text, .. }) = received.first() {
+            let received = format.on_frame(Frame::Text(frame), 0.0).events;
+            if let Some(ChatEvent::Message { nick, text, .. }) = received.iter().find(|e| matches!(e, ChatEvent::Message { .. })) {
                 log.receive_message(nick.as_deref(), text, 0.0);
                 messages += 1;
             }
@@ -118,15 +144,40 @@ proptest! {
         prop_assert_eq!(log.total_received(), messages);
     }
 
+    /// Every format, opened with each subprotocol it offers (and none, and anything), takes
+    /// any frames, wake-ups at any time and any action without panicking, and asks for sane
+    /// wake-ups.
     #[test]
-    fn every_format_decodes_any_text_frame(frame in frame_text(), irc_like in "(@[a-z=;]{0,10} )?(:[a-z!@.]{0,10} )?[A-Z0-9]{1,7}( [#a-z:]{0,10}){0,4}", io_like in "[0-6]{1,2}.{0,40}") {
+    fn every_format_takes_any_frame_wake_up_and_action(
+        frame in frame_text(),
+        irc_like in "(@[a-z=;]{0,10} )?(:[a-z!@.]{0,10} )?[A-Z0-9]{1,7}( [#a-z:]{0,10}){0,4}",
+        io_like in "[0-6]{1,2}.{0,40}",
+        bytes in proptest::collection::vec(any::<u8>(), 0..64),
+        wakes in proptest::collection::vec(-1e6..1e12f64, 0..4),
+        chosen in prop_oneof![Just(String::new()), any::<String>()],
+    ) {
         for kind in ProtocolKind::ALL {
-            let mut wire = Wire::new(kind, "me", "#chat", DEFAULT_TEMPLATE);
-            let _ = wire.on_open(irc::TEXT_SUBPROTOCOL);
-            for input in [&frame, &irc_like, &io_like] {
-                let _ = wire.decode(Frame::Text(input));
+            let mut offered = kind.offer(&kind.default_subprotocols().join(",")).subprotocols;
+            offered.push(chosen.clone());
+            for subprotocol in &offered {
+                let mut format = kind.new_format(&settings(kind, "me"));
+                let mut now = 1_000.0;
+                sane(&format.on_open(subprotocol, now))?;
+                for input in [&frame, &irc_like, &io_like] {
+                    now += 1.0;
+                    sane(&format.on_frame(Frame::Text(input), now))?;
+                }
+                sane(&format.on_frame(Frame::Binary(&bytes), now))?;
+                for at in &wakes {
+                    sane(&format.on_wake(*at))?;
+                }
+                for action in [Action::Message { nick: "me", text: &frame, id: 1 }, Action::Join("#b"), Action::Nick("you")] {
+                    if let Some(decoded) = format.encode(action) {
+                        sane(&decoded)?;
+                    }
+                }
+                let _ = (format.probe(), format.is_ready());
             }
-            let _ = wire.encode_message("me", &frame, 1);
         }
     }
 
@@ -502,12 +553,13 @@ proptest! {
             (r#"{"event":"chat","data":{"username":"<nick>","message":"<text>"}}"#, None),
             (r#"{"from":<nick>,"msg":<text>,"ts":1700000000}"#, Some(1.7e12)),
         ][which];
-        let mut wire = Wire::new(ProtocolKind::Json, &nick, "#chat", template);
-        let frames = wire.encode_message(&nick, &text, 1);
-        let [OutFrame::Text(frame)] = &frames[..] else { panic!("one text frame: {frames:?}") };
+        let settings = Settings { json_template: template.to_string(), ..settings(ProtocolKind::Json, &nick) };
+        let mut format = ProtocolKind::Json.new_format(&settings);
+        let frames = format.encode(Action::Message { nick: &nick, text: &text, id: 1 }).map(|d| d.replies);
+        let Some([OutFrame::Text(frame)]) = frames.as_deref() else { panic!("one text frame: {frames:?}") };
         let author = (!nick.is_empty()).then(|| nick.clone());
         prop_assert_eq!(
-            wire.decode(Frame::Text(frame)).events,
+            format.on_frame(Frame::Text(frame), 0.0).events,
             vec![ChatEvent::Message { nick: author, text: text.clone(), time_ms }]
         );
     }
@@ -520,12 +572,19 @@ proptest! {
     fn irc_messages_round_trip(
         nick in "[a-zA-Z\\[\\]\\\\`_^{|}][a-zA-Z0-9\\[\\]\\\\`_^{|}-]{0,15}",
         text in chat_text(),
-        subprotocol in prop::sample::select(vec![irc::TEXT_SUBPROTOCOL, irc::BINARY_SUBPROTOCOL, ""]),
+        subprotocol in prop::sample::select(vec![
+            irc::TEXT_SUBPROTOCOL,
+            irc::BINARY_SUBPROTOCOL,
+            irc::INSPIRCD_TEXT_SUBPROTOCOL,
+            irc::INSPIRCD_BINARY_SUBPROTOCOL,
+            "",
+        ]),
     ) {
-        let mut sender = irc::IrcState::new(&nick, "#chat");
-        let _ = sender.on_open(subprotocol);
-        let mut receiver = irc::IrcState::new("other", "#chat");
-        let _ = receiver.on_open(irc::TEXT_SUBPROTOCOL);
+        let options = |nick: &str| IrcOptions { nick: nick.to_string(), channel: "#chat".into() };
+        let mut sender = IrcState::new(options(&nick));
+        let _ = sender.open(subprotocol);
+        let mut receiver = IrcState::new(options("other"));
+        let _ = receiver.open(irc::TEXT_SUBPROTOCOL);
         let (action, body) = match text.strip_prefix("/me ") {
             Some(rest) => (true, rest),
             None => (false, text.as_str()),
@@ -559,24 +618,24 @@ proptest! {
     /// `new message` with the username given by `add user`. The text comes back exactly.
     #[test]
     fn socketio_messages_round_trip(nick in valid_nick(), text in chat_text(), chat_example in any::<bool>()) {
-        let mut wire = Wire::new(ProtocolKind::SocketIo, &nick, "#chat", DEFAULT_TEMPLATE);
-        let _ = wire.on_open("");
-        let open = wire.decode(Frame::Text(r#"0{"sid":"e","pingInterval":25000,"pingTimeout":20000}"#));
+        let mut format = ProtocolKind::SocketIo.new_format(&settings(ProtocolKind::SocketIo, &nick));
+        let _ = format.on_open("", 0.0);
+        let open = format.on_frame(Frame::Text(r#"0{"sid":"e","pingInterval":25000,"pingTimeout":20000}"#), 0.0);
         prop_assert_eq!(open.replies, vec![OutFrame::Text("40".into())]);
-        let connected = wire.decode(Frame::Text(r#"40{"sid":"s"}"#));
+        let connected = format.on_frame(Frame::Text(r#"40{"sid":"s"}"#), 0.0);
         let [add_user] = &connected.replies[..] else { panic!("add user: {:?}", connected.replies) };
         let username = emitted(add_user).and_then(|(name, args)| {
             (name == "add user").then(|| args.first().and_then(Value::as_str).map(str::to_string)).flatten()
         });
         prop_assert_eq!(username.as_deref(), Some(nick.as_str()));
         if chat_example {
-            let _ = wire.decode(Frame::Text(r#"42["login",{"numUsers":1}]"#));
+            let _ = format.on_frame(Frame::Text(r#"42["login",{"numUsers":1}]"#), 0.0);
         } else {
-            wire.grace_over();
+            let _ = format.on_wake(SHAPE_GRACE_MS);
         }
-        prop_assert!(wire.is_ready());
-        let frames = wire.encode_message(&nick, &text, 7);
-        let [frame] = &frames[..] else { panic!("one frame: {frames:?}") };
+        prop_assert!(format.is_ready());
+        let frames = format.encode(Action::Message { nick: &nick, text: &text, id: 7 }).map(|d| d.replies);
+        let Some([frame]) = frames.as_deref() else { panic!("one frame: {frames:?}") };
         let Some((event, args)) = emitted(frame) else { panic!("an event: {frame:?}") };
         let message = args.first().cloned().unwrap_or(Value::Null);
         let relayed = if chat_example {
@@ -589,7 +648,7 @@ proptest! {
             Value::Array(vec![Value::String(event), message])
         };
         prop_assert_eq!(
-            wire.decode(Frame::Text(&format!("42{}", relayed.to_json()))).events,
+            format.on_frame(Frame::Text(&format!("42{}", relayed.to_json())), 0.0).events,
             vec![ChatEvent::Message { nick: Some(nick.clone()), text: text.clone(), time_ms: None }]
         );
     }
@@ -601,10 +660,10 @@ proptest! {
         interval in prop_oneof![json_number(), Just("\"x\"".to_string()), Just("null".to_string())],
         timeout in prop_oneof![json_number(), Just("[]".to_string())],
     ) {
-        let mut wire = Wire::new(ProtocolKind::SocketIo, "me", "#chat", DEFAULT_TEMPLATE);
+        let mut format = ProtocolKind::SocketIo.new_format(&settings(ProtocolKind::SocketIo, "me"));
+        let _ = format.on_open("", 0.0);
         let open = format!(r#"0{{"sid":"e","pingInterval":{interval},"pingTimeout":{timeout}}}"#);
-        let _ = wire.decode(Frame::Text(&open));
-        let deadline = wire.heartbeat_deadline_ms();
+        let deadline = format.on_frame(Frame::Text(&open), 0.0).wake_in_ms;
         prop_assert!(
             deadline.is_some_and(|ms| (2.0 * MIN_PING_MS..=2.0 * MAX_PING_MS).contains(&ms)),
             "{:?}", deadline
@@ -627,5 +686,63 @@ fn emitted(frame: &OutFrame) -> Option<(String, Vec<Value>)> {
             Some((name, items))
         }
         _ => None,
+    }
+}
+
+/// Nicks every format's servers take (IRC's are the narrowest).
+fn plain_nick() -> impl Strategy<Value = String> {
+    "[a-zA-Z\\[\\]\\\\`_^{|}][a-zA-Z0-9\\[\\]\\\\`_^{|}-]{0,15}"
+}
+
+/// A line every format carries exactly: no line break, NUL or CTCP delimiter (IRC's
+/// exceptions), short enough that IRC sends it whole, and not an empty action.
+fn plain_line() -> impl Strategy<Value = String> {
+    prop_oneof!["[^\\n\\r\\u{0}\\u{1}]{1,60}", "/me [a-zé:]{1,20}", "[a-zé漢😀 :\"\\\\<>{},\\[\\]]{1,80}",]
+        .prop_filter("IRC sends it whole, and something", |t| t.len() <= 300 && t != "/me ")
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Every format, against each shape of its server (the model the format provides): once
+    /// the handshake and the wake-ups it asks for are done, it is ready, and a line it sends
+    /// comes back through the server as that author's line, exactly.
+    #[test]
+    fn every_format_round_trips(
+        kind in any_format(),
+        shape in any::<prop::sample::Index>(),
+        nick in plain_nick(),
+        text in plain_line(),
+    ) {
+        let model = kind.server_model();
+        let shape = shape.index(model.shapes);
+        let mut format = kind.new_format(&settings(kind, &nick));
+        let mut now = 1_000.0;
+        let opened = format.on_open((model.subprotocol)(shape), now);
+        let mut wake = opened.wake_in_ms;
+        for frame in (model.handshake)(shape, &nick) {
+            now += 1.0;
+            wake = format.on_frame(Frame::Text(&frame), now).wake_in_ms.or(wake);
+        }
+        // A grace period or the like: the format says when to look again.
+        for _ in 0..3 {
+            match wake {
+                Some(ms) if !format.is_ready() => {
+                    now += ms;
+                    wake = format.on_wake(now).wake_in_ms;
+                }
+                _ => break,
+            }
+        }
+        prop_assert!(format.is_ready(), "{} not ready against shape {}", kind, shape);
+        let sent = format.encode(Action::Message { nick: &nick, text: &text, id: 7 });
+        prop_assert!(sent.is_some(), "{} sends no messages", kind);
+        let mut events = Vec::new();
+        for frame in sent.map(|d| d.replies).unwrap_or_default() {
+            if let Some(relayed) = (model.relay)(shape, &nick, &frame) {
+                events.extend(format.on_frame(Frame::Text(&relayed), now).events);
+            }
+        }
+        prop_assert_eq!(events, vec![ChatEvent::Message { nick: Some(nick.clone()), text: text.clone(), time_ms: None }]);
     }
 }

@@ -14,11 +14,9 @@ use wschat_core::close::describe_close_code;
 use wschat_core::command::{parse_input, Input, HELP};
 use wschat_core::inspector::{Direction, FrameLog};
 use wschat_core::present::{one_decimal, seconds};
-use wschat_core::protocol::irc::{BINARY_SUBPROTOCOL, TEXT_SUBPROTOCOL};
-use wschat_core::protocol::socketio::SHAPE_GRACE_MS;
-use wschat_core::protocol::{ChatEvent, Frame, OutFrame, ProtocolKind, Wire};
+use wschat_core::protocol::{silence, Action, ChatEvent, Decoded, Frame, OutFrame, ProtocolKind, WireFormat};
 use wschat_core::reconnect::{AfterClose, Backoff, ReconnectConfig};
-use wschat_core::settings::{validate_channel, validate_nick, Settings, DEFAULT_CHANNEL};
+use wschat_core::settings::{validate_nick, Settings};
 use wschat_core::url::{mask_credentials, mask_credentials_in_text, normalize_ws_url};
 
 use crate::listener::WindowListener;
@@ -69,8 +67,10 @@ struct Upkeep {
     waiting_for_network: bool,
     reconnect_timer: Option<Timeout>,
     connect_timer: Option<Timeout>,
+    /// The person's `idle_timeout`, when set.
     idle_timer: Option<Timeout>,
-    grace_timer: Option<Timeout>,
+    /// The wake-up the wire format asked for (heartbeats, grace periods).
+    wake_timer: Option<Timeout>,
     /// Decoded events waiting for the flush, with when they arrived.
     pending: Vec<(ChatEvent, f64)>,
     /// The inspector has records it has not been told about.
@@ -78,7 +78,7 @@ struct Upkeep {
     /// A flush of `pending` is queued.
     flush_queued: bool,
     /// The wire format of the current connection, with its state (registration, handshake).
-    wire: Option<Wire>,
+    format: Option<Box<dyn WireFormat>>,
     /// Whether the current connection ever opened (a failure before that may be a refused
     /// subprotocol).
     opened: bool,
@@ -176,7 +176,7 @@ impl ChatSession {
                 u.reconnect_timer = None;
                 u.connect_timer = None;
                 u.idle_timer = None;
-                u.grace_timer = None;
+                u.wake_timer = None;
             });
         });
         session
@@ -188,18 +188,12 @@ impl ChatSession {
             Ok(nick) => nick.to_string(),
             Err(e) => return self.report(e.to_string()),
         };
-        if let Err(e) = wschat_core::protocol::json::validate_template(&settings.json_template) {
-            if settings.protocol == ProtocolKind::Json {
-                return self.report(e.to_string());
-            }
-        }
-        let channel = match validate_channel(&settings.channel) {
-            Ok(channel) => channel,
-            Err(problem) if settings.protocol == ProtocolKind::Irc => return self.report(problem),
-            Err(_) => DEFAULT_CHANNEL.to_string(),
+        // The format checks what it reads of the settings (a JSON template, an IRC channel).
+        let settings = match settings.protocol.check(Settings { nick, ..settings }) {
+            Ok(settings) => settings,
+            Err(problem) => return self.report(problem),
         };
-        storage::remember_nick(&nick);
-        let settings = Settings { nick, channel, ..settings };
+        storage::remember_nick(&settings.nick);
         storage::remember_settings(&settings);
         if self.log.with_untracked(ChatLog::cap) != settings.history {
             self.edit_log(|log| log.set_cap(settings.history));
@@ -313,17 +307,17 @@ impl ChatSession {
         }
     }
 
-    /// `/join`: IRC only.
+    /// `/join`, where the wire format has channels.
     fn join(&self, channel: &str) -> bool {
-        let frames = self.upkeep.try_update_value(|u| u.wire.as_mut().and_then(|w| w.join(channel))).flatten();
-        match frames {
-            Some(frames) => {
+        match self.encode(Action::Join(channel)) {
+            Some(decoded) => {
                 self.settings.update(|s| s.channel = channel.to_string());
-                self.send_frames(&frames);
+                self.take(decoded, now_ms());
                 true
             }
             None => {
-                self.report("Only IRC has channels; /join does nothing here.".into());
+                let format = self.settings.with_untracked(|s| s.protocol.label());
+                self.report(format!("{format} has no channels; /join does nothing here."));
                 false
             }
         }
@@ -338,9 +332,8 @@ impl ChatSession {
                 return false;
             }
         };
-        let frames = self.upkeep.try_update_value(|u| u.wire.as_mut().and_then(|w| w.change_nick(&nick))).flatten();
-        match frames {
-            Some(frames) => self.send_frames(&frames), // the server's NICK reply makes it ours
+        match self.encode(Action::Nick(&nick)) {
+            Some(decoded) => self.take(decoded, now_ms()), // the server's NICK reply makes it ours
             None => {
                 storage::remember_nick(&nick);
                 self.system(&format!("You are now {nick}."));
@@ -373,15 +366,15 @@ impl ChatSession {
             u.opened_at_ms = None;
             u.idle_timer = None;
         });
-        let wire = Wire::new(settings.protocol, &settings.nick, &settings.channel, &settings.json_template);
+        let format = settings.protocol.new_format(&settings);
         // A nick the server assigned was for the connection before.
         self.log.update_untracked(|log| log.set_own_nick(&settings.nick));
         self.update_upkeep(|u| {
-            u.wire = Some(wire);
+            u.format = Some(format);
             u.opened = false;
-            u.grace_timer = None;
+            u.wake_timer = None;
         });
-        let url = Wire::socket_url(settings.protocol, &settings.url);
+        let url = settings.protocol.socket_url(&settings.url);
         match self.socket.connect(&url, &settings.subprotocol_list()) {
             Ok(()) => {
                 self.clear_connection_error();
@@ -418,7 +411,7 @@ impl ChatSession {
 
     /// With an idle timeout set, a link that carries nothing for that long is treated as dead.
     fn arm_idle_timeout(&self, after_ms: f64) {
-        let Some(idle_ms) = self.idle_deadline_ms() else { return };
+        let Some(idle_ms) = self.idle_timeout_ms() else { return };
         let session = *self;
         let id = self.socket.current_id();
         let timer = Timeout::new(after_ms, move || {
@@ -428,18 +421,11 @@ impl ChatSession {
             let quiet_for = now_ms() - session.upkeep.with_value(|u| u.last_activity_ms);
             let probe_at = idle_ms / 2.0;
             if quiet_for + 1.0 >= idle_ms {
-                session.system(&format!(
-                    "Nothing received for {} s: the link looks dead; reconnecting.",
-                    one_decimal(quiet_for / 1000.0)
-                ));
-                session.socket.release();
-                session.link_lost();
+                session.link_dead(&silence(quiet_for));
             } else if quiet_for + 1.0 >= probe_at {
-                // Halfway to dead: where the protocol can ask for an answer (IRC PING), ask.
-                let probe = session.upkeep.with_value(|u| u.wire.as_ref().and_then(Wire::heartbeat_probe));
-                if let Some(probe) = probe {
-                    session.send_frames(&probe);
-                }
+                // Halfway to dead: where the format can ask for an answer (a PING), ask.
+                let probe = session.upkeep.with_value(|u| u.format.as_ref().map(|f| f.probe()).unwrap_or_default());
+                session.send_frames(&probe);
                 session.arm_idle_timeout(idle_ms - quiet_for);
             } else {
                 session.arm_idle_timeout(probe_at - quiet_for);
@@ -448,30 +434,90 @@ impl ChatSession {
         self.update_upkeep(|u| u.idle_timer = Some(timer));
     }
 
-    /// Silence longer than this is a dead link: the person's idle timeout, else the protocol's
-    /// heartbeat (Socket.IO's ping interval plus timeout, IRC's PING probe).
-    fn idle_deadline_ms(&self) -> Option<f64> {
-        let chosen = self.settings.with_untracked(|s| s.idle_timeout_ms).map(f64::from);
-        chosen.or_else(|| self.upkeep.with_value(|u| u.wire.as_ref().and_then(Wire::heartbeat_deadline_ms)))
+    /// The person's idle timeout: silence longer than this is a dead link, whatever the format.
+    fn idle_timeout_ms(&self) -> Option<f64> {
+        self.settings.with_untracked(|s| s.idle_timeout_ms).map(f64::from)
     }
 
-    fn wire_ready(&self) -> bool {
-        self.upkeep.with_value(|u| u.wire.as_ref().is_some_and(Wire::is_ready))
+    /// The link is dead (the format's heartbeat or the person's idle timeout says so): it is
+    /// dropped and connected again.
+    fn link_dead(&self, why: &str) {
+        self.system(&format!("{why}; reconnecting."));
+        self.socket.release();
+        self.link_lost();
+    }
+
+    /// Wakes the format after `delay_ms`, for this socket only, replacing any earlier wake-up.
+    fn arm_wake(&self, delay_ms: f64) {
+        let session = *self;
+        let id = self.socket.current_id();
+        let timer = Timeout::new(delay_ms, move || {
+            if session.socket.current_id() != id {
+                return;
+            }
+            let was_ready = session.format_ready();
+            let now = now_ms();
+            let woken = session.upkeep.try_update_value(|u| u.format.as_mut().map(|f| f.on_wake(now))).flatten();
+            if let Some(decoded) = woken {
+                session.take(decoded, now);
+                session.became_ready_maybe(was_ready);
+            }
+        });
+        self.update_upkeep(|u| u.wake_timer = Some(timer));
+    }
+
+    fn format_ready(&self) -> bool {
+        self.upkeep.with_value(|u| u.format.as_ref().is_some_and(|f| f.is_ready()))
+    }
+
+    /// An action through the wire format; `None` where the format has no such action.
+    fn encode(&self, action: Action<'_>) -> Option<Decoded> {
+        self.upkeep.try_update_value(|u| u.format.as_mut().and_then(|f| f.encode(action))).flatten()
+    }
+
+    /// What the format answered: its frames go out at once, its events to the log, and its
+    /// wake-up is armed. A refusal is an error for the person; a dead link is dropped.
+    fn take(&self, decoded: Decoded, now: f64) {
+        let Decoded { mut events, replies, wake_in_ms } = decoded;
+        self.send_frames(&replies);
+        // A refusal is an error for the person, at once (`report` puts it in the timeline too).
+        if events.iter().any(|e| matches!(e, ChatEvent::Refused(_))) {
+            for event in &events {
+                if let ChatEvent::Refused(problem) = event {
+                    self.report(problem.clone());
+                }
+            }
+            events.retain(|e| !matches!(e, ChatEvent::Refused(_)));
+        }
+        let dead = events.iter().position(|e| matches!(e, ChatEvent::LinkDead(_))).map(|at| events.remove(at));
+        self.enqueue(events, now);
+        if let Some(ChatEvent::LinkDead(why)) = dead {
+            return self.link_dead(&why);
+        }
+        if let Some(delay_ms) = wake_in_ms {
+            self.arm_wake(delay_ms);
+        }
     }
 
     /// Hands every waiting message to the socket, in order, while it is open and the wire
     /// format is ready (handshake, registration, join done).
     fn flush_outbox(&self) {
         let scanned = self.upkeep.try_with_value(|u| u.outbox_scanned) == Some(true);
-        if !scanned || self.socket.ready_state().get_untracked() != ReadyState::Open || !self.wire_ready() {
+        if !scanned || self.socket.ready_state().get_untracked() != ReadyState::Open || !self.format_ready() {
             return;
         }
         let session = *self;
-        let Some(Some(wire)) = self.upkeep.try_with_value(|u| u.wire.clone()) else { return };
+        // What the format says besides the frames waits for the log to be free again.
+        let mut besides = Vec::new();
         self.edit_log(|log| {
             while let Some(item) = log.take_next_outgoing() {
-                let frames = wire.encode_message(&item.nick, &item.text, item.id);
-                match frames.iter().try_for_each(|frame| send_frame(&session, frame)) {
+                let action = Action::Message { nick: &item.nick, text: &item.text, id: item.id };
+                let Some(Decoded { replies, events, wake_in_ms }) = session.encode(action) else {
+                    log.requeue_front(item);
+                    break;
+                };
+                besides.push(Decoded { events, wake_in_ms, ..Decoded::default() });
+                match replies.iter().try_for_each(|frame| send_frame(&session, frame)) {
                     Ok(()) => log.mark_sent(item),
                     Err(_) => {
                         log.requeue_front(item);
@@ -480,6 +526,10 @@ impl ChatSession {
                 }
             }
         });
+        let now = now_ms();
+        for decoded in besides.into_iter().filter(|d| *d != Decoded::default()) {
+            self.take(decoded, now);
+        }
     }
 
     /// Protocol frames (replies, registration, commands); a failure shows as an error.
@@ -495,51 +545,27 @@ impl ChatSession {
     /// One frame from the server through the wire format: replies go out at once, events go to
     /// the log, and the outbox follows when the format becomes ready.
     fn receive(&self, frame: Frame<'_>, now: f64) {
-        let was_ready = self.wire_ready();
+        let was_ready = self.format_ready();
         let decoded = self
             .upkeep
             .try_update_value(|u| {
                 u.last_activity_ms = now;
-                u.wire.as_mut().map(|w| w.decode(frame))
+                u.format.as_mut().map(|f| f.on_frame(frame, now))
             })
             .flatten();
-        let Some(mut decoded) = decoded else { return };
-        self.send_frames(&decoded.replies);
-        // A refusal is an error for the person, at once (`report` puts it in the timeline too).
-        if decoded.events.iter().any(|e| matches!(e, ChatEvent::Refused(_))) {
-            for event in &decoded.events {
-                if let ChatEvent::Refused(problem) = event {
-                    self.report(problem.clone());
-                }
-            }
-            decoded.events.retain(|e| !matches!(e, ChatEvent::Refused(_)));
-        }
-        self.enqueue(decoded.events, now);
-        if decoded.start_grace {
-            let session = *self;
-            let timer = Timeout::new(SHAPE_GRACE_MS, move || {
-                session.update_upkeep(|u| {
-                    if let Some(wire) = u.wire.as_mut() {
-                        wire.grace_over();
-                    }
-                });
-                session.became_ready_maybe(false);
-            });
-            self.update_upkeep(|u| u.grace_timer = Some(timer));
-        }
+        let Some(decoded) = decoded else { return };
+        self.take(decoded, now);
         self.became_ready_maybe(was_ready);
         if self.upkeep.with_value(|u| u.idle_timer.is_none()) {
-            if let Some(deadline) = self.idle_deadline_ms() {
-                self.arm_idle_timeout(deadline / 2.0);
+            if let Some(idle_ms) = self.idle_timeout_ms() {
+                self.arm_idle_timeout(idle_ms / 2.0);
             }
         }
     }
 
+    /// The format became ready (it says so in the timeline itself): the outbox goes out.
     fn became_ready_maybe(&self, was_ready: bool) {
-        if !was_ready && self.wire_ready() {
-            if self.settings.with_untracked(|s| s.protocol) != ProtocolKind::Text {
-                self.system("Ready to chat.");
-            }
+        if !was_ready && self.format_ready() {
             self.flush_outbox();
             self.save_outbox_if_changed();
         }
@@ -561,14 +587,12 @@ impl ChatSession {
                 let extensions = self.socket.extensions().get_untracked();
                 self.inspect_event(format!("readyState open: protocol {protocol:?}, extensions {extensions:?}"));
                 self.system(&format!("Connected to {url}{with}."));
-                self.adopt_irc_if_chosen(&protocol);
-                let greeting = self
-                    .upkeep
-                    .try_update_value(|u| u.wire.as_mut().map(|w| w.on_open(&protocol)))
-                    .flatten()
-                    .unwrap_or_default();
-                self.send_frames(&greeting);
-                if let Some(idle_ms) = self.idle_deadline_ms() {
+                self.adopt_format_if_chosen(&protocol);
+                let greeting = self.upkeep.try_update_value(|u| u.format.as_mut().map(|f| f.on_open(&protocol, now)));
+                if let Some(Some(greeting)) = greeting {
+                    self.take(greeting, now);
+                }
+                if let Some(idle_ms) = self.idle_timeout_ms() {
                     self.arm_idle_timeout(idle_ms / 2.0);
                 }
                 self.became_ready_maybe(false);
@@ -646,7 +670,7 @@ impl ChatSession {
         self.update_upkeep(|u| {
             u.connect_timer = None;
             u.idle_timer = None;
-            u.grace_timer = None;
+            u.wake_timer = None;
             // A link that stayed up long enough was healthy: start the backoff over.
             if u.opened_at_ms.is_some_and(|t| now - t >= u.config.reconnect.stable_after_ms) {
                 u.backoff.reset();
@@ -771,15 +795,21 @@ impl ChatSession {
         self.log.update(change);
     }
 
-    /// A server that picked an IRC subprotocol speaks IRC, whatever format was chosen.
-    fn adopt_irc_if_chosen(&self, subprotocol: &str) {
-        let irc_chosen = subprotocol == TEXT_SUBPROTOCOL || subprotocol == BINARY_SUBPROTOCOL;
+    /// A server that picked a subprotocol of another format speaks that format, whatever
+    /// format was chosen (`text.ircv3.net` is IRC).
+    fn adopt_format_if_chosen(&self, subprotocol: &str) {
         let settings = self.settings.get_untracked();
-        if irc_chosen && settings.protocol != ProtocolKind::Irc {
-            self.system(&format!("The server chose {subprotocol}: speaking IRC."));
-            let wire = Wire::new(ProtocolKind::Irc, &settings.nick, &settings.channel, &settings.json_template);
-            self.update_upkeep(|u| u.wire = Some(wire));
-            self.settings.update(|s| s.protocol = ProtocolKind::Irc);
+        let Some(kind) = ProtocolKind::for_subprotocol(subprotocol).filter(|kind| *kind != settings.protocol) else {
+            return;
+        };
+        match kind.check(Settings { protocol: kind, ..settings }) {
+            Ok(settings) => {
+                self.system(&format!("The server chose {subprotocol}: speaking {}.", kind.label()));
+                let format = kind.new_format(&settings);
+                self.update_upkeep(|u| u.format = Some(format));
+                self.settings.set(settings);
+            }
+            Err(problem) => self.report(problem),
         }
     }
 
@@ -927,8 +957,9 @@ fn apply_event(log: &mut ChatLog, event: ChatEvent, now: f64) {
         ChatEvent::OwnNick(nick) | ChatEvent::AssignedNick(nick) => {
             log.push_system(&format!("The server knows you as {nick}."), now);
         }
-        // `receive` reports refusals and takes them out; should one get here, it is still said.
-        ChatEvent::Refused(problem) => {
+        ChatEvent::Delivered(id) => log.confirm_by_id(id),
+        // `take` reports refusals and drops dead links; should one get here, it is still said.
+        ChatEvent::Refused(problem) | ChatEvent::LinkDead(problem) => {
             log.push_system(&problem, now);
         }
     }

@@ -1,14 +1,61 @@
-//! IRC over WebSocket (IRCv3 `text.ircv3.net` / `binary.ircv3.net`): one line per frame.
+//! IRC over WebSocket (IRCv3 `text.ircv3.net` / `binary.ircv3.net`, InspIRCd's own
+//! `text.inspircd.org` / `binary.inspircd.org`, or none): one line per frame.
 //!
 //! Registration with CAP LS 302 (asking for `echo-message` and `server-time` when offered),
 //! NICK and USER, a suffix on a taken nick, PING/PONG, JOIN of one channel, PRIVMSG and
-//! CTCP ACTION both ways, NOTICE, joins, parts, quits, nick changes, kicks and NAMES.
+//! CTCP ACTION both ways, NOTICE, joins, parts, quits, nick changes, kicks and NAMES; a PING
+//! after two minutes of silence, and a dead link after four.
 
-use super::{time::parse_iso8601, ChatEvent, OutFrame};
+use super::{
+    say_ready, time::parse_iso8601, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, WireFormat,
+};
+use crate::settings::{validate_channel, Settings, DEFAULT_CHANNEL};
 
 /// The subprotocols of IRCv3's WebSocket spec, in order of preference.
 pub const TEXT_SUBPROTOCOL: &str = "text.ircv3.net";
 pub const BINARY_SUBPROTOCOL: &str = "binary.ircv3.net";
+/// InspIRCd's own names (its version 3 knows no others, and fails a client that offers only
+/// IRCv3's). Lines travel as without a subprotocol: each ends in CRLF.
+pub const INSPIRCD_TEXT_SUBPROTOCOL: &str = "text.inspircd.org";
+pub const INSPIRCD_BINARY_SUBPROTOCOL: &str = "binary.inspircd.org";
+
+pub(super) const SPEC: Spec = Spec {
+    name: "irc",
+    aliases: &[],
+    label: "IRC over WebSocket",
+    // The UI contract's default; what goes out for it is the wider offer below.
+    default_subprotocols: &[TEXT_SUBPROTOCOL],
+    // IRCv3's names first, in its order of preference; InspIRCd's text name after them (a
+    // server that knows IRCv3's takes those). Its binary name would add nothing: InspIRCd
+    // takes the first of its names offered, and binary frames carry the same lines.
+    offer: &[TEXT_SUBPROTOCOL, BINARY_SUBPROTOCOL, INSPIRCD_TEXT_SUBPROTOCOL],
+    identified_by: &[TEXT_SUBPROTOCOL, BINARY_SUBPROTOCOL, INSPIRCD_TEXT_SUBPROTOCOL, INSPIRCD_BINARY_SUBPROTOCOL],
+    reads: &["channel"],
+    socket_url: super::same_url,
+    check: |settings| {
+        let channel = validate_channel(&settings.channel)?;
+        Ok(Settings { channel, ..settings })
+    },
+    new: |settings| Box::new(IrcState::new(IrcOptions::from_settings(settings))),
+};
+
+/// What IRC reads from the settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IrcOptions {
+    /// The nick asked for at registration.
+    pub nick: String,
+    /// The channel joined once registered.
+    pub channel: String,
+}
+
+impl IrcOptions {
+    pub fn from_settings(settings: &Settings) -> Self {
+        // Checked by `SPEC.check` first; one that slipped through never reaches the server:
+        // it could end the JOIN line and start another command.
+        let channel = validate_channel(&settings.channel).unwrap_or_else(|_| DEFAULT_CHANNEL.to_string());
+        IrcOptions { nick: settings.nick.clone(), channel }
+    }
+}
 
 /// Nicks tried during registration before giving up (each refused with 432, 433 or 436).
 const MAX_NICK_ATTEMPTS: u32 = 5;
@@ -31,6 +78,10 @@ const RELAY_OVERHEAD: usize = 512 - 2 - 100;
 
 /// An IRC link silent this long is dead; a PING goes out halfway (servers ping every 1-2 min).
 pub const DEAD_AFTER_MS: f64 = 240_000.0;
+const PROBE_AFTER_MS: f64 = DEAD_AFTER_MS / 2.0;
+
+/// Timers fire on the millisecond or a little early: a wake-up this close to its time is on time.
+const TIMER_SLACK_MS: f64 = 1.0;
 
 /// Capabilities asked for when the server offers them.
 const WANTED_CAPS: [&str; 2] = ["echo-message", "server-time"];
@@ -159,17 +210,19 @@ pub struct IrcState {
     offered_caps: Vec<String>,
     echo_message: bool,
     names: Vec<String>,
+    /// When the last frame came, for the PING probe and the dead-link deadline.
+    last_heard_ms: f64,
 }
 
 /// What a frame did: events for the conversation, and lines to send back.
 pub type Reaction = (Vec<ChatEvent>, Vec<OutFrame>);
 
 impl IrcState {
-    pub fn new(nick: &str, channel: &str) -> Self {
+    pub fn new(options: IrcOptions) -> Self {
         IrcState {
-            wanted_nick: nick.to_string(),
-            nick: nick.to_string(),
-            channel: channel.to_string(),
+            wanted_nick: options.nick.clone(),
+            nick: options.nick,
+            channel: options.channel,
             binary: false,
             legacy_framing: false,
             registered: false,
@@ -178,22 +231,13 @@ impl IrcState {
             offered_caps: Vec::new(),
             echo_message: false,
             names: Vec::new(),
+            last_heard_ms: 0.0,
         }
     }
 
     /// The nick in use (it may carry a suffix if the wanted one was taken).
     pub fn nick(&self) -> &str {
         &self.nick
-    }
-
-    /// Ready for the outbox once the channel is joined.
-    pub fn is_ready(&self) -> bool {
-        self.joined
-    }
-
-    /// Registered with the server (past 001).
-    pub fn is_registered(&self) -> bool {
-        self.registered
     }
 
     /// A PING the server must answer, to tell a quiet link from a dead one.
@@ -207,9 +251,10 @@ impl IrcState {
     }
 
     /// Registration, sent when the socket opens; `subprotocol` is what the server chose.
-    pub fn on_open(&mut self, subprotocol: &str) -> Vec<OutFrame> {
-        *self = IrcState::new(&self.wanted_nick, &self.channel);
-        self.binary = subprotocol == BINARY_SUBPROTOCOL;
+    pub fn open(&mut self, subprotocol: &str) -> Vec<OutFrame> {
+        let options = IrcOptions { nick: self.wanted_nick.clone(), channel: self.channel.clone() };
+        *self = IrcState::new(options);
+        self.binary = subprotocol == BINARY_SUBPROTOCOL || subprotocol == INSPIRCD_BINARY_SUBPROTOCOL;
         self.legacy_framing = subprotocol != TEXT_SUBPROTOCOL && subprotocol != BINARY_SUBPROTOCOL;
         let user = format!("USER {} 0 * :{}", user_name(&self.nick), self.nick);
         vec![self.out("CAP LS 302"), self.out(&format!("NICK {}", self.nick)), self.out(&user)]
@@ -420,6 +465,79 @@ impl IrcState {
     }
 }
 
+impl WireFormat for IrcState {
+    fn on_open(&mut self, subprotocol: &str, now_ms: f64) -> Decoded {
+        let replies = self.open(subprotocol);
+        self.last_heard_ms = now_ms;
+        Decoded { replies, wake_in_ms: Some(PROBE_AFTER_MS), ..Decoded::default() }
+    }
+
+    /// Binary frames (`binary.ircv3.net`) carry the same lines as bytes.
+    fn on_frame(&mut self, frame: Frame<'_>, now_ms: f64) -> Decoded {
+        self.last_heard_ms = now_ms;
+        let was_ready = self.is_ready();
+        let (mut events, replies) = match frame {
+            Frame::Text(text) => self.decode(text),
+            Frame::Binary(bytes) => self.decode(&String::from_utf8_lossy(bytes)),
+        };
+        say_ready(was_ready, self.is_ready(), &mut events);
+        Decoded { events, replies, wake_in_ms: None }
+    }
+
+    /// Silence: a PING halfway to the deadline (once registered), a dead link at it.
+    fn on_wake(&mut self, now_ms: f64) -> Decoded {
+        let quiet = now_ms - self.last_heard_ms;
+        if quiet + TIMER_SLACK_MS >= DEAD_AFTER_MS {
+            return Decoded::events(vec![ChatEvent::silent_for(quiet)]);
+        }
+        if quiet + TIMER_SLACK_MS >= PROBE_AFTER_MS {
+            let replies = if self.registered { vec![self.ping()] } else { Vec::new() };
+            return Decoded { replies, wake_in_ms: Some(DEAD_AFTER_MS - quiet), ..Decoded::default() };
+        }
+        Decoded { wake_in_ms: Some(PROBE_AFTER_MS - quiet), ..Decoded::default() }
+    }
+
+    fn encode(&mut self, action: Action<'_>) -> Option<Decoded> {
+        let replies = match action {
+            Action::Message { text, .. } => self.encode_message(text),
+            Action::Join(channel) => self.join(channel),
+            Action::Nick(nick) => self.change_nick(nick),
+        };
+        Some(Decoded::replies(replies))
+    }
+
+    fn is_ready(&self) -> bool {
+        self.joined
+    }
+
+    fn probe(&self) -> Vec<OutFrame> {
+        if self.registered {
+            vec![self.ping()]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// A server that welcomes any nick into `#chat` and relays PRIVMSGs with the author's prefix;
+/// it chooses each of IRCv3's subprotocols, InspIRCd's, or none.
+pub(super) const SERVER_MODEL: ServerModel = ServerModel {
+    shapes: 4,
+    subprotocol: |shape| {
+        [TEXT_SUBPROTOCOL, BINARY_SUBPROTOCOL, INSPIRCD_TEXT_SUBPROTOCOL, ""].get(shape).copied().unwrap_or("")
+    },
+    handshake: |_, nick| vec![format!(":srv 001 {nick} :Welcome"), format!(":{nick}!u@host JOIN #chat")],
+    relay: |_, nick, frame| {
+        let line = match frame {
+            OutFrame::Text(text) => text.clone(),
+            OutFrame::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        };
+        let line = line.strip_suffix("\r\n").unwrap_or(&line);
+        let body = line.strip_prefix("PRIVMSG #chat :")?;
+        Some(format!(":{nick}!u@host PRIVMSG #chat :{body}"))
+    },
+};
+
 fn is_error_numeric(command: &str) -> bool {
     command.len() == 3
         && (command.starts_with('4') || command.starts_with('5'))
@@ -440,6 +558,10 @@ fn user_name(nick: &str) -> String {
 mod tests {
     use super::*;
 
+    fn new_irc(nick: &str, channel: &str) -> IrcState {
+        IrcState::new(IrcOptions { nick: nick.into(), channel: channel.into() })
+    }
+
     fn text(frames: &[OutFrame]) -> Vec<String> {
         frames
             .iter()
@@ -451,8 +573,8 @@ mod tests {
     }
 
     fn registered(echo: bool) -> IrcState {
-        let mut irc = IrcState::new("ada", "#chat");
-        irc.on_open(TEXT_SUBPROTOCOL);
+        let mut irc = new_irc("ada", "#chat");
+        irc.open(TEXT_SUBPROTOCOL);
         let caps = if echo { "echo-message server-time sasl" } else { "sasl" };
         irc.decode(&format!(":srv CAP * LS :{caps}"));
         irc.decode(":srv CAP * ACK :echo-message server-time");
@@ -477,8 +599,8 @@ mod tests {
 
     #[test]
     fn registers_negotiates_caps_and_joins() {
-        let mut irc = IrcState::new("ada", "#chat");
-        assert_eq!(text(&irc.on_open(TEXT_SUBPROTOCOL)), ["CAP LS 302", "NICK ada", "USER ada 0 * :ada"]);
+        let mut irc = new_irc("ada", "#chat");
+        assert_eq!(text(&irc.open(TEXT_SUBPROTOCOL)), ["CAP LS 302", "NICK ada", "USER ada 0 * :ada"]);
         assert_eq!(text(&irc.decode(":srv CAP * LS * :multi-prefix echo-message").1), Vec::<String>::new());
         assert_eq!(text(&irc.decode(":srv CAP * LS :server-time sasl=PLAIN").1), ["CAP REQ :echo-message server-time"]);
         assert_eq!(text(&irc.decode(":srv CAP ada ACK :echo-message server-time").1), ["CAP END"]);
@@ -491,16 +613,16 @@ mod tests {
 
     #[test]
     fn without_caps_it_ends_negotiation() {
-        let mut irc = IrcState::new("ada", "#chat");
-        irc.on_open(TEXT_SUBPROTOCOL);
+        let mut irc = new_irc("ada", "#chat");
+        irc.open(TEXT_SUBPROTOCOL);
         assert_eq!(text(&irc.decode(":srv CAP * LS :sasl").1), ["CAP END"]);
         assert!(!irc.echoes());
     }
 
     #[test]
     fn a_channel_that_cannot_be_joined_is_refused() {
-        let mut irc = IrcState::new("ada", "#vip");
-        irc.on_open(TEXT_SUBPROTOCOL);
+        let mut irc = new_irc("ada", "#vip");
+        irc.open(TEXT_SUBPROTOCOL);
         irc.decode(":srv 001 ada :Welcome");
         let (events, _) = irc.decode(":srv 473 ada #VIP :Cannot join channel (+i)");
         assert!(
@@ -513,17 +635,17 @@ mod tests {
 
     #[test]
     fn a_taken_nick_gets_a_suffix() {
-        let mut irc = IrcState::new("ada", "#chat");
-        irc.on_open(TEXT_SUBPROTOCOL);
+        let mut irc = new_irc("ada", "#chat");
+        irc.open(TEXT_SUBPROTOCOL);
         assert_eq!(text(&irc.decode(":srv 433 * ada :Nickname is already in use").1), ["NICK ada_1"]);
         assert_eq!(text(&irc.decode(":srv 433 * ada_1 :Nickname is already in use").1), ["NICK ada_2"]);
         for _ in 3..=MAX_NICK_ATTEMPTS {
             assert_eq!(irc.decode(":srv 433 * x :Nickname is already in use").1.len(), 1);
         }
         assert_eq!(irc.decode(":srv 433 * x :Nickname is already in use").1.len(), 0, "no endless retries");
-        let mut zoe = IrcState::new("zoë.9", "#chat");
+        let mut zoe = new_irc("zoë.9", "#chat");
         assert_eq!(text(&zoe.decode(":srv 432 * zoë.9 :Erroneous nickname").1), ["NICK zo9_1"]);
-        let mut digits = IrcState::new("123", "#chat");
+        let mut digits = new_irc("123", "#chat");
         assert_eq!(text(&digits.decode(":srv 432 * 123 :Erroneous nickname").1), ["NICK guest123_1"]);
         let (events, _) = irc.decode(":srv 001 ada_2 :Welcome");
         assert!(events.contains(&ChatEvent::AssignedNick("ada_2".into())));
@@ -533,11 +655,59 @@ mod tests {
     #[test]
     fn pings_when_asked_to_probe() {
         let irc = registered(false);
-        assert_eq!(text(&[irc.ping()]), ["PING :wschat"]);
-        let mut wire = super::super::Wire::Irc(irc);
-        assert_eq!(wire.heartbeat_deadline_ms(), Some(DEAD_AFTER_MS));
-        assert!(wire.heartbeat_probe().is_some());
-        assert!(wire.decode(super::super::Frame::Text(":srv PONG srv :wschat")).events.is_empty());
+        assert_eq!(text(&irc.probe()), ["PING :wschat"]);
+        assert!(new_irc("ada", "#chat").probe().is_empty(), "not before registration");
+    }
+
+    #[test]
+    fn silence_is_probed_then_a_dead_link() {
+        let mut irc = new_irc("ada", "#chat");
+        let opened = irc.on_open(TEXT_SUBPROTOCOL, 1_000.0);
+        assert_eq!(opened.wake_in_ms, Some(PROBE_AFTER_MS));
+        // Not registered yet: nothing to probe with, but the deadline holds.
+        let early = irc.on_wake(1_000.0 + PROBE_AFTER_MS);
+        assert_eq!((early.replies.len(), early.wake_in_ms), (0, Some(PROBE_AFTER_MS)));
+        irc.on_frame(Frame::Text(":srv 001 ada :Welcome"), 10_000.0);
+        // Woken early (a frame came since): asleep again until the probe is due.
+        assert_eq!(irc.on_wake(20_000.0).wake_in_ms, Some(PROBE_AFTER_MS - 10_000.0));
+        let probe = irc.on_wake(10_000.0 + PROBE_AFTER_MS);
+        assert_eq!(text(&probe.replies), ["PING :wschat"]);
+        assert_eq!(probe.wake_in_ms, Some(DEAD_AFTER_MS - PROBE_AFTER_MS));
+        assert!(irc.on_frame(Frame::Text(":srv PONG srv :wschat"), 10_000.0 + PROBE_AFTER_MS + 5.0).events.is_empty());
+        let dead = irc.on_wake(10_000.0 + PROBE_AFTER_MS + 5.0 + DEAD_AFTER_MS);
+        assert!(matches!(&dead.events[..], [ChatEvent::LinkDead(why)] if why.contains("looks dead")), "{dead:?}");
+    }
+
+    #[test]
+    fn says_ready_once_joined_and_again_after_a_join() {
+        let mut irc = new_irc("ada", "#chat");
+        irc.on_open("", 0.0);
+        assert!(!irc.is_ready());
+        irc.on_frame(Frame::Text(":srv 001 ada :Welcome"), 0.0);
+        let joined = irc.on_frame(Frame::Text(":ada!a@h JOIN #chat\r\n:srv 366 ada #chat :End"), 0.0);
+        assert_eq!(joined.events.last(), Some(&ChatEvent::ready()), "after everything the frame said");
+        assert!(irc.is_ready());
+        let join = irc.encode(Action::Join("#rust")).map(|d| text(&d.replies));
+        assert_eq!(join, Some(vec!["PART #chat\r\n".to_string(), "JOIN #rust\r\n".to_string()]));
+        assert!(!irc.is_ready());
+        assert!(irc.on_frame(Frame::Text(":ada!a@h JOIN #rust"), 0.0).events.contains(&ChatEvent::ready()));
+    }
+
+    #[test]
+    fn inspircd_subprotocols_frame_lines_as_without_one() {
+        let mut text_irc = new_irc("ada", "#chat");
+        assert_eq!(text(&text_irc.open(INSPIRCD_TEXT_SUBPROTOCOL))[0], "CAP LS 302\r\n");
+        let mut binary_irc = new_irc("ada", "#chat");
+        assert!(matches!(&binary_irc.open(INSPIRCD_BINARY_SUBPROTOCOL)[0], OutFrame::Binary(b) if b == b"CAP LS 302\r\n"));
+    }
+
+    #[test]
+    fn options_from_settings_never_carry_a_bad_channel() {
+        let settings = |channel: &str| Settings { channel: channel.into(), nick: "ada".into(), ..Settings::from_query(|_| None, None, 0.5).0 };
+        assert_eq!(IrcOptions::from_settings(&settings("rust")).channel, "#rust");
+        assert_eq!(IrcOptions::from_settings(&settings("#a\r\nQUIT")).channel, DEFAULT_CHANNEL);
+        assert_eq!((SPEC.check)(settings("rust")).map(|s| s.channel), Ok("#rust".to_string()));
+        assert!((SPEC.check)(settings("#a b")).is_err());
     }
 
     #[test]
@@ -648,15 +818,15 @@ mod tests {
 
     #[test]
     fn binary_subprotocol_sends_bytes() {
-        let mut irc = IrcState::new("ada", "#chat");
-        let frames = irc.on_open(BINARY_SUBPROTOCOL);
+        let mut irc = new_irc("ada", "#chat");
+        let frames = irc.open(BINARY_SUBPROTOCOL);
         assert!(matches!(&frames[0], OutFrame::Binary(b) if b == b"CAP LS 302"));
     }
 
     #[test]
     fn without_a_subprotocol_lines_end_in_crlf() {
-        let mut irc = IrcState::new("ada", "#chat");
-        assert_eq!(text(&irc.on_open(""))[0], "CAP LS 302\r\n");
+        let mut irc = new_irc("ada", "#chat");
+        assert_eq!(text(&irc.open(""))[0], "CAP LS 302\r\n");
         irc.decode(":srv 001 ada :Welcome\r\n:ada!a@h JOIN #chat\r\n");
         assert!(irc.is_ready(), "several CRLF-terminated lines in one frame");
         assert_eq!(text(&irc.encode_message("hi")), ["PRIVMSG #chat :hi\r\n"]);

@@ -1,8 +1,85 @@
 //! JSON chat servers: incoming objects mapped by common field names, outgoing from a template.
 
 use crate::json::{self as json_text, Value};
+use crate::settings::Settings;
 
-use super::{ChatEvent, OutFrame};
+use super::{describe_binary, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, WireFormat};
+
+pub(super) const SPEC: Spec = Spec {
+    name: "json",
+    aliases: &[],
+    label: "JSON",
+    default_subprotocols: &[],
+    offer: &[],
+    identified_by: &[],
+    reads: &["template"],
+    socket_url: super::same_url,
+    check: |settings| match validate_template(&settings.json_template) {
+        Ok(()) => Ok(settings),
+        Err(e) => Err(e.to_string()),
+    },
+    new: |settings| Box::new(JsonFormat::new(JsonOptions::from_settings(settings))),
+};
+
+/// What the JSON format reads from the settings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JsonOptions {
+    /// The outgoing shape of messages.
+    pub template: Template,
+}
+
+impl JsonOptions {
+    pub fn from_settings(settings: &Settings) -> Self {
+        // The settings are checked first; a template that slipped through sends the default
+        // shape rather than broken JSON.
+        JsonOptions { template: Template::parse(&settings.json_template).unwrap_or_default() }
+    }
+}
+
+/// A JSON chat connection: no handshake, the template for what goes out.
+#[derive(Clone, Debug)]
+pub struct JsonFormat {
+    options: JsonOptions,
+}
+
+impl JsonFormat {
+    pub fn new(options: JsonOptions) -> Self {
+        JsonFormat { options }
+    }
+}
+
+impl WireFormat for JsonFormat {
+    fn on_open(&mut self, _subprotocol: &str, _now_ms: f64) -> Decoded {
+        Decoded::events(vec![ChatEvent::ready()])
+    }
+
+    fn on_frame(&mut self, frame: Frame<'_>, _now_ms: f64) -> Decoded {
+        Decoded::events(match frame {
+            Frame::Text(text) => decode_json(text),
+            Frame::Binary(bytes) => vec![ChatEvent::raw(None, describe_binary(bytes))],
+        })
+    }
+
+    fn encode(&mut self, action: Action<'_>) -> Option<Decoded> {
+        match action {
+            Action::Message { nick, text, .. } => {
+                Some(Decoded::replies(vec![encode_json(&self.options.template, nick, text)]))
+            }
+            Action::Join(_) | Action::Nick(_) => None,
+        }
+    }
+}
+
+/// A broadcast server: every object goes to the room as it came (the template's own fields).
+pub(super) const SERVER_MODEL: ServerModel = ServerModel {
+    shapes: 1,
+    subprotocol: |_| "",
+    handshake: |_, _| Vec::new(),
+    relay: |_, _, frame| match frame {
+        OutFrame::Text(text) => Some(text.clone()),
+        OutFrame::Binary(_) => None,
+    },
+};
 
 /// The outgoing shape when the person has not given one.
 pub const DEFAULT_TEMPLATE: &str = r#"{"nick": <nick>, "text": <text>}"#;

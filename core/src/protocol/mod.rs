@@ -1,19 +1,87 @@
 //! Wire formats: frames from the socket become [`ChatEvent`]s, chat actions become [`OutFrame`]s.
 //!
 //! Each format is plain Rust with no browser types, so it is tested and fuzzed natively.
+//!
+//! # The contract of a format
+//!
+//! Every format answers through [`WireFormat`], and every answer is a [`Decoded`]: events for
+//! the conversation, frames to send now, and when to wake the format next. The session knows
+//! formats only through that trait and [`ProtocolKind`]; it never names one.
+//!
+//! A format may know:
+//! - the frames of its connection, and the subprotocol the server chose;
+//! - the time, as the session passes it in (`now_ms`, in milliseconds of `Date.now()`);
+//! - its own options, read from the [`Settings`] by its own `from_settings`;
+//! - its own state: handshakes, registration, heartbeats, grace periods, acknowledgements.
+//!
+//! A format may not know:
+//! - the browser (no web-sys, no clock, no timers: it asks to be woken with `wake_in_ms`);
+//! - the chat log, storage, the view, or what the person typed beyond the action it encodes;
+//! - the session's own upkeep: the connect timeout, the person's `idle_timeout`, reconnects;
+//! - any other format.
+//!
+//! A new format is one file in this folder that provides:
+//! - a type implementing [`WireFormat`]; a dead link is a [`ChatEvent::LinkDead`] it emits,
+//!   an acknowledgement of an own message a [`ChatEvent::Delivered`], becoming ready after a
+//!   handshake a [`ChatEvent::ready`];
+//! - its options type, built from the [`Settings`] in one function;
+//! - `pub(super) const SPEC: Spec`: its name, label, subprotocols, socket URL, the check of its
+//!   settings and its constructor;
+//! - `pub(super) const SERVER_MODEL: ServerModel`: how a server of it relays a message, so the
+//!   round-trip property covers it;
+//!
+//! and one line in the `formats!` list below.
 
 mod binary;
-pub mod irc;
-pub mod json;
-pub mod socketio;
-mod text;
 mod time;
 
 pub use binary::{describe_binary, hex_preview};
 pub use text::{split_nick, TextFormat};
 pub use time::parse_iso8601;
 
+use crate::present::one_decimal;
+use crate::settings::Settings;
 use std::fmt;
+
+/// The formats: `Kind => module`, in the order of the protocol menu; the first is the default.
+/// One line here, and the module's file, are all a new format needs.
+macro_rules! formats {
+    ($($kind:ident => $module:ident,)+) => {
+        $(pub mod $module;)+
+
+        /// The wire formats the client knows by name (the `protocol` query parameter). The only
+        /// list of formats: everything the rest of the client knows about one, it asks here.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ProtocolKind {
+            $($kind,)+
+        }
+
+        impl ProtocolKind {
+            pub const ALL: [ProtocolKind; [$(stringify!($kind)),+].len()] = [$(ProtocolKind::$kind),+];
+
+            fn spec(self) -> &'static Spec {
+                match self {
+                    $(ProtocolKind::$kind => &$module::SPEC,)+
+                }
+            }
+
+            /// A model of this format's server, for tests (the app never asks, so it is not in
+            /// the wasm).
+            pub fn server_model(self) -> &'static ServerModel {
+                match self {
+                    $(ProtocolKind::$kind => &$module::SERVER_MODEL,)+
+                }
+            }
+        }
+    };
+}
+
+formats! {
+    Text => text,
+    Json => json,
+    Irc => irc,
+    SocketIo => socketio,
+}
 
 /// A frame as it came off the socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,55 +145,228 @@ pub enum ChatEvent {
     /// The server refused something the conversation needs (a Socket.IO connection, joining
     /// the channel): an error for the person, not just a line in the timeline.
     Refused(String),
+    /// The server acknowledged our message `id` (the id of [`Action::Message`]): delivered.
+    Delivered(u64),
+    /// The link is dead by the format's own measure (no heartbeat, no answer to a probe); the
+    /// sentence says why. The session drops the link and connects again.
+    LinkDead(String),
 }
+
+/// What the timeline says when a format is done with its handshake.
+pub const READY_TO_CHAT: &str = "Ready to chat.";
 
 impl ChatEvent {
     /// A raw entry for a frame that is not a chat message.
     pub fn raw(note: Option<&'static str>, text: impl Into<String>) -> Self {
         ChatEvent::Raw { note, text: text.into() }
     }
+
+    /// The format is ready for the outbox after a handshake (registration, join).
+    pub fn ready() -> Self {
+        ChatEvent::System(READY_TO_CHAT.into())
+    }
+
+    /// A link that carried nothing for `quiet_ms` is dead.
+    pub fn silent_for(quiet_ms: f64) -> Self {
+        ChatEvent::LinkDead(silence(quiet_ms))
+    }
 }
 
-/// The wire formats the client knows by name (the `protocol` query parameter).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum ProtocolKind {
-    #[default]
-    Text,
-    Json,
-    Irc,
-    SocketIo,
+/// Why a link that carried nothing for `quiet_ms` is taken for dead, whoever measured it.
+pub fn silence(quiet_ms: f64) -> String {
+    format!("Nothing received for {} s: the link looks dead", one_decimal(quiet_ms / 1000.0))
+}
+
+/// Every answer of a format: to the socket opening, a frame, a wake-up, an action.
+#[derive(Debug, Default, PartialEq)]
+pub struct Decoded {
+    pub events: Vec<ChatEvent>,
+    /// Frames to send now: answers (PONG, Engine.IO pong), handshake steps, an encoded action.
+    pub replies: Vec<OutFrame>,
+    /// Call [`WireFormat::on_wake`] this many milliseconds from now, instead of any earlier
+    /// request; `None` leaves an earlier request as it is. Wake-ups end with the connection.
+    pub wake_in_ms: Option<f64>,
+}
+
+impl Decoded {
+    /// Only events.
+    pub fn events(events: Vec<ChatEvent>) -> Self {
+        Decoded { events, ..Decoded::default() }
+    }
+
+    /// Only frames to send.
+    pub fn replies(replies: Vec<OutFrame>) -> Self {
+        Decoded { replies, ..Decoded::default() }
+    }
+}
+
+/// What the person asks a format to send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// A message typed by `nick`; `id` is unique within the page, and what
+    /// [`ChatEvent::Delivered`] names when the server acknowledges it.
+    Message { nick: &'a str, text: &'a str, id: u64 },
+    /// `/join #channel`: another conversation instead of the current one.
+    Join(&'a str),
+    /// `/nick name`: asks the server for another nick.
+    Nick(&'a str),
+}
+
+/// One wire format of one connection, with whatever state it needs. See the module's
+/// documentation for what a format may and may not know.
+pub trait WireFormat {
+    /// The socket opened; `subprotocol` is what the server chose (empty for none). The state
+    /// of any connection before is forgotten.
+    fn on_open(&mut self, subprotocol: &str, now_ms: f64) -> Decoded;
+
+    /// One frame from the server.
+    fn on_frame(&mut self, frame: Frame<'_>, now_ms: f64) -> Decoded;
+
+    /// The wake-up asked for with [`Decoded::wake_in_ms`] is due. It may come early or late,
+    /// or for a request that a later one replaced: the format checks the time itself.
+    fn on_wake(&mut self, _now_ms: f64) -> Decoded {
+        Decoded::default()
+    }
+
+    /// An action as frames to send; `None` when the format has no such thing (channels, or
+    /// nicks the server knows), for the session to handle or refuse.
+    fn encode(&mut self, action: Action<'_>) -> Option<Decoded>;
+
+    /// Whether the outbox may be sent: after the handshake, registration or join.
+    fn is_ready(&self) -> bool {
+        true
+    }
+
+    /// Frames that make a live server answer (IRC's PING), for a session that measures
+    /// silence itself (the person's idle timeout); none where the format has no such frame.
+    fn probe(&self) -> Vec<OutFrame> {
+        Vec::new()
+    }
+}
+
+/// What a format tells about itself: everything the rest of the client may know about it.
+pub struct Spec {
+    /// Its name in the `protocol` query parameter and the protocol menu.
+    pub name: &'static str,
+    /// Other names the `protocol` parameter accepts for it.
+    pub aliases: &'static [&'static str],
+    /// A label for people.
+    pub label: &'static str,
+    /// The `subprotocols` setting when the person gave none (the UI contract's default).
+    pub default_subprotocols: &'static [&'static str],
+    /// What is offered while the setting is that default: an offer, so it may name every
+    /// subprotocol servers of this format choose; the server takes one or none.
+    pub offer: &'static [&'static str],
+    /// Subprotocols that mean this format, whichever format was chosen.
+    pub identified_by: &'static [&'static str],
+    /// The query parameters this format reads besides `url`, `nick` and `subprotocols`.
+    pub reads: &'static [&'static str],
+    /// The address to open for a server at the address given.
+    pub socket_url: fn(&str) -> String,
+    /// Checks the settings this format reads, and puts them in the form it uses; the error is
+    /// a sentence for the person.
+    pub check: fn(Settings) -> Result<Settings, String>,
+    /// The format for a connection with these settings.
+    pub new: fn(&Settings) -> Box<dyn WireFormat>,
+}
+
+/// A server of one format as the round-trip property sees it: tests use it, the app does not.
+pub struct ServerModel {
+    /// How many kinds of server of this format there are (Socket.IO's two chat shapes); 1 or more.
+    pub shapes: usize,
+    /// The subprotocol a server of each shape chooses.
+    pub subprotocol: fn(shape: usize) -> &'static str,
+    /// The frames a server of `shape` sends after the socket opens, until a client of `nick`
+    /// is ready (with the wake-ups it asks for, if it needs more).
+    pub handshake: fn(shape: usize, nick: &str) -> Vec<String>,
+    /// What the server sends the room for a frame a client of `nick` sent; `None` for frames
+    /// that are not a chat message (registration, handshake).
+    pub relay: fn(shape: usize, nick: &str, frame: &OutFrame) -> Option<String>,
+}
+
+/// [`Spec::socket_url`] of formats that open the address as given.
+pub(crate) fn same_url(url: &str) -> String {
+    url.to_string()
+}
+
+/// [`Spec::check`] of formats that read no settings of their own.
+pub(crate) fn nothing_to_check(settings: Settings) -> Result<Settings, String> {
+    Ok(settings)
+}
+
+/// Adds [`ChatEvent::ready`] to `events` when the format just became ready.
+pub(crate) fn say_ready(was_ready: bool, now_ready: bool, events: &mut Vec<ChatEvent>) {
+    if !was_ready && now_ready {
+        events.push(ChatEvent::ready());
+    }
+}
+
+/// What a connection offers the server, and whether it is the format's default offer (which a
+/// server may take none of) rather than the person's choice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offer {
+    pub subprotocols: Vec<String>,
+    pub by_default: bool,
+}
+
+impl Default for ProtocolKind {
+    fn default() -> Self {
+        ProtocolKind::ALL[0]
+    }
 }
 
 impl ProtocolKind {
-    pub const ALL: [ProtocolKind; 4] =
-        [ProtocolKind::Text, ProtocolKind::Json, ProtocolKind::Irc, ProtocolKind::SocketIo];
-
     /// The name used in the `protocol` query parameter and the protocol menu.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ProtocolKind::Text => "text",
-            ProtocolKind::Json => "json",
-            ProtocolKind::Irc => "irc",
-            ProtocolKind::SocketIo => "socketio",
-        }
+        self.spec().name
     }
 
     /// A label for people.
     pub fn label(self) -> &'static str {
-        match self {
-            ProtocolKind::Text => "Plain text (nick: text)",
-            ProtocolKind::Json => "JSON",
-            ProtocolKind::Irc => "IRC over WebSocket",
-            ProtocolKind::SocketIo => "Socket.IO",
+        self.spec().label
+    }
+
+    /// The `subprotocols` setting when the person gave none.
+    pub fn default_subprotocols(self) -> &'static [&'static str] {
+        self.spec().default_subprotocols
+    }
+
+    /// The subprotocols to offer for the `subprotocols` setting `setting`: the format's whole
+    /// default offer while it is the default, else exactly what the person chose.
+    pub fn offer(self, setting: &str) -> Offer {
+        let chosen = parse_subprotocols(setting);
+        let spec = self.spec();
+        let by_default = chosen.iter().map(String::as_str).eq(spec.default_subprotocols.iter().copied());
+        if by_default {
+            Offer { subprotocols: spec.offer.iter().map(|s| s.to_string()).collect(), by_default }
+        } else {
+            Offer { subprotocols: chosen, by_default }
         }
     }
 
-    /// Subprotocols offered when the person gave none.
-    pub fn default_subprotocols(self) -> &'static [&'static str] {
-        match self {
-            ProtocolKind::Irc => &["text.ircv3.net"],
-            _ => &[],
-        }
+    /// The format a subprotocol chosen by the server stands for, if it stands for one.
+    pub fn for_subprotocol(subprotocol: &str) -> Option<ProtocolKind> {
+        ProtocolKind::ALL.into_iter().find(|kind| kind.spec().identified_by.contains(&subprotocol))
+    }
+
+    /// Whether this format reads the query parameter `name` (`channel`, `template`).
+    pub fn reads(self, name: &str) -> bool {
+        self.spec().reads.contains(&name)
+    }
+
+    /// The address to open for a server at `url` (Socket.IO needs its transport path).
+    pub fn socket_url(self, url: &str) -> String {
+        (self.spec().socket_url)(url)
+    }
+
+    /// Checks the settings this format reads; the error is a sentence for the person.
+    pub fn check(self, settings: Settings) -> Result<Settings, String> {
+        (self.spec().check)(settings)
+    }
+
+    /// This format, for a connection with these settings.
+    pub fn new_format(self, settings: &Settings) -> Box<dyn WireFormat> {
+        (self.spec().new)(settings)
     }
 }
 
@@ -135,159 +376,14 @@ impl fmt::Display for ProtocolKind {
     }
 }
 
-/// What decoding one frame produced.
-#[derive(Debug, Default)]
-pub struct Decoded {
-    pub events: Vec<ChatEvent>,
-    /// Frames the protocol answers with at once (PONG, Engine.IO pong, registration steps).
-    pub replies: Vec<OutFrame>,
-    /// Socket.IO: call [`Wire::grace_over`] after [`socketio::SHAPE_GRACE_MS`].
-    pub start_grace: bool,
-}
-
-/// The wire format of one connection, with whatever state it needs.
-#[derive(Clone, Debug)]
-pub enum Wire {
-    Text,
-    Json { template: json::Template },
-    Irc(irc::IrcState),
-    SocketIo(socketio::SocketIoState),
-}
-
-impl Wire {
-    /// The format for `kind`, for a person called `nick`; `channel` is IRC's, `json_template`
-    /// the outgoing shape of JSON messages.
-    pub fn new(kind: ProtocolKind, nick: &str, channel: &str, json_template: &str) -> Wire {
-        match kind {
-            ProtocolKind::Text => Wire::Text,
-            // Settings and the session check the template first; one that slipped through
-            // sends the default shape rather than broken JSON.
-            ProtocolKind::Json => Wire::Json { template: json::Template::parse(json_template).unwrap_or_default() },
-            ProtocolKind::Irc => Wire::Irc(irc::IrcState::new(nick, channel)),
-            ProtocolKind::SocketIo => Wire::SocketIo(socketio::SocketIoState::new(nick)),
-        }
-    }
-
-    /// The URL to open for a server at `url` (Socket.IO needs its transport path).
-    pub fn socket_url(kind: ProtocolKind, url: &str) -> String {
-        match kind {
-            ProtocolKind::SocketIo => socketio::socketio_url(url),
-            _ => url.to_string(),
-        }
-    }
-
-    /// What to send when the socket opens; `subprotocol` is what the server chose.
-    pub fn on_open(&mut self, subprotocol: &str) -> Vec<OutFrame> {
-        match self {
-            Wire::Irc(irc) => irc.on_open(subprotocol),
-            Wire::SocketIo(io) => {
-                io.on_open();
-                Vec::new()
-            }
-            Wire::Text | Wire::Json { .. } => Vec::new(),
-        }
-    }
-
-    /// One frame from the server.
-    pub fn decode(&mut self, frame: Frame<'_>) -> Decoded {
-        let mut decoded = Decoded::default();
-        match (self, frame) {
-            (Wire::Text, frame) => decoded.events = TextFormat.decode(frame),
-            (Wire::Json { .. }, Frame::Text(text)) => decoded.events = json::decode_json(text),
-            (Wire::Irc(irc), Frame::Text(text)) => (decoded.events, decoded.replies) = irc.decode(text),
-            // binary.ircv3.net carries the same lines as bytes.
-            (Wire::Irc(irc), Frame::Binary(bytes)) => {
-                (decoded.events, decoded.replies) = irc.decode(&String::from_utf8_lossy(bytes));
-            }
-            (Wire::SocketIo(io), Frame::Text(text)) => {
-                (decoded.events, decoded.replies, decoded.start_grace) = io.decode(text);
-            }
-            (Wire::Json { .. } | Wire::SocketIo(_), Frame::Binary(bytes)) => {
-                decoded.events = vec![ChatEvent::raw(None, describe_binary(bytes))];
-            }
-        }
-        decoded
-    }
-
-    /// A message typed by `nick` as the frames to send; `id` is the message's, unique within
-    /// the page (Socket.IO acknowledgements use it).
-    pub fn encode_message(&self, nick: &str, text: &str, id: u64) -> Vec<OutFrame> {
-        match self {
-            Wire::Text => vec![TextFormat.encode_message(nick, text)],
-            Wire::Json { template } => vec![json::encode_json(template, nick, text)],
-            Wire::Irc(irc) => irc.encode_message(text),
-            Wire::SocketIo(io) => vec![io.encode_message(nick, text, id)],
-        }
-    }
-
-    /// Whether the outbox may be sent: after the handshake, registration or join.
-    pub fn is_ready(&self) -> bool {
-        match self {
-            Wire::Irc(irc) => irc.is_ready(),
-            Wire::SocketIo(io) => io.is_ready(),
-            Wire::Text | Wire::Json { .. } => true,
-        }
-    }
-
-    /// Whether the server sends our own messages back (so an echo confirms delivery).
-    /// `None` when only watching tells.
-    pub fn echoes(&self) -> Option<bool> {
-        match self {
-            Wire::Irc(irc) => Some(irc.echoes()),
-            Wire::SocketIo(io) => Some(io.echoes()),
-            Wire::Text | Wire::Json { .. } => None,
-        }
-    }
-
-    /// Silence longer than this means the link is dead, where the protocol has heartbeats.
-    pub fn heartbeat_deadline_ms(&self) -> Option<f64> {
-        match self {
-            Wire::SocketIo(io) => io.dead_after_ms(),
-            Wire::Irc(_) => Some(irc::DEAD_AFTER_MS),
-            Wire::Text | Wire::Json { .. } => None,
-        }
-    }
-
-    /// What to send halfway to the deadline to make a live server answer (IRC PING); `None`
-    /// where the server keeps the beat itself (Socket.IO) or there is no beat.
-    pub fn heartbeat_probe(&self) -> Option<Vec<OutFrame>> {
-        match self {
-            Wire::Irc(irc) if irc.is_registered() => Some(vec![irc.ping()]),
-            _ => None,
-        }
-    }
-
-    /// Socket.IO: the wait for the chat example's `login` is over.
-    pub fn grace_over(&mut self) {
-        if let Wire::SocketIo(io) = self {
-            io.shape_grace_over();
-        }
-    }
-
-    /// IRC `/join`; `None` where the format has no channels.
-    pub fn join(&mut self, channel: &str) -> Option<Vec<OutFrame>> {
-        match self {
-            Wire::Irc(irc) => Some(irc.join(channel)),
-            _ => None,
-        }
-    }
-
-    /// IRC `/nick`; `None` where the nick is only ours to change.
-    pub fn change_nick(&mut self, nick: &str) -> Option<Vec<OutFrame>> {
-        match self {
-            Wire::Irc(irc) => Some(irc.change_nick(nick)),
-            _ => None,
-        }
-    }
-}
-
 /// A `protocol` value that names no known format.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownProtocol(pub String);
 
 impl fmt::Display for UnknownProtocol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Unknown wire format \"{}\"; choose one of text, json, irc, socketio.", self.0)
+        let names: Vec<&str> = ProtocolKind::ALL.iter().map(|kind| kind.as_str()).collect();
+        write!(f, "Unknown wire format \"{}\"; choose one of {}.", self.0, names.join(", "))
     }
 }
 
@@ -300,7 +396,7 @@ impl std::str::FromStr for ProtocolKind {
         let wanted = s.trim().to_ascii_lowercase();
         ProtocolKind::ALL
             .into_iter()
-            .find(|kind| kind.as_str() == wanted || (wanted == "socket.io" && *kind == ProtocolKind::SocketIo))
+            .find(|kind| kind.as_str() == wanted || kind.spec().aliases.contains(&wanted.as_str()))
             .ok_or_else(|| UnknownProtocol(s.to_string()))
     }
 }
@@ -327,12 +423,46 @@ mod tests {
             assert_eq!(kind.as_str().parse::<ProtocolKind>(), Ok(kind));
         }
         assert_eq!(" JSON ".parse::<ProtocolKind>(), Ok(ProtocolKind::Json));
+        assert_eq!("Socket.IO".parse::<ProtocolKind>(), Ok(ProtocolKind::SocketIo));
         assert_eq!("xml".parse::<ProtocolKind>(), Err(UnknownProtocol("xml".into())));
+        assert_eq!(
+            UnknownProtocol("xml".into()).to_string(),
+            "Unknown wire format \"xml\"; choose one of text, json, irc, socketio."
+        );
+        assert_eq!(ProtocolKind::default(), ProtocolKind::Text);
     }
 
     #[test]
     fn subprotocol_lists() {
         assert_eq!(parse_subprotocols(""), Vec::<String>::new());
         assert_eq!(parse_subprotocols(" chat , superchat,,chat "), vec!["chat", "superchat"]);
+    }
+
+    #[test]
+    fn a_default_offer_is_wider_than_the_setting_and_says_so() {
+        let irc = ProtocolKind::Irc.offer("text.ircv3.net");
+        assert!(irc.by_default);
+        assert_eq!(irc.subprotocols.first().map(String::as_str), Some("text.ircv3.net"), "the contract's first");
+        assert!(irc.subprotocols.iter().any(|s| s == "text.inspircd.org"), "{irc:?}");
+        let chosen = ProtocolKind::Irc.offer("binary.ircv3.net");
+        assert_eq!(chosen, Offer { subprotocols: vec!["binary.ircv3.net".into()], by_default: false });
+        assert_eq!(ProtocolKind::Irc.offer(""), Offer { subprotocols: vec![], by_default: false });
+        assert_eq!(ProtocolKind::Text.offer("chat"), Offer { subprotocols: vec!["chat".into()], by_default: false });
+        assert!(ProtocolKind::Text.offer("").subprotocols.is_empty());
+    }
+
+    #[test]
+    fn subprotocols_that_name_a_format() {
+        for sub in ["text.ircv3.net", "binary.ircv3.net", "text.inspircd.org", "binary.inspircd.org"] {
+            assert_eq!(ProtocolKind::for_subprotocol(sub), Some(ProtocolKind::Irc), "{sub}");
+        }
+        assert_eq!(ProtocolKind::for_subprotocol(""), None);
+        assert_eq!(ProtocolKind::for_subprotocol("chat"), None);
+        // Whatever a format offers by default, the server's choice among it is that format.
+        for kind in ProtocolKind::ALL {
+            for sub in kind.offer(&kind.default_subprotocols().join(",")).subprotocols {
+                assert_eq!(ProtocolKind::for_subprotocol(&sub), Some(kind), "{sub}");
+            }
+        }
     }
 }

@@ -2,10 +2,41 @@
 //! the Socket.IO docs: the tutorial's `chat message` broadcast, and the chat example's
 //! `add user` / `new message` / `user joined` / `user left` / `login` events.
 
+use std::collections::VecDeque;
+
 use crate::json::{self, Value};
+use crate::settings::Settings;
 
 use super::text::split_nick;
-use super::{ChatEvent, OutFrame};
+use super::{
+    describe_binary, say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, WireFormat,
+};
+
+pub(super) const SPEC: Spec = Spec {
+    name: "socketio",
+    aliases: &["socket.io"],
+    label: "Socket.IO",
+    default_subprotocols: &[],
+    offer: &[],
+    identified_by: &[],
+    reads: &[],
+    socket_url: socketio_url,
+    check: super::nothing_to_check,
+    new: |settings| Box::new(SocketIoState::new(SocketIoOptions::from_settings(settings))),
+};
+
+/// What Socket.IO reads from the settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SocketIoOptions {
+    /// The name given with the chat example's `add user`.
+    pub nick: String,
+}
+
+impl SocketIoOptions {
+    pub fn from_settings(settings: &Settings) -> Self {
+        SocketIoOptions { nick: settings.nick.clone() }
+    }
+}
 
 /// How long to wait for the chat example's `login` before taking the server for the tutorial's.
 pub const SHAPE_GRACE_MS: f64 = 500.0;
@@ -19,6 +50,13 @@ pub const DEFAULT_PING_TIMEOUT_MS: f64 = 20_000.0;
 /// timer would fire all the time, above ten minutes a dead link would go unnoticed.
 pub const MIN_PING_MS: f64 = 1_000.0;
 pub const MAX_PING_MS: f64 = 600_000.0;
+
+/// Own messages waiting for an acknowledgement, at most: a server that never answers them
+/// must not make the list grow for as long as the connection lasts.
+const MAX_AWAITED_ACKS: usize = 1024;
+
+/// Timers fire on the millisecond or a little early: a wake-up this close to its time is on time.
+const TIMER_SLACK_MS: f64 = 1.0;
 
 /// Which of the two documented chat servers this is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +79,12 @@ pub struct SocketIoState {
     dead_after_ms: Option<f64>,
     /// The Socket.IO session id from the connect packet, for client offsets.
     sid: String,
+    /// When the last packet came, for the dead-link deadline.
+    last_heard_ms: f64,
+    /// Until when the chat example's `login` is waited for.
+    grace_until_ms: Option<f64>,
+    /// Ids of own messages sent with an acknowledgement id (the message's id), oldest first.
+    awaiting_acks: VecDeque<u64>,
 }
 
 /// The URL of the Engine.IO WebSocket transport for a Socket.IO server at `url`.
@@ -61,19 +105,17 @@ pub fn socketio_url(url: &str) -> String {
 }
 
 impl SocketIoState {
-    pub fn new(nick: &str) -> Self {
+    pub fn new(options: SocketIoOptions) -> Self {
         SocketIoState {
-            nick: nick.to_string(),
+            nick: options.nick,
             connected: false,
             shape: Shape::Unknown,
             dead_after_ms: None,
             sid: String::new(),
+            last_heard_ms: 0.0,
+            grace_until_ms: None,
+            awaiting_acks: VecDeque::new(),
         }
-    }
-
-    /// Ready once connected to the namespace and the chat shape is known.
-    pub fn is_ready(&self) -> bool {
-        self.connected && self.shape != Shape::Unknown
     }
 
     /// The tutorial server echoes to the sender; the chat example does not.
@@ -91,11 +133,6 @@ impl SocketIoState {
         if self.shape == Shape::Unknown {
             self.shape = Shape::Tutorial;
         }
-    }
-
-    /// Nothing to send on open: the server speaks first (the Engine.IO open packet).
-    pub fn on_open(&mut self) {
-        *self = SocketIoState::new(&self.nick);
     }
 
     /// One Engine.IO packet. Returns events, replies, and whether the shape grace period starts.
@@ -153,8 +190,14 @@ impl SocketIoState {
                     .map_or_else(|| rest.to_string(), str::to_string);
                 events.push(ChatEvent::Refused(format!("The Socket.IO server refused the connection: {reason}")));
             }
-            // An acknowledgement of one of our emits: the echo already says it arrived.
-            "3" => {}
+            // An acknowledgement of one of our messages, by the id it was sent with.
+            "3" => {
+                let digits = rest.find(|c: char| !c.is_ascii_digit()).map_or(rest, |end| &rest[..end]);
+                let awaited = digits.parse::<u64>().ok().and_then(|id| self.awaiting_acks.iter().position(|&a| a == id));
+                if let Some(id) = awaited.and_then(|at| self.awaiting_acks.remove(at)) {
+                    events.push(ChatEvent::Delivered(id));
+                }
+            }
             "2" => {
                 // An event, possibly with an ack id before the array.
                 let array_start = rest.find('[').unwrap_or(rest.len());
@@ -208,8 +251,9 @@ impl SocketIoState {
         }
     }
 
-    /// A message in the shape this server understands; `id` is unique within the page.
-    pub fn encode_message(&self, nick: &str, text: &str, id: u64) -> OutFrame {
+    /// A message in the shape this server understands; `id` is unique within the page, and
+    /// the acknowledgement id where one is asked for.
+    pub fn encode_message(&mut self, nick: &str, text: &str, id: u64) -> OutFrame {
         match self.shape {
             Shape::ChatExample => emit("new message", &[Value::String(text.into())]),
             // The tutorial's server relays a bare string: carry the author the plain-text way.
@@ -217,11 +261,108 @@ impl SocketIoState {
             // without them (`callback()` on undefined): send both, as its own client does.
             Shape::Tutorial | Shape::Unknown => {
                 let args = [Value::String(format!("{nick}: {text}")), Value::String(format!("{}-{id}", self.sid))];
+                if self.awaiting_acks.len() >= MAX_AWAITED_ACKS {
+                    self.awaiting_acks.pop_front();
+                }
+                self.awaiting_acks.push_back(id);
                 emit_acked("chat message", &args, Some(id))
             }
         }
     }
 }
+
+impl SocketIoState {
+    /// The next wake-up: the end of the grace period, or the dead-link deadline.
+    fn next_wake(&self, now_ms: f64) -> Option<f64> {
+        let dead_at = self.dead_after_ms.map(|after| self.last_heard_ms + after);
+        [self.grace_until_ms, dead_at].into_iter().flatten().reduce(f64::min).map(|at| (at - now_ms).max(0.0))
+    }
+}
+
+impl WireFormat for SocketIoState {
+    /// Nothing to send on open: the server speaks first (the Engine.IO open packet).
+    fn on_open(&mut self, _subprotocol: &str, now_ms: f64) -> Decoded {
+        *self = SocketIoState::new(SocketIoOptions { nick: std::mem::take(&mut self.nick) });
+        self.last_heard_ms = now_ms;
+        Decoded::default()
+    }
+
+    fn on_frame(&mut self, frame: Frame<'_>, now_ms: f64) -> Decoded {
+        self.last_heard_ms = now_ms;
+        let packet = match frame {
+            Frame::Text(packet) => packet,
+            Frame::Binary(bytes) => return Decoded::events(vec![ChatEvent::raw(None, describe_binary(bytes))]),
+        };
+        let (was_ready, deadline_before) = (self.is_ready(), self.dead_after_ms);
+        let (mut events, replies, connected_now) = self.decode(packet);
+        if connected_now {
+            self.grace_until_ms = Some(now_ms + SHAPE_GRACE_MS);
+        }
+        say_ready(was_ready, self.is_ready(), &mut events);
+        // The timers change with the open packet (the deadline) and the connect (the grace);
+        // other packets only push the deadline back, which the wake-up finds out itself.
+        let retime = connected_now || self.dead_after_ms != deadline_before;
+        Decoded { events, replies, wake_in_ms: if retime { self.next_wake(now_ms) } else { None } }
+    }
+
+    /// The grace period's end (no `login`: the tutorial's server), or the dead-link deadline.
+    fn on_wake(&mut self, now_ms: f64) -> Decoded {
+        let was_ready = self.is_ready();
+        let mut events = Vec::new();
+        if self.grace_until_ms.is_some_and(|until| now_ms + TIMER_SLACK_MS >= until) {
+            self.grace_until_ms = None;
+            self.shape_grace_over();
+        }
+        say_ready(was_ready, self.is_ready(), &mut events);
+        let quiet = now_ms - self.last_heard_ms;
+        if self.dead_after_ms.is_some_and(|after| quiet + TIMER_SLACK_MS >= after) {
+            events.push(ChatEvent::silent_for(quiet));
+            return Decoded::events(events);
+        }
+        Decoded { events, wake_in_ms: self.next_wake(now_ms), ..Decoded::default() }
+    }
+
+    fn encode(&mut self, action: Action<'_>) -> Option<Decoded> {
+        match action {
+            Action::Message { nick, text, id } => Some(Decoded::replies(vec![self.encode_message(nick, text, id)])),
+            Action::Join(_) | Action::Nick(_) => None,
+        }
+    }
+
+    /// Once connected to the namespace and the chat shape is known.
+    fn is_ready(&self) -> bool {
+        self.connected && self.shape != Shape::Unknown
+    }
+}
+
+/// The two documented servers: shape 0 is the tutorial's (`chat message` to everyone), shape 1
+/// the chat example's (`login`, then `new message` with the username `add user` gave).
+pub(super) const SERVER_MODEL: ServerModel = ServerModel {
+    shapes: 2,
+    subprotocol: |_| "",
+    handshake: |shape, _| {
+        let mut frames = vec![r#"0{"sid":"e","pingInterval":25000,"pingTimeout":20000}"#.to_string(), r#"40{"sid":"s"}"#.into()];
+        if shape == 1 {
+            frames.push(r#"42["login",{"numUsers":1}]"#.into());
+        }
+        frames
+    },
+    relay: |shape, nick, frame| {
+        let OutFrame::Text(packet) = frame else { return None };
+        let array = packet.strip_prefix("42")?.trim_start_matches(|c: char| c.is_ascii_digit());
+        let Ok(Value::Array(items)) = json::parse(array) else { return None };
+        let message = items.get(1).cloned().unwrap_or(Value::Null);
+        let relayed = match (shape, items.first().and_then(Value::as_str)) {
+            (0, Some("chat message")) => vec![Value::String("chat message".into()), message],
+            (1, Some("new message")) => {
+                let data = vec![("username".into(), Value::String(nick.into())), ("message".into(), message)];
+                vec![Value::String("new message".into()), Value::Object(data)]
+            }
+            _ => return None,
+        };
+        Some(format!("42{}", Value::Array(relayed).to_json()))
+    },
+};
 
 /// pingInterval + pingTimeout, each within [`MIN_PING_MS`]..=[`MAX_PING_MS`]: the server's
 /// numbers become a timer, and `1e400` or `-1` would make it fire at once, again and again.
@@ -263,13 +404,17 @@ fn emit_acked(event: &str, args: &[Value], ack: Option<u64>) -> OutFrame {
 mod tests {
     use super::*;
 
+    fn new_io(nick: &str) -> SocketIoState {
+        SocketIoState::new(SocketIoOptions { nick: nick.into() })
+    }
+
     fn texts(frames: &[OutFrame]) -> Vec<&str> {
         frames.iter().map(|f| if let OutFrame::Text(t) = f { t.as_str() } else { "<binary>" }).collect()
     }
 
     fn connected() -> SocketIoState {
-        let mut io = SocketIoState::new("ada");
-        io.on_open();
+        let mut io = new_io("ada");
+        io.on_open("", 0.0);
         io.decode(r#"0{"sid":"x","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#);
         io.decode(r#"40{"sid":"y"}"#);
         io
@@ -290,7 +435,7 @@ mod tests {
 
     #[test]
     fn handshake_ping_and_connect() {
-        let mut io = SocketIoState::new("ada");
+        let mut io = new_io("ada");
         let (_, replies, _) = io.decode(r#"0{"sid":"x","pingInterval":25000,"pingTimeout":20000}"#);
         assert_eq!(texts(&replies), ["40"]);
         assert_eq!(io.dead_after_ms(), Some(45_000.0));
@@ -304,7 +449,7 @@ mod tests {
     #[test]
     fn hostile_heartbeat_numbers_are_held_to_a_sane_range() {
         let deadline = |open: &str| {
-            let mut io = SocketIoState::new("ada");
+            let mut io = new_io("ada");
             io.decode(&format!("0{open}"));
             io.dead_after_ms()
         };
@@ -353,7 +498,7 @@ mod tests {
         assert!(io.is_ready());
         assert!(io.echoes());
         assert_eq!(io.encode_message("ada", "hi", 7), OutFrame::Text(r#"427["chat message","ada: hi","y-7"]"#.into()));
-        assert_eq!(io.decode("437[]").0, vec![], "the acknowledgement is not an entry");
+        assert_eq!(io.decode("437[]").0, vec![ChatEvent::Delivered(7)], "a confirmation, not an entry");
         assert_eq!(
             io.decode(r#"44{"message":"not authorized"}"#).0,
             vec![ChatEvent::Refused("The Socket.IO server refused the connection: not authorized".into())]
@@ -364,6 +509,65 @@ mod tests {
         assert_eq!(events, vec![ChatEvent::Message { nick: None, text: "plain".into(), time_ms: None }]);
         let (events, _, _) = io.decode(r#"42["chat message",{"username":"bo","message":"obj"}]"#);
         assert_eq!(events, vec![ChatEvent::Message { nick: Some("bo".into()), text: "obj".into(), time_ms: None }]);
+    }
+
+    #[test]
+    fn acknowledgements_name_the_message() {
+        let mut io = connected();
+        io.shape_grace_over();
+        let sent = io.encode(Action::Message { nick: "ada", text: "hi", id: 7 }).map(|d| texts(&d.replies).join(""));
+        assert_eq!(sent.as_deref(), Some(r#"427["chat message","ada: hi","y-7"]"#));
+        assert_eq!(io.decode("438[]").0, vec![], "an ack of nothing we sent");
+        assert_eq!(io.decode("437[]").0, vec![ChatEvent::Delivered(7)]);
+        assert_eq!(io.decode("437[]").0, vec![], "once");
+        // The chat example's `new message` asks for no acknowledgement.
+        let mut example = connected();
+        example.decode(r#"42["login",{"numUsers":1}]"#);
+        example.encode(Action::Message { nick: "ada", text: "hi", id: 8 });
+        assert_eq!(example.decode("438[]").0, vec![]);
+    }
+
+    #[test]
+    fn unanswered_acknowledgements_are_bounded() {
+        let mut io = connected();
+        io.shape_grace_over();
+        for id in 0..(MAX_AWAITED_ACKS as u64 + 10) {
+            io.encode_message("ada", "x", id);
+        }
+        assert_eq!(io.awaiting_acks.len(), MAX_AWAITED_ACKS);
+        assert_eq!(io.decode("430[]").0, vec![], "the oldest were let go");
+        assert_eq!(io.decode("4320[]").0, vec![ChatEvent::Delivered(20)]);
+    }
+
+    #[test]
+    fn the_grace_period_and_the_dead_link_are_wake_ups() {
+        let mut io = new_io("ada");
+        assert_eq!(io.on_open("", 0.0), Decoded::default(), "the server speaks first");
+        let open = io.on_frame(Frame::Text(r#"0{"sid":"x","pingInterval":25000,"pingTimeout":20000}"#), 10.0);
+        assert_eq!(open.wake_in_ms, Some(45_000.0));
+        let connect = io.on_frame(Frame::Text(r#"40{"sid":"y"}"#), 20.0);
+        assert_eq!(connect.wake_in_ms, Some(SHAPE_GRACE_MS), "the sooner of the two");
+        assert_eq!(io.on_frame(Frame::Text("2"), 30.0).wake_in_ms, None, "a ping only moves the deadline");
+        // No `login` within the grace period: the tutorial's server; then the deadline.
+        let grace = io.on_wake(20.0 + SHAPE_GRACE_MS);
+        assert_eq!(grace.events, vec![ChatEvent::ready()]);
+        assert_eq!(grace.wake_in_ms, Some(45_000.0 + 30.0 - 20.0 - SHAPE_GRACE_MS));
+        assert!(io.is_ready());
+        let later = io.on_wake(40_000.0);
+        assert_eq!((later.events.len(), later.wake_in_ms), (0, Some(5_030.0)));
+        let dead = io.on_wake(45_030.0);
+        assert!(matches!(&dead.events[..], [ChatEvent::LinkDead(why)] if why.contains("45.0 s")), "{dead:?}");
+    }
+
+    #[test]
+    fn a_login_makes_it_ready_at_once() {
+        let mut io = new_io("ada");
+        io.on_open("", 0.0);
+        io.on_frame(Frame::Text("0{}"), 0.0);
+        io.on_frame(Frame::Text(r#"40{"sid":"y"}"#), 0.0);
+        let login = io.on_frame(Frame::Text(r#"42["login",{"numUsers":1}]"#), 1.0);
+        assert!(matches!(&login.events[..], [ChatEvent::Joined { .. }, ready] if *ready == ChatEvent::ready()));
+        assert_eq!(io.on_wake(SHAPE_GRACE_MS).events, vec![], "no second word after the grace period");
     }
 
     #[test]

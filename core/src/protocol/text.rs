@@ -1,6 +1,20 @@
 //! The plain-text format of the simplest broadcast servers: one message per frame, `nick: text`.
 
-use super::{describe_binary, ChatEvent, Frame, OutFrame};
+use super::{describe_binary, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, WireFormat};
+use crate::settings::Settings;
+
+pub(super) const SPEC: Spec = Spec {
+    name: "text",
+    aliases: &[],
+    label: "Plain text (nick: text)",
+    default_subprotocols: &[],
+    offer: &[],
+    identified_by: &[],
+    reads: &[],
+    socket_url: super::same_url,
+    check: super::nothing_to_check,
+    new: |_: &Settings| Box::new(TextFormat),
+};
 
 /// Longest nick recognised in front of `: ` (in characters); longer prefixes are part of the text.
 pub const MAX_NICK_CHARS: usize = 32;
@@ -41,6 +55,36 @@ impl TextFormat {
         OutFrame::Text(format!("{nick}: {text}"))
     }
 }
+
+/// No handshake and no options: ready from the start, and quiet about it (a plain text room
+/// has nothing to get ready).
+impl WireFormat for TextFormat {
+    fn on_open(&mut self, _subprotocol: &str, _now_ms: f64) -> Decoded {
+        Decoded::default()
+    }
+
+    fn on_frame(&mut self, frame: Frame<'_>, _now_ms: f64) -> Decoded {
+        Decoded::events(self.decode(frame))
+    }
+
+    fn encode(&mut self, action: Action<'_>) -> Option<Decoded> {
+        match action {
+            Action::Message { nick, text, .. } => Some(Decoded::replies(vec![self.encode_message(nick, text)])),
+            Action::Join(_) | Action::Nick(_) => None,
+        }
+    }
+}
+
+/// A broadcast server: every frame goes to the room as it came.
+pub(super) const SERVER_MODEL: ServerModel = ServerModel {
+    shapes: 1,
+    subprotocol: |_| "",
+    handshake: |_, _| Vec::new(),
+    relay: |_, _, frame| match frame {
+        OutFrame::Text(text) => Some(text.clone()),
+        OutFrame::Binary(_) => None,
+    },
+};
 
 fn one_message(text: &str) -> ChatEvent {
     match split_nick(text) {
