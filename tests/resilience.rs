@@ -303,6 +303,9 @@ export function sockets_with_listeners() {
 }
 export function tracked_sockets() { return window.__wsTracked.length; }
 export function sockets_to(part) { return window.__wsTracked.filter((s) => s.url.includes(part)).length; }
+export function live_sockets_to(part) {
+  return window.__wsTracked.filter((s) => s.url.includes(part) && s.readyState < 2).length;
+}
 ")]
 extern "C" {
     fn track_sockets();
@@ -310,6 +313,7 @@ extern "C" {
     fn sockets_with_listeners() -> u32;
     fn tracked_sockets() -> u32;
     fn sockets_to(part: &str) -> u32;
+    fn live_sockets_to(part: &str) -> u32;
 }
 
 fn wasm_memory_bytes() -> f64 {
@@ -347,6 +351,22 @@ async fn two_hundred_connect_disconnect_cycles_leave_one_socket_and_no_growth() 
     assert!(growth <= 65_536.0, "wasm memory grew by {growth} bytes over 150 cycles");
     drop(owner);
     assert_eq!(live_sockets(), 0, "dropping the owner closed the last socket");
+}
+
+#[wasm_bindgen_test]
+async fn unmounting_the_app_closes_its_socket_and_nothing_reconnects() {
+    track_sockets();
+    let room = unique_room("unmount");
+    let app = mount(&room_query(&room, "uma", ""));
+    app.until_open().await;
+    assert_eq!(live_sockets_to(&room), 1);
+    drop(app);
+    let gone = room.clone();
+    until("the socket closed", move || live_sockets_to(&gone) == 0).await;
+    // A reconnect would come within 0.5 s of the close (the first backoff delay): wait past it.
+    let made = sockets_to(&room);
+    pass_until(js_sys::Date::now() + 1_500.0).await;
+    assert_eq!(sockets_to(&room), made, "no socket was made after unmounting");
 }
 
 #[wasm_bindgen_test]

@@ -30,7 +30,9 @@ pub struct Conversations {
     next_id: StoredValue<u64>,
     /// Owners of closed tabs, cleaned up once the view has let go of them.
     closing: StoredValue<Vec<(Owner, Timeout)>, LocalStorage>,
-    parent: StoredValue<Option<Owner>>,
+    /// The owner the tabs' owners are made under. Weak: this value is owned by it, and a strong
+    /// hold would keep it (and every tab's session, socket and timers) alive after unmounting.
+    parent: StoredValue<Option<WeakOwner>, LocalStorage>,
 }
 
 impl Conversations {
@@ -40,7 +42,7 @@ impl Conversations {
             active: RwSignal::new(0),
             next_id: StoredValue::new(1),
             closing: StoredValue::new_local(Vec::new()),
-            parent: StoredValue::new(Owner::current()),
+            parent: StoredValue::new_local(Owner::current().map(|owner| owner.downgrade())),
         };
         on_cleanup(move || {
             conversations.closing.try_update_value(|pending| {
@@ -54,7 +56,7 @@ impl Conversations {
 
     /// Opens a conversation in a new tab and shows it.
     pub fn open(&self, settings: Settings, connect: bool) -> Conversation {
-        let owner = match self.parent.get_value() {
+        let owner = match self.parent.get_value().and_then(|parent| parent.upgrade()) {
             Some(parent) => parent.with(Owner::new),
             None => Owner::new(),
         };
