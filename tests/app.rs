@@ -220,6 +220,25 @@ fn in_firefox() -> bool {
 }
 
 #[wasm_bindgen_test]
+async fn a_default_offer_the_server_refuses_is_dropped_unasked() {
+    // IRC offers its subprotocols by default; this server takes only "chat". Chromium fails
+    // such a connection, and the client connects again at once without them; Firefox opens it
+    // with none chosen. Either way nobody has to press anything.
+    let app = mount(&echo_query("/echo?protocols=chat", "una", "&protocol=irc"));
+    app.until_open().await;
+    assert_eq!(app.get("negotiated-protocol").text_content().as_deref(), Some(""));
+    assert!(app.find("retry-without-subprotocols-button").is_none(), "nothing to ask");
+    let error = app.find("error").and_then(|e| e.text_content()).unwrap_or_default();
+    assert_eq!(error, "", "the failure before is settled");
+    let said = |m: &web_sys::Element| {
+        messages(m).iter().any(|e| {
+            text_of(e).is_some_and(|t| t.contains("(text.ircv3.net, ") && t.ends_with("connecting again without them."))
+        })
+    };
+    assert_eq!(said(&app.root), !in_firefox(), "said when the browser failed it");
+}
+
+#[wasm_bindgen_test]
 async fn refused_subprotocols_are_explained_and_can_be_dropped() {
     let app = mount(&echo_query("/echo?protocols=chat", "sue", "&subprotocols=nope,other"));
     let opened = |m: &web_sys::Element| {

@@ -23,7 +23,7 @@ use leptos::prelude::*;
 use wschat_core::chat::{human_size, server_id, ChatLog, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_SEND_ATTEMPTS};
 use wschat_core::close::describe_close_code;
 use wschat_core::inspector::{Direction, FrameLog};
-use wschat_core::protocol::{ChatEvent, Frame, WireFormat};
+use wschat_core::protocol::{ChatEvent, Frame, Offer, WireFormat};
 use wschat_core::reconnect::{AfterClose, Backoff, ReconnectConfig};
 use wschat_core::settings::{validate_nick, Settings};
 use wschat_core::url::{mask_credentials, mask_credentials_in_text, normalize_ws_url};
@@ -87,6 +87,14 @@ struct Upkeep {
     /// Whether the current connection ever opened (a failure before that may be a refused
     /// subprotocol).
     opened: bool,
+    /// The subprotocols the current connection offered.
+    offered: Offer,
+    /// A server at this address took none of the format's default subprotocols: they are
+    /// left out (see `subprotocols`).
+    without_default_offer: bool,
+    /// Connecting without them failed before opening too: the failures are not the
+    /// subprotocols' doing, so the next failure waits for the backoff.
+    fallback_failed: bool,
     /// This session's own outbox in storage (see `ownership`), and the revision written.
     outbox_key: storage::OutboxKey,
     saved_revision: u64,
@@ -200,6 +208,10 @@ impl ChatSession {
         };
         storage::remember_nick(&settings.nick);
         storage::remember_settings(&settings);
+        let same_server = self.settings.with_untracked(|s| s.url == settings.url && s.protocol == settings.protocol);
+        if !same_server {
+            self.update_upkeep(|u| (u.without_default_offer, u.fallback_failed) = (false, false));
+        }
         if self.log.with_untracked(ChatLog::cap) != settings.history {
             self.edit_log(|log| log.set_cap(settings.history));
         }
@@ -262,12 +274,15 @@ impl ChatSession {
             u.wake_timer = None;
         });
         let url = settings.protocol.socket_url(&settings.url);
-        match self.socket.connect(&url, &settings.subprotocol_list()) {
+        let offer = self.offer(&settings);
+        let offered = offer.subprotocols.join(", ");
+        let connecting = self.socket.connect(&url, &offer.subprotocols);
+        self.update_upkeep(|u| u.offered = offer);
+        match connecting {
             Ok(()) => {
                 self.clear_connection_error();
                 // Shown, exported and kept in the timeline: never with credentials.
                 let target = mask_credentials(&self.socket.url().get_untracked());
-                let offered = settings.subprotocol_list().join(", ");
                 self.inspect_event(format!("readyState connecting: {target}, subprotocols [{offered}]"));
                 self.system(&format!("Connecting to {target}…"));
                 self.arm_connect_timeout();
@@ -288,7 +303,7 @@ impl ChatSession {
                     u.last_activity_ms = now;
                 });
                 self.clear_connection_error();
-                self.update_upkeep(|u| u.opened = true);
+                self.update_upkeep(|u| (u.opened, u.fallback_failed) = (true, false));
                 let extensions = self.socket.extensions().get_untracked();
                 self.inspect_event(format!("readyState open: protocol {protocol:?}, extensions {extensions:?}"));
                 self.system(&format!("Connected to {url}{with}."));
@@ -343,8 +358,11 @@ impl ChatSession {
                     info.code, info.reason, info.was_clean
                 ));
                 self.system(&describe_close(&info));
-                self.explain_refused_subprotocols();
                 let by_person = self.upkeep.with_value(|u| u.closing_by_person);
+                if !by_person && self.fall_back_from_default_offer() {
+                    return;
+                }
+                self.explain_refused_subprotocols();
                 match self.upkeep.with_value(|u| u.config.reconnect.after_close(info.code, by_person)) {
                     AfterClose::Reconnect => self.link_lost(),
                     AfterClose::Stay(why) => {

@@ -137,18 +137,17 @@ test("IRC: Debian's InspIRCd over WebSocket, with a second IRC client in the cha
     const url = `ws://127.0.0.1:${port}/`;
     const inbox = new Inbox();
     const bot = await ircBot(url, "otto", "#chat", inbox);
-    // The client offers text.ircv3.net, as IRCv3 says; InspIRCd 3 predates that and chooses
-    // none, so the browser fails the connection. The client says so and offers to go without.
+    // The client offers IRCv3's subprotocols and InspIRCd's own text.inspircd.org beside them:
+    // InspIRCd 3 knows only its own names, and takes that one. No click, no error.
     const page = await (await shared.browser.newContext()).newPage();
     const errors = [];
     page.on("pageerror", (e) => errors.push(e));
     await page.goto(`${appUrl}?${new URLSearchParams({ nick: "wendy", url, protocol: "irc", channel: "#chat" })}`);
-    const retry = page.getByTestId("retry-without-subprotocols-button");
-    await retry.waitFor({ timeout });
-    assert.match(await page.getByTestId("error").textContent(), /accepts none of the offered subprotocols \(text\.ircv3\.net\)/);
-    await retry.click();
     await page.getByText("Ready to chat.").waitFor({ timeout });
-    assert.equal(await page.getByTestId("negotiated-protocol").textContent(), "");
+    assert.equal(await page.getByTestId("negotiated-protocol").textContent(), "text.inspircd.org");
+    assert.equal(await page.getByTestId("retry-without-subprotocols-button").count(), 0);
+    const error = page.getByTestId("error");
+    assert.equal((await error.count()) ? await error.textContent() : "", "", "nothing went wrong on the way");
     for (const nick of ["otto", "wendy"]) {
       await page.locator('[data-testid="user-list"] [data-testid="user"]', { hasText: nick }).waitFor({ timeout });
     }
@@ -162,6 +161,30 @@ test("IRC: Debian's InspIRCd over WebSocket, with a second IRC client in the cha
     await inbox.waitFor((m) => m.from === "wendy" && m.text === "\u0001ACTION waves\u0001", "wendy's action");
     bot.close();
     await page.getByText(/otto quit/).waitFor({ timeout });
+    assert.deepEqual(errors, []);
+  } finally {
+    await ircd.kill();
+  }
+});
+
+test("IRC: subprotocols the person chose, that InspIRCd refuses, stop to ask", async () => {
+  const port = await freePort();
+  const work = mkdtempSync(path.join(tmpdir(), "wschat-ircd-"));
+  const ircd = await startProcess("tests/peers/inspircd/run.sh", [String(port), work], /is now running/);
+  try {
+    const url = `ws://127.0.0.1:${port}/`;
+    const page = await (await shared.browser.newContext()).newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e));
+    const query = { nick: "wendy", url, protocol: "irc", channel: "#chat", subprotocols: "binary.ircv3.net" };
+    await page.goto(`${appUrl}?${new URLSearchParams(query)}`);
+    // Chromium fails the connection (InspIRCd 3 chooses none): the client says why and waits.
+    const retry = page.getByTestId("retry-without-subprotocols-button");
+    await retry.waitFor({ timeout });
+    assert.match(await page.getByTestId("error").textContent(), /accepts none of the offered subprotocols \(binary\.ircv3\.net\)/);
+    await retry.click();
+    await page.getByText("Ready to chat.").waitFor({ timeout });
+    assert.equal(await page.getByTestId("negotiated-protocol").textContent(), "");
     assert.deepEqual(errors, []);
   } finally {
     await ircd.kill();

@@ -303,7 +303,7 @@ pub(crate) fn say_ready(was_ready: bool, now_ready: bool, events: &mut Vec<ChatE
 
 /// What a connection offers the server, and whether it is the format's default offer (which a
 /// server may take none of) rather than the person's choice.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Offer {
     pub subprotocols: Vec<String>,
     pub by_default: bool,
