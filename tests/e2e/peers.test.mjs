@@ -102,6 +102,27 @@ test("Socket.IO: the tutorial's chat message server", async () => {
   }
 });
 
+test("Socket.IO: a server that acknowledges own messages instead of echoing them", async () => {
+  const server = await startProcess("node", ["tests/peers/socketio-acks.mjs", "0"], listening);
+  try {
+    const { page, errors } = await openApp(shared.browser, appUrl, { nick: "wendy", url: `ws://${server.match[1]}`, protocol: "socketio" });
+    await page.getByText("Ready to chat.").waitFor({ timeout });
+    const inbox = new Inbox();
+    const other = socketIo(`http://${server.match[1]}`, { transports: ["websocket"] });
+    other.on("chat message", (m) => inbox.push(m));
+    await new Promise((resolve) => other.on("connect", resolve));
+    await send(page, "hello from wendy");
+    await inbox.waitFor((m) => m === "wendy: hello from wendy", "wendy's message");
+    // No echo: the acknowledgement, naming the message, marks it delivered, and it is shown once.
+    await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]').waitFor({ timeout });
+    assert.equal(await page.locator('[data-testid="message"][data-kind="chat"]').count(), 0);
+    other.close();
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.kill();
+  }
+});
+
 test("Socket.IO: the chat example (add user, new message, user joined, no echo)", async () => {
   const server = await startProcess("node", ["tests/peers/socketio-chat.mjs", "0"], listening);
   try {
