@@ -72,7 +72,7 @@ impl ChatSession {
             }
         });
         let now = now_ms();
-        for decoded in besides.into_iter().filter(|d| *d != Decoded::default()) {
+        for decoded in besides.into_iter().filter(|d| !d.events.is_empty() || d.wake_in_ms.is_some()) {
             self.take(decoded, now);
         }
     }
