@@ -13,7 +13,7 @@ pub const DEFAULT_CHANNEL: &str = "#chat";
 pub const MAX_NICK_CHARS: usize = 32;
 
 /// What the person chose, or the defaults; read once at load.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Settings {
     /// As typed; turned into a WebSocket URL by [`crate::url::normalize_ws_url`] on connect.
     pub url: String,
@@ -34,6 +34,31 @@ pub struct Settings {
     /// Entries kept in the conversation (`history`), between [`MIN_HISTORY`] and
     /// [`MAX_HISTORY`]; older ones leave the screen and the memory.
     pub history: usize,
+    /// The account where a server wants one (`login`: IRC SASL account, and next the XMPP JID,
+    /// STOMP login, MQTT user name); empty for none.
+    pub login: String,
+    /// Typed into the connect form for this page only: never in a link, storage or a log line
+    /// ([`Settings::to_query`] leaves it out, and `Debug` shows whether there is one).
+    pub password: String,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("url", &crate::url::mask_credentials(&self.url))
+            .field("nick", &self.nick)
+            .field("protocol", &self.protocol)
+            .field("subprotocols", &self.subprotocols)
+            .field("channel", &self.channel)
+            .field("connect_on_load", &self.connect_on_load)
+            .field("idle_timeout_ms", &self.idle_timeout_ms)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("json_template", &self.json_template)
+            .field("history", &self.history)
+            .field("login", &self.login)
+            .field("password", &if self.password.is_empty() { "" } else { "***" })
+            .finish()
+    }
 }
 
 /// The fewest entries `history` may keep.
@@ -175,6 +200,8 @@ impl Settings {
             connect_timeout_ms,
             json_template,
             history,
+            login: param("login").map(|l| l.trim().to_string()).unwrap_or_default(),
+            password: String::new(),
         };
         (settings, problems)
     }
@@ -203,6 +230,10 @@ impl Settings {
         }
         if self.protocol.reads("template") && self.json_template != DEFAULT_TEMPLATE {
             pairs.push(("template", self.json_template.as_str()));
+        }
+        // The password never: it is typed again after a reload or from a link.
+        if self.protocol.reads("login") && !self.login.is_empty() {
+            pairs.push(("login", self.login.as_str()));
         }
         let history = self.history.to_string();
         if self.history != DEFAULT_LOG_CAP {
@@ -302,6 +333,22 @@ mod tests {
     fn read(pairs: &[(&str, &str)], remembered: Option<&str>) -> (Settings, Vec<String>) {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Settings::from_query(|k| map.get(k).cloned(), remembered.map(str::to_string), 0.1234)
+    }
+
+    #[test]
+    fn the_login_goes_in_links_and_the_password_nowhere() {
+        let (s, problems) = read(&[("protocol", "irc"), ("login", " ada "), ("password", "leaked")], None);
+        assert!(problems.is_empty());
+        assert_eq!(s.login, "ada");
+        assert_eq!(s.password, "", "a password is never read from a link");
+        let typed = Settings { password: "sesame".into(), ..s };
+        assert!(typed.to_query().contains("login=ada"));
+        for shown in [typed.to_query(), typed.to_shared_query(), format!("{typed:?}")] {
+            assert!(!shown.contains("sesame"), "{shown}");
+        }
+        // A format that has no accounts keeps no login in its links.
+        let text = Settings { protocol: ProtocolKind::Text, ..typed };
+        assert!(!text.to_query().contains("login"));
     }
 
     #[test]

@@ -580,7 +580,7 @@ proptest! {
             "",
         ]),
     ) {
-        let options = |nick: &str| IrcOptions { nick: nick.to_string(), channel: "#chat".into() };
+        let options = |nick: &str| IrcOptions { nick: nick.to_string(), channel: "#chat".into(), sasl: None };
         let mut sender = IrcState::new(options(&nick));
         let _ = sender.open(subprotocol);
         let mut receiver = IrcState::new(options("other"));

@@ -16,6 +16,9 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
     let subprotocols = RwSignal::new(initial.subprotocols.clone());
     let channel = RwSignal::new(initial.channel.clone());
     let json_template = RwSignal::new(initial.json_template.clone());
+    let login = RwSignal::new(initial.login.clone());
+    // Typed for this page only: it goes into the settings in memory, never into storage or a link.
+    let password = RwSignal::new(initial.password.clone());
     let state = session.socket.ready_state();
 
     let connect = move || {
@@ -27,6 +30,8 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
             subprotocols: subprotocols.get_untracked(),
             channel: channel.get_untracked(),
             json_template: json_template.get_untracked(),
+            login: login.get_untracked().trim().to_string(),
+            password: password.get_untracked(),
             ..current
         });
     };
@@ -70,10 +75,21 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            <Show when=move || protocol.get() == ProtocolKind::Irc>
+            <Show when=move || protocol.get().reads("channel")>
                 <TextField label="Channel" testid="channel-input" value=channel placeholder="#chat" />
             </Show>
-            <Show when=move || protocol.get() == ProtocolKind::Json>
+            <Show when=move || protocol.get().reads("login")>
+                <TextField label="Login" testid="login-input" value=login placeholder="account, if the server wants one" />
+                <TextField
+                    label="Password"
+                    testid="password-input"
+                    value=password
+                    placeholder="not stored"
+                    kind="password"
+                    autocomplete="current-password"
+                />
+            </Show>
+            <Show when=move || protocol.get().reads("template")>
                 <TextField
                     label="JSON template"
                     testid="json-template-input"
@@ -120,15 +136,17 @@ fn TextField(
     testid: &'static str,
     value: RwSignal<String>,
     placeholder: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
 ) -> impl IntoView {
     view! {
         <label>
             {label}
             <input
                 data-testid=testid
-                type="text"
+                type=kind
                 spellcheck="false"
-                autocomplete="off"
+                autocomplete=autocomplete
                 placeholder=placeholder
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))

@@ -30,7 +30,7 @@ pub(super) const SPEC: Spec = Spec {
     // takes the first of its names offered, and binary frames carry the same lines.
     offer: &[TEXT_SUBPROTOCOL, BINARY_SUBPROTOCOL, INSPIRCD_TEXT_SUBPROTOCOL],
     identified_by: &[TEXT_SUBPROTOCOL, BINARY_SUBPROTOCOL, INSPIRCD_TEXT_SUBPROTOCOL, INSPIRCD_BINARY_SUBPROTOCOL],
-    reads: &["channel"],
+    reads: &["channel", "login"],
     socket_url: super::same_url,
     check: |settings| {
         let channel = validate_channel(&settings.channel)?;
@@ -46,6 +46,8 @@ pub struct IrcOptions {
     pub nick: String,
     /// The channel joined once registered.
     pub channel: String,
+    /// The account and password to log in with (SASL PLAIN), when both were given.
+    pub sasl: Option<SaslLogin>,
 }
 
 impl IrcOptions {
@@ -53,8 +55,62 @@ impl IrcOptions {
         // Checked by `SPEC.check` first; one that slipped through never reaches the server:
         // it could end the JOIN line and start another command.
         let channel = validate_channel(&settings.channel).unwrap_or_else(|_| DEFAULT_CHANNEL.to_string());
-        IrcOptions { nick: settings.nick.clone(), channel }
+        let sasl = (!settings.login.is_empty() && !settings.password.is_empty())
+            .then(|| SaslLogin { account: settings.login.clone(), password: settings.password.clone() });
+        IrcOptions { nick: settings.nick.clone(), channel, sasl }
     }
+}
+
+/// An account and its password for SASL PLAIN.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SaslLogin {
+    pub account: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for SaslLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SaslLogin").field("account", &self.account).field("password", &"***").finish()
+    }
+}
+
+impl SaslLogin {
+    /// `AUTHENTICATE` lines carrying `authzid NUL authcid NUL password` in base64, 400 bytes a
+    /// line, with a closing `+` when the last line was full (IRCv3 SASL).
+    fn authenticate_lines(&self) -> Vec<String> {
+        let payload = base64(format!("{0}\0{0}\0{1}", self.account, self.password).as_bytes());
+        let mut lines: Vec<String> =
+            payload.as_bytes().chunks(400).map(|c| format!("AUTHENTICATE {}", String::from_utf8_lossy(c))).collect();
+        if payload.len().is_multiple_of(400) {
+            lines.push("AUTHENTICATE +".to_string());
+        }
+        lines
+    }
+}
+
+/// Standard base64 with padding (RFC 4648), for SASL.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            let sextet = (n >> (18 - 6 * i)) & 63;
+            out.push(if i <= chunk.len() { char::from(ALPHABET[sextet as usize]) } else { '=' });
+        }
+    }
+    out
+}
+
+/// Where logging in with SASL stands during registration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SaslStep {
+    /// Not asked for, not offered, or over.
+    Off,
+    /// `sasl` requested in CAP REQ; AUTHENTICATE PLAIN follows the ACK.
+    Requested,
+    /// AUTHENTICATE PLAIN sent; the server's `+` asks for the payload.
+    Authenticating,
 }
 
 /// Nicks tried during registration before giving up (each refused with 432, 433 or 436).
@@ -200,6 +256,8 @@ pub struct IrcState {
     wanted_nick: String,
     nick: String,
     channel: String,
+    sasl: Option<SaslLogin>,
+    sasl_step: SaslStep,
     binary: bool,
     /// No IRCv3 subprotocol was negotiated: an older gateway (InspIRCd 3, webircgateway-style)
     /// that reads the stream as raw IRC and needs each line terminated by CRLF.
@@ -223,6 +281,8 @@ impl IrcState {
             wanted_nick: options.nick.clone(),
             nick: options.nick,
             channel: options.channel,
+            sasl: options.sasl,
+            sasl_step: SaslStep::Off,
             binary: false,
             legacy_framing: false,
             registered: false,
@@ -252,7 +312,8 @@ impl IrcState {
 
     /// Registration, sent when the socket opens; `subprotocol` is what the server chose.
     pub fn open(&mut self, subprotocol: &str) -> Vec<OutFrame> {
-        let options = IrcOptions { nick: self.wanted_nick.clone(), channel: self.channel.clone() };
+        let options =
+            IrcOptions { nick: self.wanted_nick.clone(), channel: self.channel.clone(), sasl: self.sasl.clone() };
         *self = IrcState::new(options);
         self.binary = subprotocol == BINARY_SUBPROTOCOL || subprotocol == INSPIRCD_BINARY_SUBPROTOCOL;
         self.legacy_framing = subprotocol != TEXT_SUBPROTOCOL && subprotocol != BINARY_SUBPROTOCOL;
@@ -276,7 +337,32 @@ impl IrcState {
         let time_ms = line.tag("time").and_then(parse_iso8601);
         match line.command.as_str() {
             "PING" => replies.push(self.out(&format!("PONG :{}", line.last()))),
-            "CAP" => self.handle_cap(&line, replies),
+            "CAP" => self.handle_cap(&line, events, replies),
+            "AUTHENTICATE" if self.sasl_step == SaslStep::Authenticating && line.param(0) == "+" => {
+                if let Some(login) = &self.sasl {
+                    replies.extend(login.authenticate_lines().iter().map(|l| self.out(l)));
+                }
+            }
+            // Logged in (900), then SASL done (903): registration goes on.
+            "900" => {
+                let account = self.sasl.as_ref().map_or("", |l| l.account.as_str());
+                events.push(ChatEvent::System(format!("Logged in as {account}.")));
+            }
+            "903" => {
+                self.sasl_step = SaslStep::Off;
+                replies.push(self.out("CAP END"));
+            }
+            // Refused (904 wrong account or password, 905 too long, 906 aborted, 908 mechanisms,
+            // 902 nick locked): said as an error, and the connection goes on without an account.
+            "902" | "904" | "905" | "906" | "908" if self.sasl_step != SaslStep::Off => {
+                self.sasl_step = SaslStep::Off;
+                let account = self.sasl.as_ref().map_or("", |l| l.account.as_str());
+                events.push(ChatEvent::Refused(format!(
+                    "The server refused the login as {account} ({}): check the login and the password. Connected without logging in.",
+                    line.last()
+                )));
+                replies.push(self.out("CAP END"));
+            }
             "001" => {
                 self.registered = true;
                 self.nick = line.param(0).to_string();
@@ -389,15 +475,26 @@ impl IrcState {
         }
     }
 
-    fn handle_cap(&mut self, line: &Line, replies: &mut Vec<OutFrame>) {
+    fn handle_cap(&mut self, line: &Line, events: &mut Vec<ChatEvent>, replies: &mut Vec<OutFrame>) {
         match line.param(1) {
             "LS" => {
                 self.offered_caps.extend(line.last().split(' ').map(|c| c.split('=').next().unwrap_or(c).to_string()));
                 if line.param(2) == "*" {
                     return; // more LS lines follow
                 }
-                let wanted: Vec<&str> =
-                    WANTED_CAPS.iter().copied().filter(|c| self.offered_caps.iter().any(|o| o == c)).collect();
+                let offered = |cap: &str| self.offered_caps.iter().any(|o| o == cap);
+                let mut wanted: Vec<&str> = WANTED_CAPS.iter().copied().filter(|c| offered(c)).collect();
+                if let Some(login) = &self.sasl {
+                    if offered("sasl") {
+                        wanted.push("sasl");
+                        self.sasl_step = SaslStep::Requested;
+                    } else {
+                        events.push(ChatEvent::System(format!(
+                            "This server offers no SASL login: connecting without logging in as {}.",
+                            login.account
+                        )));
+                    }
+                }
                 if wanted.is_empty() {
                     replies.push(self.out("CAP END"));
                 } else {
@@ -405,10 +502,24 @@ impl IrcState {
                 }
             }
             "ACK" => {
-                self.echo_message |= line.last().split(' ').any(|c| c == "echo-message");
+                let acked = |cap: &str| line.last().split(' ').any(|c| c == cap);
+                self.echo_message |= acked("echo-message");
+                if self.sasl_step == SaslStep::Requested && acked("sasl") {
+                    self.sasl_step = SaslStep::Authenticating;
+                    replies.push(self.out("AUTHENTICATE PLAIN"));
+                } else {
+                    replies.push(self.out("CAP END"));
+                }
+            }
+            "NAK" => {
+                if self.sasl_step == SaslStep::Requested {
+                    self.sasl_step = SaslStep::Off;
+                    events.push(ChatEvent::Refused(
+                        "The server would not log in with SASL: connected without logging in.".to_string(),
+                    ));
+                }
                 replies.push(self.out("CAP END"));
             }
-            "NAK" => replies.push(self.out("CAP END")),
             _ => {}
         }
     }
@@ -559,7 +670,7 @@ mod tests {
     use super::*;
 
     fn new_irc(nick: &str, channel: &str) -> IrcState {
-        IrcState::new(IrcOptions { nick: nick.into(), channel: channel.into() })
+        IrcState::new(IrcOptions { nick: nick.into(), channel: channel.into(), sasl: None })
     }
 
     fn text(frames: &[OutFrame]) -> Vec<String> {
@@ -609,6 +720,56 @@ mod tests {
         assert!(!irc.is_ready(), "not before the channel is joined");
         irc.decode(":ada!a@h JOIN #chat");
         assert!(irc.is_ready());
+    }
+
+    fn sasl_irc(account: &str, password: &str) -> IrcState {
+        let sasl = Some(SaslLogin { account: account.into(), password: password.into() });
+        let mut irc = IrcState::new(IrcOptions { nick: "ada".into(), channel: "#c".into(), sasl });
+        irc.open(TEXT_SUBPROTOCOL);
+        irc
+    }
+
+    #[test]
+    fn logs_in_with_sasl_plain_before_ending_negotiation() {
+        let mut irc = sasl_irc("ada", "sesame");
+        assert_eq!(text(&irc.decode(":srv CAP * LS :server-time sasl=PLAIN,EXTERNAL").1), ["CAP REQ :server-time sasl"]);
+        assert_eq!(text(&irc.decode(":srv CAP * ACK :server-time sasl").1), ["AUTHENTICATE PLAIN"]);
+        // base64("ada\0ada\0sesame")
+        assert_eq!(text(&irc.decode("AUTHENTICATE +").1), ["AUTHENTICATE YWRhAGFkYQBzZXNhbWU="]);
+        let (events, replies) = irc.decode(":srv 900 ada ada!a@h ada :You are now logged in as ada");
+        assert_eq!(events, vec![ChatEvent::System("Logged in as ada.".into())]);
+        assert!(replies.is_empty(), "registration waits for 903");
+        assert_eq!(text(&irc.decode(":srv 903 ada :SASL authentication successful").1), ["CAP END"]);
+    }
+
+    #[test]
+    fn a_refused_sasl_login_is_said_and_registration_goes_on() {
+        let mut irc = sasl_irc("ada", "wrong");
+        irc.decode(":srv CAP * LS :sasl");
+        irc.decode(":srv CAP * ACK :sasl");
+        irc.decode("AUTHENTICATE +");
+        let (events, replies) = irc.decode(":srv 904 ada :SASL authentication failed");
+        assert!(matches!(&events[..], [ChatEvent::Refused(why)] if why.contains("refused the login as ada")));
+        assert_eq!(text(&replies), ["CAP END"]);
+        // Without sasl on offer: said, and nothing asked.
+        let mut irc = sasl_irc("ada", "x");
+        let (events, replies) = irc.decode(":srv CAP * LS :server-time");
+        assert_eq!(text(&replies), ["CAP REQ :server-time"]);
+        assert!(matches!(&events[..], [ChatEvent::System(why)] if why.contains("offers no SASL")));
+    }
+
+    #[test]
+    fn sasl_payloads_are_base64_in_lines_of_400() {
+        for (plain, encoded) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+        // 3 * 100 bytes of payload encode to exactly 400 characters: a closing `+` follows.
+        let login = SaslLogin { account: "a".repeat(49), password: "p".repeat(200) };
+        let lines = login.authenticate_lines();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].len(), "AUTHENTICATE ".len() + 400);
+        assert_eq!(lines[1], "AUTHENTICATE +");
+        assert!(!format!("{login:?}").contains("ppp"), "Debug never shows the password");
     }
 
     #[test]

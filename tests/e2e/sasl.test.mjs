@@ -1,0 +1,50 @@
+// IRC SASL PLAIN: `login` in the address, the password typed into `password-input`, logged in
+// before registration ends; a wrong password explained in `error` while the chat goes on; the
+// password in neither storage, the link nor the address. Against a small SASL-speaking IRC
+// server (tests/peers/irc-sasl.mjs): Debian's InspIRCd needs a services package linked to it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readyState, sharedBrowserAndApp, startProcess, timeout } from "./helpers.mjs";
+
+const shared = sharedBrowserAndApp();
+
+async function loginPage(t, password) {
+  const peer = await startProcess("node", ["tests/peers/irc-sasl.mjs", "ada:sesame"], /listening on (\S+)\n/);
+  t.after(() => peer.kill());
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  const url = `ws://${peer.match[1]}/`;
+  const query = new URLSearchParams({ protocol: "irc", nick: "ada", login: "ada", connect: "0", url });
+  await page.goto(`http://${shared.app.addr}/?${query}`);
+  await page.getByTestId("password-input").fill(password);
+  await page.getByTestId("connect-button").click();
+  await readyState(page, "open").waitFor({ timeout });
+  return { page, peer, errors };
+}
+
+test("logs in with the typed password, which is kept nowhere", async (t) => {
+  const { page, peer, errors } = await loginPage(t, "sesame");
+  await page.getByText("Logged in as ada.").waitFor({ timeout });
+  await page.getByText("Ready to chat.").waitFor({ timeout });
+  assert.match(peer.output(), /login ada accepted/);
+  const error = page.getByTestId("error");
+  assert.equal((await error.count()) ? (await error.textContent()).trim() : "", "", "no error");
+  const kept = await page.evaluate(() => JSON.stringify(Object.entries(localStorage)));
+  assert.ok(!kept.includes("sesame"), "not in storage");
+  assert.ok(!(await page.getByTestId("permalink").getAttribute("href")).includes("sesame"), "not in the link");
+  assert.ok((await page.getByTestId("permalink").getAttribute("href")).includes("login=ada"));
+  assert.ok(!page.url().includes("sesame"));
+  assert.deepEqual(errors, []);
+});
+
+test("a wrong password is explained, and the chat goes on without the account", async (t) => {
+  const { page, peer, errors } = await loginPage(t, "wrong");
+  await page.getByTestId("error").filter({ hasText: "refused the login as ada" }).waitFor({ timeout });
+  assert.match(await page.getByTestId("error").textContent(), /check the login and the password/);
+  await page.getByText("Ready to chat.").waitFor({ timeout });
+  assert.match(peer.output(), /login ada refused/);
+  assert.deepEqual(errors, []);
+});
