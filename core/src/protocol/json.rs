@@ -71,15 +71,7 @@ impl WireFormat for JsonFormat {
 }
 
 /// A broadcast server: every object goes to the room as it came (the template's own fields).
-pub(super) const SERVER_MODEL: ServerModel = ServerModel {
-    shapes: 1,
-    subprotocol: |_| "",
-    handshake: |_, _| Vec::new(),
-    relay: |_, _, frame| match frame {
-        OutFrame::Text(text) => Some(text.clone()),
-        OutFrame::Binary(_) => None,
-    },
-};
+pub(super) const SERVER_MODEL: ServerModel = ServerModel::BROADCAST;
 
 /// The outgoing shape when the person has not given one.
 pub const DEFAULT_TEMPLATE: &str = r#"{"nick": <nick>, "text": <text>}"#;

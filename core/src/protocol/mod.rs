@@ -284,6 +284,19 @@ pub struct ServerModel {
     pub relay: fn(shape: usize, nick: &str, frame: &OutFrame) -> Option<String>,
 }
 
+impl ServerModel {
+    /// A broadcast server: every text frame goes to the room as it came.
+    pub(crate) const BROADCAST: ServerModel = ServerModel {
+        shapes: 1,
+        subprotocol: |_| "",
+        handshake: |_, _| Vec::new(),
+        relay: |_, _, frame| match frame {
+            OutFrame::Text(text) => Some(text.clone()),
+            OutFrame::Binary(_) => None,
+        },
+    };
+}
+
 /// [`Spec::socket_url`] of formats that open the address as given.
 pub(crate) fn same_url(url: &str) -> String {
     url.to_string()

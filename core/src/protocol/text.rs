@@ -76,15 +76,7 @@ impl WireFormat for TextFormat {
 }
 
 /// A broadcast server: every frame goes to the room as it came.
-pub(super) const SERVER_MODEL: ServerModel = ServerModel {
-    shapes: 1,
-    subprotocol: |_| "",
-    handshake: |_, _| Vec::new(),
-    relay: |_, _, frame| match frame {
-        OutFrame::Text(text) => Some(text.clone()),
-        OutFrame::Binary(_) => None,
-    },
-};
+pub(super) const SERVER_MODEL: ServerModel = ServerModel::BROADCAST;
 
 fn one_message(text: &str) -> ChatEvent {
     match split_nick(text) {
