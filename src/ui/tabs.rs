@@ -216,7 +216,7 @@ fn tab_name(settings: &Settings) -> String {
     let masked = mask_credentials(&settings.url);
     let url = masked.split_once("://").map_or(masked.as_str(), |(_, rest)| rest);
     let url = url.trim_end_matches('/');
-    if settings.protocol == wschat_core::protocol::ProtocolKind::Irc {
+    if settings.protocol.reads("channel") {
         let authority = url.split(['/', '?']).next().unwrap_or(url);
         let host = authority.rsplit('@').next().unwrap_or(authority);
         format!("{} @ {host}", settings.channel)

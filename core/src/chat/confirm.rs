@@ -7,6 +7,9 @@ use super::{ChatLog, EntryKind, OutboxItem, OwnStatus};
 /// lines at about 400 bytes).
 const MIN_SPLIT_BYTES: usize = 256;
 
+/// Messages acknowledged by id that are kept to absorb an echo arriving after the ack.
+const ACKED_KEPT: usize = 32;
+
 impl ChatLog {
     /// A message received from someone. If it is the echo of one of our sent messages (same
     /// text as the oldest such, from the nick it was typed under or the nick the server knows
@@ -32,6 +35,10 @@ impl ChatLog {
             if let Some(id) = self.echo_piece(nick, from_us_now, text) {
                 return id;
             }
+            let acked = self.acked_before_echo.iter().position(|m| (from_us_now || m.nick == nick) && m.text == text);
+            if let Some(item) = acked.and_then(|at| self.acked_before_echo.remove(at)) {
+                return item.id;
+            }
             if self.awaiting_echo.front().is_some_and(|m| from_us_now || m.nick == nick) {
                 self.unmatched_own += 1;
             }
@@ -48,7 +55,12 @@ impl ChatLog {
         for earlier in self.awaiting_echo.drain(..pos).collect::<Vec<_>>() {
             self.set_status(earlier.id, OwnStatus::Sent);
         }
-        self.awaiting_echo.pop_front();
+        if let Some(item) = self.awaiting_echo.pop_front() {
+            if self.acked_before_echo.len() == ACKED_KEPT {
+                self.acked_before_echo.pop_front();
+            }
+            self.acked_before_echo.push_back(item);
+        }
         self.confirm(id);
     }
 

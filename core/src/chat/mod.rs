@@ -145,6 +145,9 @@ pub struct ChatLog {
     echoed_so_far: usize,
     /// Messages under our nick that matched none awaiting confirmation, since the link opened.
     unmatched_own: usize,
+    /// Messages acknowledged by id whose echo may still come (a server that acks first): the
+    /// echo then makes no second entry. The newest few only.
+    acked_before_echo: VecDeque<OutboxItem>,
     /// Messages that ran out of attempts, kept for Retry or Discard.
     failed: Vec<OutboxItem>,
     /// Bumped on every change to what [`ChatLog::unsent`] returns, so callers persist only then.
@@ -179,6 +182,7 @@ impl ChatLog {
             elsewhere: Vec::new(),
             echoed_so_far: 0,
             unmatched_own: 0,
+            acked_before_echo: VecDeque::new(),
             failed: Vec::new(),
             unsent_revision: 0,
             users: Vec::new(),

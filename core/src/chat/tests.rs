@@ -282,6 +282,19 @@ fn an_unmatched_echo_under_our_nick_is_not_answered_by_a_resend() {
 }
 
 #[test]
+fn an_echo_after_the_acknowledgement_makes_no_second_entry() {
+    let mut log = ChatLog::new(10);
+    log.set_own_nick("me");
+    let id = log.push_own("me", "hello", 0.0);
+    send_all(&mut log);
+    log.confirm_by_id(id);
+    assert_eq!(log.receive_message(Some("me"), "hello", 0.0), id);
+    assert_eq!(log.entries().count(), 1, "the echo is the same message");
+    log.receive_message(Some("me"), "hello", 0.0);
+    assert_eq!(log.entries().count(), 2, "a second one is someone's (another page's) own");
+}
+
+#[test]
 fn an_acknowledgement_by_id_confirms_that_message() {
     let mut log = ChatLog::new(10);
     let first = log.push_own("me", "one", 0.0);

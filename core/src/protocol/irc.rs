@@ -136,8 +136,6 @@ const RELAY_OVERHEAD: usize = 512 - 2 - 100;
 pub const DEAD_AFTER_MS: f64 = 240_000.0;
 const PROBE_AFTER_MS: f64 = DEAD_AFTER_MS / 2.0;
 
-/// Timers fire on the millisecond or a little early: a wake-up this close to its time is on time.
-const TIMER_SLACK_MS: f64 = 1.0;
 
 /// Capabilities asked for when the server offers them.
 const WANTED_CAPS: [&str; 2] = ["echo-message", "server-time"];
@@ -598,10 +596,10 @@ impl WireFormat for IrcState {
     /// Silence: a PING halfway to the deadline (once registered), a dead link at it.
     fn on_wake(&mut self, now_ms: f64) -> Decoded {
         let quiet = now_ms - self.last_heard_ms;
-        if quiet + TIMER_SLACK_MS >= DEAD_AFTER_MS {
+        if quiet + super::TIMER_SLACK_MS >= DEAD_AFTER_MS {
             return Decoded::events(vec![ChatEvent::silent_for(quiet)]);
         }
-        if quiet + TIMER_SLACK_MS >= PROBE_AFTER_MS {
+        if quiet + super::TIMER_SLACK_MS >= PROBE_AFTER_MS {
             let replies = if self.registered { vec![self.ping()] } else { Vec::new() };
             return Decoded { replies, wake_in_ms: Some(DEAD_AFTER_MS - quiet), ..Decoded::default() };
         }

@@ -284,6 +284,10 @@ pub struct ServerModel {
     pub relay: fn(shape: usize, nick: &str, frame: &OutFrame) -> Option<String>,
 }
 
+/// Timers fire on the millisecond or a little early: a wake-up this close to its time is on
+/// time (for formats comparing `now_ms` with a deadline they asked to be woken at).
+pub(crate) const TIMER_SLACK_MS: f64 = 1.0;
+
 impl ServerModel {
     /// A broadcast server: every text frame goes to the room as it came.
     pub(crate) const BROADCAST: ServerModel = ServerModel {

@@ -53,8 +53,6 @@ pub const MAX_PING_MS: f64 = 600_000.0;
 /// must not make the list grow for as long as the connection lasts.
 const MAX_AWAITED_ACKS: usize = 1024;
 
-/// Timers fire on the millisecond or a little early: a wake-up this close to its time is on time.
-const TIMER_SLACK_MS: f64 = 1.0;
 
 /// Which of the two documented chat servers this is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -308,13 +306,13 @@ impl WireFormat for SocketIoState {
     fn on_wake(&mut self, now_ms: f64) -> Decoded {
         let was_ready = self.is_ready();
         let mut events = Vec::new();
-        if self.grace_until_ms.is_some_and(|until| now_ms + TIMER_SLACK_MS >= until) {
+        if self.grace_until_ms.is_some_and(|until| now_ms + super::TIMER_SLACK_MS >= until) {
             self.grace_until_ms = None;
             self.shape_grace_over();
         }
         say_ready(was_ready, self.is_ready(), &mut events);
         let quiet = now_ms - self.last_heard_ms;
-        if self.dead_after_ms.is_some_and(|after| quiet + TIMER_SLACK_MS >= after) {
+        if self.dead_after_ms.is_some_and(|after| quiet + super::TIMER_SLACK_MS >= after) {
             events.push(ChatEvent::silent_for(quiet));
             return Decoded::events(events);
         }
