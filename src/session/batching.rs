@@ -93,17 +93,20 @@ pub(super) fn apply_event(log: &mut ChatLog, event: ChatEvent, now: f64) {
         ChatEvent::Private { nick, text, time_ms } => {
             log.receive_private(&nick, &text, time_ms.unwrap_or(now));
         }
-        ChatEvent::Joined { nick, text } => {
+        ChatEvent::Notice { text, time_ms } => {
+            log.push_system(&text, time_ms.unwrap_or(now));
+        }
+        ChatEvent::Joined { nick, text, time_ms } => {
             log.user_joined(&nick);
-            log.push_system(&text, now);
+            log.push_system(&text, time_ms.unwrap_or(now));
         }
-        ChatEvent::Left { nick, text } => {
+        ChatEvent::Left { nick, text, time_ms } => {
             log.user_left(&nick);
-            log.push_system(&text, now);
+            log.push_system(&text, time_ms.unwrap_or(now));
         }
-        ChatEvent::Renamed { from, to } => {
+        ChatEvent::Renamed { from, to, time_ms } => {
             log.user_renamed(&from, &to);
-            log.push_system(&format!("{from} is now known as {to}"), now);
+            log.push_system(&format!("{from} is now known as {to}"), time_ms.unwrap_or(now));
         }
         ChatEvent::Users(users) => log.set_users(users),
         ChatEvent::OwnNick(nick) | ChatEvent::AssignedNick(nick) => {

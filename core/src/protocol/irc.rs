@@ -1,8 +1,8 @@
 //! IRC over WebSocket (IRCv3 `text.ircv3.net` / `binary.ircv3.net`, InspIRCd's own
 //! `text.inspircd.org` / `binary.inspircd.org`, or none): one line per frame.
 //!
-//! Registration with CAP LS 302 (asking for `echo-message` and `server-time` when offered),
-//! NICK and USER, a suffix on a taken nick, PING/PONG, JOIN of one channel, PRIVMSG and
+//! Registration with CAP LS 302 (asking for the IRCv3 capabilities in [`WANTED_CAPS`] when
+//! offered, and for those a server offers later with `cap-notify`'s CAP NEW), NICK and USER, a suffix on a taken nick, PING/PONG, JOIN of one channel, PRIVMSG and
 //! CTCP ACTION both ways, NOTICE, joins, parts, quits, nick changes, kicks and NAMES; a PING
 //! after two minutes of silence, and a dead link after four.
 
@@ -136,9 +136,9 @@ const RELAY_OVERHEAD: usize = 512 - 2 - 100;
 pub const DEAD_AFTER_MS: f64 = 240_000.0;
 const PROBE_AFTER_MS: f64 = DEAD_AFTER_MS / 2.0;
 
-
-/// Capabilities asked for when the server offers them.
-const WANTED_CAPS: [&str; 2] = ["echo-message", "server-time"];
+/// Capabilities asked for when the server offers them (SASL's `sasl` only with a login).
+pub const WANTED_CAPS: [&str; 6] =
+    ["echo-message", "server-time", "message-tags", "batch", "labeled-response", "cap-notify"];
 
 /// One parsed IRC line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -264,7 +264,8 @@ pub struct IrcState {
     joined: bool,
     nick_attempts: u32,
     offered_caps: Vec<String>,
-    echo_message: bool,
+    /// Capabilities the server acknowledged (and did not take back with CAP DEL).
+    caps: Vec<String>,
     names: Vec<String>,
     /// When the last frame came, for the PING probe and the dead-link deadline.
     last_heard_ms: f64,
@@ -287,7 +288,7 @@ impl IrcState {
             joined: false,
             nick_attempts: 0,
             offered_caps: Vec::new(),
-            echo_message: false,
+            caps: Vec::new(),
             names: Vec::new(),
             last_heard_ms: 0.0,
         }
@@ -305,7 +306,19 @@ impl IrcState {
 
     /// Whether the server echoes our own messages (the `echo-message` capability).
     pub fn echoes(&self) -> bool {
-        self.echo_message
+        self.has_cap("echo-message")
+    }
+
+    /// Whether the server acknowledged the capability `cap`.
+    pub fn has_cap(&self, cap: &str) -> bool {
+        self.caps.iter().any(|c| c == cap)
+    }
+
+    /// CAP END, during registration only (capabilities negotiated later need none).
+    fn end_caps(&self, replies: &mut Vec<OutFrame>) {
+        if !self.registered {
+            replies.push(self.out("CAP END"));
+        }
     }
 
     /// Registration, sent when the socket opens; `subprotocol` is what the server chose.
@@ -392,9 +405,9 @@ impl IrcState {
                 let who = line.nick().to_string();
                 if who == self.nick {
                     self.joined = true;
-                    events.push(ChatEvent::System(format!("Joined {}.", line.param(0))));
+                    events.push(ChatEvent::Notice { text: format!("Joined {}.", line.param(0)), time_ms });
                 } else {
-                    events.push(ChatEvent::Joined { text: format!("{who} joined {}", line.param(0)), nick: who });
+                    events.push(ChatEvent::Joined { text: format!("{who} joined {}", line.param(0)), nick: who, time_ms });
                 }
             }
             "PART" => {
@@ -403,11 +416,11 @@ impl IrcState {
                 if who == self.nick {
                     self.joined = false;
                 }
-                events.push(ChatEvent::Left { text: format!("{who} left {}{reason}", line.param(0)), nick: who });
+                events.push(ChatEvent::Left { text: format!("{who} left {}{reason}", line.param(0)), nick: who, time_ms });
             }
             "QUIT" => {
                 let who = line.nick().to_string();
-                events.push(ChatEvent::Left { text: format!("{who} quit ({})", line.last()), nick: who });
+                events.push(ChatEvent::Left { text: format!("{who} quit ({})", line.last()), nick: who, time_ms });
             }
             "KICK" => {
                 let victim = line.param(1).to_string();
@@ -415,7 +428,7 @@ impl IrcState {
                 if victim == self.nick {
                     self.joined = false;
                 }
-                events.push(ChatEvent::Left { nick: victim, text });
+                events.push(ChatEvent::Left { nick: victim, text, time_ms });
             }
             "NICK" => {
                 let from = line.nick().to_string();
@@ -424,7 +437,7 @@ impl IrcState {
                     self.nick = to.clone();
                     events.push(ChatEvent::OwnNick(to.clone()));
                 }
-                events.push(ChatEvent::Renamed { from, to });
+                events.push(ChatEvent::Renamed { from, to, time_ms });
             }
             "PRIVMSG" => {
                 let nick = line.nick().to_string();
@@ -444,7 +457,11 @@ impl IrcState {
             "NOTICE" => {
                 let from = line.nick();
                 let from = if from.is_empty() { "server" } else { from };
-                events.push(ChatEvent::System(format!("Notice from {from}: {}", line.last())));
+                events.push(ChatEvent::Notice { text: format!("Notice from {from}: {}", line.last()), time_ms });
+            }
+            "TOPIC" => {
+                let text = format!("{} set the topic of {}: {}", line.nick(), line.param(0), line.last());
+                events.push(ChatEvent::Notice { text, time_ms });
             }
             "332" => events.push(ChatEvent::System(format!("Topic of {}: {}", line.param(1), line.last()))),
             "353" => {
@@ -474,9 +491,29 @@ impl IrcState {
     }
 
     fn handle_cap(&mut self, line: &Line, events: &mut Vec<ChatEvent>, replies: &mut Vec<OutFrame>) {
+        let listed = || line.last().split(' ').filter(|c| !c.is_empty()).map(|c| c.split('=').next().unwrap_or(c));
         match line.param(1) {
+            // cap-notify: offered later; the wanted ones not held yet are asked for.
+            "NEW" => {
+                let new: Vec<String> = listed().map(str::to_string).collect();
+                let wanted: Vec<&str> = new
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|c| WANTED_CAPS.contains(c) && !self.has_cap(c))
+                    .collect();
+                if !wanted.is_empty() {
+                    replies.push(self.out(&format!("CAP REQ :{}", wanted.join(" "))));
+                }
+                self.offered_caps.extend(new);
+            }
+            // cap-notify: no longer offered, so no longer held.
+            "DEL" => {
+                let gone: Vec<&str> = listed().collect();
+                self.offered_caps.retain(|c| !gone.contains(&c.as_str()));
+                self.caps.retain(|c| !gone.contains(&c.as_str()));
+            }
             "LS" => {
-                self.offered_caps.extend(line.last().split(' ').map(|c| c.split('=').next().unwrap_or(c).to_string()));
+                self.offered_caps.extend(listed().map(str::to_string));
                 if line.param(2) == "*" {
                     return; // more LS lines follow
                 }
@@ -494,19 +531,24 @@ impl IrcState {
                     }
                 }
                 if wanted.is_empty() {
-                    replies.push(self.out("CAP END"));
+                    self.end_caps(replies);
                 } else {
                     replies.push(self.out(&format!("CAP REQ :{}", wanted.join(" "))));
                 }
             }
             "ACK" => {
-                let acked = |cap: &str| line.last().split(' ').any(|c| c == cap);
-                self.echo_message |= acked("echo-message");
-                if self.sasl_step == SaslStep::Requested && acked("sasl") {
+                for cap in listed() {
+                    match cap.strip_prefix('-') {
+                        Some(dropped) => self.caps.retain(|c| c != dropped),
+                        None if !self.has_cap(cap) => self.caps.push(cap.to_string()),
+                        None => {}
+                    }
+                }
+                if self.sasl_step == SaslStep::Requested && self.has_cap("sasl") {
                     self.sasl_step = SaslStep::Authenticating;
                     replies.push(self.out("AUTHENTICATE PLAIN"));
                 } else {
-                    replies.push(self.out("CAP END"));
+                    self.end_caps(replies);
                 }
             }
             "NAK" => {
@@ -516,7 +558,7 @@ impl IrcState {
                         "The server would not log in with SASL: connected without logging in.".to_string(),
                     ));
                 }
-                replies.push(self.out("CAP END"));
+                self.end_caps(replies);
             }
             _ => {}
         }
@@ -891,6 +933,59 @@ mod tests {
     }
 
     #[test]
+    fn asks_for_the_ircv3_caps_on_offer_and_follows_cap_notify() {
+        let mut irc = new_irc("ada", "#chat");
+        irc.open(TEXT_SUBPROTOCOL);
+        let offer = ":srv CAP * LS :batch cap-notify echo-message labeled-response message-tags server-time sts";
+        assert_eq!(
+            text(&irc.decode(offer).1),
+            ["CAP REQ :echo-message server-time message-tags batch labeled-response cap-notify"]
+        );
+        let ack = ":srv CAP ada ACK :echo-message server-time message-tags batch labeled-response cap-notify";
+        assert_eq!(text(&irc.decode(ack).1), ["CAP END"]);
+        assert!(WANTED_CAPS.iter().all(|c| irc.has_cap(c)));
+        irc.decode(":srv 001 ada :Welcome");
+        // Taken back: forgotten. Offered again: asked for again, with no second CAP END.
+        assert!(irc.decode(":srv CAP ada DEL :echo-message batch").1.is_empty());
+        assert!(!irc.echoes() && !irc.has_cap("batch") && irc.has_cap("server-time"));
+        assert_eq!(text(&irc.decode(":srv CAP ada NEW :echo-message away-notify").1), ["CAP REQ :echo-message"]);
+        assert_eq!(text(&irc.decode(":srv CAP ada ACK :echo-message").1), Vec::<String>::new());
+        assert!(irc.echoes());
+        assert!(irc.decode(":srv CAP ada NEW :echo-message").1.is_empty(), "held already");
+        irc.decode(":srv CAP ada ACK :-echo-message");
+        assert!(!irc.echoes(), "an ACK of -cap drops it");
+    }
+
+    #[test]
+    fn server_time_on_every_line_that_shows() {
+        let mut irc = registered(true);
+        let at = "@time=2023-11-14T22:13:20.000Z ";
+        let time = Some(1.7e12);
+        let lines = [
+            ":carol!c@h JOIN #chat",
+            ":carol!c@h PART #chat :bye",
+            ":dan!d@h QUIT :gone",
+            ":op!o@h KICK #chat carol :x",
+            ":bob!b@h NICK robert",
+            ":srv NOTICE ada :hi",
+            ":bob!b@h TOPIC #chat :new topic",
+        ];
+        for line in lines {
+            let (events, _) = irc.decode(&format!("{at}{line}"));
+            let got = match &events[..] {
+                [ChatEvent::Joined { time_ms, .. }
+                | ChatEvent::Left { time_ms, .. }
+                | ChatEvent::Renamed { time_ms, .. }
+                | ChatEvent::Notice { time_ms, .. }] => *time_ms,
+                other => panic!("{line}: {other:?}"),
+            };
+            assert_eq!(got, time, "{line}");
+        }
+        let (events, _) = irc.decode(&format!("{at}:ada!a@h JOIN #chat"));
+        assert_eq!(events, vec![ChatEvent::Notice { text: "Joined #chat.".into(), time_ms: time }]);
+    }
+
+    #[test]
     fn answers_ping() {
         let mut irc = registered(false);
         assert_eq!(text(&irc.decode("PING :irc.example").1), ["PONG :irc.example"]);
@@ -917,15 +1012,15 @@ mod tests {
             matches!(&irc.decode(":carol!c@h JOIN #chat").0[..], [ChatEvent::Joined { nick, .. }] if nick == "carol")
         );
         assert!(
-            matches!(&irc.decode(":carol!c@h PART #chat :later").0[..], [ChatEvent::Left { nick, text }] if nick == "carol" && text.contains("later"))
+            matches!(&irc.decode(":carol!c@h PART #chat :later").0[..], [ChatEvent::Left { nick, text, .. }] if nick == "carol" && text.contains("later"))
         );
         assert!(matches!(&irc.decode(":dan!d@h QUIT :gone").0[..], [ChatEvent::Left { nick, .. }] if nick == "dan"));
         assert_eq!(
             irc.decode(":bob!b@h NICK robert").0,
-            vec![ChatEvent::Renamed { from: "bob".into(), to: "robert".into() }]
+            vec![ChatEvent::Renamed { from: "bob".into(), to: "robert".into(), time_ms: None }]
         );
         assert!(
-            matches!(&irc.decode(":srv NOTICE ada :maintenance").0[..], [ChatEvent::System(t)] if t.contains("maintenance"))
+            matches!(&irc.decode(":srv NOTICE ada :maintenance").0[..], [ChatEvent::Notice { text, .. }] if text.contains("maintenance"))
         );
         assert!(
             matches!(&irc.decode(":op!o@h KICK #chat ada :spam").0[..], [ChatEvent::Left { nick, .. }] if nick == "ada")

@@ -149,11 +149,12 @@ pub(super) fn message_from(value: &Value) -> Option<ChatEvent> {
             return Some(ChatEvent::Joined {
                 nick: who.clone(),
                 text: text.unwrap_or_else(|| format!("{who} joined")),
+                time_ms: None,
             });
         }
         Some("leave" | "left" | "part" | "quit" | "exit" | "user_left" | "user left") => {
             let who = nick.clone().unwrap_or_else(|| "someone".into());
-            return Some(ChatEvent::Left { nick: who.clone(), text: text.unwrap_or_else(|| format!("{who} left")) });
+            return Some(ChatEvent::Left { nick: who.clone(), text: text.unwrap_or_else(|| format!("{who} left")), time_ms: None });
         }
         Some("system" | "notice" | "info" | "status") => return Some(ChatEvent::System(text?)),
         _ => {}
@@ -367,11 +368,11 @@ mod tests {
     fn honours_join_leave_and_system() {
         assert_eq!(
             decode_json(r#"{"type":"join","user":"eve"}"#),
-            vec![ChatEvent::Joined { nick: "eve".into(), text: "eve joined".into() }]
+            vec![ChatEvent::Joined { nick: "eve".into(), text: "eve joined".into(), time_ms: None }]
         );
         assert_eq!(
             decode_json(r#"{"event":"leave","user":"eve","text":"bye all"}"#),
-            vec![ChatEvent::Left { nick: "eve".into(), text: "bye all".into() }]
+            vec![ChatEvent::Left { nick: "eve".into(), text: "bye all".into(), time_ms: None }]
         );
         assert_eq!(
             decode_json(r#"{"type":"system","text":"restart soon"}"#),
@@ -411,7 +412,7 @@ mod tests {
         assert_eq!(decode_json(r#"{"type":"message","message":{"nick":"di","text":"x"}}"#), vec![msg(Some("di"), "x")]);
         assert_eq!(
             decode_json(r#"{"type":"join","data":{"username":"eve"}}"#),
-            vec![ChatEvent::Joined { nick: "eve".into(), text: "eve joined".into() }]
+            vec![ChatEvent::Joined { nick: "eve".into(), text: "eve joined".into(), time_ms: None }]
         );
         assert_eq!(
             decode_json(r#"{"type":"history","messages":[{"nick":"a","text":"1"},{"nick":"b","text":"2"}]}"#),

@@ -109,6 +109,11 @@ pub enum ChatEvent {
     },
     /// A notice from the server or about the connection.
     System(String),
+    /// A line for the timeline the server stamped (an IRC NOTICE or topic with `server-time`).
+    Notice {
+        text: String,
+        time_ms: Option<f64>,
+    },
     /// A frame that is not a chat message (binary, unparsed data): `text` is the frame as it came
     /// (binary described for people), `note` what it is when that is not plain to see.
     Raw {
@@ -121,19 +126,22 @@ pub enum ChatEvent {
         text: String,
         time_ms: Option<f64>,
     },
-    /// Someone arrived; `text` says so for the timeline.
+    /// Someone arrived; `text` says so for the timeline; `time_ms` when the server said when.
     Joined {
         nick: String,
         text: String,
+        time_ms: Option<f64>,
     },
     /// Someone left; `text` says how.
     Left {
         nick: String,
         text: String,
+        time_ms: Option<f64>,
     },
     Renamed {
         from: String,
         to: String,
+        time_ms: Option<f64>,
     },
     /// The full list of who is present, replacing what was known.
     Users(Vec<String>),

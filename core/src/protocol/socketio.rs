@@ -233,15 +233,15 @@ impl SocketIoState {
             }
             "login" => {
                 self.shape = Shape::ChatExample;
-                events.push(ChatEvent::Joined { nick: self.nick.clone(), text: participants(count()) });
+                events.push(ChatEvent::Joined { nick: self.nick.clone(), text: participants(count()), time_ms: None });
             }
             "user joined" => {
                 let who = username();
-                events.push(ChatEvent::Joined { text: format!("{who} joined; {}", participants(count())), nick: who });
+                events.push(ChatEvent::Joined { text: format!("{who} joined; {}", participants(count())), nick: who, time_ms: None });
             }
             "user left" => {
                 let who = username();
-                events.push(ChatEvent::Left { text: format!("{who} left; {}", participants(count())), nick: who });
+                events.push(ChatEvent::Left { text: format!("{who} left; {}", participants(count())), nick: who, time_ms: None });
             }
             "typing" | "stop typing" => {}
             _ => events.push(ChatEvent::raw(Some("Socket.IO event"), Value::Array(items.to_vec()).to_json())),
