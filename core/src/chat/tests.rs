@@ -414,3 +414,17 @@ fn unread_counts_only_while_away_and_marks_where_reading_stopped() {
     log.clear_unread_marker();
     assert_eq!(log.unread_marker(), None);
 }
+
+#[test]
+fn a_labeled_echo_confirms_by_id_and_a_later_plain_echo_makes_no_entry() {
+    let mut log = ChatLog::new(10);
+    let id = log.push_own("ada", "hi", 0.0);
+    let item = log.take_next_outgoing().expect("queued");
+    log.mark_sent(item);
+    // IRC's labeled response (an ACK or the labeled echo) names the message.
+    log.confirm_by_id(id);
+    assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Delivered));
+    // A server that also echoes it unlabeled: absorbed, not a second entry.
+    assert_eq!(log.receive_message(Some("ada"), "hi", 1.0), id);
+    assert_eq!(kinds(&log), vec![EntryKind::Own]);
+}

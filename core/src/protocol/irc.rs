@@ -346,6 +346,14 @@ impl IrcState {
 
     fn handle(&mut self, line: Line, (events, replies): &mut Reaction) {
         let time_ms = line.tag("time").and_then(parse_iso8601);
+        // The answer to an own labeled message: an ACK (nothing else to say) or its echo.
+        if let Some(id) = line.tag("label").and_then(|l| l.parse::<u64>().ok()) {
+            let echo = line.command == "PRIVMSG" && line.nick() == self.nick;
+            if line.command == "ACK" || echo {
+                events.push(ChatEvent::Delivered(id));
+                return;
+            }
+        }
         match line.command.as_str() {
             "PING" => replies.push(self.out(&format!("PONG :{}", line.last()))),
             "CAP" => self.handle_cap(&line, events, replies),
@@ -572,6 +580,23 @@ impl IrcState {
     /// carried as text (one ends the line for some servers, the other makes the message a CTCP
     /// query every client in the channel answers) and are left out.
     pub fn encode_message(&self, text: &str) -> Vec<OutFrame> {
+        self.message_lines(text).iter().map(|l| self.out(l)).collect()
+    }
+
+    /// The own message `id`: with `labeled-response`, its last line carries `@label=<id>`, and
+    /// the server's answer to it (an ACK, or the echo) confirms the whole message (one
+    /// connection delivers in order, so the pieces before it arrived too).
+    pub fn encode_labeled(&self, text: &str, id: u64) -> Vec<OutFrame> {
+        let mut lines = self.message_lines(text);
+        if self.has_cap("labeled-response") {
+            if let Some(last) = lines.last_mut() {
+                *last = format!("@label={id} {last}");
+            }
+        }
+        lines.iter().map(|l| self.out(l)).collect()
+    }
+
+    fn message_lines(&self, text: &str) -> Vec<String> {
         let (action, text) = match text.strip_prefix("/me ") {
             Some(action) => (true, action),
             None => (false, text),
@@ -579,16 +604,16 @@ impl IrcState {
         let command = format!("PRIVMSG {} :", self.channel);
         let wrap = if action { "\u{1}ACTION \u{1}".len() } else { 0 };
         let room = RELAY_OVERHEAD.saturating_sub(command.len() + wrap);
-        let mut frames = Vec::new();
+        let mut out = Vec::new();
         // A blank line would be an empty PRIVMSG, which servers refuse (412).
         let lines = text.split(['\n', '\r']).map(|l| l.replace(['\0', '\u{1}'], "")).filter(|l| !l.is_empty());
         for line in lines {
             for piece in split_utf8(&line, room) {
                 let body = if action { format!("\u{1}ACTION {piece}\u{1}") } else { piece.to_string() };
-                frames.push(self.out(&format!("{command}{body}")));
+                out.push(format!("{command}{body}"));
             }
         }
-        frames
+        out
     }
 
     /// `/join #channel`: leave the current channel for another.
@@ -650,7 +675,7 @@ impl WireFormat for IrcState {
 
     fn encode(&mut self, action: Action<'_>) -> Option<Decoded> {
         let replies = match action {
-            Action::Message { text, .. } => self.encode_message(text),
+            Action::Message { text, id, .. } => self.encode_labeled(text, id),
             Action::Join(channel) => self.join(channel),
             Action::Nick(nick) => self.change_nick(nick),
         };
@@ -983,6 +1008,37 @@ mod tests {
         }
         let (events, _) = irc.decode(&format!("{at}:ada!a@h JOIN #chat"));
         assert_eq!(events, vec![ChatEvent::Notice { text: "Joined #chat.".into(), time_ms: time }]);
+    }
+
+    fn labeled(echo: bool) -> IrcState {
+        let mut irc = new_irc("ada", "#chat");
+        irc.open(TEXT_SUBPROTOCOL);
+        let caps = if echo { "labeled-response echo-message" } else { "labeled-response" };
+        irc.decode(&format!(":srv CAP * LS :{caps}"));
+        irc.decode(&format!(":srv CAP * ACK :{caps}"));
+        irc.decode(":srv 001 ada :Welcome");
+        irc.decode(":ada!a@h JOIN #chat");
+        irc
+    }
+
+    #[test]
+    fn labeled_messages_are_confirmed_by_id() {
+        // Without labeled-response: no label.
+        let mut plain = registered(true);
+        let sent = plain.encode(Action::Message { nick: "ada", text: "hi", id: 7 }).map(|d| text(&d.replies));
+        assert_eq!(sent, Some(vec!["PRIVMSG #chat :hi".to_string()]));
+        // Without echo-message: the ACK names the message.
+        let mut irc = labeled(false);
+        let sent = irc.encode(Action::Message { nick: "ada", text: "one\ntwo", id: 7 }).map(|d| text(&d.replies));
+        assert_eq!(sent, Some(vec!["PRIVMSG #chat :one".to_string(), "@label=7 PRIVMSG #chat :two".to_string()]));
+        assert_eq!(irc.decode("@label=7 :irc.example ACK").0, vec![ChatEvent::Delivered(7)]);
+        // An error answering the label is no delivery.
+        let (events, _) = irc.decode("@label=8 :srv 404 ada #chat :Cannot send to channel");
+        assert!(matches!(&events[..], [ChatEvent::System(why)] if why.contains("Cannot send")), "{events:?}");
+        // With echo-message: the labeled echo confirms by id and makes no message of its own.
+        let mut irc = labeled(true);
+        assert_eq!(irc.decode("@label=9;time=2023-11-14T22:13:20Z :ada!a@h PRIVMSG #chat :hi").0, vec![ChatEvent::Delivered(9)]);
+        assert!(matches!(&irc.decode(":ada!a@h PRIVMSG #chat :hi").0[..], [ChatEvent::Message { .. }]), "unlabeled: as before");
     }
 
     #[test]
