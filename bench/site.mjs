@@ -2,7 +2,7 @@
 // JavaScript baselines, all with the same stylesheet), the reference server serving it (under its
 // content security policy) and its flood mode (startServer turns the test modes on), headless
 // Chromium, and the address of a client's page.
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { launchChromium, root, startServer } from "../tests/e2e/helpers.mjs";
@@ -13,14 +13,14 @@ export const dist = path.join(root, "dist");
  * Builds from before web/loader.js start with trunk's inline module script, which the server's
  * content security policy refuses: moves each inline module script of `page` into a file.
  */
-function externalizeInlineScripts(site, page) {
+function externalizeInlineScripts(dir, page, base) {
   let n = 0;
-  const file = path.join(site, page);
+  const file = path.join(dir, page);
   const html = readFileSync(file, "utf8").replace(/<script type="module"([^>]*)>([\s\S]*?)<\/script>/g, (tag, attrs, body) => {
     if (/\bsrc=/.test(attrs) || !body.trim()) return tag;
     const name = `${path.basename(page, ".html")}-inline-${n++}.js`;
-    writeFileSync(path.join(site, name), body);
-    return `<script type="module" src="/${name}"></script>`;
+    writeFileSync(path.join(dir, name), body);
+    return `<script type="module" src="${base}${name}"></script>`;
   });
   writeFileSync(file, html);
 }
@@ -33,11 +33,14 @@ function externalizeInlineScripts(site, page) {
 export async function openBench({ namedWasm = false, against = null } = {}) {
   const site = mkdtempSync(path.join(tmpdir(), "wschat-bench-"));
   // Another build (a dist directory kept from an earlier commit) served beside this one as the
-  // client `before`: its files are named by content hash, so only its page needs a name of its own.
+  // client `before`, under /before/: wasm-bindgen's snippets are not named by content, so in one
+  // folder the two builds' copies would collide. Its page's absolute paths are moved there.
   if (against) {
-    cpSync(against, site, { recursive: true });
-    renameSync(path.join(site, "index.html"), path.join(site, "before.html"));
-    externalizeInlineScripts(site, "before.html");
+    const before = path.join(site, "before");
+    cpSync(against, before, { recursive: true });
+    const page = path.join(before, "index.html");
+    writeFileSync(page, readFileSync(page, "utf8").replace(/(["'])\/(?!\/)/g, "$1/before/"));
+    externalizeInlineScripts(before, "index.html", "/before/");
   }
   for (const dir of [dist, path.join(root, "bench/baselines")]) cpSync(dir, site, { recursive: true });
   const css = readdirSync(dist).find((f) => f.endsWith(".css"));
@@ -55,7 +58,7 @@ export async function openBench({ namedWasm = false, against = null } = {}) {
     /** The page of `client` (wschat, before, naive or batched) connected to `wsPath` on the server. */
     pageUrl(client, wsPath, extra = {}) {
       const ws = `ws://${server.addr}${wsPath}`;
-      const base = { wschat: "/", before: "/before.html" }[client] ?? "/baseline.html";
+      const base = { wschat: "/", before: "/before/index.html" }[client] ?? "/baseline.html";
       const kind = base === "/baseline.html" ? { kind: client } : {};
       const params = new URLSearchParams({ url: ws, nick: "bench", ...kind, ...extra });
       return `http://${server.addr}${base}?${params}`;
