@@ -84,6 +84,9 @@ pub(super) fn apply_event(log: &mut ChatLog, event: ChatEvent, now: f64) {
         ChatEvent::Message { nick, text, time_ms } => {
             log.receive_message(nick.as_deref(), &text, time_ms.unwrap_or(now));
         }
+        ChatEvent::History { nick, text, time_ms, msgid } => {
+            log.receive_history(&nick, &text, time_ms.unwrap_or(now), msgid.as_deref());
+        }
         ChatEvent::System(text) => {
             log.push_system(&text, now);
         }

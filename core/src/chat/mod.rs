@@ -225,6 +225,13 @@ impl ChatLog {
         id
     }
 
+    /// A message the server replays from before (IRC's `chathistory`): an entry of its own,
+    /// never the echo of an own message waiting for one.
+    pub fn receive_history(&mut self, nick: &str, text: &str, time_ms: f64, _msgid: Option<&str>) -> Option<u64> {
+        self.total_received += 1;
+        Some(self.push(EntryKind::Chat, Some(nick), text, None, time_ms))
+    }
+
     /// A message sent to this person alone, not to the room.
     pub fn receive_private(&mut self, nick: &str, text: &str, time_ms: f64) -> u64 {
         self.total_received += 1;

@@ -269,7 +269,12 @@ pub struct IrcState {
     names: Vec<String>,
     /// When the last frame came, for the PING probe and the dead-link deadline.
     last_heard_ms: f64,
+    /// Open batches (`batch`): reference and type, the newest few.
+    batches: Vec<(String, String)>,
 }
+
+/// Open batches remembered at once; a server that never closes them cannot grow the list.
+const OPEN_BATCHES_KEPT: usize = 16;
 
 /// What a frame did: events for the conversation, and lines to send back.
 pub type Reaction = (Vec<ChatEvent>, Vec<OutFrame>);
@@ -291,6 +296,7 @@ impl IrcState {
             caps: Vec::new(),
             names: Vec::new(),
             last_heard_ms: 0.0,
+            batches: Vec::new(),
         }
     }
 
@@ -346,15 +352,44 @@ impl IrcState {
 
     fn handle(&mut self, line: Line, (events, replies): &mut Reaction) {
         let time_ms = line.tag("time").and_then(parse_iso8601);
-        // The answer to an own labeled message: an ACK (nothing else to say) or its echo.
+        let echo = line.command == "PRIVMSG" && line.nick() == self.nick;
+        // The answer to an own labeled message: an ACK (nothing else to say), its echo, or a
+        // batch of the answer (holding the echo).
         if let Some(id) = line.tag("label").and_then(|l| l.parse::<u64>().ok()) {
-            let echo = line.command == "PRIVMSG" && line.nick() == self.nick;
-            if line.command == "ACK" || echo {
+            let batch = line.command == "BATCH" && line.param(0).starts_with('+');
+            if line.command == "ACK" || echo || batch {
                 events.push(ChatEvent::Delivered(id));
+            }
+            if line.command == "ACK" || echo {
                 return;
             }
         }
+        // Lines of a batch are handled as usual, except an echo in a labeled answer (already
+        // confirmed) and messages of a history replay.
+        let batch = line.tag("batch").and_then(|r| self.batches.iter().find(|(b, _)| b == r)).map(|(_, t)| t.as_str());
+        match batch {
+            Some("labeled-response") if echo => return,
+            Some("chathistory") if line.command == "PRIVMSG" => {
+                if let Some(text) = chat_text(line.param(1)) {
+                    let msgid = line.tag("msgid").map(str::to_string);
+                    events.push(ChatEvent::History { nick: line.nick().to_string(), text, time_ms, msgid });
+                }
+                return;
+            }
+            _ => {}
+        }
         match line.command.as_str() {
+            "BATCH" => {
+                let reference = line.param(0);
+                if let Some(opened) = reference.strip_prefix('+') {
+                    if self.batches.len() == OPEN_BATCHES_KEPT {
+                        self.batches.remove(0);
+                    }
+                    self.batches.push((opened.to_string(), line.param(1).to_string()));
+                } else if let Some(closed) = reference.strip_prefix('-') {
+                    self.batches.retain(|(b, _)| b != closed);
+                }
+            }
             "PING" => replies.push(self.out(&format!("PONG :{}", line.last()))),
             "CAP" => self.handle_cap(&line, events, replies),
             "AUTHENTICATE" if self.sasl_step == SaslStep::Authenticating && line.param(0) == "+" => {
@@ -449,12 +484,7 @@ impl IrcState {
             }
             "PRIVMSG" => {
                 let nick = line.nick().to_string();
-                let body = line.param(1);
-                let text = match body.strip_prefix("\u{1}ACTION ") {
-                    Some(action) => format!("/me {}", action.trim_end_matches('\u{1}')),
-                    None if body.starts_with('\u{1}') => return, // other CTCP queries: not chat
-                    None => body.to_string(),
-                };
+                let Some(text) = chat_text(line.param(1)) else { return };
                 let private = !line.param(0).starts_with(['#', '&', '!', '+']);
                 events.push(if private && nick != self.nick {
                     ChatEvent::Private { nick, text, time_ms }
@@ -713,6 +743,15 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
         Some(format!(":{nick}!u@host PRIVMSG #chat :{body}"))
     },
 };
+
+/// The text of a PRIVMSG as chat: a CTCP ACTION as `/me text`; `None` for other CTCP queries.
+fn chat_text(body: &str) -> Option<String> {
+    match body.strip_prefix("\u{1}ACTION ") {
+        Some(action) => Some(format!("/me {}", action.trim_end_matches('\u{1}'))),
+        None if body.starts_with('\u{1}') => None,
+        None => Some(body.to_string()),
+    }
+}
 
 fn is_error_numeric(command: &str) -> bool {
     command.len() == 3
@@ -1039,6 +1078,48 @@ mod tests {
         let mut irc = labeled(true);
         assert_eq!(irc.decode("@label=9;time=2023-11-14T22:13:20Z :ada!a@h PRIVMSG #chat :hi").0, vec![ChatEvent::Delivered(9)]);
         assert!(matches!(&irc.decode(":ada!a@h PRIVMSG #chat :hi").0[..], [ChatEvent::Message { .. }]), "unlabeled: as before");
+    }
+
+    #[test]
+    fn batches_are_read_and_a_chathistory_batch_is_history() {
+        let mut irc = labeled(true);
+        let replay = [
+            "@batch=h1 BATCH +h1 chathistory #chat",
+            "@batch=h1;time=2023-11-14T22:13:20Z;msgid=m1 :bob!b@h PRIVMSG #chat :earlier",
+            "@batch=h1;time=2023-11-14T22:13:20Z :bob!b@h PRIVMSG #chat :\u{1}ACTION waved\u{1}",
+            "BATCH -h1",
+        ];
+        let (events, _) = irc.decode(&replay.join("\r\n"));
+        assert_eq!(
+            events,
+            vec![
+                ChatEvent::History {
+                    nick: "bob".into(),
+                    text: "earlier".into(),
+                    time_ms: Some(1.7e12),
+                    msgid: Some("m1".into())
+                },
+                ChatEvent::History { nick: "bob".into(), text: "/me waved".into(), time_ms: Some(1.7e12), msgid: None },
+            ]
+        );
+        // Closed: the same reference no longer makes history; other batches' lines as usual.
+        assert!(matches!(&irc.decode("@batch=h1 :bob!b@h PRIVMSG #chat :now").0[..], [ChatEvent::Message { .. }]));
+        irc.decode("BATCH +n1 netjoin");
+        assert!(matches!(&irc.decode("@batch=n1 :carol!c@h JOIN #chat").0[..], [ChatEvent::Joined { .. }]));
+        // A labeled answer in a batch: delivered once, its echo absorbed, the rest as usual.
+        let answer = [
+            "@label=4 BATCH +l1 labeled-response",
+            "@batch=l1 :ada!a@h PRIVMSG #chat :hi",
+            "@batch=l1 :srv NOTICE ada :noted",
+            "BATCH -l1",
+        ];
+        let (events, _) = irc.decode(&answer.join("\r\n"));
+        assert!(matches!(&events[..], [ChatEvent::Delivered(4), ChatEvent::Notice { .. }]), "{events:?}");
+        // Batches never closed are not all kept.
+        for i in 0..100 {
+            irc.decode(&format!("BATCH +x{i} chathistory"));
+        }
+        assert_eq!(irc.batches.len(), OPEN_BATCHES_KEPT);
     }
 
     #[test]

@@ -120,6 +120,14 @@ pub enum ChatEvent {
         note: Option<&'static str>,
         text: String,
     },
+    /// A message the server replays from before (IRC's `chathistory` batch): shown unless the
+    /// log holds it already (the same `msgid`, or the same nick and text within a second).
+    History {
+        nick: String,
+        text: String,
+        time_ms: Option<f64>,
+        msgid: Option<String>,
+    },
     /// A message sent to this person alone (IRC), not to the room.
     Private {
         nick: String,
