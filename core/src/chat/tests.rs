@@ -428,3 +428,49 @@ fn a_labeled_echo_confirms_by_id_and_a_later_plain_echo_makes_no_entry() {
     assert_eq!(log.receive_message(Some("ada"), "hi", 1.0), id);
     assert_eq!(kinds(&log), vec![EntryKind::Own]);
 }
+
+#[test]
+fn replayed_history_is_shown_once() {
+    let mut log = ChatLog::new(100);
+    // Seen live with a precise server time; replayed with the time cut to the second.
+    log.receive_message(Some("bob"), "live line", 1_700_000_000_750.0);
+    assert_eq!(log.receive_history("bob", "live line", 1_700_000_000_000.0, None), None);
+    // Seen live with the client's arrival time, a little after the server's second.
+    log.receive_message(Some("bob"), "late line", 1_700_000_002_100.0);
+    assert_eq!(log.receive_history("bob", "late line", 1_700_000_001_000.0, None), None);
+    // An own message, stamped when typed, just before the server's second.
+    let own = log.push_own("ada", "mine", 1_700_000_002_990.0);
+    assert_eq!(log.receive_history("ada", "mine", 1_700_000_003_000.0, None), None);
+    // New history shows, once, however often it is replayed (on join, after a reconnect).
+    let first = log.receive_history("bob", "from before", 1_699_999_000_000.0, None);
+    assert!(first.is_some());
+    assert_eq!(log.receive_history("bob", "from before", 1_699_999_000_000.0, None), None);
+    // By msgid when there is one, whatever the time says.
+    assert!(log.receive_history("carol", "tagged", 1_000.0, Some("m1")).is_some());
+    assert_eq!(log.receive_history("carol", "tagged", 9_000_000.0, Some("m1")), None);
+    // The same words by another nick, or far apart in time, are other messages.
+    assert!(log.receive_history("carol", "from before", 1_699_999_000_000.0, None).is_some());
+    assert!(log.receive_history("bob", "from before", 1_699_999_005_000.0, None).is_some());
+    let texts: Vec<&str> = log.entries().map(|e| &*e.text).collect();
+    assert_eq!(texts, ["live line", "late line", "mine", "from before", "tagged", "from before", "from before"]);
+    assert_eq!(log.get(own).map(|e| e.kind), Some(EntryKind::Own));
+}
+
+#[test]
+fn history_is_not_taken_for_an_echo_and_its_index_is_bounded() {
+    let mut log = ChatLog::new(3);
+    let id = log.push_own("ada", "hi", 0.0);
+    let item = log.take_next_outgoing().expect("queued");
+    log.mark_sent(item);
+    // A replay of an older "hi" by us (its time far from the own message's) is history, and
+    // the own message still waits for its confirmation.
+    assert!(log.receive_history("ada", "hi", 500_000.0, None).is_some());
+    assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Sent));
+    // The index keeps as many keys as the log keeps entries: a line long gone shows again.
+    for i in 0..10 {
+        log.receive_message(Some("bob"), &format!("line {i}"), 1_000_000.0 + f64::from(i) * 10_000.0);
+    }
+    assert_eq!(log.seen_len(), 3);
+    assert!(log.receive_history("bob", "line 0", 1_000_000.0, None).is_some());
+    assert_eq!(log.receive_history("bob", "line 9", 1_090_000.0, None), None);
+}
