@@ -1,5 +1,6 @@
 // A second IRC client for the tests: registers over WebSocket, joins a channel, answers PING,
-// records the PRIVMSGs it sees and can say things. (No subprotocol: InspIRCd 3 negotiates none.)
+// records the PRIVMSGs it sees and can say things or send any line (`raw`). (No subprotocol:
+// InspIRCd 3 negotiates none.)
 import WebSocket from "ws";
 
 export function ircBot(url, nick, channel, inbox) {
@@ -21,7 +22,7 @@ export function ircBot(url, nick, channel, inbox) {
         if (command === "PING") send(`PONG ${parts.slice(1).join(" ")}`);
         if (command === "001") send(`JOIN ${channel}`);
         if (command === "JOIN" && source === nick) {
-          resolve({ say: (text) => send(`PRIVMSG ${channel} :${text}`), close: () => ws.close() });
+          resolve({ say: (text) => send(`PRIVMSG ${channel} :${text}`), raw: send, close: () => ws.close() });
         }
         if (command === "PRIVMSG") {
           const text = line.slice(line.indexOf(" :", line.indexOf("PRIVMSG")) + 2);

@@ -1,0 +1,68 @@
+// History a server replays on join (Debian's InspIRCd 3 with chanhistory, channel mode +H) is
+// shown once: when the app joins, and again after a /reconnect, nothing already on screen is
+// shown twice, though InspIRCd sends no msgid and cuts replayed times to the second.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ircBot } from "../peers/irc-bot.mjs";
+import { entry, freePort, Inbox, send, sharedBrowser, startProcess, timeout } from "./helpers.mjs";
+
+const appUrl = process.env.WSCHAT_APP_URL;
+assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
+const shared = sharedBrowser();
+
+/** How many entries show exactly `text`. */
+function count(page, text) {
+  return page.locator('[data-testid="message-text"]').getByText(text, { exact: true }).count();
+}
+
+test("IRC: history InspIRCd's chanhistory replays is shown once, across a /reconnect", async () => {
+  const port = await freePort();
+  const work = mkdtempSync(path.join(tmpdir(), "wschat-ircd-"));
+  const ircd = await startProcess("tests/peers/inspircd/run.sh", [String(port), work], /is now running/);
+  try {
+    const url = `ws://127.0.0.1:${port}/`;
+    const inbox = new Inbox();
+    // First in the channel, so its operator: it turns history on, then says three lines.
+    const bot = await ircBot(url, "otto", "#hist", inbox);
+    bot.raw("MODE #hist +H 20:1d");
+    const said = ["history one", "history two", "history three"];
+    for (const text of said) bot.say(text);
+    await sleep(500);
+
+    const page = await (await shared.browser.newContext()).newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e));
+    await page.goto(`${appUrl}?${new URLSearchParams({ nick: "wendy", url, protocol: "irc", channel: "#hist" })}`);
+    await page.getByText("Ready to chat.").first().waitFor({ timeout });
+    for (const text of said) await entry(page, "chat", "otto", text).waitFor({ timeout });
+
+    // A line seen live (precise server time), and an own one (stamped when typed): both are in
+    // the history the next join replays.
+    bot.say("live four");
+    await entry(page, "chat", "otto", "live four").waitFor({ timeout });
+    await send(page, "wendy was here");
+    await inbox.waitFor((m) => m.from === "wendy" && m.text === "wendy was here", "wendy's PRIVMSG");
+    await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]').waitFor({ timeout });
+
+    await send(page, "/reconnect");
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('[data-testid="message-text"]')].filter((n) => n.textContent === "Joined #hist.").length === 2,
+      null,
+      { timeout },
+    );
+    // The replay comes right after the join; give it time to arrive before counting.
+    await page.getByText("Ready to chat.").nth(1).waitFor({ timeout });
+    await sleep(1500);
+    for (const text of [...said, "live four", "wendy was here"]) {
+      assert.equal(await count(page, text), 1, `"${text}" shown once`);
+    }
+    bot.close();
+    assert.deepEqual(errors, []);
+  } finally {
+    await ircd.kill();
+  }
+});
