@@ -474,3 +474,16 @@ fn history_is_not_taken_for_an_echo_and_its_index_is_bounded() {
     assert!(log.receive_history("bob", "line 0", 1_000_000.0, None).is_some());
     assert_eq!(log.receive_history("bob", "line 9", 1_090_000.0, None), None);
 }
+
+#[test]
+fn an_own_message_sent_late_matches_its_replay_by_the_echo_time() {
+    let mut log = ChatLog::new(10);
+    // Typed offline, sent a minute later under the nick the server assigned.
+    let id = log.push_own("ada", "typed offline", 1_000_000.0);
+    let item = log.take_next_outgoing().expect("queued");
+    log.mark_sent(item);
+    log.set_own_nick("ada_1");
+    assert_eq!(log.receive_message(Some("ada_1"), "typed offline", 1_060_500.0), id);
+    assert_eq!(log.receive_history("ada_1", "typed offline", 1_060_000.0, None), None);
+    assert_eq!(log.entries().len(), 1);
+}
