@@ -60,6 +60,14 @@ test("IRC: history InspIRCd's chanhistory replays is shown once, across a /recon
     for (const text of [...said, "live four", "wendy was here"]) {
       assert.equal(await count(page, text), 1, `"${text}" shown once`);
     }
+    // What the app was replayed after the reconnect: another client joining now is replayed
+    // all five lines, so the app's counts above were the dedupe at work, not a missing replay.
+    const seen = new Inbox();
+    const late = await ircBot(url, "zed", "#hist", seen);
+    for (const text of [...said, "live four", "wendy was here"]) {
+      await seen.waitFor((m) => m.text === text, `the replay of "${text}"`);
+    }
+    late.close();
     bot.close();
     assert.deepEqual(errors, []);
   } finally {
