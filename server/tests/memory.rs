@@ -153,7 +153,8 @@ async fn a_thousand_rooms_and_a_reader_that_never_reads_keep_memory_bounded() {
     }
     let flood_time = started_flood.elapsed();
     let (after_flood, peak) = server.memory();
-    let (received, code) = tokio::time::timeout(Duration::from_secs(60), cut_off)
+    // A bound, not a pace: on a machine busy with builds the reader's catching up took over 60 s.
+    let (received, code) = tokio::time::timeout(Duration::from_secs(240), cut_off)
         .await
         .expect("the server gave up on the reader that never reads")
         .expect("the slow reader's task");
