@@ -2,9 +2,16 @@
 //! `text.inspircd.org` / `binary.inspircd.org`, or none): one line per frame.
 //!
 //! Registration with CAP LS 302 (asking for the IRCv3 capabilities in [`WANTED_CAPS`] when
-//! offered, and for those a server offers later with `cap-notify`'s CAP NEW), NICK and USER, a suffix on a taken nick, PING/PONG, JOIN of one channel, PRIVMSG and
-//! CTCP ACTION both ways, NOTICE, joins, parts, quits, nick changes, kicks and NAMES; a PING
-//! after two minutes of silence, and a dead link after four.
+//! offered, and for those a server offers later with `cap-notify`'s CAP NEW), NICK and USER, a
+//! suffix on a taken nick, PING/PONG, JOIN of one channel, PRIVMSG and CTCP ACTION both ways,
+//! NOTICE, TOPIC, joins, parts, quits, nick changes, kicks and NAMES, each with its
+//! `server-time`; a PING after two minutes of silence, and a dead link after four.
+//!
+//! With `labeled-response`, an own message's last line carries `@label=<message id>` and the
+//! server's answer (ACK, labeled echo, or a labeled batch) is [`ChatEvent::Delivered`]. Lines in
+//! a batch are read as usual; a `chathistory` batch's messages are [`ChatEvent::History`], which
+//! the log shows only when it holds no such message yet (the dedupe lives in the log because
+//! this state is rebuilt on every open).
 
 use super::{
     say_ready, time::parse_iso8601, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, WireFormat,
