@@ -31,7 +31,7 @@ impl ChatLog {
                 let id = self.awaiting_echo.pop_front().map_or(0, |m| m.id);
                 self.confirm(id);
                 // A replay of it later carries the server's time and nick, not the typing's.
-                self.seen.line(nick, text, time_ms);
+                self.seen.echo(nick, text, time_ms);
                 return id;
             }
             if let Some(id) = self.echo_piece(nick, from_us_now, text) {

@@ -160,7 +160,7 @@ pub struct ChatLog {
     attention: Attention,
     /// Bytes of long messages' full texts kept (see [`FULL_TEXT_BUDGET_BYTES`]).
     full_text_bytes: usize,
-    /// Keys of the messages kept (as many as the cap), so a replay of history shows once.
+    /// What tells a replay of history from a new line, beside the kept entries themselves.
     seen: seen::Seen,
 }
 
@@ -192,7 +192,7 @@ impl ChatLog {
             changes: Vec::new(),
             attention: Attention::default(),
             full_text_bytes: 0,
-            seen: seen::Seen::new(cap),
+            seen: seen::Seen::default(),
         }
     }
 
@@ -234,7 +234,7 @@ impl ChatLog {
     /// a second of it (a server may cut replayed times to the second); never taken for the echo
     /// of an own message. Returns the new entry's id, `None` when it was there already.
     pub fn receive_history(&mut self, nick: &str, text: &str, time_ms: f64, msgid: Option<&str>) -> Option<u64> {
-        let known = self.seen.has(nick, text, time_ms, msgid);
+        let known = self.seen.has(self.entries.iter(), (nick, text, time_ms), msgid);
         if let Some(msgid) = msgid {
             self.seen.msgid(msgid);
         }
@@ -243,12 +243,6 @@ impl ChatLog {
         }
         self.total_received += 1;
         Some(self.push(EntryKind::Chat, Some(nick), text, None, time_ms))
-    }
-
-    /// How many keys the history index holds (never more than the cap).
-    #[cfg(test)]
-    pub(crate) fn seen_len(&self) -> usize {
-        self.seen.len()
     }
 
     /// A message sent to this person alone, not to the room.
@@ -308,7 +302,6 @@ impl ChatLog {
     /// entries go at once.
     pub fn set_cap(&mut self, cap: usize) {
         self.cap = cap.max(1);
-        self.seen.set_cap(self.cap);
         while self.entries.len() > self.cap {
             if let Some(gone) = self.entries.pop_front() {
                 self.forget_text(&gone);
@@ -349,9 +342,6 @@ impl ChatLog {
         let mention = kind == EntryKind::Chat
             && !self.attention.own_nick.is_empty()
             && crate::present::mentions(text, &self.attention.own_nick);
-        if let (EntryKind::Chat | EntryKind::Own, Some(nick)) = (kind, &nick) {
-            self.seen.line(nick, text, time_ms);
-        }
         let (text, cut_from) = self.within_budget(text);
         let entry = Entry { id, kind, nick, text: Arc::from(text), status, time_ms, mention, note: None, cut_from };
         crate::bounded::push_within(&mut self.entries, self.cap, entry);

@@ -1,40 +1,34 @@
-//! What the log has shown, so that history a server replays (on join, and again after a
-//! reconnect) is shown once: a bounded set of keys, by `msgid` where the server gives one, else
-//! by nick, text and the second it was written.
+//! Whether a line a server replays from before (on join, and again after a reconnect) is one the
+//! log shows already: by `msgid` where the server gives one, else by nick, text and the second it
+//! was written.
 //!
 //! A server that replays without `msgid` (InspIRCd 3's `chanhistory`) cuts its times to whole
 //! seconds, while the same line seen live carried a precise time, the client's arrival time
-//! (later) or, for an own message, the time it was typed (earlier). So a replayed line matches
-//! a kept one of the same nick and text written in its second or either neighbour.
+//! (later) or, for an own message, the time it was typed (earlier; its echo's time is kept for
+//! that). So a replayed line matches a kept one of the same nick and text written in its second
+//! or either neighbour. Replays are rare and short: they are matched by walking the kept
+//! entries, and live messages, the hot path, cost nothing here.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
+
+use super::{Entry, EntryKind};
+
+/// Echoes of own messages, and msgids of replayed lines, remembered at most.
+const REMEMBERED: usize = 512;
 
 #[derive(Clone, Debug, Default)]
 pub(super) struct Seen {
-    /// Key to how many times it is in `order` (a key may come twice: the same line twice).
-    counts: HashMap<u64, u32>,
-    /// Keys, oldest first, at most `cap`.
-    order: VecDeque<u64>,
-    cap: usize,
+    /// Keys of the echoes that confirmed own messages: (nick, text) at the server's second.
+    echoes: VecDeque<u64>,
+    /// Hashes of the `msgid`s of replayed lines shown.
+    msgids: VecDeque<u64>,
 }
 
-/// A hash of what was said and by whom; the second is mixed in after, so a look-up around a
-/// second hashes the text once.
-fn line_hash(nick: &str, text: &str) -> u64 {
+fn key(parts: impl Hash) -> u64 {
     let mut hasher = DefaultHasher::new();
-    (0u8, nick, text).hash(&mut hasher);
-    hasher.finish()
-}
-
-fn at_second(hash: u64, second: i64) -> u64 {
-    (hash ^ (second as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).rotate_left(29)
-}
-
-fn msgid_key(msgid: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    (1u8, msgid).hash(&mut hasher);
+    parts.hash(&mut hasher);
     hasher.finish()
 }
 
@@ -42,58 +36,45 @@ fn second_of(time_ms: f64) -> i64 {
     (time_ms / 1000.0).floor() as i64
 }
 
+fn remember(keys: &mut VecDeque<u64>, key: u64) {
+    if keys.len() == REMEMBERED {
+        keys.pop_front();
+    }
+    keys.push_back(key);
+}
+
 impl Seen {
-    pub(super) fn new(cap: usize) -> Self {
-        Seen { cap: cap.max(1), ..Seen::default() }
-    }
-
-    pub(super) fn set_cap(&mut self, cap: usize) {
-        self.cap = cap.max(1);
-        while self.order.len() > self.cap {
-            self.forget_oldest();
-        }
-    }
-
-    /// A line now kept in the log.
-    pub(super) fn line(&mut self, nick: &str, text: &str, time_ms: f64) {
-        self.insert(at_second(line_hash(nick, text), second_of(time_ms)));
+    /// The echo that confirmed an own message: a replay carries its time and nick, not the
+    /// typing's.
+    pub(super) fn echo(&mut self, nick: &str, text: &str, time_ms: f64) {
+        remember(&mut self.echoes, key((nick, text, second_of(time_ms))));
     }
 
     pub(super) fn msgid(&mut self, msgid: &str) {
-        self.insert(msgid_key(msgid));
+        remember(&mut self.msgids, key(msgid));
     }
 
-    /// Whether a replayed line is one kept already: the same `msgid`, or the same nick and text
-    /// within a second of `time_ms`.
-    pub(super) fn has(&self, nick: &str, text: &str, time_ms: f64, msgid: Option<&str>) -> bool {
-        if msgid.is_some_and(|id| self.counts.contains_key(&msgid_key(id))) {
+    /// Whether a replayed line is one of `entries` already: the same `msgid`, or the same nick and
+    /// text within a second of `time_ms`.
+    pub(super) fn has<'e>(
+        &self,
+        entries: impl DoubleEndedIterator<Item = &'e Entry>,
+        (nick, text, time_ms): (&str, &str, f64),
+        msgid: Option<&str>,
+    ) -> bool {
+        if msgid.is_some_and(|id| self.msgids.contains(&key(id))) {
             return true;
         }
-        let (hash, second) = (line_hash(nick, text), second_of(time_ms));
-        (second - 1..=second + 1).any(|s| self.counts.contains_key(&at_second(hash, s)))
-    }
-
-    #[cfg(test)]
-    pub(super) fn len(&self) -> usize {
-        self.order.len()
-    }
-
-    fn insert(&mut self, key: u64) {
-        if self.order.len() >= self.cap {
-            self.forget_oldest();
+        let second = second_of(time_ms);
+        let near = |s: i64| (s - second).abs() <= 1;
+        if (second - 1..=second + 1).any(|s| self.echoes.contains(&key((nick, text, s)))) {
+            return true;
         }
-        self.order.push_back(key);
-        *self.counts.entry(key).or_insert(0) += 1;
-    }
-
-    fn forget_oldest(&mut self) {
-        if let Some(old) = self.order.pop_front() {
-            if let Some(count) = self.counts.get_mut(&old) {
-                *count -= 1;
-                if *count == 0 {
-                    self.counts.remove(&old);
-                }
-            }
-        }
+        entries.rev().any(|e| {
+            matches!(e.kind, EntryKind::Chat | EntryKind::Own)
+                && e.nick.as_deref() == Some(nick)
+                && &*e.text == text
+                && near(second_of(e.time_ms))
+        })
     }
 }

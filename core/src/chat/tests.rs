@@ -466,11 +466,10 @@ fn history_is_not_taken_for_an_echo_and_its_index_is_bounded() {
     // the own message still waits for its confirmation.
     assert!(log.receive_history("ada", "hi", 500_000.0, None).is_some());
     assert_eq!(log.get(id).and_then(|e| e.status), Some(OwnStatus::Sent));
-    // The index keeps as many keys as the log keeps entries: a line long gone shows again.
+    // Matched against what the log keeps: a line long gone shows again.
     for i in 0..10 {
         log.receive_message(Some("bob"), &format!("line {i}"), 1_000_000.0 + f64::from(i) * 10_000.0);
     }
-    assert_eq!(log.seen_len(), 3);
     assert!(log.receive_history("bob", "line 0", 1_000_000.0, None).is_some());
     assert_eq!(log.receive_history("bob", "line 9", 1_090_000.0, None), None);
 }
