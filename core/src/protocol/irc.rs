@@ -18,6 +18,14 @@ use super::{
 };
 use crate::settings::{validate_channel, Settings, DEFAULT_CHANNEL};
 
+mod caps;
+mod line;
+mod sasl;
+
+pub use line::{parse_line, split_utf8, Line};
+pub use sasl::SaslLogin;
+use sasl::SaslStep;
+
 /// The subprotocols of IRCv3's WebSocket spec, in order of preference.
 pub const TEXT_SUBPROTOCOL: &str = "text.ircv3.net";
 pub const BINARY_SUBPROTOCOL: &str = "binary.ircv3.net";
@@ -68,57 +76,6 @@ impl IrcOptions {
     }
 }
 
-/// An account and its password for SASL PLAIN.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SaslLogin {
-    pub account: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for SaslLogin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SaslLogin").field("account", &self.account).field("password", &"***").finish()
-    }
-}
-
-impl SaslLogin {
-    /// `AUTHENTICATE` lines carrying `authzid NUL authcid NUL password` in base64, 400 bytes a
-    /// line, with a closing `+` when the last line was full (IRCv3 SASL).
-    fn authenticate_lines(&self) -> Vec<String> {
-        let payload = base64(format!("{0}\0{0}\0{1}", self.account, self.password).as_bytes());
-        let mut lines: Vec<String> =
-            payload.as_bytes().chunks(400).map(|c| format!("AUTHENTICATE {}", String::from_utf8_lossy(c))).collect();
-        if payload.len().is_multiple_of(400) {
-            lines.push("AUTHENTICATE +".to_string());
-        }
-        lines
-    }
-}
-
-/// Standard base64 with padding (RFC 4648), for SASL.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            let sextet = (n >> (18 - 6 * i)) & 63;
-            out.push(if i <= chunk.len() { char::from(ALPHABET[sextet as usize]) } else { '=' });
-        }
-    }
-    out
-}
-
-/// Where logging in with SASL stands during registration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum SaslStep {
-    /// Not asked for, not offered, or over.
-    Off,
-    /// `sasl` requested in CAP REQ; AUTHENTICATE PLAIN follows the ACK.
-    Requested,
-    /// AUTHENTICATE PLAIN sent; the server's `+` asks for the payload.
-    Authenticating,
-}
 
 /// Nicks tried during registration before giving up (each refused with 432, 433 or 436).
 const MAX_NICK_ATTEMPTS: u32 = 5;
@@ -147,113 +104,6 @@ const PROBE_AFTER_MS: f64 = DEAD_AFTER_MS / 2.0;
 pub const WANTED_CAPS: [&str; 6] =
     ["echo-message", "server-time", "message-tags", "batch", "labeled-response", "cap-notify"];
 
-/// One parsed IRC line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Line {
-    pub tags: Vec<(String, String)>,
-    /// `nick!user@host` or a server name.
-    pub source: Option<String>,
-    pub command: String,
-    pub params: Vec<String>,
-}
-
-impl Line {
-    fn tag(&self, name: &str) -> Option<&str> {
-        self.tags.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    fn param(&self, i: usize) -> &str {
-        self.params.get(i).map_or("", String::as_str)
-    }
-
-    fn last(&self) -> &str {
-        self.params.last().map_or("", String::as_str)
-    }
-
-    /// The nick part of the source.
-    fn nick(&self) -> &str {
-        let source = self.source.as_deref().unwrap_or("");
-        source.split_once('!').map_or(source, |(nick, _)| nick)
-    }
-}
-
-/// Parses one line (without CRLF); `None` for an empty or command-less line.
-pub fn parse_line(line: &str) -> Option<Line> {
-    let mut rest = line.trim_end_matches(['\r', '\n']);
-    let mut tags = Vec::new();
-    if let Some(tagged) = rest.strip_prefix('@') {
-        let (raw, after) = tagged.split_once(' ')?;
-        for tag in raw.split(';').filter(|t| !t.is_empty()) {
-            let (key, value) = tag.split_once('=').unwrap_or((tag, ""));
-            tags.push((key.to_string(), unescape_tag(value)));
-        }
-        rest = after.trim_start_matches(' ');
-    }
-    let mut source = None;
-    if let Some(sourced) = rest.strip_prefix(':') {
-        let (src, after) = sourced.split_once(' ')?;
-        source = Some(src.to_string());
-        rest = after.trim_start_matches(' ');
-    }
-    let (command, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
-    if command.is_empty() {
-        return None;
-    }
-    let mut params = Vec::new();
-    loop {
-        rest = rest.trim_start_matches(' ');
-        if rest.is_empty() {
-            break;
-        }
-        if let Some(trailing) = rest.strip_prefix(':') {
-            params.push(trailing.to_string());
-            break;
-        }
-        let (param, after) = rest.split_once(' ').unwrap_or((rest, ""));
-        params.push(param.to_string());
-        rest = after;
-    }
-    Some(Line { tags, source, command: command.to_ascii_uppercase(), params })
-}
-
-fn unescape_tag(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut chars = value.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some(':') => out.push(';'),
-            Some('s') => out.push(' '),
-            Some('r') => out.push('\r'),
-            Some('n') => out.push('\n'),
-            Some(other) => out.push(other),
-            None => {}
-        }
-    }
-    out
-}
-
-/// Splits `text` into pieces of at most `max_bytes` of UTF-8, never inside a character.
-pub fn split_utf8(text: &str, max_bytes: usize) -> Vec<&str> {
-    let max_bytes = max_bytes.max(4); // room for any one character
-    let mut pieces = Vec::new();
-    let mut rest = text;
-    while rest.len() > max_bytes {
-        let mut end = max_bytes;
-        while !rest.is_char_boundary(end) {
-            end -= 1;
-        }
-        pieces.push(&rest[..end]);
-        rest = &rest[end..];
-    }
-    if !rest.is_empty() || pieces.is_empty() {
-        pieces.push(rest);
-    }
-    pieces
-}
 
 /// The client side of one IRC connection.
 #[derive(Clone, Debug)]
@@ -327,12 +177,6 @@ impl IrcState {
         self.caps.iter().any(|c| c == cap)
     }
 
-    /// CAP END, during registration only (capabilities negotiated later need none).
-    fn end_caps(&self, replies: &mut Vec<OutFrame>) {
-        if !self.registered {
-            replies.push(self.out("CAP END"));
-        }
-    }
 
     /// Registration, sent when the socket opens; `subprotocol` is what the server chose.
     pub fn open(&mut self, subprotocol: &str) -> Vec<OutFrame> {
@@ -535,79 +379,6 @@ impl IrcState {
         }
     }
 
-    fn handle_cap(&mut self, line: &Line, events: &mut Vec<ChatEvent>, replies: &mut Vec<OutFrame>) {
-        let listed = || line.last().split(' ').filter(|c| !c.is_empty()).map(|c| c.split('=').next().unwrap_or(c));
-        match line.param(1) {
-            // cap-notify: offered later; the wanted ones not held yet are asked for.
-            "NEW" => {
-                let new: Vec<String> = listed().map(str::to_string).collect();
-                let wanted: Vec<&str> = new
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|c| WANTED_CAPS.contains(c) && !self.has_cap(c))
-                    .collect();
-                if !wanted.is_empty() {
-                    replies.push(self.out(&format!("CAP REQ :{}", wanted.join(" "))));
-                }
-                self.offered_caps.extend(new);
-            }
-            // cap-notify: no longer offered, so no longer held.
-            "DEL" => {
-                let gone: Vec<&str> = listed().collect();
-                self.offered_caps.retain(|c| !gone.contains(&c.as_str()));
-                self.caps.retain(|c| !gone.contains(&c.as_str()));
-            }
-            "LS" => {
-                self.offered_caps.extend(listed().map(str::to_string));
-                if line.param(2) == "*" {
-                    return; // more LS lines follow
-                }
-                let offered = |cap: &str| self.offered_caps.iter().any(|o| o == cap);
-                let mut wanted: Vec<&str> = WANTED_CAPS.iter().copied().filter(|c| offered(c)).collect();
-                if let Some(login) = &self.sasl {
-                    if offered("sasl") {
-                        wanted.push("sasl");
-                        self.sasl_step = SaslStep::Requested;
-                    } else {
-                        events.push(ChatEvent::System(format!(
-                            "This server offers no SASL login: connecting without logging in as {}.",
-                            login.account
-                        )));
-                    }
-                }
-                if wanted.is_empty() {
-                    self.end_caps(replies);
-                } else {
-                    replies.push(self.out(&format!("CAP REQ :{}", wanted.join(" "))));
-                }
-            }
-            "ACK" => {
-                for cap in listed() {
-                    match cap.strip_prefix('-') {
-                        Some(dropped) => self.caps.retain(|c| c != dropped),
-                        None if !self.has_cap(cap) => self.caps.push(cap.to_string()),
-                        None => {}
-                    }
-                }
-                if self.sasl_step == SaslStep::Requested && self.has_cap("sasl") {
-                    self.sasl_step = SaslStep::Authenticating;
-                    replies.push(self.out("AUTHENTICATE PLAIN"));
-                } else {
-                    self.end_caps(replies);
-                }
-            }
-            "NAK" => {
-                if self.sasl_step == SaslStep::Requested {
-                    self.sasl_step = SaslStep::Off;
-                    events.push(ChatEvent::Refused(
-                        "The server would not log in with SASL: connected without logging in.".to_string(),
-                    ));
-                }
-                self.end_caps(replies);
-            }
-            _ => {}
-        }
-    }
 
     /// A message to the channel: one PRIVMSG per line, each split to fit IRC's 512-byte limit
     /// on UTF-8 character boundaries. `/me text` becomes a CTCP ACTION.
@@ -867,20 +638,6 @@ mod tests {
         let (events, replies) = irc.decode(":srv CAP * LS :server-time");
         assert_eq!(text(&replies), ["CAP REQ :server-time"]);
         assert!(matches!(&events[..], [ChatEvent::System(why)] if why.contains("offers no SASL")));
-    }
-
-    #[test]
-    fn sasl_payloads_are_base64_in_lines_of_400() {
-        for (plain, encoded) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
-            assert_eq!(base64(plain.as_bytes()), encoded);
-        }
-        // 3 * 100 bytes of payload encode to exactly 400 characters: a closing `+` follows.
-        let login = SaslLogin { account: "a".repeat(49), password: "p".repeat(200) };
-        let lines = login.authenticate_lines();
-        assert_eq!(lines.len(), 2);
-        assert_eq!(lines[0].len(), "AUTHENTICATE ".len() + 400);
-        assert_eq!(lines[1], "AUTHENTICATE +");
-        assert!(!format!("{login:?}").contains("ppp"), "Debug never shows the password");
     }
 
     #[test]
