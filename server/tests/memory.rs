@@ -144,9 +144,14 @@ async fn a_thousand_rooms_and_a_reader_that_never_reads_keep_memory_bounded() {
         out.flush().await.expect("flush");
         // The sender reads its own echoes, so the only slow reader is the one that never reads.
         for _ in 0..WINDOW {
-            match echoes.next().await {
-                Some(Ok(Message::Text(_))) => {}
-                other => panic!("sender lost its echo: {other:?}"),
+            // Bounded, so that a stall fails with where it was instead of holding the run.
+            match tokio::time::timeout(Duration::from_secs(60), echoes.next()).await {
+                Ok(Some(Ok(Message::Text(_)))) => {}
+                Ok(other) => panic!("sender lost its echo: {other:?}"),
+                Err(_) => panic!(
+                    "no echo for 60 s in window {window}; server log tail: {:?}",
+                    server.log.lock().expect("log").iter().rev().take(5).collect::<Vec<_>>()
+                ),
             }
         }
         peak_during = peak_during.max(server.memory().0);
