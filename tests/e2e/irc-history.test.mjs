@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { ircBot } from "../peers/irc-bot.mjs";
 import { entry, freePort, Inbox, send, sharedBrowser, startProcess, timeout } from "./helpers.mjs";
 
@@ -31,7 +30,7 @@ test("IRC: history InspIRCd's chanhistory replays is shown once, across a /recon
     bot.raw("MODE #hist +H 20:1d");
     const said = ["history one", "history two", "history three"];
     for (const text of said) bot.say(text);
-    await sleep(500);
+    await bot.sync(); // the server has kept them before the app joins
 
     const page = await (await shared.browser.newContext()).newPage();
     const errors = [];
@@ -54,9 +53,11 @@ test("IRC: history InspIRCd's chanhistory replays is shown once, across a /recon
       null,
       { timeout },
     );
-    // The replay comes right after the join; give it time to arrive before counting.
+    // The replay comes with the join; a line said once the app is back in the channel comes
+    // after it, so once that line shows, the replay has been handled.
     await page.getByText("Ready to chat.").nth(1).waitFor({ timeout });
-    await sleep(1500);
+    bot.say("after the replay");
+    await entry(page, "chat", "otto", "after the replay").waitFor({ timeout });
     for (const text of [...said, "live four", "wendy was here"]) {
       assert.equal(await count(page, text), 1, `"${text}" shown once`);
     }
