@@ -1,7 +1,8 @@
 // Shared by the end-to-end tests: the reference server as a child process, and a browser.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { after, before } from "node:test";
@@ -175,6 +176,15 @@ export async function startProcess(command, args, ready) {
       }
     },
   };
+}
+
+/** Starts Debian's InspIRCd (tests/peers/inspircd/run.sh) in a fresh folder on a free loopback
+ * port: its WebSocket `url`, and `kill()`. */
+export async function startInspircd() {
+  const port = await freePort();
+  const work = mkdtempSync(path.join(tmpdir(), "wschat-ircd-"));
+  const ircd = await startProcess("tests/peers/inspircd/run.sh", [String(port), work], /is now running/);
+  return { url: `ws://127.0.0.1:${port}/`, kill: () => ircd.kill() };
 }
 
 /** Collects what a peer client receives and waits for a message matching a predicate. */

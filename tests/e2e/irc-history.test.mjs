@@ -3,11 +3,8 @@
 // shown twice, though InspIRCd sends no msgid and cuts replayed times to the second.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { ircBot } from "../peers/irc-bot.mjs";
-import { entry, freePort, Inbox, send, sharedBrowser, startProcess, timeout } from "./helpers.mjs";
+import { entry, Inbox, send, sharedBrowser, startInspircd, timeout } from "./helpers.mjs";
 
 const appUrl = process.env.WSCHAT_APP_URL;
 assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
@@ -19,11 +16,9 @@ function count(page, text) {
 }
 
 test("IRC: history InspIRCd's chanhistory replays is shown once, across a /reconnect", async () => {
-  const port = await freePort();
-  const work = mkdtempSync(path.join(tmpdir(), "wschat-ircd-"));
-  const ircd = await startProcess("tests/peers/inspircd/run.sh", [String(port), work], /is now running/);
+  const ircd = await startInspircd();
   try {
-    const url = `ws://127.0.0.1:${port}/`;
+    const url = ircd.url;
     const inbox = new Inbox();
     // First in the channel, so its operator: it turns history on, then says three lines.
     const bot = await ircBot(url, "otto", "#hist", inbox);

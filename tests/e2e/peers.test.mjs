@@ -4,13 +4,10 @@
 // another client sends, and the other client sees ours.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import WebSocket from "ws";
 import { io as socketIo } from "socket.io-client";
 import { ircBot } from "../peers/irc-bot.mjs";
-import { entry, freePort, Inbox, openApp, send, sharedBrowser, startProcess, timeout } from "./helpers.mjs";
+import { entry, Inbox, openApp, send, sharedBrowser, startInspircd, startProcess, timeout } from "./helpers.mjs";
 
 const appUrl = process.env.WSCHAT_APP_URL;
 assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
@@ -151,11 +148,9 @@ test("Socket.IO: the chat example (add user, new message, user joined, no echo)"
 });
 
 test("IRC: Debian's InspIRCd over WebSocket, with a second IRC client in the channel", async () => {
-  const port = await freePort();
-  const work = mkdtempSync(path.join(tmpdir(), "wschat-ircd-"));
-  const ircd = await startProcess("tests/peers/inspircd/run.sh", [String(port), work], /is now running/);
+  const ircd = await startInspircd();
   try {
-    const url = `ws://127.0.0.1:${port}/`;
+    const url = ircd.url;
     const inbox = new Inbox();
     const bot = await ircBot(url, "otto", "#chat", inbox);
     // The client offers IRCv3's subprotocols and InspIRCd's own text.inspircd.org beside them:
@@ -189,11 +184,9 @@ test("IRC: Debian's InspIRCd over WebSocket, with a second IRC client in the cha
 });
 
 test("IRC: subprotocols the person chose, that InspIRCd refuses, stop to ask", async () => {
-  const port = await freePort();
-  const work = mkdtempSync(path.join(tmpdir(), "wschat-ircd-"));
-  const ircd = await startProcess("tests/peers/inspircd/run.sh", [String(port), work], /is now running/);
+  const ircd = await startInspircd();
   try {
-    const url = `ws://127.0.0.1:${port}/`;
+    const url = ircd.url;
     const page = await (await shared.browser.newContext()).newPage();
     const errors = [];
     page.on("pageerror", (e) => errors.push(e));
