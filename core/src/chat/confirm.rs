@@ -20,19 +20,10 @@ impl ChatLog {
         if let Some(nick) = nick {
             let from_us_now = nick == self.attention.own_nick;
             let echo = self.awaiting_echo.iter().position(|m| (from_us_now || m.nick == nick) && m.text == text);
-            if let Some(pos) = echo {
-                self.echoed_so_far = 0;
-                // One connection delivers in order: what was sent before the confirmed message
-                // reached the server too, though its echo did not match (a server that trims or
-                // rewrites). It stays "sent" and is never sent again.
-                for earlier in self.awaiting_echo.drain(..pos).collect::<Vec<_>>() {
-                    self.set_status(earlier.id, OwnStatus::Sent);
-                }
-                let id = self.awaiting_echo.pop_front().map_or(0, |m| m.id);
-                self.confirm(id);
+            if let Some(item) = echo.and_then(|pos| self.confirm_in_order(pos)) {
                 // A replay of it later carries the server's time and nick, not the typing's.
                 self.seen.echo(nick, text, time_ms);
-                return id;
+                return item.id;
             }
             if let Some(id) = self.echo_piece(nick, from_us_now, text) {
                 return id;
@@ -52,18 +43,26 @@ impl ChatLog {
     /// IRC's labeled response, a STOMP receipt, an MQTT PUBACK): it is delivered, and what was
     /// sent before it on this connection arrived too. Unknown ids are ignored.
     pub fn confirm_by_id(&mut self, id: u64) {
-        let Some(pos) = self.awaiting_echo.iter().position(|m| m.id == id) else { return };
-        self.echoed_so_far = 0;
-        for earlier in self.awaiting_echo.drain(..pos).collect::<Vec<_>>() {
-            self.set_status(earlier.id, OwnStatus::Sent);
-        }
-        if let Some(item) = self.awaiting_echo.pop_front() {
+        let pos = self.awaiting_echo.iter().position(|m| m.id == id);
+        if let Some(item) = pos.and_then(|pos| self.confirm_in_order(pos)) {
             if self.acked_before_echo.len() == ACKED_KEPT {
                 self.acked_before_echo.pop_front();
             }
             self.acked_before_echo.push_back(item);
         }
-        self.confirm(id);
+    }
+
+    /// Confirms the awaiting message at `pos` and returns it. One connection delivers in order:
+    /// what was sent before it reached the server too, though its echo did not match (a server
+    /// that trims or rewrites): those stay "sent" and are never sent again.
+    fn confirm_in_order(&mut self, pos: usize) -> Option<OutboxItem> {
+        self.echoed_so_far = 0;
+        for earlier in self.awaiting_echo.drain(..pos).collect::<Vec<_>>() {
+            self.set_status(earlier.id, OwnStatus::Sent);
+        }
+        let item = self.awaiting_echo.pop_front()?;
+        self.confirm(item.id);
+        Some(item)
     }
 
     pub(super) fn confirm(&mut self, id: u64) {
