@@ -5,7 +5,7 @@
 //! - [`timer`]: browser timeouts that are cancelled and freed when dropped.
 //! - [`listener`]: window event listeners that are removed and freed when dropped.
 //! - `wschat_core`: wire formats, chat state, URL and close rules; plain Rust, tested natively.
-//! - [`session`]: one conversation, joining a socket, a wire format and a chat log.
+//! - [`session`]: one connection, joining a socket, a wire format and its conversations.
 //! - [`ui`]: Leptos components that read signals and call session actions.
 
 pub mod listener;

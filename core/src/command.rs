@@ -15,8 +15,16 @@ pub enum Input {
     Help,
     /// `/clear`: empties the view (messages still waiting to be sent stay queued).
     Clear,
-    /// `/join #channel` (IRC)
+    /// `/join #channel` (IRC): one more conversation, shown.
     Join(String),
+    /// `/part [#channel]`: leaves a conversation, the shown one when none is named.
+    Part(Option<String>),
+    /// `/msg nick text`: a private message, in that person's conversation.
+    Msg { nick: String, text: String },
+    /// `/query nick`: opens a private conversation with someone.
+    Query(String),
+    /// `/topic [text]`: sets the shown conversation's topic, or shows it.
+    Topic(Option<String>),
     /// `/nick name`
     Nick(String),
     /// `/hex 48 65 6c 6c 6f`: a binary frame.
@@ -53,7 +61,9 @@ impl std::error::Error for CommandError {}
 
 /// The commands and what they do, for `/help`.
 pub const HELP: &str = "Commands: /me action sends an action; /hex 48 65 6c sends a binary frame; /nick name changes your nick; /join #channel \
-changes channel (IRC); /close [code] [reason] closes the connection (code 1000 or 3000-4999); /reconnect \
+joins a channel and /part leaves one; /msg nick text writes privately and /query nick opens a private conversation; \
+/topic [text] sets or shows the topic (IRC); Alt+Up/Down moves between conversations, Alt+Shift+Up/Down to the next unread, \
+Ctrl+K jumps to one by name; /close [code] [reason] closes the connection (code 1000 or 3000-4999); /reconnect \
 connects again now; /clear empties this view; /help shows this. Start a message with // to send a leading /.";
 
 /// Parses one line typed in the composer.
@@ -86,6 +96,21 @@ pub fn parse_input(line: &str) -> Result<Input, CommandError> {
             Some(channel) => Ok(Input::Join(channel.to_string())),
             None => Err(CommandError::MissingArgument { command: "join", what: "a channel, as in /join #rust" }),
         },
+        "part" | "leave" => Ok(Input::Part(args.split_whitespace().next().map(str::to_string))),
+        "msg" | "privmsg" => match args.split_once(char::is_whitespace) {
+            Some((nick, text)) if !text.trim().is_empty() => {
+                Ok(Input::Msg { nick: nick.to_string(), text: text.trim_start().to_string() })
+            }
+            _ => Err(CommandError::MissingArgument {
+                command: "msg",
+                what: "a nick and a message, as in /msg ada hello",
+            }),
+        },
+        "query" => match args.split_whitespace().next() {
+            Some(nick) => Ok(Input::Query(nick.to_string())),
+            None => Err(CommandError::MissingArgument { command: "query", what: "a nick, as in /query ada" }),
+        },
+        "topic" => Ok(Input::Topic((!args.is_empty()).then(|| args.to_string()))),
         "hex" => parse_hex(args),
         "nick" => match args.split_whitespace().next() {
             Some(nick) => Ok(Input::Nick(nick.to_string())),
@@ -144,6 +169,13 @@ mod tests {
         assert_eq!(parse_input("/hex zz"), Err(CommandError::BadHex("zz".into())));
         assert_eq!(parse_input("/hex é1"), Err(CommandError::BadHex("é1".into())));
         assert!(parse_input("/join").is_err());
+        assert_eq!(parse_input("/part"), Ok(Input::Part(None)));
+        assert_eq!(parse_input("/part #a bye"), Ok(Input::Part(Some("#a".into()))));
+        assert_eq!(parse_input("/msg bob hi  there"), Ok(Input::Msg { nick: "bob".into(), text: "hi  there".into() }));
+        assert!(parse_input("/msg bob").is_err() && parse_input("/msg bob   ").is_err());
+        assert_eq!(parse_input("/query bob"), Ok(Input::Query("bob".into())));
+        assert_eq!(parse_input("/topic"), Ok(Input::Topic(None)));
+        assert_eq!(parse_input("/topic a new one"), Ok(Input::Topic(Some("a new one".into()))));
         assert_eq!(parse_input("/close abc"), Err(CommandError::BadCloseCode("abc".into())));
         assert_eq!(parse_input("/close 99999"), Err(CommandError::BadCloseCode("99999".into())));
         assert_eq!(parse_input("/frobnicate x"), Err(CommandError::Unknown("frobnicate".into())));

@@ -123,6 +123,22 @@ pub fn validate_channel(channel: &str) -> Result<String, String> {
     Ok(if channel.starts_with(['#', '&', '!', '+']) { channel.to_string() } else { format!("#{channel}") })
 }
 
+/// A comma-separated list of channels (the `channel` parameter), each checked as by
+/// [`validate_channel`], repeats dropped; the first problem is the error.
+pub fn validate_channels(list: &str) -> Result<String, String> {
+    let mut channels: Vec<String> = Vec::new();
+    for channel in list.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        let channel = validate_channel(channel)?;
+        if !channels.iter().any(|c| c.eq_ignore_ascii_case(&channel)) {
+            channels.push(channel);
+        }
+    }
+    if channels.is_empty() {
+        return Ok(DEFAULT_CHANNEL.to_string());
+    }
+    Ok(channels.join(","))
+}
+
 /// A nick for someone who has not chosen one: `guest-` and four digits.
 pub fn guest_nick(random: f64) -> String {
     // `random` is in [0, 1); clamp so a bad source cannot produce five digits.
@@ -168,7 +184,7 @@ impl Settings {
             }
         };
         let url = param("url").filter(|u| !u.trim().is_empty()).unwrap_or_else(|| DEFAULT_URL.to_string());
-        let channel = match param("channel").filter(|c| !c.trim().is_empty()).map(|c| validate_channel(&c)) {
+        let channel = match param("channel").filter(|c| !c.trim().is_empty()).map(|c| validate_channels(&c)) {
             None => DEFAULT_CHANNEL.to_string(),
             Some(Ok(channel)) => channel,
             Some(Err(problem)) => {

@@ -6,13 +6,19 @@
 pub struct PersistedMessage {
     /// The server it was typed for ([`server_id`] of its URL): it is never sent to another.
     pub server: String,
+    /// The conversation it was typed in ([`crate::chat::Conversations::key`]); empty for the
+    /// connection's first (the only one of formats with one).
+    pub conversation: String,
     pub nick: String,
     pub text: String,
     pub time_ms: f64,
 }
 
 /// Version line of the outbox format, so a later format can tell old data apart.
-const OUTBOX_FORMAT: &str = "wschat-outbox-2";
+const OUTBOX_FORMAT: &str = "wschat-outbox-3";
+
+/// The format before messages carried their conversation.
+const OUTBOX_FORMAT_V2: &str = "wschat-outbox-2";
 
 /// The format before messages carried their server (one storage key per server URL).
 const OUTBOX_FORMAT_V1: &str = "wschat-outbox-1";
@@ -30,7 +36,7 @@ pub fn server_id(url: &str) -> String {
 }
 
 /// The outbox as text for localStorage: a version line, then one line per message,
-/// `time<TAB>server<TAB>nick<TAB>text` with backslash, tab, CR and LF escaped.
+/// `time<TAB>server<TAB>conversation<TAB>nick<TAB>text` with backslash, tab, CR and LF escaped.
 pub fn encode_outbox(messages: &[PersistedMessage]) -> String {
     let mut out = String::from(OUTBOX_FORMAT);
     for m in messages {
@@ -40,6 +46,8 @@ pub fn encode_outbox(messages: &[PersistedMessage]) -> String {
         out.push('\t');
         escape_into(&mut out, &m.server);
         out.push('\t');
+        escape_into(&mut out, &m.conversation);
+        out.push('\t');
         escape_into(&mut out, &m.nick);
         out.push('\t');
         escape_into(&mut out, &m.text);
@@ -47,25 +55,29 @@ pub fn encode_outbox(messages: &[PersistedMessage]) -> String {
     out
 }
 
-/// Reads what [`encode_outbox`] wrote, or the older format that had no server per message (its
-/// messages are `legacy_server`'s, the server its key was named after). Anything unreadable
+/// Reads what [`encode_outbox`] wrote, or an older format: without conversations (their
+/// messages are the first conversation's), or without a server per message (its messages are
+/// `legacy_server`'s, the server its key was named after). Anything unreadable
 /// (another version, a damaged line) is skipped rather than trusted: storage is shared with
 /// whatever else runs on the origin.
 pub fn decode_outbox(stored: &str, legacy_server: &str) -> Vec<PersistedMessage> {
     let mut lines = stored.split('\n');
-    let with_server = match lines.next() {
-        Some(OUTBOX_FORMAT) => true,
-        Some(OUTBOX_FORMAT_V1) => false,
+    let (with_server, with_conversation) = match lines.next() {
+        Some(OUTBOX_FORMAT) => (true, true),
+        Some(OUTBOX_FORMAT_V2) => (true, false),
+        Some(OUTBOX_FORMAT_V1) => (false, false),
         _ => return Vec::new(),
     };
+    let fields = 3 + usize::from(with_server) + usize::from(with_conversation);
     lines
         .filter_map(|line| {
-            let mut fields = line.splitn(if with_server { 4 } else { 3 }, '\t');
+            let mut fields = line.splitn(fields, '\t');
             let time_ms = whole_ms(fields.next()?)?;
             let server = if with_server { unescape(fields.next()?)? } else { legacy_server.to_string() };
+            let conversation = if with_conversation { unescape(fields.next()?)? } else { String::new() };
             let nick = unescape(fields.next()?)?;
             let text = unescape(fields.next()?)?;
-            Some(PersistedMessage { server, nick, text, time_ms })
+            Some(PersistedMessage { server, conversation, nick, text, time_ms })
         })
         .collect()
 }
@@ -115,22 +127,39 @@ mod tests {
     use super::*;
 
     fn message(server: &str, text: &str, time_ms: f64) -> PersistedMessage {
-        PersistedMessage { server: server.into(), nick: "me".into(), text: text.into(), time_ms }
+        PersistedMessage {
+            server: server.into(),
+            conversation: String::new(),
+            nick: "me".into(),
+            text: text.into(),
+            time_ms,
+        }
     }
 
     #[test]
     fn round_trips_with_the_server_of_each_message() {
         let messages = vec![
             message("a1", "tab\there\nnew line \\ back", 1.5e12),
-            PersistedMessage { server: "b\t2".into(), nick: "zoë".into(), text: "".into(), time_ms: 0.0 },
+            PersistedMessage {
+                server: "b\t2".into(),
+                conversation: "c:#a\tb".into(),
+                nick: "zoë".into(),
+                text: "".into(),
+                time_ms: 0.0,
+            },
         ];
         assert_eq!(decode_outbox(&encode_outbox(&messages), "x"), messages);
         assert_eq!(decode_outbox("", "x"), vec![]);
         assert_eq!(decode_outbox("garbage", "x"), vec![]);
         assert_eq!(
-            decode_outbox("wschat-outbox-2\nnot a time\ts\tme\tx\n1\ts\tme\tbad \\q\n2\ts\tme\tok", "x"),
+            decode_outbox("wschat-outbox-3\nnot a time\ts\t\tme\tx\n1\ts\t\tme\tbad \\q\n2\ts\t\tme\tok", "x"),
             vec![message("s", "ok", 2.0)]
         );
+    }
+
+    #[test]
+    fn messages_from_before_conversations_are_the_first_conversations() {
+        assert_eq!(decode_outbox("wschat-outbox-2\n5\ts\tme\tx", "old"), vec![message("s", "x", 5.0)]);
     }
 
     #[test]

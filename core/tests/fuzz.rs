@@ -19,7 +19,7 @@ use wschat_core::protocol::irc::{self, IrcOptions, IrcState};
 use wschat_core::protocol::json::{Template, DEFAULT_TEMPLATE};
 use wschat_core::protocol::socketio::{MAX_PING_MS, MIN_PING_MS, SHAPE_GRACE_MS};
 use wschat_core::protocol::{
-    describe_binary, parse_subprotocols, Action, ChatEvent, Decoded, Frame, OutFrame, ProtocolKind, TextFormat,
+    describe_binary, parse_subprotocols, Action, ChatEvent, Decoded, Frame, OutFrame, ProtocolKind, Target, TextFormat,
 };
 use wschat_core::settings::{percent_decode, query_lookup, validate_nick, Settings};
 use wschat_core::url::{mask_credentials, mask_credentials_in_text, normalize_ws_url, PageOrigin};
@@ -171,7 +171,7 @@ proptest! {
                 for at in &wakes {
                     sane(&format.on_wake(*at))?;
                 }
-                for action in [Action::Message { nick: "me", text: &frame, id: 1 }, Action::Join("#b"), Action::Nick("you")] {
+                for action in [Action::Message { to: &Target::channel("#chat"), nick: "me", text: &frame, id: 1 }, Action::Join("#b"), Action::Nick("you")] {
                     if let Some(decoded) = format.encode(action) {
                         sane(&decoded)?;
                     }
@@ -187,7 +187,7 @@ proptest! {
         garbage in any::<String>(),
     ) {
         let messages: Vec<PersistedMessage> =
-            texts.into_iter().map(|text| PersistedMessage { server: text.clone(), nick: "me".into(), text, time_ms: 1.0 }).collect();
+            texts.into_iter().map(|text| PersistedMessage { server: text.clone(), conversation: String::new(), nick: "me".into(), text, time_ms: 1.0 }).collect();
         prop_assert_eq!(decode_outbox(&encode_outbox(&messages), "old"), messages);
         let _ = decode_outbox(&garbage, "old");
         let _ = decode_outbox(&format!("wschat-outbox-1\n{garbage}"), "old");
@@ -555,7 +555,7 @@ proptest! {
         ][which];
         let settings = Settings { json_template: template.to_string(), ..settings(ProtocolKind::Json, &nick) };
         let mut format = ProtocolKind::Json.new_format(&settings);
-        let frames = format.encode(Action::Message { nick: &nick, text: &text, id: 1 }).map(|d| d.replies);
+        let frames = format.encode(Action::Message { to: &Target::channel("#chat"), nick: &nick, text: &text, id: 1 }).map(|d| d.replies);
         let Some([OutFrame::Text(frame)]) = frames.as_deref() else { panic!("one text frame: {frames:?}") };
         let author = (!nick.is_empty()).then(|| nick.clone());
         prop_assert_eq!(
@@ -580,7 +580,7 @@ proptest! {
             "",
         ]),
     ) {
-        let options = |nick: &str| IrcOptions { nick: nick.to_string(), channel: "#chat".into(), sasl: None };
+        let options = |nick: &str| IrcOptions { nick: nick.to_string(), channels: vec!["#chat".into()], sasl: None };
         let mut sender = IrcState::new(options(&nick));
         let _ = sender.open(subprotocol);
         let mut receiver = IrcState::new(options("other"));
@@ -592,13 +592,13 @@ proptest! {
         let lines: Vec<String> =
             body.split(['\n', '\r']).map(|l| l.replace(['\0', '\u{1}'], "")).filter(|l| !l.is_empty()).collect();
         let mut pieces = Vec::new();
-        for frame in sender.encode_message(&text) {
+        for frame in sender.encode_message("#chat", &text) {
             let line = irc_line(&frame);
             let relayed = line.strip_prefix("PRIVMSG #chat :");
             prop_assert!(relayed.is_some(), "{:?}", line);
             let relayed = format!(":{nick}!u@host PRIVMSG #chat :{}", relayed.unwrap_or_default());
             let (events, _) = receiver.decode(&relayed);
-            match &events[..] {
+            match &in_chat(events)[..] {
                 [ChatEvent::Message { nick: Some(from), text, .. }] if *from == nick => {
                     let piece = if action { text.strip_prefix("/me ") } else { Some(text.as_str()) };
                     prop_assert!(piece.is_some(), "an action comes back as one: {:?}", text);
@@ -634,7 +634,7 @@ proptest! {
             let _ = format.on_wake(SHAPE_GRACE_MS);
         }
         prop_assert!(format.is_ready());
-        let frames = format.encode(Action::Message { nick: &nick, text: &text, id: 7 }).map(|d| d.replies);
+        let frames = format.encode(Action::Message { to: &Target::channel("#chat"), nick: &nick, text: &text, id: 7 }).map(|d| d.replies);
         let Some([frame]) = frames.as_deref() else { panic!("one frame: {frames:?}") };
         let Some((event, args)) = emitted(frame) else { panic!("an event: {frame:?}") };
         let message = args.first().cloned().unwrap_or(Value::Null);
@@ -735,7 +735,7 @@ proptest! {
             }
         }
         prop_assert!(format.is_ready(), "{} not ready against shape {}", kind, shape);
-        let sent = format.encode(Action::Message { nick: &nick, text: &text, id: 7 });
+        let sent = format.encode(Action::Message { to: &Target::channel("#chat"), nick: &nick, text: &text, id: 7 });
         prop_assert!(sent.is_some(), "{} sends no messages", kind);
         let mut events = Vec::new();
         for frame in sent.map(|d| d.replies).unwrap_or_default() {
@@ -743,6 +743,19 @@ proptest! {
                 events.extend(format.on_frame(Frame::Text(&relayed), now).events);
             }
         }
-        prop_assert_eq!(events, vec![ChatEvent::Message { nick: Some(nick.clone()), text: text.clone(), time_ms: None }]);
+        prop_assert_eq!(in_chat(events), vec![ChatEvent::Message { nick: Some(nick.clone()), text: text.clone(), time_ms: None }]);
     }
+}
+
+/// Events for the conversation `#chat` (or for the only one), as events of it: a message sent
+/// there must come back there.
+fn in_chat(events: Vec<ChatEvent>) -> Vec<ChatEvent> {
+    let chat = Target::channel("#chat");
+    events
+        .into_iter()
+        .map(|event| match event {
+            ChatEvent::In { to, event } if to == chat => *event,
+            other => other,
+        })
+        .collect()
 }

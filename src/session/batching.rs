@@ -1,7 +1,8 @@
-//! Decoded events reach the log in batches: one view update per burst, not one per message.
+//! Decoded events reach the conversations in batches: one view update per burst, not one per
+//! message.
 
 use leptos::prelude::*;
-use wschat_core::chat::ChatLog;
+use wschat_core::chat::{ChatLog, Conversations};
 use wschat_core::protocol::ChatEvent;
 
 use super::ChatSession;
@@ -57,68 +58,30 @@ impl ChatSession {
             match event {
                 ChatEvent::OwnNick(nick) => self.take_nick(nick.clone()),
                 // For this connection only: the person's own choice stays in the settings.
-                ChatEvent::AssignedNick(nick) => self.log.update_untracked(|log| log.set_own_nick(nick)),
+                ChatEvent::AssignedNick(nick) => self.chats.update_untracked(|chats| chats.set_own_nick(nick)),
                 _ => {}
             }
         }
-        self.log.update(|log| {
+        self.chats.update(|chats| {
             for (event, now) in pending {
-                apply_event(log, event, now);
+                chats.apply(event, now);
             }
         });
+        // A channel joined at last lets its messages go.
+        self.flush_outbox();
         self.remember_confirms_once_seen();
         self.save_outbox_if_changed();
     }
 
-    /// Every direct change to the log goes through here, after the queued events, so the
-    /// timeline keeps the order things happened in.
-    pub(super) fn edit_log(&self, change: impl FnOnce(&mut ChatLog)) {
+    /// Every direct change to the conversations goes through here, after the queued events, so
+    /// the timeline keeps the order things happened in.
+    pub(super) fn edit_chats<R>(&self, change: impl FnOnce(&mut Conversations) -> R) -> Option<R> {
         self.flush_pending();
-        self.log.update(change);
+        self.chats.try_update(change)
     }
-}
 
-/// One decoded event into the log.
-pub(super) fn apply_event(log: &mut ChatLog, event: ChatEvent, now: f64) {
-    match event {
-        ChatEvent::Message { nick, text, time_ms } => {
-            log.receive_message(nick.as_deref(), &text, time_ms.unwrap_or(now));
-        }
-        ChatEvent::History { nick, text, time_ms, msgid } => {
-            log.receive_history(&nick, &text, time_ms.unwrap_or(now), msgid.as_deref());
-        }
-        ChatEvent::System(text) => {
-            log.push_system(&text, now);
-        }
-        ChatEvent::Raw { note, text } => {
-            log.receive_raw(&text, note, now);
-        }
-        ChatEvent::Private { nick, text, time_ms } => {
-            log.receive_private(&nick, &text, time_ms.unwrap_or(now));
-        }
-        ChatEvent::Notice { text, time_ms } => {
-            log.push_system(&text, time_ms.unwrap_or(now));
-        }
-        ChatEvent::Joined { nick, text, time_ms } => {
-            log.user_joined(&nick);
-            log.push_system(&text, time_ms.unwrap_or(now));
-        }
-        ChatEvent::Left { nick, text, time_ms } => {
-            log.user_left(&nick);
-            log.push_system(&text, time_ms.unwrap_or(now));
-        }
-        ChatEvent::Renamed { from, to, time_ms } => {
-            log.user_renamed(&from, &to);
-            log.push_system(&format!("{from} is now known as {to}"), time_ms.unwrap_or(now));
-        }
-        ChatEvent::Users(users) => log.set_users(users),
-        ChatEvent::OwnNick(nick) | ChatEvent::AssignedNick(nick) => {
-            log.push_system(&format!("The server knows you as {nick}."), now);
-        }
-        ChatEvent::Delivered(id) => log.confirm_by_id(id),
-        // `take` reports refusals and drops dead links; should one get here, it is still said.
-        ChatEvent::Refused(problem) | ChatEvent::LinkDead(problem) => {
-            log.push_system(&problem, now);
-        }
+    /// A change to the shown conversation's log.
+    pub(super) fn edit_log(&self, change: impl FnOnce(&mut ChatLog)) {
+        self.edit_chats(|chats| change(&mut chats.shown_mut().log));
     }
 }

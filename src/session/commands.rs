@@ -1,4 +1,4 @@
-//! What the person types: messages and commands (/join, /nick, /hex, /close, /help, …).
+//! What the person types: messages and commands (/join, /part, /msg, /nick, /hex, /close, …).
 
 use leptos::prelude::*;
 use wschat_core::chat::ChatLog;
@@ -27,7 +27,9 @@ impl ChatSession {
                 true
             }
             Ok(Input::Help) => {
-                self.system(HELP);
+                self.edit_log(|log| {
+                    log.push_system(HELP, now_ms());
+                });
                 true
             }
             Ok(Input::Clear) => {
@@ -35,6 +37,10 @@ impl ChatSession {
                 true
             }
             Ok(Input::Join(channel)) => self.join(&channel),
+            Ok(Input::Part(name)) => self.part(name.as_deref()),
+            Ok(Input::Msg { nick, text }) => self.message_privately(&nick, &text),
+            Ok(Input::Query(nick)) => self.query(&nick),
+            Ok(Input::Topic(topic)) => self.topic(topic.as_deref()),
             Ok(Input::Nick(nick)) => self.change_nick(&nick),
             Ok(Input::Hex(bytes)) => self.send_binary(&bytes),
             Err(e) => {
@@ -53,22 +59,6 @@ impl ChatSession {
             }
             Err(e) => {
                 self.report(format!("The binary frame was not sent: {e}"));
-                false
-            }
-        }
-    }
-
-    /// `/join`, where the wire format has channels.
-    pub(super) fn join(&self, channel: &str) -> bool {
-        match self.encode(Action::Join(channel)) {
-            Some(decoded) => {
-                self.settings.update(|s| s.channel = channel.to_string());
-                self.take(decoded, now_ms());
-                true
-            }
-            None => {
-                let format = self.settings.with_untracked(|s| s.protocol.label());
-                self.report(format!("{format} has no channels; /join does nothing here."));
                 false
             }
         }
@@ -96,7 +86,7 @@ impl ChatSession {
 
     /// The nick is now this one: in the settings, and for spotting mentions.
     pub(super) fn take_nick(&self, nick: String) {
-        self.log.update_untracked(|log| log.set_own_nick(&nick));
+        self.chats.update_untracked(|chats| chats.set_own_nick(&nick));
         self.settings.update(|s| s.nick = nick);
     }
 }

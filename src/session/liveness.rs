@@ -96,7 +96,7 @@ impl ChatSession {
     /// Bookkeeping common to every end of a link.
     pub(super) fn drop_link(&self) {
         let max_attempts = self.upkeep.with_value(|u| u.config.max_send_attempts);
-        self.edit_log(|log| log.link_lost(max_attempts));
+        self.edit_chats(|chats| chats.link_lost(max_attempts));
         self.save_outbox_if_changed();
         let now = now_ms();
         self.update_upkeep(|u| {

@@ -1,11 +1,12 @@
-//! One conversation over one socket: wires the socket's events through the wire format into the
-//! chat log, the person's actions (connect, send, close) back out, and keeps the link alive
-//! (reconnect with backoff, connect and idle timeouts, the outbox kept across reloads).
+//! One connection: wires the socket's events through the wire format into its conversations,
+//! the person's actions (connect, send, close) back out, and keeps the link alive (reconnect
+//! with backoff, connect and idle timeouts, the outbox kept across reloads).
 //!
 //! Here: the session's state, connecting, and the socket's events. Each concern has its file:
-//! [`wire`] (the format: frames in, answers out), [`batching`] (events into the log),
-//! [`commands`] (what the person types), [`outbox`], [`liveness`] (timeouts, wake-ups,
-//! reconnects), [`subprotocols`], and [`ownership`] (which page sends which stored message).
+//! [`wire`] (the format: frames in, answers out), [`batching`] (events into the conversations),
+//! [`routing`] (which conversation is shown, joining and leaving), [`commands`] (what the person
+//! types), [`outbox`], [`liveness`] (timeouts, wake-ups, reconnects), [`subprotocols`], and
+//! [`ownership`] (which page sends which stored message).
 
 mod batching;
 mod commands;
@@ -13,6 +14,7 @@ mod liveness;
 mod locks;
 mod outbox;
 mod ownership;
+mod routing;
 mod storage;
 mod subprotocols;
 mod wire;
@@ -20,7 +22,9 @@ mod wire;
 pub use storage::{load_history, remembered_nick, remembered_settings, save_history};
 
 use leptos::prelude::*;
-use wschat_core::chat::{human_size, server_id, ChatLog, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_SEND_ATTEMPTS};
+use wschat_core::chat::{
+    first_target, human_size, server_id, Conversations, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_SEND_ATTEMPTS,
+};
 use wschat_core::close::describe_close_code;
 use wschat_core::inspector::{Direction, FrameLog};
 use wschat_core::protocol::{ChatEvent, Frame, Offer, WireFormat};
@@ -118,11 +122,12 @@ struct Upkeep {
     error_outlives_connection: bool,
 }
 
-/// A chat session: the log, the socket, the settings in use, the latest error for people, and
-/// the reconnect in waiting.
+/// A chat session: its conversations, the socket, the settings in use, the latest error for
+/// people, and the reconnect in waiting.
 #[derive(Clone, Copy)]
 pub struct ChatSession {
-    pub log: RwSignal<ChatLog>,
+    /// The connection's conversations (each with its log), and which one is shown.
+    pub chats: RwSignal<Conversations>,
     pub socket: WebSocketHandle,
     pub settings: RwSignal<Settings>,
     /// The latest user-facing error (bad input, refused connection, …); `None` when all is well.
@@ -144,18 +149,19 @@ impl ChatSession {
     pub fn new(settings: Settings, config: SessionConfig) -> Self {
         let server = server_id(&server_url(&settings.url));
         let confirms = storage::remembered_confirms(&server);
-        let mut log = ChatLog::new(settings.history);
-        log.set_server(&server);
-        log.set_confirms(confirms);
+        let mut chats = Conversations::new(first_target(settings.protocol, &settings.url), settings.history);
+        chats.set_server(&server);
+        chats.set_confirms(confirms);
+        routing::open_listed(&mut chats, &settings, true);
         let upkeep = Upkeep {
             config,
             outbox_key: storage::OutboxKey::Owner(ownership::new_owner()),
-            saved_revision: log.unsent_revision(),
+            saved_revision: chats.unsent_revision(),
             server,
             confirms_remembered: confirms,
             ..Upkeep::default()
         };
-        let log = RwSignal::new(log);
+        let chats = RwSignal::new(chats);
         // The socket needs the session to hand events to, and the session holds the socket:
         // the event handler reaches the session through this slot, filled right below.
         let slot: StoredValue<Option<ChatSession>, LocalStorage> = StoredValue::new_local(None);
@@ -165,7 +171,7 @@ impl ChatSession {
             }
         });
         let session = ChatSession {
-            log,
+            chats,
             socket,
             settings: RwSignal::new(settings),
             error: RwSignal::new(None),
@@ -212,9 +218,15 @@ impl ChatSession {
         if !same_server {
             self.update_upkeep(|u| (u.without_default_offer, u.fallback_failed) = (false, false));
         }
-        if self.log.with_untracked(ChatLog::cap) != settings.history {
-            self.edit_log(|log| log.set_cap(settings.history));
+        if self.chats.with_untracked(|c| c.first().log.cap()) != settings.history {
+            self.edit_chats(|chats| chats.set_cap(settings.history));
         }
+        // Other channels asked for: the first of them is shown, as on load.
+        let show_first = self.settings.with_untracked(|s| !same_server || s.channel != settings.channel);
+        self.edit_chats(|chats| {
+            chats.first_mut().target = first_target(settings.protocol, &settings.url);
+            routing::open_listed(chats, &settings, show_first);
+        });
         self.settings.set(settings);
         self.update_upkeep(|u| {
             u.backoff.reset();
@@ -267,7 +279,7 @@ impl ChatSession {
         });
         let format = settings.protocol.new_format(&settings);
         // A nick the server assigned was for the connection before.
-        self.log.update_untracked(|log| log.set_own_nick(&settings.nick));
+        self.chats.update_untracked(|chats| chats.set_own_nick(&settings.nick));
         self.update_upkeep(|u| {
             u.format = Some(format);
             u.opened = false;
@@ -338,8 +350,8 @@ impl ChatSession {
                 } else {
                     start
                 };
-                self.edit_log(|log| {
-                    log.receive_cut(&text, size, now);
+                self.edit_chats(|chats| {
+                    chats.first_mut().log.receive_cut(&text, size, now);
                 });
             }
             SocketEvent::Error => {
@@ -400,9 +412,14 @@ impl ChatSession {
         self.upkeep.try_update_value(change);
     }
 
+    /// A line about the connection: in the server's conversation, and in the one shown.
     fn system(&self, text: &str) {
-        self.edit_log(|log| {
-            log.push_system(text, now_ms());
+        let now = now_ms();
+        self.edit_chats(|chats| {
+            chats.first_mut().log.push_system(text, now);
+            if chats.shown_index() != 0 {
+                chats.shown_mut().log.push_system(text, now);
+            }
         });
     }
 

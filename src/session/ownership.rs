@@ -88,12 +88,12 @@ impl ChatSession {
             u.watches.clear();
             u.outbox_scanned = false;
         });
-        self.edit_log(|log| {
-            log.set_server(&server);
-            log.set_confirms(confirms);
-            log.forget_elsewhere();
+        self.edit_chats(|chats| {
+            chats.set_server(&server);
+            chats.set_confirms(confirms);
+            chats.forget_elsewhere();
         });
-        let waiting = self.log.with_untracked(|l| l.waiting_for_other_servers());
+        let waiting = self.chats.with_untracked(|c| c.waiting_for_other_servers());
         if waiting > 0 {
             self.system(&format!(
                 "{waiting} message(s) typed for another server wait for it: they are sent when you connect to it again, unless you discard them."
@@ -126,7 +126,7 @@ impl ChatSession {
         let for_here: Vec<_> = storage::load_outbox(&key).into_iter().filter(|m| m.server == server).collect();
         let watched = self.upkeep.with_value(|u| u.watches.iter().any(|w| w.owner == key.owner()));
         if watched {
-            self.edit_log(|log| log.show_elsewhere(key.owner(), for_here));
+            self.edit_chats(|chats| chats.show_elsewhere(key.owner(), for_here));
             return;
         }
         if for_here.is_empty() {
@@ -138,7 +138,7 @@ impl ChatSession {
             Outcome::NoLocks => self.take_over(&key),
             Outcome::Taken => {
                 if self.upkeep.try_with_value(|_| ()).is_some() {
-                    self.edit_log(|log| log.show_elsewhere(key.owner(), for_here));
+                    self.edit_chats(|chats| chats.show_elsewhere(key.owner(), for_here));
                     self.watch(key);
                 }
             }
@@ -176,11 +176,11 @@ impl ChatSession {
         let (for_here, rest): (Vec<_>, Vec<_>) =
             storage::load_outbox(key).into_iter().partition(|m| m.server == server);
         if for_here.is_empty() {
-            self.edit_log(|log| log.show_elsewhere(key.owner(), Vec::new()));
+            self.edit_chats(|chats| chats.show_elsewhere(key.owner(), Vec::new()));
             return;
         }
         let count = for_here.len();
-        self.edit_log(|log| log.adopt(key.owner(), for_here));
+        self.edit_chats(|chats| chats.adopt(key.owner(), for_here));
         self.save_outbox_if_changed();
         storage::save_outbox(key, &rest);
         self.system(&format!(

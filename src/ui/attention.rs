@@ -4,9 +4,8 @@
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wschat_core::chat::ChatLog;
 
-use super::tabs::Conversations;
+use super::tabs::Tabs;
 use crate::listener::WindowListener;
 use crate::session::ChatSession;
 
@@ -31,10 +30,8 @@ fn document_hidden() -> bool {
 
 /// Keeps `document.title` as "(3) wschat" while the page is hidden and messages arrive.
 #[component]
-pub fn UnreadTitle(conversations: Conversations, page_visible: Signal<bool>) -> impl IntoView {
-    let unread = Memo::new(move |_| {
-        conversations.all().iter().map(|c| c.session.log.with(ChatLog::unread)).fold(0u32, u32::saturating_add)
-    });
+pub fn UnreadTitle(tabs: Tabs, page_visible: Signal<bool>) -> impl IntoView {
+    let unread = Memo::new(move |_| tabs.all().iter().map(|c| c.session.unread()).fold(0u32, u32::saturating_add));
     Effect::new(move |_| {
         let title = match (page_visible.get(), unread.get()) {
             (false, n) if n > 0 => format!("({n}) {BASE_TITLE}"),
@@ -56,15 +53,18 @@ pub fn UnreadTitle(conversations: Conversations, page_visible: Signal<bool>) -> 
 /// Raises a desktop notification when someone mentions the person's nick while they are not
 /// reading this conversation (another tab shown, or the page hidden), if they allowed it.
 pub fn notify_on_mentions(session: ChatSession, shown: Signal<bool>) {
-    let mentions = Memo::new(move |_| session.log.with(ChatLog::unread_mentions));
+    let mentions = Memo::new(move |_| session.unread_mentions());
     Effect::new(move |previous: Option<u32>| {
         let count = mentions.get();
         let grew = previous.is_some_and(|p| count > p);
         if grew && (!shown.get_untracked() || document_hidden()) && permission() == "granted" {
-            let latest = session.log.with_untracked(|log| {
-                log.entries()
-                    .rev()
-                    .find(|e| e.mention)
+            // The newest mention, whichever conversation it is in (ids grow within each only).
+            let latest = session.chats.with_untracked(|chats| {
+                chats
+                    .list()
+                    .iter()
+                    .filter_map(|c| c.log.entries().rev().find(|e| e.mention))
+                    .max_by(|a, b| a.time_ms.total_cmp(&b.time_ms))
                     .map(|e| (e.nick.as_deref().unwrap_or("someone").to_string(), e.text.to_string()))
             });
             if let Some((nick, text)) = latest {

@@ -138,17 +138,19 @@ pub fn Composer(session: ChatSession, draft: RwSignal<String>) -> impl IntoView 
 /// Recent authors (newest first), then the users the protocol reports; never the own nick.
 fn candidate_nicks(session: &ChatSession) -> Vec<String> {
     let own = session.settings.with_untracked(|s| s.nick.clone());
-    session.log.with_untracked(|log| {
-        let recent =
-            log.entries().rev().take(RECENT_AUTHORS_SCANNED).filter_map(|e| e.nick.as_deref().map(str::to_string));
-        let mut nicks: Vec<String> = Vec::new();
-        for nick in recent.chain(log.users().iter().cloned()) {
-            if nick != own && !nicks.contains(&nick) {
-                nicks.push(nick);
+    session
+        .with_shown_log(|log| {
+            let recent =
+                log.entries().rev().take(RECENT_AUTHORS_SCANNED).filter_map(|e| e.nick.as_deref().map(str::to_string));
+            let mut nicks: Vec<String> = Vec::new();
+            for nick in recent.chain(log.users().iter().map(|u| u.nick.clone())) {
+                if nick != own && !nicks.contains(&nick) {
+                    nicks.push(nick);
+                }
             }
-        }
-        nicks
-    })
+            nicks
+        })
+        .unwrap_or_default()
 }
 
 /// The byte offset of a UTF-16 caret position (what the DOM reports) in a Rust string.

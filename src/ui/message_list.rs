@@ -1,11 +1,12 @@
-//! The message log on screen: rows from the log's journal, pinned to the newest while the person
-//! is at the bottom, still while they read older entries, with a "new messages" button.
+//! The shown conversation's log on screen: rows from the log's journal, pinned to the newest
+//! while the person is at the bottom, still while they read older entries, with a "new
+//! messages" button. Made anew when another conversation is shown.
 
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
-use wschat_core::chat::{Change, ChatLog};
+use wschat_core::chat::Change;
 
 use super::rows::{describe_time, Rows};
 use crate::session::ChatSession;
@@ -14,7 +15,7 @@ use crate::timer::AnimationFrame;
 /// How close to the bottom (in pixels) still counts as "reading the newest".
 const PINNED_SLACK_PX: i32 = 40;
 
-/// Where a conversation's list was scrolled, kept while another tab is shown.
+/// Where a conversation's list was scrolled, kept while another is shown.
 #[derive(Clone, Copy, Debug)]
 pub struct ScrollMemory {
     pub pinned: bool,
@@ -35,28 +36,34 @@ pub fn MessageList(
     /// The page is visible (not a hidden browser tab).
     page_visible: Signal<bool>,
 ) -> impl IntoView {
-    let log = session.log;
+    let chats = session.chats;
+    let shown = chats.with_untracked(|c| c.shown().target.clone());
     let list = NodeRef::<html::Div>::new();
     let pinned = RwSignal::new(memory.get_value().pinned);
     let rows: StoredValue<Rows, LocalStorage> = StoredValue::new_local(Rows::default());
     let sealing: StoredValue<Option<AnimationFrame>, LocalStorage> = StoredValue::new_local(None);
-    let unread = Memo::new(move |_| log.with(ChatLog::unread));
+    let unread = Memo::new(move |_| chats.with(|c| c.shown().log.unread()));
 
     // The person reads the newest entries when the list is shown and scrolled to the end.
     Effect::new(move |_| {
         let reading = pinned.get() && page_visible.get();
-        if log.with_untracked(ChatLog::is_reading) != reading {
-            log.update(|l| l.set_reading(reading));
+        if chats.with_untracked(|c| c.shown().log.is_reading()) != reading {
+            chats.update(|c| c.set_reading(reading));
         }
     });
+    // Unless another conversation is shown in its place (which is read or not on its own).
     on_cleanup(move || {
-        log.try_update(|l| l.set_reading(false));
+        chats.try_update(|c| {
+            if c.shown().target == shown {
+                c.set_reading(false);
+            }
+        });
     });
 
     Effect::new(move |drawn: Option<bool>| {
-        log.track();
+        chats.track();
         let Some(list) = list.get() else { return false };
-        let changes = log.try_update_untracked(ChatLog::take_changes).unwrap_or_default();
+        let changes = chats.try_update_untracked(|c| c.shown_mut().log.take_changes()).unwrap_or_default();
         // The first drawing (a tab shown again) draws everything the log keeps.
         let first_drawing = drawn != Some(true);
         let changes = if first_drawing { vec![Change::Reset] } else { changes };
@@ -66,7 +73,7 @@ pub fn MessageList(
         let is_pinned = pinned.get_untracked();
         // Rows leaving above what the person reads would pull the text up: keep it in place.
         let keep_place = !is_pinned && !first_drawing;
-        log.with_untracked(|log| rows.update_value(|rows| rows.apply(&list, log, &changes, keep_place)));
+        chats.with_untracked(|c| rows.update_value(|rows| rows.apply(&list, &c.shown().log, &changes, keep_place)));
         // Complete blocks of rows are sealed once a frame has drawn them: the callback of the
         // next animation frame runs before that frame is drawn, the one after it after. While
         // one sealing waits, the next waits for it (a flood would otherwise put it off forever).
@@ -117,7 +124,7 @@ pub fn MessageList(
             (Some("retry"), Some(id)) => session.retry(id),
             (Some("discard"), Some(id)) => session.discard(id),
             (Some("copy"), Some(id)) => {
-                if let Some(text) = log.with_untracked(|l| l.get(id).map(|e| e.text.clone())) {
+                if let Some(text) = session.with_shown_log(|l| l.get(id).map(|e| e.text.clone())).flatten() {
                     copy_to_clipboard(&text);
                 }
             }
@@ -144,7 +151,7 @@ pub fn MessageList(
                 aria-live="polite"
                 aria-label="Messages"
                 tabindex="0"
-                data-total-received=move || log.with(|l| l.total_received().to_string())
+                data-total-received=move || chats.with(|c| c.shown().log.total_received().to_string())
                 on:scroll=on_scroll
                 on:click=on_click
                 on:mouseover=on_hover

@@ -4,6 +4,7 @@ mod attention;
 mod chunks;
 mod composer;
 mod connect_form;
+mod conversation_list;
 mod dom;
 mod inspector;
 mod message_list;
@@ -20,11 +21,12 @@ use crate::session::{remembered_nick, remembered_settings, ChatSession};
 use attention::{page_visibility, NotifyButton, UnreadTitle};
 use composer::Composer;
 use connect_form::ConnectForm;
+use conversation_list::ConversationList;
 use inspector::Inspector;
 use message_list::MessageList;
 use reconnect_info::ReconnectInfo;
 use status_bar::StatusBar;
-use tabs::{Conversation, Conversations, TabStrip};
+use tabs::{Tab, TabStrip, Tabs};
 
 /// The query parameters of the UI contract (and the client's own extras).
 const SETTINGS_PARAMS: [&str; 10] = [
@@ -41,13 +43,13 @@ const SETTINGS_PARAMS: [&str; 10] = [
 ];
 
 /// The whole client: settings from the query string (or, on a bare visit, the last ones used),
-/// one conversation per tab, the active one shown.
+/// one connection per tab, the active one shown.
 #[component]
 pub fn App() -> impl IntoView {
     let (settings, problems) = initial_settings();
     let connect_on_load = settings.connect_on_load;
-    let conversations = Conversations::new();
-    let first = conversations.open(settings.clone(), false);
+    let tabs = Tabs::new();
+    let first = tabs.open(settings.clone(), false);
     // Every problem goes in the timeline; the error line shows them together, and keeps them
     // once the connection opens (they are about the link, not the connection).
     if !problems.is_empty() {
@@ -59,13 +61,13 @@ pub fn App() -> impl IntoView {
     }
     let page_visible = page_visibility();
     let inspector_open = RwSignal::new(false);
-    let active = conversations.active_conversation();
+    let active = tabs.active_tab();
     view! {
         <div class="app" class:with-inspector=move || inspector_open.get()>
-            <UnreadTitle conversations page_visible />
+            <UnreadTitle tabs page_visible />
             <header class="bar top">
                 <h1 class="brand">"wschat"</h1>
-                <TabStrip conversations />
+                <TabStrip tabs />
                 <div class="tools">
                     <NotifyButton />
                     <button
@@ -80,20 +82,17 @@ pub fn App() -> impl IntoView {
                 </div>
             </header>
             {move || {
-                active.get().map(|conversation| view! { <ConversationView conversation page_visible inspector_open /> })
+                active.get().map(|tab| view! { <TabView tab page_visible inspector_open /> })
             }}
         </div>
     }
 }
 
-/// One connection's view: its form and status, the log, users, inspector and composer.
+/// One connection's view: its form and status, its conversations, and the shown one's log,
+/// users and composer, beside the inspector.
 #[component]
-fn ConversationView(
-    conversation: Conversation,
-    page_visible: Signal<bool>,
-    inspector_open: RwSignal<bool>,
-) -> impl IntoView {
-    let session = conversation.session;
+fn TabView(tab: Tab, page_visible: Signal<bool>, inspector_open: RwSignal<bool>) -> impl IntoView {
+    let session = tab.session;
     view! {
         <div class="connection bar">
             <ConnectForm session />
@@ -102,13 +101,14 @@ fn ConversationView(
         <ErrorLine session />
         <ReconnectInfo session />
         <main class="conversation">
-            <MessageList session memory=conversation.scroll page_visible />
-            <UserList log=session.log />
+            <ConversationList session draft=tab.draft />
+            <ShownConversation tab=tab.clone() page_visible />
+            <UserList session />
             <Show when=move || inspector_open.get()>
                 <Inspector session />
             </Show>
         </main>
-        <Composer session draft=conversation.draft />
+        <Composer session draft=tab.draft />
     }
 }
 
@@ -140,18 +140,53 @@ fn ErrorLine(session: ChatSession) -> impl IntoView {
     }
 }
 
-/// Who is present, where the protocol tells (IRC NAMES, joins and parts).
+/// The shown conversation's topic and log; the log is made anew when another is shown, with
+/// the scroll position that conversation had.
 #[component]
-fn UserList(log: RwSignal<wschat_core::chat::ChatLog>) -> impl IntoView {
-    let users = Memo::new(move |_| log.with(|l| l.users().to_vec()));
+fn ShownConversation(tab: Tab, page_visible: Signal<bool>) -> impl IntoView {
+    let session = tab.session;
+    let shown = Memo::new(move |_| session.chats.with(|c| c.shown().target.clone()));
+    let topic = Memo::new(move |_| session.chats.with(|c| c.shown().topic.clone()));
+    view! {
+        <div class="shown-conversation">
+            {move || topic.get().map(|topic| view! { <p class="topic" data-testid="topic">{topic}</p> })}
+            {move || {
+                let memory = tab.scroll_for(&shown.get());
+                view! { <MessageList session memory page_visible /> }
+            }}
+        </div>
+    }
+}
+
+/// Who is present in the shown conversation, where the protocol tells (IRC NAMES, joins, parts,
+/// modes); the text is the nick, the prefix (`@`, `+`) an attribute the style shows.
+#[component]
+fn UserList(session: ChatSession) -> impl IntoView {
+    let users = Memo::new(move |_| session.chats.with(|c| c.shown().log.users().to_vec()));
     view! {
         <aside class="users" aria-label="Users">
             <h2>"Users"</h2>
             <ul data-testid="user-list">
                 <For
                     each=move || users.get()
-                    key=|nick| nick.clone()
-                    children=|nick| view! { <li data-testid="user">{nick}</li> }
+                    key=|user| user.clone()
+                    children=|user| {
+                        let title = match user.prefix() {
+                            Some('@') => Some("operator"),
+                            Some('+') => Some("voiced"),
+                            Some('%') => Some("half-operator"),
+                            Some('~') => Some("owner"),
+                            Some('&') => Some("admin"),
+                            _ => None,
+                        };
+                        let prefix = user.prefix().map(String::from);
+                        let text = user.nick.clone();
+                        view! {
+                            <li data-testid="user" data-nick=user.nick data-prefix=prefix title=title>
+                                {text}
+                            </li>
+                        }
+                    }
                 />
             </ul>
         </aside>

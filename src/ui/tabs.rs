@@ -1,8 +1,8 @@
-//! Several connections at once: one conversation per tab, each with its own socket, history,
+//! Several connections at once: one connection per tab, each with its own socket, conversations,
 //! draft, unread count and scroll position.
 
 use leptos::prelude::*;
-use wschat_core::chat::ChatLog;
+use wschat_core::protocol::Target;
 use wschat_core::settings::Settings;
 use wschat_core::url::mask_credentials;
 
@@ -14,18 +14,31 @@ use crate::timer::Timeout;
 /// One tab: a session and what its view keeps while another tab is shown. Everything in it is
 /// owned by `owner`, which is cleaned up (closing the socket) when the tab closes.
 #[derive(Clone)]
-pub struct Conversation {
+pub struct Tab {
     pub id: u64,
     pub session: ChatSession,
     pub draft: RwSignal<String>,
-    pub scroll: StoredValue<ScrollMemory>,
+    /// Where each conversation's list was scrolled.
+    scrolls: StoredValue<Vec<(Target, StoredValue<ScrollMemory>)>>,
     owner: Owner,
 }
 
-/// The open conversations and which one is shown.
+impl Tab {
+    /// Where the list of conversation `target` was scrolled, kept for as long as the tab.
+    pub fn scroll_for(&self, target: &Target) -> StoredValue<ScrollMemory> {
+        if let Some(kept) = self.scrolls.with_value(|s| s.iter().find(|(t, _)| t == target).map(|(_, m)| *m)) {
+            return kept;
+        }
+        let memory = self.owner.with(|| StoredValue::new(ScrollMemory::default()));
+        self.scrolls.update_value(|s| s.push((target.clone(), memory)));
+        memory
+    }
+}
+
+/// The open tabs and which one is shown.
 #[derive(Clone, Copy)]
-pub struct Conversations {
-    list: RwSignal<Vec<Conversation>>,
+pub struct Tabs {
+    list: RwSignal<Vec<Tab>>,
     active: RwSignal<u64>,
     next_id: StoredValue<u64>,
     /// Owners of closed tabs, cleaned up once the view has let go of them.
@@ -35,9 +48,9 @@ pub struct Conversations {
     parent: StoredValue<Option<WeakOwner>, LocalStorage>,
 }
 
-impl Conversations {
+impl Tabs {
     pub fn new() -> Self {
-        let conversations = Conversations {
+        let tabs = Tabs {
             list: RwSignal::new(Vec::new()),
             active: RwSignal::new(0),
             next_id: StoredValue::new(1),
@@ -45,41 +58,41 @@ impl Conversations {
             parent: StoredValue::new_local(Owner::current().map(|owner| owner.downgrade())),
         };
         on_cleanup(move || {
-            conversations.closing.try_update_value(|pending| {
+            tabs.closing.try_update_value(|pending| {
                 for (owner, _) in pending.drain(..) {
                     owner.cleanup();
                 }
             });
         });
-        conversations
+        tabs
     }
 
-    /// Opens a conversation in a new tab and shows it.
-    pub fn open(&self, settings: Settings, connect: bool) -> Conversation {
+    /// Opens a connection in a new tab and shows it.
+    pub fn open(&self, settings: Settings, connect: bool) -> Tab {
         let owner = match self.parent.get_value().and_then(|parent| parent.upgrade()) {
             Some(parent) => parent.with(Owner::new),
             None => Owner::new(),
         };
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
-        let conversation = owner.with(|| {
+        let tab = owner.with(|| {
             let session = ChatSession::new(settings.clone(), SessionConfig::default());
             if connect {
                 session.connect(settings);
             }
             let active = self.active;
             notify_on_mentions(session, Signal::derive(move || active.get() == id));
-            Conversation {
+            Tab {
                 id,
                 session,
                 draft: RwSignal::new(String::new()),
-                scroll: StoredValue::new(ScrollMemory::default()),
+                scrolls: StoredValue::new(Vec::new()),
                 owner: owner.clone(),
             }
         });
-        self.list.update(|list| list.push(conversation.clone()));
+        self.list.update(|list| list.push(tab.clone()));
         self.active.set(id);
-        conversation
+        tab
     }
 
     /// A new tab with the shown tab's settings, not connected: the person edits and connects.
@@ -129,12 +142,12 @@ impl Conversations {
         self.active.get() == id
     }
 
-    /// Every open conversation, in tab order.
-    pub fn all(&self) -> Vec<Conversation> {
+    /// Every open connection, in tab order.
+    pub fn all(&self) -> Vec<Tab> {
         self.list.get()
     }
 
-    pub fn active_conversation(&self) -> Memo<Option<Conversation>> {
+    pub fn active_tab(&self) -> Memo<Option<Tab>> {
         let (list, active) = (self.list, self.active);
         Memo::new(move |_| {
             let id = active.get();
@@ -143,7 +156,7 @@ impl Conversations {
     }
 }
 
-impl PartialEq for Conversation {
+impl PartialEq for Tab {
     fn eq(&self, other: &Self) -> bool {
         self.id == other.id
     }
@@ -151,26 +164,26 @@ impl PartialEq for Conversation {
 
 /// The tabs: each with a status dot, a name, its unread count and a close button.
 #[component]
-pub fn TabStrip(conversations: Conversations) -> impl IntoView {
+pub fn TabStrip(tabs: Tabs) -> impl IntoView {
     view! {
         <nav class="tabs" aria-label="Connections">
             <For
-                each=move || conversations.all()
+                each=move || tabs.all()
                 key=|c| c.id
                 children=move |c| {
                     let id = c.id;
                     let session = c.session;
                     let state = session.socket.ready_state();
-                    let unread = Memo::new(move |_| session.log.with(ChatLog::unread));
+                    let unread = Memo::new(move |_| session.unread());
                     let name = Memo::new(move |_| session.settings.with(tab_name));
                     view! {
-                        <div class="tab" class:active=move || conversations.is_active(id)>
+                        <div class="tab" class:active=move || tabs.is_active(id)>
                             <button
                                 type="button"
                                 class="tab-select"
                                 data-testid="tab"
-                                aria-current=move || conversations.is_active(id).then_some("page")
-                                on:click=move |_| conversations.select(id)
+                                aria-current=move || tabs.is_active(id).then_some("page")
+                                on:click=move |_| tabs.select(id)
                             >
                                 <span class="dot" data-ready-state=move || state.get().as_str() aria-hidden="true"></span>
                                 <span class="tab-name">{move || name.get()}</span>
@@ -187,8 +200,8 @@ pub fn TabStrip(conversations: Conversations) -> impl IntoView {
                                 class="tab-close"
                                 data-testid="tab-close"
                                 aria-label=move || format!("Close {}", name.get())
-                                disabled=move || conversations.all().len() <= 1
-                                on:click=move |_| conversations.close(id)
+                                disabled=move || tabs.all().len() <= 1
+                                on:click=move |_| tabs.close(id)
                             >
                                 "×"
                             </button>
@@ -202,7 +215,7 @@ pub fn TabStrip(conversations: Conversations) -> impl IntoView {
                 data-testid="new-tab-button"
                 aria-label="New connection"
                 title="New connection"
-                on:click=move |_| conversations.open_like_active()
+                on:click=move |_| tabs.open_like_active()
             >
                 "+"
             </button>

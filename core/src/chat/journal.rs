@@ -22,6 +22,12 @@ impl ChatLog {
         std::mem::take(&mut self.changes)
     }
 
+    /// A view that shows this log anew starts over from [`ChatLog::entries`].
+    pub fn reset_view(&mut self) {
+        self.changes.clear();
+        self.changes.push(Change::Reset);
+    }
+
     pub(super) fn record(&mut self, change: Change) {
         // Nobody reading (native use, a hidden view): never let the journal outgrow the log.
         if self.changes.len() >= self.cap * 2 {

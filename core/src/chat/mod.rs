@@ -8,11 +8,14 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use attention::Attention;
+pub use conversations::{first_target, listed_channels, Conversation, Conversations, MAX_CONVERSATIONS};
 pub use journal::Change;
 pub use outbox::OutboxItem;
+pub use users::User;
 
 mod attention;
 mod confirm;
+mod conversations;
 mod journal;
 mod outbox;
 mod seen;
@@ -154,7 +157,7 @@ pub struct ChatLog {
     /// Bumped on every change to what [`ChatLog::unsent`] returns, so callers persist only then.
     unsent_revision: u64,
     /// Who is present, where the protocol tells; sorted.
-    users: Vec<String>,
+    users: Vec<User>,
     /// Changes not yet taken by a view; bounded by collapsing into [`Change::Reset`].
     changes: Vec<Change>,
     attention: Attention,
@@ -173,10 +176,16 @@ impl Default for ChatLog {
 impl ChatLog {
     /// A log that keeps at most `cap` entries (at least one).
     pub fn new(cap: usize) -> Self {
+        Self::with_first_id(cap, 1)
+    }
+
+    /// A log whose ids start at `first_id`, so that logs of one connection never share one
+    /// (an acknowledgement names a message by id, whichever conversation it is in).
+    pub fn with_first_id(cap: usize, first_id: u64) -> Self {
         Self {
             entries: VecDeque::new(),
             cap: cap.max(1),
-            next_id: 1,
+            next_id: first_id.max(1),
             total_received: 0,
             outbox: VecDeque::new(),
             awaiting_echo: VecDeque::new(),
@@ -193,6 +202,13 @@ impl ChatLog {
             attention: Attention::default(),
             full_text_bytes: 0,
             seen: seen::Seen::default(),
+        }
+    }
+
+    /// Ids of new entries start at `first_id` (an empty log's, so ids still increase).
+    pub(super) fn renumber_from(&mut self, first_id: u64) {
+        if self.entries.is_empty() {
+            self.next_id = self.next_id.max(first_id);
         }
     }
 

@@ -156,6 +156,7 @@ impl ChatLog {
             .chain(self.outbox.iter())
             .map(|m| PersistedMessage {
                 server: m.server.to_string(),
+                conversation: String::new(),
                 nick: m.nick.clone(),
                 text: m.text.clone(),
                 time_ms: m.time_ms,

@@ -3,9 +3,12 @@
 //!
 //! Registration with CAP LS 302 (asking for the IRCv3 capabilities in [`WANTED_CAPS`] when
 //! offered, and for those a server offers later with `cap-notify`'s CAP NEW), NICK and USER, a
-//! suffix on a taken nick, PING/PONG, JOIN of one channel, PRIVMSG and CTCP ACTION both ways,
-//! NOTICE, TOPIC, joins, parts, quits, nick changes, kicks and NAMES, each with its
-//! `server-time`; a PING after two minutes of silence, and a dead link after four.
+//! suffix on a taken nick, PING/PONG, JOIN of the channels asked for, PRIVMSG and CTCP ACTION
+//! both ways, NOTICE, TOPIC, joins, parts, quits, nick changes, kicks, MODE and NAMES, each with
+//! its `server-time`; a PING after two minutes of silence, and a dead link after four.
+//!
+//! Each channel and each person writing privately is a conversation ([`ChatEvent::In`]); what
+//! the server says outside them (the MOTD, numerics) goes to the server's conversation.
 //!
 //! With `labeled-response`, an own message's last line carries `@label=<message id>` and the
 //! server's answer (ACK, labeled echo, or a labeled batch) is [`ChatEvent::Delivered`]. Lines in
@@ -14,9 +17,10 @@
 //! this state is rebuilt on every open).
 
 use super::{
-    say_ready, time::parse_iso8601, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, WireFormat,
+    say_ready, time::parse_iso8601, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target,
+    TargetKind, WireFormat,
 };
-use crate::settings::{validate_channel, Settings, DEFAULT_CHANNEL};
+use crate::settings::{validate_channels, Settings, DEFAULT_CHANNEL};
 
 mod caps;
 mod line;
@@ -46,9 +50,10 @@ pub(super) const SPEC: Spec = Spec {
     offer: &[TEXT_SUBPROTOCOL, BINARY_SUBPROTOCOL, INSPIRCD_TEXT_SUBPROTOCOL],
     identified_by: &[TEXT_SUBPROTOCOL, BINARY_SUBPROTOCOL, INSPIRCD_TEXT_SUBPROTOCOL, INSPIRCD_BINARY_SUBPROTOCOL],
     reads: &["channel", "login"],
+    many_conversations: true,
     socket_url: super::same_url,
     check: |settings| {
-        let channel = validate_channel(&settings.channel)?;
+        let channel = validate_channels(&settings.channel)?;
         Ok(Settings { channel, ..settings })
     },
     new: |settings| Box::new(IrcState::new(IrcOptions::from_settings(settings))),
@@ -59,8 +64,8 @@ pub(super) const SPEC: Spec = Spec {
 pub struct IrcOptions {
     /// The nick asked for at registration.
     pub nick: String,
-    /// The channel joined once registered.
-    pub channel: String,
+    /// The channels joined once registered, in order.
+    pub channels: Vec<String>,
     /// The account and password to log in with (SASL PLAIN), when both were given.
     pub sasl: Option<SaslLogin>,
 }
@@ -69,10 +74,15 @@ impl IrcOptions {
     pub fn from_settings(settings: &Settings) -> Self {
         // Checked by `SPEC.check` first; one that slipped through never reaches the server:
         // it could end the JOIN line and start another command.
-        let channel = validate_channel(&settings.channel).unwrap_or_else(|_| DEFAULT_CHANNEL.to_string());
+        // An empty list is the person's doing (they left every channel): none is joined.
+        let channels = match settings.channel.trim() {
+            "" => String::new(),
+            listed => validate_channels(listed).unwrap_or_else(|_| DEFAULT_CHANNEL.to_string()),
+        };
+        let channels = channels.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect();
         let sasl = (!settings.login.is_empty() && !settings.password.is_empty())
             .then(|| SaslLogin { account: settings.login.clone(), password: settings.password.clone() });
-        IrcOptions { nick: settings.nick.clone(), channel, sasl }
+        IrcOptions { nick: settings.nick.clone(), channels, sasl }
     }
 }
 
@@ -110,7 +120,8 @@ pub const WANTED_CAPS: [&str; 6] =
 pub struct IrcState {
     wanted_nick: String,
     nick: String,
-    channel: String,
+    /// The channels to be in: joined on registration, and again on every new connection.
+    channels: Vec<String>,
     sasl: Option<SaslLogin>,
     sasl_step: SaslStep,
     binary: bool,
@@ -118,12 +129,14 @@ pub struct IrcState {
     /// that reads the stream as raw IRC and needs each line terminated by CRLF.
     legacy_framing: bool,
     registered: bool,
-    joined: bool,
+    /// The channels the server says we are in.
+    joined: Vec<String>,
     nick_attempts: u32,
     offered_caps: Vec<String>,
     /// Capabilities the server acknowledged (and did not take back with CAP DEL).
     caps: Vec<String>,
-    names: Vec<String>,
+    /// NAMES replies being gathered, per channel, until their end (366).
+    names: Vec<(String, Vec<String>)>,
     /// When the last frame came, for the PING probe and the dead-link deadline.
     last_heard_ms: f64,
     /// Open batches (`batch`): reference and type, the newest few.
@@ -141,13 +154,13 @@ impl IrcState {
         IrcState {
             wanted_nick: options.nick.clone(),
             nick: options.nick,
-            channel: options.channel,
+            channels: options.channels,
             sasl: options.sasl,
             sasl_step: SaslStep::Off,
             binary: false,
             legacy_framing: false,
             registered: false,
-            joined: false,
+            joined: Vec::new(),
             nick_attempts: 0,
             offered_caps: Vec::new(),
             caps: Vec::new(),
@@ -181,7 +194,7 @@ impl IrcState {
     /// Registration, sent when the socket opens; `subprotocol` is what the server chose.
     pub fn open(&mut self, subprotocol: &str) -> Vec<OutFrame> {
         let options =
-            IrcOptions { nick: self.wanted_nick.clone(), channel: self.channel.clone(), sasl: self.sasl.clone() };
+            IrcOptions { nick: self.wanted_nick.clone(), channels: self.channels.clone(), sasl: self.sasl.clone() };
         *self = IrcState::new(options);
         self.binary = subprotocol == BINARY_SUBPROTOCOL || subprotocol == INSPIRCD_BINARY_SUBPROTOCOL;
         self.legacy_framing = subprotocol != TEXT_SUBPROTOCOL && subprotocol != BINARY_SUBPROTOCOL;
@@ -223,7 +236,9 @@ impl IrcState {
             Some("chathistory") if line.command == "PRIVMSG" => {
                 if let Some(text) = chat_text(line.param(1)) {
                     let msgid = line.tag("msgid").map(str::to_string);
-                    events.push(ChatEvent::History { nick: line.nick().to_string(), text, time_ms, msgid });
+                    let nick = line.nick().to_string();
+                    let place = self.conversation_of(&nick, line.param(0));
+                    events.push(place.event(ChatEvent::History { nick, text, time_ms, msgid }));
                 }
                 return;
             }
@@ -274,8 +289,14 @@ impl IrcState {
                 if self.nick != self.wanted_nick {
                     events.push(ChatEvent::AssignedNick(self.nick.clone()));
                 }
-                events.push(ChatEvent::System(format!("Registered as {}; joining {}…", self.nick, self.channel)));
-                replies.push(self.out(&format!("JOIN {}", self.channel)));
+                events.push(ChatEvent::Notice { text: line.last().to_string(), time_ms });
+                if self.channels.is_empty() {
+                    events.push(ChatEvent::System(format!("Registered as {}.", self.nick)));
+                } else {
+                    let channels = self.channels.join(", ");
+                    events.push(ChatEvent::System(format!("Registered as {}; joining {channels}…", self.nick)));
+                    replies.push(self.out(&format!("JOIN {}", self.channels.join(","))));
+                }
             }
             "432" | "433" | "436" if !self.registered => {
                 self.nick_attempts += 1;
@@ -297,32 +318,43 @@ impl IrcState {
             }
             "JOIN" => {
                 let who = line.nick().to_string();
+                let channel = Target::channel(line.param(0));
                 if who == self.nick {
-                    self.joined = true;
-                    events.push(ChatEvent::Notice { text: format!("Joined {}.", line.param(0)), time_ms });
+                    self.entered(&channel.name);
+                    events.push(channel.event(ChatEvent::Entered));
+                    events.push(channel.event(ChatEvent::Notice { text: format!("Joined {}.", channel.name), time_ms }));
                 } else {
-                    events.push(ChatEvent::Joined { text: format!("{who} joined {}", line.param(0)), nick: who, time_ms });
+                    let text = format!("{who} joined {}", channel.name);
+                    events.push(channel.event(ChatEvent::Joined { text, nick: who, time_ms }));
                 }
             }
             "PART" => {
                 let who = line.nick().to_string();
+                let channel = Target::channel(line.param(0));
                 let reason = line.params.get(1).map(|r| format!(" ({r})")).unwrap_or_default();
+                let text = format!("{who} left {}{reason}", channel.name);
                 if who == self.nick {
-                    self.joined = false;
+                    self.left(&channel.name);
+                    events.push(channel.event(ChatEvent::Gone(text)));
+                } else {
+                    events.push(channel.event(ChatEvent::Left { text, nick: who, time_ms }));
                 }
-                events.push(ChatEvent::Left { text: format!("{who} left {}{reason}", line.param(0)), nick: who, time_ms });
             }
+            // Said in every conversation the person was in: the log knows where that was.
             "QUIT" => {
                 let who = line.nick().to_string();
                 events.push(ChatEvent::Left { text: format!("{who} quit ({})", line.last()), nick: who, time_ms });
             }
             "KICK" => {
+                let channel = Target::channel(line.param(0));
                 let victim = line.param(1).to_string();
-                let text = format!("{victim} was kicked by {} ({})", line.nick(), line.param(2));
+                let text = format!("{victim} was kicked from {} by {} ({})", channel.name, line.nick(), line.param(2));
                 if victim == self.nick {
-                    self.joined = false;
+                    self.left(&channel.name);
+                    events.push(channel.event(ChatEvent::Gone(text)));
+                } else {
+                    events.push(channel.event(ChatEvent::Left { nick: victim, text, time_ms }));
                 }
-                events.push(ChatEvent::Left { nick: victim, text, time_ms });
             }
             "NICK" => {
                 let from = line.nick().to_string();
@@ -333,69 +365,127 @@ impl IrcState {
                 }
                 events.push(ChatEvent::Renamed { from, to, time_ms });
             }
+            "MODE" if is_channel(line.param(0)) => {
+                let channel = Target::channel(line.param(0));
+                let modes: Vec<&str> = line.params.iter().skip(1).map(String::as_str).collect();
+                events.push(channel.event(ChatEvent::Notice {
+                    text: format!("{} sets mode {}", line.nick(), modes.join(" ")),
+                    time_ms,
+                }));
+                for (nick, prefix, on) in prefix_changes(&modes) {
+                    events.push(channel.event(ChatEvent::UserMode { nick, prefix, on }));
+                }
+            }
             "PRIVMSG" => {
                 let nick = line.nick().to_string();
                 let Some(text) = chat_text(line.param(1)) else { return };
-                let private = !line.param(0).starts_with(['#', '&', '!', '+']);
-                events.push(if private && nick != self.nick {
-                    ChatEvent::Private { nick, text, time_ms }
-                } else {
-                    ChatEvent::Message { nick: Some(nick), text, time_ms }
-                });
+                let place = self.conversation_of(&nick, line.param(0));
+                events.push(place.event(ChatEvent::Message { nick: Some(nick), text, time_ms }));
             }
             "NOTICE" => {
                 let from = line.nick();
-                let from = if from.is_empty() { "server" } else { from };
-                events.push(ChatEvent::Notice { text: format!("Notice from {from}: {}", line.last()), time_ms });
+                let text = line.last().to_string();
+                if is_channel(line.param(0)) {
+                    let text = format!("Notice from {from}: {text}");
+                    events.push(Target::channel(line.param(0)).event(ChatEvent::Notice { text, time_ms }));
+                } else if from.is_empty() || from.contains('.') {
+                    // From the server (its name has dots, nicks have none): its conversation.
+                    events.push(ChatEvent::Notice { text, time_ms });
+                } else {
+                    events.push(ChatEvent::Notice { text: format!("Notice from {from}: {text}"), time_ms });
+                }
             }
             "TOPIC" => {
-                let text = format!("{} set the topic of {}: {}", line.nick(), line.param(0), line.last());
-                events.push(ChatEvent::Notice { text, time_ms });
+                let text = format!("{} set the topic: {}", line.nick(), line.last());
+                events.push(Target::channel(line.param(0)).event(ChatEvent::Topic { text, time_ms }));
             }
-            "332" => events.push(ChatEvent::System(format!("Topic of {}: {}", line.param(1), line.last()))),
+            "332" => {
+                let text = format!("Topic: {}", line.last());
+                events.push(Target::channel(line.param(1)).event(ChatEvent::Topic { text, time_ms }));
+            }
             "353" => {
-                let names = line.last().split(' ').filter(|n| !n.is_empty());
-                self.names.extend(names.map(|n| n.trim_start_matches(['@', '+', '%', '~', '&']).to_string()));
+                let channel = line.param(2);
+                let names = line.last().split(' ').filter(|n| !n.is_empty()).map(str::to_string);
+                match self.names.iter().position(|(c, _)| c.eq_ignore_ascii_case(channel)) {
+                    Some(at) => self.names[at].1.extend(names),
+                    None if self.names.len() < OPEN_BATCHES_KEPT => self.names.push((channel.to_string(), names.collect())),
+                    None => {}
+                }
             }
-            "366" => events.push(ChatEvent::Users(std::mem::take(&mut self.names))),
+            "366" => {
+                let channel = line.param(1);
+                let at = self.names.iter().position(|(c, _)| c.eq_ignore_ascii_case(channel));
+                let names = at.map(|at| self.names.remove(at).1).unwrap_or_default();
+                events.push(Target::channel(channel).event(ChatEvent::Users(names)));
+            }
             "ERROR" => events.push(ChatEvent::System(format!("Server error: {}", line.last()))),
-            // The channel cannot be joined (no such channel, full, invite only, banned, needs a
-            // key or a registered nick): nothing would ever be sent, so the person must know.
+            // A channel cannot be joined (no such channel, full, invite only, banned, needs a
+            // key or a registered nick): nothing would ever be sent there, so the person must know.
             "403" | "405" | "471" | "473" | "474" | "475" | "477"
-                if !self.joined && line.param(1).eq_ignore_ascii_case(&self.channel) =>
+                if self.channels.iter().any(|c| c.eq_ignore_ascii_case(line.param(1)))
+                    && !self.joined.iter().any(|c| c.eq_ignore_ascii_case(line.param(1))) =>
             {
-                events.push(ChatEvent::Refused(format!(
-                    "Could not join {}: {} ({}). Choose another channel and connect again.",
-                    self.channel,
-                    line.last(),
-                    line.command
-                )));
+                let channel = line.param(1).to_string();
+                let why = format!("Could not join {channel}: {} ({}).", line.last(), line.command);
+                self.channels.retain(|c| !c.eq_ignore_ascii_case(&channel));
+                events.push(Target::channel(&channel).event(ChatEvent::Gone(why.clone())));
+                events.push(ChatEvent::Refused(format!("{why} Choose another channel with /join.")));
             }
             numeric if is_error_numeric(numeric) => {
                 let detail: Vec<&str> = line.params.iter().skip(1).map(String::as_str).collect();
                 events.push(ChatEvent::System(format!("{numeric}: {}", detail.join(" "))));
             }
-            _ => {} // welcome text, MOTD and the like: not part of the conversation
+            // The welcome and the message of the day, for the server's conversation.
+            "002" | "003" | "372" | "375" | "376" => {
+                events.push(ChatEvent::Notice { text: line.last().to_string(), time_ms });
+            }
+            _ => {} // capabilities, statistics and the like: not part of any conversation
         }
     }
 
 
-    /// A message to the channel: one PRIVMSG per line, each split to fit IRC's 512-byte limit
+    /// The conversation a PRIVMSG from `nick` to `to` belongs to: the channel, or the private
+    /// chat with the other person (the author, or whom our own echoed message went to).
+    fn conversation_of(&self, nick: &str, to: &str) -> Target {
+        if is_channel(to) {
+            Target::channel(to)
+        } else if nick == self.nick {
+            Target::private(to)
+        } else {
+            Target::private(nick)
+        }
+    }
+
+    fn entered(&mut self, channel: &str) {
+        if !self.joined.iter().any(|c| c.eq_ignore_ascii_case(channel)) {
+            self.joined.push(channel.to_string());
+        }
+        if !self.channels.iter().any(|c| c.eq_ignore_ascii_case(channel)) {
+            self.channels.push(channel.to_string());
+        }
+    }
+
+    fn left(&mut self, channel: &str) {
+        self.joined.retain(|c| !c.eq_ignore_ascii_case(channel));
+        self.channels.retain(|c| !c.eq_ignore_ascii_case(channel));
+    }
+
+    /// A message to a conversation: one PRIVMSG per line, each split to fit IRC's 512-byte limit
     /// on UTF-8 character boundaries. `/me text` becomes a CTCP ACTION.
     ///
     /// CR ends a line as LF does: servers split on either, so a CR kept inside a PRIVMSG would
     /// start a command of the text's choosing. NUL and the CTCP delimiter (0x01) cannot be
     /// carried as text (one ends the line for some servers, the other makes the message a CTCP
     /// query every client in the channel answers) and are left out.
-    pub fn encode_message(&self, text: &str) -> Vec<OutFrame> {
-        self.message_lines(text).iter().map(|l| self.out(l)).collect()
+    pub fn encode_message(&self, to: &str, text: &str) -> Vec<OutFrame> {
+        self.message_lines(to, text).iter().map(|l| self.out(l)).collect()
     }
 
     /// The own message `id`: with `labeled-response`, its last line carries `@label=<id>`, and
     /// the server's answer to it (an ACK, or the echo) confirms the whole message (one
     /// connection delivers in order, so the pieces before it arrived too).
-    pub fn encode_labeled(&self, text: &str, id: u64) -> Vec<OutFrame> {
-        let mut lines = self.message_lines(text);
+    pub fn encode_labeled(&self, to: &str, text: &str, id: u64) -> Vec<OutFrame> {
+        let mut lines = self.message_lines(to, text);
         if self.has_cap("labeled-response") {
             if let Some(last) = lines.last_mut() {
                 *last = format!("@label={id} {last}");
@@ -404,12 +494,12 @@ impl IrcState {
         lines.iter().map(|l| self.out(l)).collect()
     }
 
-    fn message_lines(&self, text: &str) -> Vec<String> {
+    fn message_lines(&self, to: &str, text: &str) -> Vec<String> {
         let (action, text) = match text.strip_prefix("/me ") {
             Some(action) => (true, action),
             None => (false, text),
         };
-        let command = format!("PRIVMSG {} :", self.channel);
+        let command = format!("PRIVMSG {to} :");
         let wrap = if action { "\u{1}ACTION \u{1}".len() } else { 0 };
         let room = RELAY_OVERHEAD.saturating_sub(command.len() + wrap);
         let mut out = Vec::new();
@@ -424,11 +514,21 @@ impl IrcState {
         out
     }
 
-    /// `/join #channel`: leave the current channel for another.
+    /// `/join #channel`: one more channel, joined again on every new connection.
     pub fn join(&mut self, channel: &str) -> Vec<OutFrame> {
-        let old = std::mem::replace(&mut self.channel, channel.to_string());
-        self.joined = false;
-        vec![self.out(&format!("PART {old}")), self.out(&format!("JOIN {channel}"))]
+        if !self.channels.iter().any(|c| c.eq_ignore_ascii_case(channel)) {
+            self.channels.push(channel.to_string());
+        }
+        vec![self.out(&format!("JOIN {channel}"))]
+    }
+
+    /// `/part`: leaves a channel; a private chat has nothing to tell the server.
+    pub fn part(&mut self, target: &Target) -> Vec<OutFrame> {
+        if target.kind != TargetKind::Channel {
+            return Vec::new();
+        }
+        self.channels.retain(|c| !c.eq_ignore_ascii_case(&target.name));
+        vec![self.out(&format!("PART {}", target.name))]
     }
 
     /// `/nick new`.
@@ -483,15 +583,24 @@ impl WireFormat for IrcState {
 
     fn encode(&mut self, action: Action<'_>) -> Option<Decoded> {
         let replies = match action {
-            Action::Message { text, id, .. } => self.encode_labeled(text, id),
+            // The server's own conversation takes no messages: they would go nowhere.
+            Action::Message { to, .. } if to.kind == TargetKind::Server => return None,
+            Action::Message { to, text, id, .. } => self.encode_labeled(&to.name, text, id),
             Action::Join(channel) => self.join(channel),
+            Action::Part(target) => self.part(target),
+            Action::SetTopic(target, _) if target.kind != TargetKind::Channel => return None,
+            Action::SetTopic(target, topic) => {
+                let topic = topic.replace(['\r', '\n', '\0'], " ");
+                vec![self.out(&format!("TOPIC {} :{topic}", target.name))]
+            }
             Action::Nick(nick) => self.change_nick(nick),
         };
         Some(Decoded::replies(replies))
     }
 
+    /// Registered: private messages may go; a channel's wait for [`ChatEvent::Entered`].
     fn is_ready(&self) -> bool {
-        self.joined
+        self.registered
     }
 
     fn probe(&self) -> Vec<OutFrame> {
@@ -531,6 +640,50 @@ fn chat_text(body: &str) -> Option<String> {
     }
 }
 
+/// Whether a PRIVMSG or NOTICE target is a channel rather than a nick.
+fn is_channel(target: &str) -> bool {
+    target.starts_with(['#', '&', '!', '+'])
+}
+
+/// The prefixes a MODE line gives or takes (`+ov ada bob`): `(nick, prefix, on)`. Other modes
+/// are passed over, with the argument the ones that take one consume.
+fn prefix_changes(modes: &[&str]) -> Vec<(String, char, bool)> {
+    let Some((letters, mut args)) = modes.split_first().map(|(l, a)| (*l, a.iter())) else {
+        return Vec::new();
+    };
+    let mut on = true;
+    let mut out = Vec::new();
+    for letter in letters.chars() {
+        match letter {
+            '+' => on = true,
+            '-' => on = false,
+            // q, a, o, h, v: the prefixes servers commonly give (RPL_ISUPPORT PREFIX).
+            'q' | 'a' | 'o' | 'h' | 'v' => {
+                let prefix = match letter {
+                    'q' => '~',
+                    'a' => '&',
+                    'o' => '@',
+                    'h' => '%',
+                    _ => '+',
+                };
+                if let Some(nick) = args.next() {
+                    out.push((nick.to_string(), prefix, on));
+                }
+            }
+            // Modes with an argument either way (bans, exceptions, invites, the key), and the
+            // limit only when set.
+            'b' | 'e' | 'I' | 'k' => {
+                args.next();
+            }
+            'l' if on => {
+                args.next();
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 fn is_error_numeric(command: &str) -> bool {
     command.len() == 3
         && (command.starts_with('4') || command.starts_with('5'))
@@ -552,7 +705,12 @@ mod tests {
     use super::*;
 
     fn new_irc(nick: &str, channel: &str) -> IrcState {
-        IrcState::new(IrcOptions { nick: nick.into(), channel: channel.into(), sasl: None })
+        IrcState::new(IrcOptions { nick: nick.into(), channels: vec![channel.into()], sasl: None })
+    }
+
+    /// The events of a decoded frame, whichever conversation each is for.
+    fn flat(events: Vec<ChatEvent>) -> Vec<ChatEvent> {
+        events.into_iter().map(ChatEvent::without_target).collect()
     }
 
     fn text(frames: &[OutFrame]) -> Vec<String> {
@@ -599,14 +757,14 @@ mod tests {
         assert_eq!(text(&irc.decode(":srv CAP ada ACK :echo-message server-time").1), ["CAP END"]);
         assert!(irc.echoes());
         assert_eq!(text(&irc.decode(":srv 001 ada :Welcome").1), ["JOIN #chat"]);
-        assert!(!irc.is_ready(), "not before the channel is joined");
-        irc.decode(":ada!a@h JOIN #chat");
-        assert!(irc.is_ready());
+        assert!(irc.is_ready(), "registered: private messages may go");
+        let (events, _) = irc.decode(":ada!a@h JOIN #chat");
+        assert_eq!(events[0], Target::channel("#chat").event(ChatEvent::Entered), "the channel's wait for this");
     }
 
     fn sasl_irc(account: &str, password: &str) -> IrcState {
         let sasl = Some(SaslLogin { account: account.into(), password: password.into() });
-        let mut irc = IrcState::new(IrcOptions { nick: "ada".into(), channel: "#c".into(), sasl });
+        let mut irc = IrcState::new(IrcOptions { nick: "ada".into(), channels: vec!["#c".into()], sasl });
         irc.open(TEXT_SUBPROTOCOL);
         irc
     }
@@ -655,7 +813,8 @@ mod tests {
         irc.decode(":srv 001 ada :Welcome");
         let (events, _) = irc.decode(":srv 473 ada #VIP :Cannot join channel (+i)");
         assert!(
-            matches!(&events[..], [ChatEvent::Refused(why)] if why.contains("Cannot join channel (+i)")),
+            matches!(&events[..], [ChatEvent::In { to, event }, ChatEvent::Refused(why)]
+                if why.contains("Cannot join channel (+i)") && to.name == "#VIP" && matches!(**event, ChatEvent::Gone(_))),
             "{events:?}"
         );
         // Another channel's refusal is only a line in the timeline.
@@ -708,18 +867,54 @@ mod tests {
     }
 
     #[test]
-    fn says_ready_once_joined_and_again_after_a_join() {
-        let mut irc = new_irc("ada", "#chat");
+    fn says_ready_once_registered_and_joins_more_channels_beside() {
+        let mut irc = IrcState::new(IrcOptions { nick: "ada".into(), channels: vec!["#a".into(), "#b".into()], sasl: None });
         irc.on_open("", 0.0);
         assert!(!irc.is_ready());
-        irc.on_frame(Frame::Text(":srv 001 ada :Welcome"), 0.0);
-        let joined = irc.on_frame(Frame::Text(":ada!a@h JOIN #chat\r\n:srv 366 ada #chat :End"), 0.0);
-        assert_eq!(joined.events.last(), Some(&ChatEvent::ready()), "after everything the frame said");
+        let welcome = irc.on_frame(Frame::Text(":srv 001 ada :Welcome\r\n:srv 375 ada :MOTD"), 0.0);
+        assert_eq!(welcome.events.last(), Some(&ChatEvent::ready()), "after everything the frame said");
+        assert_eq!(text(&welcome.replies), ["JOIN #a,#b\r\n"]);
         assert!(irc.is_ready());
         let join = irc.encode(Action::Join("#rust")).map(|d| text(&d.replies));
-        assert_eq!(join, Some(vec!["PART #chat\r\n".to_string(), "JOIN #rust\r\n".to_string()]));
-        assert!(!irc.is_ready());
-        assert!(irc.on_frame(Frame::Text(":ada!a@h JOIN #rust"), 0.0).events.contains(&ChatEvent::ready()));
+        assert_eq!(join, Some(vec!["JOIN #rust\r\n".to_string()]), "no PART: one more channel");
+        irc.on_frame(Frame::Text(":ada!a@h JOIN #rust"), 0.0);
+        // A new connection joins every channel held now.
+        irc.on_open("", 1.0);
+        assert_eq!(text(&irc.on_frame(Frame::Text(":srv 001 ada :Hi"), 1.0).replies), ["JOIN #a,#b,#rust\r\n"]);
+        let part = irc.encode(Action::Part(&Target::channel("#a"))).map(|d| text(&d.replies));
+        assert_eq!(part, Some(vec!["PART #a\r\n".to_string()]));
+        assert_eq!(irc.encode(Action::Part(&Target::private("bob"))).map(|d| d.replies.len()), Some(0));
+        let topic = irc.encode(Action::SetTopic(&Target::channel("#b"), "new\r\nQUIT")).map(|d| text(&d.replies));
+        assert_eq!(topic, Some(vec!["TOPIC #b :new  QUIT\r\n".to_string()]));
+        let to_server = Target { kind: TargetKind::Server, name: "srv".into() };
+        assert!(irc.encode(Action::Message { to: &to_server, nick: "ada", text: "hi", id: 1 }).is_none());
+    }
+
+    #[test]
+    fn events_name_their_conversation() {
+        let mut irc = registered(true);
+        let chat = Target::channel("#chat");
+        let (events, _) = irc.decode(":bob!b@h PRIVMSG ada :psst");
+        assert_eq!(events, vec![Target::private("bob").event(ChatEvent::Message { nick: Some("bob".into()), text: "psst".into(), time_ms: None })]);
+        let (events, _) = irc.decode(":ada!a@h PRIVMSG bob :back");
+        assert!(matches!(&events[..], [ChatEvent::In { to, .. }] if *to == Target::private("bob")), "our echo: the chat with bob");
+        let (events, _) = irc.decode(":op!o@h MODE #chat +ov-v+l bob carol dan 10");
+        assert_eq!(
+            events[1..],
+            [
+                chat.event(ChatEvent::UserMode { nick: "bob".into(), prefix: '@', on: true }),
+                chat.event(ChatEvent::UserMode { nick: "carol".into(), prefix: '+', on: true }),
+                chat.event(ChatEvent::UserMode { nick: "dan".into(), prefix: '+', on: false }),
+            ]
+        );
+        let (events, _) = irc.decode(":srv 332 ada #chat :the topic");
+        assert_eq!(events, vec![chat.event(ChatEvent::Topic { text: "Topic: the topic".into(), time_ms: None })]);
+        // QUIT and NICK name no conversation: the log knows where that person was.
+        assert!(matches!(&irc.decode(":bob!b@h QUIT :bye").0[..], [ChatEvent::Left { .. }]));
+        let (events, _) = irc.decode(":ada!a@h PART #chat :later");
+        assert!(matches!(&events[..], [ChatEvent::In { event, .. }] if matches!(**event, ChatEvent::Gone(_))));
+        // The message of the day is the server's.
+        assert!(matches!(&irc.decode(":srv 372 ada :- be nice").0[..], [ChatEvent::Notice { text, .. }] if text == "- be nice"));
     }
 
     #[test]
@@ -733,8 +928,8 @@ mod tests {
     #[test]
     fn options_from_settings_never_carry_a_bad_channel() {
         let settings = |channel: &str| Settings { channel: channel.into(), nick: "ada".into(), ..Settings::from_query(|_| None, None, 0.5).0 };
-        assert_eq!(IrcOptions::from_settings(&settings("rust")).channel, "#rust");
-        assert_eq!(IrcOptions::from_settings(&settings("#a\r\nQUIT")).channel, DEFAULT_CHANNEL);
+        assert_eq!(IrcOptions::from_settings(&settings("rust")).channels, ["#rust"]);
+        assert_eq!(IrcOptions::from_settings(&settings("#a\r\nQUIT")).channels, [DEFAULT_CHANNEL]);
         assert_eq!((SPEC.check)(settings("rust")).map(|s| s.channel), Ok("#rust".to_string()));
         assert!((SPEC.check)(settings("#a b")).is_err());
     }
@@ -744,10 +939,7 @@ mod tests {
         // The only number IRC reads is the server-time tag: four-digit years keep it finite and
         // within JavaScript's dates; anything else is no time at all.
         let mut irc = registered(true);
-        let time = |irc: &mut IrcState, tag: &str| match &irc
-            .decode(&format!("@time={tag} :bob!b@h PRIVMSG #chat :x"))
-            .0[..]
-        {
+        let time = |irc: &mut IrcState, tag: &str| match &flat(irc.decode(&format!("@time={tag} :bob!b@h PRIVMSG #chat :x")).0)[..] {
             [ChatEvent::Message { time_ms, .. }] => *time_ms,
             other => panic!("{other:?}"),
         };
@@ -793,24 +985,25 @@ mod tests {
             ":carol!c@h JOIN #chat",
             ":carol!c@h PART #chat :bye",
             ":dan!d@h QUIT :gone",
-            ":op!o@h KICK #chat carol :x",
+            ":op!o@h KICK #chat dan :x",
             ":bob!b@h NICK robert",
             ":srv NOTICE ada :hi",
             ":bob!b@h TOPIC #chat :new topic",
         ];
         for line in lines {
             let (events, _) = irc.decode(&format!("{at}{line}"));
-            let got = match &events[..] {
+            let got = match &flat(events)[..] {
                 [ChatEvent::Joined { time_ms, .. }
                 | ChatEvent::Left { time_ms, .. }
                 | ChatEvent::Renamed { time_ms, .. }
+                | ChatEvent::Topic { time_ms, .. }
                 | ChatEvent::Notice { time_ms, .. }] => *time_ms,
                 other => panic!("{line}: {other:?}"),
             };
             assert_eq!(got, time, "{line}");
         }
         let (events, _) = irc.decode(&format!("{at}:ada!a@h JOIN #chat"));
-        assert_eq!(events, vec![ChatEvent::Notice { text: "Joined #chat.".into(), time_ms: time }]);
+        assert_eq!(flat(events), vec![ChatEvent::Entered, ChatEvent::Notice { text: "Joined #chat.".into(), time_ms: time }]);
     }
 
     fn labeled(echo: bool) -> IrcState {
@@ -828,11 +1021,11 @@ mod tests {
     fn labeled_messages_are_confirmed_by_id() {
         // Without labeled-response: no label.
         let mut plain = registered(true);
-        let sent = plain.encode(Action::Message { nick: "ada", text: "hi", id: 7 }).map(|d| text(&d.replies));
+        let sent = plain.encode(Action::Message { to: &Target::channel("#chat"), nick: "ada", text: "hi", id: 7 }).map(|d| text(&d.replies));
         assert_eq!(sent, Some(vec!["PRIVMSG #chat :hi".to_string()]));
         // Without echo-message: the ACK names the message.
         let mut irc = labeled(false);
-        let sent = irc.encode(Action::Message { nick: "ada", text: "one\ntwo", id: 7 }).map(|d| text(&d.replies));
+        let sent = irc.encode(Action::Message { to: &Target::channel("#chat"), nick: "ada", text: "one\ntwo", id: 7 }).map(|d| text(&d.replies));
         assert_eq!(sent, Some(vec!["PRIVMSG #chat :one".to_string(), "@label=7 PRIVMSG #chat :two".to_string()]));
         assert_eq!(irc.decode("@label=7 :irc.example ACK").0, vec![ChatEvent::Delivered(7)]);
         // An error answering the label is no delivery.
@@ -841,7 +1034,7 @@ mod tests {
         // With echo-message: the labeled echo confirms by id and makes no message of its own.
         let mut irc = labeled(true);
         assert_eq!(irc.decode("@label=9;time=2023-11-14T22:13:20Z :ada!a@h PRIVMSG #chat :hi").0, vec![ChatEvent::Delivered(9)]);
-        assert!(matches!(&irc.decode(":ada!a@h PRIVMSG #chat :hi").0[..], [ChatEvent::Message { .. }]), "unlabeled: as before");
+        assert!(matches!(&flat(irc.decode(":ada!a@h PRIVMSG #chat :hi").0)[..], [ChatEvent::Message { .. }]), "unlabeled: as before");
     }
 
     #[test]
@@ -855,7 +1048,7 @@ mod tests {
         ];
         let (events, _) = irc.decode(&replay.join("\r\n"));
         assert_eq!(
-            events,
+            flat(events),
             vec![
                 ChatEvent::History {
                     nick: "bob".into(),
@@ -867,9 +1060,9 @@ mod tests {
             ]
         );
         // Closed: the same reference no longer makes history; other batches' lines as usual.
-        assert!(matches!(&irc.decode("@batch=h1 :bob!b@h PRIVMSG #chat :now").0[..], [ChatEvent::Message { .. }]));
+        assert!(matches!(&flat(irc.decode("@batch=h1 :bob!b@h PRIVMSG #chat :now").0)[..], [ChatEvent::Message { .. }]));
         irc.decode("BATCH +n1 netjoin");
-        assert!(matches!(&irc.decode("@batch=n1 :carol!c@h JOIN #chat").0[..], [ChatEvent::Joined { .. }]));
+        assert!(matches!(&flat(irc.decode("@batch=n1 :carol!c@h JOIN #chat").0)[..], [ChatEvent::Joined { .. }]));
         // A labeled answer in a batch: delivered once, its echo absorbed, the rest as usual.
         let answer = [
             "@label=4 BATCH +l1 labeled-response",
@@ -895,38 +1088,38 @@ mod tests {
     #[test]
     fn messages_actions_and_presence() {
         let mut irc = registered(true);
-        let (events, _) = irc.decode("@time=2023-11-14T22:13:20Z :bob!b@h PRIVMSG #chat :hello ada");
+        let mut decode = |line: &str| flat(irc.decode(line).0);
+        let events = decode("@time=2023-11-14T22:13:20Z :bob!b@h PRIVMSG #chat :hello ada");
         assert_eq!(
             events,
             vec![ChatEvent::Message { nick: Some("bob".into()), text: "hello ada".into(), time_ms: Some(1.7e12) }]
         );
-        let (events, _) = irc.decode(":bob!b@h PRIVMSG #chat :\u{1}ACTION waves\u{1}");
+        let events = decode(":bob!b@h PRIVMSG #chat :\u{1}ACTION waves\u{1}");
         assert_eq!(
             events,
             vec![ChatEvent::Message { nick: Some("bob".into()), text: "/me waves".into(), time_ms: None }]
         );
-        assert_eq!(irc.decode(":bob!b@h PRIVMSG ada :\u{1}VERSION\u{1}").0, vec![]);
+        assert_eq!(decode(":bob!b@h PRIVMSG ada :\u{1}VERSION\u{1}"), vec![]);
         assert!(
-            matches!(&irc.decode(":bob!b@h PRIVMSG ada :psst").0[..], [ChatEvent::Private { text, .. }] if text == "psst")
+            matches!(&decode(":bob!b@h PRIVMSG ada :psst")[..], [ChatEvent::Message { text, .. }] if text == "psst")
         );
         assert!(
-            matches!(&irc.decode(":carol!c@h JOIN #chat").0[..], [ChatEvent::Joined { nick, .. }] if nick == "carol")
+            matches!(&decode(":carol!c@h JOIN #chat")[..], [ChatEvent::Joined { nick, .. }] if nick == "carol")
         );
         assert!(
-            matches!(&irc.decode(":carol!c@h PART #chat :later").0[..], [ChatEvent::Left { nick, text, .. }] if nick == "carol" && text.contains("later"))
+            matches!(&decode(":carol!c@h PART #chat :later")[..], [ChatEvent::Left { nick, text, .. }] if nick == "carol" && text.contains("later"))
         );
-        assert!(matches!(&irc.decode(":dan!d@h QUIT :gone").0[..], [ChatEvent::Left { nick, .. }] if nick == "dan"));
+        assert!(matches!(&decode(":dan!d@h QUIT :gone")[..], [ChatEvent::Left { nick, .. }] if nick == "dan"));
         assert_eq!(
-            irc.decode(":bob!b@h NICK robert").0,
+            decode(":bob!b@h NICK robert"),
             vec![ChatEvent::Renamed { from: "bob".into(), to: "robert".into(), time_ms: None }]
         );
         assert!(
-            matches!(&irc.decode(":srv NOTICE ada :maintenance").0[..], [ChatEvent::Notice { text, .. }] if text.contains("maintenance"))
+            matches!(&decode(":srv NOTICE ada :maintenance")[..], [ChatEvent::Notice { text, .. }] if text.contains("maintenance"))
         );
         assert!(
-            matches!(&irc.decode(":op!o@h KICK #chat ada :spam").0[..], [ChatEvent::Left { nick, .. }] if nick == "ada")
+            matches!(&decode(":op!o@h KICK #chat ada :spam")[..], [ChatEvent::Gone(why)] if why.contains("kicked"))
         );
-        assert!(!irc.is_ready(), "kicked: no longer in the channel");
     }
 
     #[test]
@@ -942,29 +1135,29 @@ mod tests {
         irc.decode(":srv 353 ada = #chat :bob");
         assert_eq!(
             irc.decode(":srv 366 ada #chat :End of /NAMES list.").0,
-            vec![ChatEvent::Users(vec!["op".into(), "voiced".into(), "ada".into(), "bob".into()])]
+            vec![Target::channel("#chat").event(ChatEvent::Users(vec!["@op".into(), "+voiced".into(), "ada".into(), "bob".into()]))]
         );
     }
 
     #[test]
     fn outgoing_messages_are_split_on_lines_and_characters() {
         let irc = registered(true);
-        assert_eq!(text(&irc.encode_message("hi")), ["PRIVMSG #chat :hi"]);
-        assert_eq!(text(&irc.encode_message("/me waves")), ["PRIVMSG #chat :\u{1}ACTION waves\u{1}"]);
-        assert_eq!(text(&irc.encode_message("one\ntwo")), ["PRIVMSG #chat :one", "PRIVMSG #chat :two"]);
+        assert_eq!(text(&irc.encode_message("#chat", "hi")), ["PRIVMSG #chat :hi"]);
+        assert_eq!(text(&irc.encode_message("#chat", "/me waves")), ["PRIVMSG #chat :\u{1}ACTION waves\u{1}"]);
+        assert_eq!(text(&irc.encode_message("#chat", "one\ntwo")), ["PRIVMSG #chat :one", "PRIVMSG #chat :two"]);
         assert_eq!(
-            text(&irc.encode_message("one\n\ntwo\n")),
+            text(&irc.encode_message("#chat", "one\n\ntwo\n")),
             ["PRIVMSG #chat :one", "PRIVMSG #chat :two"],
             "no empty PRIVMSG"
         );
         assert_eq!(
-            text(&irc.encode_message("a\rQUIT :bye\r\nb\0c\u{1}VERSION\u{1}")),
+            text(&irc.encode_message("#chat", "a\rQUIT :bye\r\nb\0c\u{1}VERSION\u{1}")),
             ["PRIVMSG #chat :a", "PRIVMSG #chat :QUIT :bye", "PRIVMSG #chat :bcVERSION"],
             "CR ends a line; NUL and CTCP delimiters are not text"
         );
-        assert_eq!(text(&irc.encode_message("/me \u{1}x")), ["PRIVMSG #chat :\u{1}ACTION x\u{1}"]);
+        assert_eq!(text(&irc.encode_message("#chat", "/me \u{1}x")), ["PRIVMSG #chat :\u{1}ACTION x\u{1}"]);
         let long = "é".repeat(400); // 800 bytes
-        let frames = text(&irc.encode_message(&long));
+        let frames = text(&irc.encode_message("#chat", &long));
         assert!(frames.len() >= 2);
         let rebuilt: String = frames.iter().map(|f| f.trim_start_matches("PRIVMSG #chat :")).collect();
         assert_eq!(rebuilt, long, "nothing lost, no character cut");
@@ -984,7 +1177,7 @@ mod tests {
         assert_eq!(text(&irc.open(""))[0], "CAP LS 302\r\n");
         irc.decode(":srv 001 ada :Welcome\r\n:ada!a@h JOIN #chat\r\n");
         assert!(irc.is_ready(), "several CRLF-terminated lines in one frame");
-        assert_eq!(text(&irc.encode_message("hi")), ["PRIVMSG #chat :hi\r\n"]);
+        assert_eq!(text(&irc.encode_message("#chat", "hi")), ["PRIVMSG #chat :hi\r\n"]);
     }
 
     #[test]

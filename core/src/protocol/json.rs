@@ -13,6 +13,7 @@ pub(super) const SPEC: Spec = Spec {
     offer: &[],
     identified_by: &[],
     reads: &["template"],
+    many_conversations: false,
     socket_url: super::same_url,
     check: |settings| match validate_template(&settings.json_template) {
         Ok(()) => Ok(settings),
@@ -65,7 +66,7 @@ impl WireFormat for JsonFormat {
             Action::Message { nick, text, .. } => {
                 Some(Decoded::replies(vec![encode_json(&self.options.template, nick, text)]))
             }
-            Action::Join(_) | Action::Nick(_) => None,
+            _ => None,
         }
     }
 }

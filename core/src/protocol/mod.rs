@@ -166,6 +166,76 @@ pub enum ChatEvent {
     /// The link is dead by the format's own measure (no heartbeat, no answer to a probe); the
     /// sentence says why. The session drops the link and connects again.
     LinkDead(String),
+    /// An event for one conversation of a connection that carries many (an IRC channel, a
+    /// private chat). Events outside one go to the connection's first conversation, except a
+    /// [`ChatEvent::Left`] or [`ChatEvent::Renamed`], which go where that person was.
+    In {
+        to: Target,
+        event: Box<ChatEvent>,
+    },
+    /// We are in the conversation now (joined): its messages may go out.
+    Entered,
+    /// We are no longer in the conversation (parted, kicked); the sentence says how.
+    Gone(String),
+    /// The conversation's topic, as set now or told on joining.
+    Topic {
+        text: String,
+        time_ms: Option<f64>,
+    },
+    /// Someone's standing in the conversation changed (IRC's `@` operator, `+` voice).
+    UserMode {
+        nick: String,
+        prefix: char,
+        on: bool,
+    },
+}
+
+/// What a conversation is, as the UI contract names it (`data-kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TargetKind {
+    /// The server itself: notices, the message of the day, numerics, connection events.
+    Server,
+    /// A channel, room, topic or destination, shared with others.
+    Channel,
+    /// A conversation with one person.
+    Private,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Server => "server",
+            TargetKind::Channel => "channel",
+            TargetKind::Private => "private",
+        }
+    }
+}
+
+/// A conversation as the protocol names it: `#chat`, `bob`, `/topic/chat`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Target {
+    pub kind: TargetKind,
+    pub name: String,
+}
+
+impl Target {
+    pub fn channel(name: impl Into<String>) -> Self {
+        Target { kind: TargetKind::Channel, name: name.into() }
+    }
+
+    pub fn private(name: impl Into<String>) -> Self {
+        Target { kind: TargetKind::Private, name: name.into() }
+    }
+
+    /// The same conversation: protocols that name them compare names without case (IRC).
+    pub fn same_as(&self, other: &Target) -> bool {
+        self.kind == other.kind && self.name.eq_ignore_ascii_case(&other.name)
+    }
+
+    /// `event`, for this conversation.
+    pub fn event(&self, event: ChatEvent) -> ChatEvent {
+        ChatEvent::In { to: self.clone(), event: Box::new(event) }
+    }
 }
 
 /// What the timeline says when a format is done with its handshake.
@@ -180,6 +250,14 @@ impl ChatEvent {
     /// The format is ready for the outbox after a handshake (registration, join).
     pub fn ready() -> Self {
         ChatEvent::System(READY_TO_CHAT.into())
+    }
+
+    /// The event itself, whichever conversation it is for.
+    pub fn without_target(self) -> ChatEvent {
+        match self {
+            ChatEvent::In { event, .. } => event.without_target(),
+            event => event,
+        }
     }
 
     /// A link that carried nothing for `quiet_ms` is dead.
@@ -219,11 +297,16 @@ impl Decoded {
 /// What the person asks a format to send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action<'a> {
-    /// A message typed by `nick`; `id` is unique within the page, and what
-    /// [`ChatEvent::Delivered`] names when the server acknowledges it.
-    Message { nick: &'a str, text: &'a str, id: u64 },
-    /// `/join #channel`: another conversation instead of the current one.
+    /// A message typed by `nick` in the conversation `to`; `id` is unique within the page, and
+    /// what [`ChatEvent::Delivered`] names when the server acknowledges it. Formats with one
+    /// conversation need not look at `to`.
+    Message { to: &'a Target, nick: &'a str, text: &'a str, id: u64 },
+    /// `/join #channel`: one more conversation.
     Join(&'a str),
+    /// `/part`: leave a conversation.
+    Part(&'a Target),
+    /// `/topic text`: set the topic of a conversation.
+    SetTopic(&'a Target, &'a str),
     /// `/nick name`: asks the server for another nick.
     Nick(&'a str),
 }
@@ -277,6 +360,9 @@ pub struct Spec {
     pub identified_by: &'static [&'static str],
     /// The query parameters this format reads besides `url`, `nick` and `subprotocols`.
     pub reads: &'static [&'static str],
+    /// Whether one connection carries many conversations (then the first is the server's and
+    /// `channel` lists those to join); else it carries one, named after the server.
+    pub many_conversations: bool,
     /// The address to open for a server at the address given.
     pub socket_url: fn(&str) -> String,
     /// Checks the settings this format reads, and puts them in the form it uses; the error is
@@ -385,6 +471,11 @@ impl ProtocolKind {
     /// Whether this format reads the query parameter `name` (`channel`, `template`).
     pub fn reads(self, name: &str) -> bool {
         self.spec().reads.contains(&name)
+    }
+
+    /// Whether one connection carries many conversations (IRC's channels and private chats).
+    pub fn many_conversations(self) -> bool {
+        self.spec().many_conversations
     }
 
     /// The address to open for a server at `url` (Socket.IO needs its transport path).

@@ -18,6 +18,7 @@ pub(super) const SPEC: Spec = Spec {
     offer: &[],
     identified_by: &[],
     reads: &[],
+    many_conversations: false,
     socket_url: socketio_url,
     check: super::nothing_to_check,
     new: |settings| Box::new(SocketIoState::new(SocketIoOptions::from_settings(settings))),
@@ -321,8 +322,8 @@ impl WireFormat for SocketIoState {
 
     fn encode(&mut self, action: Action<'_>) -> Option<Decoded> {
         match action {
-            Action::Message { nick, text, id } => Some(Decoded::replies(vec![self.encode_message(nick, text, id)])),
-            Action::Join(_) | Action::Nick(_) => None,
+            Action::Message { nick, text, id, .. } => Some(Decoded::replies(vec![self.encode_message(nick, text, id)])),
+            _ => None,
         }
     }
 
@@ -400,6 +401,7 @@ fn emit_acked(event: &str, args: &[Value], ack: Option<u64>) -> OutFrame {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::Target;
 
     fn new_io(nick: &str) -> SocketIoState {
         SocketIoState::new(SocketIoOptions { nick: nick.into() })
@@ -512,7 +514,7 @@ mod tests {
     fn acknowledgements_name_the_message() {
         let mut io = connected();
         io.shape_grace_over();
-        let sent = io.encode(Action::Message { nick: "ada", text: "hi", id: 7 }).map(|d| texts(&d.replies).join(""));
+        let sent = io.encode(Action::Message { to: &Target::channel("#chat"), nick: "ada", text: "hi", id: 7 }).map(|d| texts(&d.replies).join(""));
         assert_eq!(sent.as_deref(), Some(r#"427["chat message","ada: hi","y-7"]"#));
         assert_eq!(io.decode("438[]").0, vec![], "an ack of nothing we sent");
         assert_eq!(io.decode("437[]").0, vec![ChatEvent::Delivered(7)]);
@@ -520,7 +522,7 @@ mod tests {
         // The chat example's `new message` asks for no acknowledgement.
         let mut example = connected();
         example.decode(r#"42["login",{"numUsers":1}]"#);
-        example.encode(Action::Message { nick: "ada", text: "hi", id: 8 });
+        example.encode(Action::Message { to: &Target::channel("#chat"), nick: "ada", text: "hi", id: 8 });
         assert_eq!(example.decode("438[]").0, vec![]);
     }
 

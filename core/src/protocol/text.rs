@@ -11,6 +11,7 @@ pub(super) const SPEC: Spec = Spec {
     offer: &[],
     identified_by: &[],
     reads: &[],
+    many_conversations: false,
     socket_url: super::same_url,
     check: super::nothing_to_check,
     new: |_: &Settings| Box::new(TextFormat),
@@ -70,7 +71,7 @@ impl WireFormat for TextFormat {
     fn encode(&mut self, action: Action<'_>) -> Option<Decoded> {
         match action {
             Action::Message { nick, text, .. } => Some(Decoded::replies(vec![self.encode_message(nick, text)])),
-            Action::Join(_) | Action::Nick(_) => None,
+            _ => None,
         }
     }
 }

@@ -1,0 +1,450 @@
+//! A connection's conversations (the server's, channels, private chats): events routed to the
+//! one they name, which one is shown, and the outbox of them all.
+
+use crate::protocol::{ChatEvent, ProtocolKind, Target, TargetKind};
+use crate::settings::Settings;
+
+use super::{ChatLog, PersistedMessage};
+
+/// One conversation: its log (with its own cap, users, unread count and outbox) and what the
+/// view keeps for it.
+#[derive(Clone, Debug)]
+pub struct Conversation {
+    pub target: Target,
+    pub log: ChatLog,
+    /// We are in it (joined): its messages may go out. Always so for the first conversation
+    /// of a format with one, and for private chats.
+    pub joined: bool,
+    pub topic: Option<String>,
+    /// What was typed and not sent, kept while another conversation is shown.
+    pub draft: String,
+    /// How far from the end the list was scrolled, in pixels, when another was shown.
+    pub scroll_from_end: f64,
+}
+
+/// Ids of each conversation's log start this far apart, so no two share one.
+const IDS_PER_CONVERSATION: u64 = 1 << 32;
+
+/// Conversations kept at most; past it, new private chats go to the first conversation (a
+/// server opening thousands cannot exhaust memory).
+pub const MAX_CONVERSATIONS: usize = 256;
+
+/// The conversations of one connection; the first is the server's (or the only one).
+#[derive(Clone, Debug)]
+pub struct Conversations {
+    list: Vec<Conversation>,
+    shown: usize,
+    /// The person sees the shown conversation's newest entries.
+    reading: bool,
+    /// Made so far, for id ranges.
+    made: u64,
+    /// Bumped when a conversation holding unsent messages is closed.
+    closed_revisions: u64,
+    template: ChatLog,
+}
+
+impl Conversations {
+    /// A connection's conversations: `first` alone (the server's, or the only one), its log
+    /// keeping at most `cap` entries.
+    pub fn new(first: Target, cap: usize) -> Self {
+        let template = ChatLog::new(cap);
+        let mut conversations =
+            Conversations { list: Vec::new(), shown: 0, reading: false, made: 0, closed_revisions: 0, template };
+        conversations.open(first);
+        if let Some(first) = conversations.list.first_mut() {
+            first.joined = true;
+        }
+        conversations
+    }
+
+    pub fn list(&self) -> &[Conversation] {
+        &self.list
+    }
+
+    pub fn first(&self) -> &Conversation {
+        &self.list[0]
+    }
+
+    pub fn first_mut(&mut self) -> &mut Conversation {
+        &mut self.list[0]
+    }
+
+    pub fn shown(&self) -> &Conversation {
+        &self.list[self.shown]
+    }
+
+    pub fn shown_mut(&mut self) -> &mut Conversation {
+        &mut self.list[self.shown]
+    }
+
+    pub fn shown_index(&self) -> usize {
+        self.shown
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Conversation> {
+        self.list.iter_mut()
+    }
+
+    /// Where `target` is in the list.
+    pub fn find(&self, target: &Target) -> Option<usize> {
+        self.list.iter().position(|c| c.target.same_as(target))
+    }
+
+    /// The conversation named by a storage key ([`Conversations::key`]).
+    fn find_key(&self, key: &str) -> Option<usize> {
+        (0..self.list.len()).find(|&i| self.key(i) == key)
+    }
+
+    /// How a message's conversation is named in storage: empty for the first, else its kind's
+    /// letter and its name (`c:#rust`, `p:bob`).
+    pub fn key(&self, index: usize) -> String {
+        let Some(conversation) = self.list.get(index).filter(|_| index > 0) else {
+            return String::new();
+        };
+        let kind = match conversation.target.kind {
+            TargetKind::Server => 's',
+            TargetKind::Channel => 'c',
+            TargetKind::Private => 'p',
+        };
+        format!("{kind}:{}", conversation.target.name)
+    }
+
+    /// The target a storage key names; `None` for the first conversation's (empty) key.
+    fn target_of_key(key: &str) -> Option<Target> {
+        let (kind, name) = key.split_once(':')?;
+        let kind = match kind {
+            "c" => TargetKind::Channel,
+            "p" => TargetKind::Private,
+            _ => return None,
+        };
+        (!name.is_empty()).then(|| Target { kind, name: name.to_string() })
+    }
+
+    /// The conversation `target`, made (not yet joined) if there is none; its index. Past
+    /// [`MAX_CONVERSATIONS`], the first.
+    pub fn open(&mut self, target: Target) -> usize {
+        if let Some(at) = self.find(&target) {
+            return at;
+        }
+        if self.list.len() >= MAX_CONVERSATIONS {
+            return 0;
+        }
+        let mut log = self.template.clone();
+        log.renumber_from(self.made * IDS_PER_CONVERSATION + 1);
+        self.made += 1;
+        log.set_reading(false);
+        let joined = target.kind == TargetKind::Private;
+        self.list.push(Conversation { target, log, joined, topic: None, draft: String::new(), scroll_from_end: 0.0 });
+        self.list.len() - 1
+    }
+
+    /// Closes a conversation (not the first); what it held unsent is dropped with it.
+    pub fn close(&mut self, index: usize) {
+        if index == 0 || index >= self.list.len() {
+            return;
+        }
+        let gone = self.list.remove(index);
+        if !gone.log.unsent().is_empty() {
+            self.closed_revisions += 1;
+        }
+        // The one before it is shown in its place; the shown one after it moved up.
+        if self.shown >= index {
+            self.shown -= 1;
+            if self.shown == index - 1 {
+                let reading = self.reading;
+                let shown = &mut self.list[self.shown].log;
+                shown.set_reading(reading);
+                shown.reset_view();
+            }
+        }
+    }
+
+    /// Shows the conversation at `index`; the one shown before is no longer read.
+    pub fn show(&mut self, index: usize) {
+        if index >= self.list.len() {
+            return;
+        }
+        if let Some(before) = self.list.get_mut(self.shown) {
+            before.log.set_reading(false);
+        }
+        self.shown = index;
+        let reading = self.reading;
+        let shown = &mut self.list[index].log;
+        shown.set_reading(reading);
+        shown.reset_view();
+    }
+
+    /// The index `step` places along the list from the shown one (wrapping); with
+    /// `unread_only`, the nearest that way with unread messages, if any.
+    pub fn next_index(&self, step: isize, unread_only: bool) -> Option<usize> {
+        let len = self.list.len() as isize;
+        (1..len)
+            .map(|k| (self.shown as isize + step.signum() * k).rem_euclid(len) as usize)
+            .find(|&i| !unread_only || self.list[i].log.unread() > 0)
+    }
+
+    /// Whether the person sees the shown conversation's newest entries.
+    pub fn set_reading(&mut self, reading: bool) {
+        self.reading = reading;
+        let shown = self.shown;
+        if let Some(conversation) = self.list.get_mut(shown) {
+            conversation.log.set_reading(reading);
+        }
+    }
+
+    /// Applies one decoded event where it belongs.
+    pub fn apply(&mut self, event: ChatEvent, now: f64) {
+        match event {
+            ChatEvent::In { to, event } => self.apply_in(to, *event, now),
+            // Said wherever that person was: their channels and their private chat.
+            ChatEvent::Left { nick, text, time_ms } => {
+                let at = self.where_is(&nick);
+                for i in at {
+                    let log = &mut self.list[i].log;
+                    log.user_left(&nick);
+                    log.push_system(&text, time_ms.unwrap_or(now));
+                }
+            }
+            ChatEvent::Renamed { from, to, time_ms } => {
+                let text = format!("{from} is now known as {to}");
+                for i in self.where_is(&from) {
+                    let conversation = &mut self.list[i];
+                    conversation.log.user_renamed(&from, &to);
+                    conversation.log.push_system(&text, time_ms.unwrap_or(now));
+                    if conversation.target.kind == TargetKind::Private && conversation.target.name == from {
+                        conversation.target.name = to.clone();
+                    }
+                }
+            }
+            ChatEvent::Delivered(id) => self.list.iter_mut().for_each(|c| c.log.confirm_by_id(id)),
+            ChatEvent::OwnNick(ref nick) | ChatEvent::AssignedNick(ref nick) => {
+                self.set_own_nick(nick);
+                apply_to_log(&mut self.list[0].log, event, now);
+            }
+            // About the connection: said where the person looks too.
+            ChatEvent::System(text) => {
+                self.list[0].log.push_system(&text, now);
+                if self.shown != 0 {
+                    self.list[self.shown].log.push_system(&text, now);
+                }
+            }
+            event => apply_to_log(&mut self.list[0].log, event, now),
+        }
+    }
+
+    /// The conversations `nick` is in (their user list, or a private chat with them); the first
+    /// when none is known.
+    fn where_is(&self, nick: &str) -> Vec<usize> {
+        let at: Vec<usize> = (0..self.list.len())
+            .filter(|&i| {
+                let c = &self.list[i];
+                c.log.has_user(nick) || (c.target.kind == TargetKind::Private && c.target.name == nick)
+            })
+            .collect();
+        if at.is_empty() {
+            vec![0]
+        } else {
+            at
+        }
+    }
+
+    fn apply_in(&mut self, to: Target, event: ChatEvent, now: f64) {
+        // Only what someone says, or our joining, opens a conversation: the rest of a closed
+        // one (its PART coming back) goes nowhere.
+        let opens = matches!(
+            event,
+            ChatEvent::Message { .. } | ChatEvent::History { .. } | ChatEvent::Private { .. } | ChatEvent::Entered
+        );
+        let at = match self.find(&to) {
+            Some(at) => at,
+            None if opens => self.open(to),
+            None => return,
+        };
+        let conversation = &mut self.list[at];
+        match event {
+            ChatEvent::Entered => conversation.joined = true,
+            ChatEvent::Gone(why) => {
+                conversation.joined = false;
+                conversation.log.set_users(Vec::new());
+                conversation.log.push_system(&why, now);
+            }
+            ChatEvent::Topic { text, time_ms } => {
+                conversation.log.push_system(&text, time_ms.unwrap_or(now));
+                conversation.topic = Some(text);
+            }
+            ChatEvent::UserMode { nick, prefix, on } => conversation.log.user_mode(&nick, prefix, on),
+            ChatEvent::Left { nick, text, time_ms } => {
+                conversation.log.user_left(&nick);
+                conversation.log.push_system(&text, time_ms.unwrap_or(now));
+            }
+            event => apply_to_log(&mut conversation.log, event, now),
+        }
+    }
+
+    /// The nick the person goes by now, for spotting mentions in every conversation.
+    pub fn set_own_nick(&mut self, nick: &str) {
+        self.template.set_own_nick(nick);
+        self.list.iter_mut().for_each(|c| c.log.set_own_nick(nick));
+    }
+
+    /// The server connected from now on ([`super::server_id`]).
+    pub fn set_server(&mut self, server: &str) {
+        self.template.set_server(server);
+        self.list.iter_mut().for_each(|c| c.log.set_server(server));
+    }
+
+    pub fn set_confirms(&mut self, confirms: bool) {
+        self.template.set_confirms(confirms);
+        self.list.iter_mut().for_each(|c| c.log.set_confirms(confirms));
+    }
+
+    /// Whether the server has been seen to confirm own messages, in any conversation.
+    pub fn confirms(&self) -> bool {
+        self.list.iter().any(|c| c.log.confirms())
+    }
+
+    pub fn set_cap(&mut self, cap: usize) {
+        self.template.set_cap(cap);
+        self.list.iter_mut().for_each(|c| c.log.set_cap(cap));
+    }
+
+    /// The link dropped: nothing is joined any more, and sent messages go back to the outbox
+    /// (see [`ChatLog::link_lost`]).
+    pub fn link_lost(&mut self, max_attempts: u32) {
+        for (i, conversation) in self.list.iter_mut().enumerate() {
+            conversation.joined = (i == 0 && conversation.joined) || conversation.target.kind == TargetKind::Private;
+            conversation.log.link_lost(max_attempts);
+        }
+    }
+
+    /// Changes whenever what [`Conversations::unsent`] returns changes.
+    pub fn unsent_revision(&self) -> u64 {
+        self.closed_revisions + self.list.iter().map(|c| c.log.unsent_revision()).sum::<u64>()
+    }
+
+    /// What must survive a reload, each message with its conversation, oldest first.
+    pub fn unsent(&self) -> Vec<PersistedMessage> {
+        let mut all: Vec<PersistedMessage> = Vec::new();
+        for (i, conversation) in self.list.iter().enumerate() {
+            let key = self.key(i);
+            all.extend(
+                conversation.log.unsent().into_iter().map(|m| PersistedMessage { conversation: key.clone(), ..m }),
+            );
+        }
+        all.sort_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
+        all
+    }
+
+    pub fn waiting_for_other_servers(&self) -> usize {
+        self.list.iter().map(|c| c.log.waiting_for_other_servers()).sum()
+    }
+
+    /// Messages another page holds for this server, each shown in its conversation.
+    pub fn show_elsewhere(&mut self, owner: &str, items: Vec<PersistedMessage>) {
+        let mut by_conversation = self.route(items);
+        for (i, conversation) in self.list.iter_mut().enumerate() {
+            conversation.log.show_elsewhere(owner, std::mem::take(&mut by_conversation[i]));
+        }
+    }
+
+    /// Takes over messages another page or an earlier visit left, each into its conversation.
+    pub fn adopt(&mut self, owner: &str, items: Vec<PersistedMessage>) {
+        let mut by_conversation = self.route(items);
+        for (i, conversation) in self.list.iter_mut().enumerate() {
+            conversation.log.adopt(owner, std::mem::take(&mut by_conversation[i]));
+        }
+    }
+
+    pub fn forget_elsewhere(&mut self) {
+        self.list.iter_mut().for_each(|c| c.log.forget_elsewhere());
+    }
+
+    /// Stored messages sorted by the conversation they were typed in (opened if need be; the
+    /// first when its key is unreadable).
+    fn route(&mut self, items: Vec<PersistedMessage>) -> Vec<Vec<PersistedMessage>> {
+        let targets: Vec<usize> = items
+            .iter()
+            .map(|m| {
+                self.find_key(&m.conversation)
+                    .or_else(|| Self::target_of_key(&m.conversation).map(|t| self.open(t)))
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = vec![Vec::new(); self.list.len()];
+        for (item, at) in items.into_iter().zip(targets) {
+            out[at].push(item);
+        }
+        out
+    }
+}
+
+/// The first conversation of a connection to `url` speaking `protocol`: the server's where the
+/// format carries many, else the only one; named after the server's host.
+pub fn first_target(protocol: ProtocolKind, url: &str) -> Target {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = after_scheme.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let name = if host.is_empty() { "server" } else { host }.to_string();
+    let kind = if protocol.many_conversations() { TargetKind::Server } else { TargetKind::Channel };
+    Target { kind, name }
+}
+
+/// The conversations `settings.channel` names, in order, for formats that carry many.
+pub fn listed_channels(settings: &Settings) -> Vec<Target> {
+    if !settings.protocol.many_conversations() {
+        return Vec::new();
+    }
+    settings.channel.split(',').map(str::trim).filter(|c| !c.is_empty()).map(Target::channel).collect()
+}
+
+/// One event into one conversation's log.
+pub fn apply_to_log(log: &mut ChatLog, event: ChatEvent, now: f64) {
+    match event {
+        ChatEvent::Message { nick, text, time_ms } => {
+            log.receive_message(nick.as_deref(), &text, time_ms.unwrap_or(now));
+        }
+        ChatEvent::History { nick, text, time_ms, msgid } => {
+            log.receive_history(&nick, &text, time_ms.unwrap_or(now), msgid.as_deref());
+        }
+        ChatEvent::System(text) => {
+            log.push_system(&text, now);
+        }
+        ChatEvent::Raw { note, text } => {
+            log.receive_raw(&text, note, now);
+        }
+        ChatEvent::Private { nick, text, time_ms } => {
+            log.receive_private(&nick, &text, time_ms.unwrap_or(now));
+        }
+        ChatEvent::Notice { text, time_ms } | ChatEvent::Topic { text, time_ms } => {
+            log.push_system(&text, time_ms.unwrap_or(now));
+        }
+        ChatEvent::Joined { nick, text, time_ms } => {
+            log.user_joined(&nick);
+            log.push_system(&text, time_ms.unwrap_or(now));
+        }
+        ChatEvent::Left { nick, text, time_ms } => {
+            log.user_left(&nick);
+            log.push_system(&text, time_ms.unwrap_or(now));
+        }
+        ChatEvent::Renamed { from, to, time_ms } => {
+            log.user_renamed(&from, &to);
+            log.push_system(&format!("{from} is now known as {to}"), time_ms.unwrap_or(now));
+        }
+        ChatEvent::Users(users) => log.set_users(users),
+        ChatEvent::OwnNick(nick) | ChatEvent::AssignedNick(nick) => {
+            log.push_system(&format!("The server knows you as {nick}."), now);
+        }
+        ChatEvent::Delivered(id) => log.confirm_by_id(id),
+        ChatEvent::UserMode { nick, prefix, on } => log.user_mode(&nick, prefix, on),
+        // `take` reports refusals and drops dead links; should one get here, it is still said.
+        ChatEvent::Refused(problem) | ChatEvent::LinkDead(problem) | ChatEvent::Gone(problem) => {
+            log.push_system(&problem, now);
+        }
+        ChatEvent::Entered => {}
+        // Nested: the conversation was chosen already.
+        ChatEvent::In { event, .. } => apply_to_log(log, *event, now),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,175 @@
+//! Routing of events to conversations, what is shown, and the outbox across them.
+
+use super::*;
+use crate::chat::EntryKind;
+
+fn server() -> Target {
+    Target { kind: TargetKind::Server, name: "irc.example".into() }
+}
+
+fn said(nick: &str, text: &str) -> ChatEvent {
+    ChatEvent::Message { nick: Some(nick.into()), text: text.into(), time_ms: None }
+}
+
+fn texts(conversation: &Conversation) -> Vec<String> {
+    conversation.log.entries().map(|e| e.text.to_string()).collect()
+}
+
+fn irc_with(channels: &[&str]) -> Conversations {
+    let mut all = Conversations::new(server(), 100);
+    for channel in channels {
+        let at = all.open(Target::channel(*channel));
+        all.apply(Target::channel(*channel).event(ChatEvent::Entered), 0.0);
+        assert!(all.list()[at].joined);
+    }
+    all
+}
+
+#[test]
+fn events_go_to_the_conversation_they_name() {
+    let mut all = irc_with(&["#a", "#b"]);
+    all.apply(Target::channel("#B").event(said("bob", "hi b")), 1.0);
+    all.apply(ChatEvent::Notice { text: "motd".into(), time_ms: None }, 2.0);
+    assert_eq!(texts(&all.list()[2]), ["hi b"], "names compare without case");
+    assert_eq!(texts(all.first()), ["motd"], "the rest is the server's");
+    assert!(texts(&all.list()[1]).is_empty());
+    // What the connection says is said where the person looks too.
+    all.show(1);
+    all.apply(ChatEvent::ready(), 2.5);
+    assert_eq!(texts(&all.list()[1]), [crate::protocol::READY_TO_CHAT]);
+    assert_eq!(texts(all.first()).last().map(String::as_str), Some(crate::protocol::READY_TO_CHAT));
+    // Someone writing privately opens a chat; the end of a closed one goes nowhere.
+    all.apply(Target::private("carol").event(said("carol", "psst")), 3.0);
+    assert_eq!(all.list()[3].target, Target::private("carol"));
+    all.apply(Target::channel("#gone").event(ChatEvent::Gone("left".into())), 4.0);
+    assert_eq!(all.list().len(), 4);
+}
+
+#[test]
+fn a_quit_and_a_nick_show_where_that_person_was() {
+    let mut all = irc_with(&["#a", "#b", "#c"]);
+    all.apply(Target::channel("#a").event(ChatEvent::Users(vec!["@bob".into(), "ada".into()])), 0.0);
+    all.apply(
+        Target::channel("#b").event(ChatEvent::Joined { nick: "bob".into(), text: "bob joined".into(), time_ms: None }),
+        0.0,
+    );
+    all.apply(Target::private("bob").event(said("bob", "hey")), 0.0);
+    all.apply(ChatEvent::Renamed { from: "bob".into(), to: "rob".into(), time_ms: None }, 1.0);
+    for at in [1, 2, 4] {
+        assert!(texts(&all.list()[at]).contains(&"bob is now known as rob".to_string()), "{at}");
+    }
+    assert!(texts(&all.list()[3]).is_empty(), "#c never had bob");
+    assert_eq!(all.list()[4].target, Target::private("rob"), "the private chat follows the nick");
+    assert_eq!(all.list()[1].log.users()[0].nick, "rob");
+    assert_eq!(all.list()[1].log.users()[0].prefix(), Some('@'), "standing kept");
+    all.apply(ChatEvent::Left { nick: "rob".into(), text: "rob quit".into(), time_ms: None }, 2.0);
+    for at in [1, 2, 4] {
+        assert_eq!(texts(&all.list()[at]).last().map(String::as_str), Some("rob quit"), "{at}");
+    }
+    assert!(texts(&all.list()[3]).is_empty());
+    assert!(!all.list()[1].log.has_user("rob"));
+    // Nobody knows where they were: the server's conversation says it.
+    all.apply(ChatEvent::Left { nick: "zed".into(), text: "zed quit".into(), time_ms: None }, 3.0);
+    assert_eq!(texts(all.first()).last().map(String::as_str), Some("zed quit"));
+}
+
+#[test]
+fn modes_keep_prefixes_and_order() {
+    let mut all = irc_with(&["#a"]);
+    let a = Target::channel("#a");
+    all.apply(a.event(ChatEvent::Users(vec!["zoe".into(), "+bob".into(), "@+ada".into(), "carl".into()])), 0.0);
+    let listed = |all: &Conversations| -> Vec<String> {
+        all.list()[1]
+            .log
+            .users()
+            .iter()
+            .map(|u| format!("{}{}", u.prefix().map(String::from).unwrap_or_default(), u.nick))
+            .collect()
+    };
+    assert_eq!(listed(&all), ["@ada", "+bob", "carl", "zoe"]);
+    all.apply(a.event(ChatEvent::UserMode { nick: "zoe".into(), prefix: '@', on: true }), 0.0);
+    all.apply(a.event(ChatEvent::UserMode { nick: "ada".into(), prefix: '@', on: false }), 0.0);
+    assert_eq!(listed(&all), ["@zoe", "+ada", "+bob", "carl"]);
+}
+
+#[test]
+fn hidden_conversations_count_unread_and_the_shown_one_is_read() {
+    let mut all = irc_with(&["#a", "#b"]);
+    all.show(1);
+    all.set_reading(true);
+    all.apply(Target::channel("#a").event(said("bob", "seen")), 0.0);
+    all.apply(Target::channel("#b").event(said("bob", "one")), 0.0);
+    all.apply(Target::channel("#b").event(said("bob", "ada: two")), 0.0);
+    assert_eq!((all.list()[1].log.unread(), all.list()[2].log.unread()), (0, 2));
+    assert_eq!(all.list()[2].log.unread_mentions(), 0, "no own nick set yet");
+    assert_eq!(all.next_index(1, true), Some(2));
+    assert_eq!(all.next_index(-1, false), Some(0), "wraps");
+    all.show(2);
+    assert_eq!(all.list()[2].log.unread(), 0, "shown while reading: read");
+    assert_eq!(all.list()[2].log.clone().take_changes(), vec![crate::chat::Change::Reset], "drawn anew");
+    assert_eq!(all.next_index(1, true), None);
+    // Closing the shown one shows the one before it.
+    all.close(2);
+    assert_eq!(all.shown().target, Target::channel("#a"));
+    all.close(0);
+    assert_eq!(all.list().len(), 2, "the server's stays");
+}
+
+#[test]
+fn own_messages_belong_to_their_conversation_across_a_reload() {
+    let mut all = irc_with(&["#a", "#b"]);
+    all.set_server("s1");
+    let b = all.find(&Target::channel("#b")).unwrap_or(0);
+    let id = all.list.get_mut(b).map(|c| c.log.push_own("ada", "for b", 5.0)).unwrap_or(0);
+    let first = all.list.get_mut(1).map(|c| c.log.push_own("ada", "for a", 4.0)).unwrap_or(0);
+    assert_ne!(id, first, "ids differ across conversations");
+    let unsent = all.unsent();
+    let keys: Vec<(&str, &str)> = unsent.iter().map(|m| (m.conversation.as_str(), m.text.as_str())).collect();
+    assert_eq!(keys, [("c:#a", "for a"), ("c:#b", "for b")], "oldest first, each with its conversation");
+    // A new page: each goes back where it was typed, a conversation opened for it if need be.
+    let mut reloaded = Conversations::new(server(), 100);
+    reloaded.set_server("s1");
+    reloaded.adopt("old-page", unsent);
+    assert_eq!(reloaded.list().len(), 3);
+    assert_eq!(reloaded.list()[2].target, Target::channel("#b"));
+    assert!(!reloaded.list()[2].joined, "waits for the join");
+    assert_eq!(reloaded.list()[2].log.outbox().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["for b"]);
+    // An acknowledgement finds its message whichever conversation holds it.
+    let item = reloaded.list[2].log.take_next_outgoing();
+    let sent_id = item.as_ref().map_or(0, |m| m.id);
+    if let Some(item) = item {
+        reloaded.list[2].log.mark_sent(item);
+    }
+    reloaded.apply(ChatEvent::Delivered(sent_id), 6.0);
+    let status = reloaded.list()[2].log.get(sent_id).and_then(|e| e.status);
+    assert_eq!(status, Some(crate::chat::OwnStatus::Delivered));
+    // Stored before conversations: the first conversation's.
+    let mut legacy = Conversations::new(Target::channel("ws.example"), 100);
+    legacy.set_server("s1");
+    let old = PersistedMessage {
+        server: "s1".into(),
+        conversation: String::new(),
+        nick: "ada".into(),
+        text: "old".into(),
+        time_ms: 1.0,
+    };
+    legacy.adopt("old", vec![old]);
+    assert_eq!(legacy.first().log.entries().map(|e| e.kind).collect::<Vec<_>>(), [EntryKind::Own]);
+}
+
+#[test]
+fn a_lost_link_leaves_channels_to_be_joined_again() {
+    let mut all = irc_with(&["#a"]);
+    all.open(Target::private("bob"));
+    all.link_lost(5);
+    let joined: Vec<bool> = all.list().iter().map(|c| c.joined).collect();
+    assert_eq!(joined, [true, false, true]);
+}
+
+#[test]
+fn the_first_conversation_is_named_after_the_host() {
+    let irc = first_target(ProtocolKind::Irc, "wss://ada:pw@irc.example:8097/ws?x=1");
+    assert_eq!(irc, Target { kind: TargetKind::Server, name: "irc.example:8097".into() });
+    assert_eq!(first_target(ProtocolKind::Text, "ws://h").kind, TargetKind::Channel);
+    assert_eq!(first_target(ProtocolKind::Text, "").name, "server");
+}
