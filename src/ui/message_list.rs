@@ -37,7 +37,7 @@ pub fn MessageList(
     page_visible: Signal<bool>,
 ) -> impl IntoView {
     let chats = session.chats;
-    let shown = chats.with_untracked(|c| c.shown().target.clone());
+    let shown = StoredValue::new(chats.with_untracked(|c| c.shown().target.clone()));
     let list = NodeRef::<html::Div>::new();
     let pinned = RwSignal::new(memory.get_value().pinned);
     let rows: StoredValue<Rows, LocalStorage> = StoredValue::new_local(Rows::default());
@@ -54,7 +54,7 @@ pub fn MessageList(
     // Unless another conversation is shown in its place (which is read or not on its own).
     on_cleanup(move || {
         chats.try_update(|c| {
-            if c.shown().target == shown {
+            if shown.try_with_value(|shown| c.shown().target == *shown) == Some(true) {
                 c.set_reading(false);
             }
         });
@@ -62,6 +62,11 @@ pub fn MessageList(
 
     Effect::new(move |drawn: Option<bool>| {
         chats.track();
+        // Another conversation is shown: this list is about to go, and the changes are the
+        // next list's to draw.
+        if chats.with_untracked(|c| shown.with_value(|shown| c.shown().target != *shown)) {
+            return drawn.unwrap_or(false);
+        }
         let Some(list) = list.get() else { return false };
         let changes = chats.try_update_untracked(|c| c.shown_mut().log.take_changes()).unwrap_or_default();
         // The first drawing (a tab shown again) draws everything the log keeps.
@@ -74,6 +79,10 @@ pub fn MessageList(
         // Rows leaving above what the person reads would pull the text up: keep it in place.
         let keep_place = !is_pinned && !first_drawing;
         chats.with_untracked(|c| rows.update_value(|rows| rows.apply(&list, &c.shown().log, &changes, keep_place)));
+        // A conversation shown anew at its end: what is far above waits until scrolled to.
+        if first_drawing && is_pinned {
+            rows.update_value(Rows::seal_all_but_newest);
+        }
         // Complete blocks of rows are sealed once a frame has drawn them: the callback of the
         // next animation frame runs before that frame is drawn, the one after it after. While
         // one sealing waits, the next waits for it (a flood would otherwise put it off forever).

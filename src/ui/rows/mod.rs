@@ -154,6 +154,11 @@ impl Rows {
         self.chunks.complete_unsealed()
     }
 
+    /// Seals all blocks of rows but the newest few (see [`Chunks::seal_all_but_newest`]).
+    pub fn seal_all_but_newest(&mut self) {
+        self.chunks.seal_all_but_newest(2);
+    }
+
     /// Seals the blocks of rows below `block` (see [`Chunks::seal_below`]).
     pub fn seal_below(&mut self, block: u64) {
         self.chunks.seal_below(block);
