@@ -225,6 +225,16 @@ export async function openApp(browser, appUrl, params) {
   return { page, errors };
 }
 
+/** axe-core's serious and critical findings on the page as it is now. */
+export async function axeScan(page) {
+  await page.evaluate(readFileSync(path.join(root, "node_modules/axe-core/axe.min.js"), "utf8"));
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+  });
+  return result.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
 /** The entry of `kind` by `nick` whose text is exactly `text`. */
 export function entry(page, kind, nick, text) {
   return page

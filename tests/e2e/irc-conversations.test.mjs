@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
-import { Inbox, openApp, send, sharedBrowserAndApp, startInspircd, timeout } from "./helpers.mjs";
+import { axeScan, Inbox, openApp, send, sharedBrowserAndApp, startInspircd, timeout } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 /** The page's nick. */
@@ -279,5 +279,31 @@ test("a nick change and a quit are shown in the channels of whoever did it, and 
   carol.say("#c", "after the quit");
   await shownEntry(page, "chat", "carol", "after the quit").waitFor({ timeout });
   assert.equal(await shownSystem(page, "gone fishing").count(), 0, "nor of the quit");
+  assert.deepEqual(errors, []);
+});
+
+test("axe-core finds nothing serious with the list open, wide and at 360 px, where the tab bar keeps its +", async (t) => {
+  const { page, errors, bob } = await setUp(t, ["#a", "#b"], { bob: ["#a", "#b"] });
+  bob.say("#b", `${nick}: a mention in the hidden channel`);
+  await conversation(page, named("#b"), ':not([data-unread="0"])').waitFor({ timeout });
+  // Enough tabs to overflow the tab bar at 360 px.
+  for (let i = 0; i < 6; i++) await page.getByTestId("new-tab-button").click();
+  await page.getByTestId("tab").first().click();
+  for (const colorScheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme });
+    await page.setViewportSize({ width: 1280, height: 720 });
+    assert.deepEqual(await axeScan(page), [], `wide, ${colorScheme}`);
+    await page.setViewportSize({ width: 360, height: 740 });
+    // Folded behind its button; opened, it lists every conversation.
+    await conversation(page, named("#a")).waitFor({ state: "hidden", timeout });
+    await page.getByRole("button", { name: /^Conversations/ }).click();
+    await conversation(page, named("#b")).waitFor({ timeout });
+    assert.deepEqual(await axeScan(page), [], `360 px, ${colorScheme}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, "no horizontal scrolling at 360 px");
+    const plus = await page.getByTestId("new-tab-button").boundingBox();
+    assert.ok(plus && plus.x >= 0 && plus.x + plus.width <= 360, `the + is in view: ${JSON.stringify(plus)}`);
+    await page.getByRole("button", { name: /^Conversations/ }).click();
+  }
   assert.deepEqual(errors, []);
 });

@@ -6,14 +6,13 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
-import { entry, keepWasmMemory, readyState, root, send, sharedBrowser, timeout, wasmMemory } from "./helpers.mjs";
+import { axeScan, entry, keepWasmMemory, readyState, root, send, sharedBrowser, timeout, wasmMemory } from "./helpers.mjs";
 
 const appUrl = process.env.WSCHAT_APP_URL;
 assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
 const wsBase = appUrl.replace(/^http/, "ws").replace(/\/$/, "");
 const screenshotDir = process.env.WSCHAT_SCREENSHOTS || path.join(root, "target/screenshots");
 mkdirSync(screenshotDir, { recursive: true });
-const axeSource = readFileSync(path.join(root, "node_modules/axe-core/axe.min.js"), "utf8");
 const shared = sharedBrowser();
 
 /** A second person in `room`, on a plain WebSocket: says lines as `nick: text`. */
@@ -97,15 +96,6 @@ const rowTop = (page, text) =>
     const row = [...list.querySelectorAll('[data-testid="message-text"]')].find((t) => t.textContent === text);
     return row ? row.getBoundingClientRect().top - list.getBoundingClientRect().top : null;
   }, text);
-
-async function axeScan(page) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
-  });
-  return result.filter((v) => v.impact === "serious" || v.impact === "critical");
-}
 
 test("scrolling: pinned at the bottom, still while reading, a new-messages button and a marker", async (t) => {
   const room = `ui-scroll-${Date.now()}`;
