@@ -24,10 +24,13 @@ use crate::settings::{validate_channels, Settings, DEFAULT_CHANNEL};
 
 mod caps;
 mod line;
+mod register;
+mod rooms;
 mod sasl;
 
 pub use line::{parse_line, split_utf8, Line};
 pub use sasl::SaslLogin;
+use register::user_name;
 use sasl::SaslStep;
 
 /// The subprotocols of IRCv3's WebSocket spec, in order of preference.
@@ -86,21 +89,6 @@ impl IrcOptions {
     }
 }
 
-
-/// Nicks tried during registration before giving up (each refused with 432, 433 or 436).
-const MAX_NICK_ATTEMPTS: u32 = 5;
-
-/// A nick every server accepts (RFC 2812's letters, digits and specials, not starting with a
-/// digit or `-`), at most 12 characters of it; `guest` when nothing of it is left.
-fn plain_irc_nick(nick: &str) -> String {
-    let kept: String =
-        nick.chars().filter(|c| c.is_ascii_alphanumeric() || "[]\\`_^{|}-".contains(*c)).take(12).collect();
-    match kept.chars().next() {
-        None => "guest".to_string(),
-        Some(c) if c.is_ascii_digit() || c == '-' => format!("guest{kept}"),
-        Some(_) => kept,
-    }
-}
 
 /// Room left in a 512-byte line for the prefix the server adds when relaying
 /// (`:nick!user@host `), CRLF and the command: text is split to fit what remains.
@@ -244,6 +232,9 @@ impl IrcState {
             }
             _ => {}
         }
+        if self.handle_registration(&line, time_ms, events, replies) || self.handle_room(&line, time_ms, events) {
+            return;
+        }
         match line.command.as_str() {
             "BATCH" => {
                 let reference = line.param(0);
@@ -263,174 +254,7 @@ impl IrcState {
                     replies.extend(login.authenticate_lines().iter().map(|l| self.out(l)));
                 }
             }
-            // Logged in (900), then SASL done (903): registration goes on.
-            "900" => {
-                let account = self.sasl.as_ref().map_or("", |l| l.account.as_str());
-                events.push(ChatEvent::System(format!("Logged in as {account}.")));
-            }
-            "903" => {
-                self.sasl_step = SaslStep::Off;
-                replies.push(self.out("CAP END"));
-            }
-            // Refused (904 wrong account or password, 905 too long, 906 aborted, 908 mechanisms,
-            // 902 nick locked): said as an error, and the connection goes on without an account.
-            "902" | "904" | "905" | "906" | "908" if self.sasl_step != SaslStep::Off => {
-                self.sasl_step = SaslStep::Off;
-                let account = self.sasl.as_ref().map_or("", |l| l.account.as_str());
-                events.push(ChatEvent::Refused(format!(
-                    "The server refused the login as {account} ({}): check the login and the password. Connected without logging in.",
-                    line.last()
-                )));
-                replies.push(self.out("CAP END"));
-            }
-            "001" => {
-                self.registered = true;
-                self.nick = line.param(0).to_string();
-                if self.nick != self.wanted_nick {
-                    events.push(ChatEvent::AssignedNick(self.nick.clone()));
-                }
-                events.push(ChatEvent::Notice { text: line.last().to_string(), time_ms });
-                if self.channels.is_empty() {
-                    events.push(ChatEvent::System(format!("Registered as {}.", self.nick)));
-                } else {
-                    let channels = self.channels.join(", ");
-                    events.push(ChatEvent::System(format!("Registered as {}; joining {channels}…", self.nick)));
-                    replies.push(self.out(&format!("JOIN {}", self.channels.join(","))));
-                }
-            }
-            "432" | "433" | "436" if !self.registered => {
-                self.nick_attempts += 1;
-                if self.nick_attempts > MAX_NICK_ATTEMPTS {
-                    events.push(ChatEvent::System(format!(
-                        "The server refused {MAX_NICK_ATTEMPTS} nicks in a row; choose another nick and connect again."
-                    )));
-                    return;
-                }
-                // 432 is a nick the server does not allow at all: keep only what every server takes.
-                let base: String = if line.command == "432" {
-                    plain_irc_nick(&self.wanted_nick)
-                } else {
-                    self.wanted_nick.chars().take(12).collect()
-                };
-                self.nick = format!("{base}_{}", self.nick_attempts);
-                events.push(ChatEvent::System(format!("The nick is taken or not allowed; trying {}.", self.nick)));
-                replies.push(self.out(&format!("NICK {}", self.nick)));
-            }
-            "JOIN" => {
-                let who = line.nick().to_string();
-                let channel = Target::channel(line.param(0));
-                if who == self.nick {
-                    self.entered(&channel.name);
-                    events.push(channel.event(ChatEvent::Entered));
-                    events.push(channel.event(ChatEvent::Notice { text: format!("Joined {}.", channel.name), time_ms }));
-                } else {
-                    let text = format!("{who} joined {}", channel.name);
-                    events.push(channel.event(ChatEvent::Joined { text, nick: who, time_ms }));
-                }
-            }
-            "PART" => {
-                let who = line.nick().to_string();
-                let channel = Target::channel(line.param(0));
-                let reason = line.params.get(1).map(|r| format!(" ({r})")).unwrap_or_default();
-                let text = format!("{who} left {}{reason}", channel.name);
-                if who == self.nick {
-                    self.left(&channel.name);
-                    events.push(channel.event(ChatEvent::Gone(text)));
-                } else {
-                    events.push(channel.event(ChatEvent::Left { text, nick: who, time_ms }));
-                }
-            }
-            // Said in every conversation the person was in: the log knows where that was.
-            "QUIT" => {
-                let who = line.nick().to_string();
-                events.push(ChatEvent::Left { text: format!("{who} quit ({})", line.last()), nick: who, time_ms });
-            }
-            "KICK" => {
-                let channel = Target::channel(line.param(0));
-                let victim = line.param(1).to_string();
-                let text = format!("{victim} was kicked from {} by {} ({})", channel.name, line.nick(), line.param(2));
-                if victim == self.nick {
-                    self.left(&channel.name);
-                    events.push(channel.event(ChatEvent::Gone(text)));
-                } else {
-                    events.push(channel.event(ChatEvent::Left { nick: victim, text, time_ms }));
-                }
-            }
-            "NICK" => {
-                let from = line.nick().to_string();
-                let to = line.param(0).to_string();
-                if from == self.nick {
-                    self.nick = to.clone();
-                    events.push(ChatEvent::OwnNick(to.clone()));
-                }
-                events.push(ChatEvent::Renamed { from, to, time_ms });
-            }
-            "MODE" if is_channel(line.param(0)) => {
-                let channel = Target::channel(line.param(0));
-                let modes: Vec<&str> = line.params.iter().skip(1).map(String::as_str).collect();
-                events.push(channel.event(ChatEvent::Notice {
-                    text: format!("{} sets mode {}", line.nick(), modes.join(" ")),
-                    time_ms,
-                }));
-                for (nick, prefix, on) in prefix_changes(&modes) {
-                    events.push(channel.event(ChatEvent::UserMode { nick, prefix, on }));
-                }
-            }
-            "PRIVMSG" => {
-                let nick = line.nick().to_string();
-                let Some(text) = chat_text(line.param(1)) else { return };
-                let place = self.conversation_of(&nick, line.param(0));
-                events.push(place.event(ChatEvent::Message { nick: Some(nick), text, time_ms }));
-            }
-            "NOTICE" => {
-                let from = line.nick();
-                let text = line.last().to_string();
-                if is_channel(line.param(0)) {
-                    let text = format!("Notice from {from}: {text}");
-                    events.push(Target::channel(line.param(0)).event(ChatEvent::Notice { text, time_ms }));
-                } else if from.is_empty() || from.contains('.') {
-                    // From the server (its name has dots, nicks have none): its conversation.
-                    events.push(ChatEvent::Notice { text, time_ms });
-                } else {
-                    events.push(ChatEvent::Notice { text: format!("Notice from {from}: {text}"), time_ms });
-                }
-            }
-            "TOPIC" => {
-                let text = format!("{} set the topic: {}", line.nick(), line.last());
-                events.push(Target::channel(line.param(0)).event(ChatEvent::Topic { text, time_ms }));
-            }
-            "332" => {
-                let text = format!("Topic: {}", line.last());
-                events.push(Target::channel(line.param(1)).event(ChatEvent::Topic { text, time_ms }));
-            }
-            "353" => {
-                let channel = line.param(2);
-                let names = line.last().split(' ').filter(|n| !n.is_empty()).map(str::to_string);
-                match self.names.iter().position(|(c, _)| c.eq_ignore_ascii_case(channel)) {
-                    Some(at) => self.names[at].1.extend(names),
-                    None if self.names.len() < OPEN_BATCHES_KEPT => self.names.push((channel.to_string(), names.collect())),
-                    None => {}
-                }
-            }
-            "366" => {
-                let channel = line.param(1);
-                let at = self.names.iter().position(|(c, _)| c.eq_ignore_ascii_case(channel));
-                let names = at.map(|at| self.names.remove(at).1).unwrap_or_default();
-                events.push(Target::channel(channel).event(ChatEvent::Users(names)));
-            }
             "ERROR" => events.push(ChatEvent::System(format!("Server error: {}", line.last()))),
-            // A channel cannot be joined (no such channel, full, invite only, banned, needs a
-            // key or a registered nick): nothing would ever be sent there, so the person must know.
-            "403" | "405" | "471" | "473" | "474" | "475" | "477"
-                if self.channels.iter().any(|c| c.eq_ignore_ascii_case(line.param(1)))
-                    && !self.joined.iter().any(|c| c.eq_ignore_ascii_case(line.param(1))) =>
-            {
-                let channel = line.param(1).to_string();
-                let why = format!("Could not join {channel}: {} ({}).", line.last(), line.command);
-                self.channels.retain(|c| !c.eq_ignore_ascii_case(&channel));
-                events.push(Target::channel(&channel).event(ChatEvent::Gone(why.clone())));
-                events.push(ChatEvent::Refused(format!("{why} Choose another channel with /join.")));
-            }
             numeric if is_error_numeric(numeric) => {
                 let detail: Vec<&str> = line.params.iter().skip(1).map(String::as_str).collect();
                 events.push(ChatEvent::System(format!("{numeric}: {}", detail.join(" "))));
@@ -443,32 +267,6 @@ impl IrcState {
         }
     }
 
-
-    /// The conversation a PRIVMSG from `nick` to `to` belongs to: the channel, or the private
-    /// chat with the other person (the author, or whom our own echoed message went to).
-    fn conversation_of(&self, nick: &str, to: &str) -> Target {
-        if is_channel(to) {
-            Target::channel(to)
-        } else if nick == self.nick {
-            Target::private(to)
-        } else {
-            Target::private(nick)
-        }
-    }
-
-    fn entered(&mut self, channel: &str) {
-        if !self.joined.iter().any(|c| c.eq_ignore_ascii_case(channel)) {
-            self.joined.push(channel.to_string());
-        }
-        if !self.channels.iter().any(|c| c.eq_ignore_ascii_case(channel)) {
-            self.channels.push(channel.to_string());
-        }
-    }
-
-    fn left(&mut self, channel: &str) {
-        self.joined.retain(|c| !c.eq_ignore_ascii_case(channel));
-        self.channels.retain(|c| !c.eq_ignore_ascii_case(channel));
-    }
 
     /// A message to a conversation: one PRIVMSG per line, each split to fit IRC's 512-byte limit
     /// on UTF-8 character boundaries. `/me text` becomes a CTCP ACTION.
@@ -640,68 +438,15 @@ fn chat_text(body: &str) -> Option<String> {
     }
 }
 
-/// Whether a PRIVMSG or NOTICE target is a channel rather than a nick.
-fn is_channel(target: &str) -> bool {
-    target.starts_with(['#', '&', '!', '+'])
-}
-
-/// The prefixes a MODE line gives or takes (`+ov ada bob`): `(nick, prefix, on)`. Other modes
-/// are passed over, with the argument the ones that take one consume.
-fn prefix_changes(modes: &[&str]) -> Vec<(String, char, bool)> {
-    let Some((letters, mut args)) = modes.split_first().map(|(l, a)| (*l, a.iter())) else {
-        return Vec::new();
-    };
-    let mut on = true;
-    let mut out = Vec::new();
-    for letter in letters.chars() {
-        match letter {
-            '+' => on = true,
-            '-' => on = false,
-            // q, a, o, h, v: the prefixes servers commonly give (RPL_ISUPPORT PREFIX).
-            'q' | 'a' | 'o' | 'h' | 'v' => {
-                let prefix = match letter {
-                    'q' => '~',
-                    'a' => '&',
-                    'o' => '@',
-                    'h' => '%',
-                    _ => '+',
-                };
-                if let Some(nick) = args.next() {
-                    out.push((nick.to_string(), prefix, on));
-                }
-            }
-            // Modes with an argument either way (bans, exceptions, invites, the key), and the
-            // limit only when set.
-            'b' | 'e' | 'I' | 'k' => {
-                args.next();
-            }
-            'l' if on => {
-                args.next();
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
 fn is_error_numeric(command: &str) -> bool {
     command.len() == 3
         && (command.starts_with('4') || command.starts_with('5'))
         && command.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// IRC user names are more restricted than nicks; keep the safe characters.
-fn user_name(nick: &str) -> String {
-    let name: String = nick.chars().filter(|c| c.is_ascii_alphanumeric()).take(10).collect();
-    if name.is_empty() {
-        "wschat".to_string()
-    } else {
-        name
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::register::MAX_NICK_ATTEMPTS;
     use super::*;
 
     fn new_irc(nick: &str, channel: &str) -> IrcState {
