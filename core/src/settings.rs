@@ -184,12 +184,13 @@ impl Settings {
             }
         };
         let url = param("url").filter(|u| !u.trim().is_empty()).unwrap_or_else(|| DEFAULT_URL.to_string());
-        let channel = match param("channel").filter(|c| !c.trim().is_empty()).map(|c| validate_channels(&c)) {
-            None => DEFAULT_CHANNEL.to_string(),
+        let default_channel = protocol.default_channel();
+        let channel = match param("channel").filter(|c| !c.trim().is_empty()).map(|c| protocol.check_channels(&c)) {
+            None => default_channel.to_string(),
             Some(Ok(channel)) => channel,
             Some(Err(problem)) => {
-                problems.push(format!("{problem} Joining {DEFAULT_CHANNEL} instead."));
-                DEFAULT_CHANNEL.to_string()
+                problems.push(format!("{problem} Joining {default_channel} instead."));
+                default_channel.to_string()
             }
         };
         let idle_timeout_ms = millis(&param, "idle_timeout", &mut problems);
@@ -241,7 +242,7 @@ impl Settings {
             pairs.push(("subprotocols", self.subprotocols.as_str()));
         }
         // What the format does not read means nothing in the link.
-        if self.protocol.reads("channel") && self.channel != DEFAULT_CHANNEL {
+        if self.protocol.reads("channel") && self.channel != self.protocol.default_channel() {
             pairs.push(("channel", self.channel.as_str()));
         }
         if self.protocol.reads("template") && self.json_template != DEFAULT_TEMPLATE {
@@ -375,16 +376,22 @@ mod tests {
         assert_eq!(s.nick, "guest-1234");
         assert_eq!(s.protocol, ProtocolKind::Text);
         assert_eq!(s.subprotocols, "");
-        assert_eq!(s.channel, "#chat");
+        assert_eq!(s.channel, "", "text has no channels");
         assert!(s.connect_on_load);
+        // Each format's own default channel.
+        assert_eq!(read(&[("protocol", "irc")], None).0.channel, "#chat");
+        assert_eq!(read(&[("protocol", "mqtt")], None).0.channel, "chat/lobby");
+        let (mqtt, problems) = read(&[("protocol", "mqtt"), ("channel", "chat/lobby,chat/dev")], None);
+        assert_eq!((mqtt.channel.as_str(), problems.len()), ("chat/lobby,chat/dev", 0), "no # added to topics");
     }
 
     #[test]
     fn a_channel_in_a_link_cannot_smuggle_irc_commands() {
-        let (s, problems) = read(&[("channel", "#chat\r\nPRIVMSG NickServ :identify x")], None);
+        let irc = ("protocol", "irc");
+        let (s, problems) = read(&[irc, ("channel", "#chat\r\nPRIVMSG NickServ :identify x")], None);
         assert_eq!(s.channel, "#chat");
         assert!(problems[0].contains("control characters"), "{problems:?}");
-        let (s, problems) = read(&[("channel", "#a key")], None);
+        let (s, problems) = read(&[irc, ("channel", "#a key")], None);
         assert_eq!((s.channel.as_str(), problems.len()), ("#chat", 1));
         assert_eq!(validate_channel(" rust "), Ok("#rust".to_string()), "the prefix is added");
         assert_eq!(validate_channel("&local"), Ok("&local".to_string()));

@@ -722,7 +722,7 @@ proptest! {
         let mut wake = opened.wake_in_ms;
         for frame in (model.handshake)(shape, &nick) {
             now += 1.0;
-            wake = format.on_frame(Frame::Text(&frame), now).wake_in_ms.or(wake);
+            wake = format.on_frame(as_frame(&frame), now).wake_in_ms.or(wake);
         }
         // A grace period or the like: the format says when to look again.
         for _ in 0..3 {
@@ -740,10 +740,18 @@ proptest! {
         let mut events = Vec::new();
         for frame in sent.map(|d| d.replies).unwrap_or_default() {
             if let Some(relayed) = (model.relay)(shape, &nick, &frame) {
-                events.extend(format.on_frame(Frame::Text(&relayed), now).events);
+                events.extend(format.on_frame(as_frame(&relayed), now).events);
             }
         }
         prop_assert_eq!(in_chat(events), vec![ChatEvent::Message { nick: Some(nick.clone()), text: text.clone(), time_ms: None }]);
+    }
+}
+
+/// A frame a model server sends, as the socket hands it on.
+fn as_frame(frame: &OutFrame) -> Frame<'_> {
+    match frame {
+        OutFrame::Text(text) => Frame::Text(text),
+        OutFrame::Binary(bytes) => Frame::Binary(bytes),
     }
 }
 

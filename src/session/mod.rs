@@ -87,7 +87,11 @@ struct Upkeep {
     /// A flush of `pending` is queued.
     flush_queued: bool,
     /// The wire format of the current connection, with its state (registration, handshake).
+    /// Kept across reconnects while the settings stay the same: what a format keeps beyond
+    /// one connection (MQTT's client id and session) lasts as long as they do.
     format: Option<Box<dyn WireFormat>>,
+    /// The settings the format was made with.
+    format_settings: Option<Settings>,
     /// Whether the current connection ever opened (a failure before that may be a refused
     /// subprotocol).
     opened: bool,
@@ -277,11 +281,13 @@ impl ChatSession {
             u.opened_at_ms = None;
             u.idle_timer = None;
         });
-        let format = settings.protocol.new_format(&settings);
         // A nick the server assigned was for the connection before.
         self.chats.update_untracked(|chats| chats.set_own_nick(&settings.nick));
         self.update_upkeep(|u| {
-            u.format = Some(format);
+            if u.format.is_none() || u.format_settings.as_ref() != Some(&settings) {
+                u.format = Some(settings.protocol.new_format(&settings));
+                u.format_settings = Some(settings.clone());
+            }
             u.opened = false;
             u.wake_timer = None;
         });

@@ -93,7 +93,7 @@ impl ChatSession {
             Ok(settings) => {
                 self.system(&format!("The server chose {subprotocol}: speaking {}.", kind.label()));
                 let format = kind.new_format(&settings);
-                self.update_upkeep(|u| u.format = Some(format));
+                self.update_upkeep(|u| (u.format, u.format_settings) = (Some(format), Some(settings.clone())));
                 self.settings.set(settings);
             }
             Err(problem) => self.report(problem),

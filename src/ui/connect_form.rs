@@ -59,6 +59,12 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
                             if subprotocols.with_untracked(|s| s.trim() == old_default) {
                                 subprotocols.set(kind.default_subprotocols().join(","));
                             }
+                            // The same for the channel left at the old format's default
+                            // (IRC's #chat is no MQTT topic).
+                            let old_channel = protocol.get_untracked().default_channel();
+                            if channel.with_untracked(|c| c.trim() == old_channel) {
+                                channel.set(kind.default_channel().to_string());
+                            }
                             protocol.set(kind);
                         }
                     }
@@ -76,7 +82,7 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
                 </select>
             </label>
             <Show when=move || protocol.get().reads("channel")>
-                <TextField label="Channel" testid="channel-input" value=channel placeholder="#chat" />
+                <TextField label="Channel" testid="channel-input" value=channel placeholder="#chat, chat/lobby" />
             </Show>
             <Show when=move || protocol.get().reads("login")>
                 <TextField label="Login" testid="login-input" value=login placeholder="account, if the server wants one" />

@@ -187,6 +187,19 @@ export async function startInspircd() {
   return { url: `ws://127.0.0.1:${port}/`, kill: () => ircd.kill() };
 }
 
+/** Starts Debian's Mosquitto (tests/peers/mosquitto/run.sh) on free loopback ports, in a
+ * fresh folder, anonymous or with the one account `login` ({ user, password }); `again`, the
+ * result of an earlier start, starts that broker again where it was, with what it saved:
+ * { url, kill() } (kill stops it as SIGTERM does, saving its sessions). */
+export async function startMosquitto({ login = null, again = null } = {}) {
+  const port = again?.port ?? (await freePort());
+  const plain = again?.plain ?? (await freePort());
+  const work = again?.work ?? mkdtempSync(path.join(tmpdir(), "wschat-mqtt-"));
+  const account = login ? [login.user, login.password] : [];
+  const broker = await startProcess("tests/peers/mosquitto/run.sh", [String(port), String(plain), work, ...account], /running/);
+  return { url: `ws://127.0.0.1:${port}/`, port, plain, work, kill: () => broker.kill() };
+}
+
 /** Collects what a peer client receives and waits for a message matching a predicate. */
 export class Inbox {
   constructor() {

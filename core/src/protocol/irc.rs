@@ -54,6 +54,8 @@ pub(super) const SPEC: Spec = Spec {
     identified_by: &[TEXT_SUBPROTOCOL, BINARY_SUBPROTOCOL, INSPIRCD_TEXT_SUBPROTOCOL, INSPIRCD_BINARY_SUBPROTOCOL],
     reads: &["channel", "login"],
     many_conversations: true,
+    default_channel: DEFAULT_CHANNEL,
+    channels: validate_channels,
     socket_url: super::same_url,
     check: |settings| {
         let channel = validate_channels(&settings.channel)?;
@@ -417,7 +419,9 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
     subprotocol: |shape| {
         [TEXT_SUBPROTOCOL, BINARY_SUBPROTOCOL, INSPIRCD_TEXT_SUBPROTOCOL, ""].get(shape).copied().unwrap_or("")
     },
-    handshake: |_, nick| vec![format!(":srv 001 {nick} :Welcome"), format!(":{nick}!u@host JOIN #chat")],
+    handshake: |_, nick| {
+        vec![OutFrame::Text(format!(":srv 001 {nick} :Welcome")), OutFrame::Text(format!(":{nick}!u@host JOIN #chat"))]
+    },
     relay: |_, nick, frame| {
         let line = match frame {
             OutFrame::Text(text) => text.clone(),
@@ -425,7 +429,7 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
         };
         let line = line.strip_suffix("\r\n").unwrap_or(&line);
         let body = line.strip_prefix("PRIVMSG #chat :")?;
-        Some(format!(":{nick}!u@host PRIVMSG #chat :{body}"))
+        Some(OutFrame::Text(format!(":{nick}!u@host PRIVMSG #chat :{body}")))
     },
 };
 

@@ -14,6 +14,8 @@ pub(super) const SPEC: Spec = Spec {
     identified_by: &[],
     reads: &["template"],
     many_conversations: false,
+    default_channel: "",
+    channels: super::no_channels,
     socket_url: super::same_url,
     check: |settings| match validate_template(&settings.json_template) {
         Ok(()) => Ok(settings),

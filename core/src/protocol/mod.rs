@@ -82,6 +82,7 @@ formats! {
     Json => json,
     Irc => irc,
     SocketIo => socketio,
+    Mqtt => mqtt,
 }
 
 /// A frame as it came off the socket.
@@ -190,6 +191,11 @@ pub struct Spec {
     /// Whether one connection carries many conversations (then the first is the server's and
     /// `channel` lists those to join); else it carries one, named after the server.
     pub many_conversations: bool,
+    /// The `channel` setting when the person gave none (the UI contract's default).
+    pub default_channel: &'static str,
+    /// Checks a `channel` list and puts it in the form the format uses; the error is a
+    /// sentence for the person.
+    pub channels: fn(&str) -> Result<String, String>,
     /// The address to open for a server at the address given.
     pub socket_url: fn(&str) -> String,
     /// Checks the settings this format reads, and puts them in the form it uses; the error is
@@ -207,10 +213,10 @@ pub struct ServerModel {
     pub subprotocol: fn(shape: usize) -> &'static str,
     /// The frames a server of `shape` sends after the socket opens, until a client of `nick`
     /// is ready (with the wake-ups it asks for, if it needs more).
-    pub handshake: fn(shape: usize, nick: &str) -> Vec<String>,
+    pub handshake: fn(shape: usize, nick: &str) -> Vec<OutFrame>,
     /// What the server sends the room for a frame a client of `nick` sent; `None` for frames
     /// that are not a chat message (registration, handshake).
-    pub relay: fn(shape: usize, nick: &str, frame: &OutFrame) -> Option<String>,
+    pub relay: fn(shape: usize, nick: &str, frame: &OutFrame) -> Option<OutFrame>,
 }
 
 /// Timers fire on the millisecond or a little early: a wake-up this close to its time is on
@@ -224,7 +230,7 @@ impl ServerModel {
         subprotocol: |_| "",
         handshake: |_, _| Vec::new(),
         relay: |_, _, frame| match frame {
-            OutFrame::Text(text) => Some(text.clone()),
+            OutFrame::Text(text) => Some(OutFrame::Text(text.clone())),
             OutFrame::Binary(_) => None,
         },
     };
@@ -233,6 +239,11 @@ impl ServerModel {
 /// [`Spec::socket_url`] of formats that open the address as given.
 pub(crate) fn same_url(url: &str) -> String {
     url.to_string()
+}
+
+/// [`Spec::channels`] of formats without channels: the setting is kept as it is, unused.
+pub(crate) fn no_channels(list: &str) -> Result<String, String> {
+    Ok(list.to_string())
 }
 
 /// [`Spec::check`] of formats that read no settings of their own.
@@ -303,6 +314,16 @@ impl ProtocolKind {
     /// Whether one connection carries many conversations (IRC's channels and private chats).
     pub fn many_conversations(self) -> bool {
         self.spec().many_conversations
+    }
+
+    /// The `channel` setting when the person gave none.
+    pub fn default_channel(self) -> &'static str {
+        self.spec().default_channel
+    }
+
+    /// Checks a `channel` list for this format (see [`Spec::channels`]).
+    pub fn check_channels(self, list: &str) -> Result<String, String> {
+        (self.spec().channels)(list)
     }
 
     /// The address to open for a server at `url` (Socket.IO needs its transport path).
@@ -378,7 +399,7 @@ mod tests {
         assert_eq!("xml".parse::<ProtocolKind>(), Err(UnknownProtocol("xml".into())));
         assert_eq!(
             UnknownProtocol("xml".into()).to_string(),
-            "Unknown wire format \"xml\"; choose one of text, json, irc, socketio."
+            "Unknown wire format \"xml\"; choose one of text, json, irc, socketio, mqtt."
         );
         assert_eq!(ProtocolKind::default(), ProtocolKind::Text);
     }

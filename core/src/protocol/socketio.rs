@@ -19,6 +19,8 @@ pub(super) const SPEC: Spec = Spec {
     identified_by: &[],
     reads: &[],
     many_conversations: false,
+    default_channel: "",
+    channels: super::no_channels,
     socket_url: socketio_url,
     check: super::nothing_to_check,
     new: |settings| Box::new(SocketIoState::new(SocketIoOptions::from_settings(settings))),
@@ -343,7 +345,7 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
         if shape == 1 {
             frames.push(r#"42["login",{"numUsers":1}]"#.into());
         }
-        frames
+        frames.into_iter().map(OutFrame::Text).collect()
     },
     relay: |shape, nick, frame| {
         let OutFrame::Text(packet) = frame else { return None };
@@ -358,7 +360,7 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
             }
             _ => return None,
         };
-        Some(format!("42{}", Value::Array(relayed).to_json()))
+        Some(OutFrame::Text(format!("42{}", Value::Array(relayed).to_json())))
     },
 };
 

@@ -12,6 +12,8 @@ pub(super) const SPEC: Spec = Spec {
     identified_by: &[],
     reads: &[],
     many_conversations: false,
+    default_channel: "",
+    channels: super::no_channels,
     socket_url: super::same_url,
     check: super::nothing_to_check,
     new: |_: &Settings| Box::new(TextFormat),

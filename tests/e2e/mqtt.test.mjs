@@ -1,0 +1,114 @@
+// MQTT against Debian's Mosquitto, with npm's `mqtt` client as the other person: messages both
+// ways with own messages ending delivered (PUBACK), two topics as two conversations with unread
+// counts, a retained message shown once across a reconnect, the broker stopped and started
+// again while five messages are typed (each received once, in order), a wrong password
+// explained.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import mqtt from "mqtt";
+import { Inbox, openApp, ownStatuses, send, sharedBrowserAndApp, startMosquitto, timeout, untilOwn } from "./helpers.mjs";
+
+const shared = sharedBrowserAndApp();
+
+/** The other person: an `mqtt` client subscribed to `topics`, keeping what arrives. */
+async function otherPerson(url, topics, options = {}) {
+  const inbox = new Inbox();
+  const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 200, connectTimeout: 5_000, ...options });
+  client.on("message", (topic, payload) => inbox.push({ topic, text: payload.toString() }));
+  await new Promise((resolve, reject) => (client.once("connect", resolve), client.once("error", reject)));
+  await client.subscribeAsync(topics, { qos: 1 });
+  return {
+    inbox,
+    say: (topic, nick, text, opts = {}) => client.publishAsync(topic, JSON.stringify({ nick, text }), { qos: 1, ...opts }),
+    close: () => client.endAsync(true),
+  };
+}
+
+const conversation = (page, name) => page.locator(`[data-testid="conversation"][data-name="${name}"]`);
+
+/** The page connected to the broker as `nick`, subscribed to `topics` (the conversation of
+ * each joined: the list no longer marks it as not joined). */
+async function openPage(t, broker, nick, topics) {
+  const params = { protocol: "mqtt", url: broker.url, nick, channel: topics.join(","), connect: "1" };
+  const { page, errors } = await openApp(shared.browser, `http://${shared.app.addr}/`, params);
+  t.after(() => page.context().close());
+  for (const topic of topics) await conversation(page, topic).and(page.locator(":not(.parted)")).waitFor({ timeout });
+  return { page, errors };
+}
+
+test("MQTT: messages both ways, own ones delivered, two topics with their unread counts", async (t) => {
+  const broker = await startMosquitto();
+  t.after(() => broker.kill());
+  const bob = await otherPerson(broker.url, ["chat/lobby", "chat/dev"]);
+  t.after(() => bob.close());
+  const { page, errors } = await openPage(t, broker, "ada", ["chat/lobby", "chat/dev"]);
+  assert.equal(await conversation(page, "chat/lobby").getAttribute("data-active"), "true", "the first topic shown");
+
+  await send(page, "hello from ada");
+  const got = await bob.inbox.waitFor((m) => m.topic === "chat/lobby" && JSON.parse(m.text).text === "hello from ada", "ada's message");
+  assert.deepEqual(JSON.parse(got.text), { nick: "ada", text: "hello from ada" });
+  await untilOwn(page, 1, "delivered");
+
+  await bob.say("chat/lobby", "bob", "hi ada");
+  await page.locator('[data-testid="message"][data-kind="chat"][data-nick="bob"]', { hasText: "hi ada" }).waitFor({ timeout });
+  await bob.say("chat/dev", "bob", "over in dev");
+  await page.waitForFunction(() => document.querySelector('[data-testid="conversation"][data-name="chat/dev"]')?.dataset.unread === "1", null, { timeout });
+  assert.equal(await page.getByText("over in dev").count(), 0, "not in the topic shown");
+  await conversation(page, "chat/dev").click();
+  await page.locator('[data-testid="message"][data-nick="bob"]', { hasText: "over in dev" }).waitFor({ timeout });
+  assert.equal(await conversation(page, "chat/dev").getAttribute("data-unread"), "0");
+  // Delivered once: bob saw one copy.
+  assert.equal(bob.inbox.items.filter((m) => m.text.includes("hello from ada")).length, 1);
+  assert.deepEqual(errors, []);
+});
+
+test("MQTT: a retained message is history, shown once across a reconnect", async (t) => {
+  const broker = await startMosquitto();
+  t.after(() => broker.kill());
+  const bob = await otherPerson(broker.url, ["chat/lobby"]);
+  t.after(() => bob.close());
+  await bob.say("chat/lobby", "bob", "the topic of the day", { retain: true });
+  const { page, errors } = await openPage(t, broker, "ada", ["chat/lobby"]);
+  const retained = page.locator('[data-testid="message"][data-nick="bob"]', { hasText: "the topic of the day" });
+  await retained.waitFor({ timeout });
+  await send(page, "/reconnect");
+  await page.getByText("Subscribed to chat/lobby.").nth(1).waitFor({ timeout, state: "attached" });
+  // Something after the replay, so that the replay has been read when counting.
+  await bob.say("chat/lobby", "bob", "after the reconnect");
+  await page.locator('[data-testid="message"][data-nick="bob"]', { hasText: "after the reconnect" }).waitFor({ timeout });
+  assert.equal(await retained.count(), 1);
+  assert.deepEqual(errors, []);
+});
+
+test("MQTT: the broker stops and starts again while five messages are typed: each arrives once, in order", async (t) => {
+  let broker = await startMosquitto();
+  t.after(() => broker.kill());
+  // The other person keeps a session (clean: false): what is published while it reconnects waits for it.
+  const bob = await otherPerson(broker.url, ["chat/lobby"], { clean: false, clientId: `bob-${Date.now()}` });
+  t.after(() => bob.close());
+  const { page, errors } = await openPage(t, broker, "ada", ["chat/lobby"]);
+  await send(page, "before");
+  await bob.inbox.waitFor((m) => m.text.includes('"before"'), "the first message");
+  await broker.kill();
+  await page.locator('[data-testid="connection-status"]:not([data-ready-state="open"])').waitFor({ timeout });
+  for (let i = 1; i <= 5; i++) await send(page, `during ${i}`);
+  assert.deepEqual((await ownStatuses(page)).slice(1).map(([, status]) => status), Array(5).fill("pending"));
+  broker = await startMosquitto({ again: broker });
+  await untilOwn(page, 6, "delivered", 60_000);
+  await bob.inbox.waitFor((m) => m.text.includes('"during 5"'), "the fifth message", 60_000);
+  const received = bob.inbox.items.map((m) => JSON.parse(m.text).text);
+  assert.deepEqual(received.filter((text) => text.startsWith("during")), ["during 1", "during 2", "during 3", "during 4", "during 5"]);
+  assert.deepEqual(errors, []);
+});
+
+test("MQTT: a wrong password is explained", async (t) => {
+  const broker = await startMosquitto({ login: { user: "ada", password: "right" } });
+  t.after(() => broker.kill());
+  const page = await (await shared.browser.newContext()).newPage();
+  t.after(() => page.context().close());
+  const params = new URLSearchParams({ protocol: "mqtt", url: broker.url, nick: "ada", login: "ada", connect: "0" });
+  await page.goto(`http://${shared.app.addr}/?${params}`);
+  await page.getByTestId("password-input").fill("wrong");
+  await page.getByTestId("connect-button").click();
+  await page.getByTestId("error").filter({ hasText: "refused the login as ada" }).waitFor({ timeout });
+});
