@@ -59,6 +59,7 @@ impl ChatSession {
                 ChatEvent::OwnNick(nick) => self.take_nick(nick.clone()),
                 // For this connection only: the person's own choice stays in the settings.
                 ChatEvent::AssignedNick(nick) => self.chats.update_untracked(|chats| chats.set_own_nick(nick)),
+                ChatEvent::FormatFound(kind) => self.format_found(*kind),
                 _ => {}
             }
         }

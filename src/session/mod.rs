@@ -211,6 +211,18 @@ impl ChatSession {
             Ok(nick) => nick.to_string(),
             Err(e) => return self.report(e.to_string()),
         };
+        // `auto` that found this server's format before speaks it at once.
+        let settings = match settings
+            .protocol
+            .finds_format()
+            .then(|| storage::remembered_format(&server_id(&server_url(&settings.url))))
+        {
+            Some(Some(kind)) => {
+                self.system(&format!("Speaking {}, found for this server on an earlier visit.", kind.label()));
+                kind.settings_found(&settings)
+            }
+            _ => settings,
+        };
         // The format checks what it reads of the settings (a JSON template, an IRC channel).
         let settings = match settings.protocol.check(Settings { nick, ..settings }) {
             Ok(settings) => settings,

@@ -2,11 +2,11 @@
 //! leaving and opening them (`/join`, `/part`, `/msg`, `/query`, `/topic`).
 
 use leptos::prelude::*;
-use wschat_core::chat::{listed_channels, ChatLog, Conversations};
-use wschat_core::protocol::{Action, Target, TargetKind};
+use wschat_core::chat::{first_target, listed_channels, ChatLog, Conversations};
+use wschat_core::protocol::{Action, ProtocolKind, Target, TargetKind};
 use wschat_core::settings::{validate_channel, validate_channels, Settings};
 
-use super::{now_ms, ChatSession};
+use super::{now_ms, storage, ChatSession};
 
 impl ChatSession {
     /// Unread messages in all conversations (tracked).
@@ -167,6 +167,23 @@ impl ChatSession {
             self.report(format!("{} has one conversation; {command} does nothing here.", protocol.label()));
         }
         protocol.many_conversations()
+    }
+
+    /// The server speaks `kind` (`auto` found it): the settings say so (the protocol menu shows
+    /// it, and the next visit connects with it at once), and the conversations are its.
+    pub(super) fn format_found(&self, kind: ProtocolKind) {
+        let settings = self.settings.with_untracked(|s| kind.settings_found(s));
+        if self.settings.with_untracked(|s| s.protocol == kind) {
+            return;
+        }
+        storage::remember_format(&self.upkeep.with_value(|u| u.server.clone()), kind);
+        // The format speaking now is kept: it is the one that found `kind`, and speaks it.
+        self.update_upkeep(|u| u.format_settings = Some(settings.clone()));
+        self.chats.update_untracked(|chats| {
+            chats.first_mut().target = first_target(kind, &settings.url);
+            open_listed(chats, &settings, true);
+        });
+        self.settings.set(settings);
     }
 
     /// Changes the channels of the settings (joined again on every new connection).

@@ -6,6 +6,7 @@
 
 use wschat_core::chat::{decode_outbox, encode_outbox, server_id, PersistedMessage};
 use wschat_core::compose::InputHistory;
+use wschat_core::protocol::ProtocolKind;
 use wschat_core::settings::Settings;
 
 const NICK_KEY: &str = "wschat.nick";
@@ -17,6 +18,8 @@ const LEGACY_OUTBOX_KEY_PREFIX: &str = "wschat.outbox:";
 /// Followed by a server's id ([`server_id`]), like every key about one server.
 const HISTORY_KEY_PREFIX: &str = "wschat.history:";
 const CONFIRMS_KEY_PREFIX: &str = "wschat.confirms:";
+/// The format `auto` found a server to speak, by server.
+const FORMAT_KEY_PREFIX: &str = "wschat.format:";
 
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -75,6 +78,18 @@ pub fn remembered_confirms(server: &str) -> bool {
 pub fn remember_confirms(server: &str) {
     if let Some(storage) = local_storage() {
         let _ = storage.set_item(&format!("{CONFIRMS_KEY_PREFIX}{server}"), "1");
+    }
+}
+
+/// The format `auto` found this server to speak on an earlier visit.
+pub fn remembered_format(server: &str) -> Option<ProtocolKind> {
+    let stored = local_storage()?.get_item(&format!("{FORMAT_KEY_PREFIX}{server}")).ok()??;
+    stored.parse::<ProtocolKind>().ok().filter(|kind| !kind.finds_format())
+}
+
+pub fn remember_format(server: &str, kind: ProtocolKind) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(&format!("{FORMAT_KEY_PREFIX}{server}"), kind.as_str());
     }
 }
 

@@ -86,6 +86,10 @@ impl ChatSession {
     /// format was chosen (`text.ircv3.net` is IRC).
     pub(super) fn adopt_format_if_chosen(&self, subprotocol: &str) {
         let settings = self.settings.get_untracked();
+        // A format that finds the format (`auto`) weighs the choice itself.
+        if settings.protocol.finds_format() {
+            return;
+        }
         let Some(kind) = ProtocolKind::for_subprotocol(subprotocol).filter(|kind| *kind != settings.protocol) else {
             return;
         };

@@ -20,6 +20,17 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
     // Typed for this page only: it goes into the settings in memory, never into storage or a link.
     let password = RwSignal::new(initial.password.clone());
     let state = session.socket.ready_state();
+    // The format `auto` found shows in the menu, with the channels and subprotocols it took.
+    Effect::new(move |before: Option<ProtocolKind>| {
+        let now = session.settings.with(|s| s.protocol);
+        if before.is_some_and(|b| b != now) && before.is_some_and(ProtocolKind::finds_format) {
+            session.settings.with_untracked(|s| {
+                protocol.set(s.protocol);
+                channel.set(s.channel.clone());
+            });
+        }
+        now
+    });
 
     let connect = move || {
         let current = session.settings.get_untracked();

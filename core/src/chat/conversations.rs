@@ -441,6 +441,9 @@ pub fn apply_to_log(log: &mut ChatLog, event: ChatEvent, now: f64) {
             log.push_system(&problem, now);
         }
         ChatEvent::Entered => {}
+        ChatEvent::FormatFound(kind) => {
+            log.push_system(&format!("The server speaks {}.", kind.label()), now);
+        }
         // Nested: the conversation was chosen already.
         ChatEvent::In { event, .. } => apply_to_log(log, *event, now),
     }

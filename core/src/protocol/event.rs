@@ -94,6 +94,8 @@ pub enum ChatEvent {
         prefix: char,
         on: bool,
     },
+    /// The server turned out to speak this format (`auto` found it).
+    FormatFound(super::ProtocolKind),
 }
 
 /// What a conversation is, as the UI contract names it (`data-kind`).

@@ -56,6 +56,22 @@ pub(super) const SPEC: Spec = Spec {
     many_conversations: true,
     default_channel: DEFAULT_CHANNEL,
     channels: validate_channels,
+    // A line from a server: a prefix and a command, or the commands servers send unprefixed.
+    sniff: |frame| {
+        let text = match frame {
+            Frame::Text(text) => std::borrow::Cow::Borrowed(text),
+            Frame::Binary(bytes) => String::from_utf8_lossy(bytes),
+        };
+        let first = text.lines().next().unwrap_or_default();
+        let unprefixed = ["PING", "NOTICE", "ERROR", "CAP", "AUTHENTICATE"];
+        parse_line(first).is_some_and(|line| {
+            let command = line.command.as_str();
+            let numeric = command.len() == 3 && command.bytes().all(|b| b.is_ascii_digit());
+            let word = command.bytes().all(|b| b.is_ascii_uppercase());
+            (first.starts_with([':', '@']) && (numeric || word)) || unprefixed.contains(&command)
+        })
+    },
+    finds_format: false,
     socket_url: super::same_url,
     check: |settings| {
         let channel = validate_channels(&settings.channel)?;

@@ -16,6 +16,8 @@ pub(super) const SPEC: Spec = Spec {
     many_conversations: false,
     default_channel: "",
     channels: super::no_channels,
+    sniff: |frame| matches!(frame, Frame::Text(text) if text.trim_start().starts_with(['{', '[']) && json_text::parse(text).is_ok()),
+    finds_format: false,
     socket_url: super::same_url,
     check: |settings| match validate_template(&settings.json_template) {
         Ok(()) => Ok(settings),

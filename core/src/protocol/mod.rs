@@ -83,6 +83,7 @@ formats! {
     Irc => irc,
     SocketIo => socketio,
     Mqtt => mqtt,
+    Auto => auto,
 }
 
 /// A frame as it came off the socket.
@@ -196,6 +197,13 @@ pub struct Spec {
     /// Checks a `channel` list and puts it in the form the format uses; the error is a
     /// sentence for the person.
     pub channels: fn(&str) -> Result<String, String>,
+    /// Whether a server's first frame is in this format: how `auto` confirms a subprotocol the
+    /// server chose, and tells a format from the first frames (trying the formats from the
+    /// last listed to the first, so the most particular first; text takes anything).
+    pub sniff: fn(Frame<'_>) -> bool,
+    /// The format finds the server's format itself (`auto`): the session leaves a chosen
+    /// subprotocol to it.
+    pub finds_format: bool,
     /// The address to open for a server at the address given.
     pub socket_url: fn(&str) -> String,
     /// Checks the settings this format reads, and puts them in the form it uses; the error is
@@ -316,6 +324,26 @@ impl ProtocolKind {
         self.spec().many_conversations
     }
 
+    /// Whether a server's first frame is in this format (see [`Spec::sniff`]).
+    pub fn sniff(self, frame: Frame<'_>) -> bool {
+        (self.spec().sniff)(frame)
+    }
+
+    /// The settings of a connection that turned out to speak this format: its own channel
+    /// default where the one given does not fit it.
+    pub fn settings_found(self, settings: &Settings) -> Settings {
+        let channel = match self.check_channels(&settings.channel) {
+            Ok(channel) if !channel.is_empty() => channel,
+            _ => self.default_channel().to_string(),
+        };
+        Settings { protocol: self, channel, ..settings.clone() }
+    }
+
+    /// Whether this format finds the server's format itself (`auto`).
+    pub fn finds_format(self) -> bool {
+        self.spec().finds_format
+    }
+
     /// The `channel` setting when the person gave none.
     pub fn default_channel(self) -> &'static str {
         self.spec().default_channel
@@ -399,7 +427,7 @@ mod tests {
         assert_eq!("xml".parse::<ProtocolKind>(), Err(UnknownProtocol("xml".into())));
         assert_eq!(
             UnknownProtocol("xml".into()).to_string(),
-            "Unknown wire format \"xml\"; choose one of text, json, irc, socketio, mqtt."
+            "Unknown wire format \"xml\"; choose one of text, json, irc, socketio, mqtt, auto."
         );
         assert_eq!(ProtocolKind::default(), ProtocolKind::Text);
     }
@@ -430,10 +458,12 @@ mod tests {
         }
         assert_eq!(ProtocolKind::for_subprotocol(""), None);
         assert_eq!(ProtocolKind::for_subprotocol("chat"), None);
-        // Whatever a format offers by default, the server's choice among it is that format.
+        // Whatever a format offers by default, the server's choice among it is that format;
+        // auto's offer names the others, each of which some format is identified by.
         for kind in ProtocolKind::ALL {
             for sub in kind.offer(&kind.default_subprotocols().join(",")).subprotocols {
-                assert_eq!(ProtocolKind::for_subprotocol(&sub), Some(kind), "{sub}");
+                let named = ProtocolKind::for_subprotocol(&sub);
+                assert!(named == Some(kind) || kind.finds_format() && named.is_some(), "{kind}: {sub}");
             }
         }
     }

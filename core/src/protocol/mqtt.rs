@@ -30,6 +30,9 @@ pub(super) const SPEC: Spec = Spec {
     many_conversations: true,
     default_channel: DEFAULT_TOPIC,
     channels: validate_topics,
+    // A broker never speaks first: its first frame answers our CONNECT with a CONNACK.
+    sniff: |frame| matches!(frame, Frame::Binary([0x20, 2, ..])),
+    finds_format: false,
     socket_url: super::same_url,
     check: |settings| {
         let channel = validate_topics(&settings.channel)?;

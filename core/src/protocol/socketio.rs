@@ -21,6 +21,9 @@ pub(super) const SPEC: Spec = Spec {
     many_conversations: false,
     default_channel: "",
     channels: super::no_channels,
+    // The Engine.IO open packet, the first thing such a server says.
+    sniff: |frame| matches!(frame, Frame::Text(text) if text.starts_with("0{") && text.contains("\"sid\"")),
+    finds_format: false,
     socket_url: socketio_url,
     check: super::nothing_to_check,
     new: |settings| Box::new(SocketIoState::new(SocketIoOptions::from_settings(settings))),

@@ -14,6 +14,8 @@ pub(super) const SPEC: Spec = Spec {
     many_conversations: false,
     default_channel: "",
     channels: super::no_channels,
+    sniff: |_| true,
+    finds_format: false,
     socket_url: super::same_url,
     check: super::nothing_to_check,
     new: |_: &Settings| Box::new(TextFormat),

@@ -1,0 +1,165 @@
+//! `auto`: finds the server's format. It offers every subprotocol that names a format and takes
+//! the one the server chooses once the server's first answer is in it; with none chosen (or an
+//! answer in another format) it reads the first frames, trying each format's
+//! [`super::Spec::sniff`]; a server that says nothing for a while is taken for plain text.
+//! Then it is that format: [`ChatEvent::FormatFound`] tells the session, and every call goes to it.
+//!
+//! What cannot be found: a server that waits for the client to speak first and chose no
+//! subprotocol (an IRC gateway that ignores subprotocols, an MQTT broker without `mqtt`), and
+//! Socket.IO unless the address is its endpoint (`/socket.io/?EIO=4&transport=websocket`).
+
+use super::{Action, ChatEvent, Decoded, Frame, OutFrame, ProtocolKind, ServerModel, Spec, WireFormat};
+use crate::settings::Settings;
+
+pub(super) const SPEC: Spec = Spec {
+    name: "auto",
+    aliases: &[],
+    label: "Find out (auto)",
+    default_subprotocols: &[],
+    // Every subprotocol a format is identified by, MQTT's first: a server that takes the first
+    // it is offered (npm ws does) must answer in it to be believed.
+    offer: &["mqtt", "text.ircv3.net", "binary.ircv3.net", "text.inspircd.org"],
+    identified_by: &[],
+    reads: &["channel", "login", "template"],
+    many_conversations: false,
+    default_channel: "",
+    channels: super::no_channels,
+    sniff: |_| false,
+    finds_format: true,
+    socket_url: super::same_url,
+    check: super::nothing_to_check,
+    new: |settings| Box::new(AutoFormat::new(settings.clone())),
+};
+
+/// How long a server may stay silent before it is taken for plain text (a broadcast server
+/// says nothing until someone writes), or before a chosen subprotocol without an answer is
+/// taken as none.
+pub const QUIET_MS: f64 = 3_000.0;
+
+/// Where finding the format stands.
+enum Finding {
+    /// No subprotocol chosen: waiting for the first frame (since the time given).
+    Listening(f64),
+    /// The server chose a subprotocol of `kind`; its handshake went out; waiting for its answer.
+    Confirming(ProtocolKind, f64),
+    Found(ProtocolKind),
+}
+
+/// The format that finds the format, then speaks it.
+pub struct AutoFormat {
+    settings: Settings,
+    finding: Finding,
+    inner: Option<Box<dyn WireFormat>>,
+}
+
+impl AutoFormat {
+    pub fn new(settings: Settings) -> Self {
+        AutoFormat { settings, finding: Finding::Listening(0.0), inner: None }
+    }
+
+    fn settings_for(&self, kind: ProtocolKind) -> Settings {
+        kind.settings_found(&self.settings)
+    }
+
+    /// Becomes `kind`: its handshake (when not sent yet) and the frame that told, through it.
+    fn become_format(&mut self, kind: ProtocolKind, frame: Option<Frame<'_>>, now_ms: f64, handshake: bool) -> Decoded {
+        let settings = self.settings_for(kind);
+        let mut decoded = Decoded::events(vec![ChatEvent::FormatFound(kind)]);
+        if handshake {
+            let mut format = kind.new_format(&settings);
+            merge(&mut decoded, format.on_open("", now_ms));
+            self.inner = Some(format);
+        }
+        self.finding = Finding::Found(kind);
+        if let (Some(frame), Some(format)) = (frame, self.inner.as_mut()) {
+            merge(&mut decoded, format.on_frame(frame, now_ms));
+        }
+        decoded
+    }
+}
+
+/// The format the first frames are in: the most particular whose sniff takes the frame.
+fn sniff(frame: Frame<'_>) -> ProtocolKind {
+    ProtocolKind::ALL.into_iter().rev().filter(|k| !k.finds_format()).find(|k| k.sniff(frame)).unwrap_or_default()
+}
+
+fn merge(into: &mut Decoded, more: Decoded) {
+    into.events.extend(more.events);
+    into.replies.extend(more.replies);
+    if more.wake_in_ms.is_some() {
+        into.wake_in_ms = more.wake_in_ms;
+    }
+}
+
+impl WireFormat for AutoFormat {
+    fn on_open(&mut self, subprotocol: &str, now_ms: f64) -> Decoded {
+        if let Finding::Found(kind) = self.finding {
+            if let Some(format) = self.inner.as_mut() {
+                let mut decoded = format.on_open(subprotocol, now_ms);
+                decoded.events.insert(0, ChatEvent::FormatFound(kind));
+                return decoded;
+            }
+        }
+        match ProtocolKind::for_subprotocol(subprotocol).filter(|k| !k.finds_format()) {
+            Some(kind) => {
+                let mut format = kind.new_format(&self.settings_for(kind));
+                let mut decoded = format.on_open(subprotocol, now_ms);
+                self.inner = Some(format);
+                self.finding = Finding::Confirming(kind, now_ms);
+                decoded.wake_in_ms = Some(decoded.wake_in_ms.map_or(QUIET_MS, |ms| ms.min(QUIET_MS)));
+                decoded
+            }
+            None => {
+                self.inner = None;
+                self.finding = Finding::Listening(now_ms);
+                Decoded { wake_in_ms: Some(QUIET_MS), ..Decoded::default() }
+            }
+        }
+    }
+
+    fn on_frame(&mut self, frame: Frame<'_>, now_ms: f64) -> Decoded {
+        match self.finding {
+            Finding::Found(_) => self.inner.as_mut().map_or_else(Decoded::default, |f| f.on_frame(frame, now_ms)),
+            Finding::Confirming(kind, _) if kind.sniff(frame) => self.become_format(kind, Some(frame), now_ms, false),
+            // Chosen, but answered in another format: as if none had been chosen.
+            Finding::Confirming(..) | Finding::Listening(_) => {
+                let kind = sniff(frame);
+                self.become_format(kind, Some(frame), now_ms, true)
+            }
+        }
+    }
+
+    fn on_wake(&mut self, now_ms: f64) -> Decoded {
+        match self.finding {
+            Finding::Found(_) => self.inner.as_mut().map_or_else(Decoded::default, |f| f.on_wake(now_ms)),
+            Finding::Listening(since) | Finding::Confirming(_, since) => {
+                if now_ms - since + super::TIMER_SLACK_MS >= QUIET_MS {
+                    self.become_format(ProtocolKind::default(), None, now_ms, true)
+                } else {
+                    Decoded { wake_in_ms: Some(QUIET_MS - (now_ms - since)), ..Decoded::default() }
+                }
+            }
+        }
+    }
+
+    fn encode(&mut self, action: Action<'_>) -> Option<Decoded> {
+        match self.finding {
+            Finding::Found(_) => self.inner.as_mut()?.encode(action),
+            _ => None,
+        }
+    }
+
+    fn is_ready(&self) -> bool {
+        matches!(self.finding, Finding::Found(_)) && self.inner.as_ref().is_some_and(|f| f.is_ready())
+    }
+
+    fn probe(&self) -> Vec<OutFrame> {
+        self.inner.as_ref().map_or_else(Vec::new, |f| f.probe())
+    }
+}
+
+/// A broadcast server that chooses no subprotocol: auto finds plain text after the quiet.
+pub(super) const SERVER_MODEL: ServerModel = ServerModel::BROADCAST;
+
+#[cfg(test)]
+mod tests;
