@@ -1,6 +1,7 @@
 // `protocol=auto` against each kind of server the tests run: npm ws (which takes the first
 // subprotocol offered and then answers in plain text: not fooled), Debian's Mosquitto (MQTT by
-// its subprotocol, confirmed by its CONNACK), Debian's InspIRCd (IRC by InspIRCd's own
+// its subprotocol, confirmed by its CONNACK), Debian's RabbitMQ (STOMP by `v12.stomp` and its
+// CONNECTED), Debian's InspIRCd (IRC by InspIRCd's own
 // subprotocol), and Socket.IO at its endpoint (the Engine.IO open packet). The format found
 // shows in the protocol menu and is remembered: the next visit speaks it at once.
 import { test } from "node:test";
@@ -8,7 +9,7 @@ import assert from "node:assert/strict";
 import WebSocket from "ws";
 import mqtt from "mqtt";
 import { io as socketIo } from "socket.io-client";
-import { entry, Inbox, openApp, send, sharedBrowserAndApp, startInspircd, startMosquitto, startProcess, timeout } from "./helpers.mjs";
+import { entry, Inbox, openApp, send, sharedBrowserAndApp, startInspircd, startMosquitto, startProcess, startRabbitmq, timeout } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 const listening = /listening on (127\.0\.0\.1:\d+)/;
@@ -62,6 +63,16 @@ test("auto: Mosquitto is MQTT, by its subprotocol and its answer", async (t) => 
   await page.locator('[data-testid="conversation"][data-name="chat/lobby"]:not(.parted)').waitFor({ timeout });
   await send(page, "hello over mqtt");
   await inbox.waitFor((m) => m.includes("hello over mqtt"), "wendy's message");
+  await delivered(page);
+  assert.deepEqual(errors, []);
+});
+
+test("auto: RabbitMQ is STOMP, by its subprotocol and its CONNECTED", async (t) => {
+  const broker = await startRabbitmq();
+  t.after(() => broker.kill());
+  const { page, errors } = await found(t, broker.url, "stomp");
+  await page.locator('[data-testid="conversation"][data-name="/topic/chat"]:not(.parted)').waitFor({ timeout });
+  await send(page, "hello over stomp");
   await delivered(page);
   assert.deepEqual(errors, []);
 });

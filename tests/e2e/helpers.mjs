@@ -200,6 +200,16 @@ export async function startMosquitto({ login = null, again = null } = {}) {
   return { url: `ws://127.0.0.1:${port}/`, port, plain, work, kill: () => broker.kill() };
 }
 
+/** Starts Debian's RabbitMQ (tests/peers/rabbitmq/run.sh) as a private node with Web STOMP on a
+ * free loopback port; `again`, the result of an earlier start, starts that node again with
+ * its data (durable queues): { url (`ws://127.0.0.1:PORT/ws`), kill() }. */
+export async function startRabbitmq({ again = null } = {}) {
+  const ports = again?.ports ?? [await freePort(), await freePort(), await freePort()];
+  const work = again?.work ?? mkdtempSync(path.join(tmpdir(), "wschat-rabbitmq-"));
+  const node = await startProcess("tests/peers/rabbitmq/run.sh", [...ports.map(String), work], /Server startup complete/);
+  return { url: `ws://127.0.0.1:${ports[0]}/ws`, ports, work, kill: () => node.kill() };
+}
+
 /** Collects what a peer client receives and waits for a message matching a predicate. */
 export class Inbox {
   constructor() {

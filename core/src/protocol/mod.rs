@@ -34,6 +34,7 @@
 
 mod binary;
 mod event;
+mod payload;
 mod time;
 
 pub use binary::{describe_binary, hex_preview};
@@ -83,6 +84,7 @@ formats! {
     Irc => irc,
     SocketIo => socketio,
     Mqtt => mqtt,
+    Stomp => stomp,
     Auto => auto,
 }
 
@@ -427,7 +429,7 @@ mod tests {
         assert_eq!("xml".parse::<ProtocolKind>(), Err(UnknownProtocol("xml".into())));
         assert_eq!(
             UnknownProtocol("xml".into()).to_string(),
-            "Unknown wire format \"xml\"; choose one of text, json, irc, socketio, mqtt, auto."
+            "Unknown wire format \"xml\"; choose one of text, json, irc, socketio, mqtt, stomp, auto."
         );
         assert_eq!(ProtocolKind::default(), ProtocolKind::Text);
     }

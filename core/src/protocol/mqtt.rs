@@ -11,13 +11,13 @@
 
 use std::collections::VecDeque;
 
-use super::json::{decode_json, Template};
+use super::json::Template;
+use super::payload::read_payload;
 use super::{
-    describe_binary, say_ready, split_nick, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target,
+    describe_binary, say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target,
     TargetKind, WireFormat,
 };
 use crate::settings::Settings;
-use crate::stored_outbox::server_id;
 
 pub(super) const SPEC: Spec = Spec {
     name: "mqtt",
@@ -266,36 +266,6 @@ impl MqttState {
             _ => decoded.events.push(ChatEvent::raw(Some("MQTT packet not understood"), describe_binary(body))),
         }
     }
-}
-
-/// A payload as chat: JSON chat objects, else `nick: text`, else text; bytes that are not
-/// UTF-8 as a raw entry. A retained message is history from before, named by its topic and
-/// payload: the broker sends it again on every subscription, and it is shown once.
-fn read_payload(topic: &str, payload: &[u8], retained: bool) -> Vec<ChatEvent> {
-    let Ok(text) = std::str::from_utf8(payload) else {
-        return vec![ChatEvent::raw(None, describe_binary(payload))];
-    };
-    let trimmed = text.trim_start();
-    let mut events = if trimmed.starts_with(['{', '[']) { decode_json(text) } else { Vec::new() };
-    if events.is_empty() || events.iter().any(|e| matches!(e, ChatEvent::Raw { .. })) {
-        events = vec![match split_nick(text) {
-            Some((nick, text)) => ChatEvent::Message { nick: Some(nick.into()), text: text.into(), time_ms: None },
-            None => ChatEvent::Message { nick: None, text: text.into(), time_ms: None },
-        }];
-    }
-    if retained {
-        for event in &mut events {
-            if let ChatEvent::Message { nick: Some(nick), text, time_ms } = event {
-                *event = ChatEvent::History {
-                    nick: std::mem::take(nick),
-                    text: std::mem::take(text),
-                    time_ms: *time_ms,
-                    msgid: Some(format!("retained:{}", server_id(&format!("{topic}\n{}", String::from_utf8_lossy(payload))))),
-                };
-            }
-        }
-    }
-    events
 }
 
 /// CONNACK's refusals in words.

@@ -1,0 +1,373 @@
+//! STOMP 1.2 over WebSocket (subprotocols `v12.stomp`, `v11.stomp`, `v10.stomp`; RabbitMQ's
+//! web-stomp, ActiveMQ, Spring's broker relay): each destination of `channel` is a conversation.
+//!
+//! CONNECT with `accept-version`, `host` (`/`, RabbitMQ's default vhost), `login` and `passcode`
+//! when given, and heart-beats offered both ways (10 s), kept as negotiated: an EOL sent when
+//! we have been quiet, a dead link when the server has been for twice its period. SUBSCRIBE
+//! once per destination with a receipt (the receipt is the join); SEND with
+//! `content-type:application/json` in the JSON template's shape and a `receipt` whose RECEIPT
+//! marks the message delivered; MESSAGE bodies read as JSON chat, else `nick: text`, else
+//! text; ERROR frames said in words.
+
+use super::json::Template;
+use super::payload::read_payload;
+use super::{say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target, TargetKind, WireFormat};
+use crate::settings::Settings;
+
+pub(super) const SPEC: Spec = Spec {
+    name: "stomp",
+    aliases: &[],
+    label: "STOMP over WebSocket",
+    default_subprotocols: &["v12.stomp"],
+    offer: &["v12.stomp", "v11.stomp", "v10.stomp"],
+    identified_by: &["v12.stomp", "v11.stomp", "v10.stomp"],
+    reads: &["channel", "login", "template"],
+    many_conversations: true,
+    default_channel: DEFAULT_DESTINATION,
+    channels: validate_destinations,
+    sniff: |frame| matches!(frame, Frame::Text(text) if text.starts_with("CONNECTED\n") || text.starts_with("ERROR\n")),
+    finds_format: false,
+    socket_url: super::same_url,
+    check: |settings| {
+        let channel = validate_destinations(&settings.channel)?;
+        super::json::validate_template(&settings.json_template).map_err(|e| e.to_string())?;
+        Ok(Settings { channel, ..settings })
+    },
+    new: |settings| Box::new(StompState::new(StompOptions::from_settings(settings))),
+};
+
+/// The destination joined when the person names none (the UI contract's default).
+pub const DEFAULT_DESTINATION: &str = "/topic/chat";
+
+/// The heart-beat period offered both ways, in milliseconds.
+pub const HEART_BEAT_MS: f64 = 10_000.0;
+
+/// A comma-separated list of destinations: each starting with `/`, without line breaks, colons
+/// or NUL (they would end a header); `/topic/chat` for none.
+pub fn validate_destinations(list: &str) -> Result<String, String> {
+    let mut out: Vec<&str> = Vec::new();
+    for destination in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        if !destination.starts_with('/') || destination.contains(['\n', '\r', '\0', ':']) {
+            return Err(format!(
+                "\"{destination}\" is not a STOMP destination: it starts with / and has no line breaks or colons (as in /topic/chat)."
+            ));
+        }
+        if !out.contains(&destination) {
+            out.push(destination);
+        }
+    }
+    Ok(if out.is_empty() { DEFAULT_DESTINATION.to_string() } else { out.join(",") })
+}
+
+/// What STOMP reads from the settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StompOptions {
+    pub destinations: Vec<String>,
+    /// Login and passcode, when a login was given.
+    pub login: Option<(String, String)>,
+    pub template: Template,
+}
+
+impl StompOptions {
+    pub fn from_settings(settings: &Settings) -> Self {
+        let destinations = validate_destinations(&settings.channel).unwrap_or_else(|_| DEFAULT_DESTINATION.to_string());
+        StompOptions {
+            destinations: destinations.split(',').map(str::to_string).collect(),
+            login: (!settings.login.is_empty()).then(|| (settings.login.clone(), settings.password.clone())),
+            template: Template::parse(&settings.json_template).unwrap_or_default(),
+        }
+    }
+}
+
+/// One frame from the server: its command, headers (unescaped) and body.
+#[derive(Debug, PartialEq)]
+struct StompFrame<'a> {
+    command: &'a str,
+    headers: Vec<(String, String)>,
+    body: &'a str,
+}
+
+impl StompFrame<'_> {
+    /// The first value of a header (STOMP 1.2: the first of repeated ones counts).
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The client side of one STOMP link.
+#[derive(Clone, Debug)]
+pub struct StompState {
+    options: StompOptions,
+    connected: bool,
+    /// Heart-beats as negotiated: how often we send one, and how often the server does (0: none).
+    send_every_ms: f64,
+    expect_every_ms: f64,
+    last_heard_ms: f64,
+    last_sent_ms: f64,
+}
+
+impl StompState {
+    pub fn new(options: StompOptions) -> Self {
+        StompState {
+            options,
+            connected: false,
+            send_every_ms: 0.0,
+            expect_every_ms: 0.0,
+            last_heard_ms: 0.0,
+            last_sent_ms: 0.0,
+        }
+    }
+
+    /// The subscription to `destination`, named after it (so UNSUBSCRIBE can name it too).
+    fn subscribe(&self, destination: &str) -> OutFrame {
+        let receipt = format!("join:{destination}");
+        frame("SUBSCRIBE", &[("id", destination), ("destination", destination), ("ack", "auto"), ("receipt", &receipt)], "")
+    }
+
+    fn handle(&mut self, frame: &StompFrame<'_>, now_ms: f64, decoded: &mut Decoded) {
+        match frame.command {
+            "CONNECTED" => {
+                self.connected = true;
+                let (server_sends, server_wants) = heart_beats(frame.header("heart-beat").unwrap_or("0,0"));
+                self.send_every_ms = if server_wants > 0.0 { server_wants.max(HEART_BEAT_MS) } else { 0.0 };
+                self.expect_every_ms = if server_sends > 0.0 { server_sends.max(HEART_BEAT_MS) } else { 0.0 };
+                let version = frame.header("version").unwrap_or("1.0");
+                let server = frame.header("server").map(|s| format!(" ({s})")).unwrap_or_default();
+                decoded.events.push(ChatEvent::System(format!("Connected with STOMP {version}{server}.")));
+                let destinations = self.options.destinations.clone();
+                decoded.replies.extend(destinations.iter().map(|d| self.subscribe(d)));
+                self.last_sent_ms = now_ms;
+                decoded.wake_in_ms = self.next_wake();
+            }
+            "MESSAGE" => {
+                let place = Target::channel(frame.header("destination").unwrap_or_default());
+                let events = read_payload(&place.name, frame.body.as_bytes(), false);
+                decoded.events.extend(events.into_iter().map(|e| place.event(e)));
+            }
+            "RECEIPT" => match frame.header("receipt-id").unwrap_or_default() {
+                id if id.starts_with("join:") => {
+                    let place = Target::channel(&id["join:".len()..]);
+                    decoded.events.push(place.event(ChatEvent::Entered));
+                    let text = format!("Subscribed to {}.", place.name);
+                    decoded.events.push(place.event(ChatEvent::Notice { text, time_ms: None }));
+                }
+                id => {
+                    if let Some(message) = id.strip_prefix("msg-").and_then(|n| n.parse::<u64>().ok()) {
+                        decoded.events.push(ChatEvent::Delivered(message));
+                    }
+                }
+            },
+            "ERROR" => {
+                let message = frame.header("message").unwrap_or("no reason given");
+                let detail = frame.body.trim();
+                let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
+                let why = if !self.connected && self.options.login.is_some() {
+                    let user = self.options.login.as_ref().map_or("", |(u, _)| u.as_str());
+                    format!("The server refused the login as {user} ({message}{detail}): check the login and the password.")
+                } else {
+                    format!("The server sent an error: {message}{detail}")
+                };
+                decoded.events.push(ChatEvent::Refused(why));
+            }
+            other => decoded.events.push(ChatEvent::raw(Some("STOMP frame not understood"), other)),
+        }
+    }
+
+    /// When to look at the heart-beats next: twice per the shorter period.
+    fn next_wake(&self) -> Option<f64> {
+        let periods = [self.send_every_ms, self.expect_every_ms];
+        let shortest = periods.into_iter().filter(|p| *p > 0.0).fold(f64::INFINITY, f64::min);
+        shortest.is_finite().then_some(shortest / 2.0)
+    }
+}
+
+/// `heart-beat:x,y` as milliseconds: what the sender sends, what it wants.
+fn heart_beats(value: &str) -> (f64, f64) {
+    let mut parts = value.split(',').map(|p| p.trim().parse::<u32>().map_or(0.0, f64::from));
+    (parts.next().unwrap_or(0.0), parts.next().unwrap_or(0.0))
+}
+
+/// A frame to send: command, headers (escaped as STOMP 1.2 says), body, NUL.
+fn frame(command: &str, headers: &[(&str, &str)], body: &str) -> OutFrame {
+    let mut out = String::with_capacity(command.len() + body.len() + 64);
+    out.push_str(command);
+    out.push('\n');
+    for (name, value) in headers {
+        escape_into(&mut out, name);
+        out.push(':');
+        escape_into(&mut out, value);
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(body);
+    out.push('\0');
+    OutFrame::Text(out)
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            ':' => out.push_str("\\c"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('c') => out.push(':'),
+            Some('\\') => out.push('\\'),
+            // An undefined escape is a broken frame; kept as it came rather than lost.
+            Some(other) => (out.push('\\'), out.push(other)).1,
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// The frames of one WebSocket message: heart-beats (bare line ends) skipped, each frame up to
+/// its NUL (or its `content-length`).
+fn parse_frames(text: &str) -> Vec<StompFrame<'_>> {
+    let mut frames = Vec::new();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches(['\n', '\r']);
+        if rest.is_empty() {
+            return frames;
+        }
+        let Some((head, after)) = rest.split_once("\n\n").or_else(|| rest.split_once("\r\n\r\n")) else {
+            return frames;
+        };
+        let mut lines = head.lines();
+        let command = lines.next().unwrap_or_default().trim_end_matches('\r');
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.trim_end_matches('\r').split_once(':'))
+            .map(|(n, v)| (unescape(n), unescape(v)))
+            .collect();
+        let length = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse::<usize>().ok());
+        let end = match length {
+            Some(n) if n <= after.len() && after.is_char_boundary(n) => n,
+            _ => after.find('\0').unwrap_or(after.len()),
+        };
+        frames.push(StompFrame { command, headers, body: &after[..end] });
+        rest = after.get(end + 1..).unwrap_or_default();
+    }
+}
+
+impl WireFormat for StompState {
+    fn on_open(&mut self, _subprotocol: &str, now_ms: f64) -> Decoded {
+        self.connected = false;
+        self.send_every_ms = 0.0;
+        self.expect_every_ms = 0.0;
+        self.last_heard_ms = now_ms;
+        self.last_sent_ms = now_ms;
+        let beats = format!("{},{}", HEART_BEAT_MS, HEART_BEAT_MS);
+        let mut headers: Vec<(&str, &str)> = vec![("accept-version", "1.2,1.1,1.0"), ("host", "/"), ("heart-beat", &beats)];
+        if let Some((login, passcode)) = &self.options.login {
+            headers.push(("login", login));
+            headers.push(("passcode", passcode));
+        }
+        Decoded::replies(vec![frame("CONNECT", &headers, "")])
+    }
+
+    fn on_frame(&mut self, frame: Frame<'_>, now_ms: f64) -> Decoded {
+        self.last_heard_ms = now_ms;
+        let was_ready = self.is_ready();
+        let mut decoded = Decoded::default();
+        match frame {
+            Frame::Text(text) => {
+                for parsed in parse_frames(text) {
+                    self.handle(&parsed, now_ms, &mut decoded);
+                }
+            }
+            Frame::Binary(bytes) => match std::str::from_utf8(bytes) {
+                Ok(text) => return self.on_frame(Frame::Text(text), now_ms),
+                Err(_) => decoded.events.push(ChatEvent::raw(Some("binary frame on a STOMP link"), super::describe_binary(bytes))),
+            },
+        }
+        say_ready(was_ready, self.is_ready(), &mut decoded.events);
+        decoded
+    }
+
+    /// Heart-beats: an EOL when we have been quiet for our period, a dead link when the server
+    /// has been for twice its own.
+    fn on_wake(&mut self, now_ms: f64) -> Decoded {
+        if !self.connected {
+            return Decoded::default();
+        }
+        let quiet = now_ms - self.last_heard_ms;
+        if self.expect_every_ms > 0.0 && quiet + super::TIMER_SLACK_MS >= self.expect_every_ms * 2.0 {
+            return Decoded::events(vec![ChatEvent::silent_for(quiet)]);
+        }
+        let mut replies = Vec::new();
+        if self.send_every_ms > 0.0 && now_ms - self.last_sent_ms + super::TIMER_SLACK_MS >= self.send_every_ms {
+            replies.push(OutFrame::Text("\n".into()));
+            self.last_sent_ms = now_ms;
+        }
+        Decoded { replies, wake_in_ms: self.next_wake(), ..Decoded::default() }
+    }
+
+    fn encode(&mut self, action: Action<'_>) -> Option<Decoded> {
+        let replies = match action {
+            Action::Message { to, nick, text, id } if to.kind == TargetKind::Channel => {
+                let body = self.options.template.fill(nick, text);
+                let receipt = format!("msg-{id}");
+                let length = body.len().to_string();
+                let headers = [
+                    ("destination", to.name.as_str()),
+                    ("content-type", "application/json"),
+                    ("content-length", &length),
+                    ("receipt", &receipt),
+                ];
+                vec![frame("SEND", &headers, &body)]
+            }
+            Action::Join(destination) => {
+                validate_destinations(destination).ok()?;
+                if !self.options.destinations.iter().any(|d| d == destination) {
+                    self.options.destinations.push(destination.to_string());
+                }
+                vec![self.subscribe(destination)]
+            }
+            Action::Part(target) if target.kind == TargetKind::Channel => {
+                self.options.destinations.retain(|d| *d != target.name);
+                vec![frame("UNSUBSCRIBE", &[("id", &target.name)], "")]
+            }
+            _ => return None,
+        };
+        Some(Decoded::replies(replies))
+    }
+
+    fn is_ready(&self) -> bool {
+        self.connected
+    }
+}
+
+/// A broker that accepts any client and relays each SEND to the destination's subscribers (the
+/// sender included, as RabbitMQ's topics do).
+pub(super) const SERVER_MODEL: ServerModel = ServerModel {
+    shapes: 1,
+    subprotocol: |_| "v12.stomp",
+    handshake: |_, _| vec![OutFrame::Text("CONNECTED\nversion:1.2\nheart-beat:0,0\n\n\0".into())],
+    relay: |_, _, sent| {
+        let OutFrame::Text(text) = sent else { return None };
+        let parsed = parse_frames(text);
+        let send = parsed.iter().find(|f| f.command == "SEND")?;
+        let destination = send.header("destination")?;
+        Some(frame("MESSAGE", &[("destination", destination), ("message-id", "1"), ("subscription", "sub-1")], send.body))
+    },
+};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,104 @@
+// STOMP against Debian's RabbitMQ (web-stomp), with npm's @stomp/stompjs as the other person:
+// messages both ways with own messages ending delivered (RECEIPT), two destinations with
+// unread counts, the broker stopped and started again while five messages are typed (each
+// received once, in order), a wrong password explained.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import WebSocket from "ws";
+import { Client } from "@stomp/stompjs";
+import { Inbox, openApp, ownStatuses, send, sharedBrowserAndApp, startRabbitmq, timeout, untilOwn } from "./helpers.mjs";
+
+const shared = sharedBrowserAndApp();
+const brokerStart = 60_000;
+
+/** The other person: a @stomp/stompjs client subscribed to `destinations` (with `headers`),
+ * keeping what arrives; it reconnects by itself. */
+async function otherPerson(url, destinations, headers = {}) {
+  const inbox = new Inbox();
+  let connected;
+  const ready = new Promise((resolve) => (connected = resolve));
+  const client = new Client({
+    webSocketFactory: () => new WebSocket(url, ["v12.stomp"]),
+    connectHeaders: { login: "guest", passcode: "guest", host: "/" },
+    reconnectDelay: 200,
+    heartbeatIncoming: 0,
+    heartbeatOutgoing: 0,
+    // Again after every reconnect: subscriptions end with their connection.
+    onConnect: () => {
+      for (const destination of destinations) {
+        client.subscribe(destination, (m) => inbox.push({ destination, text: m.body }), { id: `bob-${destination}`, ...headers });
+      }
+      connected();
+    },
+  });
+  client.activate();
+  await ready;
+  return {
+    inbox,
+    say: (destination, nick, text) => client.publish({ destination, body: JSON.stringify({ nick, text }) }),
+    close: () => client.deactivate(),
+  };
+}
+
+const conversation = (page, name) => page.locator(`[data-testid="conversation"][data-name="${name}"]`);
+
+async function openPage(t, broker, destinations, extra = {}) {
+  const params = { protocol: "stomp", url: broker.url, nick: "ada", channel: destinations.join(","), connect: "1", ...extra };
+  const { page, errors } = await openApp(shared.browser, `http://${shared.app.addr}/`, params);
+  t.after(() => page.context().close());
+  for (const d of destinations) await conversation(page, d).and(page.locator(":not(.parted)")).waitFor({ timeout });
+  return { page, errors };
+}
+
+test("STOMP: messages both ways, own ones delivered, two destinations with their unread counts", async (t) => {
+  const broker = await startRabbitmq();
+  t.after(() => broker.kill());
+  const bob = await otherPerson(broker.url, ["/topic/chat", "/topic/dev"]);
+  t.after(() => bob.close());
+  const { page, errors } = await openPage(t, broker, ["/topic/chat", "/topic/dev"]);
+  await send(page, "hello from ada");
+  const got = await bob.inbox.waitFor((m) => m.destination === "/topic/chat" && m.text.includes("hello from ada"), "ada's message");
+  assert.deepEqual(JSON.parse(got.text), { nick: "ada", text: "hello from ada" });
+  await untilOwn(page, 1, "delivered");
+  bob.say("/topic/chat", "bob", "hi ada");
+  await page.locator('[data-testid="message"][data-kind="chat"][data-nick="bob"]', { hasText: "hi ada" }).waitFor({ timeout });
+  bob.say("/topic/dev", "bob", "over in dev");
+  await page.waitForFunction(() => document.querySelector('[data-testid="conversation"][data-name="/topic/dev"]')?.dataset.unread === "1", null, { timeout });
+  await conversation(page, "/topic/dev").click();
+  await page.locator('[data-testid="message"][data-nick="bob"]', { hasText: "over in dev" }).waitFor({ timeout });
+  assert.equal(bob.inbox.items.filter((m) => m.text.includes("hello from ada")).length, 1);
+  assert.deepEqual(errors, []);
+});
+
+test("STOMP: the broker stops and starts again while five messages are typed: each arrives once, in order", async (t) => {
+  let broker = await startRabbitmq();
+  t.after(() => broker.kill());
+  // A durable subscription: what is sent while the other person reconnects waits in its queue.
+  const bob = await otherPerson(broker.url, ["/topic/chat"], { durable: "true", "auto-delete": "false" });
+  t.after(() => bob.close());
+  const { page, errors } = await openPage(t, broker, ["/topic/chat"]);
+  await send(page, "before");
+  await bob.inbox.waitFor((m) => m.text.includes('"before"'), "the first message");
+  await broker.kill();
+  await page.locator('[data-testid="connection-status"]:not([data-ready-state="open"])').waitFor({ timeout });
+  for (let i = 1; i <= 5; i++) await send(page, `during ${i}`);
+  assert.deepEqual((await ownStatuses(page)).slice(1).map(([, status]) => status), Array(5).fill("pending"));
+  broker = await startRabbitmq({ again: broker });
+  await untilOwn(page, 6, "delivered", brokerStart);
+  await bob.inbox.waitFor((m) => m.text.includes('"during 5"'), "the fifth message", brokerStart);
+  const received = bob.inbox.items.map((m) => JSON.parse(m.text).text).filter((text) => text.startsWith("during"));
+  assert.deepEqual(received, ["during 1", "during 2", "during 3", "during 4", "during 5"]);
+  assert.deepEqual(errors, []);
+});
+
+test("STOMP: a wrong password is explained", async (t) => {
+  const broker = await startRabbitmq();
+  t.after(() => broker.kill());
+  const page = await (await shared.browser.newContext()).newPage();
+  t.after(() => page.context().close());
+  const params = new URLSearchParams({ protocol: "stomp", url: broker.url, nick: "ada", login: "guest", connect: "0" });
+  await page.goto(`http://${shared.app.addr}/?${params}`);
+  await page.getByTestId("password-input").fill("wrong");
+  await page.getByTestId("connect-button").click();
+  await page.getByTestId("error").filter({ hasText: "refused the login as guest" }).waitFor({ timeout });
+});
