@@ -93,10 +93,33 @@ pub fn App() -> impl IntoView {
 #[component]
 fn TabView(tab: Tab, page_visible: Signal<bool>, inspector_open: RwSignal<bool>) -> impl IntoView {
     let session = tab.session;
+    // Connected, the form folds into one compact line beside the status, so the conversation
+    // gets the screen; its fields stay there (the UI contract's, which tests fill while
+    // connected), and focusing one, or the button, opens the whole form again.
+    let editing = RwSignal::new(false);
+    let state = session.socket.ready_state();
+    let folded = move || state.get() == crate::socket::ReadyState::Open && !editing.get();
+    // Each new connection starts folded again.
+    Effect::new(move |before: Option<crate::socket::ReadyState>| {
+        let now = state.get();
+        if now == crate::socket::ReadyState::Open && before != Some(now) {
+            editing.set(false);
+        }
+        now
+    });
     view! {
-        <div class="connection bar">
+        <div class="connection bar" class:folded=folded on:focusin=move |_| editing.set(true)>
             <ConnectForm session />
             <StatusBar socket=session.socket />
+            <button
+                type="button"
+                class="secondary small fold-toggle"
+                aria-expanded=move || (!folded()).to_string()
+                on:click=move |_| editing.update(|e| *e = !*e)
+                on:focusin=move |ev| ev.stop_propagation()
+            >
+                {move || if folded() { "Edit connection" } else { "Fold" }}
+            </button>
         </div>
         <ErrorLine session />
         <ReconnectInfo session />
