@@ -282,10 +282,23 @@ test("a nick change and a quit are shown in the channels of whoever did it, and 
   assert.deepEqual(errors, []);
 });
 
-test("axe-core finds nothing serious with the list open, wide and at 360 px, where the tab bar keeps its +", async (t) => {
+test("the form folds once connected; axe-core finds nothing serious with the list open, wide and at 360 px, where the tab bar keeps its +", async (t) => {
   const { page, errors, bob } = await setUp(t, ["#a", "#b"], { bob: ["#a", "#b"] });
   bob.say("#b", `${nick}: a mention in the hidden channel`);
   await conversation(page, named("#b"), ':not([data-unread="0"])').waitFor({ timeout });
+  // Connected: the form is folded into one line; its button opens it, a field focused too.
+  const bar = page.locator(".connection.bar");
+  assert.match(await bar.getAttribute("class"), /\bfolded\b/);
+  const formHeight = async () => (await page.locator("form.connect").boundingBox()).height;
+  const folded = await formHeight();
+  await page.getByRole("button", { name: "Edit connection" }).click();
+  await page.locator(".connection.bar:not(.folded)").waitFor({ timeout });
+  assert.ok((await formHeight()) > folded, "the whole form is taller than its folded line");
+  await page.getByRole("button", { name: "Fold" }).click();
+  await page.locator(".connection.bar.folded").waitFor({ timeout });
+  await page.getByTestId("nick-input").fill(nick);
+  await page.locator(".connection.bar:not(.folded)").waitFor({ timeout });
+  await page.getByRole("button", { name: "Fold" }).click();
   // Enough tabs to overflow the tab bar at 360 px.
   for (let i = 0; i < 6; i++) await page.getByTestId("new-tab-button").click();
   await page.getByTestId("tab").first().click();
