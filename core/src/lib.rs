@@ -26,3 +26,4 @@ pub mod reconnect;
 pub mod settings;
 pub mod stored_outbox;
 pub mod url;
+pub mod xml;

@@ -743,7 +743,8 @@ proptest! {
                 events.extend(format.on_frame(as_frame(&relayed), now).events);
             }
         }
-        prop_assert_eq!(in_chat(events), vec![ChatEvent::Message { nick: Some(nick.clone()), text: text.clone(), time_ms: None }]);
+        let carried = (model.carried)(&text);
+        prop_assert_eq!(in_chat(events), vec![ChatEvent::Message { nick: Some(nick.clone()), text: carried, time_ms: None }]);
     }
 }
 

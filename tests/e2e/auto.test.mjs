@@ -1,7 +1,8 @@
 // `protocol=auto` against each kind of server the tests run: npm ws (which takes the first
 // subprotocol offered and then answers in plain text: not fooled), Debian's Mosquitto (MQTT by
 // its subprotocol, confirmed by its CONNACK), Debian's RabbitMQ (STOMP by `v12.stomp` and its
-// CONNECTED), Debian's InspIRCd (IRC by InspIRCd's own
+// CONNECTED), Debian's Prosody (XMPP by `xmpp` and its <open/>), Debian's InspIRCd (IRC by
+// InspIRCd's own
 // subprotocol), and Socket.IO at its endpoint (the Engine.IO open packet). The format found
 // shows in the protocol menu and is remembered: the next visit speaks it at once.
 import { test } from "node:test";
@@ -9,7 +10,7 @@ import assert from "node:assert/strict";
 import WebSocket from "ws";
 import mqtt from "mqtt";
 import { io as socketIo } from "socket.io-client";
-import { entry, Inbox, openApp, send, sharedBrowserAndApp, startInspircd, startMosquitto, startProcess, startRabbitmq, timeout } from "./helpers.mjs";
+import { entry, Inbox, openApp, send, sharedBrowserAndApp, startInspircd, startMosquitto, startProcess, startProsody, startRabbitmq, timeout } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 const listening = /listening on (127\.0\.0\.1:\d+)/;
@@ -74,6 +75,14 @@ test("auto: RabbitMQ is STOMP, by its subprotocol and its CONNECTED", async (t) 
   await page.locator('[data-testid="conversation"][data-name="/topic/chat"]:not(.parted)').waitFor({ timeout });
   await send(page, "hello over stomp");
   await delivered(page);
+  assert.deepEqual(errors, []);
+});
+
+test("auto: Prosody is XMPP, by its subprotocol and its <open/>", async (t) => {
+  const server = await startProsody("unused");
+  t.after(() => server.kill());
+  const { page, errors } = await found(t, server.anonUrl, "xmpp");
+  await page.getByText(/^Online as /).first().waitFor({ timeout, state: "attached" });
   assert.deepEqual(errors, []);
 });
 

@@ -210,6 +210,20 @@ export async function startRabbitmq({ again = null } = {}) {
   return { url: `ws://127.0.0.1:${ports[0]}/ws`, ports, work, kill: () => node.kill() };
 }
 
+/** Starts Debian's Prosody (tests/peers/prosody/run.sh) on a free loopback port, with the users
+ * ada and bob (password `password`): { url (`ws://localhost:PORT/xmpp-websocket`), anonUrl
+ * (the same on the host anon.localhost, for anonymous logins), kill() }. */
+export async function startProsody(password) {
+  const port = await freePort();
+  const work = mkdtempSync(path.join(tmpdir(), "wschat-prosody-"));
+  const server = await startProcess("tests/peers/prosody/run.sh", [String(port), work, password], /Serving 'websocket'/);
+  return {
+    url: `ws://localhost:${port}/xmpp-websocket`,
+    anonUrl: `ws://anon.localhost:${port}/xmpp-websocket`,
+    kill: () => server.kill(),
+  };
+}
+
 /** Collects what a peer client receives and waits for a message matching a predicate. */
 export class Inbox {
   constructor() {

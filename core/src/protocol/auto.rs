@@ -18,7 +18,7 @@ pub(super) const SPEC: Spec = Spec {
     default_subprotocols: &[],
     // Every subprotocol a format is identified by, MQTT's first: a server that takes the first
     // it is offered (npm ws does) must answer in it to be believed.
-    offer: &["mqtt", "v12.stomp", "text.ircv3.net", "binary.ircv3.net", "text.inspircd.org"],
+    offer: &["mqtt", "v12.stomp", "xmpp", "text.ircv3.net", "binary.ircv3.net", "text.inspircd.org"],
     identified_by: &[],
     reads: &["channel", "login", "template"],
     many_conversations: false,

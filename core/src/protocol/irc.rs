@@ -447,6 +447,7 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
         let body = line.strip_prefix("PRIVMSG #chat :")?;
         Some(OutFrame::Text(format!(":{nick}!u@host PRIVMSG #chat :{body}")))
     },
+    carried: ServerModel::ALL_OF_IT,
 };
 
 /// The text of a PRIVMSG as chat: a CTCP ACTION as `/me text`; `None` for other CTCP queries.

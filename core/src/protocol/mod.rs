@@ -85,6 +85,7 @@ formats! {
     SocketIo => socketio,
     Mqtt => mqtt,
     Stomp => stomp,
+    Xmpp => xmpp,
     Auto => auto,
 }
 
@@ -227,6 +228,8 @@ pub struct ServerModel {
     /// What the server sends the room for a frame a client of `nick` sent; `None` for frames
     /// that are not a chat message (registration, handshake).
     pub relay: fn(shape: usize, nick: &str, frame: &OutFrame) -> Option<OutFrame>,
+    /// What of a message's text the wire can carry at all (XML has no control characters).
+    pub carried: fn(&str) -> String,
 }
 
 /// Timers fire on the millisecond or a little early: a wake-up this close to its time is on
@@ -234,6 +237,9 @@ pub struct ServerModel {
 pub(crate) const TIMER_SLACK_MS: f64 = 1.0;
 
 impl ServerModel {
+    /// [`ServerModel::carried`] of wires that carry any text.
+    pub(crate) const ALL_OF_IT: fn(&str) -> String = str::to_string;
+
     /// A broadcast server: every text frame goes to the room as it came.
     pub(crate) const BROADCAST: ServerModel = ServerModel {
         shapes: 1,
@@ -243,12 +249,27 @@ impl ServerModel {
             OutFrame::Text(text) => Some(OutFrame::Text(text.clone())),
             OutFrame::Binary(_) => None,
         },
+        carried: ServerModel::ALL_OF_IT,
     };
 }
 
 /// [`Spec::socket_url`] of formats that open the address as given.
 pub(crate) fn same_url(url: &str) -> String {
     url.to_string()
+}
+
+/// Standard base64 with padding (RFC 4648), for SASL (IRC's, XMPP's).
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            let sextet = (n >> (18 - 6 * i)) & 63;
+            out.push(if i <= chunk.len() { char::from(ALPHABET[sextet as usize]) } else { '=' });
+        }
+    }
+    out
 }
 
 /// [`Spec::channels`] of formats without channels: the setting is kept as it is, unused.
@@ -429,7 +450,7 @@ mod tests {
         assert_eq!("xml".parse::<ProtocolKind>(), Err(UnknownProtocol("xml".into())));
         assert_eq!(
             UnknownProtocol("xml".into()).to_string(),
-            "Unknown wire format \"xml\"; choose one of text, json, irc, socketio, mqtt, stomp, auto."
+            "Unknown wire format \"xml\"; choose one of text, json, irc, socketio, mqtt, stomp, xmpp, auto."
         );
         assert_eq!(ProtocolKind::default(), ProtocolKind::Text);
     }

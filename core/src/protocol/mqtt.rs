@@ -476,6 +476,7 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
         relayed.extend_from_slice(payload);
         Some(OutFrame::Binary(packet(0x30, &relayed)))
     },
+    carried: ServerModel::ALL_OF_IT,
 };
 
 #[cfg(test)]

@@ -367,6 +367,7 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
         let destination = send.header("destination")?;
         Some(frame("MESSAGE", &[("destination", destination), ("message-id", "1"), ("subscription", "sub-1")], send.body))
     },
+    carried: ServerModel::ALL_OF_IT,
 };
 
 #[cfg(test)]

@@ -28,19 +28,7 @@ impl SaslLogin {
     }
 }
 
-/// Standard base64 with padding (RFC 4648), for SASL.
-pub(super) fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            let sextet = (n >> (18 - 6 * i)) & 63;
-            out.push(if i <= chunk.len() { char::from(ALPHABET[sextet as usize]) } else { '=' });
-        }
-    }
-    out
-}
+pub(super) use crate::protocol::base64;
 
 /// Where logging in with SASL stands during registration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

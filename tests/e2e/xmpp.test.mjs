@@ -1,0 +1,108 @@
+// XMPP against Debian's Prosody (mod_websocket, a MUC component), with npm's @xmpp/client as
+// the other person: logging in with a typed password, messages both ways in a room with own
+// messages ending delivered (the room's reflection), two rooms with unread counts, history the
+// room sends on join shown once across a reconnect, a private chat, a wrong password
+// explained, and an anonymous login.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import WebSocket from "ws";
+import { client as xmppClient, xml } from "@xmpp/client";
+import { Inbox, sharedBrowserAndApp, send, startProsody, timeout, untilOwn } from "./helpers.mjs";
+
+// @xmpp/client uses the WebSocket of the platform; Node 20 has none of its own.
+globalThis.WebSocket ??= WebSocket;
+
+const shared = sharedBrowserAndApp();
+const password = "s3cret pass";
+const lobby = "lobby@conference.localhost";
+const dev = "dev@conference.localhost";
+
+/** bob, in `rooms`, keeping the group messages and private messages he receives. */
+async function bob(server, rooms) {
+  const inbox = new Inbox();
+  const bob = xmppClient({ service: server.url, domain: "localhost", username: "bob", password, resource: "test" });
+  bob.on("error", () => {});
+  bob.on("stanza", (stanza) => {
+    const body = stanza.is("message") && stanza.getChildText("body");
+    if (body) inbox.push({ from: stanza.attrs.from, type: stanza.attrs.type, body });
+  });
+  await bob.start();
+  for (const room of rooms) {
+    await bob.send(xml("presence", { to: `${room}/bob` }, xml("x", { xmlns: "http://jabber.org/protocol/muc" })));
+  }
+  return {
+    inbox,
+    say: (room, body) => bob.send(xml("message", { to: room, type: "groupchat" }, xml("body", {}, body))),
+    whisper: (to, body) => bob.send(xml("message", { to, type: "chat" }, xml("body", {}, body))),
+    stop: () => bob.stop(),
+  };
+}
+
+/** The page, logged in as ada with the password typed into the form, in `rooms`. */
+async function ada(t, server, rooms, typed = password) {
+  const page = await (await shared.browser.newContext()).newPage();
+  t.after(() => page.context().close());
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  const params = new URLSearchParams({ protocol: "xmpp", url: server.url, nick: "ada", login: "ada@localhost", channel: rooms.join(","), connect: "0" });
+  await page.goto(`http://${shared.app.addr}/?${params}`);
+  await page.getByTestId("password-input").fill(typed);
+  await page.getByTestId("connect-button").click();
+  return { page, errors };
+}
+
+const conversation = (page, name) => page.locator(`[data-testid="conversation"][data-name="${name}"]`);
+const joined = (page, name) => conversation(page, name).and(page.locator(":not(.parted)")).waitFor({ timeout });
+const chatLine = (page, nick, text) => page.locator(`[data-testid="message"][data-kind="chat"][data-nick="${nick}"]`, { hasText: text });
+
+test("XMPP: a room both ways with own messages delivered, a second room's unread, a private chat", async (t) => {
+  const server = await startProsody(password);
+  t.after(() => server.kill());
+  const other = await bob(server, [lobby, dev]);
+  t.after(() => other.stop());
+  const { page, errors } = await ada(t, server, [lobby, dev]);
+  await joined(page, lobby);
+  await joined(page, dev);
+  await send(page, "hello from ada");
+  await other.inbox.waitFor((m) => m.from === `${lobby}/ada` && m.body === "hello from ada", "ada's message");
+  await untilOwn(page, 1, "delivered");
+  await other.say(lobby, "hi ada");
+  await chatLine(page, "bob", "hi ada").waitFor({ timeout });
+  await other.say(dev, "over in dev");
+  await page.waitForFunction((dev) => document.querySelector(`[data-testid="conversation"][data-name="${dev}"]`)?.dataset.unread === "1", dev, { timeout });
+  await other.whisper("ada@localhost/wschat", "just between us");
+  await conversation(page, "bob@localhost").click();
+  await chatLine(page, "bob", "just between us").waitFor({ timeout });
+  assert.equal(await conversation(page, "bob@localhost").getAttribute("data-kind"), "private");
+  assert.deepEqual(errors, []);
+});
+
+test("XMPP: history the room sends on join is shown once, also after a reconnect", async (t) => {
+  const server = await startProsody(password);
+  t.after(() => server.kill());
+  const other = await bob(server, [lobby]);
+  t.after(() => other.stop());
+  await other.say(lobby, "said before ada came");
+  await other.inbox.waitFor((m) => m.body === "said before ada came", "the room's reflection");
+  const { page, errors } = await ada(t, server, [lobby]);
+  const earlier = chatLine(page, "bob", "said before ada came");
+  await earlier.waitFor({ timeout });
+  await send(page, "/reconnect");
+  await page.getByText("Joined lobby@conference.localhost as ada.").nth(1).waitFor({ timeout, state: "attached" });
+  await other.say(lobby, "after the reconnect");
+  await chatLine(page, "bob", "after the reconnect").waitFor({ timeout });
+  assert.equal(await earlier.count(), 1);
+  assert.deepEqual(errors, []);
+});
+
+test("XMPP: a wrong password is explained; an anonymous login needs none", async (t) => {
+  const server = await startProsody(password);
+  t.after(() => server.kill());
+  const { page } = await ada(t, server, [lobby], "wrong");
+  await page.getByTestId("error").filter({ hasText: "refused the login as ada" }).waitFor({ timeout });
+  const anonymous = await (await shared.browser.newContext()).newPage();
+  t.after(() => anonymous.context().close());
+  const params = new URLSearchParams({ protocol: "xmpp", url: server.anonUrl, nick: "guest", channel: lobby, connect: "1" });
+  await anonymous.goto(`http://${shared.app.addr}/?${params}`);
+  await joined(anonymous, lobby);
+});
