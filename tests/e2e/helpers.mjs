@@ -278,3 +278,36 @@ export function entry(page, kind, nick, text) {
     .locator(`[data-testid="message"][data-kind="${kind}"][data-nick="${nick}"]`)
     .filter({ has: page.locator('[data-testid="message-text"]').getByText(text, { exact: true }) });
 }
+
+/** The conversation-list entry named `name`. */
+export const conversation = (page, name) => page.locator(`[data-testid="conversation"][data-name="${name}"]`);
+
+/** Waits until conversation `name` is joined (the list no longer marks it as not joined). */
+export const untilJoined = (page, name) => conversation(page, name).and(page.locator(":not(.parted)")).waitFor({ timeout });
+
+/** The app at `appUrl` with `params`, closed after test `t`, once each conversation of
+ * `names` is joined. */
+export async function openJoined(t, browser, appUrl, params, names) {
+  const { page, errors } = await openApp(browser, appUrl, params);
+  t.after(() => page.context().close());
+  for (const name of names) await untilJoined(page, name);
+  return { page, errors };
+}
+
+/** A broker's outage while five messages are typed: `stop` it once "before" has reached the
+ * other person (whose `inbox` holds { text } of JSON chat bodies), type five (each shown
+ * pending), `start` it again; then each of the five has arrived once, in order, and been
+ * delivered. */
+export async function fiveDuringOutage(page, inbox, stop, start, ms) {
+  await send(page, "before");
+  await inbox.waitFor((m) => m.text.includes('"before"'), "the first message");
+  await stop();
+  await page.locator('[data-testid="connection-status"]:not([data-ready-state="open"])').waitFor({ timeout });
+  for (let i = 1; i <= 5; i++) await send(page, `during ${i}`);
+  const statuses = (await ownStatuses(page)).slice(1).map(([, status]) => status);
+  if (statuses.some((s) => s !== "pending")) throw new Error(`typed during the outage: ${statuses}`);
+  await start();
+  await untilOwn(page, 6, "delivered", ms);
+  await inbox.waitFor((m) => m.text.includes('"during 5"'), "the fifth message", ms);
+  return inbox.items.map((m) => JSON.parse(m.text).text).filter((text) => text.startsWith("during"));
+}

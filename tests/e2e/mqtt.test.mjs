@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import mqtt from "mqtt";
-import { Inbox, openApp, ownStatuses, send, sharedBrowserAndApp, startMosquitto, timeout, untilOwn } from "./helpers.mjs";
+import { conversation, fiveDuringOutage, Inbox, openJoined, send, sharedBrowserAndApp, startMosquitto, timeout, untilOwn } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 
@@ -24,17 +24,9 @@ async function otherPerson(url, topics, options = {}) {
   };
 }
 
-const conversation = (page, name) => page.locator(`[data-testid="conversation"][data-name="${name}"]`);
-
-/** The page connected to the broker as `nick`, subscribed to `topics` (the conversation of
- * each joined: the list no longer marks it as not joined). */
-async function openPage(t, broker, nick, topics) {
-  const params = { protocol: "mqtt", url: broker.url, nick, channel: topics.join(","), connect: "1" };
-  const { page, errors } = await openApp(shared.browser, `http://${shared.app.addr}/`, params);
-  t.after(() => page.context().close());
-  for (const topic of topics) await conversation(page, topic).and(page.locator(":not(.parted)")).waitFor({ timeout });
-  return { page, errors };
-}
+/** The page connected to the broker as `nick`, each of `topics` subscribed. */
+const openPage = (t, broker, nick, topics) =>
+  openJoined(t, shared.browser, `http://${shared.app.addr}/`, { protocol: "mqtt", url: broker.url, nick, channel: topics.join(","), connect: "1" }, topics);
 
 test("MQTT: messages both ways, own ones delivered, two topics with their unread counts", async (t) => {
   const broker = await startMosquitto();
@@ -87,17 +79,10 @@ test("MQTT: the broker stops and starts again while five messages are typed: eac
   const bob = await otherPerson(broker.url, ["chat/lobby"], { clean: false, clientId: `bob-${Date.now()}` });
   t.after(() => bob.close());
   const { page, errors } = await openPage(t, broker, "ada", ["chat/lobby"]);
-  await send(page, "before");
-  await bob.inbox.waitFor((m) => m.text.includes('"before"'), "the first message");
-  await broker.kill();
-  await page.locator('[data-testid="connection-status"]:not([data-ready-state="open"])').waitFor({ timeout });
-  for (let i = 1; i <= 5; i++) await send(page, `during ${i}`);
-  assert.deepEqual((await ownStatuses(page)).slice(1).map(([, status]) => status), Array(5).fill("pending"));
-  broker = await startMosquitto({ again: broker });
-  await untilOwn(page, 6, "delivered", 60_000);
-  await bob.inbox.waitFor((m) => m.text.includes('"during 5"'), "the fifth message", 60_000);
-  const received = bob.inbox.items.map((m) => JSON.parse(m.text).text);
-  assert.deepEqual(received.filter((text) => text.startsWith("during")), ["during 1", "during 2", "during 3", "during 4", "during 5"]);
+  const stop = () => broker.kill();
+  const start = async () => (broker = await startMosquitto({ again: broker }));
+  const received = await fiveDuringOutage(page, bob.inbox, stop, start, 60_000);
+  assert.deepEqual(received, ["during 1", "during 2", "during 3", "during 4", "during 5"]);
   assert.deepEqual(errors, []);
 });
 

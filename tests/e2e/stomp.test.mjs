@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { Client } from "@stomp/stompjs";
-import { Inbox, openApp, ownStatuses, send, sharedBrowserAndApp, startRabbitmq, timeout, untilOwn } from "./helpers.mjs";
+import { conversation, fiveDuringOutage, Inbox, openJoined, send, sharedBrowserAndApp, startRabbitmq, timeout, untilOwn } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 const brokerStart = 60_000;
@@ -40,15 +40,9 @@ async function otherPerson(url, destinations, headers = {}) {
   };
 }
 
-const conversation = (page, name) => page.locator(`[data-testid="conversation"][data-name="${name}"]`);
-
-async function openPage(t, broker, destinations, extra = {}) {
-  const params = { protocol: "stomp", url: broker.url, nick: "ada", channel: destinations.join(","), connect: "1", ...extra };
-  const { page, errors } = await openApp(shared.browser, `http://${shared.app.addr}/`, params);
-  t.after(() => page.context().close());
-  for (const d of destinations) await conversation(page, d).and(page.locator(":not(.parted)")).waitFor({ timeout });
-  return { page, errors };
-}
+/** The page connected as ada, each of `destinations` subscribed. */
+const openPage = (t, broker, destinations) =>
+  openJoined(t, shared.browser, `http://${shared.app.addr}/`, { protocol: "stomp", url: broker.url, nick: "ada", channel: destinations.join(","), connect: "1" }, destinations);
 
 test("STOMP: messages both ways, own ones delivered, two destinations with their unread counts", async (t) => {
   const broker = await startRabbitmq();
@@ -77,16 +71,9 @@ test("STOMP: the broker stops and starts again while five messages are typed: ea
   const bob = await otherPerson(broker.url, ["/topic/chat"], { durable: "true", "auto-delete": "false" });
   t.after(() => bob.close());
   const { page, errors } = await openPage(t, broker, ["/topic/chat"]);
-  await send(page, "before");
-  await bob.inbox.waitFor((m) => m.text.includes('"before"'), "the first message");
-  await broker.kill();
-  await page.locator('[data-testid="connection-status"]:not([data-ready-state="open"])').waitFor({ timeout });
-  for (let i = 1; i <= 5; i++) await send(page, `during ${i}`);
-  assert.deepEqual((await ownStatuses(page)).slice(1).map(([, status]) => status), Array(5).fill("pending"));
-  broker = await startRabbitmq({ again: broker });
-  await untilOwn(page, 6, "delivered", brokerStart);
-  await bob.inbox.waitFor((m) => m.text.includes('"during 5"'), "the fifth message", brokerStart);
-  const received = bob.inbox.items.map((m) => JSON.parse(m.text).text).filter((text) => text.startsWith("during"));
+  const stop = () => broker.kill();
+  const start = async () => (broker = await startRabbitmq({ again: broker }));
+  const received = await fiveDuringOutage(page, bob.inbox, stop, start, brokerStart);
   assert.deepEqual(received, ["during 1", "during 2", "during 3", "during 4", "during 5"]);
   assert.deepEqual(errors, []);
 });

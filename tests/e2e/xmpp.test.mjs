@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { client as xmppClient, xml } from "@xmpp/client";
-import { Inbox, sharedBrowserAndApp, send, startProsody, timeout, untilOwn } from "./helpers.mjs";
+import { conversation, Inbox, sharedBrowserAndApp, send, startProsody, timeout, untilJoined, untilOwn } from "./helpers.mjs";
 
 // @xmpp/client uses the WebSocket of the platform; Node 20 has none of its own.
 globalThis.WebSocket ??= WebSocket;
@@ -51,8 +51,7 @@ async function ada(t, server, rooms, typed = password) {
   return { page, errors };
 }
 
-const conversation = (page, name) => page.locator(`[data-testid="conversation"][data-name="${name}"]`);
-const joined = (page, name) => conversation(page, name).and(page.locator(":not(.parted)")).waitFor({ timeout });
+const joined = untilJoined;
 const chatLine = (page, nick, text) => page.locator(`[data-testid="message"][data-kind="chat"][data-nick="${nick}"]`, { hasText: text });
 
 test("XMPP: a room both ways with own messages delivered, a second room's unread, a private chat", async (t) => {

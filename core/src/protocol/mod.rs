@@ -277,6 +277,17 @@ pub(crate) fn no_channels(list: &str) -> Result<String, String> {
     Ok(list.to_string())
 }
 
+/// [`Spec::check`] of the brokers' formats: their channel list checked by `channels`, and the
+/// JSON template their messages go out in.
+pub(crate) fn check_channels_and_template(
+    settings: Settings,
+    channels: fn(&str) -> Result<String, String>,
+) -> Result<Settings, String> {
+    let channel = channels(&settings.channel)?;
+    json::validate_template(&settings.json_template).map_err(|e| e.to_string())?;
+    Ok(Settings { channel, ..settings })
+}
+
 /// [`Spec::check`] of formats that read no settings of their own.
 pub(crate) fn nothing_to_check(settings: Settings) -> Result<Settings, String> {
     Ok(settings)

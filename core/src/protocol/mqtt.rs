@@ -34,11 +34,7 @@ pub(super) const SPEC: Spec = Spec {
     sniff: |frame| matches!(frame, Frame::Binary([0x20, 2, ..])),
     finds_format: false,
     socket_url: super::same_url,
-    check: |settings| {
-        let channel = validate_topics(&settings.channel)?;
-        super::json::validate_template(&settings.json_template).map_err(|e| e.to_string())?;
-        Ok(Settings { channel, ..settings })
-    },
+    check: |settings| super::check_channels_and_template(settings, validate_topics),
     new: |settings| Box::new(MqttState::new(MqttOptions::from_settings(settings))),
 };
 

@@ -28,11 +28,7 @@ pub(super) const SPEC: Spec = Spec {
     sniff: |frame| matches!(frame, Frame::Text(text) if text.starts_with("CONNECTED\n") || text.starts_with("ERROR\n")),
     finds_format: false,
     socket_url: super::same_url,
-    check: |settings| {
-        let channel = validate_destinations(&settings.channel)?;
-        super::json::validate_template(&settings.json_template).map_err(|e| e.to_string())?;
-        Ok(Settings { channel, ..settings })
-    },
+    check: |settings| super::check_channels_and_template(settings, validate_destinations),
     new: |settings| Box::new(StompState::new(StompOptions::from_settings(settings))),
 };
 
