@@ -23,6 +23,7 @@ pub mod json;
 pub mod present;
 pub mod protocol;
 pub mod reconnect;
+pub mod scram;
 pub mod settings;
 pub mod stored_outbox;
 pub mod url;

@@ -1,5 +1,5 @@
 // XMPP against Debian's Prosody (mod_websocket, a MUC component), with npm's @xmpp/client as
-// the other person: logging in with a typed password, messages both ways in a room with own
+// the other person: logging in with a typed password (SCRAM-SHA-1), messages both ways in a room with own
 // messages ending delivered (the room's reflection), two rooms with unread counts, history the
 // room sends on join shown once across a reconnect, a private chat, a wrong password
 // explained, and an anonymous login.
@@ -62,6 +62,11 @@ test("XMPP: a room both ways with own messages delivered, a second room's unread
   const { page, errors } = await ada(t, server, [lobby, dev]);
   await joined(page, lobby);
   await joined(page, dev);
+  // Logged in with SCRAM-SHA-1: the password itself never went over the wire.
+  await page.getByTestId("inspector-toggle").click();
+  await page.getByTestId("inspector-frame").filter({ hasText: 'mechanism="SCRAM-SHA-1"' }).waitFor({ timeout });
+  assert.equal(await page.getByTestId("inspector-frame").filter({ hasText: password }).count(), 0);
+  await page.getByTestId("inspector-toggle").click();
   await send(page, "hello from ada");
   await other.inbox.waitFor((m) => m.from === `${lobby}/ada` && m.body === "hello from ada", "ada's message");
   await untilOwn(page, 1, "delivered");

@@ -1,8 +1,9 @@
 //! XMPP over WebSocket (RFC 7395, subprotocol `xmpp`; Prosody, ejabberd, Openfire): one XML
 //! element per frame, read strictly (`crate::xml`: no entities to expand, bounded depth).
 //!
-//! The stream opened to the domain of `login`'s JID (else the address's host name), SASL PLAIN
-//! with `login` and the password, else ANONYMOUS; the stream restarted, a resource bound,
+//! The stream opened to the domain of `login`'s JID (else the address's host name), SASL
+//! SCRAM-SHA-1 (`crate::scram`) where offered, else PLAIN, with `login` and the password, else
+//! ANONYMOUS; the stream restarted, a resource bound,
 //! presence sent. Each room of `channel` (XEP-0045) a conversation, joined with the nick (a
 //! taken one gets a suffix); occupants' presence is its user list; history the room sends
 //! (XEP-0203 delay) shown once, by stanza-id or origin-id; the room's reflection of an own
@@ -10,11 +11,11 @@
 //! named by the bare JID. The server's pings (XEP-0199) are answered, and ours go out on
 //! silence: a link that does not answer is dead.
 //!
-//! Not yet: SCRAM-SHA-1 (a server that offers neither PLAIN nor ANONYMOUS is refused in
-//! words), XEP-0184 receipts and XEP-0198 stream management.
+//! Not yet: XEP-0184 receipts and XEP-0198 stream management.
 
 use super::{base64, say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target, TargetKind, WireFormat};
 use crate::protocol::time::parse_iso8601;
+use crate::scram::{sha1, Scram};
 use crate::settings::Settings;
 use crate::xml::{parse, Element};
 
@@ -124,6 +125,8 @@ pub struct XmppState {
     joined: Vec<(String, String)>,
     last_heard_ms: f64,
     pinged: bool,
+    /// The SCRAM exchange under way.
+    scram: Option<Scram>,
 }
 
 impl XmppState {
@@ -136,7 +139,16 @@ impl XmppState {
             joined: Vec::new(),
             last_heard_ms: 0.0,
             pinged: false,
+            scram: None,
         }
+    }
+
+    /// A client nonce for SCRAM: a hash of the time and the secret this login already holds,
+    /// so no two logins share one and nobody without the password can foretell it.
+    fn nonce(&self) -> String {
+        let (user, password) = self.options.login.clone().unwrap_or_default();
+        let seed = format!("{}\n{user}\n{password}\n{}", self.last_heard_ms, self.options.nick);
+        base64(&sha1(seed.as_bytes())).trim_end_matches('=').to_string()
     }
 
     fn open(&self) -> OutFrame {
@@ -161,12 +173,18 @@ impl XmppState {
                 let offered: Vec<String> =
                     stanza.find("mechanisms").map(|m| m.elements().map(Element::text_content).collect()).unwrap_or_default();
                 let (mechanism, payload) = match &self.options.login {
+                    Some((user, password)) if offered.iter().any(|m| m == "SCRAM-SHA-1") => {
+                        let scram = Scram::new(user, password, &self.nonce());
+                        let first = base64(scram.client_first().as_bytes());
+                        self.scram = Some(scram);
+                        ("SCRAM-SHA-1", first)
+                    }
                     Some((user, password)) if offered.iter().any(|m| m == "PLAIN") => {
                         ("PLAIN", base64(format!("\0{user}\0{password}").as_bytes()))
                     }
                     None if offered.iter().any(|m| m == "ANONYMOUS") => ("ANONYMOUS", "=".to_string()),
                     _ => {
-                        let how = if self.options.login.is_some() { "PLAIN" } else { "ANONYMOUS (give a login)" };
+                        let how = if self.options.login.is_some() { "SCRAM-SHA-1 or PLAIN" } else { "ANONYMOUS (give a login)" };
                         decoded.events.push(ChatEvent::Refused(format!(
                             "The server offers {} to log in; this client speaks {how}.",
                             if offered.is_empty() { "nothing".to_string() } else { offered.join(", ") }
@@ -178,7 +196,30 @@ impl XmppState {
                 let auth = Element::new("auth").attr("xmlns", "urn:ietf:params:xml:ns:xmpp-sasl").attr("mechanism", mechanism);
                 decoded.replies.push(send(auth.text(&payload)));
             }
+            (Stage::Authenticating, "challenge") => {
+                let challenge = super::base64_decode(stanza.text_content().trim()).unwrap_or_default();
+                let answer = self.scram.as_mut().map(|s| s.client_final(&String::from_utf8_lossy(&challenge)));
+                match answer {
+                    Some(Ok(last)) => {
+                        let response = Element::new("response").attr("xmlns", "urn:ietf:params:xml:ns:xmpp-sasl");
+                        decoded.replies.push(send(response.text(&base64(last.as_bytes()))));
+                    }
+                    Some(Err(why)) => decoded.events.push(ChatEvent::Refused(format!("Logging in failed: the server sent {why}."))),
+                    None => decoded.events.push(ChatEvent::Refused("The server asked a question no login was under way for.".into())),
+                }
+            }
             (Stage::Authenticating, "success") => {
+                // SCRAM: the server proves it knows the password too, or the stream goes no further.
+                if let Some(scram) = self.scram.take() {
+                    let last = super::base64_decode(stanza.text_content().trim()).unwrap_or_default();
+                    if !scram.verify(&String::from_utf8_lossy(&last)) {
+                        decoded.events.push(ChatEvent::Refused(
+                            "The server could not prove it knows the password: not going on with it.".into(),
+                        ));
+                        decoded.events.push(ChatEvent::LinkDead("The server's SCRAM signature was wrong.".into()));
+                        return;
+                    }
+                }
                 self.stage = Stage::Restarting;
                 decoded.replies.push(self.open());
             }

@@ -22,7 +22,8 @@ http_ports = { $port }
 http_interfaces = { "127.0.0.1" }
 https_ports = {}
 c2s_require_encryption = false
-allow_unencrypted_plain_auth = true
+-- PLAIN is not offered without TLS: logging in with a password goes through SCRAM-SHA-1.
+allow_unencrypted_plain_auth = false
 consider_websocket_secure = true
 modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "websocket"; "posix" }
 modules_disabled = { "s2s"; "tls" }

@@ -15,7 +15,7 @@ fn options(login: Option<(&str, &str)>) -> XmppOptions {
     }
 }
 
-const FEATURES_AUTH: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism><mechanism>ANONYMOUS</mechanism></mechanisms></stream:features>";
+const FEATURES_AUTH: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism><mechanism>ANONYMOUS</mechanism></mechanisms></stream:features>";
 const FEATURES_BIND: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>";
 
 /// Online, the room's join sent.
@@ -63,9 +63,9 @@ fn a_refused_login_and_no_mechanism_are_said() {
     assert!(matches!(&failed.events[..], [ChatEvent::Refused(why)] if why.contains("refused the login as ada (not-authorized)")));
     let mut only_scram = XmppState::new(options(None));
     only_scram.on_open(SUBPROTOCOL, 0.0);
-    let features = FEATURES_AUTH.replace("<mechanism>PLAIN</mechanism><mechanism>ANONYMOUS</mechanism>", "");
+    let features = FEATURES_AUTH.replace("<mechanism>PLAIN</mechanism><mechanism>ANONYMOUS</mechanism>", "<mechanism>SCRAM-SHA-1</mechanism>");
     let refused = only_scram.on_frame(Frame::Text(&features), 1.0);
-    assert!(matches!(&refused.events[..], [ChatEvent::Refused(why)] if why.contains("SCRAM-SHA-1")));
+    assert!(matches!(&refused.events[..], [ChatEvent::Refused(why)] if why.contains("SCRAM-SHA-1") && why.contains("give a login")));
 }
 
 #[test]
@@ -122,4 +122,26 @@ fn the_domain_and_rooms_come_from_the_settings() {
     assert_eq!(with("wss://chat.example.org/ws", "ada@example.org").login.map(|l| l.0), Some("ada".into()));
     assert_eq!(validate_rooms(" Lobby@Conf.example , lobby@conf.example"), Ok("lobby@conf.example".into()));
     assert!(validate_rooms("lobby").is_err() && validate_rooms("a@b/c").is_err());
+}
+
+#[test]
+fn scram_sha_1_where_offered_with_the_server_proving_itself() {
+    let mut xmpp = XmppState::new(options(Some(("user", "pencil"))));
+    xmpp.on_open(SUBPROTOCOL, 0.0);
+    let features = FEATURES_AUTH.replace("<mechanism>PLAIN</mechanism>", "<mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism>");
+    let auth = texts(&xmpp.on_frame(Frame::Text(&features), 1.0).replies);
+    assert!(auth[0].contains("mechanism=\"SCRAM-SHA-1\""), "{auth:?}");
+    // The client nonce is ours: answer with a server-first that extends it.
+    let first = auth[0].split('>').nth(1).and_then(|t| t.split('<').next()).unwrap_or_default();
+    let first = String::from_utf8(crate::protocol::base64_decode(first).unwrap_or_default()).unwrap_or_default();
+    let nonce = first.rsplit("r=").next().unwrap_or_default().to_string();
+    let server_first = format!("r={nonce}srv,s=QSXCR+Q6sek8bf92,i=4096");
+    let challenge = format!("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</challenge>", base64(server_first.as_bytes()));
+    let response = texts(&xmpp.on_frame(Frame::Text(&challenge), 2.0).replies);
+    assert!(response[0].starts_with("<response"), "{response:?}");
+    // A server whose signature is wrong is not believed.
+    let forged = format!("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</success>", base64(b"v=AAAA"));
+    let refused = xmpp.on_frame(Frame::Text(&forged), 3.0);
+    assert!(refused.events.iter().any(|e| matches!(e, ChatEvent::LinkDead(_))));
+    assert!(!xmpp.is_ready());
 }
