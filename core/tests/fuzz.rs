@@ -694,6 +694,37 @@ fn plain_nick() -> impl Strategy<Value = String> {
     "[a-zA-Z\\[\\]\\\\`_^{|}][a-zA-Z0-9\\[\\]\\\\`_^{|}-]{0,15}"
 }
 
+/// XML-shaped text: tags, attributes, entities and text in any order, well-formed or not.
+fn xml_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("<a>".to_string()),
+        Just("</a>".to_string()),
+        Just("<b x='1' y=\"&amp;\"/>".to_string()),
+        Just("&lt;".to_string()),
+        Just("&#x263A;".to_string()),
+        Just("&bad;".to_string()),
+        Just("<!--c-->".to_string()),
+        Just("<![CDATA[x]]>".to_string()),
+        Just("<!DOCTYPE a>".to_string()),
+        "[a-z <>&;'\"=/!?#x0-9]{0,12}",
+    ];
+    prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// XMPP's XML reader never panics, whatever comes; what it reads, written out and read
+    /// again, is the same element.
+    #[test]
+    fn xml_reads_anything_safely_and_round_trips(text in xml_like()) {
+        if let Ok(element) = wschat_core::xml::parse(&text) {
+            let again = wschat_core::xml::parse(&element.to_xml());
+            prop_assert_eq!(again.as_ref(), Ok(&element), "{}", element.to_xml());
+        }
+    }
+}
+
 /// A line every format carries exactly: no line break, NUL or CTCP delimiter (IRC's
 /// exceptions), short enough that IRC sends it whole, and not an empty action.
 fn plain_line() -> impl Strategy<Value = String> {
