@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use wschat_core::chat::{first_target, listed_channels, ChatLog, Conversations};
 use wschat_core::protocol::{Action, ProtocolKind, Target, TargetKind};
-use wschat_core::settings::{validate_channel, validate_channels, Settings};
+use wschat_core::settings::Settings;
 
 use super::{now_ms, storage, ChatSession};
 
@@ -56,7 +56,12 @@ impl ChatSession {
         if !self.has_conversations("/join") {
             return false;
         }
-        let channel = match validate_channel(channel) {
+        if channel.contains(',') {
+            self.report("/join takes one conversation at a time.".to_string());
+            return false;
+        }
+        // As the format names it (IRC adds its #, MQTT topics and XMPP rooms are checked).
+        let channel = match self.settings.with_untracked(|s| s.protocol.check_channels(channel)) {
             Ok(channel) => channel,
             Err(problem) => {
                 self.report(problem);
@@ -84,16 +89,15 @@ impl ChatSession {
             return false;
         }
         let target = match name {
-            Some(name) => match validate_channel(name) {
-                Ok(channel) => self
-                    .chats
-                    .with_untracked(|c| c.find(&Target::channel(&channel)).or_else(|| c.find(&Target::private(name))))
-                    .map(|at| self.chats.with_untracked(|c| c.list()[at].target.clone())),
-                Err(problem) => {
-                    self.report(problem);
-                    return false;
-                }
-            },
+            // A channel as the format names it (`rust` is IRC's `#rust`), else as typed: a
+            // private chat's name.
+            Some(name) => {
+                let channel = self.settings.with_untracked(|s| s.protocol.check_channels(name)).unwrap_or_default();
+                self.chats.with_untracked(|c| {
+                    let at = c.find(&Target::channel(&channel)).or_else(|| c.find(&Target::channel(name)));
+                    at.or_else(|| c.find(&Target::private(name))).map(|at| c.list()[at].target.clone())
+                })
+            }
             None => Some(self.chats.with_untracked(|c| c.shown().target.clone())),
         };
         let Some(target) = target.filter(|t| t.kind != TargetKind::Server) else {
@@ -195,7 +199,7 @@ impl ChatSession {
             s.channel = if listed.is_empty() {
                 String::new()
             } else {
-                validate_channels(&listed.join(",")).unwrap_or_default()
+                s.protocol.check_channels(&listed.join(",")).unwrap_or_default()
             };
         });
     }

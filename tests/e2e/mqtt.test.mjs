@@ -51,6 +51,11 @@ test("MQTT: messages both ways, own ones delivered, two topics with their unread
   assert.equal(await conversation(page, "chat/dev").getAttribute("data-unread"), "0");
   // Delivered once: bob saw one copy.
   assert.equal(bob.inbox.items.filter((m) => m.text.includes("hello from ada")).length, 1);
+  // /join takes a topic as MQTT names it (no # put before it), and /part leaves it.
+  await send(page, "/join chat/extra");
+  await conversation(page, "chat/extra").and(page.locator('[data-active="true"]:not(.parted)')).waitFor({ timeout });
+  await send(page, "/part");
+  await conversation(page, "chat/extra").waitFor({ state: "detached", timeout });
   assert.deepEqual(errors, []);
 });
 
