@@ -108,7 +108,7 @@ fn TabView(tab: Tab, page_visible: Signal<bool>, inspector_open: RwSignal<bool>)
         now
     });
     view! {
-        <div class="connection bar" class:folded=folded on:focusin=move |_| editing.set(true)>
+        <div class="connection bar" class:folded=folded on:focusin=move |ev| unfold_for_field(&ev, editing)>
             <ConnectForm session />
             <StatusBar socket=session.socket />
             <button
@@ -116,7 +116,6 @@ fn TabView(tab: Tab, page_visible: Signal<bool>, inspector_open: RwSignal<bool>)
                 class="secondary small fold-toggle"
                 aria-expanded=move || (!folded()).to_string()
                 on:click=move |_| editing.update(|e| *e = !*e)
-                on:focusin=move |ev| ev.stop_propagation()
             >
                 {move || if folded() { "Edit connection" } else { "Fold" }}
             </button>
@@ -132,6 +131,19 @@ fn TabView(tab: Tab, page_visible: Signal<bool>, inspector_open: RwSignal<bool>)
             </Show>
         </main>
         <Composer session draft=tab.draft />
+    }
+}
+
+/// A field of the folded form taking focus opens the form. Only a field: a button (Disconnect)
+/// must stay where it is between the press and the release, or the click is lost.
+fn unfold_for_field(ev: &web_sys::FocusEvent, editing: RwSignal<bool>) {
+    use wasm_bindgen::JsCast;
+    let field = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+    if field {
+        editing.set(true);
     }
 }
 
