@@ -248,7 +248,7 @@ impl<'a> Reader<'a> {
                 self.at += end + 3;
             } else if rest.starts_with("<![CDATA[") {
                 let end = rest.find("]]>").ok_or(XmlError("unclosed CDATA"))?;
-                element.children.push(Node::Text(rest[9..end].to_string()));
+                push_text(&mut element, &rest[9..end]);
                 self.at += end + 3;
             } else if rest.starts_with("<!") || rest.starts_with("<?") {
                 return Err(XmlError("a declaration inside an element"));
@@ -259,12 +259,17 @@ impl<'a> Reader<'a> {
                 let end = rest.find('<').unwrap_or(rest.len());
                 let text = unescape(&rest[..end])?;
                 self.at += end;
-                match element.children.last_mut() {
-                    Some(Node::Text(t)) => t.push_str(&text),
-                    _ => element.children.push(Node::Text(text)),
-                }
+                push_text(&mut element, &text);
             }
         }
+    }
+}
+
+/// Text after text is one run of text, however it was written (plain, CDATA, around a comment).
+fn push_text(element: &mut Element, text: &str) {
+    match element.children.last_mut() {
+        Some(Node::Text(t)) => t.push_str(text),
+        _ => element.children.push(Node::Text(text.to_string())),
     }
 }
 
@@ -342,5 +347,9 @@ mod tests {
         let xml = e.to_xml();
         assert_eq!(xml, r#"<message to="a&quot;b&lt;c"><body>x &amp; &lt;y&gt; z</body></message>"#);
         assert_eq!(parse(&xml).map(|p| p.find("body").map(Element::text_content)), Ok(Some("x & <y> z".into())));
+        // CDATA and text next to each other are one text (the fuzz test found two).
+        let cdata = parse("<a><![CDATA[x]]><![CDATA[<y>]]>z<!--c-->w</a>").expect("parses");
+        assert_eq!(cdata.children, vec![Node::Text("x<y>zw".into())]);
+        assert_eq!(parse(&cdata.to_xml()), Ok(cdata));
     }
 }
