@@ -18,8 +18,6 @@ pub struct Conversation {
     pub topic: Option<String>,
     /// What was typed and not sent, kept while another conversation is shown.
     pub draft: String,
-    /// How far from the end the list was scrolled, in pixels, when another was shown.
-    pub scroll_from_end: f64,
 }
 
 /// Ids of each conversation's log start this far apart, so no two share one.
@@ -134,7 +132,7 @@ impl Conversations {
         self.made += 1;
         log.set_reading(false);
         let joined = target.kind == TargetKind::Private;
-        self.list.push(Conversation { target, log, joined, topic: None, draft: String::new(), scroll_from_end: 0.0 });
+        self.list.push(Conversation { target, log, joined, topic: None, draft: String::new() });
         self.list.len() - 1
     }
 
@@ -251,10 +249,7 @@ impl Conversations {
     fn apply_in(&mut self, to: Target, event: ChatEvent, now: f64) {
         // Only what someone says, or our joining, opens a conversation: the rest of a closed
         // one (its PART coming back) goes nowhere.
-        let opens = matches!(
-            event,
-            ChatEvent::Message { .. } | ChatEvent::History { .. } | ChatEvent::Private { .. } | ChatEvent::Entered
-        );
+        let opens = matches!(event, ChatEvent::Message { .. } | ChatEvent::History { .. } | ChatEvent::Entered);
         let at = match self.find(&to) {
             Some(at) => at,
             None if opens => self.open(to),
@@ -411,9 +406,6 @@ pub fn apply_to_log(log: &mut ChatLog, event: ChatEvent, now: f64) {
         }
         ChatEvent::Raw { note, text } => {
             log.receive_raw(&text, note, now);
-        }
-        ChatEvent::Private { nick, text, time_ms } => {
-            log.receive_private(&nick, &text, time_ms.unwrap_or(now));
         }
         ChatEvent::Notice { text, time_ms } | ChatEvent::Topic { text, time_ms } => {
             log.push_system(&text, time_ms.unwrap_or(now));

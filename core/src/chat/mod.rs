@@ -261,14 +261,6 @@ impl ChatLog {
         Some(self.push(EntryKind::Chat, Some(nick), text, None, time_ms))
     }
 
-    /// A message sent to this person alone, not to the room.
-    pub fn receive_private(&mut self, nick: &str, text: &str, time_ms: f64) -> u64 {
-        self.total_received += 1;
-        let id = self.push(EntryKind::Chat, Some(nick), text, None, time_ms);
-        self.note_newest(Some("private"));
-        id
-    }
-
     fn note_newest(&mut self, note: Option<&'static str>) {
         if let Some(newest) = self.entries.back_mut() {
             newest.note = note;

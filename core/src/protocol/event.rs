@@ -34,12 +34,6 @@ pub enum ChatEvent {
         time_ms: Option<f64>,
         msgid: Option<String>,
     },
-    /// A message sent to this person alone (IRC), not to the room.
-    Private {
-        nick: String,
-        text: String,
-        time_ms: Option<f64>,
-    },
     /// Someone arrived; `text` says so for the timeline; `time_ms` when the server said when.
     Joined {
         nick: String,
