@@ -1,7 +1,7 @@
 // Shared by the end-to-end tests: the reference server as a child process, and a browser.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -153,7 +153,9 @@ export async function freePort() {
 
 /** Starts a peer process and resolves once its output matches `ready`; kill() stops it. */
 export async function startProcess(command, args, ready) {
-  const proc = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: a hard kill reaches the whole server (RabbitMQ's Erlang VM is a
+  // child of its start script).
+  const proc = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   const started = new Promise((resolve, reject) => {
     const look = (chunk) => {
@@ -169,13 +171,18 @@ export async function startProcess(command, args, ready) {
   return {
     match,
     output: () => output,
-    async kill() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill("SIGTERM");
-        await once(proc, "exit");
-      }
-    },
+    kill: () => stop("SIGTERM"),
+    /** As a crash or a power cut would: no chance to save or say goodbye. */
+    killHard: () => stop("SIGKILL", true),
   };
+  async function stop(signal, group = false) {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = once(proc, "exit");
+      if (group) process.kill(-proc.pid, signal);
+      else proc.kill(signal);
+      await exited;
+    }
+  }
 }
 
 /** Starts Debian's InspIRCd (tests/peers/inspircd/run.sh) in a fresh folder on a free loopback
@@ -197,7 +204,20 @@ export async function startMosquitto({ login = null, again = null } = {}) {
   const work = again?.work ?? mkdtempSync(path.join(tmpdir(), "wschat-mqtt-"));
   const account = login ? [login.user, login.password] : [];
   const broker = await startProcess("tests/peers/mosquitto/run.sh", [String(port), String(plain), work, ...account], /running/);
-  return { url: `ws://127.0.0.1:${port}/`, port, plain, work, kill: () => broker.kill() };
+  return {
+    url: `ws://127.0.0.1:${port}/`,
+    port,
+    plain,
+    work,
+    kill: () => broker.kill(),
+    killHard: () => broker.killHard(),
+    /** Resolves once the broker has saved its sessions to disk after `sinceMs` (it saves every
+     * second), so that a hard kill keeps what it knew then. */
+    async savedAfter(sinceMs) {
+      const db = path.join(work, "mosquitto.db");
+      while (!(existsSync(db) && statSync(db).mtimeMs > sinceMs)) await new Promise((r) => setTimeout(r, 100));
+    },
+  };
 }
 
 /** Starts Debian's RabbitMQ (tests/peers/rabbitmq/run.sh) as a private node with Web STOMP on a
@@ -207,7 +227,7 @@ export async function startRabbitmq({ again = null } = {}) {
   const ports = again?.ports ?? [await freePort(), await freePort(), await freePort()];
   const work = again?.work ?? mkdtempSync(path.join(tmpdir(), "wschat-rabbitmq-"));
   const node = await startProcess("tests/peers/rabbitmq/run.sh", [...ports.map(String), work], /Server startup complete/);
-  return { url: `ws://127.0.0.1:${ports[0]}/ws`, ports, work, kill: () => node.kill() };
+  return { url: `ws://127.0.0.1:${ports[0]}/ws`, ports, work, kill: () => node.kill(), killHard: () => node.killHard() };
 }
 
 /** Starts Debian's Prosody (tests/peers/prosody/run.sh) on a free loopback port, with the users

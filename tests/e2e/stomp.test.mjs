@@ -1,6 +1,6 @@
 // STOMP against Debian's RabbitMQ (web-stomp), with npm's @stomp/stompjs as the other person:
 // messages both ways with own messages ending delivered (RECEIPT), two destinations with
-// unread counts, the broker stopped and started again while five messages are typed (each
+// unread counts, the broker killed (SIGKILL) and started again while five messages are typed (each
 // received once, in order), a wrong password explained.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -64,14 +64,14 @@ test("STOMP: messages both ways, own ones delivered, two destinations with their
   assert.deepEqual(errors, []);
 });
 
-test("STOMP: the broker stops and starts again while five messages are typed: each arrives once, in order", async (t) => {
+test("STOMP: the broker is killed and starts again while five messages are typed: each arrives once, in order", async (t) => {
   let broker = await startRabbitmq();
   t.after(() => broker.kill());
   // A durable subscription: what is sent while the other person reconnects waits in its queue.
   const bob = await otherPerson(broker.url, ["/topic/chat"], { durable: "true", "auto-delete": "false" });
   t.after(() => bob.close());
   const { page, errors } = await openPage(t, broker, ["/topic/chat"]);
-  const stop = () => broker.kill();
+  const stop = () => broker.killHard();
   const start = async () => (broker = await startRabbitmq({ again: broker }));
   const received = await fiveDuringOutage(page, bob.inbox, stop, start, brokerStart);
   assert.deepEqual(received, ["during 1", "during 2", "during 3", "during 4", "during 5"]);

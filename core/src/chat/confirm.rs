@@ -52,6 +52,21 @@ impl ChatLog {
         }
     }
 
+    /// The server refused the own message `id` for good (a negative acknowledgement): it fails,
+    /// for the person to retry or drop, and `why` is said here. Returns whether it was here.
+    pub fn refuse_by_id(&mut self, id: u64, why: &str, time_ms: f64) -> bool {
+        let Some(item) =
+            self.awaiting_echo.iter().position(|m| m.id == id).and_then(|at| self.awaiting_echo.remove(at))
+        else {
+            return false;
+        };
+        self.unsent_revision += 1;
+        self.set_status(id, OwnStatus::Failed);
+        self.failed.push(item);
+        self.push_system(why, time_ms);
+        true
+    }
+
     /// Confirms the awaiting message at `pos` and returns it. One connection delivers in order:
     /// what was sent before it reached the server too, though its echo did not match (a server
     /// that trims or rewrites): those stay "sent" and are never sent again.

@@ -215,6 +215,11 @@ impl Conversations {
                 }
             }
             ChatEvent::Delivered(id) => self.list.iter_mut().for_each(|c| c.log.confirm_by_id(id)),
+            ChatEvent::Undelivered { id, why } => {
+                if !self.list.iter_mut().any(|c| c.log.refuse_by_id(id, &why, now)) {
+                    self.list[0].log.push_system(&why, now);
+                }
+            }
             ChatEvent::OwnNick(ref nick) | ChatEvent::AssignedNick(ref nick) => {
                 self.set_own_nick(nick);
                 apply_to_log(&mut self.list[0].log, event, now);
@@ -427,6 +432,11 @@ pub fn apply_to_log(log: &mut ChatLog, event: ChatEvent, now: f64) {
             log.push_system(&format!("The server knows you as {nick}."), now);
         }
         ChatEvent::Delivered(id) => log.confirm_by_id(id),
+        ChatEvent::Undelivered { id, why } => {
+            if !log.refuse_by_id(id, &why, now) {
+                log.push_system(&why, now);
+            }
+        }
         ChatEvent::UserMode { nick, prefix, on } => log.user_mode(&nick, prefix, on),
         // `take` reports refusals and drops dead links; should one get here, it is still said.
         ChatEvent::Refused(problem) | ChatEvent::LinkDead(problem) | ChatEvent::Gone(problem) => {

@@ -63,6 +63,12 @@ pub enum ChatEvent {
     Refused(String),
     /// The server acknowledged our message `id` (the id of [`Action::Message`]): delivered.
     Delivered(u64),
+    /// The server refused our message `id` for good (a broker's negative acknowledgement): it
+    /// fails, to be retried or dropped by the person; `why` is a sentence for them.
+    Undelivered {
+        id: u64,
+        why: String,
+    },
     /// The link is dead by the format's own measure (no heartbeat, no answer to a probe); the
     /// sentence says why. The session drops the link and connects again.
     LinkDead(String),

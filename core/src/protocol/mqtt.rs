@@ -1,18 +1,26 @@
-//! MQTT 3.1.1 over WebSocket (subprotocol `mqtt`; Mosquitto, EMQX, HiveMQ): each topic of
-//! `channel` is a conversation.
+//! MQTT 5 and 3.1.1 over WebSocket (subprotocol `mqtt`; Mosquitto, EMQX, HiveMQ): each topic
+//! of `channel` is a conversation.
 //!
-//! CONNECT with a client id kept for as long as the format (the session keeps it across
-//! reconnects: a clean start first, the broker's session resumed after a drop), the user name
-//! and password when given; SUBSCRIBE at QoS 1, PUBLISH at QoS 1 with PUBACK marking the
-//! message delivered; incoming QoS 1 publishes acknowledged; retained messages shown as
-//! history; payloads read as JSON chat (the JSON format's field names), else `nick: text`, else
-//! text; binary payloads as raw entries. PINGREQ when the link has been quiet for half the
-//! keep-alive, a dead link when nothing came for one and a half.
+//! MQTT 5 first; a broker that answers in 3.1.1 that it does not speak 5 gets 3.1.1 on the next
+//! connection. CONNECT with a client id kept for as long as the format (the session keeps it
+//! across reconnects: a new session first, the broker's session resumed after a drop), the user
+//! name and password when given; SUBSCRIBE at QoS 1 (MQTT 5: without our own messages back),
+//! PUBLISH at QoS 1 with PUBACK marking the message delivered (MQTT 5: a refusing PUBACK fails
+//! it, in the broker's words); incoming QoS 1 publishes acknowledged; retained messages shown
+//! as history; payloads read as JSON chat (the JSON format's field names), else `nick: text`,
+//! else text; binary payloads as raw entries. PINGREQ when the link has been quiet for half the
+//! keep-alive (the broker's, when it names one), a dead link when nothing came for one and a
+//! half. The broker's limits from its CONNACK are kept: publishes awaiting PUBACK (the rest
+//! wait in order), the largest packet, the highest QoS.
 
 use std::collections::VecDeque;
 
 use super::json::Template;
 use super::payload::read_payload;
+use packet::{
+    connect_properties, packet, put_str, split_packet, take_properties, take_str, Properties, Split, MAX_PACKET_BYTES,
+};
+use reasons::{reason_words, refusal, with_reason};
 use super::{
     describe_binary, say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target,
     TargetKind, WireFormat,
@@ -31,7 +39,7 @@ pub(super) const SPEC: Spec = Spec {
     default_channel: DEFAULT_TOPIC,
     channels: validate_topics,
     // A broker never speaks first: its first frame answers our CONNECT with a CONNACK.
-    sniff: |frame| matches!(frame, Frame::Binary([0x20, 2, ..])),
+    sniff: |frame| matches!(frame, Frame::Binary([0x20, length, ..]) if *length >= 2),
     finds_format: false,
     socket_url: super::same_url,
     check: |settings| super::check_channels_and_template(settings, validate_topics),
@@ -46,9 +54,9 @@ pub const DEFAULT_TOPIC: &str = "chat/lobby";
 /// Seconds the broker waits without hearing from us before it drops the link.
 pub const KEEP_ALIVE_S: u16 = 60;
 
-/// The largest packet taken in: a broker's limit is commonly far below; anything bigger is a
-/// broken or hostile stream, and buffering it would hold its memory.
-const MAX_PACKET_BYTES: usize = 16 * 1024 * 1024;
+/// How long the broker keeps an MQTT 5 session (subscriptions, queued messages) after the link
+/// drops: long enough for a network change or a laptop lid, not a store of forgotten tabs.
+pub const SESSION_EXPIRY_S: u32 = 3600;
 
 /// Published messages awaiting their PUBACK, remembered at once; the oldest are forgotten.
 const UNACKED_KEPT: usize = 1024;
@@ -81,6 +89,8 @@ pub struct MqttOptions {
     /// User name and password, when a login was given (the password may be empty).
     pub login: Option<(String, String)>,
     pub template: Template,
+    /// The MQTT version asked for first: 5, or 4 for 3.1.1.
+    pub protocol_level: u8,
 }
 
 impl MqttOptions {
@@ -91,6 +101,7 @@ impl MqttOptions {
             topics: topics.split(',').map(str::to_string).collect(),
             login: (!settings.login.is_empty()).then(|| (settings.login.clone(), settings.password.clone())),
             template: Template::parse(&settings.json_template).unwrap_or_default(),
+            protocol_level: 5,
         }
     }
 }
@@ -105,21 +116,32 @@ pub struct MqttState {
     client_id: Option<String>,
     /// A connection was accepted before: the next asks to resume the session.
     resume: bool,
+    /// 5, or 4 (3.1.1) once a broker said it does not speak 5.
+    level: u8,
     connected: bool,
     /// Bytes of a packet not complete yet (a WebSocket message may carry part of one).
     pending: Vec<u8>,
     next_packet_id: u16,
     /// Our publishes awaiting PUBACK: (packet id, message id).
     unacked: VecDeque<(u16, u64)>,
+    /// Publishes past the broker's receive maximum, sent as PUBACKs free room: (topic,
+    /// payload, message id).
+    held: VecDeque<(String, Vec<u8>, u64)>,
     /// Subscriptions awaiting SUBACK: (packet id, topics).
     subscribing: Vec<(u16, Vec<String>)>,
     last_heard_ms: f64,
     last_sent_ms: f64,
+    /// The broker's limits on this link (its CONNACK's, else MQTT's own).
+    keep_alive_s: u16,
+    receive_maximum: usize,
+    maximum_qos: u8,
+    maximum_packet: usize,
 }
 
 impl MqttState {
     pub fn new(options: MqttOptions) -> Self {
         MqttState {
+            level: options.protocol_level,
             options,
             client_id: None,
             resume: false,
@@ -127,9 +149,14 @@ impl MqttState {
             pending: Vec::new(),
             next_packet_id: 0,
             unacked: VecDeque::new(),
+            held: VecDeque::new(),
             subscribing: Vec::new(),
             last_heard_ms: 0.0,
             last_sent_ms: 0.0,
+            keep_alive_s: KEEP_ALIVE_S,
+            receive_maximum: UNACKED_KEPT,
+            maximum_qos: 1,
+            maximum_packet: MAX_PACKET_BYTES,
         }
     }
 
@@ -148,15 +175,22 @@ impl MqttState {
 
     fn connect_packet(&mut self, now_ms: f64) -> Vec<u8> {
         let client_id = self.client_id(now_ms);
-        let mut flags = if self.resume { 0 } else { 0x02 };
+        // 3.1.1: a clean session first, kept from the second connection on. MQTT 5 never asks
+        // for a clean start: the client id is new to the broker on the first connection, so the
+        // session is new anyway, and Mosquitto 2.0 restores after its own restart only sessions
+        // begun without the flag; the session expiry bounds what a broker keeps for us.
+        let mut flags = if self.resume || self.level == 5 { 0 } else { 0x02 };
         let mut body = Vec::new();
         put_str(&mut body, "MQTT");
-        body.push(4); // protocol level 3.1.1
+        body.push(self.level);
         if self.options.login.is_some() {
             flags |= 0x80 | 0x40;
         }
         body.push(flags);
         body.extend(KEEP_ALIVE_S.to_be_bytes());
+        if self.level == 5 {
+            body.extend(connect_properties(SESSION_EXPIRY_S));
+        }
         put_str(&mut body, &client_id);
         if let Some((user, password)) = &self.options.login {
             put_str(&mut body, user);
@@ -168,49 +202,139 @@ impl MqttState {
     fn subscribe_packet(&mut self, topics: Vec<String>) -> Vec<u8> {
         let id = self.packet_id();
         let mut body = id.to_be_bytes().to_vec();
+        self.no_properties(&mut body);
+        // QoS 1; in MQTT 5 also "no local": our own messages are confirmed by PUBACK, not echoed.
+        let options = if self.level == 5 { 0x04 | 1 } else { 1 };
         for topic in &topics {
             put_str(&mut body, topic);
-            body.push(1); // QoS 1
+            body.push(options);
         }
         self.subscribing.push((id, topics));
         packet(0x82, &body)
     }
 
-    fn publish_packet(&mut self, topic: &str, payload: &[u8], message: u64) -> Vec<u8> {
-        let id = self.packet_id();
-        let mut body = Vec::with_capacity(topic.len() + payload.len() + 4);
-        put_str(&mut body, topic);
-        body.extend(id.to_be_bytes());
-        body.extend_from_slice(payload);
-        if self.unacked.len() == UNACKED_KEPT {
-            self.unacked.pop_front();
+    /// MQTT 5's empty property block; nothing in 3.1.1.
+    fn no_properties(&self, body: &mut Vec<u8>) {
+        if self.level == 5 {
+            body.push(0);
         }
-        self.unacked.push_back((id, message));
-        packet(0x32, &body)
+    }
+
+    /// Our message to `topic`: at QoS 1 when the broker has room for one more awaiting PUBACK
+    /// (else held until it has), at QoS 0 (delivered as far as can be known) where the broker
+    /// takes nothing higher; refused here when larger than the broker takes.
+    fn publish(&mut self, topic: &str, payload: &[u8], message: u64) -> Decoded {
+        let qos = self.maximum_qos.min(1);
+        if qos == 1 && self.unacked.len() >= self.receive_maximum {
+            self.held.push_back((topic.to_string(), payload.to_vec(), message));
+            return Decoded::default();
+        }
+        let id = if qos == 1 { Some(self.packet_id()) } else { None };
+        let mut body = Vec::with_capacity(topic.len() + payload.len() + 5);
+        put_str(&mut body, topic);
+        if let Some(id) = id {
+            body.extend(id.to_be_bytes());
+        }
+        self.no_properties(&mut body);
+        body.extend_from_slice(payload);
+        let bytes = packet(0x30 | (qos << 1), &body);
+        if bytes.len() > self.maximum_packet {
+            let why = format!("The message is larger than the broker takes ({} bytes at most).", self.maximum_packet);
+            return Decoded::events(vec![ChatEvent::Undelivered { id: message, why }]);
+        }
+        let mut decoded = Decoded::replies(vec![OutFrame::Binary(bytes)]);
+        match id {
+            Some(id) => {
+                if self.unacked.len() == UNACKED_KEPT {
+                    self.unacked.pop_front();
+                }
+                self.unacked.push_back((id, message));
+            }
+            None => decoded.events.push(ChatEvent::Delivered(message)),
+        }
+        decoded
+    }
+
+    /// The broker's answer to our CONNECT.
+    fn connack(&mut self, body: &[u8], decoded: &mut Decoded) {
+        let (present, code) = (body.first().copied().unwrap_or(0) & 1 == 1, body.get(1).copied().unwrap_or(255));
+        let properties = match body.get(2..) {
+            Some(rest) if self.level == 5 && !rest.is_empty() => take_properties(rest).map(|(p, _)| p),
+            _ => Some(Properties::default()),
+        };
+        let Some(properties) = properties else {
+            decoded.events.push(ChatEvent::LinkDead("The broker sent an unreadable CONNACK.".to_string()));
+            return;
+        };
+        if code != 0 {
+            // A 3.1.1 broker answers an MQTT 5 CONNECT with its own "unacceptable version" (1).
+            if self.level == 5 && (code == 1 || code == 0x84) {
+                self.level = 4;
+                let why = "The broker speaks MQTT 3.1.1, not 5: connecting again with 3.1.1".to_string();
+                decoded.events.push(ChatEvent::LinkDead(why));
+            } else {
+                decoded.events.push(ChatEvent::Refused(refusal(code, self.options.login.as_ref(), &properties)));
+            }
+            return;
+        }
+        self.connected = true;
+        let resumed = self.resume && present;
+        self.resume = true;
+        if let Some(id) = properties.assigned_client_id {
+            self.client_id = Some(id.to_string());
+        }
+        if let Some(seconds) = properties.server_keep_alive.filter(|s| *s > 0) {
+            self.keep_alive_s = seconds;
+            decoded.wake_in_ms = Some(f64::from(seconds) * 250.0);
+        }
+        if let Some(most) = properties.receive_maximum {
+            self.receive_maximum = usize::from(most).clamp(1, UNACKED_KEPT);
+        }
+        self.maximum_qos = properties.maximum_qos.unwrap_or(1);
+        if let Some(bytes) = properties.maximum_packet_size {
+            self.maximum_packet = usize::try_from(bytes).unwrap_or(MAX_PACKET_BYTES).min(MAX_PACKET_BYTES);
+        }
+        let id = self.client_id.clone().unwrap_or_default();
+        let how = if resumed { "the broker's session resumed" } else { "a new session" };
+        let version = if self.level == 5 { "MQTT 5" } else { "MQTT 3.1.1" };
+        decoded.events.push(ChatEvent::System(format!("Connected to the broker as {id} ({version}), {how}.")));
+        if self.maximum_qos == 0 {
+            let text = "The broker takes no QoS 1: own messages are sent without its receipt.".to_string();
+            decoded.events.push(ChatEvent::System(text));
+        }
+        if !self.options.topics.is_empty() {
+            let topics = self.options.topics.clone();
+            let subscribe = self.subscribe_packet(topics);
+            decoded.replies.push(OutFrame::Binary(subscribe));
+        }
+    }
+
+    /// A PUBACK: our publish is with the broker (or, in MQTT 5, refused by it); a held one
+    /// may go.
+    fn puback(&mut self, body: &[u8], decoded: &mut Decoded) {
+        let id = u16::from_be_bytes([body[0], body[1]]);
+        let Some(at) = self.unacked.iter().position(|(p, _)| *p == id) else { return };
+        let Some((_, message)) = self.unacked.remove(at) else { return };
+        let code = body.get(2).copied().unwrap_or(0);
+        if code >= 0x80 {
+            let properties = body.get(3..).and_then(take_properties).map(|(p, _)| p).unwrap_or_default();
+            let words = format!("The broker did not take the message: {}.", reason_words(code));
+            decoded.events.push(ChatEvent::Undelivered { id: message, why: with_reason(words, &properties) });
+        } else {
+            decoded.events.push(ChatEvent::Delivered(message));
+        }
+        if let Some((topic, payload, message)) = self.held.pop_front() {
+            let next = self.publish(&topic, &payload, message);
+            decoded.replies.extend(next.replies);
+            decoded.events.extend(next.events);
+        }
     }
 
     /// One complete packet from the broker.
     fn handle(&mut self, kind: u8, flags: u8, body: &[u8], decoded: &mut Decoded) {
         match kind {
-            // CONNACK: session present, return code.
-            2 => {
-                let (present, code) = (body.first().copied().unwrap_or(0) & 1 == 1, body.get(1).copied().unwrap_or(255));
-                if code != 0 {
-                    decoded.events.push(ChatEvent::Refused(refusal(code, self.options.login.as_ref())));
-                    return;
-                }
-                self.connected = true;
-                let resumed = self.resume && present;
-                self.resume = true;
-                let id = self.client_id.clone().unwrap_or_default();
-                let how = if resumed { "the broker's session resumed" } else { "a new session" };
-                decoded.events.push(ChatEvent::System(format!("Connected to the broker as {id}, {how}.")));
-                if !self.options.topics.is_empty() {
-                    let topics = self.options.topics.clone();
-                    let subscribe = self.subscribe_packet(topics);
-                    decoded.replies.push(OutFrame::Binary(subscribe));
-                }
-            }
+            // CONNACK: session present, return code (MQTT 5: properties).
+            2 => self.connack(body, decoded),
             // PUBLISH: topic, packet id at QoS 1 or 2, payload.
             3 => {
                 let qos = (flags >> 1) & 3;
@@ -218,7 +342,7 @@ impl MqttState {
                     decoded.events.push(ChatEvent::raw(Some("unreadable MQTT publish"), describe_binary(body)));
                     return;
                 };
-                let (id, payload) = if qos > 0 && rest.len() >= 2 {
+                let (id, rest) = if qos > 0 && rest.len() >= 2 {
                     (Some(u16::from_be_bytes([rest[0], rest[1]])), &rest[2..])
                 } else {
                     (None, rest)
@@ -226,28 +350,42 @@ impl MqttState {
                 if let (1, Some(id)) = (qos, id) {
                     decoded.replies.push(OutFrame::Binary(packet(0x40, &id.to_be_bytes())));
                 }
+                let payload = if self.level == 5 {
+                    match take_properties(rest) {
+                        // An alias stands for a topic we never let the broker name that way.
+                        Some((properties, payload)) if !(properties.topic_alias && topic.is_empty()) => payload,
+                        _ => {
+                            decoded.events.push(ChatEvent::raw(Some("unreadable MQTT 5 publish"), describe_binary(body)));
+                            return;
+                        }
+                    }
+                } else {
+                    rest
+                };
                 let retained = flags & 1 == 1;
                 let place = Target::channel(topic);
                 decoded.events.extend(read_payload(topic, payload, retained).into_iter().map(|e| place.event(e)));
             }
             // PUBACK: our publish is with the broker.
-            4 if body.len() >= 2 => {
-                let id = u16::from_be_bytes([body[0], body[1]]);
-                if let Some(at) = self.unacked.iter().position(|(p, _)| *p == id) {
-                    if let Some((_, message)) = self.unacked.remove(at) {
-                        decoded.events.push(ChatEvent::Delivered(message));
-                    }
-                }
-            }
+            4 if body.len() >= 2 => self.puback(body, decoded),
             // SUBACK: a return code per topic, 0x80 for a refusal.
             9 if body.len() >= 2 => {
                 let id = u16::from_be_bytes([body[0], body[1]]);
                 let Some(at) = self.subscribing.iter().position(|(p, _)| *p == id) else { return };
                 let (_, topics) = self.subscribing.remove(at);
-                for (topic, code) in topics.iter().zip(&body[2..]) {
+                let (properties, codes) = if self.level == 5 {
+                    take_properties(&body[2..]).unwrap_or_default()
+                } else {
+                    (Properties::default(), &body[2..])
+                };
+                for (topic, code) in topics.iter().zip(codes) {
                     let place = Target::channel(topic);
-                    if *code == 0x80 {
-                        let why = format!("The broker refused the subscription to {topic}.");
+                    if *code >= 0x80 {
+                        let words = match code {
+                            0x80 => format!("The broker refused the subscription to {topic}."),
+                            _ => format!("The broker refused the subscription to {topic}: {}.", reason_words(*code)),
+                        };
+                        let why = with_reason(words, &properties);
                         decoded.events.push(place.event(ChatEvent::Gone(why.clone())));
                         decoded.events.push(ChatEvent::Refused(why));
                     } else {
@@ -259,22 +397,19 @@ impl MqttState {
             }
             // UNSUBACK, PINGRESP: heard, nothing to say.
             11 | 13 => {}
+            // DISCONNECT (MQTT 5): the broker says why before it closes the link.
+            14 => {
+                let code = body.first().copied().unwrap_or(0);
+                let properties = body.get(1..).and_then(take_properties).map(|(p, _)| p).unwrap_or_default();
+                let words = match (code, properties.server_reference) {
+                    (0, _) => "The broker ended the session.".to_string(),
+                    (0x9c | 0x9d, Some(other)) => format!("The broker ended the session: use {other}."),
+                    _ => format!("The broker ended the session: {}.", reason_words(code)),
+                };
+                decoded.events.push(ChatEvent::System(with_reason(words, &properties)));
+            }
             _ => decoded.events.push(ChatEvent::raw(Some("MQTT packet not understood"), describe_binary(body))),
         }
-    }
-}
-
-/// CONNACK's refusals in words.
-fn refusal(code: u8, login: Option<&(String, String)>) -> String {
-    match code {
-        1 => "The broker does not speak MQTT 3.1.1.".to_string(),
-        2 => "The broker refused the client id.".to_string(),
-        3 => "The broker is unavailable.".to_string(),
-        4 | 5 => match login {
-            Some((user, _)) => format!("The broker refused the login as {user}: check the login and the password."),
-            None => "The broker wants a login: give one (login) and its password.".to_string(),
-        },
-        other => format!("The broker refused the connection (code {other})."),
     }
 }
 
@@ -284,6 +419,11 @@ impl WireFormat for MqttState {
         self.pending.clear();
         self.subscribing.clear();
         self.unacked.clear();
+        self.held.clear();
+        self.keep_alive_s = KEEP_ALIVE_S;
+        self.receive_maximum = UNACKED_KEPT;
+        self.maximum_qos = 1;
+        self.maximum_packet = MAX_PACKET_BYTES;
         self.last_heard_ms = now_ms;
         self.last_sent_ms = now_ms;
         let connect = self.connect_packet(now_ms);
@@ -327,7 +467,7 @@ impl WireFormat for MqttState {
 
     /// Half the keep-alive quiet: a PINGREQ; one and a half: the link is dead.
     fn on_wake(&mut self, now_ms: f64) -> Decoded {
-        let keep_alive_ms = f64::from(KEEP_ALIVE_S) * 1000.0;
+        let keep_alive_ms = f64::from(self.keep_alive_s) * 1000.0;
         let quiet = now_ms - self.last_heard_ms;
         if quiet + super::TIMER_SLACK_MS >= keep_alive_ms * 1.5 {
             return Decoded::events(vec![ChatEvent::silent_for(quiet)]);
@@ -344,7 +484,7 @@ impl WireFormat for MqttState {
         let replies = match action {
             Action::Message { to, nick, text, id } if to.kind == TargetKind::Channel => {
                 let payload = self.options.template.fill(nick, text);
-                vec![OutFrame::Binary(self.publish_packet(&to.name, payload.as_bytes(), id))]
+                return Some(self.publish(&to.name, payload.as_bytes(), id));
             }
             Action::Join(topic) => {
                 validate_topics(topic).ok()?;
@@ -357,6 +497,7 @@ impl WireFormat for MqttState {
                 self.options.topics.retain(|t| *t != target.name);
                 let id = self.packet_id();
                 let mut body = id.to_be_bytes().to_vec();
+                self.no_properties(&mut body);
                 put_str(&mut body, &target.name);
                 vec![OutFrame::Binary(packet(0xa2, &body))]
             }
@@ -378,68 +519,6 @@ impl WireFormat for MqttState {
     }
 }
 
-/// Where the first packet of `bytes` ends, if it is all there.
-enum Split {
-    Need,
-    Broken,
-    Packet { header: u8, start: usize, end: usize },
-}
-
-fn split_packet(bytes: &[u8]) -> Split {
-    let Some(&header) = bytes.first() else { return Split::Need };
-    let mut length: usize = 0;
-    for i in 0..4 {
-        let Some(&byte) = bytes.get(1 + i) else { return Split::Need };
-        length |= usize::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            if length > MAX_PACKET_BYTES {
-                return Split::Broken;
-            }
-            let start = 2 + i;
-            return if bytes.len() >= start + length {
-                Split::Packet { header, start, end: start + length }
-            } else {
-                Split::Need
-            };
-        }
-    }
-    Split::Broken
-}
-
-/// A packet: its first byte, the remaining length, the rest.
-fn packet(header: u8, body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + 5);
-    out.push(header);
-    let mut length = body.len();
-    loop {
-        let byte = (length % 128) as u8;
-        length /= 128;
-        out.push(if length > 0 { byte | 0x80 } else { byte });
-        if length == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(body);
-    out
-}
-
-/// A UTF-8 string with its two-byte length; cut to 65,535 bytes at a character boundary.
-fn put_str(out: &mut Vec<u8>, text: &str) {
-    let mut end = text.len().min(usize::from(u16::MAX));
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    out.extend((end as u16).to_be_bytes());
-    out.extend_from_slice(&text.as_bytes()[..end]);
-}
-
-/// A length-prefixed UTF-8 string at the start of `bytes`, and what follows it.
-fn take_str(bytes: &[u8]) -> Option<(&str, &[u8])> {
-    let length = usize::from(u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]));
-    let text = std::str::from_utf8(bytes.get(2..2 + length)?).ok()?;
-    Some((text, &bytes[2 + length..]))
-}
-
 fn base36(mut n: u64) -> String {
     let mut digits = Vec::new();
     loop {
@@ -452,12 +531,12 @@ fn base36(mut n: u64) -> String {
     digits.iter().rev().collect()
 }
 
-/// A broker that accepts any client into `chat/lobby` and relays each QoS 1 PUBLISH to the
-/// topic (the sender included, as Mosquitto does) after its PUBACK.
+/// An MQTT 5 broker that accepts any client into `chat/lobby` and relays each QoS 1 PUBLISH
+/// to the topic at QoS 0.
 pub(super) const SERVER_MODEL: ServerModel = ServerModel {
     shapes: 1,
     subprotocol: |_| SUBPROTOCOL,
-    handshake: |_, _| vec![OutFrame::Binary(vec![0x20, 2, 0, 0]), OutFrame::Binary(vec![0x90, 3, 0, 1, 1])],
+    handshake: |_, _| vec![OutFrame::Binary(vec![0x20, 3, 0, 0, 0]), OutFrame::Binary(vec![0x90, 4, 0, 1, 0, 1])],
     relay: |_, _, frame| {
         let OutFrame::Binary(bytes) = frame else { return None };
         let Split::Packet { header, start, end } = split_packet(bytes) else { return None };
@@ -466,14 +545,17 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
         }
         let body = &bytes[start..end];
         let (topic, rest) = take_str(body)?;
-        let payload = rest.get(2..)?;
+        let (_, payload) = take_properties(rest.get(2..)?)?;
         let mut relayed = Vec::new();
         put_str(&mut relayed, topic);
+        relayed.push(0);
         relayed.extend_from_slice(payload);
         Some(OutFrame::Binary(packet(0x30, &relayed)))
     },
     carried: ServerModel::ALL_OF_IT,
 };
 
+mod packet;
+mod reasons;
 #[cfg(test)]
 mod tests;

@@ -143,6 +143,17 @@ fn own_messages_belong_to_their_conversation_across_a_reload() {
     reloaded.apply(ChatEvent::Delivered(sent_id), 6.0);
     let status = reloaded.list()[2].log.get(sent_id).and_then(|e| e.status);
     assert_eq!(status, Some(crate::chat::OwnStatus::Delivered));
+    // A refusal by id fails the message where it is, in words, to be retried.
+    let refused = reloaded.list[2].log.push_own("ada", "too big", 7.0);
+    if let Some(item) = reloaded.list[2].log.take_next_outgoing() {
+        reloaded.list[2].log.mark_sent(item);
+    }
+    reloaded.apply(ChatEvent::Undelivered { id: refused, why: "The broker did not take it.".into() }, 8.0);
+    let status = reloaded.list()[2].log.get(refused).and_then(|e| e.status);
+    assert_eq!(status, Some(crate::chat::OwnStatus::Failed));
+    assert!(texts(&reloaded.list()[2]).iter().any(|t| t == "The broker did not take it."));
+    reloaded.list[2].log.retry(refused);
+    assert_eq!(reloaded.list()[2].log.outbox().map(|m| m.id).collect::<Vec<_>>(), [refused]);
     // Stored before conversations: the first conversation's.
     let mut legacy = Conversations::new(Target::channel("ws.example"), 100);
     legacy.set_server("s1");

@@ -1,4 +1,4 @@
-//! MQTT packets both ways, against the bytes MQTT 3.1.1 specifies.
+//! MQTT packets both ways, against the bytes MQTT 3.1.1 and MQTT 5 specify.
 
 use super::*;
 
@@ -8,6 +8,7 @@ fn options(topics: &[&str], login: Option<(&str, &str)>) -> MqttOptions {
         topics: topics.iter().map(|t| t.to_string()).collect(),
         login: login.map(|(u, p)| (u.into(), p.into())),
         template: Template::default(),
+        protocol_level: 4,
     }
 }
 
@@ -162,4 +163,120 @@ fn topics_are_checked() {
     assert_eq!(join.map(|f| f[0][0]), Some(0x82));
     let part = mqtt.encode(Action::Part(&Target::channel("x/y"))).map(|d| bytes(&d.replies));
     assert_eq!(part.map(|f| f[0][0]), Some(0xa2));
+}
+
+/// An MQTT 5 link, before its CONNACK.
+fn opened_v5(topics: &[&str]) -> (MqttState, Vec<u8>) {
+    let mut mqtt = MqttState::new(MqttOptions { protocol_level: 5, ..options(topics, None) });
+    let connect = bytes(&mqtt.on_open(SUBPROTOCOL, 1_000.0).replies).remove(0);
+    (mqtt, connect)
+}
+
+/// A CONNACK of MQTT 5: flags, reason code, then the properties given (their bytes).
+fn connack_v5(present: bool, code: u8, properties: &[u8]) -> Vec<u8> {
+    let mut body = vec![u8::from(present), code, properties.len() as u8];
+    body.extend_from_slice(properties);
+    packet(0x20, &body)
+}
+
+#[test]
+fn mqtt_5_asks_for_a_session_that_outlives_a_drop_and_keeps_the_brokers_limits() {
+    let (mut mqtt, connect) = opened_v5(&["chat/lobby"]);
+    assert_eq!(&connect[2..9], b"\0\x04MQTT\x05");
+    assert_eq!(connect[9], 0, "no clean start: the client id is new, and the session outlives a broker's restart");
+    let expiry = SESSION_EXPIRY_S.to_be_bytes();
+    assert_eq!(&connect[12..18], &[5, 0x11, expiry[0], expiry[1], expiry[2], expiry[3]], "session expiry");
+    assert!(take_str(&connect[18..]).is_some_and(|(id, _)| id.starts_with("wschat-ada-")));
+    // Keep-alive 20 s, two publishes in flight, a user property read past.
+    let limits = [0x13, 0, 20, 0x21, 0, 2, 0x26, 0, 1, b'k', 0, 1, b'v'];
+    let accepted = mqtt.on_frame(Frame::Binary(&connack_v5(false, 0, &limits)), 1_001.0);
+    assert!(mqtt.is_ready());
+    assert_eq!(accepted.wake_in_ms, Some(5_000.0), "a quarter of the broker's keep-alive");
+    assert!(accepted.events.iter().any(|e| matches!(e, ChatEvent::System(s) if s.contains("(MQTT 5), a new session"))));
+    let subscribe = &bytes(&accepted.replies)[0];
+    assert_eq!(&subscribe[2..], b"\0\x01\0\0\x0achat/lobby\x05", "no properties; QoS 1, no local");
+    assert!(matches!(&mqtt.on_wake(1_001.0 + 31_000.0).events[..], [ChatEvent::LinkDead(_)]), "dead after 1.5 x 20 s");
+}
+
+#[test]
+fn a_311_broker_gets_311_on_the_next_connection() {
+    let (mut mqtt, _) = opened_v5(&["t"]);
+    let refused = mqtt.on_frame(Frame::Binary(&[0x20, 2, 0, 1]), 1.0);
+    assert!(matches!(&refused.events[..], [ChatEvent::LinkDead(why)] if why.contains("3.1.1")));
+    let again = bytes(&mqtt.on_open(SUBPROTOCOL, 2.0).replies);
+    assert_eq!(&again[0][2..9], b"\0\x04MQTT\x04");
+    assert_eq!(again[0][9], 0x02, "3.1.1: a clean session first");
+}
+
+#[test]
+fn mqtt_5_refusals_carry_the_brokers_words() {
+    let mut mqtt = MqttState::new(MqttOptions { protocol_level: 5, ..options(&["t"], Some(("ada", "wrong"))) });
+    mqtt.on_open(SUBPROTOCOL, 0.0);
+    let reason = [0x1f, 0, 7, b'n', b'o', b' ', b'w', b'a', b'y', b'!'];
+    let refused = mqtt.on_frame(Frame::Binary(&connack_v5(false, 0x86, &reason)), 1.0);
+    assert!(
+        matches!(&refused.events[..], [ChatEvent::Refused(why)] if why.contains("login as ada") && why.ends_with("said: no way!")),
+        "{refused:?}"
+    );
+    // A property MQTT 5 does not define is an unreadable CONNACK.
+    let mut other = opened_v5(&["t"]).0;
+    assert!(matches!(&other.on_frame(Frame::Binary(&connack_v5(false, 0, &[0x7f])), 1.0).events[..], [ChatEvent::LinkDead(_)]));
+}
+
+#[test]
+fn mqtt_5_publishes_wait_for_room_and_a_refusing_puback_fails_the_message() {
+    let (mut mqtt, _) = opened_v5(&["t"]);
+    mqtt.on_frame(Frame::Binary(&connack_v5(false, 0, &[0x21, 0, 1])), 1.0);
+    let to = Target::channel("t");
+    let first = mqtt.encode(Action::Message { to: &to, nick: "ada", text: "one", id: 1 }).map(|d| bytes(&d.replies));
+    let first = first.expect("sent").remove(0);
+    let (_, rest) = take_str(&first[2..]).expect("topic");
+    assert_eq!(rest[2], 0, "no properties");
+    let held = mqtt.encode(Action::Message { to: &to, nick: "ada", text: "two", id: 2 }).expect("taken");
+    assert!(held.replies.is_empty(), "held: the broker takes one at a time");
+    // Refused with reason 0x87 and the broker's words; the held one goes out.
+    let puback = packet(0x40, &[rest[0], rest[1], 0x87, 4, 0x1f, 0, 1, b'x']);
+    let answered = mqtt.on_frame(Frame::Binary(&puback), 2.0);
+    assert!(matches!(&answered.events[..], [ChatEvent::Undelivered { id: 1, why }] if why.contains("not authorized") && why.ends_with("said: x")));
+    let second = bytes(&answered.replies).remove(0);
+    assert!(second.ends_with(br#""text":"two"}"#));
+    let (_, rest) = take_str(&second[2..]).expect("topic");
+    // Success in its short form.
+    assert_eq!(mqtt.on_frame(Frame::Binary(&[0x40, 2, rest[0], rest[1]]), 3.0).events, vec![ChatEvent::Delivered(2)]);
+}
+
+#[test]
+fn mqtt_5_packet_size_and_qos_limits_are_kept() {
+    let (mut mqtt, _) = opened_v5(&["t"]);
+    mqtt.on_frame(Frame::Binary(&connack_v5(false, 0, &[0x27, 0, 0, 0, 40, 0x24, 0])), 1.0);
+    let to = Target::channel("t");
+    let small = mqtt.encode(Action::Message { to: &to, nick: "ada", text: "hi", id: 1 }).expect("sent");
+    assert_eq!(bytes(&small.replies)[0][0], 0x30, "QoS 0: the broker takes no more");
+    assert_eq!(small.events, vec![ChatEvent::Delivered(1)]);
+    let big = mqtt.encode(Action::Message { to: &to, nick: "ada", text: &"x".repeat(50), id: 2 }).expect("refused");
+    assert!(big.replies.is_empty());
+    assert!(matches!(&big.events[..], [ChatEvent::Undelivered { id: 2, why }] if why.contains("40 bytes")));
+}
+
+#[test]
+fn mqtt_5_publishes_and_disconnects_are_read() {
+    let (mut mqtt, _) = opened_v5(&["chat/lobby"]);
+    mqtt.on_frame(Frame::Binary(&connack_v5(false, 0, &[])), 1.0);
+    // QoS 1, id 9, content type and a user property, then the payload.
+    let mut body = Vec::new();
+    put_str(&mut body, "chat/lobby");
+    body.extend([0, 9, 13, 0x03, 0, 4]);
+    body.extend(b"json");
+    body.extend([0x26, 0, 1, b'a', 0, 0]);
+    body.extend(br#"{"nick":"bob","text":"hey"}"#);
+    let got = mqtt.on_frame(Frame::Binary(&packet(0x32, &body)), 2.0);
+    assert_eq!(bytes(&got.replies), vec![vec![0x40, 2, 0, 9]]);
+    assert!(matches!(&flat(got.events)[..], [ChatEvent::Message { nick: Some(n), text, .. }] if n == "bob" && text == "hey"));
+    // Properties that run past their block: unreadable, not a crash.
+    let mut broken = Vec::new();
+    put_str(&mut broken, "chat/lobby");
+    broken.extend([3, 0x03, 0, 9]);
+    assert!(matches!(&mqtt.on_frame(Frame::Binary(&packet(0x30, &broken)), 3.0).events[..], [ChatEvent::Raw { .. }]));
+    let said = mqtt.on_frame(Frame::Binary(&[0xe0, 2, 0x8b, 0]), 4.0);
+    assert!(matches!(&said.events[..], [ChatEvent::System(s)] if s.contains("shutting down")));
 }
