@@ -37,6 +37,10 @@ pub struct Settings {
     /// The account where a server wants one (`login`: IRC SASL account, and next the XMPP JID,
     /// STOMP login, MQTT user name); empty for none.
     pub login: String,
+    /// Where own messages go when the server reads and sends in different places
+    /// (`send_prefix`, STOMP): the destination's first segment replaced by it, so that with
+    /// Spring's `/app` what is typed in `/topic/chat` is sent to `/app/chat`; empty for none.
+    pub send_prefix: String,
     /// Typed into the connect form for this page only: never in a link, storage or a log line
     /// ([`Settings::to_query`] leaves it out, and `Debug` shows whether there is one).
     pub password: String,
@@ -56,6 +60,7 @@ impl fmt::Debug for Settings {
             .field("json_template", &self.json_template)
             .field("history", &self.history)
             .field("login", &self.login)
+            .field("send_prefix", &self.send_prefix)
             .field("password", &if self.password.is_empty() { "" } else { "***" })
             .finish()
     }
@@ -112,6 +117,21 @@ pub fn validate_nick(nick: &str) -> Result<&str, NickError> {
 /// An IRC channel from a link or the form, as one IRC parameter: a space, comma or control
 /// character would end it or start another command (a link must not make the client send
 /// what the person did not ask for). Without a channel prefix, `#` is added.
+/// Checks a `send_prefix`: empty, or a path such as `/app` (no spaces, commas or colons, which
+/// a destination header cannot carry plainly); a trailing `/` is dropped.
+pub fn validate_send_prefix(prefix: &str) -> Result<String, String> {
+    let prefix = prefix.trim().trim_end_matches('/');
+    if prefix.is_empty() {
+        return Ok(String::new());
+    }
+    if !prefix.starts_with('/') || prefix.chars().any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ':') {
+        return Err(format!(
+            "\"{prefix}\" is not a send prefix: a path such as /app, without spaces, commas or colons."
+        ));
+    }
+    Ok(prefix.to_string())
+}
+
 pub fn validate_channel(channel: &str) -> Result<String, String> {
     let channel = channel.trim();
     if let Some(c) = channel.chars().find(|c| c.is_whitespace() || c.is_control() || *c == ',') {
@@ -206,6 +226,14 @@ impl Settings {
             },
             None => DEFAULT_TEMPLATE.to_string(),
         };
+        let send_prefix = match param("send_prefix").map(|p| validate_send_prefix(&p)) {
+            Some(Ok(prefix)) => prefix,
+            Some(Err(problem)) => {
+                problems.push(format!("{problem} Sending where messages are read instead."));
+                String::new()
+            }
+            None => String::new(),
+        };
         let settings = Settings {
             url,
             nick,
@@ -218,6 +246,7 @@ impl Settings {
             json_template,
             history,
             login: param("login").map(|l| l.trim().to_string()).unwrap_or_default(),
+            send_prefix,
             password: String::new(),
         };
         (settings, problems)
@@ -247,6 +276,9 @@ impl Settings {
         }
         if self.protocol.reads("template") && self.json_template != DEFAULT_TEMPLATE {
             pairs.push(("template", self.json_template.as_str()));
+        }
+        if self.protocol.reads("send_prefix") && !self.send_prefix.is_empty() {
+            pairs.push(("send_prefix", self.send_prefix.as_str()));
         }
         // The password never: it is typed again after a reload or from a link.
         if self.protocol.reads("login") && !self.login.is_empty() {
@@ -428,6 +460,17 @@ mod tests {
         assert!(linked.to_query().contains("history=250"));
         assert_eq!(Settings::from_query(query_lookup(&linked.to_query()), None, 0.5).0, linked);
         assert!(!read(&[], None).0.to_query().contains("history"));
+    }
+
+    #[test]
+    fn a_send_prefix_is_checked_and_linked_where_the_format_reads_it() {
+        let stomp = read(&[("protocol", "stomp"), ("send_prefix", "/app/")], None).0;
+        assert_eq!(stomp.send_prefix, "/app");
+        assert!(stomp.to_query().contains("send_prefix=%2Fapp"));
+        assert_eq!(Settings::from_query(query_lookup(&stomp.to_query()), None, 0.5).0, stomp);
+        let (bad, problems) = read(&[("protocol", "stomp"), ("send_prefix", "app")], None);
+        assert_eq!((bad.send_prefix.as_str(), problems.len()), ("", 1));
+        assert!(!read(&[("send_prefix", "/app")], None).0.to_query().contains("send_prefix"), "text reads none");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
     let subprotocols = RwSignal::new(initial.subprotocols.clone());
     let channel = RwSignal::new(initial.channel.clone());
     let json_template = RwSignal::new(initial.json_template.clone());
+    let send_prefix = RwSignal::new(initial.send_prefix.clone());
     let login = RwSignal::new(initial.login.clone());
     // Typed for this page only: it goes into the settings in memory, never into storage or a link.
     let password = RwSignal::new(initial.password.clone());
@@ -41,6 +42,7 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
             subprotocols: subprotocols.get_untracked(),
             channel: channel.get_untracked(),
             json_template: json_template.get_untracked(),
+            send_prefix: send_prefix.get_untracked(),
             login: login.get_untracked().trim().to_string(),
             password: password.get_untracked(),
             ..current
@@ -112,6 +114,14 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
                     testid="json-template-input"
                     value=json_template
                     placeholder=r#"{"nick": <nick>, "text": <text>}"#
+                />
+            </Show>
+            <Show when=move || protocol.get().reads("send_prefix")>
+                <TextField
+                    label="Send prefix"
+                    testid="send-prefix-input"
+                    value=send_prefix
+                    placeholder="none; /app for Spring"
                 />
             </Show>
             <TextField

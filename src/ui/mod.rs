@@ -29,7 +29,7 @@ use status_bar::StatusBar;
 use tabs::{Tab, TabStrip, Tabs};
 
 /// The query parameters of the UI contract (and the client's own extras).
-const SETTINGS_PARAMS: [&str; 10] = [
+const SETTINGS_PARAMS: [&str; 11] = [
     "url",
     "nick",
     "protocol",
@@ -40,6 +40,7 @@ const SETTINGS_PARAMS: [&str; 10] = [
     "idle_timeout",
     "connect_timeout",
     "history",
+    "send_prefix",
 ];
 
 /// The whole client: settings from the query string (or, on a bare visit, the last ones used),

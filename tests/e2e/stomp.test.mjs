@@ -1,7 +1,7 @@
 // STOMP against Debian's RabbitMQ (web-stomp), with npm's @stomp/stompjs as the other person:
 // messages both ways with own messages ending delivered (RECEIPT), two destinations with
-// unread counts, the broker killed (SIGKILL) and started again while five messages are typed (each
-// received once, in order), a wrong password explained.
+// unread counts, a send prefix (Spring's layout), the broker killed (SIGKILL) and started again
+// while five messages are typed (each received once, in order), a wrong password explained.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
@@ -61,6 +61,25 @@ test("STOMP: messages both ways, own ones delivered, two destinations with their
   await conversation(page, "/topic/dev").click();
   await page.locator('[data-testid="message"][data-nick="bob"]', { hasText: "over in dev" }).waitFor({ timeout });
   assert.equal(bob.inbox.items.filter((m) => m.text.includes("hello from ada")).length, 1);
+  assert.deepEqual(errors, []);
+});
+
+test("STOMP: a send prefix sends what is typed in a destination elsewhere (Spring's /app layout)", async (t) => {
+  const broker = await startRabbitmq();
+  t.after(() => broker.kill());
+  // As a Spring app would read /app/chat and answer in /topic/chat: bob reads /queue/chat,
+  // where only the prefix can put ada's messages, and writes to /topic/chat.
+  const bob = await otherPerson(broker.url, ["/queue/chat"]);
+  t.after(() => bob.close());
+  const params = { protocol: "stomp", url: broker.url, nick: "ada", channel: "/topic/chat", send_prefix: "/queue", connect: "1" };
+  const { page, errors } = await openJoined(t, shared.browser, `http://${shared.app.addr}/`, params, ["/topic/chat"]);
+  assert.equal(await page.getByTestId("send-prefix-input").inputValue(), "/queue");
+  await send(page, "to the app");
+  const got = await bob.inbox.waitFor((m) => m.text.includes("to the app"), "ada's message in /queue/chat");
+  assert.deepEqual(JSON.parse(got.text), { nick: "ada", text: "to the app" });
+  await untilOwn(page, 1, "delivered");
+  bob.say("/topic/chat", "bob", "answered in the topic");
+  await page.locator('[data-testid="message"][data-nick="bob"]', { hasText: "answered in the topic" }).waitFor({ timeout });
   assert.deepEqual(errors, []);
 });
 

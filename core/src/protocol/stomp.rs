@@ -21,14 +21,17 @@ pub(super) const SPEC: Spec = Spec {
     default_subprotocols: &["v12.stomp"],
     offer: &["v12.stomp", "v11.stomp", "v10.stomp"],
     identified_by: &["v12.stomp", "v11.stomp", "v10.stomp"],
-    reads: &["channel", "login", "template"],
+    reads: &["channel", "login", "template", "send_prefix"],
     many_conversations: true,
     default_channel: DEFAULT_DESTINATION,
     channels: validate_destinations,
     sniff: |frame| matches!(frame, Frame::Text(text) if text.starts_with("CONNECTED\n") || text.starts_with("ERROR\n")),
     finds_format: false,
     socket_url: super::same_url,
-    check: |settings| super::check_channels_and_template(settings, validate_destinations),
+    check: |settings| {
+        let send_prefix = crate::settings::validate_send_prefix(&settings.send_prefix)?;
+        super::check_channels_and_template(Settings { send_prefix, ..settings }, validate_destinations)
+    },
     new: |settings| Box::new(StompState::new(StompOptions::from_settings(settings))),
 };
 
@@ -62,6 +65,8 @@ pub struct StompOptions {
     /// Login and passcode, when a login was given.
     pub login: Option<(String, String)>,
     pub template: Template,
+    /// Replaces a destination's first segment where own messages are sent (Spring's `/app`).
+    pub send_prefix: Option<String>,
 }
 
 impl StompOptions {
@@ -71,7 +76,19 @@ impl StompOptions {
             destinations: destinations.split(',').map(str::to_string).collect(),
             login: (!settings.login.is_empty()).then(|| (settings.login.clone(), settings.password.clone())),
             template: Template::parse(&settings.json_template).unwrap_or_default(),
+            send_prefix: (!settings.send_prefix.is_empty()).then(|| settings.send_prefix.clone()),
         }
+    }
+}
+
+impl StompOptions {
+    /// Where a message typed in `destination` is sent: there, or with the send prefix in place
+    /// of its first segment (`/topic/chat` -> `/app/chat`).
+    pub fn send_destination(&self, destination: &str) -> String {
+        let Some(prefix) = &self.send_prefix else { return destination.to_string() };
+        let rest = destination.trim_start_matches('/');
+        let rest = rest.split_once('/').map_or(rest, |(_, after)| after);
+        format!("{prefix}/{rest}")
     }
 }
 
@@ -321,8 +338,9 @@ impl WireFormat for StompState {
                 let body = self.options.template.fill(nick, text);
                 let receipt = format!("msg-{id}");
                 let length = body.len().to_string();
+                let destination = self.options.send_destination(&to.name);
                 let headers = [
-                    ("destination", to.name.as_str()),
+                    ("destination", destination.as_str()),
                     ("content-type", "application/json"),
                     ("content-length", &length),
                     ("receipt", &receipt),

@@ -11,6 +11,7 @@ fn options(login: Option<(&str, &str)>) -> StompOptions {
         destinations: vec!["/topic/chat".into(), "/topic/dev".into()],
         login: login.map(|(u, p)| (u.into(), p.into())),
         template: Template::default(),
+        send_prefix: None,
     }
 }
 
@@ -87,4 +88,23 @@ fn destinations_are_checked() {
     assert_eq!(validate_destinations(" /topic/a ,/queue/b,/topic/a"), Ok("/topic/a,/queue/b".into()));
     assert_eq!(validate_destinations(""), Ok(DEFAULT_DESTINATION.into()));
     assert!(validate_destinations("topic").is_err() && validate_destinations("/a\nSEND").is_err());
+}
+
+#[test]
+fn a_send_prefix_sends_where_the_server_reads_what_is_typed() {
+    let spring = StompOptions { send_prefix: Some("/app".into()), ..options(None) };
+    assert_eq!(spring.send_destination("/topic/chat"), "/app/chat");
+    assert_eq!(spring.send_destination("/topic/a/b"), "/app/a/b");
+    assert_eq!(spring.send_destination("/chat"), "/app/chat");
+    assert_eq!(options(None).send_destination("/topic/chat"), "/topic/chat");
+    let mut stomp = StompState::new(spring);
+    stomp.on_open("v12.stomp", 0.0);
+    stomp.on_frame(Frame::Text("CONNECTED\nversion:1.2\nheart-beat:0,0\n\n\0"), 1.0);
+    let to = Target::channel("/topic/chat");
+    let sent = stomp.encode(Action::Message { to: &to, nick: "ada", text: "hi", id: 3 }).map(|d| texts(&d.replies));
+    assert!(sent.is_some_and(|f| f[0].starts_with("SEND\ndestination:/app/chat\n")));
+    use crate::settings::validate_send_prefix;
+    assert_eq!(validate_send_prefix(" /app/ "), Ok("/app".into()));
+    assert_eq!(validate_send_prefix(""), Ok(String::new()));
+    assert!(validate_send_prefix("app").is_err() && validate_send_prefix("/a b").is_err() && validate_send_prefix("/a:b").is_err());
 }
