@@ -231,16 +231,22 @@ export async function startRabbitmq({ again = null } = {}) {
 }
 
 /** Starts Debian's Prosody (tests/peers/prosody/run.sh) on a free loopback port, with the users
- * ada and bob (password `password`): { url (`ws://localhost:PORT/xmpp-websocket`), anonUrl
- * (the same on the host anon.localhost, for anonymous logins), kill() }. */
-export async function startProsody(password) {
-  const port = await freePort();
-  const work = mkdtempSync(path.join(tmpdir(), "wschat-prosody-"));
-  const server = await startProcess("tests/peers/prosody/run.sh", [String(port), work, password], /Serving 'websocket'/);
+ * ada and bob (password `password`) and stream management unless `streamManagement` is false;
+ * `again`, the result of an earlier start, starts that server again on its port and folder:
+ * { url (`ws://localhost:PORT/xmpp-websocket`), anonUrl (the same on the host anon.localhost,
+ * for anonymous logins), kill(), killHard() }. */
+export async function startProsody(password, { streamManagement = true, again = null } = {}) {
+  const port = again?.port ?? (await freePort());
+  const work = again?.work ?? mkdtempSync(path.join(tmpdir(), "wschat-prosody-"));
+  const args = [String(port), work, password, ...(streamManagement ? [] : ["no-sm"])];
+  const server = await startProcess("tests/peers/prosody/run.sh", args, /Serving 'websocket'/);
   return {
     url: `ws://localhost:${port}/xmpp-websocket`,
     anonUrl: `ws://anon.localhost:${port}/xmpp-websocket`,
+    port,
+    work,
     kill: () => server.kill(),
+    killHard: () => server.killHard(),
   };
 }
 

@@ -1,13 +1,15 @@
-// XMPP against Debian's Prosody (mod_websocket, a MUC component), with npm's @xmpp/client as
-// the other person: logging in with a typed password (SCRAM-SHA-1), messages both ways in a room with own
-// messages ending delivered (the room's reflection), two rooms with unread counts, history the
-// room sends on join shown once across a reconnect, a private chat, a wrong password
-// explained, and an anonymous login.
+// XMPP against Debian's Prosody (mod_websocket, a MUC component, mod_smacks), with npm's
+// @xmpp/client as the other person: logging in with a typed password (SCRAM-SHA-1), messages
+// both ways in a room with own messages ending delivered, two rooms with unread counts, a
+// private chat with receipts both ways, history the room sends on join shown once across a
+// reconnect (a server without stream management, so the room is joined again), a dropped link
+// resuming the stream (XEP-0198), the server killed and started again while five messages are
+// typed (each received once, in order), a wrong password explained, and an anonymous login.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { client as xmppClient, xml } from "@xmpp/client";
-import { conversation, Inbox, sharedBrowserAndApp, send, startProsody, timeout, untilJoined, untilOwn } from "./helpers.mjs";
+import { conversation, fiveDuringOutage, Inbox, sharedBrowserAndApp, send, startProsody, timeout, untilJoined, untilOwn } from "./helpers.mjs";
 
 // @xmpp/client uses the WebSocket of the platform; Node 20 has none of its own.
 globalThis.WebSocket ??= WebSocket;
@@ -17,19 +19,29 @@ const password = "s3cret pass";
 const lobby = "lobby@conference.localhost";
 const dev = "dev@conference.localhost";
 
-/** bob, in `rooms`, keeping the group messages and private messages he receives. */
-async function bob(server, rooms) {
+/** bob, in `rooms` (joined again whenever his client comes back online), keeping the group
+ * messages and private messages he receives ({ from, type, body, receipt: whether a receipt
+ * was asked for, and text: the body as JSON chat, for the outage helper }); he gives receipts
+ * where asked, unless `receipts` is false. */
+async function bob(server, rooms, { receipts = true } = {}) {
   const inbox = new Inbox();
   const bob = xmppClient({ service: server.url, domain: "localhost", username: "bob", password, resource: "test" });
   bob.on("error", () => {});
   bob.on("stanza", (stanza) => {
     const body = stanza.is("message") && stanza.getChildText("body");
-    if (body) inbox.push({ from: stanza.attrs.from, type: stanza.attrs.type, body });
+    if (!body) return;
+    const receipt = stanza.getChild("request", "urn:xmpp:receipts") !== undefined;
+    inbox.push({ from: stanza.attrs.from, type: stanza.attrs.type, body, receipt, text: JSON.stringify({ text: body }) });
+    if (receipts && receipt && stanza.attrs.id) {
+      bob.send(xml("message", { to: stanza.attrs.from }, xml("received", { xmlns: "urn:xmpp:receipts", id: stanza.attrs.id })));
+    }
+  });
+  bob.on("online", () => {
+    // Available, as a chat client is: messages to his bare JID reach him.
+    bob.send(xml("presence"));
+    for (const room of rooms) bob.send(xml("presence", { to: `${room}/bob` }, xml("x", { xmlns: "http://jabber.org/protocol/muc" })));
   });
   await bob.start();
-  for (const room of rooms) {
-    await bob.send(xml("presence", { to: `${room}/bob` }, xml("x", { xmlns: "http://jabber.org/protocol/muc" })));
-  }
   return {
     inbox,
     say: (room, body) => bob.send(xml("message", { to: room, type: "groupchat" }, xml("body", {}, body))),
@@ -55,7 +67,8 @@ const joined = untilJoined;
 const chatLine = (page, nick, text) => page.locator(`[data-testid="message"][data-kind="chat"][data-nick="${nick}"]`, { hasText: text });
 
 test("XMPP: a room both ways with own messages delivered, a second room's unread, a private chat", async (t) => {
-  const server = await startProsody(password);
+  // Without stream management: delivery is the room's reflection, and bob's receipt.
+  const server = await startProsody(password, { streamManagement: false });
   t.after(() => server.kill());
   const other = await bob(server, [lobby, dev]);
   t.after(() => other.stop());
@@ -78,11 +91,18 @@ test("XMPP: a room both ways with own messages delivered, a second room's unread
   await conversation(page, "bob@localhost").click();
   await chatLine(page, "bob", "just between us").waitFor({ timeout });
   assert.equal(await conversation(page, "bob@localhost").getAttribute("data-kind"), "private");
+  // ada's answer asks for a receipt, and bob's receipt delivers it.
+  await send(page, "likewise");
+  const answer = await other.inbox.waitFor((m) => m.type === "chat" && m.body === "likewise", "ada's private answer");
+  assert.equal(answer.receipt, true);
+  // The one own message of this conversation (the only one drawn).
+  await untilOwn(page, 1, "delivered");
   assert.deepEqual(errors, []);
 });
 
 test("XMPP: history the room sends on join is shown once, also after a reconnect", async (t) => {
-  const server = await startProsody(password);
+  // Without stream management the reconnect joins the room again, and it sends its history again.
+  const server = await startProsody(password, { streamManagement: false });
   t.after(() => server.kill());
   const other = await bob(server, [lobby]);
   t.after(() => other.stop());
@@ -96,6 +116,50 @@ test("XMPP: history the room sends on join is shown once, also after a reconnect
   await other.say(lobby, "after the reconnect");
   await chatLine(page, "bob", "after the reconnect").waitFor({ timeout });
   assert.equal(await earlier.count(), 1);
+  assert.deepEqual(errors, []);
+});
+
+test("XMPP: a dropped link resumes the stream: the room kept, nothing sent twice", async (t) => {
+  const server = await startProsody(password);
+  t.after(() => server.kill());
+  // bob gives no receipts: the server's acks (XEP-0198) are what deliver a private message.
+  const other = await bob(server, [lobby], { receipts: false });
+  t.after(() => other.stop());
+  const { page, errors } = await ada(t, server, [lobby]);
+  await joined(page, lobby);
+  await send(page, "/query bob@localhost");
+  await send(page, "acked by the server");
+  await other.inbox.waitFor((m) => m.body === "acked by the server", "ada's private message");
+  await untilOwn(page, 1, "delivered");
+  await conversation(page, lobby).click();
+  await send(page, "before the drop");
+  await untilOwn(page, 1, "delivered");
+  await send(page, "/reconnect");
+  await page.getByText("The stream resumed: rooms kept, nothing missed.").first().waitFor({ timeout });
+  await send(page, "after the drop");
+  await other.inbox.waitFor((m) => m.body === "after the drop", "ada's message after the resume");
+  await untilOwn(page, 2, "delivered");
+  await other.say(lobby, "welcome back");
+  await chatLine(page, "bob", "welcome back").waitFor({ timeout });
+  assert.equal(await page.getByText(`Joined ${lobby} as ada.`).count(), 1, "not joined again");
+  assert.equal(other.inbox.items.filter((m) => m.body === "before the drop").length, 1);
+  assert.deepEqual(errors, []);
+});
+
+test("XMPP: the server is killed and starts again while five messages are typed: each arrives once, in order", async (t) => {
+  let server = await startProsody(password);
+  t.after(() => server.kill());
+  const other = await bob(server, [lobby]);
+  t.after(() => other.stop());
+  const { page, errors } = await ada(t, server, [lobby]);
+  await joined(page, lobby);
+  const stop = () => server.killHard();
+  const start = async () => (server = await startProsody(password, { again: server }));
+  // bob's copies from ada: live, or as the new room's history when he joins after her.
+  const fromAda = { items: other.inbox.items, waitFor: (match, what, ms) => other.inbox.waitFor((m) => m.from === `${lobby}/ada` && match(m), what, ms) };
+  const received = await fiveDuringOutage(page, fromAda, stop, start, 60_000);
+  assert.deepEqual(received, ["during 1", "during 2", "during 3", "during 4", "during 5"]);
+  await page.getByText("The server could not resume the stream: starting anew.").first().waitFor({ timeout });
   assert.deepEqual(errors, []);
 });
 

@@ -41,15 +41,26 @@ impl ChatLog {
 
     /// The server acknowledged the own message `id` (an acknowledgement by id: Socket.IO's ack,
     /// IRC's labeled response, a STOMP receipt, an MQTT PUBACK): it is delivered, and what was
-    /// sent before it on this connection arrived too. Unknown ids are ignored.
+    /// sent before it on this connection arrived too. An ack for a message back in the outbox
+    /// after a drop (a resumed XMPP stream tells what it got) keeps it from going out twice.
+    /// Unknown ids are ignored.
     pub fn confirm_by_id(&mut self, id: u64) {
         let pos = self.awaiting_echo.iter().position(|m| m.id == id);
-        if let Some(item) = pos.and_then(|pos| self.confirm_in_order(pos)) {
-            if self.acked_before_echo.len() == ACKED_KEPT {
-                self.acked_before_echo.pop_front();
+        let item = match pos.and_then(|pos| self.confirm_in_order(pos)) {
+            Some(item) => item,
+            None => {
+                let Some(item) = self.outbox.iter().position(|m| m.id == id).and_then(|at| self.outbox.remove(at))
+                else {
+                    return;
+                };
+                self.confirm(id);
+                item
             }
-            self.acked_before_echo.push_back(item);
+        };
+        if self.acked_before_echo.len() == ACKED_KEPT {
+            self.acked_before_echo.pop_front();
         }
+        self.acked_before_echo.push_back(item);
     }
 
     /// The server refused the own message `id` for good (a negative acknowledgement): it fails,

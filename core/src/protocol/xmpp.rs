@@ -8,18 +8,20 @@
 //! taken one gets a suffix); occupants' presence is its user list; history the room sends
 //! (XEP-0203 delay) shown once, by stanza-id or origin-id; the room's reflection of an own
 //! message (its `id`) marks it delivered. `type="chat"` messages are private conversations
-//! named by the bare JID. The server's pings (XEP-0199) are answered, and ours go out on
-//! silence: a link that does not answer is dead.
-//!
-//! Not yet: XEP-0184 receipts and XEP-0198 stream management.
+//! named by the bare JID, with XEP-0184 receipts asked for and given. The server's pings
+//! (XEP-0199) are answered, and ours go out on silence: a link that does not answer is dead.
+//! Where the server offers XEP-0198 stream management, its acks mark own messages delivered
+//! and a dropped link resumes the stream (`xmpp/stream_management.rs`).
 
 use super::{base64, say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target, TargetKind, WireFormat};
-use crate::protocol::time::parse_iso8601;
 use crate::scram::{sha1, Scram};
 use crate::settings::Settings;
 use crate::xml::{parse, Element};
+use stream_management::StreamManagement;
 
 mod options;
+mod rooms;
+mod stream_management;
 pub use options::{validate_rooms, XmppOptions};
 
 pub(super) const SPEC: Spec = Spec {
@@ -47,6 +49,7 @@ pub const SUBPROTOCOL: &str = "xmpp";
 const FRAMING: &str = "urn:ietf:params:xml:ns:xmpp-framing";
 const CLIENT: &str = "jabber:client";
 const MUC: &str = "http://jabber.org/protocol/muc";
+const RECEIPTS: &str = "urn:xmpp:receipts";
 
 /// A link silent this long gets a ping; twice this, it is dead.
 pub const PING_AFTER_MS: f64 = 60_000.0;
@@ -60,6 +63,8 @@ enum Stage {
     Opening,
     Authenticating,
     Restarting,
+    /// Asking to resume the stream a dropped link left.
+    Resuming,
     Binding,
     Online,
 }
@@ -75,6 +80,9 @@ pub struct XmppState {
     joining: Vec<(String, String, u32)>,
     /// Rooms joined, with our nick in each.
     joined: Vec<(String, String)>,
+    /// The rooms of the last stream, still joined should it resume.
+    joined_before: Vec<(String, String)>,
+    sm: StreamManagement,
     last_heard_ms: f64,
     pinged: bool,
     /// The SCRAM exchange under way.
@@ -89,6 +97,8 @@ impl XmppState {
             jid: String::new(),
             joining: Vec::new(),
             joined: Vec::new(),
+            joined_before: Vec::new(),
+            sm: StreamManagement::default(),
             last_heard_ms: 0.0,
             pinged: false,
             scram: None,
@@ -107,6 +117,12 @@ impl XmppState {
         send(Element::new("open").attr("xmlns", FRAMING).attr("to", &self.options.domain).attr("version", "1.0"))
     }
 
+    /// A stanza out, counted for stream management (`message`: a chat message's id).
+    fn stanza(&mut self, element: Element, message: Option<u64>) -> OutFrame {
+        self.sm.sent(message);
+        send(element)
+    }
+
     fn join(&mut self, room: &str, nick: &str, attempt: u32) -> OutFrame {
         self.joining.retain(|(r, ..)| r != room);
         self.joining.push((room.to_string(), nick.to_string(), attempt));
@@ -114,10 +130,53 @@ impl XmppState {
             .attr("xmlns", CLIENT)
             .attr("to", &format!("{room}/{nick}"))
             .child(Element::new("x").attr("xmlns", MUC));
-        send(presence)
+        self.stanza(presence, None)
+    }
+
+    fn bind(&mut self) -> OutFrame {
+        self.stage = Stage::Binding;
+        self.joined_before.clear();
+        let bind =
+            Element::new("bind").attr("xmlns", "urn:ietf:params:xml:ns:xmpp-bind").child(Element::new("resource").text("wschat"));
+        send(Element::new("iq").attr("xmlns", CLIENT).attr("type", "set").attr("id", "bind").child(bind))
+    }
+
+    /// Stream management's own elements (enable, acks, resume), in any stage.
+    fn stream_management(&mut self, element: &Element, decoded: &mut Decoded) {
+        match element.local_name() {
+            "enabled" => self.sm.enabled(element),
+            "r" => decoded.replies.push(send(self.sm.answer())),
+            "a" => {
+                let h = element.get("h").and_then(|h| h.parse().ok()).unwrap_or(0);
+                decoded.events.extend(self.sm.acked(h).into_iter().map(ChatEvent::Delivered));
+            }
+            "resumed" if self.stage == Stage::Resuming => {
+                let h = element.get("h").and_then(|h| h.parse().ok()).unwrap_or(0);
+                decoded.events.extend(self.sm.resumed(h).into_iter().map(ChatEvent::Delivered));
+                self.stage = Stage::Online;
+                self.joined = std::mem::take(&mut self.joined_before);
+                decoded.events.push(ChatEvent::System("The stream resumed: rooms kept, nothing missed.".into()));
+                for (room, _) in &self.joined {
+                    decoded.events.push(Target::channel(room).event(ChatEvent::Entered));
+                }
+            }
+            "failed" if self.stage == Stage::Resuming => {
+                self.sm.failed();
+                decoded.events.push(ChatEvent::System("The server could not resume the stream: starting anew.".into()));
+                decoded.replies.push(self.bind());
+            }
+            "failed" => self.sm.failed(),
+            _ => {}
+        }
     }
 
     fn handle(&mut self, stanza: &Element, decoded: &mut Decoded) {
+        if matches!(stanza.local_name(), "message" | "presence" | "iq") {
+            self.sm.handled();
+        }
+        if stanza.get("xmlns") == Some(stream_management::NS) {
+            return self.stream_management(stanza, decoded);
+        }
         match (self.stage, stanza.local_name()) {
             (_, "open") => {}
             (_, "close") => decoded.events.push(ChatEvent::LinkDead("The server closed the XMPP stream.".into())),
@@ -183,17 +242,24 @@ impl XmppState {
                 )));
             }
             (Stage::Restarting, "features") => {
-                self.stage = Stage::Binding;
-                let bind = Element::new("bind")
-                    .attr("xmlns", "urn:ietf:params:xml:ns:xmpp-bind")
-                    .child(Element::new("resource").text("wschat"));
-                decoded.replies.push(send(Element::new("iq").attr("xmlns", CLIENT).attr("type", "set").attr("id", "bind").child(bind)));
+                self.sm.offered = stanza.elements().any(|e| e.local_name() == "sm" && e.get("xmlns") == Some(stream_management::NS));
+                match self.sm.resume().filter(|_| self.sm.offered) {
+                    Some(resume) => {
+                        self.stage = Stage::Resuming;
+                        decoded.replies.push(send(resume));
+                    }
+                    None => decoded.replies.push(self.bind()),
+                }
             }
             (Stage::Binding, "iq") if stanza.get("id") == Some("bind") => {
                 self.jid = stanza.find("bind").and_then(|b| b.find("jid")).map(Element::text_content).unwrap_or_default();
                 self.stage = Stage::Online;
                 decoded.events.push(ChatEvent::System(format!("Online as {}.", self.jid)));
-                decoded.replies.push(send(Element::new("presence").attr("xmlns", CLIENT)));
+                if self.sm.offered {
+                    decoded.replies.push(send(self.sm.enable()));
+                }
+                let presence = self.stanza(Element::new("presence").attr("xmlns", CLIENT), None);
+                decoded.replies.push(presence);
                 let (rooms, nick) = (self.options.rooms.clone(), self.options.nick.clone());
                 for room in rooms {
                     let join = self.join(&room, &nick, 0);
@@ -217,105 +283,16 @@ impl XmppState {
         if let Some(from) = iq.get("from") {
             answer = answer.attr("to", from);
         }
-        if iq.find("ping").is_some() {
-            decoded.replies.push(send(answer.attr("type", "result")));
+        let answer = if iq.find("ping").is_some() {
+            answer.attr("type", "result")
         } else {
             let error = Element::new("error")
                 .attr("type", "cancel")
                 .child(Element::new("service-unavailable").attr("xmlns", "urn:ietf:params:xml:ns:xmpp-stanzas"));
-            decoded.replies.push(send(answer.attr("type", "error").child(error)));
-        }
-    }
-
-    fn presence(&mut self, presence: &Element, decoded: &mut Decoded) {
-        let from = presence.get("from").unwrap_or_default();
-        let Some((room, nick)) = from.split_once('/') else { return };
-        let place = Target::channel(room);
-        let ours = presence
-            .find("x")
-            .is_some_and(|x| x.elements().any(|s| s.local_name() == "status" && s.get("code") == Some("110")));
-        if presence.get("type") == Some("error") {
-            let Some(at) = self.joining.iter().position(|(r, ..)| r.eq_ignore_ascii_case(room)) else { return };
-            let (room, asked, attempt) = self.joining.remove(at);
-            let conflict = presence.find("error").is_some_and(|e| e.find("conflict").is_some());
-            if conflict && attempt < MAX_NICK_ATTEMPTS {
-                let base = asked.trim_end_matches(|c: char| c.is_ascii_digit() || c == '_');
-                let next = format!("{base}_{}", attempt + 1);
-                decoded.events.push(place.event(ChatEvent::Notice { text: format!("{asked} is taken here; trying {next}."), time_ms: None }));
-                let join = self.join(&room, &next, attempt + 1);
-                decoded.replies.push(join);
-            } else {
-                let why = format!("Could not join {room}.");
-                decoded.events.push(place.event(ChatEvent::Gone(why.clone())));
-                decoded.events.push(ChatEvent::Refused(why));
-            }
-            return;
-        }
-        if presence.get("type") == Some("unavailable") {
-            if ours {
-                self.joined.retain(|(r, _)| !r.eq_ignore_ascii_case(room));
-                decoded.events.push(place.event(ChatEvent::Gone(format!("You left {room}."))));
-            } else {
-                let text = format!("{nick} left");
-                decoded.events.push(place.event(ChatEvent::Left { nick: nick.to_string(), text, time_ms: None }));
-            }
-            return;
-        }
-        if ours {
-            if let Some(at) = self.joining.iter().position(|(r, ..)| r.eq_ignore_ascii_case(room)) {
-                self.joining.remove(at);
-            }
-            self.joined.retain(|(r, _)| !r.eq_ignore_ascii_case(room));
-            self.joined.push((room.to_string(), nick.to_string()));
-            decoded.events.push(place.event(ChatEvent::Entered));
-            let text = format!("Joined {room} as {nick}.");
-            decoded.events.push(place.event(ChatEvent::Joined { nick: nick.to_string(), text, time_ms: None }));
-        } else {
-            let text = format!("{nick} joined");
-            decoded.events.push(place.event(ChatEvent::Joined { nick: nick.to_string(), text, time_ms: None }));
-        }
-    }
-
-    fn message(&mut self, message: &Element, decoded: &mut Decoded) {
-        let Some(body) = message.find("body").map(Element::text_content) else {
-            if let Some(subject) = message.find("subject").map(Element::text_content) {
-                let room = message.get("from").and_then(|f| f.split('/').next()).unwrap_or_default();
-                decoded.events.push(Target::channel(room).event(ChatEvent::Topic { text: format!("Topic: {subject}"), time_ms: None }));
-            }
-            return;
+            answer.attr("type", "error").child(error)
         };
-        let from = message.get("from").unwrap_or_default();
-        let (bare, resource) = from.split_once('/').unwrap_or((from, ""));
-        let delay = message.find("delay").and_then(|d| d.get("stamp")).and_then(parse_iso8601);
-        match message.get("type") {
-            Some("groupchat") => {
-                let place = Target::channel(bare);
-                let ours = self.joined.iter().any(|(r, n)| r.eq_ignore_ascii_case(bare) && n == resource);
-                let id = message.get("id").and_then(|id| id.strip_prefix("wschat-")).and_then(|n| n.parse::<u64>().ok());
-                if let (true, Some(id), None) = (ours, id, delay) {
-                    decoded.events.push(ChatEvent::Delivered(id));
-                }
-                let event = match delay {
-                    Some(time_ms) => {
-                        let msgid = message
-                            .find("stanza-id")
-                            .or_else(|| message.find("origin-id"))
-                            .and_then(|e| e.get("id"))
-                            .or(message.get("id"))
-                            .map(str::to_string);
-                        ChatEvent::History { nick: resource.to_string(), text: body, time_ms: Some(time_ms), msgid }
-                    }
-                    None => ChatEvent::Message { nick: Some(resource.to_string()), text: body, time_ms: None },
-                };
-                decoded.events.push(place.event(event));
-            }
-            Some("error") => decoded.events.push(ChatEvent::System(format!("The server could not deliver a message to {from}."))),
-            _ => {
-                let nick = bare.split('@').next().unwrap_or(bare).to_string();
-                let place = Target::private(bare);
-                decoded.events.push(place.event(ChatEvent::Message { nick: Some(nick), text: body, time_ms: delay }));
-            }
-        }
+        let answer = self.stanza(answer, None);
+        decoded.replies.push(answer);
     }
 }
 
@@ -327,7 +304,8 @@ impl WireFormat for XmppState {
     fn on_open(&mut self, _subprotocol: &str, now_ms: f64) -> Decoded {
         self.stage = Stage::Opening;
         self.joining.clear();
-        self.joined.clear();
+        self.joined_before = std::mem::take(&mut self.joined);
+        self.sm.on_open();
         self.last_heard_ms = now_ms;
         self.pinged = false;
         Decoded { replies: vec![self.open()], wake_in_ms: Some(PING_AFTER_MS), ..Decoded::default() }
@@ -358,7 +336,7 @@ impl WireFormat for XmppState {
         if quiet + super::TIMER_SLACK_MS >= PING_AFTER_MS && !self.pinged && self.stage == Stage::Online {
             self.pinged = true;
             let ping = Element::new("ping").attr("xmlns", "urn:xmpp:ping");
-            replies.push(send(Element::new("iq").attr("xmlns", CLIENT).attr("type", "get").attr("id", "ping").child(ping)));
+            replies.push(self.stanza(Element::new("iq").attr("xmlns", CLIENT).attr("type", "get").attr("id", "ping").child(ping), None));
         }
         let next = if quiet >= PING_AFTER_MS { PING_AFTER_MS * 2.0 - quiet } else { PING_AFTER_MS - quiet };
         Decoded { replies, wake_in_ms: Some(next.max(1.0)), ..Decoded::default() }
@@ -368,13 +346,21 @@ impl WireFormat for XmppState {
         let replies = match action {
             Action::Message { to, text, id, .. } if to.kind != TargetKind::Server => {
                 let kind = if to.kind == TargetKind::Channel { "groupchat" } else { "chat" };
-                let message = Element::new("message")
+                let mut message = Element::new("message")
                     .attr("xmlns", CLIENT)
                     .attr("to", &to.name)
                     .attr("type", kind)
                     .attr("id", &format!("wschat-{id}"))
                     .child(Element::new("body").text(text));
-                vec![send(message)]
+                // A private message asks the other person's client to say it arrived.
+                if to.kind == TargetKind::Private {
+                    message = message.child(Element::new("request").attr("xmlns", RECEIPTS));
+                }
+                let mut frames = vec![self.stanza(message, Some(id))];
+                if self.sm.active() {
+                    frames.push(send(StreamManagement::request()));
+                }
+                frames
             }
             Action::Join(room) => {
                 let room = validate_rooms(room).ok().filter(|r| !r.is_empty())?;
@@ -391,7 +377,7 @@ impl WireFormat for XmppState {
                     .attr("xmlns", CLIENT)
                     .attr("to", &format!("{}/{nick}", target.name))
                     .attr("type", "unavailable");
-                vec![send(leave)]
+                vec![self.stanza(leave, None)]
             }
             Action::Part(_) => Vec::new(),
             Action::SetTopic(target, topic) if target.kind == TargetKind::Channel => {
@@ -400,7 +386,7 @@ impl WireFormat for XmppState {
                     .attr("to", &target.name)
                     .attr("type", "groupchat")
                     .child(Element::new("subject").text(topic));
-                vec![send(message)]
+                vec![self.stanza(message, None)]
             }
             _ => return None,
         };
@@ -412,7 +398,10 @@ impl WireFormat for XmppState {
     }
 
     fn probe(&self) -> Vec<OutFrame> {
-        if self.stage == Stage::Online {
+        // An ack request is answered at once and, not a stanza, leaves the counts alone.
+        if self.sm.active() {
+            vec![send(StreamManagement::request())]
+        } else if self.stage == Stage::Online {
             let ping = Element::new("ping").attr("xmlns", "urn:xmpp:ping");
             vec![send(Element::new("iq").attr("xmlns", CLIENT).attr("type", "get").attr("id", "probe").child(ping))]
         } else {
@@ -455,3 +444,5 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sm;

@@ -2,12 +2,15 @@
 # Starts Debian's Prosody in the foreground for the XMPP tests: WebSocket clients on
 # ws://localhost:PORT/xmpp-websocket; the host `localhost` with the users ada and bob (both
 # with PASSWORD), the host `anon.localhost` for anonymous logins, rooms at
-# conference.localhost; its data in WORKDIR.
-# Usage: run.sh PORT WORKDIR PASSWORD
+# conference.localhost; its data in WORKDIR. Stream management (XEP-0198, mod_smacks) is on,
+# as on a server people run, unless the fourth argument is `no-sm`.
+# Usage: run.sh PORT WORKDIR PASSWORD [no-sm]
 set -euo pipefail
 port=$1
 dir=$2
 password=$3
+sm='"smacks";'
+if [ "${4:-}" = no-sm ]; then sm=""; fi
 mkdir -p "$dir/data"
 cat >"$dir/prosody.cfg.lua" <<CFG
 run_as_root = true
@@ -25,7 +28,7 @@ c2s_require_encryption = false
 -- PLAIN is not offered without TLS: logging in with a password goes through SCRAM-SHA-1.
 allow_unencrypted_plain_auth = false
 consider_websocket_secure = true
-modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "websocket"; "posix" }
+modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "websocket"; "posix"; $sm }
 modules_disabled = { "s2s"; "tls" }
 authentication = "internal_plain"
 storage = "internal"

@@ -2,11 +2,11 @@
 
 use super::*;
 
-fn texts(frames: &[OutFrame]) -> Vec<String> {
+pub(super) fn texts(frames: &[OutFrame]) -> Vec<String> {
     frames.iter().map(|f| if let OutFrame::Text(t) = f { t.clone() } else { panic!("XMPP sends text") }).collect()
 }
 
-fn options(login: Option<(&str, &str)>) -> XmppOptions {
+pub(super) fn options(login: Option<(&str, &str)>) -> XmppOptions {
     XmppOptions {
         nick: "ada".into(),
         rooms: vec!["lobby@conference.localhost".into()],
@@ -15,7 +15,7 @@ fn options(login: Option<(&str, &str)>) -> XmppOptions {
     }
 }
 
-const FEATURES_AUTH: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism><mechanism>ANONYMOUS</mechanism></mechanisms></stream:features>";
+pub(super) const FEATURES_AUTH: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism><mechanism>ANONYMOUS</mechanism></mechanisms></stream:features>";
 const FEATURES_BIND: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>";
 
 /// Online, the room's join sent.

@@ -1,0 +1,120 @@
+//! Rooms and private chats of the XMPP format: presence as joins, leaves and user lists;
+//! messages as chat, history, topics, receipts (XEP-0184) and own messages delivered.
+
+use super::{XmppState, CLIENT, MAX_NICK_ATTEMPTS, RECEIPTS};
+use crate::protocol::time::parse_iso8601;
+use crate::protocol::{ChatEvent, Decoded, Target};
+use crate::xml::Element;
+
+impl XmppState {
+    pub(super) fn presence(&mut self, presence: &Element, decoded: &mut Decoded) {
+        let from = presence.get("from").unwrap_or_default();
+        let Some((room, nick)) = from.split_once('/') else { return };
+        let place = Target::channel(room);
+        let ours = presence
+            .find("x")
+            .is_some_and(|x| x.elements().any(|s| s.local_name() == "status" && s.get("code") == Some("110")));
+        if presence.get("type") == Some("error") {
+            let Some(at) = self.joining.iter().position(|(r, ..)| r.eq_ignore_ascii_case(room)) else { return };
+            let (room, asked, attempt) = self.joining.remove(at);
+            let conflict = presence.find("error").is_some_and(|e| e.find("conflict").is_some());
+            if conflict && attempt < MAX_NICK_ATTEMPTS {
+                let base = asked.trim_end_matches(|c: char| c.is_ascii_digit() || c == '_');
+                let next = format!("{base}_{}", attempt + 1);
+                decoded.events.push(place.event(ChatEvent::Notice { text: format!("{asked} is taken here; trying {next}."), time_ms: None }));
+                let join = self.join(&room, &next, attempt + 1);
+                decoded.replies.push(join);
+            } else {
+                let why = format!("Could not join {room}.");
+                decoded.events.push(place.event(ChatEvent::Gone(why.clone())));
+                decoded.events.push(ChatEvent::Refused(why));
+            }
+            return;
+        }
+        if presence.get("type") == Some("unavailable") {
+            if ours {
+                self.joined.retain(|(r, _)| !r.eq_ignore_ascii_case(room));
+                decoded.events.push(place.event(ChatEvent::Gone(format!("You left {room}."))));
+            } else {
+                let text = format!("{nick} left");
+                decoded.events.push(place.event(ChatEvent::Left { nick: nick.to_string(), text, time_ms: None }));
+            }
+            return;
+        }
+        if ours {
+            if let Some(at) = self.joining.iter().position(|(r, ..)| r.eq_ignore_ascii_case(room)) {
+                self.joining.remove(at);
+            }
+            self.joined.retain(|(r, _)| !r.eq_ignore_ascii_case(room));
+            self.joined.push((room.to_string(), nick.to_string()));
+            decoded.events.push(place.event(ChatEvent::Entered));
+            let text = format!("Joined {room} as {nick}.");
+            decoded.events.push(place.event(ChatEvent::Joined { nick: nick.to_string(), text, time_ms: None }));
+        } else {
+            let text = format!("{nick} joined");
+            decoded.events.push(place.event(ChatEvent::Joined { nick: nick.to_string(), text, time_ms: None }));
+        }
+    }
+
+    pub(super) fn message(&mut self, message: &Element, decoded: &mut Decoded) {
+        // A receipt: the other person's client has our message.
+        if let Some(received) = message.find("received").filter(|r| r.get("xmlns") == Some(RECEIPTS)) {
+            if let Some(id) = received.get("id").and_then(own_message_id) {
+                decoded.events.push(ChatEvent::Delivered(id));
+            }
+        }
+        let Some(body) = message.find("body").map(Element::text_content) else {
+            if let Some(subject) = message.find("subject").map(Element::text_content) {
+                let room = message.get("from").and_then(|f| f.split('/').next()).unwrap_or_default();
+                decoded.events.push(Target::channel(room).event(ChatEvent::Topic { text: format!("Topic: {subject}"), time_ms: None }));
+            }
+            return;
+        };
+        let from = message.get("from").unwrap_or_default();
+        let (bare, resource) = from.split_once('/').unwrap_or((from, ""));
+        let delay = message.find("delay").and_then(|d| d.get("stamp")).and_then(parse_iso8601);
+        match message.get("type") {
+            Some("groupchat") => {
+                let place = Target::channel(bare);
+                let ours = self.joined.iter().any(|(r, n)| r.eq_ignore_ascii_case(bare) && n == resource);
+                let id = message.get("id").and_then(own_message_id);
+                if let (true, Some(id), None) = (ours, id, delay) {
+                    decoded.events.push(ChatEvent::Delivered(id));
+                }
+                let event = match delay {
+                    Some(time_ms) => {
+                        let msgid = message
+                            .find("stanza-id")
+                            .or_else(|| message.find("origin-id"))
+                            .and_then(|e| e.get("id"))
+                            .or(message.get("id"))
+                            .map(str::to_string);
+                        ChatEvent::History { nick: resource.to_string(), text: body, time_ms: Some(time_ms), msgid }
+                    }
+                    None => ChatEvent::Message { nick: Some(resource.to_string()), text: body, time_ms: None },
+                };
+                decoded.events.push(place.event(event));
+            }
+            Some("error") => decoded.events.push(ChatEvent::System(format!("The server could not deliver a message to {from}."))),
+            _ => {
+                let asked = message.find("request").is_some_and(|r| r.get("xmlns") == Some(RECEIPTS));
+                if let (true, Some(id)) = (asked, message.get("id")) {
+                    let receipt = Element::new("message")
+                        .attr("xmlns", CLIENT)
+                        .attr("to", from)
+                        .child(Element::new("received").attr("xmlns", RECEIPTS).attr("id", id));
+                    let receipt = self.stanza(receipt, None);
+                    decoded.replies.push(receipt);
+                }
+                let nick = bare.split('@').next().unwrap_or(bare).to_string();
+                let place = Target::private(bare);
+                decoded.events.push(place.event(ChatEvent::Message { nick: Some(nick), text: body, time_ms: delay }));
+            }
+        }
+    }
+}
+
+/// The message id of an own message from the id it went out with (`wschat-N`).
+fn own_message_id(id: &str) -> Option<u64> {
+    id.strip_prefix("wschat-")?.parse().ok()
+}
