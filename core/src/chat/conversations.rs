@@ -327,11 +327,13 @@ impl Conversations {
         let mut all: Vec<PersistedMessage> = Vec::new();
         for (i, conversation) in self.list.iter().enumerate() {
             let key = self.key(i);
-            all.extend(
-                conversation.log.unsent().into_iter().map(|m| PersistedMessage { conversation: key.clone(), ..m }),
-            );
+            // Each conversation's are in order already: merged by insertion, after any of the
+            // same time (an outbox is small, and a sort instance is KBs of wasm).
+            for message in conversation.log.unsent() {
+                let at = all.partition_point(|m| m.time_ms.total_cmp(&message.time_ms).is_le());
+                all.insert(at, PersistedMessage { conversation: key.clone(), ..message });
+            }
         }
-        all.sort_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
         all
     }
 

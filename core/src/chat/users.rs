@@ -31,10 +31,13 @@ impl User {
     fn set_prefix(&mut self, prefix: char, on: bool) {
         self.prefixes.retain(|p| p != prefix);
         if on {
-            self.prefixes.push(prefix);
-            let mut sorted: Vec<char> = self.prefixes.chars().collect();
-            sorted.sort_by_key(|p| PREFIX_RANK.find(*p).unwrap_or(PREFIX_RANK.len()));
-            self.prefixes = sorted.into_iter().collect();
+            // Highest first; read off the ranking rather than sorted (a sort instance is KBs of wasm).
+            let held = std::mem::take(&mut self.prefixes);
+            self.prefixes = PREFIX_RANK.chars().filter(|p| *p == prefix || held.contains(*p)).collect();
+            self.prefixes.extend(held.chars().filter(|p| !PREFIX_RANK.contains(*p)));
+            if !PREFIX_RANK.contains(prefix) {
+                self.prefixes.push(prefix);
+            }
         }
     }
 

@@ -109,7 +109,7 @@ impl XmppState {
     /// so no two logins share one and nobody without the password can foretell it.
     fn nonce(&self) -> String {
         let (user, password) = self.options.login.clone().unwrap_or_default();
-        let seed = format!("{}\n{user}\n{password}\n{}", self.last_heard_ms, self.options.nick);
+        let seed = format!("{}\n{user}\n{password}\n{}", self.last_heard_ms.to_bits(), self.options.nick);
         base64(&sha1(seed.as_bytes())).trim_end_matches('=').to_string()
     }
 
