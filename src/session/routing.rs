@@ -136,7 +136,13 @@ impl ChatSession {
             self.report(format!("\"{nick}\" is not a nick; /msg and /query take a person's nick, /join a channel."));
             return false;
         }
-        self.show_target(Target::private(nick));
+        let shown = self.chats.with_untracked(|c| c.shown().target.clone());
+        let name = self
+            .upkeep
+            .try_with_value(|u| u.format.as_ref().map(|f| f.private_name(nick, &shown)))
+            .flatten()
+            .unwrap_or_else(|| nick.to_string());
+        self.show_target(Target::private(&name));
         true
     }
 

@@ -97,6 +97,12 @@ test("XMPP: a room both ways with own messages delivered, a second room's unread
   assert.equal(answer.receipt, true);
   // The one own message of this conversation (the only one drawn).
   await untilOwn(page, 1, "delivered");
+  // /msg with a bare nick in a room: a private chat with that occupant, through the room.
+  await conversation(page, lobby).click();
+  await send(page, "/msg bob through the room");
+  const whisper = await other.inbox.waitFor((m) => m.body === "through the room", "ada's message through the room");
+  assert.deepEqual([whisper.from, whisper.type], [`${lobby}/ada`, "chat"]);
+  assert.equal(await conversation(page, `${lobby}/bob`).getAttribute("data-kind"), "private");
   assert.deepEqual(errors, []);
 });
 

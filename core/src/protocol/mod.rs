@@ -168,6 +168,13 @@ pub trait WireFormat {
         true
     }
 
+    /// The name of the private conversation with `nick` as the person typed it (`/msg`,
+    /// `/query`), with `shown` the conversation in view: where the protocol addresses people
+    /// by more than a nick (XMPP: a room's occupant, or an account on the server).
+    fn private_name(&self, nick: &str, _shown: &Target) -> String {
+        nick.to_string()
+    }
+
     /// Frames that make a live server answer (IRC's PING), for a session that measures
     /// silence itself (the person's idle timeout); none where the format has no such frame.
     fn probe(&self) -> Vec<OutFrame> {

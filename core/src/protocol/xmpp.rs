@@ -397,6 +397,18 @@ impl WireFormat for XmppState {
         self.stage == Stage::Online
     }
 
+    /// A bare nick is someone in the room in view (`room/nick`, a private chat through the
+    /// room), else an account on our server (`nick@domain`); a JID stays as typed.
+    fn private_name(&self, nick: &str, shown: &Target) -> String {
+        if nick.contains('@') {
+            return nick.to_string();
+        }
+        match shown.kind {
+            TargetKind::Channel => format!("{}/{nick}", shown.name),
+            _ => format!("{nick}@{}", self.options.domain),
+        }
+    }
+
     fn probe(&self) -> Vec<OutFrame> {
         // An ack request is answered at once and, not a stanza, leaves the counts alone.
         if self.sm.active() {

@@ -106,8 +106,14 @@ impl XmppState {
                     let receipt = self.stanza(receipt, None);
                     decoded.replies.push(receipt);
                 }
-                let nick = bare.split('@').next().unwrap_or(bare).to_string();
-                let place = Target::private(bare);
+                // Through a room we are in: the occupant, by the room's JID and nick; else the
+                // account, by its bare JID.
+                let through_room = !resource.is_empty() && self.joined.iter().any(|(r, _)| r.eq_ignore_ascii_case(bare));
+                let (nick, place) = if through_room {
+                    (resource.to_string(), Target::private(from))
+                } else {
+                    (bare.split('@').next().unwrap_or(bare).to_string(), Target::private(bare))
+                };
                 decoded.events.push(place.event(ChatEvent::Message { nick: Some(nick), text: body, time_ms: delay }));
             }
         }

@@ -145,3 +145,19 @@ fn scram_sha_1_where_offered_with_the_server_proving_itself() {
     assert!(refused.events.iter().any(|e| matches!(e, ChatEvent::LinkDead(_))));
     assert!(!xmpp.is_ready());
 }
+
+#[test]
+fn private_chats_through_a_room_are_with_its_occupant() {
+    let (mut xmpp, _) = online(None);
+    let room = Target::channel("lobby@conference.localhost");
+    xmpp.on_frame(Frame::Text("<presence from='lobby@conference.localhost/ada'><x xmlns='http://jabber.org/protocol/muc#user'><status code='110'/></x></presence>"), 4.0);
+    assert_eq!(xmpp.private_name("bob", &room), "lobby@conference.localhost/bob");
+    assert_eq!(xmpp.private_name("bob", &Target { kind: TargetKind::Server, name: "localhost".into() }), "bob@localhost");
+    assert_eq!(xmpp.private_name("carol@example.org", &room), "carol@example.org");
+    let whispered = xmpp.on_frame(Frame::Text("<message from='lobby@conference.localhost/bob' type='chat'><body>psst</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>"), 5.0);
+    assert!(
+        matches!(&whispered.events[..], [ChatEvent::In { to, event }] if *to == Target::private("lobby@conference.localhost/bob")
+            && matches!(**event, ChatEvent::Message { nick: Some(ref n), .. } if n == "bob")),
+        "{whispered:?}"
+    );
+}
