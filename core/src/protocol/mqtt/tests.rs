@@ -1,6 +1,8 @@
 //! MQTT packets both ways, against the bytes MQTT 3.1.1 and MQTT 5 specify.
 
 use super::*;
+use crate::protocol::json::Template;
+use crate::protocol::Target;
 
 fn options(topics: &[&str], login: Option<(&str, &str)>) -> MqttOptions {
     MqttOptions {
