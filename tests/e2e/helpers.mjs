@@ -221,13 +221,16 @@ export async function startMosquitto({ login = null, again = null } = {}) {
 }
 
 /** Starts Debian's RabbitMQ (tests/peers/rabbitmq/run.sh) as a private node with Web STOMP on a
- * free loopback port; `again`, the result of an earlier start, starts that node again with
- * its data (durable queues): { url (`ws://127.0.0.1:PORT/ws`), kill() }. */
-export async function startRabbitmq({ again = null } = {}) {
-  const ports = again?.ports ?? [await freePort(), await freePort(), await freePort()];
+ * free loopback port, and Web MQTT (3.1.1 only) on another with `mqtt`; `again`, the result of
+ * an earlier start, starts that node again with its data (durable queues):
+ * { url (`ws://127.0.0.1:PORT/ws`), mqttUrl, kill(), killHard() }. */
+export async function startRabbitmq({ again = null, mqtt = false } = {}) {
+  const ports = again?.ports ?? [await freePort(), await freePort(), await freePort(), ...(mqtt ? [await freePort()] : [])];
   const work = again?.work ?? mkdtempSync(path.join(tmpdir(), "wschat-rabbitmq-"));
-  const node = await startProcess("tests/peers/rabbitmq/run.sh", [...ports.map(String), work], /Server startup complete/);
-  return { url: `ws://127.0.0.1:${ports[0]}/ws`, ports, work, kill: () => node.kill(), killHard: () => node.killHard() };
+  const args = [...ports.slice(0, 3).map(String), work, ...ports.slice(3).map(String)];
+  const node = await startProcess("tests/peers/rabbitmq/run.sh", args, /Server startup complete/);
+  const mqttUrl = ports[3] ? `ws://127.0.0.1:${ports[3]}/ws` : null;
+  return { url: `ws://127.0.0.1:${ports[0]}/ws`, mqttUrl, ports, work, kill: () => node.kill(), killHard: () => node.killHard() };
 }
 
 /** Starts Debian's Prosody (tests/peers/prosody/run.sh) on a free loopback port, with the users

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import mqtt from "mqtt";
-import { conversation, fiveDuringOutage, Inbox, openJoined, send, sharedBrowserAndApp, startMosquitto, timeout, untilOwn } from "./helpers.mjs";
+import { conversation, fiveDuringOutage, Inbox, openJoined, send, sharedBrowserAndApp, startMosquitto, startRabbitmq, timeout, untilOwn } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 
@@ -93,6 +93,23 @@ test("MQTT: the broker is killed and starts again while five messages are typed:
   const received = await fiveDuringOutage(page, bob.inbox, stop, start, 60_000);
   assert.deepEqual(received, ["during 1", "during 2", "during 3", "during 4", "during 5"]);
   await page.getByText(/Connected to the broker as wschat-ada-\w+ \(MQTT 5\), the broker's session resumed\./).waitFor({ timeout });
+  assert.deepEqual(errors, []);
+});
+
+test("MQTT: a broker that speaks only 3.1.1 (RabbitMQ 3.10's Web MQTT) gets 3.1.1: messages both ways", async (t) => {
+  const broker = await startRabbitmq({ mqtt: true });
+  t.after(() => broker.kill());
+  const bob = await otherPerson(broker.mqttUrl, ["chat/lobby"], { username: "guest", password: "guest" });
+  t.after(() => bob.close());
+  // It closes the link on an MQTT 5 CONNECT without a word; the page comes back in 3.1.1.
+  const { page, errors } = await openPage(t, { url: broker.mqttUrl }, "ada", ["chat/lobby"]);
+  await page.getByText("The broker closed the link without answering an MQTT 5 CONNECT: speaking MQTT 3.1.1 to it.").first().waitFor({ timeout });
+  await page.getByText(/Connected to the broker as wschat-ada-\w+ \(MQTT 3\.1\.1\)/).first().waitFor({ timeout });
+  await send(page, "hello in 3.1.1");
+  await bob.inbox.waitFor((m) => m.text.includes("hello in 3.1.1"), "ada's message");
+  await untilOwn(page, 1, "delivered");
+  await bob.say("chat/lobby", "bob", "heard you");
+  await page.locator('[data-testid="message"][data-nick="bob"]', { hasText: "heard you" }).waitFor({ timeout });
   assert.deepEqual(errors, []);
 });
 

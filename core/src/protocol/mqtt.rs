@@ -71,6 +71,8 @@ pub struct MqttState {
     /// 5, or 4 (3.1.1) once a broker said it does not speak 5.
     level: u8,
     connected: bool,
+    /// The link was open and the broker had said nothing to our CONNECT yet.
+    unanswered: bool,
     /// Bytes of a packet not complete yet (a WebSocket message may carry part of one).
     pending: Vec<u8>,
     next_packet_id: u16,
@@ -98,6 +100,7 @@ impl MqttState {
             client_id: None,
             resume: false,
             connected: false,
+            unanswered: false,
             pending: Vec::new(),
             next_packet_id: 0,
             unacked: VecDeque::new(),
@@ -211,6 +214,17 @@ impl MqttState {
 
 impl WireFormat for MqttState {
     fn on_open(&mut self, _subprotocol: &str, now_ms: f64) -> Decoded {
+        // A 3.1.1 broker may close the link on an MQTT 5 CONNECT without a word (RabbitMQ
+        // before 3.13): a link that ended so gets 3.1.1 next. A broker that speaks 5 and lost
+        // the link by chance just gets 3.1.1, which it speaks too.
+        let mut events = Vec::new();
+        if self.unanswered && self.level == 5 {
+            self.level = 4;
+            events.push(ChatEvent::System(
+                "The broker closed the link without answering an MQTT 5 CONNECT: speaking MQTT 3.1.1 to it.".to_string(),
+            ));
+        }
+        self.unanswered = true;
         self.connected = false;
         self.pending.clear();
         self.subscribing.clear();
@@ -223,15 +237,12 @@ impl WireFormat for MqttState {
         self.last_heard_ms = now_ms;
         self.last_sent_ms = now_ms;
         let connect = self.connect_packet(now_ms);
-        Decoded {
-            replies: vec![OutFrame::Binary(connect)],
-            wake_in_ms: Some(f64::from(KEEP_ALIVE_S) * 500.0),
-            ..Decoded::default()
-        }
+        Decoded { events, replies: vec![OutFrame::Binary(connect)], wake_in_ms: Some(f64::from(KEEP_ALIVE_S) * 500.0) }
     }
 
     fn on_frame(&mut self, frame: Frame<'_>, now_ms: f64) -> Decoded {
         self.last_heard_ms = now_ms;
+        self.unanswered = false;
         let was_ready = self.is_ready();
         let mut decoded = Decoded::default();
         let bytes = match frame {

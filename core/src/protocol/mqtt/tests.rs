@@ -208,6 +208,15 @@ fn a_311_broker_gets_311_on_the_next_connection() {
     let again = bytes(&mqtt.on_open(SUBPROTOCOL, 2.0).replies);
     assert_eq!(&again[0][2..9], b"\0\x04MQTT\x04");
     assert_eq!(again[0][9], 0x02, "3.1.1: a clean session first");
+    // A broker that closes the link on an MQTT 5 CONNECT without a word.
+    let (mut silent, _) = opened_v5(&["t"]);
+    let next = silent.on_open(SUBPROTOCOL, 5.0);
+    assert_eq!(&bytes(&next.replies)[0][2..9], b"\0\x04MQTT\x04");
+    assert!(matches!(&next.events[..], [ChatEvent::System(s)] if s.contains("3.1.1")));
+    // One that answered keeps MQTT 5 across a drop.
+    let (mut answered, _) = opened_v5(&["t"]);
+    answered.on_frame(Frame::Binary(&connack_v5(false, 0, &[])), 1.0);
+    assert_eq!(&bytes(&answered.on_open(SUBPROTOCOL, 5.0).replies)[0][2..9], b"\0\x04MQTT\x05");
 }
 
 #[test]
