@@ -163,6 +163,13 @@ async fn up_and_down_walk_the_history_and_tab_completes_nicks() {
     assert_eq!(composer_value(&app), "zedediah: ");
     app.fill("composer-input", "qq");
     assert!(!app.press("composer-input", "Tab"), "nothing to complete: Tab moves focus as usual");
+
+    // Beyond ASCII, case is folded by the browser's Unicode tables (wschat_core::case).
+    zed.send(Message::Text("ÉMILE: salut".into())).await.expect("send");
+    app.until("émile's message", |m| has_message(m, "chat", Some("ÉMILE"), "salut")).await;
+    app.fill("composer-input", "émi");
+    assert!(app.press("composer-input", "Tab"));
+    assert_eq!(composer_value(&app), "ÉMILE: ");
 }
 
 #[wasm_bindgen_test]

@@ -5,6 +5,7 @@
 //! - [`protocol`]: wire formats, frames in → chat events out, chat actions in → frames out.
 //! - [`chat`]: the state of one conversation (bounded log, own-message statuses, outbox).
 //! - [`stored_outbox`]: the outbox as kept in storage, each message with its server.
+//! - [`case`]: lower case for matching without case, with the browser's Unicode tables there.
 //! - [`present`]: how entries look: nick colours, links, mentions, grouping.
 //! - [`compose`]: the composer's input history and nick completion.
 //! - [`inspector`]: the frame inspector's bounded record and its views and export.
@@ -13,6 +14,7 @@
 //! Nothing here touches web-sys, so all of it is tested natively with `cargo test`.
 
 pub mod bounded;
+pub mod case;
 pub mod chat;
 pub mod close;
 pub mod command;

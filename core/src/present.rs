@@ -10,12 +10,9 @@ pub const GROUP_WITHIN_MS: f64 = 5.0 * 60_000.0;
 /// every visit (FNV-1a of the lowercased nick, so `Ada` and `ada` match as IRC treats them).
 pub fn nick_colour(nick: &str) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
-    for c in nick.chars().flat_map(char::to_lowercase) {
-        let mut buf = [0u8; 4];
-        for byte in c.encode_utf8(&mut buf).bytes() {
-            hash ^= u32::from(byte);
-            hash = hash.wrapping_mul(0x0100_0193);
-        }
+    for byte in crate::case::lowercase(nick).bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
     }
     hash % NICK_COLOURS
 }
@@ -144,8 +141,8 @@ pub fn mentions(text: &str, nick: &str) -> bool {
                 && whole_word(text, at, wanted.len())
         });
     }
-    let text = text.to_lowercase();
-    let nick = nick.to_lowercase();
+    let text = crate::case::lowercase(text);
+    let nick = crate::case::lowercase(nick);
     text.match_indices(&nick).any(|(at, _)| whole_word(&text, at, nick.len()))
 }
 

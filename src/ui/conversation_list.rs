@@ -3,6 +3,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use wschat_core::case::lowercase;
 use wschat_core::protocol::{Target, TargetKind};
 
 use crate::listener::WindowListener;
@@ -134,13 +135,13 @@ fn JumpTo(session: ChatSession, draft: RwSignal<String>, jumping: RwSignal<bool>
     let input = NodeRef::<html::Input>::new();
     let query = RwSignal::new(String::new());
     let matches = Memo::new(move |_| {
-        let wanted = query.get().to_lowercase();
+        let wanted = lowercase(&query.get());
         session.chats.with(|chats| {
             chats
                 .list()
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| c.target.name.to_lowercase().contains(&wanted))
+                .filter(|(_, c)| lowercase(&c.target.name).contains(&wanted))
                 .map(|(i, c)| (i, c.target.name.clone()))
                 .collect::<Vec<_>>()
         })

@@ -8,6 +8,7 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
+use wschat_core::case::lowercase;
 use wschat_core::chat::human_size;
 use wschat_core::inspector::{Record, View};
 
@@ -36,7 +37,7 @@ pub fn Inspector(session: ChatSession) -> impl IntoView {
 
     Effect::new(move |_| {
         session.frames_changed.track();
-        let (view, filter) = (view.get(), filter.get().trim().to_lowercase());
+        let (view, filter) = (view.get(), lowercase(filter.get().trim()));
         let Some(list) = list.get() else { return };
         let Some(document) = list.owner_document() else { return };
         // Follow new frames only while the person is at the end, as the message list does.
