@@ -164,7 +164,7 @@ async fn up_and_down_walk_the_history_and_tab_completes_nicks() {
     app.fill("composer-input", "qq");
     assert!(!app.press("composer-input", "Tab"), "nothing to complete: Tab moves focus as usual");
 
-    // Beyond ASCII, case is folded by the browser's Unicode tables (wschat_core::case).
+    // Beyond ASCII, case is folded by the browser's Unicode tables (wschat_core::unicode).
     zed.send(Message::Text("ÉMILE: salut".into())).await.expect("send");
     app.until("émile's message", |m| has_message(m, "chat", Some("ÉMILE"), "salut")).await;
     app.fill("composer-input", "émi");
@@ -214,4 +214,27 @@ async fn the_inspector_records_frames_both_ways_and_events() {
         .any(|f| f.text_content().unwrap_or_default().contains("readyState open")));
     app.get("inspector-clear").unchecked_into::<web_sys::HtmlElement>().click();
     app.until("cleared", |m| all(m, "[data-testid=\"inspector-frame\"]").is_empty()).await;
+}
+
+#[wasm_bindgen_test]
+fn the_browsers_unicode_answers_agree_with_rusts() {
+    // wschat_core::unicode asks JavaScript beyond ASCII; Rust's std is the reference. The
+    // range is the two-byte one (Latin to NKo), whose assignments no recent Unicode changed.
+    for c in (0x80..0x800).filter_map(char::from_u32) {
+        let one = c.to_string();
+        assert_eq!(
+            wschat_core::unicode::lowercase(&one),
+            one.to_lowercase(),
+            "lower case of {c} U+{:04X}",
+            u32::from(c)
+        );
+        assert_eq!(
+            wschat_core::unicode::is_alphanumeric(c),
+            c.is_alphanumeric(),
+            "class of {c} U+{:04X}",
+            u32::from(c)
+        );
+    }
+    let words = "ΟΔΥΣΣΕΥΣ İSTANBUL Ǆemal";
+    assert_eq!(wschat_core::unicode::lowercase(words), words.to_lowercase(), "final sigma and special cases");
 }

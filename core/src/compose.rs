@@ -122,10 +122,10 @@ pub fn complete_nick(text: &str, cursor: usize, nicks: &[String]) -> Option<(Str
     if word.is_empty() {
         return None;
     }
-    let word_lower = crate::case::lowercase(word);
+    let word_lower = crate::unicode::lowercase(word);
     let mut candidates: Vec<String> = Vec::new();
     for nick in nicks {
-        if crate::case::lowercase(nick).starts_with(&word_lower) && !candidates.iter().any(|c| c == nick) {
+        if crate::unicode::lowercase(nick).starts_with(&word_lower) && !candidates.iter().any(|c| c == nick) {
             candidates.push(nick.clone());
         }
     }

@@ -102,7 +102,7 @@ impl Record {
             return true;
         }
         let haystack = match &self.payload {
-            Payload::Text(t) | Payload::Event(t) => crate::case::lowercase(t),
+            Payload::Text(t) | Payload::Event(t) => crate::unicode::lowercase(t),
             Payload::Binary(b) => hex_dump(b),
         };
         haystack.contains(filter_lower)
@@ -229,7 +229,7 @@ impl FrameLog {
 
     /// The kept records that match `filter`, as JSON Lines.
     pub fn export(&self, filter: &str) -> String {
-        let filter = crate::case::lowercase(filter.trim());
+        let filter = crate::unicode::lowercase(filter.trim());
         let mut out = String::new();
         for record in self.records.iter().filter(|r| r.matches(&filter)) {
             out.push_str(&record.to_json_line());

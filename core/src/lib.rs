@@ -5,7 +5,7 @@
 //! - [`protocol`]: wire formats, frames in → chat events out, chat actions in → frames out.
 //! - [`chat`]: the state of one conversation (bounded log, own-message statuses, outbox).
 //! - [`stored_outbox`]: the outbox as kept in storage, each message with its server.
-//! - [`case`]: lower case for matching without case, with the browser's Unicode tables there.
+//! - [`unicode`]: case folding and letter classes, with the browser's Unicode tables there.
 //! - [`present`]: how entries look: nick colours, links, mentions, grouping.
 //! - [`compose`]: the composer's input history and nick completion.
 //! - [`inspector`]: the frame inspector's bounded record and its views and export.
@@ -14,7 +14,6 @@
 //! Nothing here touches web-sys, so all of it is tested natively with `cargo test`.
 
 pub mod bounded;
-pub mod case;
 pub mod chat;
 pub mod close;
 pub mod command;
@@ -28,5 +27,6 @@ pub mod reconnect;
 pub mod scram;
 pub mod settings;
 pub mod stored_outbox;
+pub mod unicode;
 pub mod url;
 pub mod xml;

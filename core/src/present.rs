@@ -10,7 +10,7 @@ pub const GROUP_WITHIN_MS: f64 = 5.0 * 60_000.0;
 /// every visit (FNV-1a of the lowercased nick, so `Ada` and `ada` match as IRC treats them).
 pub fn nick_colour(nick: &str) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
-    for byte in crate::case::lowercase(nick).bytes() {
+    for byte in crate::unicode::lowercase(nick).bytes() {
         hash ^= u32::from(byte);
         hash = hash.wrapping_mul(0x0100_0193);
     }
@@ -97,7 +97,7 @@ fn scheme_start(text: &str, sep: usize) -> Option<usize> {
         let at = sep.checked_sub(scheme.len())?;
         before[at..].eq_ignore_ascii_case(scheme.as_bytes()).then_some(at)
     })?;
-    let glued = text[..start].chars().next_back().is_some_and(char::is_alphanumeric);
+    let glued = text[..start].chars().next_back().is_some_and(crate::unicode::is_alphanumeric);
     (!glued).then_some(start)
 }
 
@@ -128,7 +128,7 @@ pub fn mentions(text: &str, nick: &str) -> bool {
     if nick.is_empty() || text.len() < nick.len() && nick.is_ascii() {
         return false;
     }
-    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-'));
+    let is_word = |c: Option<char>| c.is_some_and(|c| crate::unicode::is_alphanumeric(c) || matches!(c, '_' | '-'));
     let whole_word = |text: &str, at: usize, len: usize| {
         !is_word(text[..at].chars().next_back()) && !is_word(text[at + len..].chars().next())
     };
@@ -141,8 +141,8 @@ pub fn mentions(text: &str, nick: &str) -> bool {
                 && whole_word(text, at, wanted.len())
         });
     }
-    let text = crate::case::lowercase(text);
-    let nick = crate::case::lowercase(nick);
+    let text = crate::unicode::lowercase(text);
+    let nick = crate::unicode::lowercase(nick);
     text.match_indices(&nick).any(|(at, _)| whole_word(&text, at, nick.len()))
 }
 

@@ -3,8 +3,8 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use wschat_core::case::lowercase;
 use wschat_core::protocol::{Target, TargetKind};
+use wschat_core::unicode::lowercase;
 
 use crate::listener::WindowListener;
 use crate::session::ChatSession;

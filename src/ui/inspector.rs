@@ -8,9 +8,9 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
-use wschat_core::case::lowercase;
 use wschat_core::chat::human_size;
 use wschat_core::inspector::{Record, View};
+use wschat_core::unicode::lowercase;
 
 use super::dom::{element_with_class, set};
 use crate::session::ChatSession;

@@ -44,7 +44,7 @@ impl User {
     /// Operators first, then voiced, then everyone, each by name without case.
     fn order(&self) -> (usize, String) {
         let rank = self.prefix().and_then(|p| PREFIX_RANK.find(p)).unwrap_or(PREFIX_RANK.len());
-        (rank, crate::case::lowercase(&self.nick))
+        (rank, crate::unicode::lowercase(&self.nick))
     }
 }
 

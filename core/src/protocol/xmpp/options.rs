@@ -11,7 +11,7 @@ pub fn validate_rooms(list: &str) -> Result<String, String> {
         if !plausible {
             return Err(format!("\"{room}\" is not an XMPP room: write it as a bare JID, as in lobby@conference.example.org."));
         }
-        let room = crate::case::lowercase(room);
+        let room = crate::unicode::lowercase(room);
         if !rooms.contains(&room) {
             rooms.push(room);
         }
