@@ -389,6 +389,13 @@ impl ChatSession {
                 ));
                 self.system(&describe_close(&info));
                 let by_person = self.upkeep.with_value(|u| u.closing_by_person);
+                if !by_person {
+                    self.update_upkeep(|u| {
+                        if let Some(format) = u.format.as_mut() {
+                            format.on_close(info.was_clean);
+                        }
+                    });
+                }
                 if !by_person && self.fall_back_from_default_offer() {
                     return;
                 }

@@ -8,7 +8,7 @@
 //! subprotocol (an IRC gateway that ignores subprotocols, an MQTT broker without `mqtt`), and
 //! Socket.IO unless the address is its endpoint (`/socket.io/?EIO=4&transport=websocket`).
 
-use super::{Action, ChatEvent, Decoded, Frame, OutFrame, ProtocolKind, ServerModel, Spec, WireFormat};
+use super::{Action, ChatEvent, Decoded, Frame, OutFrame, ProtocolKind, ServerModel, Spec, Target, WireFormat};
 use crate::settings::Settings;
 
 pub(super) const SPEC: Spec = Spec {
@@ -102,7 +102,12 @@ impl WireFormat for AutoFormat {
         }
         match ProtocolKind::for_subprotocol(subprotocol).filter(|k| !k.finds_format()) {
             Some(kind) => {
-                let mut format = kind.new_format(&self.settings_for(kind));
+                // The format the last link tried is kept when the server chooses it again: what it
+                // learnt of the server outlives the link (MQTT: 3.1.1 after a silent close).
+                let mut format = match (&self.finding, self.inner.take()) {
+                    (Finding::Confirming(tried, _), Some(format)) if *tried == kind => format,
+                    _ => kind.new_format(&self.settings_for(kind)),
+                };
                 let mut decoded = format.on_open(subprotocol, now_ms);
                 self.inner = Some(format);
                 self.finding = Finding::Confirming(kind, now_ms);
@@ -129,6 +134,12 @@ impl WireFormat for AutoFormat {
         }
     }
 
+    fn on_close(&mut self, by_server: bool) {
+        if let Some(format) = self.inner.as_mut() {
+            format.on_close(by_server);
+        }
+    }
+
     fn on_wake(&mut self, now_ms: f64) -> Decoded {
         match self.finding {
             Finding::Found(_) => self.inner.as_mut().map_or_else(Decoded::default, |f| f.on_wake(now_ms)),
@@ -151,6 +162,10 @@ impl WireFormat for AutoFormat {
 
     fn is_ready(&self) -> bool {
         matches!(self.finding, Finding::Found(_)) && self.inner.as_ref().is_some_and(|f| f.is_ready())
+    }
+
+    fn private_name(&self, nick: &str, shown: &Target) -> String {
+        self.inner.as_ref().map_or_else(|| nick.to_string(), |f| f.private_name(nick, shown))
     }
 
     fn probe(&self) -> Vec<OutFrame> {

@@ -9,7 +9,8 @@
 //! formats only through that trait and [`ProtocolKind`]; it never names one.
 //!
 //! A format may know:
-//! - the frames of its connection, and the subprotocol the server chose;
+//! - the frames of its connection, the subprotocol the server chose, and whether the server
+//!   closed the link or it was lost on the way;
 //! - the time, as the session passes it in (`now_ms`, in milliseconds of `Date.now()`);
 //! - its own options, read from the [`Settings`] by its own `from_settings`;
 //! - its own state: handshakes, registration, heartbeats, grace periods, acknowledgements.
@@ -152,6 +153,11 @@ pub trait WireFormat {
 
     /// One frame from the server.
     fn on_frame(&mut self, frame: Frame<'_>, now_ms: f64) -> Decoded;
+
+    /// The socket closed without this client asking; `by_server`: the server ended it with a
+    /// closing handshake (the browser's `wasClean`), not a link lost on the way. Not called
+    /// for a link the session gives up as dead itself.
+    fn on_close(&mut self, _by_server: bool) {}
 
     /// The wake-up asked for with [`Decoded::wake_in_ms`] is due. It may come early or late,
     /// or for a request that a later one replaced: the format checks the time itself.

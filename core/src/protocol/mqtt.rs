@@ -1,8 +1,8 @@
 //! MQTT 5 and 3.1.1 over WebSocket (subprotocol `mqtt`; Mosquitto, EMQX, HiveMQ): each topic
 //! of `channel` is a conversation.
 //!
-//! MQTT 5 first; a broker that answers in 3.1.1 that it does not speak 5 gets 3.1.1 on the next
-//! connection. CONNECT with a client id kept for as long as the format (the session keeps it
+//! MQTT 5 first; a broker that answers in 3.1.1 that it does not speak 5, or ends the link
+//! without an answer, gets 3.1.1 on the next connection. CONNECT with a client id kept for as long as the format (the session keeps it
 //! across reconnects: a new session first, the broker's session resumed after a drop), the user
 //! name and password when given; SUBSCRIBE at QoS 1 (MQTT 5: without our own messages back),
 //! PUBLISH at QoS 1 with PUBACK marking the message delivered (MQTT 5: a refusing PUBACK fails
@@ -73,6 +73,10 @@ pub struct MqttState {
     connected: bool,
     /// The link was open and the broker had said nothing to our CONNECT yet.
     unanswered: bool,
+    /// Links in a row lost on the way before the broker answered an MQTT 5 CONNECT.
+    unanswered_drops: u8,
+    /// The next connection speaks 3.1.1: why, for the person.
+    fall_back: Option<&'static str>,
     /// Bytes of a packet not complete yet (a WebSocket message may carry part of one).
     pending: Vec<u8>,
     next_packet_id: u16,
@@ -101,6 +105,8 @@ impl MqttState {
             resume: false,
             connected: false,
             unanswered: false,
+            unanswered_drops: 0,
+            fall_back: None,
             pending: Vec::new(),
             next_packet_id: 0,
             unacked: VecDeque::new(),
@@ -214,15 +220,10 @@ impl MqttState {
 
 impl WireFormat for MqttState {
     fn on_open(&mut self, _subprotocol: &str, now_ms: f64) -> Decoded {
-        // A 3.1.1 broker may close the link on an MQTT 5 CONNECT without a word (RabbitMQ
-        // before 3.13): a link that ended so gets 3.1.1 next. A broker that speaks 5 and lost
-        // the link by chance just gets 3.1.1, which it speaks too.
         let mut events = Vec::new();
-        if self.unanswered && self.level == 5 {
+        if let Some(why) = self.fall_back.take().filter(|_| self.level == 5) {
             self.level = 4;
-            events.push(ChatEvent::System(
-                "The broker closed the link without answering an MQTT 5 CONNECT: speaking MQTT 3.1.1 to it.".to_string(),
-            ));
+            events.push(ChatEvent::System(format!("{why}: speaking MQTT 3.1.1 to it.")));
         }
         self.unanswered = true;
         self.connected = false;
@@ -243,6 +244,7 @@ impl WireFormat for MqttState {
     fn on_frame(&mut self, frame: Frame<'_>, now_ms: f64) -> Decoded {
         self.last_heard_ms = now_ms;
         self.unanswered = false;
+        self.unanswered_drops = 0;
         let was_ready = self.is_ready();
         let mut decoded = Decoded::default();
         let bytes = match frame {
@@ -273,10 +275,29 @@ impl WireFormat for MqttState {
     }
 
     /// Half the keep-alive quiet: a PINGREQ; one and a half: the link is dead.
+    /// A 3.1.1 broker may end the link on an MQTT 5 CONNECT without a CONNACK (RabbitMQ before
+    /// 3.13 closes it with code 1011): such a link gets 3.1.1 next. A link lost on the way
+    /// before the answer is chance, unless it happens twice in a row. A broker that speaks 5
+    /// and still gets 3.1.1 so speaks that too.
+    fn on_close(&mut self, by_server: bool) {
+        if !self.unanswered {
+            return;
+        }
+        self.unanswered_drops = self.unanswered_drops.saturating_add(u8::from(!by_server));
+        if by_server {
+            self.fall_back = Some("The broker closed the link without answering an MQTT 5 CONNECT");
+        } else if self.unanswered_drops >= 2 {
+            self.fall_back = Some("Twice the link was lost before the broker answered an MQTT 5 CONNECT");
+        }
+    }
+
     fn on_wake(&mut self, now_ms: f64) -> Decoded {
         let keep_alive_ms = f64::from(self.keep_alive_s) * 1000.0;
         let quiet = now_ms - self.last_heard_ms;
         if quiet + super::TIMER_SLACK_MS >= keep_alive_ms * 1.5 {
+            if self.unanswered {
+                self.fall_back = Some("The broker never answered an MQTT 5 CONNECT");
+            }
             return Decoded::events(vec![ChatEvent::silent_for(quiet)]);
         }
         let mut replies = Vec::new();

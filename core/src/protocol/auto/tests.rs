@@ -56,6 +56,22 @@ fn a_chosen_subprotocol_is_believed_once_the_server_answers_in_it() {
 }
 
 #[test]
+fn what_the_chosen_format_learnt_outlives_the_link_and_it_names_people() {
+    // RabbitMQ's Web MQTT closes on an MQTT 5 CONNECT: the next link is 3.1.1 under auto too.
+    let mut format = auto();
+    format.on_open("mqtt", 0.0);
+    format.on_close(true);
+    let again = format.on_open("mqtt", 5.0);
+    assert!(matches!(&again.replies[..], [OutFrame::Binary(connect)] if connect[8] == 4), "3.1.1's CONNECT: {again:?}");
+    // Found XMPP names a bare nick as XMPP does.
+    let mut format = auto();
+    format.on_open("xmpp", 0.0);
+    format.on_frame(Frame::Text("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='example.org' version='1.0'/>"), 1.0);
+    let lobby = Target::channel("lobby@conference.example.org");
+    assert_eq!(format.private_name("bob", &lobby), "lobby@conference.example.org/bob");
+}
+
+#[test]
 fn a_silent_server_is_plain_text_after_the_quiet() {
     let mut format = auto();
     let opened = format.on_open("", 0.0);

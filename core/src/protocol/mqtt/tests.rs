@@ -210,12 +210,26 @@ fn a_311_broker_gets_311_on_the_next_connection() {
     assert_eq!(again[0][9], 0x02, "3.1.1: a clean session first");
     // A broker that closes the link on an MQTT 5 CONNECT without a word.
     let (mut silent, _) = opened_v5(&["t"]);
+    silent.on_close(true);
     let next = silent.on_open(SUBPROTOCOL, 5.0);
     assert_eq!(&bytes(&next.replies)[0][2..9], b"\0\x04MQTT\x04");
-    assert!(matches!(&next.events[..], [ChatEvent::System(s)] if s.contains("3.1.1")));
+    assert!(matches!(&next.events[..], [ChatEvent::System(s)] if s.contains("closed the link") && s.contains("3.1.1")));
+    // A link lost on the way before the answer is chance once, a broker's way twice.
+    let (mut dropped, _) = opened_v5(&["t"]);
+    dropped.on_close(false);
+    let next = dropped.on_open(SUBPROTOCOL, 5.0);
+    assert_eq!(&bytes(&next.replies)[0][2..9], b"\0\x04MQTT\x05", "one drop: MQTT 5 again");
+    assert!(next.events.is_empty());
+    dropped.on_close(false);
+    assert_eq!(&bytes(&dropped.on_open(SUBPROTOCOL, 9.0).replies)[0][2..9], b"\0\x04MQTT\x04", "two: 3.1.1");
+    // One that never answers before the link is given up as dead.
+    let (mut mute, _) = opened_v5(&["t"]);
+    assert!(matches!(&mute.on_wake(100_000.0).events[..], [ChatEvent::LinkDead(_)]));
+    assert_eq!(&bytes(&mute.on_open(SUBPROTOCOL, 100_001.0).replies)[0][2..9], b"\0\x04MQTT\x04");
     // One that answered keeps MQTT 5 across a drop.
     let (mut answered, _) = opened_v5(&["t"]);
     answered.on_frame(Frame::Binary(&connack_v5(false, 0, &[])), 1.0);
+    answered.on_close(true);
     assert_eq!(&bytes(&answered.on_open(SUBPROTOCOL, 5.0).replies)[0][2..9], b"\0\x04MQTT\x05");
 }
 
