@@ -2,16 +2,17 @@
 //! of `channel` is a conversation.
 //!
 //! MQTT 5 first; a broker that answers in 3.1.1 that it does not speak 5, or ends the link
-//! without an answer, gets 3.1.1 on the next connection. CONNECT with a client id kept for as long as the format (the session keeps it
-//! across reconnects: a new session first, the broker's session resumed after a drop), the user
-//! name and password when given; SUBSCRIBE at QoS 1 (MQTT 5: without our own messages back),
-//! PUBLISH at QoS 1 with PUBACK marking the message delivered (MQTT 5: a refusing PUBACK fails
-//! it, in the broker's words); incoming QoS 1 publishes acknowledged; retained messages shown
-//! as history; payloads read as JSON chat (the JSON format's field names), else `nick: text`,
-//! else text; binary payloads as raw entries. PINGREQ when the link has been quiet for half the
-//! keep-alive (the broker's, when it names one), a dead link when nothing came for one and a
-//! half. The broker's limits from its CONNACK are kept: publishes awaiting PUBACK (the rest
-//! wait in order), the largest packet, the highest QoS.
+//! without an answer, gets 3.1.1 on the next connection. CONNECT with a client id kept for as
+//! long as the format (the session keeps it across reconnects: a new session first, the
+//! broker's session resumed after a drop), the user name and password when given; SUBSCRIBE at
+//! QoS 1 (MQTT 5: without our own messages back), PUBLISH at QoS 1 with PUBACK marking the
+//! message delivered (MQTT 5: a refusing PUBACK fails it, in the broker's words); incoming QoS
+//! 1 publishes acknowledged; retained messages shown as history; payloads read as JSON chat
+//! (the JSON format's field names), else `nick: text`, else text; binary payloads as raw
+//! entries. PINGREQ when the link has been quiet for half the keep-alive (the broker's, when it
+//! names one), a dead link when nothing came for one and a half. The broker's limits from its
+//! CONNACK are kept: publishes awaiting PUBACK (the rest wait in order), the largest packet,
+//! the highest QoS.
 
 use std::collections::VecDeque;
 
@@ -274,7 +275,6 @@ impl WireFormat for MqttState {
         decoded
     }
 
-    /// Half the keep-alive quiet: a PINGREQ; one and a half: the link is dead.
     /// A 3.1.1 broker may end the link on an MQTT 5 CONNECT without a CONNACK (RabbitMQ before
     /// 3.13 closes it with code 1011): such a link gets 3.1.1 next. A link lost on the way
     /// before the answer is chance, unless it happens twice in a row. A broker that speaks 5
@@ -291,6 +291,7 @@ impl WireFormat for MqttState {
         }
     }
 
+    /// Half the keep-alive quiet: a PINGREQ; one and a half: the link is dead.
     fn on_wake(&mut self, now_ms: f64) -> Decoded {
         let keep_alive_ms = f64::from(self.keep_alive_s) * 1000.0;
         let quiet = now_ms - self.last_heard_ms;
