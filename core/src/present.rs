@@ -10,9 +10,12 @@ pub const GROUP_WITHIN_MS: f64 = 5.0 * 60_000.0;
 /// every visit (FNV-1a of the lowercased nick, so `Ada` and `ada` match as IRC treats them).
 pub fn nick_colour(nick: &str) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
-    for byte in crate::unicode::lowercase(nick).bytes() {
-        hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
+    let mut add = |byte: u8| hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+    // Once per row drawn: ASCII nicks are lowered byte by byte, without a string made.
+    if nick.is_ascii() {
+        nick.bytes().for_each(|byte| add(byte.to_ascii_lowercase()));
+    } else {
+        crate::unicode::lowercase(nick).bytes().for_each(add);
     }
     hash % NICK_COLOURS
 }
@@ -173,6 +176,7 @@ mod tests {
     fn nick_colours_are_stable_and_spread() {
         assert_eq!(nick_colour("alice"), nick_colour("alice"));
         assert_eq!(nick_colour("Alice"), nick_colour("alice"));
+        assert_eq!(nick_colour("ÉMILE"), nick_colour("émile"));
         let used: std::collections::HashSet<u32> =
             ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
                 .iter()
