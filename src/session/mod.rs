@@ -100,6 +100,9 @@ struct Upkeep {
     /// A server at this address took none of the format's default subprotocols: they are
     /// left out (see `subprotocols`).
     without_default_offer: bool,
+    /// A server at this address chose one of them: a later failure before opening is an
+    /// outage, not a refusal.
+    default_offer_taken: bool,
     /// Connecting without them failed before opening too: the failures are not the
     /// subprotocols' doing, so the next failure waits for the backoff.
     fallback_failed: bool,
@@ -232,7 +235,9 @@ impl ChatSession {
         storage::remember_settings(&settings);
         let same_server = self.settings.with_untracked(|s| s.url == settings.url && s.protocol == settings.protocol);
         if !same_server {
-            self.update_upkeep(|u| (u.without_default_offer, u.fallback_failed) = (false, false));
+            self.update_upkeep(|u| {
+                (u.without_default_offer, u.fallback_failed, u.default_offer_taken) = (false, false, false);
+            });
         }
         if self.chats.with_untracked(|c| c.first().log.cap()) != settings.history {
             self.edit_chats(|chats| chats.set_cap(settings.history));
@@ -333,7 +338,10 @@ impl ChatSession {
                     u.last_activity_ms = now;
                 });
                 self.clear_connection_error();
-                self.update_upkeep(|u| (u.opened, u.fallback_failed) = (true, false));
+                self.update_upkeep(|u| {
+                    (u.opened, u.fallback_failed) = (true, false);
+                    u.default_offer_taken |= u.offered.by_default && !protocol.is_empty();
+                });
                 let extensions = self.socket.extensions().get_untracked();
                 self.inspect_event(format!("readyState open: protocol {protocol:?}, extensions {extensions:?}"));
                 self.system(&format!("Connected to {url}{with}."));

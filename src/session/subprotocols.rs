@@ -22,13 +22,15 @@ impl ChatSession {
     /// server may take none of them (InspIRCd 3 knows only its own names), which browsers fail
     /// without a word. Says so and connects again at once without them; returns whether it did.
     ///
-    /// The same failure comes of a server that is down. So when going without them fails too,
+    /// The same failure comes of a server that is down. A server that chose one of them before
+    /// is taken for down. When going without them fails too,
     /// the next attempt offers them again, after the backoff, and the next failure with them
     /// waits for the backoff as well (an outage is not made twice as many attempts).
     pub(super) fn fall_back_from_default_offer(&self) -> bool {
-        let (opened, offered, without, fallback_failed) =
-            self.upkeep.with_value(|u| (u.opened, u.offered.clone(), u.without_default_offer, u.fallback_failed));
-        if opened || !offered.by_default {
+        let (opened, offered, without, fallback_failed, taken) = self.upkeep.with_value(|u| {
+            (u.opened, u.offered.clone(), u.without_default_offer, u.fallback_failed, u.default_offer_taken)
+        });
+        if opened || !offered.by_default || taken {
             return false;
         }
         if offered.subprotocols.is_empty() {

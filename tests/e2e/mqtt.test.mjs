@@ -88,10 +88,16 @@ test("MQTT: the broker is killed and starts again while five messages are typed:
   const { page, errors } = await openPage(t, broker, "ada", ["chat/lobby"]);
   // Both sessions on disk before the crash, as a broker running for a while would have them.
   await broker.savedAfter(Date.now());
-  const stop = () => broker.killHard();
+  const stop = async () => {
+    await broker.killHard();
+    // An attempt fails while the broker is down: an outage, not a refusal of `mqtt`, which the
+    // broker chose before (going on without it, Mosquitto would open a link that is no MQTT).
+    await page.getByText(/^The connection to .* failed\./).first().waitFor({ timeout });
+  };
   const start = async () => (broker = await startMosquitto({ again: broker }));
   const received = await fiveDuringOutage(page, bob.inbox, stop, start, 60_000);
   assert.deepEqual(received, ["during 1", "during 2", "during 3", "during 4", "during 5"]);
+  assert.equal(await page.getByText("connecting again without them").count(), 0);
   await page.getByText(/Connected to the broker as wschat-ada-\w+ \(MQTT 5\), the broker's session resumed\./).waitFor({ timeout });
   assert.deepEqual(errors, []);
 });
