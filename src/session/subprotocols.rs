@@ -23,9 +23,9 @@ impl ChatSession {
     /// without a word. Says so and connects again at once without them; returns whether it did.
     ///
     /// The same failure comes of a server that is down. A server that chose one of them before
-    /// is taken for down. When going without them fails too,
-    /// the next attempt offers them again, after the backoff, and the next failure with them
-    /// waits for the backoff as well (an outage is not made twice as many attempts).
+    /// is taken for down. When going without them fails too, the next attempt offers them
+    /// again, after the backoff, and the next failure with them waits for the backoff as well
+    /// (an outage is not made twice as many attempts).
     pub(super) fn fall_back_from_default_offer(&self) -> bool {
         let (opened, offered, without, fallback_failed, taken) = self.upkeep.with_value(|u| {
             (u.opened, u.offered.clone(), u.without_default_offer, u.fallback_failed, u.default_offer_taken)
