@@ -2,7 +2,10 @@
 
 use std::collections::VecDeque;
 
+use std::ops::Range;
+
 use crate::json::{self, Number, Value};
+use crate::protocol::OutFrame;
 
 /// Records kept by default; older ones are dropped, as the chat log drops old entries.
 pub const DEFAULT_INSPECTOR_CAP: usize = 2_000;
@@ -140,6 +143,48 @@ fn payload_len(payload: &Payload) -> usize {
     }
 }
 
+/// What stands for a secret in a text frame: always as long, so it tells nothing of the length.
+pub const MASK: &str = "********";
+
+/// `frame` with the byte ranges `secrets` masked: in text each becomes [`MASK`] (a range that
+/// does not fall on character boundaries is widened to them), in binary each byte becomes `*`,
+/// so the hex and ASCII views both show the mask. Ranges out of bounds are cut to the frame.
+pub fn mask_secrets(frame: &OutFrame, secrets: &[Range<usize>]) -> OutFrame {
+    let mut spans: Vec<Range<usize>> = secrets.iter().filter(|r| r.start < r.end).cloned().collect();
+    spans.sort_by_key(|r| r.start);
+    match frame {
+        OutFrame::Binary(bytes) => {
+            let mut bytes = bytes.clone();
+            for span in spans {
+                let end = span.end.min(bytes.len());
+                if let Some(secret) = bytes.get_mut(span.start.min(end)..end) {
+                    secret.fill(b'*');
+                }
+            }
+            OutFrame::Binary(bytes)
+        }
+        OutFrame::Text(text) => {
+            let mut out = String::with_capacity(text.len());
+            let mut at = 0;
+            for span in spans {
+                let start = floor_boundary(text, span.start).max(at);
+                let mut end = span.end.min(text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                if start >= end {
+                    continue;
+                }
+                out.push_str(&text[at..start]);
+                out.push_str(MASK);
+                at = end;
+            }
+            out.push_str(&text[at..]);
+            OutFrame::Text(out)
+        }
+    }
+}
+
 /// `48 65 6c 6c 6f  Hello` style, 16 bytes a line.
 pub fn hex_dump(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 4);
@@ -185,6 +230,15 @@ impl FrameLog {
     pub fn binary(&mut self, direction: Direction, time_ms: f64, bytes: &[u8]) {
         let kept = &bytes[..bytes.len().min(PAYLOAD_KEEP_BYTES)];
         self.push(direction, time_ms, bytes.len(), Payload::Binary(kept.to_vec()));
+    }
+
+    /// A frame sent, with its `secrets` (byte ranges, as [`crate::protocol::WireFormat::secret_spans`]
+    /// gives them) masked before it is kept: neither the view, the filter nor an export sees them.
+    pub fn sent(&mut self, time_ms: f64, frame: &OutFrame, secrets: &[Range<usize>]) {
+        match mask_secrets(frame, secrets) {
+            OutFrame::Text(text) => self.text(Direction::Out, time_ms, &text),
+            OutFrame::Binary(bytes) => self.binary(Direction::Out, time_ms, &bytes),
+        }
     }
 
     /// A socket event. Addresses in `description` ("readyState connecting: wss://…") have
@@ -313,6 +367,28 @@ mod tests {
         assert!(!export.contains("hunter2") && !export.contains("s3cret"), "{export}");
         assert!(export.contains("room=1"), "{export}");
         assert_eq!(log.export("hunter2"), "", "the filter sees what is shown");
+    }
+
+    #[test]
+    fn secrets_are_masked_before_they_are_kept() {
+        let mut log = FrameLog::default();
+        let text = "CONNECT\nlogin:ann\npasscode:hunter2\n\n\0";
+        let at = text.find("hunter2").expect("in the frame");
+        log.sent(1.0, &OutFrame::Text(text.into()), &[at..at + 7]);
+        log.sent(2.0, &OutFrame::Binary(b"\x10\x05pw=s3".to_vec()), &[5..7, 2..4]);
+        let export = log.export("");
+        assert!(!export.contains("hunter2"), "{export}");
+        assert!(export.contains("passcode:********\\n"), "{export}");
+        let binary = log.records().nth(1).expect("kept");
+        assert_eq!(binary.payload, Payload::Binary(b"\x10\x05**=**".to_vec()));
+        assert!(binary.render(View::Hex).ends_with("..**=**"), "{}", binary.render(View::Hex));
+        assert_eq!(log.export("hunter2"), "", "the filter sees only the mask");
+        // Ranges past the end, empty, overlapping or inside a character change nothing else.
+        let masked = mask_secrets(&OutFrame::Text("aéb".into()), &[2..3, 0..0, 9..12]);
+        assert_eq!(masked, OutFrame::Text(format!("a{MASK}b")));
+        let masked = mask_secrets(&OutFrame::Text("abcdef".into()), &[1..4, 2..5]);
+        assert_eq!(masked, OutFrame::Text(format!("a{MASK}{MASK}f")));
+        assert_eq!(mask_secrets(&OutFrame::Binary(vec![1, 2]), &[1..9]), OutFrame::Binary(vec![1, b'*']));
     }
 
     #[test]

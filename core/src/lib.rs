@@ -9,6 +9,7 @@
 //! - [`present`]: how entries look: nick colours, links, mentions, grouping.
 //! - [`compose`]: the composer's input history and nick completion.
 //! - [`inspector`]: the frame inspector's bounded record and its views and export.
+//! - [`secret`]: a password that no `Debug` shows.
 //! - [`settings`]: the query parameters of the UI contract, read into settings with reasons for bad values.
 //!
 //! Nothing here touches web-sys, so all of it is tested natively with `cargo test`.
@@ -25,7 +26,9 @@ pub mod present;
 pub mod protocol;
 pub mod reconnect;
 pub mod scram;
+pub mod secret;
 pub mod settings;
+pub mod sha256;
 pub mod stored_outbox;
 pub mod unicode;
 pub mod url;

@@ -70,10 +70,10 @@ pub fn pbkdf2_sha1(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 20] {
 /// The most iterations a server may ask for: beyond it the client would freeze the page.
 pub const MAX_ITERATIONS: u32 = 100_000;
 
-/// The client's side of one SCRAM-SHA-1 exchange.
+/// The client's side of one SCRAM-SHA-1 exchange. Its `Debug` shows no password.
 #[derive(Clone, Debug)]
 pub struct Scram {
-    password: String,
+    password: crate::secret::Secret,
     client_first_bare: String,
     nonce: String,
     /// The server's signature the final message must carry, once the proof is sent.
@@ -86,7 +86,7 @@ impl Scram {
     pub fn new(user: &str, password: &str, nonce: &str) -> Self {
         let user = user.replace('=', "=3D").replace(',', "=2C");
         Scram {
-            password: password.to_string(),
+            password: crate::secret::Secret::new(password),
             client_first_bare: format!("n={user},r={nonce}"),
             nonce: nonce.to_string(),
             server_signature: None,
@@ -99,6 +99,10 @@ impl Scram {
 
     /// The answer to the server's first message: the client's final message with its proof.
     pub fn client_final(&mut self, server_first: &str) -> Result<String, &'static str> {
+        // One exchange answers one challenge: a server asking again gets no second PBKDF2 run.
+        if self.server_signature.is_some() {
+            return Err("a second challenge");
+        }
         let field =
             |name: char| server_first.split(',').find_map(|f| f.strip_prefix(name).and_then(|f| f.strip_prefix('=')));
         let nonce = field('r').ok_or("no nonce")?;
@@ -110,7 +114,7 @@ impl Scram {
         if iterations == 0 || iterations > MAX_ITERATIONS {
             return Err("an iteration count out of bounds");
         }
-        let salted = pbkdf2_sha1(self.password.as_bytes(), &salt, iterations);
+        let salted = pbkdf2_sha1(self.password.expose().as_bytes(), &salt, iterations);
         let client_key = hmac_sha1(&salted, b"Client Key");
         let stored_key = sha1(&client_key);
         let without_proof = format!("c=biws,r={nonce}");
@@ -166,6 +170,8 @@ mod tests {
         );
         assert!(scram.verify("v=rmF9pqV8S7suAoZWja4dJRkFsKQ="));
         assert!(!scram.verify("v=AAAA"));
+        assert_eq!(scram.client_final(server_first), Err("a second challenge"), "PBKDF2 runs once");
+        assert!(!format!("{scram:?}").contains("pencil"), "{scram:?}");
         let mut other = Scram::new("user", "pencil", "abc");
         assert!(other.client_final("r=xyz,s=QSXCR+Q6sek8bf92,i=4096").is_err(), "a nonce not ours");
         assert!(other.client_final("r=abcd,s=QSXCR+Q6sek8bf92,i=999999999").is_err(), "too many iterations");

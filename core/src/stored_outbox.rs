@@ -26,7 +26,14 @@ const OUTBOX_FORMAT_V1: &str = "wschat-outbox-1";
 /// A server's name in storage: a hash of its URL, so storage keys and stored values never
 /// carry credentials from an address, and one server's messages never go to another.
 pub fn server_id(url: &str) -> String {
-    // FNV-1a, 64 bits: stable across builds and browsers, no dependency.
+    // 128 bits of SHA-256: an address crafted to share another server's key (and so receive
+    // its pending messages) would need a collision, not a few million tries as with 64-bit FNV.
+    crate::sha256::sha256(url.as_bytes())[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The key an earlier version gave the server at `url` (64-bit FNV-1a), so that what it stored
+/// is still found and moved to [`server_id`]'s key.
+pub fn legacy_server_id(url: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in url.bytes() {
         hash ^= u64::from(byte);
@@ -171,7 +178,9 @@ mod tests {
     fn server_ids_are_stable_and_hide_the_address() {
         let id = server_id("ws://ada:secret@example.org/ws?token=abc");
         assert_eq!(id, server_id("ws://ada:secret@example.org/ws?token=abc"));
-        assert_eq!(id.len(), 16);
+        assert_eq!(id.len(), 32);
+        assert_eq!(server_id(""), "e3b0c44298fc1c149afbf4c8996fb924");
+        assert_eq!(legacy_server_id("ws://example.org/ws").len(), 16);
         assert!(!id.contains("secret") && !id.contains("abc"));
         assert_ne!(id, server_id("ws://example.org/ws"));
     }

@@ -205,6 +205,15 @@ pub fn mask_credentials(url: &str) -> String {
     out
 }
 
+/// Whether `url` has credentials [`mask_credentials`] masked (a stored address or a shared
+/// link): connecting with `***` for a password would only be refused, so the person is asked
+/// to type them again instead.
+pub fn holds_masked_credentials(url: &str) -> bool {
+    // Where a credential would be masked, the mask stands already.
+    let unmasked = url.replace(MASK, "x");
+    mask_credentials(url) == url && mask_credentials(&unmasked) != unmasked
+}
+
 /// `text` (a status line, an error, an inspector event) with the credentials of every
 /// `scheme://` address in it masked. An address runs to the next whitespace; punctuation
 /// closing a sentence around it (`Connected to ws://…/.`) is left outside.
@@ -372,6 +381,7 @@ mod tests {
             ("https://h/cb#access_token=abc&state=1", "https://h/cb#access_token=***&state=1"),
             ("ws://h:1/x?monkey=1&keyword=2&token=&token", "ws://h:1/x?monkey=1&keyword=2&token=&token"),
             ("ws://h/?token=a=b", "ws://h/?token=***"),
+            ("ws://h/?room=***", "ws://h/?room=***"),
             ("ws://host/path", "ws://host/path"),
             ("not a url @ all", "not a url @ all"),
             ("mailto:a@b", "mailto:a@b"),
@@ -380,6 +390,8 @@ mod tests {
         ] {
             assert_eq!(mask_credentials(url), masked, "{url}");
             assert_eq!(mask_credentials(masked), masked, "masking twice: {url}");
+            assert_eq!(holds_masked_credentials(masked), masked != url, "{masked}");
+            assert!(!holds_masked_credentials(url) || url == masked, "{url}");
         }
     }
 

@@ -68,6 +68,16 @@ impl ChatSession {
         self.link_lost();
     }
 
+    /// The server ended the login for good (credentials refused, another login took over):
+    /// the link is dropped and nothing connects again until the person does; the error stays.
+    pub(super) fn login_ended(&self, why: String) {
+        self.update_upkeep(|u| u.login_ended = true);
+        self.socket.release();
+        self.drop_link();
+        self.cancel_reconnect();
+        self.report(format!("{why} Not reconnecting: press Connect to try again."));
+    }
+
     /// Wakes the format after `delay_ms`, for this socket only, replacing any earlier wake-up.
     pub(super) fn arm_wake(&self, delay_ms: f64) {
         let session = *self;
@@ -112,6 +122,10 @@ impl ChatSession {
     }
 
     pub(super) fn schedule_reconnect(&self) {
+        // A refused login is not tried again behind the person's back.
+        if self.upkeep.with_value(|u| u.login_ended) {
+            return;
+        }
         if !browser_online() {
             self.update_upkeep(|u| u.waiting_for_network = true);
             self.system("The browser is offline; reconnecting as soon as the network is back.");

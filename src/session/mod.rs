@@ -27,10 +27,10 @@ use wschat_core::chat::{
 };
 use wschat_core::close::describe_close_code;
 use wschat_core::inspector::{Direction, FrameLog};
-use wschat_core::protocol::{ChatEvent, Frame, Offer, WireFormat};
+use wschat_core::protocol::{ChatEvent, Frame, Offer, WireFormat, SEED_BYTES};
 use wschat_core::reconnect::{AfterClose, Backoff, ReconnectConfig};
 use wschat_core::settings::{validate_nick, Settings};
-use wschat_core::url::{mask_credentials, mask_credentials_in_text, normalize_ws_url};
+use wschat_core::url::{holds_masked_credentials, mask_credentials, mask_credentials_in_text, normalize_ws_url};
 
 use crate::listener::WindowListener;
 use crate::socket::{page_origin, CloseInfo, ReadyState, SocketEvent, WebSocketHandle};
@@ -113,6 +113,8 @@ struct Upkeep {
     outbox_unsaved: bool,
     /// The server connected now (`server_id` of its URL).
     server: String,
+    /// Its key in what an earlier version stored (`legacy_server_id`).
+    legacy_server: String,
     /// Storage says this server confirms own messages, or this session has told it so.
     confirms_remembered: bool,
     /// The lock that says this session is alive and owns its outbox.
@@ -124,6 +126,8 @@ struct Upkeep {
     /// Other pages whose messages for this server are shown here, each waited for to go.
     watches: Vec<ownership::Watch>,
     watch_serial: u64,
+    /// The server ended the login for good: no reconnect until the person connects.
+    login_ended: bool,
     /// The error showing is about what the person asked for (a bad link), not about the
     /// connection: connecting does not settle it.
     error_outlives_connection: bool,
@@ -164,6 +168,7 @@ impl ChatSession {
             config,
             outbox_key: storage::OutboxKey::Owner(ownership::new_owner()),
             saved_revision: chats.unsent_revision(),
+            legacy_server: wschat_core::stored_outbox::legacy_server_id(&server_url(&settings.url)),
             server,
             confirms_remembered: confirms,
             ..Upkeep::default()
@@ -210,6 +215,13 @@ impl ChatSession {
 
     /// Connects with the given settings (after checking them), replacing any current socket.
     pub fn connect(&self, settings: Settings) {
+        // Storage and shared links keep an address's credentials masked, never in clear.
+        if holds_masked_credentials(&settings.url) {
+            return self.report_lasting(
+                "This address's credentials (user:password@ or a token) are not kept or shared: type the address with them again."
+                    .into(),
+            );
+        }
         let nick = match validate_nick(&settings.nick) {
             Ok(nick) => nick.to_string(),
             Err(e) => return self.report(e.to_string()),
@@ -252,6 +264,7 @@ impl ChatSession {
         self.update_upkeep(|u| {
             u.backoff.reset();
             u.waiting_for_network = false;
+            u.login_ended = false;
         });
         self.open_socket();
     }
@@ -346,7 +359,13 @@ impl ChatSession {
                 self.inspect_event(format!("readyState open: protocol {protocol:?}, extensions {extensions:?}"));
                 self.system(&format!("Connected to {url}{with}."));
                 self.adopt_format_if_chosen(&protocol);
-                let greeting = self.upkeep.try_update_value(|u| u.format.as_mut().map(|f| f.on_open(&protocol, now)));
+                let random = random_seed();
+                let greeting = self.upkeep.try_update_value(|u| {
+                    u.format.as_mut().map(|f| {
+                        f.seed(&random);
+                        f.on_open(&protocol, now)
+                    })
+                });
                 if let Some(Some(greeting)) = greeting {
                     self.take(greeting, now);
                 }
@@ -494,4 +513,19 @@ pub(crate) fn server_url(url: &str) -> String {
 
 fn now_ms() -> f64 {
     js_sys::Date::now()
+}
+
+/// Randomness for the format's nonces and ids, from `crypto.getRandomValues`. A page without
+/// it (none that runs wasm) gets `Math.random`, which is better than a fixed value.
+fn random_seed() -> [u8; SEED_BYTES] {
+    let mut seed = [0; SEED_BYTES];
+    let from_crypto = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut seed).is_ok());
+    if !from_crypto {
+        for byte in &mut seed {
+            *byte = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    seed
 }

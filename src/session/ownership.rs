@@ -12,7 +12,8 @@
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use wschat_core::chat::server_id;
+use wschat_core::chat::{server_id, PersistedMessage};
+use wschat_core::stored_outbox::legacy_server_id;
 
 use super::locks::{Lock, Outcome};
 use super::storage::{self, OutboxKey};
@@ -83,6 +84,7 @@ impl ChatSession {
         }
         let confirms = storage::remembered_confirms(&server);
         self.update_upkeep(|u| {
+            u.legacy_server = legacy_server_id(&server_url(url));
             u.server = server.clone();
             u.confirms_remembered = confirms;
             u.watches.clear();
@@ -122,8 +124,7 @@ impl ChatSession {
     /// One stored outbox that is not this session's: taken over when its page is gone, else its
     /// messages for this server are shown as waiting there, and its page is watched.
     async fn look_at(&self, key: OutboxKey) {
-        let Some(server) = self.upkeep.try_with_value(|u| u.server.clone()) else { return };
-        let for_here: Vec<_> = storage::load_outbox(&key).into_iter().filter(|m| m.server == server).collect();
+        let Some((for_here, _)) = self.split_for_here(&key) else { return };
         let watched = self.upkeep.with_value(|u| u.watches.iter().any(|w| w.owner == key.owner()));
         if watched {
             self.edit_chats(|chats| chats.show_elsewhere(key.owner(), for_here));
@@ -143,6 +144,19 @@ impl ChatSession {
                 }
             }
         }
+    }
+
+    /// The messages of a stored outbox for this server, and the rest. Those an earlier version
+    /// stored under the server's old key are this server's too, under its key now.
+    fn split_for_here(&self, key: &OutboxKey) -> Option<(Vec<PersistedMessage>, Vec<PersistedMessage>)> {
+        let (server, legacy) = self.upkeep.try_with_value(|u| (u.server.clone(), u.legacy_server.clone()))?;
+        let messages = storage::load_outbox(key).into_iter().map(|mut m| {
+            if m.server == legacy {
+                m.server = server.clone();
+            }
+            m
+        });
+        Some(messages.partition(|m| m.server == server))
     }
 
     /// Waits for the page behind `key` to go, then takes its messages over.
@@ -172,9 +186,7 @@ impl ChatSession {
     /// now): written into this session's outbox first, then removed from there, so a stop in
     /// between leaves them in both places, and whoever takes both over keeps one of each.
     fn take_over(&self, key: &OutboxKey) {
-        let server = self.upkeep.with_value(|u| u.server.clone());
-        let (for_here, rest): (Vec<_>, Vec<_>) =
-            storage::load_outbox(key).into_iter().partition(|m| m.server == server);
+        let Some((for_here, rest)) = self.split_for_here(key) else { return };
         if for_here.is_empty() {
             self.edit_chats(|chats| chats.show_elsewhere(key.owner(), Vec::new()));
             return;

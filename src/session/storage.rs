@@ -43,7 +43,8 @@ pub fn remembered_settings() -> Option<String> {
 
 pub fn remember_settings(settings: &Settings) {
     if let Some(storage) = local_storage() {
-        let _ = storage.set_item(SETTINGS_KEY, &settings.to_query());
+        // As a shared link: an address's `user:password@` and `?token=` never rest in storage.
+        let _ = storage.set_item(SETTINGS_KEY, &settings.to_shared_query());
     }
 }
 

@@ -2,7 +2,6 @@
 //! wake-ups), the outbox let go once it is ready.
 
 use leptos::prelude::*;
-use wschat_core::inspector::Direction;
 use wschat_core::protocol::{Action, ChatEvent, Decoded, Frame, OutFrame, ProtocolKind};
 use wschat_core::settings::Settings;
 
@@ -33,8 +32,12 @@ impl ChatSession {
             }
             events.retain(|e| !matches!(e, ChatEvent::Refused(_)));
         }
+        let ended = events.iter().position(|e| matches!(e, ChatEvent::LoginEnded(_))).map(|at| events.remove(at));
         let dead = events.iter().position(|e| matches!(e, ChatEvent::LinkDead(_))).map(|at| events.remove(at));
         self.enqueue(events, now);
+        if let Some(ChatEvent::LoginEnded(why)) = ended {
+            return self.login_ended(why);
+        }
         if let Some(ChatEvent::LinkDead(why)) = dead {
             return self.link_dead(&why);
         }
@@ -105,19 +108,15 @@ impl ChatSession {
     }
 }
 
-/// One frame to the socket, recorded for the inspector.
+/// One frame to the socket, recorded for the inspector with the format's secrets masked.
 pub(super) fn send_frame(session: &ChatSession, frame: &OutFrame) -> Result<(), crate::socket::SocketError> {
     let now = now_ms();
     match frame {
-        OutFrame::Text(text) => {
-            session.socket.send_text(text)?;
-            session.frames.update_value(|f| f.text(Direction::Out, now, text));
-        }
-        OutFrame::Binary(bytes) => {
-            session.socket.send_binary(bytes)?;
-            session.frames.update_value(|f| f.binary(Direction::Out, now, bytes));
-        }
+        OutFrame::Text(text) => session.socket.send_text(text)?,
+        OutFrame::Binary(bytes) => session.socket.send_binary(bytes)?,
     }
+    let secrets = session.upkeep.with_value(|u| u.format.as_ref().map(|f| f.secret_spans(frame)).unwrap_or_default());
+    session.frames.update_value(|f| f.sent(now, frame, &secrets));
     session.frames_need_redraw();
     Ok(())
 }

@@ -441,7 +441,10 @@ pub fn apply_to_log(log: &mut ChatLog, event: ChatEvent, now: f64) {
         }
         ChatEvent::UserMode { nick, prefix, on } => log.user_mode(&nick, prefix, on),
         // `take` reports refusals and drops dead links; should one get here, it is still said.
-        ChatEvent::Refused(problem) | ChatEvent::LinkDead(problem) | ChatEvent::Gone(problem) => {
+        ChatEvent::Refused(problem)
+        | ChatEvent::LoginEnded(problem)
+        | ChatEvent::LinkDead(problem)
+        | ChatEvent::Gone(problem) => {
             log.push_system(&problem, now);
         }
         ChatEvent::Entered => {}

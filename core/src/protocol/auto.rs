@@ -8,7 +8,9 @@
 //! subprotocol (an IRC gateway that ignores subprotocols, an MQTT broker without `mqtt`), and
 //! Socket.IO unless the address is its endpoint (`/socket.io/?EIO=4&transport=websocket`).
 
-use super::{Action, ChatEvent, Decoded, Frame, OutFrame, ProtocolKind, ServerModel, Spec, Target, WireFormat};
+use super::{
+    Action, ChatEvent, Decoded, Frame, OutFrame, ProtocolKind, ServerModel, Spec, Target, WireFormat, SEED_BYTES,
+};
 use crate::settings::Settings;
 
 pub(super) const SPEC: Spec = Spec {
@@ -50,11 +52,20 @@ pub struct AutoFormat {
     settings: Settings,
     finding: Finding,
     inner: Option<Box<dyn WireFormat>>,
+    /// The randomness of this link, for a format made during it.
+    seed: [u8; SEED_BYTES],
 }
 
 impl AutoFormat {
     pub fn new(settings: Settings) -> Self {
-        AutoFormat { settings, finding: Finding::Listening(0.0), inner: None }
+        AutoFormat { settings, finding: Finding::Listening(0.0), inner: None, seed: [0; SEED_BYTES] }
+    }
+
+    /// A format for this link, seeded as the link was.
+    fn new_inner(&self, kind: ProtocolKind) -> Box<dyn WireFormat> {
+        let mut format = kind.new_format(&self.settings_for(kind));
+        format.seed(&self.seed);
+        format
     }
 
     fn settings_for(&self, kind: ProtocolKind) -> Settings {
@@ -63,10 +74,9 @@ impl AutoFormat {
 
     /// Becomes `kind`: its handshake (when not sent yet) and the frame that told, through it.
     fn become_format(&mut self, kind: ProtocolKind, frame: Option<Frame<'_>>, now_ms: f64, handshake: bool) -> Decoded {
-        let settings = self.settings_for(kind);
         let mut decoded = Decoded::events(vec![ChatEvent::FormatFound(kind)]);
         if handshake {
-            let mut format = kind.new_format(&settings);
+            let mut format = self.new_inner(kind);
             merge(&mut decoded, format.on_open("", now_ms));
             self.inner = Some(format);
         }
@@ -106,7 +116,7 @@ impl WireFormat for AutoFormat {
                 // learnt of the server outlives the link (MQTT: 3.1.1 after a silent close).
                 let mut format = match (&self.finding, self.inner.take()) {
                     (Finding::Confirming(tried, _), Some(format)) if *tried == kind => format,
-                    _ => kind.new_format(&self.settings_for(kind)),
+                    _ => self.new_inner(kind),
                 };
                 let mut decoded = format.on_open(subprotocol, now_ms);
                 self.inner = Some(format);
@@ -170,6 +180,17 @@ impl WireFormat for AutoFormat {
 
     fn probe(&self) -> Vec<OutFrame> {
         self.inner.as_ref().map_or_else(Vec::new, |f| f.probe())
+    }
+
+    fn seed(&mut self, random: &[u8; SEED_BYTES]) {
+        self.seed = *random;
+        if let Some(format) = self.inner.as_mut() {
+            format.seed(random);
+        }
+    }
+
+    fn secret_spans(&self, frame: &OutFrame) -> Vec<std::ops::Range<usize>> {
+        self.inner.as_ref().map_or_else(Vec::new, |f| f.secret_spans(frame))
     }
 }
 

@@ -61,6 +61,10 @@ pub enum ChatEvent {
     /// The server refused something the conversation needs (a Socket.IO connection, joining
     /// the channel): an error for the person, not just a line in the timeline.
     Refused(String),
+    /// The server ended this login for good (credentials refused, the account taken over by
+    /// another login): an error for the person that stays, and no reconnect until they connect
+    /// again themselves; retrying would lock the account or fight the other login.
+    LoginEnded(String),
     /// The server acknowledged our message `id` (the id of [`Action::Message`]): delivered.
     Delivered(u64),
     /// The server refused our message `id` for good (a broker's negative acknowledgement): it

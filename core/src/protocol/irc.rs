@@ -17,8 +17,8 @@
 //! this state is rebuilt on every open).
 
 use super::{
-    say_ready, time::parse_iso8601, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target,
-    TargetKind, WireFormat,
+    say_ready, time::parse_iso8601, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target, TargetKind,
+    WireFormat,
 };
 use crate::settings::{validate_channels, Settings, DEFAULT_CHANNEL};
 
@@ -29,8 +29,8 @@ mod rooms;
 mod sasl;
 
 pub use line::{parse_line, split_utf8, Line};
-pub use sasl::SaslLogin;
 use register::user_name;
+pub use sasl::SaslLogin;
 use sasl::SaslStep;
 
 /// The subprotocols of IRCv3's WebSocket spec, in order of preference.
@@ -107,7 +107,6 @@ impl IrcOptions {
     }
 }
 
-
 /// Room left in a 512-byte line for the prefix the server adds when relaying
 /// (`:nick!user@host `), CRLF and the command: text is split to fit what remains.
 const RELAY_OVERHEAD: usize = 512 - 2 - 100;
@@ -119,7 +118,6 @@ const PROBE_AFTER_MS: f64 = DEAD_AFTER_MS / 2.0;
 /// Capabilities asked for when the server offers them (SASL's `sasl` only with a login).
 pub const WANTED_CAPS: [&str; 6] =
     ["echo-message", "server-time", "message-tags", "batch", "labeled-response", "cap-notify"];
-
 
 /// The client side of one IRC connection.
 #[derive(Clone, Debug)]
@@ -195,7 +193,6 @@ impl IrcState {
     pub fn has_cap(&self, cap: &str) -> bool {
         self.caps.iter().any(|c| c == cap)
     }
-
 
     /// Registration, sent when the socket opens; `subprotocol` is what the server chose.
     pub fn open(&mut self, subprotocol: &str) -> Vec<OutFrame> {
@@ -285,7 +282,6 @@ impl IrcState {
         }
     }
 
-
     /// A message to a conversation: one PRIVMSG per line, each split to fit IRC's 512-byte limit
     /// on UTF-8 character boundaries. `/me text` becomes a CTCP ACTION.
     ///
@@ -366,6 +362,12 @@ impl IrcState {
 }
 
 impl WireFormat for IrcState {
+    /// SASL's payloads (base64 of the account and password); the mechanism's name and the
+    /// empty `+` are shown.
+    fn secret_spans(&self, frame: &OutFrame) -> Vec<std::ops::Range<usize>> {
+        super::secret_lines(frame, "AUTHENTICATE ", |value| matches!(value, b"+" | b"*" | b"PLAIN"))
+    }
+
     fn on_open(&mut self, subprotocol: &str, now_ms: f64) -> Decoded {
         let replies = self.open(subprotocol);
         self.last_heard_ms = now_ms;
@@ -538,10 +540,18 @@ mod tests {
     #[test]
     fn logs_in_with_sasl_plain_before_ending_negotiation() {
         let mut irc = sasl_irc("ada", "sesame");
-        assert_eq!(text(&irc.decode(":srv CAP * LS :server-time sasl=PLAIN,EXTERNAL").1), ["CAP REQ :server-time sasl"]);
+        assert_eq!(
+            text(&irc.decode(":srv CAP * LS :server-time sasl=PLAIN,EXTERNAL").1),
+            ["CAP REQ :server-time sasl"]
+        );
         assert_eq!(text(&irc.decode(":srv CAP * ACK :server-time sasl").1), ["AUTHENTICATE PLAIN"]);
         // base64("ada\0ada\0sesame")
         assert_eq!(text(&irc.decode("AUTHENTICATE +").1), ["AUTHENTICATE YWRhAGFkYQBzZXNhbWU="]);
+        let blob = OutFrame::Text("AUTHENTICATE YWRhAGFkYQBzZXNhbWU=".into());
+        let masked = crate::inspector::mask_secrets(&blob, &irc.secret_spans(&blob));
+        assert_eq!(masked, OutFrame::Text("AUTHENTICATE ********".into()));
+        let plain = OutFrame::Text("AUTHENTICATE PLAIN".into());
+        assert!(irc.secret_spans(&plain).is_empty(), "the mechanism is no secret");
         let (events, replies) = irc.decode(":srv 900 ada ada!a@h ada :You are now logged in as ada");
         assert_eq!(events, vec![ChatEvent::System("Logged in as ada.".into())]);
         assert!(replies.is_empty(), "registration waits for 903");
@@ -634,7 +644,8 @@ mod tests {
 
     #[test]
     fn says_ready_once_registered_and_joins_more_channels_beside() {
-        let mut irc = IrcState::new(IrcOptions { nick: "ada".into(), channels: vec!["#a".into(), "#b".into()], sasl: None });
+        let mut irc =
+            IrcState::new(IrcOptions { nick: "ada".into(), channels: vec!["#a".into(), "#b".into()], sasl: None });
         irc.on_open("", 0.0);
         assert!(!irc.is_ready());
         let welcome = irc.on_frame(Frame::Text(":srv 001 ada :Welcome\r\n:srv 375 ada :MOTD"), 0.0);
@@ -661,9 +672,19 @@ mod tests {
         let mut irc = registered(true);
         let chat = Target::channel("#chat");
         let (events, _) = irc.decode(":bob!b@h PRIVMSG ada :psst");
-        assert_eq!(events, vec![Target::private("bob").event(ChatEvent::Message { nick: Some("bob".into()), text: "psst".into(), time_ms: None })]);
+        assert_eq!(
+            events,
+            vec![Target::private("bob").event(ChatEvent::Message {
+                nick: Some("bob".into()),
+                text: "psst".into(),
+                time_ms: None
+            })]
+        );
         let (events, _) = irc.decode(":ada!a@h PRIVMSG bob :back");
-        assert!(matches!(&events[..], [ChatEvent::In { to, .. }] if *to == Target::private("bob")), "our echo: the chat with bob");
+        assert!(
+            matches!(&events[..], [ChatEvent::In { to, .. }] if *to == Target::private("bob")),
+            "our echo: the chat with bob"
+        );
         let (events, _) = irc.decode(":op!o@h MODE #chat +ov-v+l bob carol dan 10");
         assert_eq!(
             events[1..],
@@ -680,7 +701,9 @@ mod tests {
         let (events, _) = irc.decode(":ada!a@h PART #chat :later");
         assert!(matches!(&events[..], [ChatEvent::In { event, .. }] if matches!(**event, ChatEvent::Gone(_))));
         // The message of the day is the server's.
-        assert!(matches!(&irc.decode(":srv 372 ada :- be nice").0[..], [ChatEvent::Notice { text, .. }] if text == "- be nice"));
+        assert!(
+            matches!(&irc.decode(":srv 372 ada :- be nice").0[..], [ChatEvent::Notice { text, .. }] if text == "- be nice")
+        );
     }
 
     #[test]
@@ -688,12 +711,18 @@ mod tests {
         let mut text_irc = new_irc("ada", "#chat");
         assert_eq!(text(&text_irc.open(INSPIRCD_TEXT_SUBPROTOCOL))[0], "CAP LS 302\r\n");
         let mut binary_irc = new_irc("ada", "#chat");
-        assert!(matches!(&binary_irc.open(INSPIRCD_BINARY_SUBPROTOCOL)[0], OutFrame::Binary(b) if b == b"CAP LS 302\r\n"));
+        assert!(
+            matches!(&binary_irc.open(INSPIRCD_BINARY_SUBPROTOCOL)[0], OutFrame::Binary(b) if b == b"CAP LS 302\r\n")
+        );
     }
 
     #[test]
     fn options_from_settings_never_carry_a_bad_channel() {
-        let settings = |channel: &str| Settings { channel: channel.into(), nick: "ada".into(), ..Settings::from_query(|_| None, None, 0.5).0 };
+        let settings = |channel: &str| Settings {
+            channel: channel.into(),
+            nick: "ada".into(),
+            ..Settings::from_query(|_| None, None, 0.5).0
+        };
         assert_eq!(IrcOptions::from_settings(&settings("rust")).channels, ["#rust"]);
         assert_eq!(IrcOptions::from_settings(&settings("#a\r\nQUIT")).channels, [DEFAULT_CHANNEL]);
         assert_eq!((SPEC.check)(settings("rust")).map(|s| s.channel), Ok("#rust".to_string()));
@@ -705,7 +734,10 @@ mod tests {
         // The only number IRC reads is the server-time tag: four-digit years keep it finite and
         // within JavaScript's dates; anything else is no time at all.
         let mut irc = registered(true);
-        let time = |irc: &mut IrcState, tag: &str| match &flat(irc.decode(&format!("@time={tag} :bob!b@h PRIVMSG #chat :x")).0)[..] {
+        let time = |irc: &mut IrcState, tag: &str| match &flat(
+            irc.decode(&format!("@time={tag} :bob!b@h PRIVMSG #chat :x")).0,
+        )[..]
+        {
             [ChatEvent::Message { time_ms, .. }] => *time_ms,
             other => panic!("{other:?}"),
         };
@@ -769,7 +801,10 @@ mod tests {
             assert_eq!(got, time, "{line}");
         }
         let (events, _) = irc.decode(&format!("{at}:ada!a@h JOIN #chat"));
-        assert_eq!(flat(events), vec![ChatEvent::Entered, ChatEvent::Notice { text: "Joined #chat.".into(), time_ms: time }]);
+        assert_eq!(
+            flat(events),
+            vec![ChatEvent::Entered, ChatEvent::Notice { text: "Joined #chat.".into(), time_ms: time }]
+        );
     }
 
     fn labeled(echo: bool) -> IrcState {
@@ -787,11 +822,15 @@ mod tests {
     fn labeled_messages_are_confirmed_by_id() {
         // Without labeled-response: no label.
         let mut plain = registered(true);
-        let sent = plain.encode(Action::Message { to: &Target::channel("#chat"), nick: "ada", text: "hi", id: 7 }).map(|d| text(&d.replies));
+        let sent = plain
+            .encode(Action::Message { to: &Target::channel("#chat"), nick: "ada", text: "hi", id: 7 })
+            .map(|d| text(&d.replies));
         assert_eq!(sent, Some(vec!["PRIVMSG #chat :hi".to_string()]));
         // Without echo-message: the ACK names the message.
         let mut irc = labeled(false);
-        let sent = irc.encode(Action::Message { to: &Target::channel("#chat"), nick: "ada", text: "one\ntwo", id: 7 }).map(|d| text(&d.replies));
+        let sent = irc
+            .encode(Action::Message { to: &Target::channel("#chat"), nick: "ada", text: "one\ntwo", id: 7 })
+            .map(|d| text(&d.replies));
         assert_eq!(sent, Some(vec!["PRIVMSG #chat :one".to_string(), "@label=7 PRIVMSG #chat :two".to_string()]));
         assert_eq!(irc.decode("@label=7 :irc.example ACK").0, vec![ChatEvent::Delivered(7)]);
         // An error answering the label is no delivery.
@@ -799,8 +838,14 @@ mod tests {
         assert!(matches!(&events[..], [ChatEvent::System(why)] if why.contains("Cannot send")), "{events:?}");
         // With echo-message: the labeled echo confirms by id and makes no message of its own.
         let mut irc = labeled(true);
-        assert_eq!(irc.decode("@label=9;time=2023-11-14T22:13:20Z :ada!a@h PRIVMSG #chat :hi").0, vec![ChatEvent::Delivered(9)]);
-        assert!(matches!(&flat(irc.decode(":ada!a@h PRIVMSG #chat :hi").0)[..], [ChatEvent::Message { .. }]), "unlabeled: as before");
+        assert_eq!(
+            irc.decode("@label=9;time=2023-11-14T22:13:20Z :ada!a@h PRIVMSG #chat :hi").0,
+            vec![ChatEvent::Delivered(9)]
+        );
+        assert!(
+            matches!(&flat(irc.decode(":ada!a@h PRIVMSG #chat :hi").0)[..], [ChatEvent::Message { .. }]),
+            "unlabeled: as before"
+        );
     }
 
     #[test]
@@ -826,7 +871,10 @@ mod tests {
             ]
         );
         // Closed: the same reference no longer makes history; other batches' lines as usual.
-        assert!(matches!(&flat(irc.decode("@batch=h1 :bob!b@h PRIVMSG #chat :now").0)[..], [ChatEvent::Message { .. }]));
+        assert!(matches!(
+            &flat(irc.decode("@batch=h1 :bob!b@h PRIVMSG #chat :now").0)[..],
+            [ChatEvent::Message { .. }]
+        ));
         irc.decode("BATCH +n1 netjoin");
         assert!(matches!(&flat(irc.decode("@batch=n1 :carol!c@h JOIN #chat").0)[..], [ChatEvent::Joined { .. }]));
         // A labeled answer in a batch: delivered once, its echo absorbed, the rest as usual.
@@ -869,9 +917,7 @@ mod tests {
         assert!(
             matches!(&decode(":bob!b@h PRIVMSG ada :psst")[..], [ChatEvent::Message { text, .. }] if text == "psst")
         );
-        assert!(
-            matches!(&decode(":carol!c@h JOIN #chat")[..], [ChatEvent::Joined { nick, .. }] if nick == "carol")
-        );
+        assert!(matches!(&decode(":carol!c@h JOIN #chat")[..], [ChatEvent::Joined { nick, .. }] if nick == "carol"));
         assert!(
             matches!(&decode(":carol!c@h PART #chat :later")[..], [ChatEvent::Left { nick, text, .. }] if nick == "carol" && text.contains("later"))
         );
@@ -901,7 +947,12 @@ mod tests {
         irc.decode(":srv 353 ada = #chat :bob");
         assert_eq!(
             irc.decode(":srv 366 ada #chat :End of /NAMES list.").0,
-            vec![Target::channel("#chat").event(ChatEvent::Users(vec!["@op".into(), "+voiced".into(), "ada".into(), "bob".into()]))]
+            vec![Target::channel("#chat").event(ChatEvent::Users(vec![
+                "@op".into(),
+                "+voiced".into(),
+                "ada".into(),
+                "bob".into()
+            ]))]
         );
     }
 

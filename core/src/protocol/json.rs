@@ -159,7 +159,11 @@ pub(super) fn message_from(value: &Value) -> Option<ChatEvent> {
         }
         Some("leave" | "left" | "part" | "quit" | "exit" | "user_left" | "user left") => {
             let who = nick.clone().unwrap_or_else(|| "someone".into());
-            return Some(ChatEvent::Left { nick: who.clone(), text: text.unwrap_or_else(|| format!("{who} left")), time_ms: None });
+            return Some(ChatEvent::Left {
+                nick: who.clone(),
+                text: text.unwrap_or_else(|| format!("{who} left")),
+                time_ms: None,
+            });
         }
         Some("system" | "notice" | "info" | "status") => return Some(ChatEvent::System(text?)),
         _ => {}

@@ -45,6 +45,10 @@ pub use time::parse_iso8601;
 
 use crate::settings::Settings;
 use std::fmt;
+use std::ops::Range;
+
+/// Bytes of randomness handed to a format before each connection ([`WireFormat::seed`]).
+pub const SEED_BYTES: usize = 32;
 
 /// The formats: `Kind => module`, in the order of the protocol menu; the first is the default.
 /// One line here, and the module's file, are all a new format needs.
@@ -147,6 +151,19 @@ pub enum Action<'a> {
 /// One wire format of one connection, with whatever state it needs. See the module's
 /// documentation for what a format may and may not know.
 pub trait WireFormat {
+    /// Fresh randomness from the browser (`crypto.getRandomValues`), handed before each
+    /// [`WireFormat::on_open`]: for nonces and ids nobody may foretell (SCRAM's client nonce,
+    /// MQTT's client id, XMPP's resource and stanza ids). Not in the settings, which would
+    /// make the format anew and lose what it keeps across links.
+    fn seed(&mut self, _random: &[u8; SEED_BYTES]) {}
+
+    /// Where the secrets are in a frame this format made (a password, a passcode, a SASL
+    /// payload), as byte ranges, so the frame is recorded with them masked. Only the format
+    /// knows where its secrets go.
+    fn secret_spans(&self, _frame: &OutFrame) -> Vec<Range<usize>> {
+        Vec::new()
+    }
+
     /// The socket opened; `subprotocol` is what the server chose (empty for none). The state
     /// of any connection before is forgotten.
     fn on_open(&mut self, subprotocol: &str, now_ms: f64) -> Decoded;
@@ -283,6 +300,31 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// [`WireFormat::secret_spans`] of line-based formats: on each line of `frame` that starts with
+/// `prefix`, up to the first empty line (the end of STOMP's headers), the rest of the line
+/// unless `shown` allows it (IRC's `AUTHENTICATE PLAIN` names a mechanism, not a secret).
+pub(crate) fn secret_lines(frame: &OutFrame, prefix: &str, shown: fn(&[u8]) -> bool) -> Vec<Range<usize>> {
+    let bytes = match frame {
+        OutFrame::Text(text) => text.as_bytes(),
+        OutFrame::Binary(bytes) => bytes,
+    };
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for line in bytes.split(|&b| b == b'\n') {
+        let line_start = at;
+        at += line.len() + 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix(prefix.as_bytes()).filter(|v| !v.is_empty() && !shown(v)) {
+            let start = line_start + prefix.len();
+            spans.push(start..start + value.len());
+        }
+    }
+    spans
 }
 
 /// [`Spec::channels`] of formats without channels: the setting is kept as it is, unused.
@@ -502,6 +544,15 @@ mod tests {
             "Unknown wire format \"xml\"; choose one of text, json, irc, socketio, mqtt, stomp, xmpp, auto."
         );
         assert_eq!(ProtocolKind::default(), ProtocolKind::Text);
+    }
+
+    #[test]
+    fn secret_lines_are_found_up_to_the_first_empty_line() {
+        let frame = OutFrame::Text("CONNECT\nlogin:a\npasscode:pw\r\n\npasscode:body".into());
+        let spans = secret_lines(&frame, "passcode:", |_| false);
+        assert_eq!(spans, vec![25..27]);
+        let irc = OutFrame::Binary(b"AUTHENTICATE PLAIN\r\nAUTHENTICATE Zm9v\r\n".to_vec());
+        assert_eq!(secret_lines(&irc, "AUTHENTICATE ", |v| v == b"PLAIN"), vec![33..37]);
     }
 
     #[test]

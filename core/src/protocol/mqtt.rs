@@ -16,7 +16,9 @@
 
 use std::collections::VecDeque;
 
-use super::{say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, TargetKind, WireFormat};
+use super::{
+    say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, TargetKind, WireFormat, SEED_BYTES,
+};
 use packet::{connect_properties, packet, put_str, split_packet, take_properties, take_str, Split, MAX_PACKET_BYTES};
 
 mod options;
@@ -122,12 +124,12 @@ impl MqttState {
         }
     }
 
-    /// The client id: `wschat-`, the nick's letters and digits, and a stamp of the first
-    /// connection (two tabs of one nick must not take over each other's session).
-    fn client_id(&mut self, now_ms: f64) -> String {
+    /// The client id: `wschat-`, the nick's letters and digits, and `random` (two tabs of one
+    /// nick must not take over each other's session, and nobody may foretell it to take
+    /// over ours). Kept for as long as the format, so the broker's session is resumed.
+    fn client_id(&mut self, random: u64) -> String {
         let nick: String = self.options.nick.chars().filter(char::is_ascii_alphanumeric).take(12).collect();
-        let stamp = (now_ms.max(0.0) as u64) % 36u64.pow(8);
-        self.client_id.get_or_insert_with(|| format!("wschat-{nick}-{}", base36(stamp))).clone()
+        self.client_id.get_or_insert_with(|| format!("wschat-{nick}-{}", base36(random % 36u64.pow(12)))).clone()
     }
 
     fn packet_id(&mut self) -> u16 {
@@ -136,7 +138,8 @@ impl MqttState {
     }
 
     fn connect_packet(&mut self, now_ms: f64) -> Vec<u8> {
-        let client_id = self.client_id(now_ms);
+        // Seeded before each open; the time only where nothing seeded it (a test).
+        let client_id = self.client_id(now_ms.max(0.0) as u64);
         // 3.1.1: a clean session first, kept from the second connection on. MQTT 5 never asks
         // for a clean start: the client id is new to the broker on the first connection, so the
         // session is new anyway, and Mosquitto 2.0 restores after its own restart only sessions
@@ -156,7 +159,7 @@ impl MqttState {
         put_str(&mut body, &client_id);
         if let Some((user, password)) = &self.options.login {
             put_str(&mut body, user);
-            put_str(&mut body, password);
+            put_str(&mut body, password.expose());
         }
         packet(0x10, &body)
     }
@@ -216,10 +219,26 @@ impl MqttState {
         }
         decoded
     }
-
 }
 
 impl WireFormat for MqttState {
+    fn seed(&mut self, random: &[u8; SEED_BYTES]) {
+        let mut first = [0; 8];
+        first.copy_from_slice(&random[..8]);
+        self.client_id(u64::from_le_bytes(first));
+    }
+
+    /// CONNECT's password: its last field, with its length.
+    fn secret_spans(&self, frame: &OutFrame) -> Vec<std::ops::Range<usize>> {
+        match (frame, &self.options.login) {
+            (OutFrame::Binary(bytes), Some((_, password))) if bytes.first() == Some(&0x10) => {
+                let field = 2 + password.expose().len().min(usize::from(u16::MAX));
+                vec![bytes.len().saturating_sub(field)..bytes.len()]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     fn on_open(&mut self, _subprotocol: &str, now_ms: f64) -> Decoded {
         let mut events = Vec::new();
         if let Some(why) = self.fall_back.take().filter(|_| self.level == 5) {

@@ -6,9 +6,7 @@ use crate::json::{self, Value};
 use crate::settings::Settings;
 
 use super::text::split_nick;
-use super::{
-    describe_binary, say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, WireFormat,
-};
+use super::{describe_binary, say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, WireFormat};
 
 pub(super) const SPEC: Spec = Spec {
     name: "socketio",
@@ -58,7 +56,6 @@ pub const MAX_PING_MS: f64 = 600_000.0;
 /// Own messages waiting for an acknowledgement, at most: a server that never answers them
 /// must not make the list grow for as long as the connection lasts.
 const MAX_AWAITED_ACKS: usize = 1024;
-
 
 /// Which of the two documented chat servers this is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -196,7 +193,8 @@ impl SocketIoState {
             // An acknowledgement of one of our messages, by the id it was sent with.
             "3" => {
                 let digits = rest.find(|c: char| !c.is_ascii_digit()).map_or(rest, |end| &rest[..end]);
-                let awaited = digits.parse::<u64>().ok().and_then(|id| self.awaiting_acks.iter().position(|&a| a == id));
+                let awaited =
+                    digits.parse::<u64>().ok().and_then(|id| self.awaiting_acks.iter().position(|&a| a == id));
                 if let Some(at) = awaited {
                     events.push(ChatEvent::Delivered(self.awaiting_acks.remove(at)));
                 }
@@ -243,11 +241,19 @@ impl SocketIoState {
             }
             "user joined" => {
                 let who = username();
-                events.push(ChatEvent::Joined { text: format!("{who} joined; {}", participants(count())), nick: who, time_ms: None });
+                events.push(ChatEvent::Joined {
+                    text: format!("{who} joined; {}", participants(count())),
+                    nick: who,
+                    time_ms: None,
+                });
             }
             "user left" => {
                 let who = username();
-                events.push(ChatEvent::Left { text: format!("{who} left; {}", participants(count())), nick: who, time_ms: None });
+                events.push(ChatEvent::Left {
+                    text: format!("{who} left; {}", participants(count())),
+                    nick: who,
+                    time_ms: None,
+                });
             }
             "typing" | "stop typing" => {}
             _ => events.push(ChatEvent::raw(Some("Socket.IO event"), Value::Array(items.to_vec()).to_json())),
@@ -344,7 +350,8 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
     shapes: 2,
     subprotocol: |_| "",
     handshake: |shape, _| {
-        let mut frames = vec![r#"0{"sid":"e","pingInterval":25000,"pingTimeout":20000}"#.to_string(), r#"40{"sid":"s"}"#.into()];
+        let mut frames =
+            vec![r#"0{"sid":"e","pingInterval":25000,"pingTimeout":20000}"#.to_string(), r#"40{"sid":"s"}"#.into()];
         if shape == 1 {
             frames.push(r#"42["login",{"numUsers":1}]"#.into());
         }
@@ -520,7 +527,9 @@ mod tests {
     fn acknowledgements_name_the_message() {
         let mut io = connected();
         io.shape_grace_over();
-        let sent = io.encode(Action::Message { to: &Target::channel("#chat"), nick: "ada", text: "hi", id: 7 }).map(|d| texts(&d.replies).join(""));
+        let sent = io
+            .encode(Action::Message { to: &Target::channel("#chat"), nick: "ada", text: "hi", id: 7 })
+            .map(|d| texts(&d.replies).join(""));
         assert_eq!(sent.as_deref(), Some(r#"427["chat message","ada: hi","y-7"]"#));
         assert_eq!(io.decode("438[]").0, vec![], "an ack of nothing we sent");
         assert_eq!(io.decode("437[]").0, vec![ChatEvent::Delivered(7)]);

@@ -11,7 +11,10 @@
 
 use super::json::Template;
 use super::payload::read_payload;
-use super::{say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target, TargetKind, WireFormat};
+use super::{
+    say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target, TargetKind, WireFormat,
+};
+use crate::secret::Secret;
 use crate::settings::Settings;
 
 pub(super) const SPEC: Spec = Spec {
@@ -63,7 +66,7 @@ pub fn validate_destinations(list: &str) -> Result<String, String> {
 pub struct StompOptions {
     pub destinations: Vec<String>,
     /// Login and passcode, when a login was given.
-    pub login: Option<(String, String)>,
+    pub login: Option<(String, Secret)>,
     pub template: Template,
     /// Replaces a destination's first segment where own messages are sent (Spring's `/app`).
     pub send_prefix: Option<String>,
@@ -74,7 +77,8 @@ impl StompOptions {
         let destinations = validate_destinations(&settings.channel).unwrap_or_else(|_| DEFAULT_DESTINATION.to_string());
         StompOptions {
             destinations: destinations.split(',').map(str::to_string).collect(),
-            login: (!settings.login.is_empty()).then(|| (settings.login.clone(), settings.password.clone())),
+            login: (!settings.login.is_empty())
+                .then(|| (settings.login.clone(), Secret::new(settings.password.clone()))),
             template: Template::parse(&settings.json_template).unwrap_or_default(),
             send_prefix: (!settings.send_prefix.is_empty()).then(|| settings.send_prefix.clone()),
         }
@@ -134,7 +138,11 @@ impl StompState {
     /// The subscription to `destination`, named after it (so UNSUBSCRIBE can name it too).
     fn subscribe(&self, destination: &str) -> OutFrame {
         let receipt = format!("join:{destination}");
-        frame("SUBSCRIBE", &[("id", destination), ("destination", destination), ("ack", "auto"), ("receipt", &receipt)], "")
+        frame(
+            "SUBSCRIBE",
+            &[("id", destination), ("destination", destination), ("ack", "auto"), ("receipt", &receipt)],
+            "",
+        )
     }
 
     fn handle(&mut self, frame: &StompFrame<'_>, now_ms: f64, decoded: &mut Decoded) {
@@ -174,13 +182,18 @@ impl StompState {
                 let message = frame.header("message").unwrap_or("no reason given");
                 let detail = frame.body.trim();
                 let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
-                let why = if !self.connected && self.options.login.is_some() {
-                    let user = self.options.login.as_ref().map_or("", |(u, _)| u.as_str());
-                    format!("The server refused the login as {user} ({message}{detail}): check the login and the password.")
-                } else {
-                    format!("The server sent an error: {message}{detail}")
+                // An ERROR that answers CONNECT refuses the login: the same login again would
+                // only be refused again (and lock the account).
+                let event = match &self.options.login {
+                    Some((user, _)) if !self.connected => ChatEvent::LoginEnded(format!(
+                        "The server refused the login as {user} ({message}{detail}): check the login and the password."
+                    )),
+                    None if !self.connected => ChatEvent::LoginEnded(format!(
+                        "The server refused the connection ({message}{detail}): it may want a login."
+                    )),
+                    _ => ChatEvent::Refused(format!("The server sent an error: {message}{detail}")),
                 };
-                decoded.events.push(ChatEvent::Refused(why));
+                decoded.events.push(event);
             }
             other => decoded.events.push(ChatEvent::raw(Some("STOMP frame not understood"), other)),
         }
@@ -280,6 +293,14 @@ fn parse_frames(text: &str) -> Vec<StompFrame<'_>> {
 }
 
 impl WireFormat for StompState {
+    /// The passcode header of CONNECT; no other frame carries one.
+    fn secret_spans(&self, frame: &OutFrame) -> Vec<std::ops::Range<usize>> {
+        match frame {
+            OutFrame::Text(text) if text.starts_with("CONNECT\n") => super::secret_lines(frame, "passcode:", |_| false),
+            _ => Vec::new(),
+        }
+    }
+
     fn on_open(&mut self, _subprotocol: &str, now_ms: f64) -> Decoded {
         self.connected = false;
         self.send_every_ms = 0.0;
@@ -288,10 +309,11 @@ impl WireFormat for StompState {
         self.last_sent_ms = now_ms;
         // As integers: a float in a format string brings the float formatter (10 KB of wasm).
         let beats = format!("{0},{0}", HEART_BEAT_MS as u32);
-        let mut headers: Vec<(&str, &str)> = vec![("accept-version", "1.2,1.1,1.0"), ("host", "/"), ("heart-beat", &beats)];
+        let mut headers: Vec<(&str, &str)> =
+            vec![("accept-version", "1.2,1.1,1.0"), ("host", "/"), ("heart-beat", &beats)];
         if let Some((login, passcode)) = &self.options.login {
             headers.push(("login", login));
-            headers.push(("passcode", passcode));
+            headers.push(("passcode", passcode.expose()));
         }
         Decoded::replies(vec![frame("CONNECT", &headers, "")])
     }
@@ -308,7 +330,9 @@ impl WireFormat for StompState {
             }
             Frame::Binary(bytes) => match std::str::from_utf8(bytes) {
                 Ok(text) => return self.on_frame(Frame::Text(text), now_ms),
-                Err(_) => decoded.events.push(ChatEvent::raw(Some("binary frame on a STOMP link"), super::describe_binary(bytes))),
+                Err(_) => decoded
+                    .events
+                    .push(ChatEvent::raw(Some("binary frame on a STOMP link"), super::describe_binary(bytes))),
             },
         }
         say_ready(was_ready, self.is_ready(), &mut decoded.events);
@@ -380,7 +404,11 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
         let parsed = parse_frames(text);
         let send = parsed.iter().find(|f| f.command == "SEND")?;
         let destination = send.header("destination")?;
-        Some(frame("MESSAGE", &[("destination", destination), ("message-id", "1"), ("subscription", "sub-1")], send.body))
+        Some(frame(
+            "MESSAGE",
+            &[("destination", destination), ("message-id", "1"), ("subscription", "sub-1")],
+            send.body,
+        ))
     },
     carried: ServerModel::ALL_OF_IT,
 };

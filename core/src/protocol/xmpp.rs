@@ -13,8 +13,11 @@
 //! Where the server offers XEP-0198 stream management, its acks mark own messages delivered
 //! and a dropped link resumes the stream (`xmpp/stream_management.rs`).
 
-use super::{base64, say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target, TargetKind, WireFormat};
-use crate::scram::{sha1, Scram};
+use super::{
+    base64, say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target, TargetKind, WireFormat,
+    SEED_BYTES,
+};
+use crate::scram::Scram;
 use crate::settings::Settings;
 use crate::xml::{parse, Element};
 use stream_management::StreamManagement;
@@ -87,7 +90,28 @@ pub struct XmppState {
     pinged: bool,
     /// The SCRAM exchange under way.
     scram: Option<Scram>,
+    /// The server offered SCRAM on an earlier stream: PLAIN alone now is someone on the way
+    /// asking for the password in a form they can read.
+    scram_seen: bool,
+    /// This link's SCRAM client nonce, from the browser's randomness.
+    nonce: String,
+    /// Our resource: random, so two pages on one account do not take each other's, and kept
+    /// while the format lives, so a resumed stream is still ours.
+    resource: String,
+    /// The random part of this link's message ids, and those of the links before it (a
+    /// reflection may come after a reconnect); nobody can foretell the next.
+    id_tokens: Vec<String>,
+    /// Where each own message went (its id, the JID, whether a room): only that JID may
+    /// confirm it, a room by its reflection, a person by a receipt.
+    sent_to: std::collections::VecDeque<(u64, String, bool)>,
 }
+
+/// Own messages remembered with where they went; older ones are confirmed by stream
+/// management's acks, or sent again.
+const SENT_KEPT: usize = 1024;
+
+/// Links whose message ids are still recognised.
+const TOKENS_KEPT: usize = 4;
 
 impl XmppState {
     pub fn new(options: XmppOptions) -> Self {
@@ -102,15 +126,41 @@ impl XmppState {
             last_heard_ms: 0.0,
             pinged: false,
             scram: None,
+            scram_seen: false,
+            nonce: String::new(),
+            resource: String::new(),
+            id_tokens: Vec::new(),
+            sent_to: std::collections::VecDeque::new(),
         }
     }
 
-    /// A client nonce for SCRAM: a hash of the time and the secret this login already holds,
-    /// so no two logins share one and nobody without the password can foretell it.
-    fn nonce(&self) -> String {
-        let (user, password) = self.options.login.clone().unwrap_or_default();
-        let seed = format!("{}\n{user}\n{password}\n{}", self.last_heard_ms.to_bits(), self.options.nick);
-        base64(&sha1(seed.as_bytes())).trim_end_matches('=').to_string()
+    /// The id an own message goes out with: `wschat-`, this link's token, its number.
+    fn message_id(&self, id: u64) -> String {
+        format!("wschat-{}-{id}", self.id_tokens.last().map_or("", String::as_str))
+    }
+
+    /// The own message an id names, if it is one of ours (a token of a recent link).
+    fn own_message_id(&self, id: &str) -> Option<u64> {
+        let (token, number) = id.strip_prefix("wschat-")?.rsplit_once('-')?;
+        self.id_tokens.iter().any(|t| t == token).then(|| number.parse().ok()).flatten()
+    }
+
+    /// Own message `id` confirmed by `from`: only where it went may say it arrived (a room
+    /// by its reflection, from its own JID; a person by a receipt, a bare JID from any of its
+    /// resources).
+    fn confirmed_by(&self, id: u64, from: &str, reflection: bool) -> bool {
+        self.sent_to.iter().rev().find(|(sent, ..)| *sent == id).is_some_and(|(_, to, room)| {
+            *room == reflection
+                && (same_jid(to, from)
+                    || (!to.contains('/') && from.split('/').next().is_some_and(|bare| same_jid(bare, to))))
+        })
+    }
+
+    /// Whether we wrote to this JID's account (bare) on this format's watch: receipts are
+    /// given to them, and to a joined room's occupants, not to strangers.
+    fn talked_to(&self, from: &str) -> bool {
+        let bare = from.split('/').next().unwrap_or(from);
+        self.sent_to.iter().any(|(_, to, room)| !room && (same_jid(to, from) || same_jid(to, bare)))
     }
 
     fn open(&self) -> OutFrame {
@@ -136,8 +186,10 @@ impl XmppState {
     fn bind(&mut self) -> OutFrame {
         self.stage = Stage::Binding;
         self.joined_before.clear();
-        let bind =
-            Element::new("bind").attr("xmlns", "urn:ietf:params:xml:ns:xmpp-bind").child(Element::new("resource").text("wschat"));
+        let resource = if self.resource.is_empty() { "wschat" } else { &self.resource };
+        let bind = Element::new("bind")
+            .attr("xmlns", "urn:ietf:params:xml:ns:xmpp-bind")
+            .child(Element::new("resource").text(resource));
         send(Element::new("iq").attr("xmlns", CLIENT).attr("type", "set").attr("id", "bind").child(bind))
     }
 
@@ -180,22 +232,38 @@ impl XmppState {
         match (self.stage, stanza.local_name()) {
             (_, "open") => {}
             (_, "close") => decoded.events.push(ChatEvent::LinkDead("The server closed the XMPP stream.".into())),
+            (_, "error") => self.stream_error(stanza, decoded),
             (Stage::Opening, "features") => {
-                let offered: Vec<String> =
-                    stanza.find("mechanisms").map(|m| m.elements().map(Element::text_content).collect()).unwrap_or_default();
+                let offered: Vec<String> = stanza
+                    .find("mechanisms")
+                    .map(|m| m.elements().map(Element::text_content).collect())
+                    .unwrap_or_default();
+                let scram_offered = offered.iter().any(|m| m == "SCRAM-SHA-1");
+                if self.options.login.is_some() && self.scram_seen && !scram_offered {
+                    decoded.events.push(ChatEvent::LoginEnded(
+                        "The server offered SCRAM-SHA-1 before and now only a login that shows the password: someone on the way may be listening. Not logging in; connect again to try."
+                            .into(),
+                    ));
+                    return;
+                }
+                self.scram_seen |= scram_offered;
                 let (mechanism, payload) = match &self.options.login {
-                    Some((user, password)) if offered.iter().any(|m| m == "SCRAM-SHA-1") => {
-                        let scram = Scram::new(user, password, &self.nonce());
+                    Some((user, password)) if scram_offered => {
+                        let scram = Scram::new(user, password.expose(), &self.nonce);
                         let first = base64(scram.client_first().as_bytes());
                         self.scram = Some(scram);
                         ("SCRAM-SHA-1", first)
                     }
                     Some((user, password)) if offered.iter().any(|m| m == "PLAIN") => {
-                        ("PLAIN", base64(format!("\0{user}\0{password}").as_bytes()))
+                        ("PLAIN", base64(format!("\0{user}\0{}", password.expose()).as_bytes()))
                     }
                     None if offered.iter().any(|m| m == "ANONYMOUS") => ("ANONYMOUS", "=".to_string()),
                     _ => {
-                        let how = if self.options.login.is_some() { "SCRAM-SHA-1 or PLAIN" } else { "ANONYMOUS (give a login)" };
+                        let how = if self.options.login.is_some() {
+                            "SCRAM-SHA-1 or PLAIN"
+                        } else {
+                            "ANONYMOUS (give a login)"
+                        };
                         decoded.events.push(ChatEvent::Refused(format!(
                             "The server offers {} to log in; this client speaks {how}.",
                             if offered.is_empty() { "nothing".to_string() } else { offered.join(", ") }
@@ -204,7 +272,8 @@ impl XmppState {
                     }
                 };
                 self.stage = Stage::Authenticating;
-                let auth = Element::new("auth").attr("xmlns", "urn:ietf:params:xml:ns:xmpp-sasl").attr("mechanism", mechanism);
+                let auth =
+                    Element::new("auth").attr("xmlns", "urn:ietf:params:xml:ns:xmpp-sasl").attr("mechanism", mechanism);
                 decoded.replies.push(send(auth.text(&payload)));
             }
             (Stage::Authenticating, "challenge") => {
@@ -215,8 +284,12 @@ impl XmppState {
                         let response = Element::new("response").attr("xmlns", "urn:ietf:params:xml:ns:xmpp-sasl");
                         decoded.replies.push(send(response.text(&base64(last.as_bytes()))));
                     }
-                    Some(Err(why)) => decoded.events.push(ChatEvent::Refused(format!("Logging in failed: the server sent {why}."))),
-                    None => decoded.events.push(ChatEvent::Refused("The server asked a question no login was under way for.".into())),
+                    Some(Err(why)) => {
+                        decoded.events.push(ChatEvent::Refused(format!("Logging in failed: the server sent {why}.")))
+                    }
+                    None => decoded
+                        .events
+                        .push(ChatEvent::Refused("The server asked a question no login was under way for.".into())),
                 }
             }
             (Stage::Authenticating, "success") => {
@@ -235,14 +308,16 @@ impl XmppState {
                 decoded.replies.push(self.open());
             }
             (Stage::Authenticating, "failure") => {
+                self.scram = None;
                 let reason = stanza.elements().next().map_or("not-authorized", |e| e.local_name()).to_string();
                 let user = self.options.login.as_ref().map_or("", |(u, _)| u.as_str());
-                decoded.events.push(ChatEvent::Refused(format!(
+                decoded.events.push(ChatEvent::LoginEnded(format!(
                     "The server refused the login as {user} ({reason}): check the login and the password."
                 )));
             }
             (Stage::Restarting, "features") => {
-                self.sm.offered = stanza.elements().any(|e| e.local_name() == "sm" && e.get("xmlns") == Some(stream_management::NS));
+                self.sm.offered =
+                    stanza.elements().any(|e| e.local_name() == "sm" && e.get("xmlns") == Some(stream_management::NS));
                 match self.sm.resume().filter(|_| self.sm.offered) {
                     Some(resume) => {
                         self.stage = Stage::Resuming;
@@ -252,7 +327,8 @@ impl XmppState {
                 }
             }
             (Stage::Binding, "iq") if stanza.get("id") == Some("bind") => {
-                self.jid = stanza.find("bind").and_then(|b| b.find("jid")).map(Element::text_content).unwrap_or_default();
+                self.jid =
+                    stanza.find("bind").and_then(|b| b.find("jid")).map(Element::text_content).unwrap_or_default();
                 self.stage = Stage::Online;
                 decoded.events.push(ChatEvent::System(format!("Online as {}.", self.jid)));
                 if self.sm.offered {
@@ -270,6 +346,22 @@ impl XmppState {
             (_, "presence") => self.presence(stanza, decoded),
             (_, "message") => self.message(stanza, decoded),
             _ => {}
+        }
+    }
+
+    /// The server ends the stream with an error: said, and where another login took our
+    /// resource, not fought over by connecting again.
+    fn stream_error(&mut self, error: &Element, decoded: &mut Decoded) {
+        let condition =
+            error.elements().map(Element::local_name).find(|name| *name != "text").unwrap_or("undefined-condition");
+        let words = error.find("text").map(Element::text_content).filter(|t| !t.is_empty());
+        let said = words.map_or_else(String::new, |w| format!(": \"{w}\""));
+        if condition == "conflict" {
+            decoded.events.push(ChatEvent::LoginEnded(format!(
+                "This account signed in elsewhere with the same resource, and the server closed this stream{said}. Not connecting again over it; connect again to take it back."
+            )));
+        } else {
+            decoded.events.push(ChatEvent::LinkDead(format!("The server ended the XMPP stream ({condition}){said}.")));
         }
     }
 
@@ -296,12 +388,50 @@ impl XmppState {
     }
 }
 
+/// Two JIDs alike: the bare part (local part and domain) without regard to ASCII case, as
+/// servers fold it; the resource exactly, as RFC 7622 compares it.
+pub(super) fn same_jid(a: &str, b: &str) -> bool {
+    let (a_bare, a_resource) = a.split_once('/').unwrap_or((a, ""));
+    let (b_bare, b_resource) = b.split_once('/').unwrap_or((b, ""));
+    a_bare.eq_ignore_ascii_case(b_bare) && a_resource == b_resource && a.contains('/') == b.contains('/')
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn send(element: Element) -> OutFrame {
     OutFrame::Text(element.to_xml())
 }
 
 impl WireFormat for XmppState {
+    fn seed(&mut self, random: &[u8; SEED_BYTES]) {
+        let (nonce, rest) = random.split_at(18);
+        let (resource, token) = rest.split_at(6);
+        self.nonce = base64(nonce);
+        if self.resource.is_empty() {
+            self.resource = format!("wschat-{}", hex(resource));
+        }
+        if self.id_tokens.len() == TOKENS_KEPT {
+            self.id_tokens.remove(0);
+        }
+        self.id_tokens.push(hex(token));
+    }
+
+    /// SASL's payloads: PLAIN's password, SCRAM's proof.
+    fn secret_spans(&self, frame: &OutFrame) -> Vec<std::ops::Range<usize>> {
+        let OutFrame::Text(text) = frame else { return Vec::new() };
+        if !(text.starts_with("<auth ") || text.starts_with("<response ")) {
+            return Vec::new();
+        }
+        match (text.find('>'), text.rfind("</")) {
+            (Some(open), Some(close)) if open + 1 < close => vec![open + 1..close],
+            _ => Vec::new(),
+        }
+    }
+
     fn on_open(&mut self, _subprotocol: &str, now_ms: f64) -> Decoded {
+        self.scram = None;
         self.stage = Stage::Opening;
         self.joining.clear();
         self.joined_before = std::mem::take(&mut self.joined);
@@ -321,7 +451,9 @@ impl WireFormat for XmppState {
                 Ok(stanza) => self.handle(&stanza, &mut decoded),
                 Err(e) => decoded.events.push(ChatEvent::raw(Some(e.0), text)),
             },
-            Frame::Binary(bytes) => decoded.events.push(ChatEvent::raw(Some("binary frame on an XMPP link"), super::describe_binary(bytes))),
+            Frame::Binary(bytes) => {
+                decoded.events.push(ChatEvent::raw(Some("binary frame on an XMPP link"), super::describe_binary(bytes)))
+            }
         }
         say_ready(was_ready, self.is_ready(), &mut decoded.events);
         decoded
@@ -336,7 +468,10 @@ impl WireFormat for XmppState {
         if quiet + super::TIMER_SLACK_MS >= PING_AFTER_MS && !self.pinged && self.stage == Stage::Online {
             self.pinged = true;
             let ping = Element::new("ping").attr("xmlns", "urn:xmpp:ping");
-            replies.push(self.stanza(Element::new("iq").attr("xmlns", CLIENT).attr("type", "get").attr("id", "ping").child(ping), None));
+            replies.push(self.stanza(
+                Element::new("iq").attr("xmlns", CLIENT).attr("type", "get").attr("id", "ping").child(ping),
+                None,
+            ));
         }
         let next = if quiet >= PING_AFTER_MS { PING_AFTER_MS * 2.0 - quiet } else { PING_AFTER_MS - quiet };
         Decoded { replies, wake_in_ms: Some(next.max(1.0)), ..Decoded::default() }
@@ -346,11 +481,15 @@ impl WireFormat for XmppState {
         let replies = match action {
             Action::Message { to, text, id, .. } if to.kind != TargetKind::Server => {
                 let kind = if to.kind == TargetKind::Channel { "groupchat" } else { "chat" };
+                if self.sent_to.len() == SENT_KEPT {
+                    self.sent_to.pop_front();
+                }
+                self.sent_to.push_back((id, to.name.clone(), to.kind == TargetKind::Channel));
                 let mut message = Element::new("message")
                     .attr("xmlns", CLIENT)
                     .attr("to", &to.name)
                     .attr("type", kind)
-                    .attr("id", &format!("wschat-{id}"))
+                    .attr("id", &self.message_id(id))
                     .child(Element::new("body").text(text));
                 // A private message asks the other person's client to say it arrived.
                 if to.kind == TargetKind::Private {
@@ -372,7 +511,8 @@ impl WireFormat for XmppState {
             }
             Action::Part(target) if target.kind == TargetKind::Channel => {
                 self.options.rooms.retain(|r| !r.eq_ignore_ascii_case(&target.name));
-                let nick = self.joined.iter().find(|(r, _)| r.eq_ignore_ascii_case(&target.name)).map(|(_, n)| n.clone())?;
+                let nick =
+                    self.joined.iter().find(|(r, _)| r.eq_ignore_ascii_case(&target.name)).map(|(_, n)| n.clone())?;
                 let leave = Element::new("presence")
                     .attr("xmlns", CLIENT)
                     .attr("to", &format!("{}/{nick}", target.name))

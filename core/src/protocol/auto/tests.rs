@@ -66,7 +66,10 @@ fn what_the_chosen_format_learnt_outlives_the_link_and_it_names_people() {
     // Found XMPP names a bare nick as XMPP does.
     let mut format = auto();
     format.on_open("xmpp", 0.0);
-    format.on_frame(Frame::Text("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='example.org' version='1.0'/>"), 1.0);
+    format.on_frame(
+        Frame::Text("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='example.org' version='1.0'/>"),
+        1.0,
+    );
     let lobby = Target::channel("lobby@conference.example.org");
     assert_eq!(format.private_name("bob", &lobby), "lobby@conference.example.org/bob");
 }

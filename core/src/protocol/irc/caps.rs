@@ -18,11 +18,8 @@ impl IrcState {
             // cap-notify: offered later; the wanted ones not held yet are asked for.
             "NEW" => {
                 let new: Vec<String> = listed().map(str::to_string).collect();
-                let wanted: Vec<&str> = new
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|c| WANTED_CAPS.contains(c) && !self.has_cap(c))
-                    .collect();
+                let wanted: Vec<&str> =
+                    new.iter().map(String::as_str).filter(|c| WANTED_CAPS.contains(c) && !self.has_cap(c)).collect();
                 if !wanted.is_empty() {
                     replies.push(self.out(&format!("CAP REQ :{}", wanted.join(" "))));
                 }

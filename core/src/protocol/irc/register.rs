@@ -98,4 +98,3 @@ pub(super) fn user_name(nick: &str) -> String {
         name
     }
 }
-

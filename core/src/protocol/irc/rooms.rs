@@ -14,7 +14,8 @@ impl IrcState {
                 if who == self.nick {
                     self.entered(&channel.name);
                     events.push(channel.event(ChatEvent::Entered));
-                    events.push(channel.event(ChatEvent::Notice { text: format!("Joined {}.", channel.name), time_ms }));
+                    events
+                        .push(channel.event(ChatEvent::Notice { text: format!("Joined {}.", channel.name), time_ms }));
                 } else {
                     let text = format!("{who} joined {}", channel.name);
                     events.push(channel.event(ChatEvent::Joined { text, nick: who, time_ms }));
@@ -100,7 +101,9 @@ impl IrcState {
                 let names = line.last().split(' ').filter(|n| !n.is_empty()).map(str::to_string);
                 match self.names.iter().position(|(c, _)| c.eq_ignore_ascii_case(channel)) {
                     Some(at) => self.names[at].1.extend(names),
-                    None if self.names.len() < OPEN_BATCHES_KEPT => self.names.push((channel.to_string(), names.collect())),
+                    None if self.names.len() < OPEN_BATCHES_KEPT => {
+                        self.names.push((channel.to_string(), names.collect()))
+                    }
                     None => {}
                 }
             }
@@ -152,7 +155,6 @@ impl IrcState {
         self.joined.retain(|c| !c.eq_ignore_ascii_case(channel));
         self.channels.retain(|c| !c.eq_ignore_ascii_case(channel));
     }
-
 }
 
 /// Whether a PRIVMSG or NOTICE target is a channel rather than a nick.
@@ -198,4 +200,3 @@ fn prefix_changes(modes: &[&str]) -> Vec<(String, char, bool)> {
     }
     out
 }
-

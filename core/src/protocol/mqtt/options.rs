@@ -2,6 +2,7 @@
 
 use super::DEFAULT_TOPIC;
 use crate::protocol::json::Template;
+use crate::secret::Secret;
 use crate::settings::Settings;
 
 /// A comma-separated list of topics to publish and subscribe to: no wildcards (a message
@@ -30,7 +31,7 @@ pub struct MqttOptions {
     pub nick: String,
     pub topics: Vec<String>,
     /// User name and password, when a login was given (the password may be empty).
-    pub login: Option<(String, String)>,
+    pub login: Option<(String, Secret)>,
     pub template: Template,
     /// The MQTT version asked for first: 5, or 4 for 3.1.1.
     pub protocol_level: u8,
@@ -42,7 +43,8 @@ impl MqttOptions {
         MqttOptions {
             nick: settings.nick.clone(),
             topics: topics.split(',').map(str::to_string).collect(),
-            login: (!settings.login.is_empty()).then(|| (settings.login.clone(), settings.password.clone())),
+            login: (!settings.login.is_empty())
+                .then(|| (settings.login.clone(), Secret::new(settings.password.clone()))),
             template: Template::parse(&settings.json_template).unwrap_or_default(),
             protocol_level: 5,
         }

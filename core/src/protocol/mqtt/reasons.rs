@@ -3,7 +3,11 @@
 use super::packet::Properties;
 
 /// A CONNACK's refusal in words, with the broker's own reason when it gave one.
-pub(super) fn refusal(code: u8, login: Option<&(String, String)>, properties: &Properties<'_>) -> String {
+pub(super) fn refusal(
+    code: u8,
+    login: Option<&(String, crate::secret::Secret)>,
+    properties: &Properties<'_>,
+) -> String {
     let login_refused = || match login {
         Some((user, _)) => format!("The broker refused the login as {user}: check the login and the password."),
         None => "The broker wants a login: give one (login) and its password.".to_string(),

@@ -26,7 +26,10 @@ impl MqttState {
                 let why = "The broker speaks MQTT 3.1.1, not 5: connecting again with 3.1.1".to_string();
                 decoded.events.push(ChatEvent::LinkDead(why));
             } else {
-                decoded.events.push(ChatEvent::Refused(refusal(code, self.options.login.as_ref(), &properties)));
+                let why = refusal(code, self.options.login.as_ref(), &properties);
+                // Wrong credentials stay wrong: trying again would only lock the account.
+                let login_refused = matches!(code, 4 | 5 | 0x86 | 0x87);
+                decoded.events.push(if login_refused { ChatEvent::LoginEnded(why) } else { ChatEvent::Refused(why) });
             }
             return;
         }
@@ -108,7 +111,9 @@ impl MqttState {
                         // An alias stands for a topic we never let the broker name that way.
                         Some((properties, payload)) if !(properties.topic_alias && topic.is_empty()) => payload,
                         _ => {
-                            decoded.events.push(ChatEvent::raw(Some("unreadable MQTT 5 publish"), describe_binary(body)));
+                            decoded
+                                .events
+                                .push(ChatEvent::raw(Some("unreadable MQTT 5 publish"), describe_binary(body)));
                             return;
                         }
                     }

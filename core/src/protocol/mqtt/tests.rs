@@ -8,7 +8,7 @@ fn options(topics: &[&str], login: Option<(&str, &str)>) -> MqttOptions {
     MqttOptions {
         nick: "ada".into(),
         topics: topics.iter().map(|t| t.to_string()).collect(),
-        login: login.map(|(u, p)| (u.into(), p.into())),
+        login: login.map(|(u, p)| (u.into(), crate::secret::Secret::new(p))),
         template: Template::default(),
         protocol_level: 4,
     }
@@ -85,7 +85,11 @@ fn refusals_are_said_in_words() {
     let mut mqtt = MqttState::new(options(&["t"], Some(("ada", "wrong"))));
     mqtt.on_open(SUBPROTOCOL, 0.0);
     let refused = mqtt.on_frame(Frame::Binary(&[0x20, 2, 0, 4]), 1.0);
-    assert!(matches!(&refused.events[..], [ChatEvent::Refused(why)] if why.contains("refused the login as ada")));
+    assert!(matches!(&refused.events[..], [ChatEvent::LoginEnded(why)] if why.contains("refused the login as ada")));
+    // Other refusals may pass: they are said, and the session connects again.
+    let mut busy = MqttState::new(options(&["t"], None));
+    busy.on_open(SUBPROTOCOL, 0.0);
+    assert!(matches!(&busy.on_frame(Frame::Binary(&[0x20, 2, 0, 3]), 1.0).events[..], [ChatEvent::Refused(_)]));
     assert!(!mqtt.is_ready());
 }
 
@@ -140,7 +144,10 @@ fn packets_split_across_frames_or_joined_in_one_are_read_whole() {
     assert!(matches!(&dead.events[..], [ChatEvent::LinkDead(_)]));
     // A length that never ends.
     let mut other = connected(&["t"]);
-    assert!(matches!(&other.on_frame(Frame::Binary(&[0x30, 0xff, 0xff, 0xff, 0xff, 1]), 4.0).events[..], [ChatEvent::LinkDead(_)]));
+    assert!(matches!(
+        &other.on_frame(Frame::Binary(&[0x30, 0xff, 0xff, 0xff, 0xff, 1]), 4.0).events[..],
+        [ChatEvent::LinkDead(_)]
+    ));
 }
 
 #[test]
@@ -240,12 +247,15 @@ fn mqtt_5_refusals_carry_the_brokers_words() {
     let reason = [0x1f, 0, 7, b'n', b'o', b' ', b'w', b'a', b'y', b'!'];
     let refused = mqtt.on_frame(Frame::Binary(&connack_v5(false, 0x86, &reason)), 1.0);
     assert!(
-        matches!(&refused.events[..], [ChatEvent::Refused(why)] if why.contains("login as ada") && why.ends_with("said: no way!")),
+        matches!(&refused.events[..], [ChatEvent::LoginEnded(why)] if why.contains("login as ada") && why.ends_with("said: no way!")),
         "{refused:?}"
     );
     // A property MQTT 5 does not define is an unreadable CONNACK.
     let mut other = opened_v5(&["t"]).0;
-    assert!(matches!(&other.on_frame(Frame::Binary(&connack_v5(false, 0, &[0x7f])), 1.0).events[..], [ChatEvent::LinkDead(_)]));
+    assert!(matches!(
+        &other.on_frame(Frame::Binary(&connack_v5(false, 0, &[0x7f])), 1.0).events[..],
+        [ChatEvent::LinkDead(_)]
+    ));
 }
 
 #[test]
@@ -262,7 +272,9 @@ fn mqtt_5_publishes_wait_for_room_and_a_refusing_puback_fails_the_message() {
     // Refused with reason 0x87 and the broker's words; the held one goes out.
     let puback = packet(0x40, &[rest[0], rest[1], 0x87, 4, 0x1f, 0, 1, b'x']);
     let answered = mqtt.on_frame(Frame::Binary(&puback), 2.0);
-    assert!(matches!(&answered.events[..], [ChatEvent::Undelivered { id: 1, why }] if why.contains("not authorized") && why.ends_with("said: x")));
+    assert!(
+        matches!(&answered.events[..], [ChatEvent::Undelivered { id: 1, why }] if why.contains("not authorized") && why.ends_with("said: x"))
+    );
     let second = bytes(&answered.replies).remove(0);
     assert!(second.ends_with(br#""text":"two"}"#));
     let (_, rest) = take_str(&second[2..]).expect("topic");
@@ -296,7 +308,9 @@ fn mqtt_5_publishes_and_disconnects_are_read() {
     body.extend(br#"{"nick":"bob","text":"hey"}"#);
     let got = mqtt.on_frame(Frame::Binary(&packet(0x32, &body)), 2.0);
     assert_eq!(bytes(&got.replies), vec![vec![0x40, 2, 0, 9]]);
-    assert!(matches!(&flat(got.events)[..], [ChatEvent::Message { nick: Some(n), text, .. }] if n == "bob" && text == "hey"));
+    assert!(
+        matches!(&flat(got.events)[..], [ChatEvent::Message { nick: Some(n), text, .. }] if n == "bob" && text == "hey")
+    );
     // Properties that run past their block: unreadable, not a crash.
     let mut broken = Vec::new();
     put_str(&mut broken, "chat/lobby");
@@ -304,4 +318,26 @@ fn mqtt_5_publishes_and_disconnects_are_read() {
     assert!(matches!(&mqtt.on_frame(Frame::Binary(&packet(0x30, &broken)), 3.0).events[..], [ChatEvent::Raw { .. }]));
     let said = mqtt.on_frame(Frame::Binary(&[0xe0, 2, 0x8b, 0]), 4.0);
     assert!(matches!(&said.events[..], [ChatEvent::System(s)] if s.contains("shutting down")));
+}
+
+#[test]
+fn the_password_is_masked_and_the_client_id_unforeseeable() {
+    let mut mqtt = MqttState::new(MqttOptions { protocol_level: 5, ..options(&["t"], Some(("ada", "hunter2"))) });
+    mqtt.seed(&[1; crate::protocol::SEED_BYTES]);
+    let connect = mqtt.on_open(SUBPROTOCOL, 0.0).replies;
+    let OutFrame::Binary(masked) = crate::inspector::mask_secrets(&connect[0], &mqtt.secret_spans(&connect[0])) else {
+        panic!("MQTT sends binary")
+    };
+    assert!(masked.ends_with(b"ada*********"), "the password and its length: {masked:?}");
+    assert!(!masked.windows(7).any(|w| w == b"hunter2"));
+    let id = |mqtt: &mut MqttState| mqtt.client_id(0);
+    assert_eq!(id(&mut mqtt), format!("wschat-ada-{}", base36(u64::from_le_bytes([1; 8]) % 36u64.pow(12))));
+    let mut other = MqttState::new(options(&["t"], None));
+    other.seed(&[2; crate::protocol::SEED_BYTES]);
+    assert_ne!(id(&mut other), id(&mut mqtt), "another page, another id");
+    // Kept across links, for the broker's session.
+    mqtt.seed(&[3; crate::protocol::SEED_BYTES]);
+    assert!(id(&mut mqtt).ends_with(&base36(u64::from_le_bytes([1; 8]) % 36u64.pow(12))));
+    let publish = mqtt.publish("t", b"hunter2", 1).replies;
+    assert!(mqtt.secret_spans(&publish[0]).is_empty(), "only CONNECT carries it");
 }

@@ -9,7 +9,7 @@ fn texts(frames: &[OutFrame]) -> Vec<String> {
 fn options(login: Option<(&str, &str)>) -> StompOptions {
     StompOptions {
         destinations: vec!["/topic/chat".into(), "/topic/dev".into()],
-        login: login.map(|(u, p)| (u.into(), p.into())),
+        login: login.map(|(u, p)| (u.into(), crate::secret::Secret::new(p))),
         template: Template::default(),
         send_prefix: None,
     }
@@ -30,11 +30,15 @@ fn connects_subscribes_once_each_and_a_receipt_is_the_join() {
         connect,
         ["CONNECT\naccept-version:1.2,1.1,1.0\nhost:/\nheart-beat:10000,10000\nlogin:guest\npasscode:pw\\cx\n\n\0"]
     );
-    let welcome = stomp.on_frame(Frame::Text("CONNECTED\nversion:1.2\nserver:RabbitMQ/3.10\nheart-beat:4000,5000\n\n\0"), 1.0);
+    let welcome =
+        stomp.on_frame(Frame::Text("CONNECTED\nversion:1.2\nserver:RabbitMQ/3.10\nheart-beat:4000,5000\n\n\0"), 1.0);
     assert!(stomp.is_ready());
     let subscribe = texts(&welcome.replies);
     assert_eq!(subscribe.len(), 2);
-    assert_eq!(subscribe[0], "SUBSCRIBE\nid:/topic/chat\ndestination:/topic/chat\nack:auto\nreceipt:join\\c/topic/chat\n\n\0");
+    assert_eq!(
+        subscribe[0],
+        "SUBSCRIBE\nid:/topic/chat\ndestination:/topic/chat\nack:auto\nreceipt:join\\c/topic/chat\n\n\0"
+    );
     assert_eq!(welcome.wake_in_ms, Some(HEART_BEAT_MS / 2.0), "both ways at the 10 s floor");
     let joined = stomp.on_frame(Frame::Text("RECEIPT\nreceipt-id:join:/topic/chat\n\n\0"), 2.0);
     assert_eq!(joined.events[0], Target::channel("/topic/chat").event(ChatEvent::Entered));
@@ -51,7 +55,10 @@ fn sends_json_with_a_receipt_that_marks_delivery() {
         body.len()
     );
     assert_eq!(sent, Some(vec![expected]));
-    assert_eq!(stomp.on_frame(Frame::Text("RECEIPT\nreceipt-id:msg-7\n\n\0"), 3.0).events, vec![ChatEvent::Delivered(7)]);
+    assert_eq!(
+        stomp.on_frame(Frame::Text("RECEIPT\nreceipt-id:msg-7\n\n\0"), 3.0).events,
+        vec![ChatEvent::Delivered(7)]
+    );
 }
 
 #[test]
@@ -60,14 +67,16 @@ fn messages_and_errors_are_read() {
     let two = "MESSAGE\ndestination:/topic/dev\nmessage-id:1\nsubscription:x\n\n{\"user\":\"bob\",\"msg\":\"hey\"}\0\nMESSAGE\ndestination:/topic/chat\ncontent-length:9\n\ncarol: hi\0";
     let events = stomp.on_frame(Frame::Text(two), 4.0).events;
     assert_eq!(events.len(), 2);
-    assert!(matches!(&events[0], ChatEvent::In { to, event } if to.name == "/topic/dev" && matches!(**event, ChatEvent::Message { .. })));
+    assert!(
+        matches!(&events[0], ChatEvent::In { to, event } if to.name == "/topic/dev" && matches!(**event, ChatEvent::Message { .. }))
+    );
     assert!(matches!(&events[1], ChatEvent::In { to, .. } if to.name == "/topic/chat"));
     let error = stomp.on_frame(Frame::Text("ERROR\nmessage:not_found\n\nNo such destination\0"), 5.0).events;
     assert!(matches!(&error[..], [ChatEvent::Refused(why)] if why.contains("not_found: No such destination")));
     let mut refused = StompState::new(options(Some(("ada", "wrong"))));
     refused.on_open("", 0.0);
     let error = refused.on_frame(Frame::Text("ERROR\nmessage:Access refused\n\n\0"), 1.0).events;
-    assert!(matches!(&error[..], [ChatEvent::Refused(why)] if why.contains("refused the login as ada")));
+    assert!(matches!(&error[..], [ChatEvent::LoginEnded(why)] if why.contains("refused the login as ada")));
     // Heart-beats alone, and garbage, never panic.
     assert!(stomp.on_frame(Frame::Text("\n\n"), 6.0).events.is_empty());
     let _ = stomp.on_frame(Frame::Text("MESSAGE\ncontent-length:999\n\nx"), 7.0);
@@ -106,5 +115,21 @@ fn a_send_prefix_sends_where_the_server_reads_what_is_typed() {
     use crate::settings::validate_send_prefix;
     assert_eq!(validate_send_prefix(" /app/ "), Ok("/app".into()));
     assert_eq!(validate_send_prefix(""), Ok(String::new()));
-    assert!(validate_send_prefix("app").is_err() && validate_send_prefix("/a b").is_err() && validate_send_prefix("/a:b").is_err());
+    assert!(
+        validate_send_prefix("app").is_err()
+            && validate_send_prefix("/a b").is_err()
+            && validate_send_prefix("/a:b").is_err()
+    );
+}
+
+#[test]
+fn the_passcode_is_masked() {
+    let mut stomp = StompState::new(options(Some(("guest", "hunter2"))));
+    let connect = stomp.on_open("v12.stomp", 0.0).replies;
+    let masked = crate::inspector::mask_secrets(&connect[0], &stomp.secret_spans(&connect[0]));
+    let OutFrame::Text(masked) = masked else { panic!("STOMP sends text") };
+    assert!(masked.contains("\npasscode:********\n") && !masked.contains("hunter2"), "{masked}");
+    assert!(masked.contains("\nlogin:guest\n"), "{masked}");
+    let send = OutFrame::Text("SEND\ndestination:/topic/chat\n\npasscode:hunter2\0".into());
+    assert!(stomp.secret_spans(&send).is_empty(), "a message that says passcode: is a message");
 }

@@ -1,5 +1,6 @@
 //! What XMPP reads from the settings: the rooms of `channel`, the domain, the login.
 
+use crate::secret::Secret;
 use crate::settings::Settings;
 
 /// A comma-separated list of rooms, each a bare JID (`lobby@conference.example.org`).
@@ -9,7 +10,9 @@ pub fn validate_rooms(list: &str) -> Result<String, String> {
         let plausible = room.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
             && !room.contains(['/', ' ', '<', '>', '"', '\'', '&']);
         if !plausible {
-            return Err(format!("\"{room}\" is not an XMPP room: write it as a bare JID, as in lobby@conference.example.org."));
+            return Err(format!(
+                "\"{room}\" is not an XMPP room: write it as a bare JID, as in lobby@conference.example.org."
+            ));
         }
         let room = crate::unicode::lowercase(room);
         if !rooms.contains(&room) {
@@ -27,7 +30,7 @@ pub struct XmppOptions {
     /// The domain the stream is opened to.
     pub domain: String,
     /// The local part and password, when a login was given.
-    pub login: Option<(String, String)>,
+    pub login: Option<(String, Secret)>,
 }
 
 impl XmppOptions {
@@ -36,12 +39,16 @@ impl XmppOptions {
         let host = settings.url.split_once("://").map_or(settings.url.as_str(), |(_, r)| r);
         let host = host.split(['/', '?', '#']).next().unwrap_or_default();
         let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-        let host = host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
+        let host =
+            host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
         let (login, domain) = match settings.login.split_once('@') {
-            Some((local, domain)) if !settings.login.is_empty() => {
-                (Some((local.to_string(), settings.password.clone())), domain.trim_end_matches('/').to_string())
+            Some((local, domain)) if !settings.login.is_empty() => (
+                Some((local.to_string(), Secret::new(settings.password.clone()))),
+                domain.trim_end_matches('/').to_string(),
+            ),
+            _ if !settings.login.is_empty() => {
+                (Some((settings.login.clone(), Secret::new(settings.password.clone()))), host.to_string())
             }
-            _ if !settings.login.is_empty() => (Some((settings.login.clone(), settings.password.clone())), host.to_string()),
             _ => (None, host.to_string()),
         };
         XmppOptions {
@@ -52,4 +59,3 @@ impl XmppOptions {
         }
     }
 }
-

@@ -7,9 +7,22 @@ use crate::protocol::{ChatEvent, Decoded, Target};
 use crate::xml::Element;
 
 impl XmppState {
+    /// A room we joined or are joining: only such a room's presence and messages count, so
+    /// that nobody else can make a room appear.
+    fn in_room(&self, room: &str) -> bool {
+        self.joined
+            .iter()
+            .map(|(r, _)| r)
+            .chain(self.joining.iter().map(|(r, ..)| r))
+            .any(|r| r.eq_ignore_ascii_case(room))
+    }
+
     pub(super) fn presence(&mut self, presence: &Element, decoded: &mut Decoded) {
         let from = presence.get("from").unwrap_or_default();
         let Some((room, nick)) = from.split_once('/') else { return };
+        if !self.in_room(room) {
+            return;
+        }
         let place = Target::channel(room);
         let ours = presence
             .find("x")
@@ -21,7 +34,10 @@ impl XmppState {
             if conflict && attempt < MAX_NICK_ATTEMPTS {
                 let base = asked.trim_end_matches(|c: char| c.is_ascii_digit() || c == '_');
                 let next = format!("{base}_{}", attempt + 1);
-                decoded.events.push(place.event(ChatEvent::Notice { text: format!("{asked} is taken here; trying {next}."), time_ms: None }));
+                decoded.events.push(place.event(ChatEvent::Notice {
+                    text: format!("{asked} is taken here; trying {next}."),
+                    time_ms: None,
+                }));
                 let join = self.join(&room, &next, attempt + 1);
                 decoded.replies.push(join);
             } else {
@@ -58,26 +74,40 @@ impl XmppState {
 
     pub(super) fn message(&mut self, message: &Element, decoded: &mut Decoded) {
         // A receipt: the other person's client has our message.
+        let from = message.get("from").unwrap_or_default();
         if let Some(received) = message.find("received").filter(|r| r.get("xmlns") == Some(RECEIPTS)) {
-            if let Some(id) = received.get("id").and_then(own_message_id) {
+            if let Some(id) = received
+                .get("id")
+                .and_then(|id| self.own_message_id(id))
+                .filter(|id| self.confirmed_by(*id, from, false))
+            {
                 decoded.events.push(ChatEvent::Delivered(id));
             }
         }
         let Some(body) = message.find("body").map(Element::text_content) else {
             if let Some(subject) = message.find("subject").map(Element::text_content) {
-                let room = message.get("from").and_then(|f| f.split('/').next()).unwrap_or_default();
-                decoded.events.push(Target::channel(room).event(ChatEvent::Topic { text: format!("Topic: {subject}"), time_ms: None }));
+                let room = from.split('/').next().unwrap_or_default();
+                if !self.in_room(room) || message.get("type") != Some("groupchat") {
+                    return;
+                }
+                decoded.events.push(
+                    Target::channel(room).event(ChatEvent::Topic { text: format!("Topic: {subject}"), time_ms: None }),
+                );
             }
             return;
         };
-        let from = message.get("from").unwrap_or_default();
         let (bare, resource) = from.split_once('/').unwrap_or((from, ""));
         let delay = message.find("delay").and_then(|d| d.get("stamp")).and_then(parse_iso8601);
         match message.get("type") {
+            // Only a room we are in speaks in a room: anyone else's "groupchat" opens nothing.
+            Some("groupchat") if !self.in_room(bare) => {}
             Some("groupchat") => {
                 let place = Target::channel(bare);
                 let ours = self.joined.iter().any(|(r, n)| r.eq_ignore_ascii_case(bare) && n == resource);
-                let id = message.get("id").and_then(own_message_id);
+                let id = message
+                    .get("id")
+                    .and_then(|id| self.own_message_id(id))
+                    .filter(|id| self.confirmed_by(*id, bare, true));
                 if let (true, Some(id), None) = (ours, id, delay) {
                     decoded.events.push(ChatEvent::Delivered(id));
                 }
@@ -95,9 +125,18 @@ impl XmppState {
                 };
                 decoded.events.push(place.event(event));
             }
-            Some("error") => decoded.events.push(ChatEvent::System(format!("The server could not deliver a message to {from}."))),
+            Some("error") => {
+                decoded.events.push(ChatEvent::System(format!("The server could not deliver a message to {from}.")))
+            }
             _ => {
-                let asked = message.find("request").is_some_and(|r| r.get("xmlns") == Some(RECEIPTS));
+                // Through a room we are in: the occupant, by the room's JID and nick; else the
+                // account, by its bare JID.
+                let through_room =
+                    !resource.is_empty() && self.joined.iter().any(|(r, _)| r.eq_ignore_ascii_case(bare));
+                // Receipts only to those we talk with (XEP-0184 §8): a stranger learns nothing
+                // of when this page is open.
+                let asked = message.find("request").is_some_and(|r| r.get("xmlns") == Some(RECEIPTS))
+                    && (through_room || self.talked_to(from));
                 if let (true, Some(id)) = (asked, message.get("id")) {
                     let receipt = Element::new("message")
                         .attr("xmlns", CLIENT)
@@ -106,9 +145,6 @@ impl XmppState {
                     let receipt = self.stanza(receipt, None);
                     decoded.replies.push(receipt);
                 }
-                // Through a room we are in: the occupant, by the room's JID and nick; else the
-                // account, by its bare JID.
-                let through_room = !resource.is_empty() && self.joined.iter().any(|(r, _)| r.eq_ignore_ascii_case(bare));
                 let (nick, place) = if through_room {
                     (resource.to_string(), Target::private(from))
                 } else {
@@ -118,9 +154,4 @@ impl XmppState {
             }
         }
     }
-}
-
-/// The message id of an own message from the id it went out with (`wschat-N`).
-fn own_message_id(id: &str) -> Option<u64> {
-    id.strip_prefix("wschat-")?.parse().ok()
 }
