@@ -14,7 +14,8 @@
 //!   them per second, `ts=1` stamps each with ` t=<ms since the epoch>` when sent, and
 //!   `delay_ms=500` waits that long after the handshake first. `n` is capped at
 //!   [`FLOOD_MAX_MESSAGES`], `per_frame` at [`FLOOD_MAX_PER_FRAME`], `delay_ms` at a minute.
-//! - `/stall`: accepts, then neither reads nor writes (a frozen server, for dead-link tests).
+//! - `/stall`: accepts, then neither reads nor writes (a frozen server, for dead-link tests;
+//!   it neither pings nor times out).
 //! - `/flaky`: echoes text frames that contain "echo"; any other frame makes it close with
 //!   1011 without answering (a server that keeps failing on one message).
 //!
@@ -25,7 +26,10 @@
 //! - messages and frames of at most [`MAX_MESSAGE_BYTES`]; a bigger one is closed with 1009;
 //! - each client has a bounded queue (see [`rooms`]); a client that falls behind its room, or
 //!   takes no frame for [`SEND_TIMEOUT`], is closed with 1013 and the log says so;
-//! - with [`Options::allow_origins`], upgrades from any other `Origin` are refused with 403;
+//! - a browser's upgrade is refused with 403 unless [`OriginPolicy`] allows its `Origin`: by
+//!   default any origin on a loopback address, and none but the served app's own elsewhere;
+//! - a WebSocket from which nothing (no frame, no pong) came for [`Options::idle_timeout`] is
+//!   closed with 1001; the server pings it after half that, so a live peer always answers in time;
 //! - with TLS, at most [`tls::MAX_HANDSHAKES`] handshakes at once, each done within
 //!   [`tls::HANDSHAKE_TIMEOUT`] or dropped.
 //!
@@ -42,6 +46,8 @@
 pub mod rooms;
 pub mod tls;
 
+use std::fmt;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -54,6 +60,7 @@ use axum::routing::{get, MethodRouter};
 use axum::Router;
 use serde::Deserialize;
 use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::time::Instant;
 
 use rooms::{Membership, Rooms};
 use tls::{TlsFiles, TlsListener};
@@ -69,6 +76,13 @@ pub const DEFAULT_MAX_ROOMS: usize = 1_000;
 
 /// WebSockets at once unless told otherwise.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1_024;
+
+/// A WebSocket that sends nothing (no frame, no pong) for this long is closed, unless told otherwise.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The longest idle timeout used: far beyond any use, and short enough that adding it to a
+/// time never overflows.
+pub const MAX_IDLE_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Longest room name: names are kept in memory for as long as the room lives.
 pub const MAX_ROOM_NAME_BYTES: usize = 256;
@@ -95,7 +109,8 @@ const CLOSE_TRY_LATER: u16 = 1013;
 /// Code sent to a client whose message is over [`MAX_MESSAGE_BYTES`] (RFC 6455: "message too big").
 const CLOSE_TOO_BIG: u16 = 1009;
 
-/// Code sent to every client when the server stops (RFC 6455: "going away").
+/// Code sent to every client when the server stops, and to one gone quiet past the idle
+/// timeout (RFC 6455: "going away"; clients reconnect after it).
 const CLOSE_GOING_AWAY: u16 = 1001;
 
 /// Each connection's read buffer. tungstenite zero-fills the whole buffer before each read, so
@@ -129,9 +144,14 @@ pub struct Options {
     pub max_rooms: usize,
     /// Most WebSockets at once.
     pub max_connections: usize,
-    /// Origins (`scheme://host[:port]`, as browsers send them) allowed to open WebSockets;
-    /// empty allows any. A request without an `Origin` is refused when the list is not empty.
+    /// Origins (`scheme://host[:port]`, as browsers send them) allowed to open WebSockets.
+    /// Empty: any on a loopback address, none but the app's own elsewhere (see [`OriginPolicy`]).
     pub allow_origins: Vec<String>,
+    /// Any origin, wherever the server listens (`--any-origin`); wins over `allow_origins`.
+    pub any_origin: bool,
+    /// A WebSocket that sends nothing, not even a pong, for this long is closed with 1001
+    /// (at most [`MAX_IDLE_TIMEOUT`] is used).
+    pub idle_timeout: Duration,
     /// Serve HTTPS and WSS with this certificate and key instead of HTTP and WS.
     pub tls: Option<TlsFiles>,
 }
@@ -145,6 +165,8 @@ impl Default for Options {
             max_rooms: DEFAULT_MAX_ROOMS,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             allow_origins: Vec::new(),
+            any_origin: false,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
             tls: None,
         }
     }
@@ -162,7 +184,10 @@ struct ServerState {
     /// One permit per WebSocket.
     connections: Arc<Semaphore>,
     max_connections: usize,
-    allow_origins: Arc<[String]>,
+    origins: Arc<OriginPolicy>,
+    /// `https` with TLS, else `http`: the scheme of the app's own origin.
+    scheme: &'static str,
+    idle_timeout: Duration,
 }
 
 impl ServerState {
@@ -177,14 +202,112 @@ impl ServerState {
             }
         }
     }
+}
 
-    fn origin_allowed(&self, headers: &HeaderMap) -> bool {
-        if self.allow_origins.is_empty() {
+/// Which browser origins may open WebSockets. Browsers always send `Origin` with an upgrade, so
+/// this keeps other sites' pages from using a visitor's browser to reach the server; a request
+/// without one is not from a browser (which could send any `Origin` it liked) and is accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OriginPolicy {
+    /// Any origin: on a loopback address without `--allow-origin` (`asked` false), or with
+    /// `--any-origin` (`asked` true).
+    Any { asked: bool },
+    /// These origins, and with `same_origin` the origin the request was sent to (its scheme
+    /// and `Host`: the app this server serves); any other is refused with 403.
+    Only { origins: Vec<String>, same_origin: bool },
+}
+
+impl OriginPolicy {
+    /// The policy for a server bound to `bound` with these options. On loopback only this
+    /// machine can connect (the tests and `trunk serve`'s proxy do), so no check unless asked;
+    /// anywhere else the check is on unless `--any-origin` turns it off.
+    pub fn decide(bound: IpAddr, options: &Options) -> OriginPolicy {
+        if options.any_origin {
+            return OriginPolicy::Any { asked: true };
+        }
+        // `to_canonical`: ::ffff:127.0.0.1 is loopback too.
+        if options.allow_origins.is_empty() && bound.to_canonical().is_loopback() {
+            return OriginPolicy::Any { asked: false };
+        }
+        // Browsers send an origin without a trailing slash; people often write one.
+        let origins = options.allow_origins.iter().map(|o| o.trim_end_matches('/').to_ascii_lowercase()).collect();
+        OriginPolicy::Only { origins, same_origin: options.static_dir.is_some() }
+    }
+
+    /// Whether an upgrade with these headers, sent over `scheme`, may go ahead.
+    fn allows(&self, headers: &HeaderMap, scheme: &str) -> bool {
+        let OriginPolicy::Only { origins, same_origin } = self else {
+            return true;
+        };
+        let Some(origin) = headers.get(header::ORIGIN) else {
+            return true;
+        };
+        // An origin that is not visible ASCII matches nothing.
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
+        if origins.iter().any(|allowed| allowed.eq_ignore_ascii_case(origin)) {
             return true;
         }
-        let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-        origin.is_some_and(|origin| self.allow_origins.iter().any(|allowed| allowed.eq_ignore_ascii_case(origin)))
+        // The app's own origin is the name the browser reached us by, which the bound address
+        // cannot tell (0.0.0.0 has many): the `Host` it sent says it.
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        *same_origin
+            && host.is_some_and(|host| {
+                origin
+                    .split_once("://")
+                    .is_some_and(|(s, rest)| s.eq_ignore_ascii_case(scheme) && rest.eq_ignore_ascii_case(host))
+            })
     }
+}
+
+impl fmt::Display for OriginPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OriginPolicy::Any { asked: true } => write!(f, "any (--any-origin)"),
+            OriginPolicy::Any { asked: false } => write!(f, "any (listening on loopback; --allow-origin to limit)"),
+            OriginPolicy::Only { origins, same_origin } => {
+                let mut listed: Vec<&str> = origins.iter().map(String::as_str).collect();
+                if *same_origin {
+                    listed.push("the served app's own");
+                }
+                if listed.is_empty() {
+                    write!(
+                        f,
+                        "none from browsers (not on loopback: --allow-origin ORIGIN or --any-origin to let them in)"
+                    )?;
+                } else {
+                    write!(f, "only {}", listed.join(", "))?;
+                }
+                write!(f, "; others 403, clients that send no Origin accepted")
+            }
+        }
+    }
+}
+
+/// The origins in one `--allow-origin` value: comma-separated, each `http://` or `https://`,
+/// a host and perhaps a port, as browsers send them (a trailing slash is dropped).
+pub fn parse_allow_origin(value: &str) -> Result<Vec<String>, String> {
+    let mut origins = Vec::new();
+    for origin in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let origin = origin.trim_end_matches('/');
+        let host = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+        // Browsers never send a path, query, user or fragment: such an entry would match nothing.
+        match host {
+            Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']) => {
+                origins.push(origin.to_string())
+            }
+            _ => {
+                return Err(format!(
+                    "--allow-origin wants http(s)://host[:port], like https://chat.example.org, not {origin:?}"
+                ))
+            }
+        }
+    }
+    if origins.is_empty() {
+        return Err("--allow-origin wants at least one origin".to_string());
+    }
+    Ok(origins)
 }
 
 /// The query parameters every mode understands; each mode reads the ones it needs.
@@ -221,6 +344,8 @@ enum Mode {
 /// A running server; dropping it does not stop it, [`RunningServer::stop`] does.
 pub struct RunningServer {
     pub addr: std::net::SocketAddr,
+    /// Who may open WebSockets, decided from the address bound and the options.
+    pub origins: OriginPolicy,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
     rooms: Arc<Rooms>,
@@ -263,8 +388,7 @@ pub async fn start_with(addr: &str, options: Options) -> std::io::Result<Running
     let (alive, mut all_done) = mpsc::channel::<()>(1);
     let rooms = Rooms::new(options.max_rooms);
     let max_connections = options.max_connections.min(Semaphore::MAX_PERMITS);
-    // Browsers send an origin without a trailing slash; people often write one.
-    let allow_origins = options.allow_origins.iter().map(|o| o.trim_end_matches('/').to_string()).collect();
+    let origins = OriginPolicy::decide(addr.ip(), &options);
     let state = ServerState {
         rooms: rooms.clone(),
         shutdown: shutdown.clone(),
@@ -272,7 +396,9 @@ pub async fn start_with(addr: &str, options: Options) -> std::io::Result<Running
         record,
         connections: Arc::new(Semaphore::new(max_connections)),
         max_connections,
-        allow_origins,
+        origins: Arc::new(origins.clone()),
+        scheme: if options.tls.is_some() { "https" } else { "http" },
+        idle_timeout: options.idle_timeout.min(MAX_IDLE_TIMEOUT),
     };
     let app = router(state, &options);
     let mut http_shutdown = shutdown;
@@ -289,7 +415,7 @@ pub async fn start_with(addr: &str, options: Options) -> std::io::Result<Running
         // The router (and its state's sender) is gone; this returns once every connection is.
         let _ = all_done.recv().await;
     });
-    Ok(RunningServer { addr, stop, task, rooms })
+    Ok(RunningServer { addr, origins, stop, task, rooms })
 }
 
 /// Where connections come from: TCP as it is, or TCP with TLS done first.
@@ -343,9 +469,9 @@ async fn upgrade(
     Query(params): Query<ModeParams>,
     State(state): State<ServerState>,
 ) -> Response {
-    if !state.origin_allowed(&headers) {
+    if !state.origins.allows(&headers, state.scheme) {
         let origin = headers.get(header::ORIGIN).map(|o| String::from_utf8_lossy(o.as_bytes()).into_owned());
-        log!("refused an upgrade from origin {origin:?}: not in --allow-origin");
+        log!("refused an upgrade from origin {origin:?}: origins allowed are {}", state.origins);
         return (StatusCode::FORBIDDEN, "origin not allowed\n").into_response();
     }
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
@@ -423,6 +549,8 @@ enum End {
     TooBig,
     /// The server is stopping.
     Stopping,
+    /// Nothing came from the peer, not even a pong to our ping, for this long.
+    Idle(Duration),
     /// Close with this code and reason (the test modes ask for that).
     Close(u16, String),
 }
@@ -433,6 +561,8 @@ enum Event {
     Queued(Option<Message>),
     Kicked,
     Stopping,
+    /// The idle timer went off: time to ping, to close, or to look again.
+    Quiet,
 }
 
 impl Connection {
@@ -452,22 +582,55 @@ impl Connection {
                 Err(end) => return end,
             },
             Mode::Stall => {
-                // Hold the connection and do nothing with it until the server stops.
+                // Hold the connection and do nothing with it until the server stops: not even
+                // pings, so the idle timeout does not apply (a frozen server is the point).
                 stopping(&mut self.shutdown).await;
                 return End::Stopping;
             }
             Mode::Broadcast | Mode::Echo | Mode::Sink | Mode::Flaky => {}
         }
         let binary_to_room = params.binary.as_deref() == Some("room");
+        // When something last came from the peer. The timer is not reset on every frame: when
+        // it goes off, `heard` says whether the peer was quiet for long enough to ping or close.
+        let idle_timeout = state.idle_timeout;
+        let mut heard = Instant::now();
+        let idle = tokio::time::sleep(idle_timeout / 2);
+        tokio::pin!(idle);
         loop {
             let Connection { socket, shutdown, member, queue } = self;
-            let event = tokio::select! {
+            let mut event = tokio::select! {
                 () = stopping(shutdown) => Event::Stopping,
                 () = kicked(member.as_ref()) => Event::Kicked,
                 incoming = socket.recv() => Event::Incoming(incoming),
                 queued = next_queued(queue) => Event::Queued(queued),
+                () = &mut idle => Event::Quiet,
             };
+            if let Event::Quiet = event {
+                let quiet = heard.elapsed();
+                if quiet < idle_timeout / 2 {
+                    idle.as_mut().reset(heard + idle_timeout / 2);
+                    continue;
+                }
+                if quiet < idle_timeout {
+                    // Browsers answer pings by themselves, so a live page is never cut.
+                    idle.as_mut().reset(heard + idle_timeout);
+                    if let Err(end) = self.send(Message::Ping(Default::default())).await {
+                        return end;
+                    }
+                    continue;
+                }
+                // The select may have picked the timer over a frame that is already here
+                // (say, after a long send): read that first, without waiting.
+                match tokio::time::timeout(Duration::ZERO, self.socket.recv()).await {
+                    Ok(incoming) => event = Event::Incoming(incoming),
+                    Err(_) => return End::Idle(idle_timeout),
+                }
+            }
+            if let Event::Incoming(Some(Ok(_))) = event {
+                heard = Instant::now();
+            }
             let message = match event {
+                Event::Quiet => continue,
                 Event::Stopping => return End::Stopping,
                 Event::Kicked => return End::TooSlow,
                 Event::Queued(None) | Event::Incoming(None) => return End::Gone,
@@ -556,6 +719,13 @@ impl Connection {
             }
             End::Stopping => {
                 if self.close(CLOSE_GOING_AWAY, "server shutting down", CLOSE_TIMEOUT).await {
+                    self.drain_until_closed().await;
+                }
+            }
+            End::Idle(timeout) => {
+                log!("closing an idle client with 1001: {mode:?} heard nothing, not even a pong, for {timeout:?}");
+                let reason = format!("idle: nothing received for {timeout:?}");
+                if self.close(CLOSE_GOING_AWAY, &reason, CLOSE_TIMEOUT).await {
                     self.drain_until_closed().await;
                 }
             }

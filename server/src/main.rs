@@ -4,15 +4,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: wschat-server [--addr 127.0.0.1:9001] [--static DIR] [--record FILE] [--test-modes]
-                     [--max-rooms 1000] [--max-connections 1024] [--allow-origin ORIGIN]...
-                     [--tls-cert FILE --tls-key FILE]
+                     [--max-rooms 1000] [--max-connections 1024] [--idle-timeout 120]
+                     [--allow-origin ORIGIN[,ORIGIN]... | --any-origin] [--tls-cert FILE --tls-key FILE]
   --static DIR          serve the app's files from DIR (with a content security policy)
   --record FILE         append every text frame a room receives to FILE
   --test-modes          also serve /echo, /sink, /close, /flood, /stall and /flaky (for tests)
   --max-rooms N         rooms at once; a client asking for one more is closed with 1013
   --max-connections N   WebSockets at once; more are refused with 503
-  --allow-origin ORIGIN accept WebSockets only from this origin (repeatable; e.g.
-                        https://chat.example.org); without it any origin is accepted
+  --idle-timeout SECS   close a WebSocket that sent nothing, not even a pong, for this long
+                        (with 1001); it is pinged after half of it
+  --allow-origin ORIGIN accept browsers' WebSockets only from these origins (repeatable or
+                        comma-separated; e.g. https://chat.example.org) and the served app's own;
+                        without it: any origin on a loopback --addr, only the app's own elsewhere
+  --any-origin          accept WebSockets from any origin, wherever the server listens
   --tls-cert FILE       serve HTTPS and WSS (not HTTP and WS) with this certificate chain (PEM,
                         the server's own first) ...
   --tls-key FILE        ... and its private key (PEM); both or neither";
@@ -28,6 +32,10 @@ async fn main() -> ExitCode {
         let parsed = match arg.as_str() {
             "--test-modes" => {
                 options.test_modes = true;
+                Ok(())
+            }
+            "--any-origin" => {
+                options.any_origin = true;
                 Ok(())
             }
             "-h" | "--help" => {
@@ -52,12 +60,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if options.any_origin && !options.allow_origins.is_empty() {
+        eprintln!("wschat-server: --any-origin and --allow-origin contradict each other\n{USAGE}");
+        return ExitCode::from(2);
+    }
     let summary = format!(
-        "limits: {} rooms, {} connections, {} MiB messages; origins: {}; test modes {}; {}",
+        "limits: {} rooms, {} connections, {} MiB messages, idle timeout {} s; test modes {}; {}",
         options.max_rooms,
         options.max_connections,
         wschat_server::MAX_MESSAGE_BYTES >> 20,
-        if options.allow_origins.is_empty() { "any".to_string() } else { options.allow_origins.join(" ") },
+        options.idle_timeout.as_secs(),
         if options.test_modes { "on" } else { "off" },
         match &options.tls {
             Some(files) => format!("https and wss with {}", files.cert.display()),
@@ -72,6 +84,7 @@ async fn main() -> ExitCode {
         }
     };
     wschat_server::log!("{summary}");
+    wschat_server::log!("origins: {}", server.origins);
     // Tests and scripts read this line to learn the port when given :0.
     wschat_server::log!("listening on {}", server.addr);
     wait_for_stop_signal().await;
@@ -95,7 +108,8 @@ fn set(
         "--record" => options.record = Some(PathBuf::from(value)),
         "--max-rooms" => options.max_rooms = count(flag, &value)?,
         "--max-connections" => options.max_connections = count(flag, &value)?,
-        "--allow-origin" => options.allow_origins.push(value),
+        "--allow-origin" => options.allow_origins.extend(wschat_server::parse_allow_origin(&value)?),
+        "--idle-timeout" => options.idle_timeout = std::time::Duration::from_secs(count(flag, &value)? as u64),
         "--tls-cert" => tls.0 = Some(PathBuf::from(value)),
         "--tls-key" => tls.1 = Some(PathBuf::from(value)),
         _ => return Err(format!("{flag}: unknown")),

@@ -79,9 +79,9 @@ async fn origins_outside_the_allow_list_are_refused() {
         with_origin(Some("https://chat.example.org")).await.expect("listed origin (the flag's slash ignored)");
     let other = with_origin(Some("https://evil.example.com")).await.map(|(c, _)| c);
     assert_eq!(refused_with(other), 403);
-    let none = with_origin(None).await.map(|(c, _)| c);
-    assert_eq!(refused_with(none), 403, "no Origin at all is not on the list either");
-    drop(allowed);
+    // Not a browser: it could send any Origin it liked, so refusing it would protect no one.
+    let none = with_origin(None).await.expect("no Origin at all is accepted");
+    drop((allowed, none));
     server.stop().await;
 }
 
