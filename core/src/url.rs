@@ -120,6 +120,25 @@ pub fn is_insecure_from_secure_page(url: &str, page: Option<&PageOrigin>) -> boo
         && url.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("ws://"))
 }
 
+/// The host a password would reach unencrypted at `url` (as [`normalize_ws_url`] returns it):
+/// `ws://` to anything but this machine. `None` for `wss://` and for loopback (`localhost`,
+/// `*.localhost`, `127.0.0.0/8`, `[::1]`), where nobody on the way can read it.
+pub fn cleartext_host(url: &str) -> Option<String> {
+    if !url.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("ws://")) {
+        return None;
+    }
+    let authority = url[5..].split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = crate::unicode::lowercase(split_host_port(host_port).0);
+    let loopback = host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "[::1]"
+        || host.strip_prefix("127.").is_some_and(|rest| {
+            rest.split('.').count() == 3 && rest.split('.').all(|n| !n.is_empty() && n.parse::<u8>().is_ok())
+        });
+    (!loopback).then_some(host)
+}
+
 /// `localhost:9001` has a colon but names a host and port, not a scheme.
 fn looks_like_host_port(input: &str) -> bool {
     input.split_once(':').map(|(_, rest)| rest.chars().next().is_some_and(|c| c.is_ascii_digit())).unwrap_or(false)
@@ -421,6 +440,25 @@ mod tests {
         for e in [UrlError::Empty, UrlError::MissingScheme, UrlError::Fragment, UrlError::MissingHost] {
             let s = e.to_string();
             assert!(s.ends_with('.') && s.len() > 20, "{s}");
+        }
+    }
+
+    #[test]
+    fn passwords_in_clear_only_where_someone_could_read_them() {
+        for (url, host) in [
+            ("ws://chat.example.test:8080/ws", Some("chat.example.test")),
+            ("ws://user:pw@Chat.Example.org/", Some("chat.example.org")),
+            ("ws://10.0.0.1:1/", Some("10.0.0.1")),
+            ("ws://127.0.0.1:9/ws", None),
+            ("ws://127.1.2.3/", None),
+            ("ws://127.evil.example/", Some("127.evil.example")),
+            ("ws://localhost:1/", None),
+            ("ws://app.localhost/", None),
+            ("ws://[::1]:9001/", None),
+            ("wss://chat.example.org/", None),
+            ("WS://chat.example.org/", Some("chat.example.org")),
+        ] {
+            assert_eq!(cleartext_host(url).as_deref(), host, "{url}");
         }
     }
 }

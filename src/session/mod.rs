@@ -30,7 +30,9 @@ use wschat_core::inspector::{Direction, FrameLog};
 use wschat_core::protocol::{ChatEvent, Frame, Offer, WireFormat, SEED_BYTES};
 use wschat_core::reconnect::{AfterClose, Backoff, ReconnectConfig};
 use wschat_core::settings::{validate_nick, Settings};
-use wschat_core::url::{holds_masked_credentials, mask_credentials, mask_credentials_in_text, normalize_ws_url};
+use wschat_core::url::{
+    cleartext_host, holds_masked_credentials, mask_credentials, mask_credentials_in_text, normalize_ws_url,
+};
 
 use crate::listener::WindowListener;
 use crate::socket::{page_origin, CloseInfo, ReadyState, SocketEvent, WebSocketHandle};
@@ -128,6 +130,8 @@ struct Upkeep {
     watch_serial: u64,
     /// The server ended the login for good: no reconnect until the person connects.
     login_ended: bool,
+    /// The server (`server_id`) the person allowed a password in clear to.
+    cleartext_allowed: Option<String>,
     /// The error showing is about what the person asked for (a bad link), not about the
     /// connection: connecting does not settle it.
     error_outlives_connection: bool,
@@ -147,6 +151,8 @@ pub struct ChatSession {
     pub reconnect: RwSignal<Option<ScheduledReconnect>>,
     /// The last failure may have been a refused subprotocol: offer to retry without.
     pub subprotocol_hint: RwSignal<bool>,
+    /// Connecting waits for the person's yes to a password in clear to this host.
+    pub cleartext_host: RwSignal<Option<String>>,
     /// Every frame in and out and every socket event, for the inspector. Written without
     /// notifying; [`ChatSession::frames_changed`] fires at most once per animation frame.
     pub frames: StoredValue<FrameLog, LocalStorage>,
@@ -189,6 +195,7 @@ impl ChatSession {
             error: RwSignal::new(None),
             reconnect: RwSignal::new(None),
             subprotocol_hint: RwSignal::new(false),
+            cleartext_host: RwSignal::new(None),
             frames: StoredValue::new_local(FrameLog::default()),
             frames_changed: Trigger::new(),
             upkeep: StoredValue::new_local(upkeep),
@@ -215,6 +222,9 @@ impl ChatSession {
 
     /// Connects with the given settings (after checking them), replacing any current socket.
     pub fn connect(&self, settings: Settings) {
+        if self.cleartext_host.get_untracked().is_some() {
+            self.cleartext_host.set(None);
+        }
         // Storage and shared links keep an address's credentials masked, never in clear.
         if holds_masked_credentials(&settings.url) {
             return self.report_lasting(
@@ -243,6 +253,13 @@ impl ChatSession {
             Ok(settings) => settings,
             Err(problem) => return self.report(problem),
         };
+        if let Some(host) = self.password_in_clear(&settings) {
+            self.settings.set(settings);
+            self.cleartext_host.set(Some(host.clone()));
+            return self.report_lasting(format!(
+                "The password would go unencrypted (ws://) to {host}: anyone on the network between could read it. Use wss:// if the server offers it, or send it anyway."
+            ));
+        }
         storage::remember_nick(&settings.nick);
         storage::remember_settings(&settings);
         let same_server = self.settings.with_untracked(|s| s.url == settings.url && s.protocol == settings.protocol);
@@ -267,6 +284,31 @@ impl ChatSession {
             u.login_ended = false;
         });
         self.open_socket();
+    }
+
+    /// The host a password in these settings would reach unencrypted, unless the person said
+    /// yes to that server already.
+    fn password_in_clear(&self, settings: &Settings) -> Option<String> {
+        if settings.password.is_empty() || !settings.protocol.reads("login") {
+            return None;
+        }
+        let url = server_url(&settings.url);
+        let allowed = self.upkeep.with_value(|u| u.cleartext_allowed.as_deref() == Some(server_id(&url).as_str()));
+        cleartext_host(&url).filter(|_| !allowed)
+    }
+
+    /// The person says yes to sending the password unencrypted to the server in the settings:
+    /// connects, and reconnects to it without asking again while the page lives.
+    pub fn send_password_in_clear(&self) {
+        let settings = self.settings.get_untracked();
+        let server = server_id(&server_url(&settings.url));
+        self.update_upkeep(|u| {
+            u.cleartext_allowed = Some(server);
+            u.error_outlives_connection = false;
+        });
+        self.cleartext_host.set(None);
+        self.error.set(None);
+        self.connect(settings);
     }
 
     /// Connects again now with the current settings, skipping any wait.

@@ -158,6 +158,15 @@ fn ErrorLine(session: ChatSession) -> impl IntoView {
                 <div class="error" role="alert">
                     // Errors name the address ("The connection to wss://… failed"): not its credentials.
                     <span data-testid="error">{mask_credentials_in_text(&message)}</span>
+                    <Show when=move || session.cleartext_host.get().is_some()>
+                        <button
+                            type="button"
+                            data-testid="send-password-anyway-button"
+                            on:click=move |_| session.send_password_in_clear()
+                        >
+                            "Send the password unencrypted"
+                        </button>
+                    </Show>
                     <Show when=move || session.subprotocol_hint.get()>
                         <button
                             type="button"
