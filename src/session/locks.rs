@@ -1,5 +1,7 @@
 //! Web Locks as the outbox needs them: a lock held for as long as its owner lives, and waiting
-//! for another page's lock, which the browser frees when that page closes or crashes.
+//! for another page's lock, which the browser frees when that page closes or crashes. Where
+//! the browser has none (plain http from another machine), `locks.js` keeps the same promises
+//! with leases in localStorage, renewed while their page lives.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -29,7 +31,7 @@ pub enum Outcome {
     Held(Lock),
     /// Someone else holds it (asked with `if_available`).
     Taken,
-    /// This browser has no Web Locks (an insecure context, an old browser), or refused.
+    /// This browser has neither Web Locks nor storage for leases, or refused.
     NoLocks,
 }
 

@@ -8,7 +8,8 @@
 //! browser itself when a page dies, so liveness needs no heartbeat (which hidden tabs' throttled
 //! timers would make unreliable), and granting is exclusive, so two pages cannot both take the
 //! same messages. `storage` events only tell that another page wrote, so a new message shows at
-//! once.
+//! once. Without Web Locks (plain http from another machine), the same locks are leases in
+//! localStorage (`locks.js`).
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -135,7 +136,7 @@ impl ChatSession {
         }
         match Lock::request(&key.lock_name(), true).granted().await {
             Outcome::Held(_held) => self.take_over(&key),
-            // Without Web Locks no page can tell another's liveness: this one takes what it finds.
+            // Neither Web Locks nor storage for leases: nothing stored could be another page's.
             Outcome::NoLocks => self.take_over(&key),
             Outcome::Taken => {
                 if self.upkeep.try_with_value(|_| ()).is_some() {

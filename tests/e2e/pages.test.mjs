@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { readyState, recorded, send, sharedBrowserAndApp, startServer, timeout, untilOwn } from "./helpers.mjs";
+import { launchChromium, readyState, recorded, send, sharedBrowserAndApp, startServer, timeout, untilOwn } from "./helpers.mjs";
 
 const work = mkdtempSync(path.join(tmpdir(), "wschat-pages-"));
 const rounds = Number(process.env.WSCHAT_PAGE_ROUNDS || 4);
@@ -16,11 +16,12 @@ const rounds = Number(process.env.WSCHAT_PAGE_ROUNDS || 4);
 const shared = sharedBrowserAndApp();
 
 /** A page of `context` open on `chat`'s `room` as `nick`, with its uncaught errors collected. */
-async function openPage(context, nick, chat, room, errors, { wait = "open" } = {}) {
+async function openPage(context, nick, chat, room, errors, { wait = "open", appHost = null } = {}) {
   const page = await context.newPage();
   page.on("pageerror", (e) => errors.push(e));
   const ws = `ws://${chat.addr}/ws?room=${room}`;
-  await page.goto(`http://${shared.app.addr}/?nick=${nick}&url=${encodeURIComponent(ws)}`);
+  const app = appHost ? `${appHost}:${shared.app.addr.split(":")[1]}` : shared.app.addr;
+  await page.goto(`http://${app}/?nick=${nick}&url=${encodeURIComponent(ws)}`);
   if (wait) await readyState(page, wait).waitFor({ timeout });
   return page;
 }
@@ -66,30 +67,41 @@ test("two pages type during an outage, one is closed and opened again: each mess
     await Promise.all([readyState(a2, "open").waitFor({ timeout: 60_000 }), readyState(b, "open").waitFor({ timeout: 60_000 })]);
     const expected = [...typed.a.map((t) => `amy: ${t}`), ...typed.b.map((t) => `bea: ${t}`)];
     await waitUntil(() => recorded(record, room).length >= expected.length, 60_000, () => recorded(record, room));
-    // Give a duplicate every chance to show: the pages settle (nothing pending, nothing sent).
+    // The pages settle (nothing pending, nothing sent), then a last message from each is
+    // delivered: a copy of anything typed before would have reached the server ahead of it.
     await settled([a2, b]);
-    assertOnceInOrder(recorded(record, room), [typed.a.map((t) => `amy: ${t}`), typed.b.map((t) => `bea: ${t}`)]);
+    const markers = { a: `a marker of round ${round}`, b: `b marker of round ${round}` };
+    await send(a2, markers.a);
+    await send(b, markers.b);
+    await untilOwnIn(a2, [markers.a], "delivered");
+    await untilOwnIn(b, [markers.b], "delivered");
+    assertOnceInOrder(recorded(record, room), [
+      [...typed.a, markers.a].map((t) => `amy: ${t}`),
+      [...typed.b, markers.b].map((t) => `bea: ${t}`),
+    ]);
     assert.deepEqual(errors, [], `round ${round}: no page panicked`);
     await context.close();
     await chat.kill();
   }
 });
 
-test("a second page opened while the first holds pending messages shows them and does not send them", async (t) => {
-  const record = path.join(work, "second.txt");
-  const room = "second";
+/** A second page opens while the first holds pending messages: it shows them as waiting there
+ * and never sends them; the first delivers each once. `browser` and `appHost` set the origin. */
+async function secondPageWaits(t, browser, appHost, name) {
+  const record = path.join(work, `${name}.txt`);
+  const room = name;
   let chat = await startServer(["--record", record]);
   t.after(() => chat.kill());
-  const context = await shared.browser.newContext();
+  const context = await browser.newContext();
   t.after(() => context.close().catch(() => {}));
   const errors = [];
-  const first = await openPage(context, "cat", chat, room, errors);
+  const first = await openPage(context, "cat", chat, room, errors, { appHost });
   await chat.kill();
   await readyState(first, "closed").waitFor({ timeout });
   const typed = ["held 1", "held 2", "held 3"];
   for (const text of typed) await send(first, text);
 
-  const second = await openPage(context, "cat", chat, room, errors, { wait: "closed" });
+  const second = await openPage(context, "cat", chat, room, errors, { wait: "closed", appHost });
   await noted(second, "waiting in another page").nth(2).waitFor({ timeout });
   assert.equal(await noted(second, "waiting in another page").count(), 3);
   // A new tab of the first page, too.
@@ -99,8 +111,13 @@ test("a second page opened while the first holds pending messages shows them and
 
   chat = await startServer(["--record", record], chat.addr);
   await untilOwnIn(first, typed, "delivered");
+  // Both pages connected again, and a last message from the second delivered after the
+  // others: a copy of the first page's would have reached the server before it.
+  await readyState(second, "open").waitFor({ timeout: 60_000 });
+  await send(second, "marker");
+  await untilOwnIn(second, ["marker"], "delivered");
   await settled([first, second]);
-  assert.deepEqual(recorded(record, room), typed.map((t) => `cat: ${t}`));
+  assert.deepEqual(recorded(record, room), [...typed, "marker"].map((t) => `cat: ${t}`));
   // Delivered by the first tab: the second page and the new tab stop showing them as waiting.
   await second.waitForFunction(() => !document.querySelector(".entry-note"), null, { timeout });
   await first.getByTestId("tab").nth(1).click();
@@ -108,6 +125,22 @@ test("a second page opened while the first holds pending messages shows them and
   assert.deepEqual(errors, []);
   await context.close();
   await chat.kill();
+  return { first, second };
+}
+
+test("a second page opened while the first holds pending messages shows them and does not send them", async (t) => {
+  await secondPageWaits(t, shared.browser, null, "second");
+});
+
+test("without Web Locks (a plain-http origin on another host), a second page still never sends the first's messages", async (t) => {
+  // A host name that is not loopback, mapped to it: http:// there is not a secure context.
+  const browser = await launchChromium(["--host-resolver-rules=MAP app.example.test 127.0.0.1"]);
+  t.after(() => browser.close());
+  const probe = await browser.newPage();
+  await probe.goto(`http://app.example.test:${shared.app.addr.split(":")[1]}/?connect=0`);
+  assert.equal(await probe.evaluate(() => !!navigator.locks || window.isSecureContext), false, "no Web Locks here");
+  await probe.close();
+  await secondPageWaits(t, browser, "app.example.test", "nolocks");
 });
 
 test("a page that crashes with pending messages leaves them to the page still open: delivered once", async (t) => {
