@@ -72,8 +72,9 @@ impl ChatSession {
             self.report("This connection cannot join channels.".to_string());
             return false;
         };
+        let case = self.chats.with_untracked(|c| c.name_case());
         self.change_listed(|listed| {
-            if !listed.iter().any(|c| c.eq_ignore_ascii_case(&channel)) {
+            if !listed.iter().any(|c| case.same(c, &channel)) {
                 listed.push(channel.clone());
             }
         });
@@ -110,7 +111,8 @@ impl ChatSession {
         if let Some(decoded) = self.encode(Action::Part(&target)) {
             self.take(decoded, now_ms());
         }
-        self.change_listed(|listed| listed.retain(|c| !c.eq_ignore_ascii_case(&target.name)));
+        let case = self.chats.with_untracked(|c| c.name_case());
+        self.change_listed(|listed| listed.retain(|c| !case.same(c, &target.name)));
         self.edit_chats(|chats| {
             if let Some(at) = chats.find(&target) {
                 chats.close(at);

@@ -23,6 +23,12 @@ impl ChatSession {
     pub(super) fn take(&self, decoded: Decoded, now: f64) {
         let Decoded { mut events, replies, wake_in_ms } = decoded;
         self.send_frames(&replies);
+        // How names compare may change with what the server said (IRC's CASEMAPPING).
+        if let Some(case) = self.upkeep.with_value(|u| u.format.as_ref().map(|f| f.name_case())) {
+            if self.chats.with_untracked(|c| c.name_case() != case) {
+                self.chats.update_untracked(|c| c.set_name_case(case));
+            }
+        }
         // A refusal is an error for the person, at once (`report` puts it in the timeline too).
         if events.iter().any(|e| matches!(e, ChatEvent::Refused(_))) {
             for event in &events {

@@ -1,7 +1,7 @@
 //! A connection's conversations (the server's, channels, private chats): events routed to the
 //! one they name, which one is shown, and the outbox of them all.
 
-use crate::protocol::{ChatEvent, ProtocolKind, Target, TargetKind};
+use crate::protocol::{ChatEvent, NameCase, ProtocolKind, Target, TargetKind};
 use crate::settings::Settings;
 
 use super::{ChatLog, PersistedMessage};
@@ -39,6 +39,8 @@ pub struct Conversations {
     /// Bumped when a conversation holding unsent messages is closed.
     closed_revisions: u64,
     template: ChatLog,
+    /// How the protocol compares conversation names.
+    name_case: NameCase,
 }
 
 impl Conversations {
@@ -46,8 +48,16 @@ impl Conversations {
     /// keeping at most `cap` entries.
     pub fn new(first: Target, cap: usize) -> Self {
         let template = ChatLog::new(cap);
-        let mut conversations =
-            Conversations { list: Vec::new(), shown: 0, reading: false, made: 0, closed_revisions: 0, template };
+        let mut conversations = Conversations {
+            list: Vec::new(),
+            shown: 0,
+            reading: false,
+            made: 0,
+            closed_revisions: 0,
+            template,
+            // Until the connection's format says how it compares names.
+            name_case: NameCase::Ascii,
+        };
         conversations.open(first);
         if let Some(first) = conversations.list.first_mut() {
             first.joined = true;
@@ -85,7 +95,7 @@ impl Conversations {
 
     /// Where `target` is in the list.
     pub fn find(&self, target: &Target) -> Option<usize> {
-        self.list.iter().position(|c| c.target.same_as(target))
+        self.list.iter().position(|c| c.target.same_as(target, self.name_case))
     }
 
     /// The conversation named by a storage key ([`Conversations::key`]).
@@ -291,6 +301,15 @@ impl Conversations {
     pub fn set_server(&mut self, server: &str) {
         self.template.set_server(server);
         self.list.iter_mut().for_each(|c| c.log.set_server(server));
+    }
+
+    /// How the connection's protocol compares conversation names (see [`NameCase`]).
+    pub fn set_name_case(&mut self, case: NameCase) {
+        self.name_case = case;
+    }
+
+    pub fn name_case(&self) -> NameCase {
+        self.name_case
     }
 
     pub fn set_confirms(&mut self, confirms: bool) {

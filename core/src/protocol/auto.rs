@@ -189,6 +189,10 @@ impl WireFormat for AutoFormat {
         }
     }
 
+    fn name_case(&self) -> super::NameCase {
+        self.inner.as_ref().map_or_else(Default::default, |f| f.name_case())
+    }
+
     fn secret_spans(&self, frame: &OutFrame) -> Vec<std::ops::Range<usize>> {
         self.inner.as_ref().map_or_else(Vec::new, |f| f.secret_spans(frame))
     }

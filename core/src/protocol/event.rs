@@ -123,6 +123,56 @@ impl TargetKind {
     }
 }
 
+/// How a protocol compares the names of conversations: two names that differ only where it
+/// does not look are one conversation, and any other difference is two.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NameCase {
+    /// Byte for byte: MQTT topics, STOMP destinations.
+    #[default]
+    Exact,
+    /// ASCII letters without case (IRC's `CASEMAPPING=ascii`).
+    Ascii,
+    /// IRC's default (`rfc1459`): ASCII, and `[]\^` the capitals of `{}|~`.
+    Rfc1459,
+    /// IRC's `strict-rfc1459`: as `rfc1459` without `^` and `~`.
+    StrictRfc1459,
+    /// XMPP: the bare JID (local part and domain) without ASCII case, the resource (after `/`)
+    /// byte for byte.
+    Jid,
+}
+
+impl NameCase {
+    pub fn same(self, a: &str, b: &str) -> bool {
+        let fold = |c: u8| match (self, c) {
+            (NameCase::Rfc1459, b'[' | b']' | b'\\' | b'^') => c + 32,
+            (NameCase::StrictRfc1459, b'[' | b']' | b'\\') => c + 32,
+            _ => c.to_ascii_lowercase(),
+        };
+        match self {
+            NameCase::Exact => a == b,
+            NameCase::Ascii => a.eq_ignore_ascii_case(b),
+            NameCase::Rfc1459 | NameCase::StrictRfc1459 => {
+                a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| fold(x) == fold(y))
+            }
+            NameCase::Jid => {
+                let (a_bare, a_resource) = a.split_once('/').map_or((a, None), |(b, r)| (b, Some(r)));
+                let (b_bare, b_resource) = b.split_once('/').map_or((b, None), |(b, r)| (b, Some(r)));
+                a_bare.eq_ignore_ascii_case(b_bare) && a_resource == b_resource
+            }
+        }
+    }
+
+    /// IRC's `CASEMAPPING` token (RPL_ISUPPORT); an unknown one is taken as `rfc1459`, IRC's
+    /// default, and anything Unicode-aware as ASCII, which it extends.
+    pub fn from_casemapping(token: &str) -> NameCase {
+        match token {
+            "ascii" | "rfc7613" | "rfc8265" => NameCase::Ascii,
+            "strict-rfc1459" => NameCase::StrictRfc1459,
+            _ => NameCase::Rfc1459,
+        }
+    }
+}
+
 /// A conversation as the protocol names it: `#chat`, `bob`, `/topic/chat`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Target {
@@ -139,9 +189,9 @@ impl Target {
         Target { kind: TargetKind::Private, name: name.into() }
     }
 
-    /// The same conversation: protocols that name them compare names without case (IRC).
-    pub fn same_as(&self, other: &Target) -> bool {
-        self.kind == other.kind && self.name.eq_ignore_ascii_case(&other.name)
+    /// The same conversation, names compared as the protocol compares them.
+    pub fn same_as(&self, other: &Target, case: NameCase) -> bool {
+        self.kind == other.kind && case.same(&self.name, &other.name)
     }
 
     /// `event`, for this conversation.
@@ -181,4 +231,28 @@ impl ChatEvent {
 /// Why a link that carried nothing for `quiet_ms` is taken for dead, whoever measured it.
 pub fn silence(quiet_ms: f64) -> String {
     format!("Nothing received for {} s: the link looks dead", one_decimal(quiet_ms / 1000.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_compare_as_their_protocol_compares_them() {
+        assert!(!NameCase::Exact.same("chat/Lobby", "chat/lobby"), "MQTT topics and STOMP destinations");
+        assert!(NameCase::Ascii.same("#Rust", "#rust") && !NameCase::Ascii.same("#a[", "#a{"));
+        assert!(NameCase::Rfc1459.same("#A[b]\\^", "#a{B}|~"));
+        assert!(NameCase::StrictRfc1459.same("#a[]\\", "#A{}|") && !NameCase::StrictRfc1459.same("#~", "#^"));
+        assert!(!NameCase::Rfc1459.same("#é", "#É"), "beyond ASCII, IRC's mappings fold nothing");
+        assert!(NameCase::Jid.same("Room@Conf.example/alice", "room@conf.example/alice"));
+        assert!(!NameCase::Jid.same("room@conf.example/alice", "room@conf.example/ALICE"), "resources are exact");
+        assert!(!NameCase::Jid.same("room@conf.example", "room@conf.example/"));
+        let topic = |name: &str| Target::channel(name);
+        assert!(!topic("chat/a").same_as(&topic("chat/A"), NameCase::Exact));
+        assert!(!topic("x").same_as(&Target::private("x"), NameCase::Ascii), "kinds differ");
+        assert_eq!(NameCase::from_casemapping("ascii"), NameCase::Ascii);
+        assert_eq!(NameCase::from_casemapping("strict-rfc1459"), NameCase::StrictRfc1459);
+        assert_eq!(NameCase::from_casemapping("rfc1459"), NameCase::Rfc1459);
+        assert_eq!(NameCase::from_casemapping("something-new"), NameCase::Rfc1459);
+    }
 }

@@ -128,6 +128,8 @@ pub struct IrcState {
     channels: Vec<String>,
     sasl: Option<SaslLogin>,
     sasl_step: SaslStep,
+    /// How this server compares channel names and nicks (its `CASEMAPPING`).
+    name_case: super::NameCase,
     binary: bool,
     /// No IRCv3 subprotocol was negotiated: an older gateway (InspIRCd 3, webircgateway-style)
     /// that reads the stream as raw IRC and needs each line terminated by CRLF.
@@ -161,6 +163,7 @@ impl IrcState {
             channels: options.channels,
             sasl: options.sasl,
             sasl_step: SaslStep::Off,
+            name_case: super::NameCase::Rfc1459,
             binary: false,
             legacy_framing: false,
             registered: false,
@@ -270,6 +273,12 @@ impl IrcState {
                 }
             }
             "ERROR" => events.push(ChatEvent::System(format!("Server error: {}", line.last()))),
+            "005" => {
+                let casemapping = line.params.iter().find_map(|p| p.strip_prefix("CASEMAPPING="));
+                if let Some(token) = casemapping {
+                    self.name_case = super::NameCase::from_casemapping(token);
+                }
+            }
             numeric if is_error_numeric(numeric) => {
                 let detail: Vec<&str> = line.params.iter().skip(1).map(String::as_str).collect();
                 events.push(ChatEvent::System(format!("{numeric}: {}", detail.join(" "))));
@@ -328,7 +337,7 @@ impl IrcState {
 
     /// `/join #channel`: one more channel, joined again on every new connection.
     pub fn join(&mut self, channel: &str) -> Vec<OutFrame> {
-        if !self.channels.iter().any(|c| c.eq_ignore_ascii_case(channel)) {
+        if !self.channels.iter().any(|c| self.name_case.same(c, channel)) {
             self.channels.push(channel.to_string());
         }
         vec![self.out(&format!("JOIN {channel}"))]
@@ -339,7 +348,7 @@ impl IrcState {
         if target.kind != TargetKind::Channel {
             return Vec::new();
         }
-        self.channels.retain(|c| !c.eq_ignore_ascii_case(&target.name));
+        self.channels.retain(|c| !self.name_case.same(c, &target.name));
         vec![self.out(&format!("PART {}", target.name))]
     }
 
@@ -362,6 +371,10 @@ impl IrcState {
 }
 
 impl WireFormat for IrcState {
+    fn name_case(&self) -> super::NameCase {
+        self.name_case
+    }
+
     /// SASL's payloads (base64 of the account and password); the mechanism's name and the
     /// empty `+` are shown.
     fn secret_spans(&self, frame: &OutFrame) -> Vec<std::ops::Range<usize>> {
@@ -550,6 +563,9 @@ mod tests {
         let blob = OutFrame::Text("AUTHENTICATE YWRhAGFkYQBzZXNhbWU=".into());
         let masked = crate::inspector::mask_secrets(&blob, &irc.secret_spans(&blob));
         assert_eq!(masked, OutFrame::Text("AUTHENTICATE ********".into()));
+        assert_eq!(irc.name_case(), crate::protocol::NameCase::Rfc1459, "IRC's default");
+        irc.decode(":srv 005 ada CHANTYPES=# CASEMAPPING=ascii :are supported by this server");
+        assert_eq!(irc.name_case(), crate::protocol::NameCase::Ascii);
         let plain = OutFrame::Text("AUTHENTICATE PLAIN".into());
         assert!(irc.secret_spans(&plain).is_empty(), "the mechanism is no secret");
         let (events, replies) = irc.decode(":srv 900 ada ada!a@h ada :You are now logged in as ada");

@@ -39,7 +39,7 @@ mod payload;
 mod time;
 
 pub use binary::{describe_binary, hex_preview};
-pub use event::{silence, ChatEvent, Target, TargetKind, READY_TO_CHAT};
+pub use event::{silence, ChatEvent, NameCase, Target, TargetKind, READY_TO_CHAT};
 pub use text::{split_nick, TextFormat};
 pub use time::parse_iso8601;
 
@@ -196,6 +196,11 @@ pub trait WireFormat {
     /// by more than a nick (XMPP: a room's occupant, or an account on the server).
     fn private_name(&self, nick: &str, _shown: &Target) -> String {
         nick.to_string()
+    }
+
+    /// How this protocol compares the names of conversations (case, IRC's CASEMAPPING).
+    fn name_case(&self) -> NameCase {
+        NameCase::Exact
     }
 
     /// Frames that make a live server answer (IRC's PING), for a session that measures

@@ -418,6 +418,10 @@ impl WireFormat for XmppState {
         self.id_tokens.push(hex(token));
     }
 
+    fn name_case(&self) -> super::NameCase {
+        super::NameCase::Jid
+    }
+
     /// SASL's payloads: PLAIN's password, SCRAM's proof.
     fn secret_spans(&self, frame: &OutFrame) -> Vec<std::ops::Range<usize>> {
         let OutFrame::Text(text) = frame else { return Vec::new() };

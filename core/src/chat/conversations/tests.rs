@@ -184,3 +184,20 @@ fn the_first_conversation_is_named_after_the_host() {
     assert_eq!(first_target(ProtocolKind::Text, "ws://h").kind, TargetKind::Channel);
     assert_eq!(first_target(ProtocolKind::Text, "").name, "server");
 }
+
+#[test]
+fn names_that_differ_in_case_are_two_conversations_where_the_protocol_says_so() {
+    let mut topics = Conversations::new(server(), 100);
+    topics.set_name_case(NameCase::Exact);
+    let lower = topics.open(Target::channel("chat/lobby"));
+    let upper = topics.open(Target::channel("chat/LOBBY"));
+    assert_ne!(lower, upper, "MQTT topics differ in case");
+    topics.apply(Target::channel("chat/LOBBY").event(said("bob", "loud")), 1.0);
+    assert_eq!(texts(&topics.list()[upper]), ["loud"]);
+    assert!(texts(&topics.list()[lower]).is_empty());
+    let mut rooms = Conversations::new(server(), 100);
+    rooms.set_name_case(NameCase::Jid);
+    let alice = rooms.open(Target::private("room@conf.example/alice"));
+    assert_ne!(rooms.open(Target::private("room@conf.example/ALICE")), alice, "XMPP resources differ in case");
+    assert_eq!(rooms.open(Target::private("Room@Conf.example/alice")), alice, "bare JIDs do not");
+}

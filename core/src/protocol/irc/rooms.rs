@@ -99,7 +99,7 @@ impl IrcState {
             "353" => {
                 let channel = line.param(2);
                 let names = line.last().split(' ').filter(|n| !n.is_empty()).map(str::to_string);
-                match self.names.iter().position(|(c, _)| c.eq_ignore_ascii_case(channel)) {
+                match self.names.iter().position(|(c, _)| self.name_case.same(c, channel)) {
                     Some(at) => self.names[at].1.extend(names),
                     None if self.names.len() < OPEN_BATCHES_KEPT => {
                         self.names.push((channel.to_string(), names.collect()))
@@ -109,19 +109,19 @@ impl IrcState {
             }
             "366" => {
                 let channel = line.param(1);
-                let at = self.names.iter().position(|(c, _)| c.eq_ignore_ascii_case(channel));
+                let at = self.names.iter().position(|(c, _)| self.name_case.same(c, channel));
                 let names = at.map(|at| self.names.remove(at).1).unwrap_or_default();
                 events.push(Target::channel(channel).event(ChatEvent::Users(names)));
             }
             // A channel cannot be joined (no such channel, full, invite only, banned, needs a
             // key or a registered nick): nothing would ever be sent there, so the person must know.
             "403" | "405" | "471" | "473" | "474" | "475" | "477"
-                if self.channels.iter().any(|c| c.eq_ignore_ascii_case(line.param(1)))
-                    && !self.joined.iter().any(|c| c.eq_ignore_ascii_case(line.param(1))) =>
+                if self.channels.iter().any(|c| self.name_case.same(c, line.param(1)))
+                    && !self.joined.iter().any(|c| self.name_case.same(c, line.param(1))) =>
             {
                 let channel = line.param(1).to_string();
                 let why = format!("Could not join {channel}: {} ({}).", line.last(), line.command);
-                self.channels.retain(|c| !c.eq_ignore_ascii_case(&channel));
+                self.channels.retain(|c| !self.name_case.same(c, &channel));
                 events.push(Target::channel(&channel).event(ChatEvent::Gone(why.clone())));
                 events.push(ChatEvent::Refused(format!("{why} Choose another channel with /join.")));
             }
@@ -143,17 +143,17 @@ impl IrcState {
     }
 
     fn entered(&mut self, channel: &str) {
-        if !self.joined.iter().any(|c| c.eq_ignore_ascii_case(channel)) {
+        if !self.joined.iter().any(|c| self.name_case.same(c, channel)) {
             self.joined.push(channel.to_string());
         }
-        if !self.channels.iter().any(|c| c.eq_ignore_ascii_case(channel)) {
+        if !self.channels.iter().any(|c| self.name_case.same(c, channel)) {
             self.channels.push(channel.to_string());
         }
     }
 
     fn left(&mut self, channel: &str) {
-        self.joined.retain(|c| !c.eq_ignore_ascii_case(channel));
-        self.channels.retain(|c| !c.eq_ignore_ascii_case(channel));
+        self.joined.retain(|c| !self.name_case.same(c, channel));
+        self.channels.retain(|c| !self.name_case.same(c, channel));
     }
 }
 
