@@ -4,14 +4,14 @@
 // server (tests/peers/irc-sasl.mjs): Debian's InspIRCd needs a services package linked to it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readyState, sharedBrowserAndApp, startProcess, timeout } from "./helpers.mjs";
+import { assertSecretHidden, launchChromium, readyState, sentFrames, sharedBrowserAndApp, startProcess, timeout } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 
 async function loginPage(t, password) {
   const peer = await startProcess("node", ["tests/peers/irc-sasl.mjs", "ada:sesame"], /listening on (\S+)\n/);
   t.after(() => peer.kill());
-  const context = await shared.browser.newContext();
+  const context = await shared.browser.newContext({ acceptDownloads: true });
   t.after(() => context.close());
   const page = await context.newPage();
   const errors = [];
@@ -37,6 +37,34 @@ test("logs in with the typed password, which is kept nowhere", async (t) => {
   assert.ok(!(await page.getByTestId("permalink").getAttribute("href")).includes("sesame"), "not in the link");
   assert.ok((await page.getByTestId("permalink").getAttribute("href")).includes("login=ada"));
   assert.ok(!page.url().includes("sesame"));
+  const blob = Buffer.from("ada\0ada\0sesame").toString("base64");
+  const exported = await assertSecretHidden(page, "sesame", [blob]);
+  const authenticate = sentFrames(exported).filter((frame) => frame.text?.startsWith("AUTHENTICATE"));
+  assert.deepEqual(authenticate.map((frame) => frame.text), ["AUTHENTICATE PLAIN", "AUTHENTICATE ********"]);
+  assert.deepEqual(errors, []);
+});
+
+test("a password for a ws:// server on another machine waits for the person's yes", async (t) => {
+  const peer = await startProcess("node", ["tests/peers/irc-sasl.mjs", "ada:sesame"], /listening on (\S+)\n/);
+  t.after(() => peer.kill());
+  // A host name that is not loopback, mapped to it: the page sees another machine.
+  const browser = await launchChromium(["--host-resolver-rules=MAP chat.example.test 127.0.0.1"]);
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  const url = `ws://chat.example.test:${peer.match[1].split(":")[1]}/`;
+  const query = new URLSearchParams({ protocol: "irc", nick: "ada", login: "ada", connect: "0", url });
+  await page.goto(`http://${shared.app.addr}/?${query}`);
+  await page.getByTestId("password-input").fill("sesame");
+  await page.getByTestId("connect-button").click();
+  await page.getByTestId("error").filter({ hasText: "unencrypted" }).waitFor({ timeout });
+  assert.match(await page.getByTestId("error").textContent(), /chat\.example\.test.*wss:\/\//);
+  assert.equal(await readyState(page, "closed").count(), 1, "no socket was opened");
+  assert.doesNotMatch(peer.output(), /login/, "the server heard nothing");
+  await page.getByTestId("send-password-anyway-button").click();
+  await page.getByText("Logged in as ada.").waitFor({ timeout });
+  assert.match(peer.output(), /login ada accepted/);
   assert.deepEqual(errors, []);
 });
 

@@ -31,7 +31,11 @@ wss.on("connection", (ws) => {
           }
           break;
         case "AUTHENTICATE":
-          if (rest[0] === "PLAIN") send("AUTHENTICATE +");
+          // As IRCv3 SASL says: only during capability negotiation, before CAP END.
+          if (me.capEnded || me.registered) {
+            console.error("AUTHENTICATE after CAP END refused");
+            server(`904 ${me.nick} :SASL authentication failed: not during registration`);
+          } else if (rest[0] === "PLAIN") send("AUTHENTICATE +");
           else {
             const [, authcid, pass] = Buffer.from(rest[0], "base64").toString("utf8").split("\0");
             const ok = authcid === account && pass === password;
