@@ -130,6 +130,18 @@ async fn lines_in_hidden_conversations_raise_their_unread_and_alt_shift_goes_the
     app.until("#c next", |root| active(root).as_deref() == Some("#c")).await;
     app.until("its line shown", |root| has_message(root, "chat", Some("bob"), "over here")).await;
     // Nothing unread left: Alt+Shift stays.
-    alt_key(&app, "ArrowDown", true);
+    assert!(alt_key(&app, "ArrowDown", true), "Alt+Shift+Down is the app's");
+    leptos::task::tick().await;
     assert_eq!(active(&app.root).as_deref(), Some("#c"));
+    // A line drawn after the key was handled: had the key moved anywhere, it would show by now.
+    bob.send(Message::Text(":bob!b@h PRIVMSG #a :later in a".into())).await.expect("send");
+    app.until("#a counts the later line", |root| {
+        all(root, "[data-testid=\"conversation\"][data-name=\"#a\"]")
+            .first()
+            .and_then(|c| c.get_attribute("data-unread"))
+            .as_deref()
+            == Some("1")
+    })
+    .await;
+    assert_eq!(active(&app.root).as_deref(), Some("#c"), "Alt+Shift stayed");
 }

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { after, before } from "node:test";
+import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -114,6 +115,38 @@ export async function send(page, text) {
   const input = page.getByTestId("composer-input");
   await input.fill(text);
   await input.press("Enter");
+}
+
+/** Types `text` as a person would, Shift+Enter between its lines, and presses Enter. */
+export async function sendLines(page, text) {
+  const [first, ...more] = text.split("\n");
+  const input = page.getByTestId("composer-input");
+  await input.fill(first);
+  for (const line of more) {
+    await input.press("Shift+Enter");
+    await page.keyboard.insertText(line);
+  }
+  if ((await input.inputValue()) !== text) throw new Error(`the composer holds ${JSON.stringify(await input.inputValue())}`);
+  await input.press("Enter");
+}
+
+/** Markup characters, quotes, a line break and an emoji, and over 127 bytes in all (MQTT's
+ * remaining length takes two bytes): each `tag` gives a different one. */
+export const awkward = (tag) => `<&>"' : \n 😀 ${tag} ` + "0123456789".repeat(30);
+
+/** Waits until a chat entry by `nick` holds exactly `text` (its `message-text`'s textContent). */
+export async function untilChatText(page, nick, text) {
+  const selector = `[data-testid="message"][data-kind="chat"][data-nick="${nick}"] [data-testid="message-text"]`;
+  try {
+    await page.waitForFunction(
+      ([selector, text]) => [...document.querySelectorAll(selector)].some((n) => n.textContent === text),
+      [selector, text],
+      { timeout },
+    );
+  } catch (e) {
+    const seen = await page.locator(selector).allTextContents();
+    throw new Error(`no entry by ${nick} reads ${JSON.stringify(text)}; there are ${JSON.stringify(seen)}: ${e.message}`);
+  }
 }
 
 export function readyState(page, state) {
@@ -324,12 +357,22 @@ export async function openJoined(t, browser, appUrl, params, names) {
 }
 
 /** A broker's outage while five messages are typed: `stop` it once "before" has reached the
- * other person (whose `inbox` holds { text } of JSON chat bodies), type five (each shown
- * pending), `start` it again; then each of the five has arrived once, in order, and been
- * delivered. */
+ * other person (whose `inbox` holds { text } of JSON chat bodies) and been delivered, type five
+ * (each shown pending), `start` it again; then each of the five has arrived once, in order, and
+ * been delivered. Returns the texts the other person received after "before", up to a last
+ * message sent after the five, which it checks came next and alone. */
 export async function fiveDuringOutage(page, inbox, stop, start, ms) {
+  const chatText = (m) => {
+    try {
+      return JSON.parse(m.text).text;
+    } catch {
+      return m.text;
+    }
+  };
   await send(page, "before");
-  await inbox.waitFor((m) => m.text.includes('"before"'), "the first message");
+  await inbox.waitFor((m) => chatText(m) === "before", "the first message");
+  // Delivered: the page has nothing of its own to send again.
+  await untilOwn(page, 1, "delivered");
   await stop();
   await page.locator('[data-testid="connection-status"]:not([data-ready-state="open"])').waitFor({ timeout });
   for (let i = 1; i <= 5; i++) await send(page, `during ${i}`);
@@ -337,6 +380,60 @@ export async function fiveDuringOutage(page, inbox, stop, start, ms) {
   if (statuses.some((s) => s !== "pending")) throw new Error(`typed during the outage: ${statuses}`);
   await start();
   await untilOwn(page, 6, "delivered", ms);
-  await inbox.waitFor((m) => m.text.includes('"during 5"'), "the fifth message", ms);
-  return inbox.items.map((m) => JSON.parse(m.text).text).filter((text) => text.startsWith("during"));
+  // A marker after the five: once it is in, a second copy of any of them would be too.
+  const marker = "after the outage";
+  await send(page, marker);
+  await untilOwn(page, 7, "delivered", ms);
+  await inbox.waitFor((m) => chatText(m) === marker, "the message after the five", ms);
+  const texts = inbox.items.map(chatText);
+  const received = texts.slice(texts.indexOf("before") + 1);
+  assert.deepEqual(received, ["during 1", "during 2", "during 3", "during 4", "during 5", marker], "after \"before\": the five once each, in order, then the marker");
+  return received.slice(0, -1);
+}
+
+/** The records of an inspector export, parsed; `afterOpen` = n keeps those after the nth
+ * "readyState open" (1-based), failing if there were fewer opens. */
+export function exportedRecords(exported, afterOpen = 0) {
+  const records = exported.trim().split("\n").map((line) => JSON.parse(line));
+  if (!afterOpen) return records;
+  const opens = records.flatMap((r, i) => (r.event?.startsWith("readyState open") ? [i] : []));
+  assert.ok(opens.length >= afterOpen, `${afterOpen} opens recorded, got ${opens.length}`);
+  return records.slice(opens[afterOpen - 1] + 1);
+}
+
+/** The inspector's export (JSON Lines) as text: opens the inspector if it is closed. */
+export async function inspectorExport(page) {
+  if (!(await page.getByTestId("inspector").count())) await page.getByTestId("inspector-toggle").click();
+  const download = page.waitForEvent("download");
+  await page.getByTestId("inspector-export").click();
+  return readFileSync(await (await download).path(), "utf8");
+}
+
+/** Asserts `secret` is nowhere a person, a script of the page or an export could find it: the
+ * page's whole HTML (attributes and links too), localStorage and sessionStorage (keys and
+ * values), and the inspector's export, as text, as hex and in the `encoded` forms given (a SASL
+ * blob). Returns the export, for the caller to check that the frame was recorded masked. */
+export async function assertSecretHidden(page, secret, encoded = []) {
+  const forms = [secret, Buffer.from(secret).toString("hex"), ...encoded];
+  const exported = await inspectorExport(page);
+  const html = await page.content();
+  const stored = await page.evaluate(() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)]));
+  for (const form of forms) {
+    assert.ok(!html.includes(form), `${form} is in the page`);
+    assert.ok(!stored.includes(form), `${form} is in storage`);
+    assert.ok(!exported.includes(form), `${form} is in the inspector's export`);
+  }
+  return exported;
+}
+
+/** The out frames of an inspector export, parsed. */
+export const sentFrames = (exported) =>
+  exported.trim().split("\n").map((line) => JSON.parse(line)).filter((record) => record.direction === "out");
+
+/** Asserts the refused login was not tried again: the socket closed and no reconnect scheduled
+ * (one is shown in `reconnect-info` the moment the close is handled). */
+export async function assertNotRetried(page) {
+  await page.locator('[data-testid="connection-status"][data-ready-state="closed"]').waitFor({ timeout });
+  assert.equal(await page.getByTestId("reconnect-info").count(), 0, "a refused login is not tried again");
+  assert.match(await page.getByTestId("error").textContent(), /Not reconnecting/);
 }

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import mqtt from "mqtt";
-import { conversation, fiveDuringOutage, Inbox, openJoined, send, sharedBrowserAndApp, startMosquitto, startRabbitmq, timeout, untilOwn } from "./helpers.mjs";
+import { assertNotRetried, assertSecretHidden, awkward, conversation, exportedRecords, fiveDuringOutage, Inbox, inspectorExport, openJoined, send, sendLines, sharedBrowserAndApp, startMosquitto, sentFrames, startRabbitmq, timeout, untilChatText, untilOwn } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 
@@ -53,6 +53,17 @@ test("MQTT: messages both ways, own ones delivered, two topics with their unread
   assert.equal(await conversation(page, "chat/dev").getAttribute("data-unread"), "0");
   // Delivered once: bob saw one copy.
   assert.equal(bob.inbox.items.filter((m) => m.text.includes("hello from ada")).length, 1);
+  // Markup, quotes, a line break, an emoji and over 127 bytes (a two-byte remaining length),
+  // each way, exactly.
+  const fromAda = awkward("from ada");
+  await sendLines(page, fromAda);
+  const awkwardGot = await bob.inbox.waitFor((m) => m.topic === "chat/dev" && m.text.includes("from ada 0123"), "ada's awkward message");
+  assert.ok(Buffer.byteLength(awkwardGot.text) > 127, `${Buffer.byteLength(awkwardGot.text)} bytes`);
+  assert.deepEqual(JSON.parse(awkwardGot.text), { nick: "ada", text: fromAda });
+  await untilOwn(page, 1, "delivered");
+  const fromBob = awkward("from bob");
+  await bob.say("chat/dev", "bob", fromBob);
+  await untilChatText(page, "bob", fromBob);
   // /join takes a topic as MQTT names it (no # put before it), and /part leaves it.
   await send(page, "/join chat/extra");
   await conversation(page, "chat/extra").and(page.locator('[data-active="true"]:not(.parted)')).waitFor({ timeout });
@@ -75,6 +86,10 @@ test("MQTT: a retained message is history, shown once across a reconnect", async
   // Something after the replay, so that the replay has been read when counting.
   await bob.say("chat/lobby", "bob", "after the reconnect");
   await page.locator('[data-testid="message"][data-nick="bob"]', { hasText: "after the reconnect" }).waitFor({ timeout });
+  // The broker did send the retained message again on the new subscription: the page had a copy to drop.
+  const payload = Buffer.from("the topic of the day").toString("hex");
+  const replayed = exportedRecords(await inspectorExport(page), 2).filter((r) => r.direction === "in" && r.hex?.includes(payload));
+  assert.equal(replayed.length, 1, "the retained message came again after the reconnect");
   assert.equal(await retained.count(), 1);
   assert.deepEqual(errors, []);
 });
@@ -119,14 +134,18 @@ test("MQTT: a broker that speaks only 3.1.1 (RabbitMQ 3.10's Web MQTT) gets 3.1.
   assert.deepEqual(errors, []);
 });
 
-test("MQTT: a wrong password is explained", async (t) => {
+test("MQTT: a wrong password is explained, not tried again, and never shown", async (t) => {
   const broker = await startMosquitto({ login: { user: "ada", password: "right" } });
   t.after(() => broker.kill());
-  const page = await (await shared.browser.newContext()).newPage();
+  const page = await (await shared.browser.newContext({ acceptDownloads: true })).newPage();
   t.after(() => page.context().close());
   const params = new URLSearchParams({ protocol: "mqtt", url: broker.url, nick: "ada", login: "ada", connect: "0" });
   await page.goto(`http://${shared.app.addr}/?${params}`);
-  await page.getByTestId("password-input").fill("wrong");
+  await page.getByTestId("password-input").fill("wr0ng-s3cret");
   await page.getByTestId("connect-button").click();
   await page.getByTestId("error").filter({ hasText: "refused the login as ada" }).waitFor({ timeout });
+  await assertNotRetried(page);
+  const exported = await assertSecretHidden(page, "wr0ng-s3cret");
+  const connect = sentFrames(exported).find((frame) => frame.hex?.startsWith("10"));
+  assert.ok(connect?.hex.endsWith("2a".repeat(2 + "wr0ng-s3cret".length)), `CONNECT recorded, its password masked: ${connect?.hex}`);
 });

@@ -13,6 +13,17 @@ const work = mkdtempSync(path.join(tmpdir(), "wschat-outage-"));
 
 const shared = sharedBrowserAndApp();
 
+/** The page's system entries (connection events) as text, in order. */
+const systemTexts = (page) => page.locator('[data-testid="message"][data-kind="system"] [data-testid="message-text"]').allTextContents();
+
+/** The attempt numbers of the reconnects announced in `timeline` (system texts), in order. */
+function announcedAttempts(timeline) {
+  return timeline.flatMap((text) => {
+    const match = /^Reconnecting in .* \(attempt (\d+)\)\.$/.exec(text);
+    return match ? [Number(match[1])] : [];
+  });
+}
+
 async function openChat(nick, chat, room) {
   const context = await shared.browser.newContext();
   const page = await context.newPage();
@@ -40,6 +51,17 @@ test("the server is killed and restarted while 20 messages are typed: all arrive
   const typed = Array.from({ length: 20 }, (_, i) => `outage message ${i + 1}`);
   for (const text of typed) await send(page, text);
   assert.deepEqual(await ownStatuses(page), typed.map((t) => [t, "pending"]), "shown at once, pending");
+  // It keeps trying while the server is down: a third attempt scheduled after two failed.
+  await page
+    .waitForFunction(() => Number(document.querySelector('[data-testid="reconnect-info"]')?.dataset.attempt) >= 3, null, { timeout })
+    .catch(async (e) => assert.fail(`no third attempt scheduled; the timeline: ${JSON.stringify(await systemTexts(page))}: ${e.message}`));
+  const timeline = await systemTexts(page);
+  const attempts = announcedAttempts(timeline);
+  assert.ok(attempts.length >= 3, `attempts announced: ${attempts}`);
+  assert.deepEqual(attempts, attempts.map((_, i) => i + 1), "counted up, one by one");
+  const tries = timeline.filter((text) => text.startsWith("Connecting to"));
+  // The first connect, then one per attempt that has come due.
+  assert.ok(tries.length >= attempts.length, `tried ${tries.length} times: ${JSON.stringify(timeline)}`);
 
   chat = await startServer(["--record", record], chat.addr);
   await untilOwn(page, 20, "delivered");
@@ -94,9 +116,15 @@ test("while the browser is offline it waits for the network instead of retrying"
   await readyState(page, "closed").waitFor({ timeout });
   await page.getByText("The browser is offline; reconnecting as soon as the network is back.").waitFor({ timeout });
   assert.equal(await page.getByTestId("reconnect-info").count(), 0, "no attempts burned while offline");
+  const connects = (await systemTexts(page)).filter((text) => text.startsWith("Connecting to")).length;
   const typed = ["typed offline 1", "typed offline 2", "typed offline 3"];
   for (const text of typed) await send(page, text);
   await untilOwn(page, 3, "pending", timeout);
+  // Longer than the first two reconnect delays (at most 0.5 s and 1 s): none was scheduled, none tried.
+  await page.waitForTimeout(2_000);
+  assert.equal(await page.getByTestId("reconnect-info").count(), 0, "no attempt scheduled while offline");
+  assert.deepEqual(announcedAttempts(await systemTexts(page)), [], "no reconnect announced while offline");
+  assert.equal((await systemTexts(page)).filter((text) => text.startsWith("Connecting to")).length, connects, "no attempt while offline");
 
   chat = await startServer(["--record", record], chat.addr);
   await context.setOffline(false);

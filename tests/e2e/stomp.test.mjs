@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { Client } from "@stomp/stompjs";
-import { conversation, fiveDuringOutage, Inbox, openJoined, send, sharedBrowserAndApp, startRabbitmq, timeout, untilOwn } from "./helpers.mjs";
+import { assertNotRetried, assertSecretHidden, awkward, conversation, fiveDuringOutage, Inbox, openJoined, send, sendLines, sharedBrowserAndApp, sentFrames, startRabbitmq, timeout, untilChatText, untilOwn } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 const brokerStart = 60_000;
@@ -61,6 +61,15 @@ test("STOMP: messages both ways, own ones delivered, two destinations with their
   await conversation(page, "/topic/dev").click();
   await page.locator('[data-testid="message"][data-nick="bob"]', { hasText: "over in dev" }).waitFor({ timeout });
   assert.equal(bob.inbox.items.filter((m) => m.text.includes("hello from ada")).length, 1);
+  // Markup, quotes, a line break, an emoji and over 127 bytes, each way, exactly.
+  const fromAda = awkward("from ada");
+  await sendLines(page, fromAda);
+  const awkwardGot = await bob.inbox.waitFor((m) => m.destination === "/topic/dev" && m.text.includes("from ada 0123"), "ada's awkward message");
+  assert.deepEqual(JSON.parse(awkwardGot.text), { nick: "ada", text: fromAda });
+  await untilOwn(page, 1, "delivered");
+  const fromBob = awkward("from bob");
+  bob.say("/topic/dev", "bob", fromBob);
+  await untilChatText(page, "bob", fromBob);
   assert.deepEqual(errors, []);
 });
 
@@ -97,14 +106,18 @@ test("STOMP: the broker is killed and starts again while five messages are typed
   assert.deepEqual(errors, []);
 });
 
-test("STOMP: a wrong password is explained", async (t) => {
+test("STOMP: a wrong password is explained, not tried again, and never shown", async (t) => {
   const broker = await startRabbitmq();
   t.after(() => broker.kill());
-  const page = await (await shared.browser.newContext()).newPage();
+  const page = await (await shared.browser.newContext({ acceptDownloads: true })).newPage();
   t.after(() => page.context().close());
   const params = new URLSearchParams({ protocol: "stomp", url: broker.url, nick: "ada", login: "guest", connect: "0" });
   await page.goto(`http://${shared.app.addr}/?${params}`);
-  await page.getByTestId("password-input").fill("wrong");
+  await page.getByTestId("password-input").fill("wr0ng-s3cret");
   await page.getByTestId("connect-button").click();
   await page.getByTestId("error").filter({ hasText: "refused the login as guest" }).waitFor({ timeout });
+  await assertNotRetried(page);
+  const exported = await assertSecretHidden(page, "wr0ng-s3cret");
+  const connect = sentFrames(exported).find((frame) => frame.text?.startsWith("CONNECT"));
+  assert.match(connect?.text ?? "", /\npasscode:\*{8}\n/, "CONNECT recorded, its passcode masked");
 });

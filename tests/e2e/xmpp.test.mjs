@@ -7,9 +7,10 @@
 // typed (each received once, in order), a wrong password explained, and an anonymous login.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import net from "node:net";
 import WebSocket from "ws";
 import { client as xmppClient, xml } from "@xmpp/client";
-import { conversation, fiveDuringOutage, Inbox, sharedBrowserAndApp, send, startProsody, timeout, untilJoined, untilOwn } from "./helpers.mjs";
+import { assertNotRetried, assertSecretHidden, awkward, conversation, exportedRecords, fiveDuringOutage, Inbox, inspectorExport, sharedBrowserAndApp, send, sendLines, sentFrames, startProsody, timeout, untilChatText, untilJoined, untilOwn } from "./helpers.mjs";
 
 // @xmpp/client uses the WebSocket of the platform; Node 20 has none of its own.
 globalThis.WebSocket ??= WebSocket;
@@ -52,7 +53,7 @@ async function bob(server, rooms, { receipts = true } = {}) {
 
 /** The page, logged in as ada with the password typed into the form, in `rooms`. */
 async function ada(t, server, rooms, typed = password) {
-  const page = await (await shared.browser.newContext()).newPage();
+  const page = await (await shared.browser.newContext({ acceptDownloads: true })).newPage();
   t.after(() => page.context().close());
   const errors = [];
   page.on("pageerror", (e) => errors.push(e));
@@ -64,6 +65,32 @@ async function ada(t, server, rooms, typed = password) {
 }
 
 const joined = untilJoined;
+
+/** A TCP relay to Prosody's `port` that `cut()` drops as a dead router would: both ends reset,
+ * no close frame, no closing stream. */
+async function relay(port) {
+  const links = new Set();
+  const server = net.createServer((near) => {
+    const far = net.connect(port, "127.0.0.1");
+    const link = [near, far];
+    links.add(link);
+    near.pipe(far);
+    far.pipe(near);
+    const end = () => (links.delete(link), near.destroy(), far.destroy());
+    for (const socket of link) socket.on("error", end).on("close", end);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `ws://localhost:${server.address().port}/xmpp-websocket`,
+    cut() {
+      const cut = links.size;
+      for (const link of links) for (const socket of link) socket.resetAndDestroy();
+      links.clear();
+      return cut;
+    },
+    close: () => server.close(),
+  };
+}
 const chatLine = (page, nick, text) => page.locator(`[data-testid="message"][data-kind="chat"][data-nick="${nick}"]`, { hasText: text });
 
 test("XMPP: a room both ways with own messages delivered, a second room's unread, a private chat", async (t) => {
@@ -87,6 +114,14 @@ test("XMPP: a room both ways with own messages delivered, a second room's unread
   await chatLine(page, "bob", "hi ada").waitFor({ timeout });
   await other.say(dev, "over in dev");
   await page.waitForFunction((dev) => document.querySelector(`[data-testid="conversation"][data-name="${dev}"]`)?.dataset.unread === "1", dev, { timeout });
+  // Markup, quotes, a line break, an emoji and over 127 bytes, each way, exactly.
+  const fromAda = awkward("from ada");
+  await sendLines(page, fromAda);
+  await other.inbox.waitFor((m) => m.from === `${lobby}/ada` && m.body === fromAda, "ada's awkward message, exactly");
+  await untilOwn(page, 2, "delivered");
+  const fromBob = awkward("from bob");
+  await other.say(lobby, fromBob);
+  await untilChatText(page, "bob", fromBob);
   await other.whisper("ada@localhost/wschat", "just between us");
   await conversation(page, "bob@localhost").click();
   await chatLine(page, "bob", "just between us").waitFor({ timeout });
@@ -121,6 +156,11 @@ test("XMPP: history the room sends on join is shown once, also after a reconnect
   await page.getByText("Joined lobby@conference.localhost as ada.").nth(1).waitFor({ timeout, state: "attached" });
   await other.say(lobby, "after the reconnect");
   await chatLine(page, "bob", "after the reconnect").waitFor({ timeout });
+  // The room did send its history again on the second join: the page had a copy to drop.
+  const replayed = exportedRecords(await inspectorExport(page), 2).filter(
+    (r) => r.direction === "in" && r.text?.includes("said before ada came") && r.text.includes("urn:xmpp:delay"),
+  );
+  assert.equal(replayed.length, 1, "the history came again after the reconnect");
   assert.equal(await earlier.count(), 1);
   assert.deepEqual(errors, []);
 });
@@ -131,7 +171,10 @@ test("XMPP: a dropped link resumes the stream: the room kept, nothing sent twice
   // bob gives no receipts: the server's acks (XEP-0198) are what deliver a private message.
   const other = await bob(server, [lobby], { receipts: false });
   t.after(() => other.stop());
-  const { page, errors } = await ada(t, server, [lobby]);
+  // The page reaches Prosody through a relay, to cut its link the way a network does.
+  const link = await relay(server.port);
+  t.after(() => link.close());
+  const { page, errors } = await ada(t, { url: link.url }, [lobby]);
   await joined(page, lobby);
   await send(page, "/query bob@localhost");
   await send(page, "acked by the server");
@@ -140,7 +183,7 @@ test("XMPP: a dropped link resumes the stream: the room kept, nothing sent twice
   await conversation(page, lobby).click();
   await send(page, "before the drop");
   await untilOwn(page, 1, "delivered");
-  await send(page, "/reconnect");
+  assert.equal(link.cut(), 1, "the page's one link cut");
   await page.getByText("The stream resumed: rooms kept, nothing missed.").first().waitFor({ timeout });
   await send(page, "after the drop");
   await other.inbox.waitFor((m) => m.body === "after the drop", "ada's message after the resume");
@@ -148,7 +191,15 @@ test("XMPP: a dropped link resumes the stream: the room kept, nothing sent twice
   await other.say(lobby, "welcome back");
   await chatLine(page, "bob", "welcome back").waitFor({ timeout });
   assert.equal(await page.getByText(`Joined ${lobby} as ada.`).count(), 1, "not joined again");
-  assert.equal(other.inbox.items.filter((m) => m.body === "before the drop").length, 1);
+  // Dropped, not closed: no close started by the page, and one unclean close.
+  const events = exportedRecords(await inspectorExport(page)).flatMap((r) => (r.event ? [r.event] : []));
+  assert.deepEqual(events.filter((e) => /^readyState clos/.test(e)).map((e) => e.replace(/, reason.*/, "")), ["readyState closed: code 1006"]);
+  assert.ok(events.some((e) => /^readyState closed: .*wasClean false$/.test(e)), JSON.stringify(events));
+  // A last message: once bob has it, a second copy of any before it would be in too.
+  await send(page, "last one");
+  await other.inbox.waitFor((m) => m.body === "last one", "ada's last message");
+  const fromAda = other.inbox.items.filter((m) => m.from === `${lobby}/ada` || m.from.startsWith("ada@localhost/")).map((m) => m.body);
+  assert.deepEqual(fromAda, ["acked by the server", "before the drop", "after the drop", "last one"]);
   assert.deepEqual(errors, []);
 });
 
@@ -169,11 +220,15 @@ test("XMPP: the server is killed and starts again while five messages are typed:
   assert.deepEqual(errors, []);
 });
 
-test("XMPP: a wrong password is explained; an anonymous login needs none", async (t) => {
+test("XMPP: a wrong password is explained, not tried again, never shown; an anonymous login needs none", async (t) => {
   const server = await startProsody(password);
   t.after(() => server.kill());
-  const { page } = await ada(t, server, [lobby], "wrong");
+  const { page } = await ada(t, server, [lobby], "wr0ng-s3cret");
   await page.getByTestId("error").filter({ hasText: "refused the login as ada" }).waitFor({ timeout });
+  await assertNotRetried(page);
+  const exported = await assertSecretHidden(page, "wr0ng-s3cret");
+  const auth = sentFrames(exported).filter((frame) => /^<(auth|response) /.test(frame.text ?? ""));
+  assert.ok(auth.length >= 1 && auth.every((frame) => />\*{8}</.test(frame.text)), `SASL frames recorded, masked: ${JSON.stringify(auth)}`);
   const anonymous = await (await shared.browser.newContext()).newPage();
   t.after(() => anonymous.context().close());
   const params = new URLSearchParams({ protocol: "xmpp", url: server.anonUrl, nick: "guest", channel: lobby, connect: "1" });
