@@ -374,7 +374,7 @@ mod tests {
         let mut log = FrameLog::default();
         let text = "CONNECT\nlogin:ann\npasscode:hunter2\n\n\0";
         let at = text.find("hunter2").expect("in the frame");
-        log.sent(1.0, &OutFrame::Text(text.into()), &[at..at + 7]);
+        log.sent(1.0, &OutFrame::Text(text.into()), std::slice::from_ref(&(at..at + 7)));
         log.sent(2.0, &OutFrame::Binary(b"\x10\x05pw=s3".to_vec()), &[5..7, 2..4]);
         let export = log.export("");
         assert!(!export.contains("hunter2"), "{export}");
@@ -388,7 +388,7 @@ mod tests {
         assert_eq!(masked, OutFrame::Text(format!("a{MASK}b")));
         let masked = mask_secrets(&OutFrame::Text("abcdef".into()), &[1..4, 2..5]);
         assert_eq!(masked, OutFrame::Text(format!("a{MASK}{MASK}f")));
-        assert_eq!(mask_secrets(&OutFrame::Binary(vec![1, 2]), &[1..9]), OutFrame::Binary(vec![1, b'*']));
+        assert_eq!(mask_secrets(&OutFrame::Binary(vec![1, 2]), std::slice::from_ref(&(1..9))), OutFrame::Binary(vec![1, b'*']));
     }
 
     #[test]

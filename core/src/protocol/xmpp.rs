@@ -429,7 +429,7 @@ impl WireFormat for XmppState {
             return Vec::new();
         }
         match (text.find('>'), text.rfind("</")) {
-            (Some(open), Some(close)) if open + 1 < close => vec![open + 1..close],
+            (Some(open), Some(close)) if open + 1 < close => std::iter::once(open + 1..close).collect(),
             _ => Vec::new(),
         }
     }
