@@ -125,7 +125,14 @@ async function run(client, { n, perFrame = 1, rate, lag = false, timeoutMs = 180
   // collector last ran (a 100,000 run read 1.8 MB for one client and 3.3 MB the next).
   await cdp.send("HeapProfiler.collectGarbage");
   const settled = await metrics(cdp);
-  const bench = await page.evaluate(() => ({ ...window.__bench, wasm: null, wasmBytes: window.__bench.wasm?.buffer.byteLength ?? 0 }));
+  const bench = await page.evaluate(() => ({
+    ...window.__bench,
+    wasm: null,
+    wasmBytes: window.__bench.wasm?.buffer.byteLength ?? 0,
+    // What is in the document (the Nodes counter counts detached nodes still referenced too).
+    inDocument: document.getElementsByTagName("*").length,
+    messageElements: document.querySelectorAll('[data-testid="message"]').length,
+  }));
   await context.close();
   return {
     wallMs: bench.doneAt - bench.firstStamp,
@@ -136,6 +143,8 @@ async function run(client, { n, perFrame = 1, rate, lag = false, timeoutMs = 180
     heapMB: (settled.JSHeapUsedSize + bench.wasmBytes) / 2 ** 20,
     wasmMB: bench.wasmBytes / 2 ** 20,
     nodes: settled.Nodes,
+    inDocument: bench.inDocument,
+    messageElements: bench.messageElements,
     lags: bench.lags,
     // Frames of the flood only: from the server's first send on.
     longFrames: bench.longFrames.filter((f) => f.end >= bench.firstStamp).map((f) => f.ms),
@@ -198,7 +207,7 @@ if (scenario) {
         longestFrameMs: (r) => Math.max(0, ...r.longFrames),
         framesOver200: (r) => r.longFrames.filter((d) => d > 200).length,
       }
-    : Object.fromEntries(["wallMs", "taskMs", "scriptMs", "layoutMs", "styleMs", "heapMB", "wasmMB", "nodes"].map((k) => [k, (r) => r[k]]));
+    : Object.fromEntries(["wallMs", "taskMs", "scriptMs", "layoutMs", "styleMs", "heapMB", "wasmMB", "nodes", "inDocument", "messageElements"].map((k) => [k, (r) => r[k]]));
   const medians = Object.fromEntries(
     CLIENTS.map((c) => [c, Object.fromEntries(Object.entries(figures).map(([k, f]) => [k, median(samples[c].map(f))]))]),
   );
@@ -229,6 +238,8 @@ for (const n of [1_000, 10_000, 100_000]) {
       if (n === 100_000 && perFrame === 1) {
         record("after 100,000: JS heap + wasm memory MB", client, median(s.map((r) => r.heapMB)));
         record("after 100,000: DOM nodes", client, median(s.map((r) => r.nodes)));
+        record("after 100,000: elements in the document", client, median(s.map((r) => r.inDocument)));
+        record("after 100,000: message elements in the document", client, median(s.map((r) => r.messageElements)));
       }
       // Faster than a frame can draw, messages wait and reach the client in large batches:
       // its memory then shows how much a batch holds at once (wasm memory keeps its peak).

@@ -1,94 +1,216 @@
-//! The message list's rows in blocks, so that the browser's per-frame work does not grow with
-//! the history.
+//! The message list's rows in blocks, and the window of blocks that is in the document.
 //!
-//! With 5,000 rows as direct children of the list, every frame of a flood had the browser walk
-//! all of them in layout and pre-paint (a row leaving at the top moves every row below it): at
-//! 5,000 messages a second that alone took longer than a frame. In blocks, a frame changes the
-//! first and last blocks only, and a block that is complete and has been drawn once is
-//! *sealed* (`content-visibility: auto` in the stylesheet): off screen, the browser keeps its
-//! last drawn size and skips its contents. Sealing waits until a frame has drawn the complete
-//! block (the list asks two animation frames later) so that the size it keeps is the real one,
-//! not the stylesheet's estimate.
+//! Rows sit in blocks of [`ROWS_PER_CHUNK`]. Only the blocks in view, plus a margin of a screen
+//! or so each way, are in the list; the others are detached and stand as two spacers of their
+//! height, above and below. So the browser's layout, style and paint work, and what a screen
+//! reader or find-in-page walks, is a window's rows whatever the length of the history, and a
+//! flood changes the newest block only. A block's height is measured when it leaves the
+//! document (it was drawn there); one never drawn is estimated from the rows measured so far,
+//! and the reader's place is corrected by the difference once it is drawn above them.
+//!
+//! Detached blocks keep their rows' elements (a status change, a fold or a row leaving works on
+//! them as on attached ones), so bringing a block back is one insertion.
 
 use std::collections::VecDeque;
 
-use web_sys::{Document, Element};
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement};
 
 use super::dom::element;
 
 /// Rows per block: small enough that laying out the newest block is cheap, large enough that
-/// the list itself has few children (100 at the default cap of 5,000).
+/// the list itself has few children.
 const ROWS_PER_CHUNK: usize = 50;
+
+/// A row's height before any was measured (the stylesheet's row: a line and its padding).
+const ROW_PX_GUESS: f64 = 26.0;
+
+/// Blocks within this many pixels of the view stay in the document, and at least a screen's
+/// height: scrolling by a page never shows a spacer.
+const MARGIN_PX: f64 = 800.0;
 
 struct Chunk {
     seq: u64,
     el: Element,
     rows: usize,
+    attached: bool,
+    /// Its height in the list, once measured.
+    height: Option<f64>,
 }
 
-/// The blocks on screen, oldest first; a block goes when its last row goes.
+/// The blocks, oldest first; a block goes when its last row goes. The attached ones are
+/// consecutive, between the two spacers.
 #[derive(Default)]
 pub struct Chunks {
     blocks: VecDeque<Chunk>,
     next_seq: u64,
-    /// Blocks before this one are sealed.
-    sealed_below: u64,
+    /// The spacers standing for detached blocks above and below the attached ones.
+    spacers: Option<(Element, Element)>,
+    /// Height that detached blocks above the window lost since the last [`Chunks::window`]:
+    /// what the reader's place moves up by.
+    lost_above_px: f64,
+    /// The mean height of the rows measured so far.
+    row_px: Option<f64>,
 }
 
 impl Chunks {
     /// The block a new row goes into (its sequence number and element), opening one when the
-    /// newest is full; counts the row.
+    /// newest is full; counts the row. A new block is attached when the window reaches the end
+    /// of the list, else it waits below it, detached.
     pub fn open(&mut self, document: &Document, list: &Element) -> (u64, &Element) {
+        let (_, bottom) = self.spacers.get_or_insert_with(|| {
+            let top = spacer(document);
+            let bottom = spacer(document);
+            let _ = list.append_child(&top);
+            let _ = list.append_child(&bottom);
+            (top, bottom)
+        });
         if self.blocks.back().is_none_or(|b| ROWS_PER_CHUNK <= b.rows) {
             let el = element(document, "div");
             el.set_class_name("chunk");
-            let _ = list.append_child(&el);
-            self.blocks.push_back(Chunk { seq: self.next_seq, el, rows: 0 });
+            let attached = self.blocks.back().is_none_or(|b| b.attached);
+            if attached {
+                let _ = bottom.before_with_node_1(&el);
+            }
+            self.blocks.push_back(Chunk { seq: self.next_seq, el, rows: 0, attached, height: None });
             self.next_seq += 1;
         }
         let newest = self.blocks.back_mut().unwrap_or_else(|| unreachable!("a block was just opened"));
         newest.rows += 1;
+        if !newest.attached {
+            newest.height = None;
+        }
         (newest.seq, &newest.el)
     }
 
-    /// A row of block `seq` left; the block goes with its last row.
+    /// A row of block `seq` left; the block goes with its last row. A detached block above the
+    /// window takes its share of height with it, for the reader's place.
     pub fn release(&mut self, seq: u64) {
         let Ok(at) = self.blocks.binary_search_by_key(&seq, |b| b.seq) else { return };
-        self.blocks[at].rows = self.blocks[at].rows.saturating_sub(1);
-        if self.blocks[at].rows == 0 {
+        let row_px = self.row_px();
+        let above = self.blocks.iter().position(|b| b.attached).is_some_and(|first| at < first);
+        let block = &mut self.blocks[at];
+        if !block.attached && above {
+            let height = block.height.unwrap_or(block.rows as f64 * row_px);
+            let share = height / block.rows.max(1) as f64;
+            self.lost_above_px += share;
+            block.height = Some(height - share);
+        }
+        block.rows = block.rows.saturating_sub(1);
+        if block.rows == 0 {
             if let Some(block) = self.blocks.remove(at) {
                 block.el.remove();
             }
         }
     }
 
-    /// No blocks, numbered on from these: a sealing asked for before stays with the blocks gone.
+    /// No blocks, numbered on from these, for a list emptied (its spacers with it).
     pub fn emptied(&self) -> Chunks {
-        Chunks { blocks: VecDeque::new(), next_seq: self.next_seq, sealed_below: self.next_seq }
+        Chunks { next_seq: self.next_seq, row_px: self.row_px, ..Chunks::default() }
     }
 
-    /// Blocks below the returned one are complete and not yet sealed.
-    pub fn complete_unsealed(&self) -> Option<u64> {
-        let newest = self.blocks.back()?.seq;
-        (self.sealed_below < newest).then_some(newest)
-    }
-
-    /// Seals every block but the newest `kept` at once, drawn or not: for a list drawn whole and
-    /// shown at its end, where the blocks above stand far off screen. Laying out thousands of
-    /// fresh rows would hold up the frame that shows them (0.5 s for 5,000, bench/switch.mjs);
-    /// a block scrolled to later is drawn then, from the stylesheet's estimate to its size.
-    pub fn seal_all_but_newest(&mut self, kept: usize) {
-        let Some(newest) = self.blocks.back().map(|b| b.seq) else { return };
-        self.seal_below(newest.saturating_sub((kept as u64).saturating_sub(1)));
-    }
-
-    /// Seals the blocks below `seq`. Only once a frame has drawn them: a block sealed before it
-    /// was ever drawn would stand at the stylesheet's estimate, and the list would jump when
-    /// the person scrolls to it.
-    pub fn seal_below(&mut self, seq: u64) {
-        for block in self.blocks.iter().filter(|b| self.sealed_below <= b.seq && b.seq < seq) {
-            block.el.set_class_name("chunk sealed");
+    /// Puts in the document the blocks within a margin of the view of `list`, and only those,
+    /// and sizes the spacers for the rest. With `keep_place`, the rows the person reads stay
+    /// where they are on screen (a pinned list is scrolled to its end by its owner instead).
+    /// Reads the layout once, and again only where a block comes back above the view.
+    pub fn window(&mut self, list: &Element, keep_place: bool) {
+        let Some((top_spacer, bottom_spacer)) = self.spacers.clone() else { return };
+        if self.blocks.is_empty() {
+            return;
         }
-        self.sealed_below = self.sealed_below.max(seq);
+        let mut correction = -std::mem::take(&mut self.lost_above_px);
+        // What is drawn now: the attached blocks' heights, and where the view is.
+        let mut measured = (0.0, 0);
+        for block in self.blocks.iter_mut().filter(|b| b.attached) {
+            let height = block.el.get_bounding_client_rect().height();
+            block.height = Some(height);
+            measured = (measured.0 + height, measured.1 + block.rows);
+        }
+        if measured.1 > 0 && measured.0 > 0.0 {
+            self.row_px = Some(measured.0 / measured.1 as f64);
+        }
+        let row_px = self.row_px();
+        let list_top = list.get_bounding_client_rect().top();
+        let content_top = top_spacer.get_bounding_client_rect().top() - list_top + f64::from(list.scroll_top());
+        let view_top = f64::from(list.scroll_top()) + if keep_place { correction } else { 0.0 };
+        let view_height = f64::from(list.client_height());
+        let margin = MARGIN_PX.max(view_height);
+        let (from, to) = (view_top - margin, view_top + view_height + margin);
+        // The blocks that meet the view and its margins: always at least the nearest one.
+        let mut y = content_top;
+        let mut first = None;
+        let mut last = None;
+        let mut tops = Vec::with_capacity(self.blocks.len());
+        for (i, block) in self.blocks.iter().enumerate() {
+            let height = block.height.unwrap_or(block.rows as f64 * row_px);
+            tops.push(y);
+            if y + height >= from && y <= to {
+                first.get_or_insert(i);
+                last = Some(i);
+            }
+            y += height;
+        }
+        let last_index = self.blocks.len() - 1;
+        let (first, last) = match (first, last) {
+            (Some(first), Some(last)) => (first, last),
+            // Past the end (the list shrank under the view): the newest block.
+            _ if view_top >= y => (last_index, last_index),
+            _ => (0, 0),
+        };
+        // Out of the window: detached, at the height last measured.
+        for (i, block) in self.blocks.iter_mut().enumerate() {
+            if block.attached && (i < first || i > last) {
+                block.el.remove();
+                block.attached = false;
+            }
+        }
+        // Into it: inserted in order, from the newest, before the block after each.
+        let mut before = bottom_spacer.clone();
+        let mut came_back_above = Vec::new();
+        for i in (first..=last).rev() {
+            let block = &mut self.blocks[i];
+            if !block.attached {
+                let _ = before.before_with_node_1(&block.el);
+                block.attached = true;
+                if tops[i] < view_top {
+                    came_back_above.push(i);
+                }
+            }
+            before = block.el.clone();
+        }
+        let height_of = |b: &Chunk| b.height.unwrap_or(b.rows as f64 * row_px);
+        let above: f64 = self.blocks.iter().take(first).map(height_of).sum();
+        let below: f64 = self.blocks.iter().skip(last + 1).map(height_of).sum();
+        set_height(&top_spacer, above);
+        set_height(&bottom_spacer, below);
+        // A block drawn again above the view, at another height than it stood for, moves the
+        // rows below it: the reader's place follows.
+        for i in came_back_above {
+            let block = &mut self.blocks[i];
+            let drawn = block.el.get_bounding_client_rect().height();
+            correction += drawn - block.height.unwrap_or(block.rows as f64 * row_px);
+            block.height = Some(drawn);
+        }
+        if keep_place && correction != 0.0 {
+            list.set_scroll_top((f64::from(list.scroll_top()) + correction).round() as i32);
+        }
+    }
+
+    fn row_px(&self) -> f64 {
+        self.row_px.unwrap_or(ROW_PX_GUESS)
+    }
+}
+
+fn spacer(document: &Document) -> Element {
+    let el = element(document, "div");
+    el.set_class_name("spacer");
+    let _ = el.set_attribute("aria-hidden", "true");
+    el
+}
+
+/// Through the CSSOM: the content security policy refuses `style` attributes.
+fn set_height(el: &Element, px: f64) {
+    if let Some(el) = el.dyn_ref::<HtmlElement>() {
+        let _ = el.style().set_property("height", &format!("{}px", px.max(0.0).round() as i64));
     }
 }

@@ -10,7 +10,6 @@ use wschat_core::chat::Change;
 
 use super::rows::{describe_time, Rows};
 use crate::session::ChatSession;
-use crate::timer::AnimationFrame;
 
 /// How close to the bottom (in pixels) still counts as "reading the newest".
 const PINNED_SLACK_PX: i32 = 40;
@@ -41,7 +40,6 @@ pub fn MessageList(
     let list = NodeRef::<html::Div>::new();
     let pinned = RwSignal::new(memory.get_value().pinned);
     let rows: StoredValue<Rows, LocalStorage> = StoredValue::new_local(Rows::default());
-    let sealing: StoredValue<Option<AnimationFrame>, LocalStorage> = StoredValue::new_local(None);
     let unread = Memo::new(move |_| chats.with(|c| c.shown().log.unread()));
 
     // The person reads the newest entries when the list is shown and scrolled to the end.
@@ -79,26 +77,15 @@ pub fn MessageList(
         // Rows leaving above what the person reads would pull the text up: keep it in place.
         let keep_place = !is_pinned && !first_drawing;
         chats.with_untracked(|c| rows.update_value(|rows| rows.apply(&list, &c.shown().log, &changes, keep_place)));
-        // A conversation shown anew at its end: what is far above waits until scrolled to.
-        if first_drawing && is_pinned {
-            rows.update_value(Rows::seal_all_but_newest);
-        }
-        // Complete blocks of rows are sealed once a frame has drawn them: the callback of the
-        // next animation frame runs before that frame is drawn, the one after it after. While
-        // one sealing waits, the next waits for it (a flood would otherwise put it off forever).
-        if let Some(block) = sealing.with_value(Option::is_none).then(|| rows.with_value(Rows::sealable)).flatten() {
-            let after_next_frame = move || {
-                sealing.try_set_value(Some(AnimationFrame::new(move || {
-                    rows.try_update_value(|rows| rows.seal_below(block));
-                    sealing.try_set_value(None);
-                })));
-            };
-            sealing.set_value(Some(AnimationFrame::new(after_next_frame)));
-        }
         if is_pinned {
             list.set_scroll_top(list.scroll_height());
         } else if first_drawing {
             list.set_scroll_top(memory.get_value().top);
+        }
+        // Only the rows near the view stay in the document; a pinned list ends at the newest.
+        rows.update_value(|rows| rows.window(&list, !is_pinned));
+        if is_pinned {
+            list.set_scroll_top(list.scroll_height());
         }
         true
     });
@@ -110,6 +97,9 @@ pub fn MessageList(
                 pinned.set(at_bottom);
             }
             memory.set_value(ScrollMemory { pinned: at_bottom, top: el.scroll_top() });
+            // Browsers send scroll events once a frame at most: the window follows at once,
+            // so no frame shows a spacer where rows belong.
+            rows.update_value(|rows| rows.window(&el, true));
         }
     };
     let jump_to_newest = move |_| {

@@ -149,19 +149,10 @@ impl Rows {
         self.place_marker(&document, log.unread_marker());
     }
 
-    /// Blocks of rows below the returned one are complete and may be sealed once drawn.
-    pub fn sealable(&self) -> Option<u64> {
-        self.chunks.complete_unsealed()
-    }
-
-    /// Seals all blocks of rows but the newest few (see [`Chunks::seal_all_but_newest`]).
-    pub fn seal_all_but_newest(&mut self) {
-        self.chunks.seal_all_but_newest(2);
-    }
-
-    /// Seals the blocks of rows below `block` (see [`Chunks::seal_below`]).
-    pub fn seal_below(&mut self, block: u64) {
-        self.chunks.seal_below(block);
+    /// Puts the blocks of rows near the view in the document and the rest out (see
+    /// [`Chunks::window`]).
+    pub fn window(&mut self, list: &Element, keep_place: bool) {
+        self.chunks.window(list, keep_place);
     }
 
     fn find(&self, id: u64) -> Option<usize> {
