@@ -388,7 +388,10 @@ mod tests {
         assert_eq!(masked, OutFrame::Text(format!("a{MASK}b")));
         let masked = mask_secrets(&OutFrame::Text("abcdef".into()), &[1..4, 2..5]);
         assert_eq!(masked, OutFrame::Text(format!("a{MASK}{MASK}f")));
-        assert_eq!(mask_secrets(&OutFrame::Binary(vec![1, 2]), std::slice::from_ref(&(1..9))), OutFrame::Binary(vec![1, b'*']));
+        assert_eq!(
+            mask_secrets(&OutFrame::Binary(vec![1, 2]), std::slice::from_ref(&(1..9))),
+            OutFrame::Binary(vec![1, b'*'])
+        );
     }
 
     #[test]

@@ -169,8 +169,7 @@ impl<'a> Reader<'a> {
         loop {
             self.skip_ws();
             if self.rest().starts_with("<!--") {
-                let end = self.rest().find("-->").ok_or(XmlError("unclosed comment"))?;
-                self.at += end + 3;
+                self.at += comment_length(self.rest())?;
             } else {
                 return Ok(());
             }
@@ -196,16 +195,16 @@ impl<'a> Reader<'a> {
         }
         self.at += 1;
         let mut element = Element::new(&self.name()?);
-        loop {
+        let empty = loop {
             self.skip_ws();
             let rest = self.rest();
             if let Some(after) = rest.strip_prefix("/>") {
                 self.at = self.text.len() - after.len();
-                return Ok(element);
+                break true;
             }
             if rest.starts_with('>') {
                 self.at += 1;
-                break;
+                break false;
             }
             let name = self.name()?;
             self.skip_ws();
@@ -224,10 +223,13 @@ impl<'a> Reader<'a> {
             }
             let value = unescape(raw)?;
             self.at += end + 1;
-            if element.attrs.iter().any(|(n, _)| *n == name) {
-                return Err(XmlError("a repeated attribute"));
-            }
             element.attrs.push((name, value));
+        };
+        if has_repeats(&element.attrs) {
+            return Err(XmlError("a repeated attribute"));
+        }
+        if empty {
+            return Ok(element);
         }
         // Content until the matching end tag.
         loop {
@@ -244,8 +246,7 @@ impl<'a> Reader<'a> {
                 return Ok(element);
             }
             if rest.starts_with("<!--") {
-                let end = rest.find("-->").ok_or(XmlError("unclosed comment"))?;
-                self.at += end + 3;
+                self.at += comment_length(rest)?;
             } else if rest.starts_with("<![CDATA[") {
                 let end = rest.find("]]>").ok_or(XmlError("unclosed CDATA"))?;
                 push_text(&mut element, &rest[9..end]);
@@ -265,8 +266,33 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Text after text is one run of text, however it was written (plain, CDATA, around a comment).
+/// The length of the comment at the start of `rest`, its `-->` included. Looked for after
+/// the `<!--`: the dashes of `<!-->` open a comment, they do not close it.
+fn comment_length(rest: &str) -> Result<usize, XmlError> {
+    let end = rest.get(4..).and_then(|r| r.find("-->")).ok_or(XmlError("unclosed comment"))?;
+    Ok(4 + end + 3)
+}
+
+/// Attributes up to this many are checked for repeats pair by pair, more by sorting their names:
+/// pairs cost the square of the count (a stanza within Prosody's limit holds 26,000).
+const PAIRWISE_ATTRIBUTES: usize = 8;
+
+/// Whether an attribute name is repeated.
+fn has_repeats(attrs: &[(String, String)]) -> bool {
+    if attrs.len() <= PAIRWISE_ATTRIBUTES {
+        return attrs.iter().enumerate().any(|(i, (name, _))| attrs[..i].iter().any(|(n, _)| n == name));
+    }
+    let mut names: Vec<&str> = attrs.iter().map(|(n, _)| n.as_str()).collect();
+    names.sort_unstable();
+    names.windows(2).any(|pair| pair[0] == pair[1])
+}
+
+/// Text after text is one run of text, however it was written (plain, CDATA, around a comment);
+/// no text (an empty CDATA section) is no node, as the writer would leave nothing of it.
 fn push_text(element: &mut Element, text: &str) {
+    if text.is_empty() {
+        return;
+    }
     match element.children.last_mut() {
         Some(Node::Text(t)) => t.push_str(text),
         _ => element.children.push(Node::Text(text.to_string())),
@@ -334,6 +360,8 @@ mod tests {
             "<x/><y/>",
             "",
             "<x>&#xFFFFFFFF;</x>",
+            "<x><!--></x>",
+            "<!--><x/>",
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
@@ -351,5 +379,9 @@ mod tests {
         let cdata = parse("<a><![CDATA[x]]><![CDATA[<y>]]>z<!--c-->w</a>").expect("parses");
         assert_eq!(cdata.children, vec![Node::Text("x<y>zw".into())]);
         assert_eq!(parse(&cdata.to_xml()), Ok(cdata));
+        // A comment ends at a `-->` after its `<!--`, and an empty CDATA section is no text
+        // (the fuzz test found both).
+        assert_eq!(parse("<a><!--><-->b</a>").map(|a| a.children), Ok(vec![Node::Text("b".into())]));
+        assert_eq!(parse("<a><![CDATA[]]></a>"), Ok(Element::new("a")));
     }
 }

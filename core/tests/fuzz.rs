@@ -23,6 +23,7 @@ use wschat_core::protocol::{
 };
 use wschat_core::settings::{percent_decode, query_lookup, validate_nick, Settings};
 use wschat_core::url::{mask_credentials, mask_credentials_in_text, normalize_ws_url, PageOrigin};
+use wschat_core::xml::{self, Element, Node};
 
 fn config() -> Config {
     let cases = std::env::var("WSCHAT_FUZZ_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(10_000);
@@ -598,7 +599,7 @@ proptest! {
             prop_assert!(relayed.is_some(), "{:?}", line);
             let relayed = format!(":{nick}!u@host PRIVMSG #chat :{}", relayed.unwrap_or_default());
             let (events, _) = receiver.decode(&relayed);
-            match &in_chat(events)[..] {
+            match &in_chat(events, "#chat")[..] {
                 [ChatEvent::Message { nick: Some(from), text, .. }] if *from == nick => {
                     let piece = if action { text.strip_prefix("/me ") } else { Some(text.as_str()) };
                     prop_assert!(piece.is_some(), "an action comes back as one: {:?}", text);
@@ -711,17 +712,130 @@ fn xml_like() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
 }
 
+/// A regex strategy compiled once: a `&str` compiles its regex again for every value, which
+/// was most of the time of the XML properties.
+fn regex(pattern: &str) -> BoxedStrategy<String> {
+    proptest::string::string_regex(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}")).boxed()
+}
+
+/// An XML name, with a prefix or without.
+fn xml_name() -> BoxedStrategy<String> {
+    regex("[a-zA-Z_][a-zA-Z0-9_.-]{0,5}(:[a-zA-Z_][a-zA-Z0-9_.-]{0,5})?")
+}
+
+/// Up to `most` attributes of distinct names (a repeated one is an error).
+fn distinct_attributes<T: Strategy<Value = (String, String)> + Clone>(
+    attribute: T,
+    most: usize,
+) -> impl Strategy<Value = Vec<(String, String)>> + Clone {
+    proptest::collection::vec(attribute, 0..=most).prop_map(|mut attrs| {
+        let mut seen = std::collections::HashSet::new();
+        attrs.retain(|(name, _)| seen.insert(name.clone()));
+        attrs
+    })
+}
+
+/// Well-formed XML written every way the reader must take: a declaration, comments and blank
+/// space around the element, either quote, blanks around `=` and before `>`, entities and
+/// character references, CDATA, comments inside, empty elements both ways; more than the
+/// eight attributes checked pair by pair.
+fn well_formed_xml() -> impl Strategy<Value = String> {
+    let blank = regex("[ \t\r\n]{0,2}");
+    // Q is the other quote than the one around the value.
+    let value = regex("([a-z é😀>Q\n\t]|&lt;|&gt;|&amp;|&quot;|&apos;|&#x263A;|&#65;){0,6}");
+    let attribute = (blank.clone(), xml_name(), blank.clone(), value, any::<bool>()).prop_map(
+        |(lead, name, around, value, double)| {
+            let (quote, other) = if double { ('"', "'") } else { ('\'', "\"") };
+            (name.clone(), format!(" {lead}{name}{around}={around}{quote}{}{quote}", value.replace('Q', other)))
+        },
+    );
+    let attributes = distinct_attributes(attribute, 10)
+        .prop_map(|attrs| attrs.into_iter().map(|(_, written)| written).collect::<String>());
+    let content = prop_oneof![
+        regex("([a-z é😀>\"'\n\t]|&lt;|&gt;|&amp;|&quot;|&apos;|&#x1F600;|&#10;){1,8}"),
+        regex("<!--[a-z <>&]{0,6}-->"),
+        regex("<!\\[CDATA\\[[a-z <>&\"']{0,6}\\]\\]>"),
+    ];
+    let element = move |children: BoxedStrategy<String>| {
+        (xml_name(), attributes.clone(), blank.clone(), proptest::collection::vec(children, 0..5), any::<bool>())
+            .prop_map(|(name, attributes, blank, children, short)| {
+                if children.is_empty() && short {
+                    format!("<{name}{attributes}{blank}/>")
+                } else {
+                    format!("<{name}{attributes}{blank}>{}</{name}{blank}>", children.concat())
+                }
+            })
+    };
+    let tree = element(content.clone().boxed())
+        .prop_recursive(4, 16, 4, move |inner| element(prop_oneof![inner, content.clone()].boxed()));
+    let misc = regex("( |\n|<!--[a-z ]{0,4}-->){0,3}");
+    (proptest::option::of(Just("<?xml version='1.0'?>")), misc.clone(), tree, misc)
+        .prop_map(|(declaration, before, tree, after)| format!("{}{before}{tree}{after}", declaration.unwrap_or("")))
+}
+
+/// XML for the reader: well-formed, which it must read, or anything shaped like XML.
+#[derive(Clone, Debug)]
+enum XmlCase {
+    WellFormed(String),
+    Anything(String),
+}
+
+/// Text the writer keeps as it is: anything but the control characters XML 1.0 cannot hold.
+fn xml_text() -> impl Strategy<Value = String> + Clone {
+    prop_oneof![
+        regex("[a-zé漢😀 <&>\"';#\n\r\t]{0,12}"),
+        any::<String>().prop_map(|t| t.replace(|c: char| c < ' ' && !matches!(c, '\t' | '\n' | '\r'), "")),
+    ]
+}
+
+/// Element trees as the client builds them: names with and without prefixes, distinct
+/// attributes with any text, text with markup characters, quotes, line breaks and emoji,
+/// mixed with child elements. As the reader gives them back: no empty text, and text next to
+/// text is one text.
+fn xml_tree() -> impl Strategy<Value = Element> {
+    let attributes = distinct_attributes((xml_name(), xml_text()), 10);
+    let leaf = (xml_name(), attributes.clone()).prop_map(|(name, attrs)| Element { name, attrs, children: Vec::new() });
+    leaf.prop_recursive(4, 16, 4, move |inner| {
+        let child = prop_oneof![inner.prop_map(Node::Element), xml_text().prop_map(Node::Text)];
+        (xml_name(), attributes.clone(), proptest::collection::vec(child, 0..5)).prop_map(|(name, attrs, children)| {
+            let mut merged: Vec<Node> = Vec::new();
+            for child in children {
+                match (merged.last_mut(), child) {
+                    (_, Node::Text(text)) if text.is_empty() => {}
+                    (Some(Node::Text(before)), Node::Text(text)) => before.push_str(&text),
+                    (_, child) => merged.push(child),
+                }
+            }
+            Element { name, attrs, children: merged }
+        })
+    })
+}
+
 proptest! {
     #![proptest_config(config())]
 
-    /// XMPP's XML reader never panics, whatever comes; what it reads, written out and read
-    /// again, is the same element.
+    /// XMPP's XML reader never panics, whatever comes; well-formed XML it reads; what it reads,
+    /// written out and read again, is the same element.
     #[test]
-    fn xml_reads_anything_safely_and_round_trips(text in xml_like()) {
-        if let Ok(element) = wschat_core::xml::parse(&text) {
-            let again = wschat_core::xml::parse(&element.to_xml());
+    fn xml_reads_anything_safely_and_round_trips(
+        case in prop_oneof![well_formed_xml().prop_map(XmlCase::WellFormed), xml_like().prop_map(XmlCase::Anything)],
+    ) {
+        let (XmlCase::WellFormed(text) | XmlCase::Anything(text)) = &case;
+        let parsed = xml::parse(text);
+        if matches!(case, XmlCase::WellFormed(_)) {
+            prop_assert!(parsed.is_ok(), "{:?}: {:?}", text, parsed);
+        }
+        if let Ok(element) = parsed {
+            let again = xml::parse(&element.to_xml());
             prop_assert_eq!(again.as_ref(), Ok(&element), "{}", element.to_xml());
         }
+    }
+
+    /// Any tree the writer writes, the reader reads back as the same tree.
+    #[test]
+    fn xml_trees_round_trip(tree in xml_tree()) {
+        let written = tree.to_xml();
+        prop_assert_eq!(xml::parse(&written), Ok(tree), "{}", written);
     }
 }
 
@@ -747,7 +861,8 @@ proptest! {
     ) {
         let model = kind.server_model();
         let shape = shape.index(model.shapes);
-        let mut format = kind.new_format(&settings(kind, &nick));
+        let joined = Settings { channel: model.conversation.to_string(), ..settings(kind, &nick) };
+        let mut format = kind.new_format(&joined);
         let mut now = 1_000.0;
         let opened = format.on_open((model.subprotocol)(shape), now);
         let mut wake = opened.wake_in_ms;
@@ -766,7 +881,7 @@ proptest! {
             }
         }
         prop_assert!(format.is_ready(), "{} not ready against shape {}", kind, shape);
-        let sent = format.encode(Action::Message { to: &Target::channel("#chat"), nick: &nick, text: &text, id: 7 });
+        let sent = format.encode(Action::Message { to: &Target::channel(model.conversation), nick: &nick, text: &text, id: 7 });
         prop_assert!(sent.is_some(), "{} sends no messages", kind);
         let mut events = Vec::new();
         for frame in sent.map(|d| d.replies).unwrap_or_default() {
@@ -775,7 +890,7 @@ proptest! {
             }
         }
         let carried = (model.carried)(&text);
-        prop_assert_eq!(in_chat(events), vec![ChatEvent::Message { nick: Some(nick.clone()), text: carried, time_ms: None }]);
+        prop_assert_eq!(in_chat(events, model.conversation), vec![ChatEvent::Message { nick: Some(nick.clone()), text: carried, time_ms: None }]);
     }
 }
 
@@ -789,8 +904,8 @@ fn as_frame(frame: &OutFrame) -> Frame<'_> {
 
 /// Events for the conversation `#chat` (or for the only one), as events of it: a message sent
 /// there must come back there.
-fn in_chat(events: Vec<ChatEvent>) -> Vec<ChatEvent> {
-    let chat = Target::channel("#chat");
+fn in_chat(events: Vec<ChatEvent>, conversation: &str) -> Vec<ChatEvent> {
+    let chat = Target::channel(conversation);
     events
         .into_iter()
         .map(|event| match event {

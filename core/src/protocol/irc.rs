@@ -463,6 +463,7 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
         Some(OutFrame::Text(format!(":{nick}!u@host PRIVMSG #chat :{body}")))
     },
     carried: ServerModel::ALL_OF_IT,
+    conversation: "#chat",
 };
 
 /// The text of a PRIVMSG as chat: a CTCP ACTION as `/me text`; `None` for other CTCP queries.

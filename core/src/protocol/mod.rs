@@ -265,6 +265,8 @@ pub struct ServerModel {
     pub relay: fn(shape: usize, nick: &str, frame: &OutFrame) -> Option<OutFrame>,
     /// What of a message's text the wire can carry at all (XML has no control characters).
     pub carried: fn(&str) -> String,
+    /// The conversation the client is asked to join (`channel`) and writes in.
+    pub conversation: &'static str,
 }
 
 /// Timers fire on the millisecond or a little early: a wake-up this close to its time is on
@@ -285,6 +287,7 @@ impl ServerModel {
             OutFrame::Binary(_) => None,
         },
         carried: ServerModel::ALL_OF_IT,
+        conversation: "#chat",
     };
 }
 

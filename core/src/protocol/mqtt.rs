@@ -423,6 +423,7 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
         Some(OutFrame::Binary(packet(0x30, &relayed)))
     },
     carried: ServerModel::ALL_OF_IT,
+    conversation: "#chat",
 };
 
 #[cfg(test)]

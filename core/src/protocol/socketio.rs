@@ -373,6 +373,7 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
         Some(OutFrame::Text(format!("42{}", Value::Array(relayed).to_json())))
     },
     carried: ServerModel::ALL_OF_IT,
+    conversation: "#chat",
 };
 
 /// pingInterval + pingTimeout, each within [`MIN_PING_MS`]..=[`MAX_PING_MS`]: the server's

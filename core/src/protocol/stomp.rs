@@ -264,7 +264,7 @@ fn unescape(text: &str) -> String {
 }
 
 /// The frames of one WebSocket message: heart-beats (bare line ends) skipped, each frame up to
-/// its NUL (or its `content-length`).
+/// its NUL (or its `content-length`). One pass: each frame's ends are looked for from its start.
 fn parse_frames(text: &str) -> Vec<StompFrame<'_>> {
     let mut frames = Vec::new();
     let mut rest = text;
@@ -273,7 +273,7 @@ fn parse_frames(text: &str) -> Vec<StompFrame<'_>> {
         if rest.is_empty() {
             return frames;
         }
-        let Some((head, after)) = rest.split_once("\n\n").or_else(|| rest.split_once("\r\n\r\n")) else {
+        let Some((head, after)) = split_headers(rest) else {
             return frames;
         };
         let mut lines = head.lines();
@@ -290,6 +290,24 @@ fn parse_frames(text: &str) -> Vec<StompFrame<'_>> {
         frames.push(StompFrame { command, headers, body: &after[..end] });
         rest = after.get(end + 1..).unwrap_or_default();
     }
+}
+
+/// The command and headers of the frame at the start of `text`, and what follows their blank
+/// line; `None` when no line is blank. Lines end in LF or CRLF (STOMP 1.2), so the first
+/// blank line is the first LF followed by LF or CRLF. Looked for from the frame's start only:
+/// looking for `\n\n` in all the rest first (and for `\r\n\r\n` after) read a whole message of
+/// CRLF frames once per frame, and ended a CRLF frame's headers in a later LF frame.
+fn split_headers(text: &str) -> Option<(&str, &str)> {
+    let mut from = 0;
+    while let Some(found) = text[from..].find('\n') {
+        let at = from + found;
+        let after = &text[at + 1..];
+        if let Some(body) = after.strip_prefix('\n').or_else(|| after.strip_prefix("\r\n")) {
+            return Some((&text[..at], body));
+        }
+        from = at + 1;
+    }
+    None
 }
 
 impl WireFormat for StompState {
@@ -411,6 +429,7 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
         ))
     },
     carried: ServerModel::ALL_OF_IT,
+    conversation: "#chat",
 };
 
 #[cfg(test)]

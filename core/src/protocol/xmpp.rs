@@ -566,8 +566,9 @@ impl WireFormat for XmppState {
     }
 }
 
-/// A server that lets anyone in anonymously, puts them in `#chat` (a room named so, its
-/// conversation's name) and reflects each groupchat message from the sender's room nick.
+/// A server that lets anyone in anonymously and reflects each groupchat message to a room the
+/// client joined from the sender's room nick (a room the client never asked to join speaks
+/// to it in vain).
 pub(super) const SERVER_MODEL: ServerModel = ServerModel {
     shapes: 1,
     subprotocol: |_| SUBPROTOCOL,
@@ -596,6 +597,7 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
         Some(OutFrame::Text(message.to_xml()))
     },
     carried: |text| text.chars().filter(|c| *c as u32 >= 0x20 || matches!(c, '\t' | '\n' | '\r')).collect(),
+    conversation: "chat@rooms.h",
 };
 
 #[cfg(test)]
