@@ -2,13 +2,16 @@
 
 use crate::chat::DEFAULT_LOG_CAP;
 use crate::protocol::json::{validate_template, DEFAULT_TEMPLATE};
-use crate::protocol::{parse_subprotocols, ProtocolKind};
+use crate::protocol::{parse_subprotocols, FormatSettings, ProtocolKind, WireFormat};
+use crate::secret::Secret;
+
+// Checks that belong to one format, named here too for what reads the query parameters.
+pub use crate::protocol::irc::{validate_channel, validate_channels, DEFAULT_CHANNEL};
+pub use crate::protocol::stomp::validate_send_prefix;
 use std::fmt;
 
 /// Where the client connects when no `url` is given: the page's own origin, path `/ws`.
 pub const DEFAULT_URL: &str = "/ws";
-/// The IRC channel joined when no `channel` is given.
-pub const DEFAULT_CHANNEL: &str = "#chat";
 /// Longest nick accepted, in characters.
 pub const MAX_NICK_CHARS: usize = 32;
 
@@ -112,51 +115,6 @@ pub fn validate_nick(nick: &str) -> Result<&str, NickError> {
         return Err(NickError::TooLong { chars });
     }
     Ok(nick)
-}
-
-/// An IRC channel from a link or the form, as one IRC parameter: a space, comma or control
-/// character would end it or start another command (a link must not make the client send
-/// what the person did not ask for). Without a channel prefix, `#` is added.
-/// Checks a `send_prefix`: empty, or a path such as `/app` (no spaces, commas or colons, which
-/// a destination header cannot carry plainly); a trailing `/` is dropped.
-pub fn validate_send_prefix(prefix: &str) -> Result<String, String> {
-    let prefix = prefix.trim().trim_end_matches('/');
-    if prefix.is_empty() {
-        return Ok(String::new());
-    }
-    if !prefix.starts_with('/') || prefix.chars().any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ':') {
-        return Err(format!(
-            "\"{prefix}\" is not a send prefix: a path such as /app, without spaces, commas or colons."
-        ));
-    }
-    Ok(prefix.to_string())
-}
-
-pub fn validate_channel(channel: &str) -> Result<String, String> {
-    let channel = channel.trim();
-    if let Some(c) = channel.chars().find(|c| c.is_whitespace() || c.is_control() || *c == ',') {
-        return Err(format!("IRC channel names cannot contain spaces, commas or control characters (found {c:?})."));
-    }
-    if channel.len() > 50 {
-        return Err("That IRC channel name is longer than servers accept (50 bytes).".to_string());
-    }
-    Ok(if channel.starts_with(['#', '&', '!', '+']) { channel.to_string() } else { format!("#{channel}") })
-}
-
-/// A comma-separated list of channels (the `channel` parameter), each checked as by
-/// [`validate_channel`], repeats dropped; the first problem is the error.
-pub fn validate_channels(list: &str) -> Result<String, String> {
-    let mut channels: Vec<String> = Vec::new();
-    for channel in list.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-        let channel = validate_channel(channel)?;
-        if !channels.iter().any(|c| c.eq_ignore_ascii_case(&channel)) {
-            channels.push(channel);
-        }
-    }
-    if channels.is_empty() {
-        return Ok(DEFAULT_CHANNEL.to_string());
-    }
-    Ok(channels.join(","))
 }
 
 /// A nick for someone who has not chosen one: `guest-` and four digits.
@@ -289,6 +247,42 @@ impl Settings {
             pairs.push(("history", history.as_str()));
         }
         pairs.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect::<Vec<_>>().join("&")
+    }
+
+    /// What the wire format reads of these settings: the one way settings reach a format.
+    pub fn format_settings(&self) -> FormatSettings {
+        FormatSettings {
+            url: self.url.clone(),
+            nick: self.nick.clone(),
+            channel: self.channel.clone(),
+            login: self.login.clone(),
+            password: Secret::new(self.password.clone()),
+            json_template: self.json_template.clone(),
+            send_prefix: self.send_prefix.clone(),
+        }
+    }
+
+    /// These settings as their format checks them: what it reads put in the form it uses (IRC
+    /// adds its `#`); the error is a sentence for the person.
+    pub fn checked(self) -> Result<Settings, String> {
+        let checked = self.protocol.check(self.format_settings())?;
+        Ok(Settings {
+            channel: checked.channel,
+            json_template: checked.json_template,
+            send_prefix: checked.send_prefix,
+            ..self
+        })
+    }
+
+    /// These settings for a server found to speak `kind`: its own channel default where the
+    /// list given does not fit it.
+    pub fn found(&self, kind: ProtocolKind) -> Settings {
+        Settings { protocol: kind, channel: kind.channel_found(&self.channel), ..self.clone() }
+    }
+
+    /// The wire format of a connection with these settings.
+    pub fn new_format(&self) -> Box<dyn WireFormat> {
+        self.protocol.new_format(&self.format_settings())
     }
 
     /// The query string of a link to share: [`Settings::to_query`] with the address's

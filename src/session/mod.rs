@@ -244,12 +244,12 @@ impl ChatSession {
         {
             Some(Some(kind)) => {
                 self.system(&format!("Speaking {}, found for this server on an earlier visit.", kind.label()));
-                kind.settings_found(&settings)
+                settings.found(kind)
             }
             _ => settings,
         };
         // The format checks what it reads of the settings (a JSON template, an IRC channel).
-        let settings = match settings.protocol.check(Settings { nick, ..settings }) {
+        let settings = match (Settings { nick, ..settings }).checked() {
             Ok(settings) => settings,
             Err(problem) => return self.report(problem),
         };
@@ -357,7 +357,7 @@ impl ChatSession {
         self.chats.update_untracked(|chats| chats.set_own_nick(&settings.nick));
         self.update_upkeep(|u| {
             if u.format.is_none() || u.format_settings.as_ref() != Some(&settings) {
-                u.format = Some(settings.protocol.new_format(&settings));
+                u.format = Some(settings.new_format());
                 u.format_settings = Some(settings.clone());
             }
             u.opened = false;

@@ -184,7 +184,7 @@ impl ChatSession {
     /// The server speaks `kind` (`auto` found it): the settings say so (the protocol menu shows
     /// it, and the next visit connects with it at once), and the conversations are its.
     pub(super) fn format_found(&self, kind: ProtocolKind) {
-        let settings = self.settings.with_untracked(|s| kind.settings_found(s));
+        let settings = self.settings.with_untracked(|s| s.found(kind));
         if self.settings.with_untracked(|s| s.protocol == kind) {
             return;
         }

@@ -102,10 +102,10 @@ impl ChatSession {
         let Some(kind) = ProtocolKind::for_subprotocol(subprotocol).filter(|kind| *kind != settings.protocol) else {
             return;
         };
-        match kind.check(Settings { protocol: kind, ..settings }) {
+        match (Settings { protocol: kind, ..settings }).checked() {
             Ok(settings) => {
                 self.system(&format!("The server chose {subprotocol}: speaking {}.", kind.label()));
-                let format = kind.new_format(&settings);
+                let format = settings.new_format();
                 self.update_upkeep(|u| (u.format, u.format_settings) = (Some(format), Some(settings.clone())));
                 self.settings.set(settings);
             }

@@ -9,9 +9,8 @@
 //! Socket.IO unless the address is its endpoint (`/socket.io/?EIO=4&transport=websocket`).
 
 use super::{
-    Action, ChatEvent, Decoded, Frame, OutFrame, ProtocolKind, ServerModel, Spec, Target, WireFormat, SEED_BYTES,
+    Action, ChatEvent, Decoded, FormatSettings, Frame, OutFrame, ProtocolKind, ServerModel, Spec, Target, WireFormat, SEED_BYTES,
 };
-use crate::settings::Settings;
 
 pub(super) const SPEC: Spec = Spec {
     name: "auto",
@@ -49,7 +48,7 @@ enum Finding {
 
 /// The format that finds the format, then speaks it.
 pub struct AutoFormat {
-    settings: Settings,
+    settings: FormatSettings,
     finding: Finding,
     inner: Option<Box<dyn WireFormat>>,
     /// The randomness of this link, for a format made during it.
@@ -57,7 +56,7 @@ pub struct AutoFormat {
 }
 
 impl AutoFormat {
-    pub fn new(settings: Settings) -> Self {
+    pub fn new(settings: FormatSettings) -> Self {
         AutoFormat { settings, finding: Finding::Listening(0.0), inner: None, seed: [0; SEED_BYTES] }
     }
 
@@ -68,8 +67,8 @@ impl AutoFormat {
         format
     }
 
-    fn settings_for(&self, kind: ProtocolKind) -> Settings {
-        kind.settings_found(&self.settings)
+    fn settings_for(&self, kind: ProtocolKind) -> FormatSettings {
+        FormatSettings { channel: kind.channel_found(&self.settings.channel), ..self.settings.clone() }
     }
 
     /// Becomes `kind`: its handshake (when not sent yet) and the frame that told, through it.

@@ -17,12 +17,13 @@
 //! this state is rebuilt on every open).
 
 use super::{
-    say_ready, time::parse_iso8601, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target, TargetKind,
+    say_ready, time::parse_iso8601, Action, ChatEvent, Decoded, FormatSettings, Frame, OutFrame, ServerModel, Spec, Target, TargetKind,
     WireFormat,
 };
-use crate::settings::{validate_channels, Settings, DEFAULT_CHANNEL};
+pub use channels::{validate_channel, validate_channels, DEFAULT_CHANNEL};
 
 mod caps;
+mod channels;
 mod line;
 mod register;
 mod rooms;
@@ -75,7 +76,7 @@ pub(super) const SPEC: Spec = Spec {
     socket_url: super::same_url,
     check: |settings| {
         let channel = validate_channels(&settings.channel)?;
-        Ok(Settings { channel, ..settings })
+        Ok(FormatSettings { channel, ..settings })
     },
     new: |settings| Box::new(IrcState::new(IrcOptions::from_settings(settings))),
 };
@@ -92,7 +93,7 @@ pub struct IrcOptions {
 }
 
 impl IrcOptions {
-    pub fn from_settings(settings: &Settings) -> Self {
+    pub fn from_settings(settings: &FormatSettings) -> Self {
         // Checked by `SPEC.check` first; one that slipped through never reaches the server:
         // it could end the JOIN line and start another command.
         // An empty list is the person's doing (they left every channel): none is joined.
@@ -102,7 +103,7 @@ impl IrcOptions {
         };
         let channels = channels.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect();
         let sasl = (!settings.login.is_empty() && !settings.password.is_empty())
-            .then(|| SaslLogin { account: settings.login.clone(), password: settings.password.clone() });
+            .then(|| SaslLogin { account: settings.login.clone(), password: settings.password.expose().to_string() });
         IrcOptions { nick: settings.nick.clone(), channels, sasl }
     }
 }
@@ -735,11 +736,8 @@ mod tests {
 
     #[test]
     fn options_from_settings_never_carry_a_bad_channel() {
-        let settings = |channel: &str| Settings {
-            channel: channel.into(),
-            nick: "ada".into(),
-            ..Settings::from_query(|_| None, None, 0.5).0
-        };
+        let settings =
+            |channel: &str| FormatSettings { channel: channel.into(), nick: "ada".into(), ..FormatSettings::default() };
         assert_eq!(IrcOptions::from_settings(&settings("rust")).channels, ["#rust"]);
         assert_eq!(IrcOptions::from_settings(&settings("#a\r\nQUIT")).channels, [DEFAULT_CHANNEL]);
         assert_eq!((SPEC.check)(settings("rust")).map(|s| s.channel), Ok("#rust".to_string()));

@@ -1,7 +1,6 @@
 //! JSON chat servers: incoming objects mapped by common field names, outgoing from a template.
 
 use crate::json::{self as json_text, Value};
-use crate::settings::Settings;
 
 use super::{describe_binary, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, WireFormat};
 
@@ -34,7 +33,7 @@ pub struct JsonOptions {
 }
 
 impl JsonOptions {
-    pub fn from_settings(settings: &Settings) -> Self {
+    pub fn from_settings(settings: &super::FormatSettings) -> Self {
         // The settings are checked first; a template that slipped through sends the default
         // shape rather than broken JSON.
         JsonOptions { template: Template::parse(&settings.json_template).unwrap_or_default() }

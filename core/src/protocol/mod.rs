@@ -12,7 +12,9 @@
 //! - the frames of its connection, the subprotocol the server chose, and whether the server
 //!   closed the link or it was lost on the way;
 //! - the time, as the session passes it in (`now_ms`, in milliseconds of `Date.now()`);
-//! - its own options, read from the [`Settings`] by its own `from_settings`;
+//! - its own options, read by its own `from_settings` from the [`FormatSettings`] the session
+//!   hands it (the person's settings never reach a format whole: settings know formats, formats
+//!   do not know settings);
 //! - its own state: handshakes, registration, heartbeats, grace periods, acknowledgements.
 //!
 //! A format may not know:
@@ -25,7 +27,7 @@
 //! - a type implementing [`WireFormat`]; a dead link is a [`ChatEvent::LinkDead`] it emits,
 //!   an acknowledgement of an own message a [`ChatEvent::Delivered`], becoming ready after a
 //!   handshake a [`ChatEvent::ready`];
-//! - its options type, built from the [`Settings`] in one function;
+//! - its options type, built from the [`FormatSettings`] in one function;
 //! - `pub(super) const SPEC: Spec`: its name, label, subprotocols, socket URL, the check of its
 //!   settings and its constructor;
 //! - `pub(super) const SERVER_MODEL: ServerModel`: how a server of it relays a message, so the
@@ -43,7 +45,7 @@ pub use event::{silence, ChatEvent, NameCase, Target, TargetKind, READY_TO_CHAT}
 pub use text::{split_nick, TextFormat};
 pub use time::parse_iso8601;
 
-use crate::settings::Settings;
+use crate::secret::Secret;
 use std::fmt;
 use std::ops::Range;
 
@@ -246,9 +248,28 @@ pub struct Spec {
     pub socket_url: fn(&str) -> String,
     /// Checks the settings this format reads, and puts them in the form it uses; the error is
     /// a sentence for the person.
-    pub check: fn(Settings) -> Result<Settings, String>,
+    pub check: fn(FormatSettings) -> Result<FormatSettings, String>,
     /// The format for a connection with these settings.
-    pub new: fn(&Settings) -> Box<dyn WireFormat>,
+    pub new: fn(&FormatSettings) -> Box<dyn WireFormat>,
+}
+
+/// What a format may read of the person's settings, made from them by the session: the
+/// address, the nick, the conversations to join, the login, the outgoing template and the
+/// send prefix. Its `Debug` shows no password.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FormatSettings {
+    /// As typed (a format that derives a domain from it reads it so).
+    pub url: String,
+    pub nick: String,
+    /// The `channel` list: IRC channels, XMPP rooms, MQTT topics, STOMP destinations.
+    pub channel: String,
+    /// The account where a server wants one; empty for none.
+    pub login: String,
+    pub password: Secret,
+    /// The outgoing shape of JSON messages (`template`).
+    pub json_template: String,
+    /// STOMP's `send_prefix`; empty for none.
+    pub send_prefix: String,
 }
 
 /// A server of one format as the round-trip property sees it: tests use it, the app does not.
@@ -368,16 +389,16 @@ pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
 /// [`Spec::check`] of the brokers' formats: their channel list checked by `channels`, and the
 /// JSON template their messages go out in.
 pub(crate) fn check_channels_and_template(
-    settings: Settings,
+    settings: FormatSettings,
     channels: fn(&str) -> Result<String, String>,
-) -> Result<Settings, String> {
+) -> Result<FormatSettings, String> {
     let channel = channels(&settings.channel)?;
     json::validate_template(&settings.json_template).map_err(|e| e.to_string())?;
-    Ok(Settings { channel, ..settings })
+    Ok(FormatSettings { channel, ..settings })
 }
 
 /// [`Spec::check`] of formats that read no settings of their own.
-pub(crate) fn nothing_to_check(settings: Settings) -> Result<Settings, String> {
+pub(crate) fn nothing_to_check(settings: FormatSettings) -> Result<FormatSettings, String> {
     Ok(settings)
 }
 
@@ -451,14 +472,13 @@ impl ProtocolKind {
         (self.spec().sniff)(frame)
     }
 
-    /// The settings of a connection that turned out to speak this format: its own channel
+    /// The channel list of a connection that turned out to speak this format: its own
     /// default where the one given does not fit it.
-    pub fn settings_found(self, settings: &Settings) -> Settings {
-        let channel = match self.check_channels(&settings.channel) {
+    pub fn channel_found(self, channel: &str) -> String {
+        match self.check_channels(channel) {
             Ok(channel) if !channel.is_empty() => channel,
             _ => self.default_channel().to_string(),
-        };
-        Settings { protocol: self, channel, ..settings.clone() }
+        }
     }
 
     /// Whether this format finds the server's format itself (`auto`).
@@ -482,12 +502,12 @@ impl ProtocolKind {
     }
 
     /// Checks the settings this format reads; the error is a sentence for the person.
-    pub fn check(self, settings: Settings) -> Result<Settings, String> {
+    pub fn check(self, settings: FormatSettings) -> Result<FormatSettings, String> {
         (self.spec().check)(settings)
     }
 
     /// This format, for a connection with these settings.
-    pub fn new_format(self, settings: &Settings) -> Box<dyn WireFormat> {
+    pub fn new_format(self, settings: &FormatSettings) -> Box<dyn WireFormat> {
         (self.spec().new)(settings)
     }
 }

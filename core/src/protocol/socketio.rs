@@ -3,7 +3,6 @@
 //! `add user` / `new message` / `user joined` / `user left` / `login` events.
 
 use crate::json::{self, Value};
-use crate::settings::Settings;
 
 use super::text::split_nick;
 use super::{describe_binary, say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, WireFormat};
@@ -35,7 +34,7 @@ pub struct SocketIoOptions {
 }
 
 impl SocketIoOptions {
-    pub fn from_settings(settings: &Settings) -> Self {
+    pub fn from_settings(settings: &super::FormatSettings) -> Self {
         SocketIoOptions { nick: settings.nick.clone() }
     }
 }

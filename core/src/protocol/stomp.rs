@@ -12,10 +12,10 @@
 use super::json::Template;
 use super::payload::read_payload;
 use super::{
-    say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target, TargetKind, WireFormat,
+    say_ready, Action, ChatEvent, Decoded, FormatSettings, Frame, OutFrame, ServerModel, Spec, Target, TargetKind,
+    WireFormat,
 };
 use crate::secret::Secret;
-use crate::settings::Settings;
 
 pub(super) const SPEC: Spec = Spec {
     name: "stomp",
@@ -32,8 +32,8 @@ pub(super) const SPEC: Spec = Spec {
     finds_format: false,
     socket_url: super::same_url,
     check: |settings| {
-        let send_prefix = crate::settings::validate_send_prefix(&settings.send_prefix)?;
-        super::check_channels_and_template(Settings { send_prefix, ..settings }, validate_destinations)
+        let send_prefix = validate_send_prefix(&settings.send_prefix)?;
+        super::check_channels_and_template(FormatSettings { send_prefix, ..settings }, validate_destinations)
     },
     new: |settings| Box::new(StompState::new(StompOptions::from_settings(settings))),
 };
@@ -61,6 +61,22 @@ pub fn validate_destinations(list: &str) -> Result<String, String> {
     Ok(if out.is_empty() { DEFAULT_DESTINATION.to_string() } else { out.join(",") })
 }
 
+/// Checks a `send_prefix`: empty, or a path such as `/app` (no spaces, commas or colons, which
+/// a destination header cannot carry plainly); a trailing `/` is dropped.
+pub fn validate_send_prefix(prefix: &str) -> Result<String, String> {
+    let prefix = prefix.trim().trim_end_matches('/');
+    if prefix.is_empty() {
+        return Ok(String::new());
+    }
+    if !prefix.starts_with('/') || prefix.chars().any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ':') {
+        return Err(format!(
+            "\"{prefix}\" is not a send prefix: a path such as /app, without spaces, commas or colons."
+        ));
+    }
+    Ok(prefix.to_string())
+}
+
+
 /// What STOMP reads from the settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StompOptions {
@@ -73,12 +89,12 @@ pub struct StompOptions {
 }
 
 impl StompOptions {
-    pub fn from_settings(settings: &Settings) -> Self {
+    pub fn from_settings(settings: &FormatSettings) -> Self {
         let destinations = validate_destinations(&settings.channel).unwrap_or_else(|_| DEFAULT_DESTINATION.to_string());
         StompOptions {
             destinations: destinations.split(',').map(str::to_string).collect(),
             login: (!settings.login.is_empty())
-                .then(|| (settings.login.clone(), Secret::new(settings.password.clone()))),
+                .then(|| (settings.login.clone(), settings.password.clone())),
             template: Template::parse(&settings.json_template).unwrap_or_default(),
             send_prefix: (!settings.send_prefix.is_empty()).then(|| settings.send_prefix.clone()),
         }

@@ -1,7 +1,6 @@
 //! The plain-text format of the simplest broadcast servers: one message per frame, `nick: text`.
 
 use super::{describe_binary, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, WireFormat};
-use crate::settings::Settings;
 
 pub(super) const SPEC: Spec = Spec {
     name: "text",
@@ -18,7 +17,7 @@ pub(super) const SPEC: Spec = Spec {
     finds_format: false,
     socket_url: super::same_url,
     check: super::nothing_to_check,
-    new: |_: &Settings| Box::new(TextFormat),
+    new: |_| Box::new(TextFormat),
 };
 
 /// Longest nick recognised in front of `: ` (in characters); longer prefixes are part of the text.

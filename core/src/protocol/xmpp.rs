@@ -14,11 +14,10 @@
 //! and a dropped link resumes the stream (`xmpp/stream_management.rs`).
 
 use super::{
-    base64, say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, Target, TargetKind, WireFormat,
+    base64, say_ready, Action, ChatEvent, Decoded, FormatSettings, Frame, OutFrame, ServerModel, Spec, Target, TargetKind, WireFormat,
     SEED_BYTES,
 };
 use crate::scram::Scram;
-use crate::settings::Settings;
 use crate::xml::{parse, Element};
 use stream_management::StreamManagement;
 
@@ -43,7 +42,7 @@ pub(super) const SPEC: Spec = Spec {
     socket_url: super::same_url,
     check: |settings| {
         let channel = validate_rooms(&settings.channel)?;
-        Ok(Settings { channel, ..settings })
+        Ok(FormatSettings { channel, ..settings })
     },
     new: |settings| Box::new(XmppState::new(XmppOptions::from_settings(settings))),
 };

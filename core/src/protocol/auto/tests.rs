@@ -3,8 +3,7 @@
 use super::*;
 
 fn auto() -> AutoFormat {
-    let (settings, _) = Settings::from_query(|name| (name == "protocol").then(|| "auto".to_string()), None, 0.5);
-    AutoFormat::new(Settings { nick: "ada".into(), ..settings })
+    AutoFormat::new(FormatSettings { nick: "ada".into(), channel: "#chat".into(), ..FormatSettings::default() })
 }
 
 fn found(decoded: &Decoded) -> Option<ProtocolKind> {
@@ -91,7 +90,7 @@ fn a_silent_server_is_plain_text_after_the_quiet() {
 #[test]
 fn a_found_format_takes_its_own_channel_default() {
     let settings = auto().settings;
-    assert_eq!(ProtocolKind::Mqtt.settings_found(&settings).channel, "chat/lobby");
-    assert_eq!(ProtocolKind::Irc.settings_found(&settings).channel, "#chat");
-    assert_eq!(ProtocolKind::Text.settings_found(&settings).protocol, ProtocolKind::Text);
+    assert_eq!(ProtocolKind::Mqtt.channel_found(&settings.channel), "chat/lobby");
+    assert_eq!(ProtocolKind::Irc.channel_found(&settings.channel), "#chat");
+    assert_eq!(ProtocolKind::Text.channel_found(&settings.channel), "#chat", "kept where it is not read");
 }

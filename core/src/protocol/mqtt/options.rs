@@ -2,8 +2,8 @@
 
 use super::DEFAULT_TOPIC;
 use crate::protocol::json::Template;
+use crate::protocol::FormatSettings;
 use crate::secret::Secret;
-use crate::settings::Settings;
 
 /// A comma-separated list of topics to publish and subscribe to: no wildcards (a message
 /// cannot be published to one), no NUL, each within MQTT's 65,535 bytes; `chat/lobby` for none.
@@ -38,13 +38,13 @@ pub struct MqttOptions {
 }
 
 impl MqttOptions {
-    pub fn from_settings(settings: &Settings) -> Self {
+    pub fn from_settings(settings: &FormatSettings) -> Self {
         let topics = validate_topics(&settings.channel).unwrap_or_else(|_| DEFAULT_TOPIC.to_string());
         MqttOptions {
             nick: settings.nick.clone(),
             topics: topics.split(',').map(str::to_string).collect(),
             login: (!settings.login.is_empty())
-                .then(|| (settings.login.clone(), Secret::new(settings.password.clone()))),
+                .then(|| (settings.login.clone(), settings.password.clone())),
             template: Template::parse(&settings.json_template).unwrap_or_default(),
             protocol_level: 5,
         }

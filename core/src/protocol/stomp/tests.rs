@@ -112,7 +112,7 @@ fn a_send_prefix_sends_where_the_server_reads_what_is_typed() {
     let to = Target::channel("/topic/chat");
     let sent = stomp.encode(Action::Message { to: &to, nick: "ada", text: "hi", id: 3 }).map(|d| texts(&d.replies));
     assert!(sent.is_some_and(|f| f[0].starts_with("SEND\ndestination:/app/chat\n")));
-    use crate::settings::validate_send_prefix;
+    use super::validate_send_prefix;
     assert_eq!(validate_send_prefix(" /app/ "), Ok("/app".into()));
     assert_eq!(validate_send_prefix(""), Ok(String::new()));
     assert!(

@@ -1,7 +1,7 @@
 //! What XMPP reads from the settings: the rooms of `channel`, the domain, the login.
 
+use crate::protocol::FormatSettings;
 use crate::secret::Secret;
-use crate::settings::Settings;
 
 /// A comma-separated list of rooms, each a bare JID (`lobby@conference.example.org`).
 pub fn validate_rooms(list: &str) -> Result<String, String> {
@@ -34,7 +34,7 @@ pub struct XmppOptions {
 }
 
 impl XmppOptions {
-    pub fn from_settings(settings: &Settings) -> Self {
+    pub fn from_settings(settings: &FormatSettings) -> Self {
         let rooms = validate_rooms(&settings.channel).unwrap_or_default();
         let host = settings.url.split_once("://").map_or(settings.url.as_str(), |(_, r)| r);
         let host = host.split(['/', '?', '#']).next().unwrap_or_default();
@@ -43,11 +43,11 @@ impl XmppOptions {
             host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
         let (login, domain) = match settings.login.split_once('@') {
             Some((local, domain)) if !settings.login.is_empty() => (
-                Some((local.to_string(), Secret::new(settings.password.clone()))),
+                Some((local.to_string(), settings.password.clone())),
                 domain.trim_end_matches('/').to_string(),
             ),
             _ if !settings.login.is_empty() => {
-                (Some((settings.login.clone(), Secret::new(settings.password.clone()))), host.to_string())
+                (Some((settings.login.clone(), settings.password.clone())), host.to_string())
             }
             _ => (None, host.to_string()),
         };

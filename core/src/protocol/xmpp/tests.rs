@@ -147,9 +147,9 @@ fn pings_are_answered_and_silence_probed() {
 
 #[test]
 fn the_domain_and_rooms_come_from_the_settings() {
-    let (base, _) = Settings::from_query(|_| None, None, 0.5);
+    let base = FormatSettings { channel: "#chat".into(), ..FormatSettings::default() };
     let with = |url: &str, login: &str| {
-        XmppOptions::from_settings(&Settings { url: url.into(), login: login.into(), ..base.clone() })
+        XmppOptions::from_settings(&FormatSettings { url: url.into(), login: login.into(), ..base.clone() })
     };
     assert_eq!(with("ws://localhost:5280/xmpp-websocket", "").domain, "localhost");
     assert_eq!(with("wss://chat.example.org/ws", "ada@example.org").domain, "example.org");
