@@ -19,8 +19,9 @@ use std::collections::VecDeque;
 use super::{
     say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, TargetKind, WireFormat, SEED_BYTES,
 };
-use packet::{connect_properties, packet, put_str, split_packet, take_properties, take_str, Split, MAX_PACKET_BYTES};
+use packet::{connect_properties, packet, put_str, split_packet, Split, MAX_PACKET_BYTES};
 
+mod model;
 mod options;
 mod packet;
 mod reasons;
@@ -407,20 +408,9 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
     shapes: 1,
     subprotocol: |_| SUBPROTOCOL,
     handshake: |_, _| vec![OutFrame::Binary(vec![0x20, 3, 0, 0, 0]), OutFrame::Binary(vec![0x90, 4, 0, 1, 0, 1])],
-    relay: |_, _, frame| {
-        let OutFrame::Binary(bytes) = frame else { return None };
-        let Split::Packet { header, start, end } = split_packet(bytes) else { return None };
-        if header & 0xf0 != 0x30 {
-            return None;
-        }
-        let body = &bytes[start..end];
-        let (topic, rest) = take_str(body)?;
-        let (_, payload) = take_properties(rest.get(2..)?)?;
-        let mut relayed = Vec::new();
-        put_str(&mut relayed, topic);
-        relayed.push(0);
-        relayed.extend_from_slice(payload);
-        Some(OutFrame::Binary(packet(0x30, &relayed)))
+    relay: |_, _, frame| match frame {
+        OutFrame::Binary(bytes) => model::relay(bytes).map(OutFrame::Binary),
+        OutFrame::Text(_) => None,
     },
     carried: ServerModel::ALL_OF_IT,
     conversation: "#chat",

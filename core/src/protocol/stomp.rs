@@ -433,20 +433,15 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
     shapes: 1,
     subprotocol: |_| "v12.stomp",
     handshake: |_, _| vec![OutFrame::Text("CONNECTED\nversion:1.2\nheart-beat:0,0\n\n\0".into())],
-    relay: |_, _, sent| {
-        let OutFrame::Text(text) = sent else { return None };
-        let parsed = parse_frames(text);
-        let send = parsed.iter().find(|f| f.command == "SEND")?;
-        let destination = send.header("destination")?;
-        Some(frame(
-            "MESSAGE",
-            &[("destination", destination), ("message-id", "1"), ("subscription", "sub-1")],
-            send.body,
-        ))
+    relay: |_, _, sent| match sent {
+        OutFrame::Text(text) => model::relay(text).map(OutFrame::Text),
+        OutFrame::Binary(_) => None,
     },
     carried: ServerModel::ALL_OF_IT,
     conversation: "#chat",
 };
+
+mod model;
 
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,6 @@
 //! MQTT packets both ways, against the bytes MQTT 3.1.1 and MQTT 5 specify.
 
+use super::packet::take_str;
 use super::*;
 use crate::protocol::json::Template;
 use crate::protocol::Target;
