@@ -12,6 +12,7 @@ mod reconnect_info;
 mod rows;
 mod status_bar;
 mod tabs;
+mod user_list;
 
 use leptos::prelude::*;
 use wschat_core::settings::{query_lookup, Settings};
@@ -27,6 +28,7 @@ use message_list::MessageList;
 use reconnect_info::ReconnectInfo;
 use status_bar::StatusBar;
 use tabs::{Tab, TabStrip, Tabs};
+use user_list::UserList;
 
 /// The query parameters of the UI contract (and the client's own extras).
 const SETTINGS_PARAMS: [&str; 11] = [
@@ -200,41 +202,6 @@ fn ShownConversation(tab: Tab, page_visible: Signal<bool>) -> impl IntoView {
                 view! { <MessageList session memory page_visible /> }
             }}
         </div>
-    }
-}
-
-/// Who is present in the shown conversation, where the protocol tells (IRC NAMES, joins, parts,
-/// modes); the text is the nick, the prefix (`@`, `+`) an attribute the style shows.
-#[component]
-fn UserList(session: ChatSession) -> impl IntoView {
-    let users = Memo::new(move |_| session.chats.with(|c| c.shown().log.users().to_vec()));
-    view! {
-        <aside class="users" aria-label="Users">
-            <h2>"Users"</h2>
-            <ul data-testid="user-list">
-                <For
-                    each=move || users.get()
-                    key=|user| user.clone()
-                    children=|user| {
-                        let title = match user.prefix() {
-                            Some('@') => Some("operator"),
-                            Some('+') => Some("voiced"),
-                            Some('%') => Some("half-operator"),
-                            Some('~') => Some("owner"),
-                            Some('&') => Some("admin"),
-                            _ => None,
-                        };
-                        let prefix = user.prefix().map(String::from);
-                        let text = user.nick.clone();
-                        view! {
-                            <li data-testid="user" data-nick=user.nick data-prefix=prefix title=title>
-                                {text}
-                            </li>
-                        }
-                    }
-                />
-            </ul>
-        </aside>
     }
 }
 

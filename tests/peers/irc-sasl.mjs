@@ -2,10 +2,12 @@
 // InspIRCd needs a services package linked to it for SASL. It speaks what the exchange needs
 // (CAP LS/REQ/END, AUTHENTICATE, 900/903/904, NICK, USER, JOIN, PRIVMSG relayed to the others in
 // the channel) and records each login attempt's account and outcome on stderr.
-// Usage: node irc-sasl.mjs ACCOUNT:PASSWORD   (prints "listening on 127.0.0.1:PORT")
+// Usage: node irc-sasl.mjs ACCOUNT:PASSWORD [MEMBERS]   (prints "listening on 127.0.0.1:PORT")
 import { WebSocketServer, WebSocket } from "ws";
 
 const [account, password] = (process.argv[2] || "ada:sesame").split(":");
+// Members every channel has besides whoever joins (a large channel's NAMES): `member1`, …
+const members = Array.from({ length: Number(process.argv[3] || 0) }, (_, i) => `member${i + 1}`);
 const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: (offered) => [...offered][0] ?? false });
 
 wss.on("connection", (ws) => {
@@ -63,7 +65,10 @@ wss.on("connection", (ws) => {
         case "JOIN":
           me.channels.add(rest[0]);
           send(`:${me.nick}!u@h JOIN ${rest[0]}`);
-          server(`353 ${me.nick} = ${rest[0]} :${me.nick}`);
+          // NAMES in lines of 40, as servers split it to fit 512 bytes.
+          for (const names of [[me.nick, ...members]].flatMap((all) => Array.from({ length: Math.ceil(all.length / 40) }, (_, i) => all.slice(i * 40, i * 40 + 40)))) {
+            server(`353 ${me.nick} = ${rest[0]} :${names.join(" ")}`);
+          }
           server(`366 ${me.nick} ${rest[0]} :End of /NAMES list.`);
           break;
         case "PRIVMSG":

@@ -11,7 +11,7 @@ use attention::Attention;
 pub use conversations::{first_target, listed_channels, Conversation, Conversations, MAX_CONVERSATIONS};
 pub use journal::Change;
 pub use outbox::OutboxItem;
-pub use users::User;
+pub use users::{User, MAX_USERS};
 
 mod attention;
 mod confirm;
@@ -156,8 +156,10 @@ pub struct ChatLog {
     failed: Vec<OutboxItem>,
     /// Bumped on every change to what [`ChatLog::unsent`] returns, so callers persist only then.
     unsent_revision: u64,
-    /// Who is present, where the protocol tells; sorted.
+    /// Who is present, where the protocol tells; sorted; at most [`MAX_USERS`].
     users: Vec<User>,
+    /// Bumped on every change to `users`, so a view redraws the list only then.
+    users_revision: u64,
     /// Changes not yet taken by a view; bounded by collapsing into [`Change::Reset`].
     changes: Vec<Change>,
     attention: Attention,
@@ -198,6 +200,7 @@ impl ChatLog {
             failed: Vec::new(),
             unsent_revision: 0,
             users: Vec::new(),
+            users_revision: 0,
             changes: Vec::new(),
             attention: Attention::default(),
             full_text_bytes: 0,

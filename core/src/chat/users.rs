@@ -10,6 +10,10 @@ pub struct User {
     pub prefixes: String,
 }
 
+/// The most users a conversation keeps: a hostile server cannot grow the list without bound
+/// (IRC networks' largest channels hold a few tens of thousands).
+pub const MAX_USERS: usize = 100_000;
+
 /// The prefixes servers commonly give, highest standing first (RPL_ISUPPORT PREFIX's usual).
 const PREFIX_RANK: &str = "~&@%+";
 
@@ -54,6 +58,11 @@ impl ChatLog {
         &self.users
     }
 
+    /// Bumped on every change to [`ChatLog::users`].
+    pub fn users_revision(&self) -> u64 {
+        self.users_revision
+    }
+
     /// Whether `nick` is present.
     pub fn has_user(&self, nick: &str) -> bool {
         self.users.iter().any(|u| u.nick == nick)
@@ -64,17 +73,23 @@ impl ChatLog {
         let users: Vec<User> = listed.iter().map(|l| User::from_listed(l)).filter(|u| !u.nick.is_empty()).collect();
         let mut users = sorted_by_key(users, User::order);
         users.dedup_by(|a, b| a.nick == b.nick);
+        users.truncate(MAX_USERS);
         self.users = users;
+        self.users_revision += 1;
     }
 
+    /// Someone arrived; past [`MAX_USERS`] they are not listed.
     pub fn user_joined(&mut self, nick: &str) {
-        if !self.has_user(nick) {
+        if self.users.len() < MAX_USERS && !self.has_user(nick) {
             self.insert_user(User { nick: nick.to_string(), prefixes: String::new() });
         }
     }
 
     pub fn user_left(&mut self, nick: &str) {
-        self.users.retain(|u| u.nick != nick);
+        if let Some(at) = self.users.iter().position(|u| u.nick == nick) {
+            self.users.remove(at);
+            self.users_revision += 1;
+        }
     }
 
     pub fn user_renamed(&mut self, from: &str, to: &str) {
@@ -98,6 +113,7 @@ impl ChatLog {
         let order = user.order();
         let at = self.users.partition_point(|u| u.order() < order);
         self.users.insert(at, user);
+        self.users_revision += 1;
     }
 }
 
@@ -130,8 +146,27 @@ fn merge_sort<K: Ord, T>(mut items: Vec<(K, T)>) -> Vec<(K, T)> {
 
 #[cfg(test)]
 mod tests {
-    use super::sorted_by_key;
+    use super::{sorted_by_key, MAX_USERS};
+    use crate::chat::ChatLog;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_list_is_bounded_and_says_when_it_changed() {
+        let mut log = ChatLog::new(100);
+        let listed: Vec<String> = (0..MAX_USERS + 10).map(|i| format!("u{i}")).collect();
+        log.set_users(listed);
+        assert_eq!(log.users().len(), MAX_USERS, "a hostile NAMES is cut");
+        let revision = log.users_revision();
+        log.user_joined("late");
+        assert_eq!((log.users().len(), log.users_revision()), (MAX_USERS, revision), "nobody past the cap");
+        log.user_left("u1");
+        log.user_joined("late");
+        assert!(log.has_user("late") && log.users_revision() == revision + 2);
+        log.user_left("nobody");
+        assert_eq!(log.users_revision(), revision + 2, "no change, no redraw");
+        log.user_mode("late", '@', true);
+        assert_eq!(log.users()[0].nick, "late", "operators first, placed without a sort");
+    }
 
     proptest! {
         #[test]

@@ -201,3 +201,13 @@ fn names_that_differ_in_case_are_two_conversations_where_the_protocol_says_so() 
     assert_ne!(rooms.open(Target::private("room@conf.example/ALICE")), alice, "XMPP resources differ in case");
     assert_eq!(rooms.open(Target::private("Room@Conf.example/alice")), alice, "bare JIDs do not");
 }
+
+#[test]
+fn a_rename_under_irc_case_mapping_renames_the_user_where_they_are() {
+    let mut all = irc_with(&["#a", "#b", "#c"]);
+    all.set_name_case(NameCase::Rfc1459);
+    all.apply(Target::channel("#a").event(ChatEvent::Users(vec!["@bob".into(), "wendy".into()])), 1.0);
+    all.apply(ChatEvent::Renamed { from: "bob".into(), to: "robert".into(), time_ms: None }, 2.0);
+    let users: Vec<String> = all.list()[1].log.users().iter().map(|u| u.nick.clone()).collect();
+    assert_eq!(users, ["robert", "wendy"]);
+}
