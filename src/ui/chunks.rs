@@ -51,6 +51,22 @@ pub struct Chunks {
     lost_above_px: f64,
     /// The mean height of the rows measured so far.
     row_px: Option<f64>,
+    /// Blocks are being made for a list drawn anew: they wait detached, and the next
+    /// [`Chunks::window`] brings in those near the view (laying out thousands of rows to
+    /// measure them would hold up the frame).
+    filling: bool,
+}
+
+/// Where the window stands.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Place {
+    /// At the newest rows (the list is pinned to its end; its owner scrolls there).
+    End,
+    /// Where the person reads: the rows in view stay where they are on screen.
+    Keep,
+    /// Around this scroll offset, where a list drawn anew is to be scrolled (it cannot be
+    /// scrolled there before its spacers give it the height).
+    At(f64),
 }
 
 impl Chunks {
@@ -68,7 +84,7 @@ impl Chunks {
         if self.blocks.back().is_none_or(|b| ROWS_PER_CHUNK <= b.rows) {
             let el = element(document, "div");
             el.set_class_name("chunk");
-            let attached = self.blocks.back().is_none_or(|b| b.attached);
+            let attached = !self.filling && self.blocks.back().is_none_or(|b| b.attached);
             if attached {
                 let _ = bottom.before_with_node_1(&el);
             }
@@ -104,20 +120,23 @@ impl Chunks {
         }
     }
 
-    /// No blocks, numbered on from these, for a list emptied (its spacers with it).
+    /// No blocks, numbered on from these, for a list emptied (its spacers with it) and drawn
+    /// anew: its blocks wait detached for the next [`Chunks::window`].
     pub fn emptied(&self) -> Chunks {
-        Chunks { next_seq: self.next_seq, row_px: self.row_px, ..Chunks::default() }
+        Chunks { next_seq: self.next_seq, row_px: self.row_px, filling: true, ..Chunks::default() }
     }
 
     /// Puts in the document the blocks within a margin of the view of `list`, and only those,
-    /// and sizes the spacers for the rest. With `keep_place`, the rows the person reads stay
-    /// where they are on screen (a pinned list is scrolled to its end by its owner instead).
-    /// Reads the layout once, and again only where a block comes back above the view.
-    pub fn window(&mut self, list: &Element, keep_place: bool) {
+    /// and sizes the spacers for the rest: at the end of the list, or where the person reads,
+    /// keeping the rows in view where they are on screen. Reads the layout of the attached
+    /// blocks once, and again only where a block comes back.
+    pub fn window(&mut self, list: &Element, place: Place) {
+        self.filling = false;
         let Some((top_spacer, bottom_spacer)) = self.spacers.clone() else { return };
         if self.blocks.is_empty() {
             return;
         }
+        let keep_place = place == Place::Keep;
         let mut correction = -std::mem::take(&mut self.lost_above_px);
         // What is drawn now: the attached blocks' heights, and where the view is.
         let mut measured = (0.0, 0);
@@ -132,7 +151,10 @@ impl Chunks {
         let row_px = self.row_px();
         let list_top = list.get_bounding_client_rect().top();
         let content_top = top_spacer.get_bounding_client_rect().top() - list_top + f64::from(list.scroll_top());
-        let view_top = f64::from(list.scroll_top()) + if keep_place { correction } else { 0.0 };
+        let view_top = match place {
+            Place::At(top) => top,
+            _ => f64::from(list.scroll_top()) + if keep_place { correction } else { 0.0 },
+        };
         let view_height = f64::from(list.client_height());
         let margin = MARGIN_PX.max(view_height);
         let (from, to) = (view_top - margin, view_top + view_height + margin);
@@ -151,8 +173,21 @@ impl Chunks {
             y += height;
         }
         let last_index = self.blocks.len() - 1;
-        let (first, last) = match (first, last) {
-            (Some(first), Some(last)) => (first, last),
+        let (first, last) = match (place, first, last) {
+            // The newest blocks, as many as fill the view and its margin above.
+            (Place::End, ..) => {
+                let mut height = 0.0;
+                let mut first = last_index;
+                for (i, block) in self.blocks.iter().enumerate().rev() {
+                    first = i;
+                    height += block.height.unwrap_or(block.rows as f64 * row_px);
+                    if height >= view_height + margin {
+                        break;
+                    }
+                }
+                (first, last_index)
+            }
+            (_, Some(first), Some(last)) => (first, last),
             // Past the end (the list shrank under the view): the newest block.
             _ if view_top >= y => (last_index, last_index),
             _ => (0, 0),
@@ -184,12 +219,14 @@ impl Chunks {
         set_height(&top_spacer, above);
         set_height(&bottom_spacer, below);
         // A block drawn again above the view, at another height than it stood for, moves the
-        // rows below it: the reader's place follows.
-        for i in came_back_above {
-            let block = &mut self.blocks[i];
-            let drawn = block.el.get_bounding_client_rect().height();
-            correction += drawn - block.height.unwrap_or(block.rows as f64 * row_px);
-            block.height = Some(drawn);
+        // rows below it: the reader's place follows. (At the end, the owner scrolls there.)
+        if keep_place {
+            for i in came_back_above {
+                let block = &mut self.blocks[i];
+                let drawn = block.el.get_bounding_client_rect().height();
+                correction += drawn - block.height.unwrap_or(block.rows as f64 * row_px);
+                block.height = Some(drawn);
+            }
         }
         if keep_place && correction != 0.0 {
             list.set_scroll_top((f64::from(list.scroll_top()) + correction).round() as i32);

@@ -8,6 +8,7 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 use wschat_core::chat::Change;
 
+use super::chunks::Place;
 use super::rows::{describe_time, Rows};
 use crate::session::ChatSession;
 
@@ -77,15 +78,18 @@ pub fn MessageList(
         // Rows leaving above what the person reads would pull the text up: keep it in place.
         let keep_place = !is_pinned && !first_drawing;
         chats.with_untracked(|c| rows.update_value(|rows| rows.apply(&list, &c.shown().log, &changes, keep_place)));
-        if is_pinned {
-            list.set_scroll_top(list.scroll_height());
-        } else if first_drawing {
-            list.set_scroll_top(memory.get_value().top);
-        }
-        // Only the rows near the view stay in the document; a pinned list ends at the newest.
-        rows.update_value(|rows| rows.window(&list, !is_pinned));
-        if is_pinned {
-            list.set_scroll_top(list.scroll_height());
+        // Only the rows near the view stay in the document; a pinned list ends at the newest,
+        // one shown again where it was read.
+        let place = match (is_pinned, first_drawing) {
+            (true, _) => Place::End,
+            (false, true) => Place::At(f64::from(memory.get_value().top)),
+            (false, false) => Place::Keep,
+        };
+        rows.update_value(|rows| rows.window(&list, place));
+        match place {
+            Place::End => list.set_scroll_top(list.scroll_height()),
+            Place::At(top) => list.set_scroll_top(top as i32),
+            Place::Keep => {}
         }
         true
     });
@@ -99,7 +103,7 @@ pub fn MessageList(
             memory.set_value(ScrollMemory { pinned: at_bottom, top: el.scroll_top() });
             // Browsers send scroll events once a frame at most: the window follows at once,
             // so no frame shows a spacer where rows belong.
-            rows.update_value(|rows| rows.window(&el, true));
+            rows.update_value(|rows| rows.window(&el, if at_bottom { Place::End } else { Place::Keep }));
         }
     };
     let jump_to_newest = move |_| {

@@ -15,7 +15,7 @@ use wschat_core::bounded::push_within;
 use wschat_core::chat::{display_text, Change, ChatLog, Entry, EntryKind};
 use wschat_core::present::{continues_group, may_hold_link};
 
-use super::chunks::Chunks;
+use super::chunks::{Chunks, Place};
 use crate::ui::dom::{element, set};
 use fold::Fold;
 use prototypes::{clone, Prototypes};
@@ -151,8 +151,8 @@ impl Rows {
 
     /// Puts the blocks of rows near the view in the document and the rest out (see
     /// [`Chunks::window`]).
-    pub fn window(&mut self, list: &Element, keep_place: bool) {
-        self.chunks.window(list, keep_place);
+    pub fn window(&mut self, list: &Element, place: Place) {
+        self.chunks.window(list, place);
     }
 
     fn find(&self, id: u64) -> Option<usize> {
