@@ -77,6 +77,9 @@ pub fn validate_send_prefix(prefix: &str) -> Result<String, String> {
 }
 
 
+/// Frames not understood in one message that are each shown; the rest are counted.
+const UNKNOWN_FRAMES_SHOWN: usize = 20;
+
 /// What STOMP reads from the settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StompOptions {
@@ -358,8 +361,20 @@ impl WireFormat for StompState {
         let mut decoded = Decoded::default();
         match frame {
             Frame::Text(text) => {
+                // A message of thousands of frames no client understands is said once past the
+                // first few: one entry each would make a hostile server's 1 MiB a flood.
+                let mut not_understood = 0usize;
                 for parsed in parse_frames(text) {
-                    self.handle(&parsed, now_ms, &mut decoded);
+                    let known = matches!(parsed.command, "CONNECTED" | "MESSAGE" | "RECEIPT" | "ERROR");
+                    not_understood += usize::from(!known);
+                    if known || not_understood <= UNKNOWN_FRAMES_SHOWN {
+                        self.handle(&parsed, now_ms, &mut decoded);
+                    }
+                }
+                if not_understood > UNKNOWN_FRAMES_SHOWN {
+                    let more = not_understood - UNKNOWN_FRAMES_SHOWN;
+                    let text = format!("{more} more STOMP frames not understood in this message");
+                    decoded.events.push(ChatEvent::raw(Some("STOMP frames not understood"), text));
                 }
             }
             Frame::Binary(bytes) => match std::str::from_utf8(bytes) {

@@ -133,3 +133,14 @@ fn the_passcode_is_masked() {
     let send = OutFrame::Text("SEND\ndestination:/topic/chat\n\npasscode:hunter2\0".into());
     assert!(stomp.secret_spans(&send).is_empty(), "a message that says passcode: is a message");
 }
+
+#[test]
+fn a_flood_of_frames_not_understood_is_said_once_past_the_first_few() {
+    let mut stomp = connected();
+    let flood = "A\r\n\r\n\0".repeat(1000);
+    let events = stomp.on_frame(Frame::Text(&flood), 2.0).events;
+    assert_eq!(events.len(), UNKNOWN_FRAMES_SHOWN + 1, "each of the first few, then one count");
+    assert!(matches!(events.last(), Some(ChatEvent::Raw { text, .. }) if text.starts_with("980 more STOMP frames")));
+    let few = "A\n\n\0".repeat(3);
+    assert_eq!(stomp.on_frame(Frame::Text(&few), 3.0).events.len(), 3, "a few are each shown");
+}
