@@ -150,8 +150,12 @@ pub const MASK: &str = "********";
 /// does not fall on character boundaries is widened to them), in binary each byte becomes `*`,
 /// so the hex and ASCII views both show the mask. Ranges out of bounds are cut to the frame.
 pub fn mask_secrets(frame: &OutFrame, secrets: &[Range<usize>]) -> OutFrame {
-    let mut spans: Vec<Range<usize>> = secrets.iter().filter(|r| r.start < r.end).cloned().collect();
-    spans.sort_by_key(|r| r.start);
+    // A format gives one or two, in order; put in order by insertion (a std sort is KBs of wasm).
+    let mut spans: Vec<Range<usize>> = Vec::with_capacity(secrets.len());
+    for span in secrets.iter().filter(|r| r.start < r.end) {
+        let at = spans.partition_point(|s| s.start <= span.start);
+        spans.insert(at, span.clone());
+    }
     match frame {
         OutFrame::Binary(bytes) => {
             let mut bytes = bytes.clone();

@@ -29,6 +29,7 @@ pub mod scram;
 pub mod secret;
 pub mod settings;
 pub mod sha256;
+pub(crate) mod sort;
 pub mod stored_outbox;
 pub mod unicode;
 pub mod url;

@@ -282,8 +282,7 @@ fn has_repeats(attrs: &[(String, String)]) -> bool {
     if attrs.len() <= PAIRWISE_ATTRIBUTES {
         return attrs.iter().enumerate().any(|(i, (name, _))| attrs[..i].iter().any(|(n, _)| n == name));
     }
-    let mut names: Vec<&str> = attrs.iter().map(|(n, _)| n.as_str()).collect();
-    names.sort_unstable();
+    let names = crate::sort::sorted_by_key(attrs.iter().map(|(n, _)| n.as_str()).collect(), |name| *name);
     names.windows(2).any(|pair| pair[0] == pair[1])
 }
 
