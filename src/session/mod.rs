@@ -6,7 +6,8 @@
 //! [`wire`] (the format: frames in, answers out), [`batching`] (events into the conversations),
 //! [`routing`] (which conversation is shown, joining and leaving), [`commands`] (what the person
 //! types), [`outbox`], [`liveness`] (timeouts, wake-ups, reconnects), [`subprotocols`], and
-//! [`ownership`] (which page sends which stored message).
+//! [`ownership`] (which page sends which stored message), and [`secrets`] (passwords in clear,
+//! the formats' randomness).
 
 mod batching;
 mod commands;
@@ -15,6 +16,7 @@ mod locks;
 mod outbox;
 mod ownership;
 mod routing;
+mod secrets;
 mod storage;
 mod subprotocols;
 mod wire;
@@ -27,12 +29,10 @@ use wschat_core::chat::{
 };
 use wschat_core::close::describe_close_code;
 use wschat_core::inspector::{Direction, FrameLog};
-use wschat_core::protocol::{ChatEvent, Frame, Offer, WireFormat, SEED_BYTES};
+use wschat_core::protocol::{ChatEvent, Frame, Offer, WireFormat};
 use wschat_core::reconnect::{AfterClose, Backoff, ReconnectConfig};
 use wschat_core::settings::{validate_nick, Settings};
-use wschat_core::url::{
-    cleartext_host, holds_masked_credentials, mask_credentials, mask_credentials_in_text, normalize_ws_url,
-};
+use wschat_core::url::{holds_masked_credentials, mask_credentials, mask_credentials_in_text, normalize_ws_url};
 
 use crate::listener::WindowListener;
 use crate::socket::{page_origin, CloseInfo, ReadyState, SocketEvent, WebSocketHandle};
@@ -286,31 +286,6 @@ impl ChatSession {
         self.open_socket();
     }
 
-    /// The host a password in these settings would reach unencrypted, unless the person said
-    /// yes to that server already.
-    fn password_in_clear(&self, settings: &Settings) -> Option<String> {
-        if settings.password.is_empty() || !settings.protocol.reads("login") {
-            return None;
-        }
-        let url = server_url(&settings.url);
-        let allowed = self.upkeep.with_value(|u| u.cleartext_allowed.as_deref() == Some(server_id(&url).as_str()));
-        cleartext_host(&url).filter(|_| !allowed)
-    }
-
-    /// The person says yes to sending the password unencrypted to the server in the settings:
-    /// connects, and reconnects to it without asking again while the page lives.
-    pub fn send_password_in_clear(&self) {
-        let settings = self.settings.get_untracked();
-        let server = server_id(&server_url(&settings.url));
-        self.update_upkeep(|u| {
-            u.cleartext_allowed = Some(server);
-            u.error_outlives_connection = false;
-        });
-        self.cleartext_host.set(None);
-        self.error.set(None);
-        self.connect(settings);
-    }
-
     /// Connects again now with the current settings, skipping any wait.
     pub fn reconnect_now(&self) {
         self.connect(self.settings.get_untracked());
@@ -401,7 +376,7 @@ impl ChatSession {
                 self.inspect_event(format!("readyState open: protocol {protocol:?}, extensions {extensions:?}"));
                 self.system(&format!("Connected to {url}{with}."));
                 self.adopt_format_if_chosen(&protocol);
-                let random = random_seed();
+                let random = secrets::random_seed();
                 let greeting = self.upkeep.try_update_value(|u| {
                     u.format.as_mut().map(|f| {
                         f.seed(&random);
@@ -555,19 +530,4 @@ pub(crate) fn server_url(url: &str) -> String {
 
 fn now_ms() -> f64 {
     js_sys::Date::now()
-}
-
-/// Randomness for the format's nonces and ids, from `crypto.getRandomValues`. A page without
-/// it (none that runs wasm) gets `Math.random`, which is better than a fixed value.
-fn random_seed() -> [u8; SEED_BYTES] {
-    let mut seed = [0; SEED_BYTES];
-    let from_crypto = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut seed).is_ok());
-    if !from_crypto {
-        for byte in &mut seed {
-            *byte = (js_sys::Math::random() * 256.0) as u8;
-        }
-    }
-    seed
 }
