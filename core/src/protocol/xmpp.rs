@@ -22,6 +22,7 @@ use crate::xml::{parse, Element};
 use stream_management::StreamManagement;
 use trust::{hex, TOKENS_KEPT};
 
+mod login;
 mod options;
 mod rooms;
 mod trust;
@@ -199,88 +200,10 @@ impl XmppState {
             (_, "open") => {}
             (_, "close") => decoded.events.push(ChatEvent::LinkDead("The server closed the XMPP stream.".into())),
             (_, "error") => self.stream_error(stanza, decoded),
-            (Stage::Opening, "features") => {
-                let offered: Vec<String> = stanza
-                    .find("mechanisms")
-                    .map(|m| m.elements().map(Element::text_content).collect())
-                    .unwrap_or_default();
-                let scram_offered = offered.iter().any(|m| m == "SCRAM-SHA-1");
-                if self.options.login.is_some() && self.scram_seen && !scram_offered {
-                    decoded.events.push(ChatEvent::LoginEnded(
-                        "The server offered SCRAM-SHA-1 before and now only a login that shows the password: someone on the way may be listening. Not logging in; connect again to try."
-                            .into(),
-                    ));
-                    return;
-                }
-                self.scram_seen |= scram_offered;
-                let (mechanism, payload) = match &self.options.login {
-                    Some((user, password)) if scram_offered => {
-                        let scram = Scram::new(user, password.expose(), &self.nonce);
-                        let first = base64(scram.client_first().as_bytes());
-                        self.scram = Some(scram);
-                        ("SCRAM-SHA-1", first)
-                    }
-                    Some((user, password)) if offered.iter().any(|m| m == "PLAIN") => {
-                        ("PLAIN", base64(format!("\0{user}\0{}", password.expose()).as_bytes()))
-                    }
-                    None if offered.iter().any(|m| m == "ANONYMOUS") => ("ANONYMOUS", "=".to_string()),
-                    _ => {
-                        let how = if self.options.login.is_some() {
-                            "SCRAM-SHA-1 or PLAIN"
-                        } else {
-                            "ANONYMOUS (give a login)"
-                        };
-                        decoded.events.push(ChatEvent::Refused(format!(
-                            "The server offers {} to log in; this client speaks {how}.",
-                            if offered.is_empty() { "nothing".to_string() } else { offered.join(", ") }
-                        )));
-                        return;
-                    }
-                };
-                self.stage = Stage::Authenticating;
-                let auth =
-                    Element::new("auth").attr("xmlns", "urn:ietf:params:xml:ns:xmpp-sasl").attr("mechanism", mechanism);
-                decoded.replies.push(send(auth.text(&payload)));
-            }
-            (Stage::Authenticating, "challenge") => {
-                let challenge = super::base64_decode(stanza.text_content().trim()).unwrap_or_default();
-                let answer = self.scram.as_mut().map(|s| s.client_final(&String::from_utf8_lossy(&challenge)));
-                match answer {
-                    Some(Ok(last)) => {
-                        let response = Element::new("response").attr("xmlns", "urn:ietf:params:xml:ns:xmpp-sasl");
-                        decoded.replies.push(send(response.text(&base64(last.as_bytes()))));
-                    }
-                    Some(Err(why)) => {
-                        decoded.events.push(ChatEvent::Refused(format!("Logging in failed: the server sent {why}.")))
-                    }
-                    None => decoded
-                        .events
-                        .push(ChatEvent::Refused("The server asked a question no login was under way for.".into())),
-                }
-            }
-            (Stage::Authenticating, "success") => {
-                // SCRAM: the server proves it knows the password too, or the stream goes no further.
-                if let Some(scram) = self.scram.take() {
-                    let last = super::base64_decode(stanza.text_content().trim()).unwrap_or_default();
-                    if !scram.verify(&String::from_utf8_lossy(&last)) {
-                        decoded.events.push(ChatEvent::Refused(
-                            "The server could not prove it knows the password: not going on with it.".into(),
-                        ));
-                        decoded.events.push(ChatEvent::LinkDead("The server's SCRAM signature was wrong.".into()));
-                        return;
-                    }
-                }
-                self.stage = Stage::Restarting;
-                decoded.replies.push(self.open());
-            }
-            (Stage::Authenticating, "failure") => {
-                self.scram = None;
-                let reason = stanza.elements().next().map_or("not-authorized", |e| e.local_name()).to_string();
-                let user = self.options.login.as_ref().map_or("", |(u, _)| u.as_str());
-                decoded.events.push(ChatEvent::LoginEnded(format!(
-                    "The server refused the login as {user} ({reason}): check the login and the password."
-                )));
-            }
+            (Stage::Opening, "features") => self.choose_mechanism(stanza, decoded),
+            (Stage::Authenticating, "challenge") => self.answer_challenge(stanza, decoded),
+            (Stage::Authenticating, "success") => self.logged_in(stanza, decoded),
+            (Stage::Authenticating, "failure") => self.login_refused(stanza, decoded),
             (Stage::Restarting, "features") => {
                 self.sm.offered =
                     stanza.elements().any(|e| e.local_name() == "sm" && e.get("xmlns") == Some(stream_management::NS));
@@ -312,22 +235,6 @@ impl XmppState {
             (_, "presence") => self.presence(stanza, decoded),
             (_, "message") => self.message(stanza, decoded),
             _ => {}
-        }
-    }
-
-    /// The server ends the stream with an error: said, and where another login took our
-    /// resource, not fought over by connecting again.
-    fn stream_error(&mut self, error: &Element, decoded: &mut Decoded) {
-        let condition =
-            error.elements().map(Element::local_name).find(|name| *name != "text").unwrap_or("undefined-condition");
-        let words = error.find("text").map(Element::text_content).filter(|t| !t.is_empty());
-        let said = words.map_or_else(String::new, |w| format!(": \"{w}\""));
-        if condition == "conflict" {
-            decoded.events.push(ChatEvent::LoginEnded(format!(
-                "This account signed in elsewhere with the same resource, and the server closed this stream{said}. Not connecting again over it; connect again to take it back."
-            )));
-        } else {
-            decoded.events.push(ChatEvent::LinkDead(format!("The server ended the XMPP stream ({condition}){said}.")));
         }
     }
 
