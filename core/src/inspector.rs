@@ -118,7 +118,7 @@ impl Record {
         let (key, payload) = match &self.payload {
             Payload::Text(t) => ("text", text(t)),
             Payload::Event(t) => ("event", text(t)),
-            Payload::Binary(b) => ("hex", Value::String(b.iter().map(|x| format!("{x:02x}")).collect())),
+            Payload::Binary(b) => ("hex", Value::String(crate::protocol::hex(b))),
         };
         let mut members = vec![
             ("id".to_string(), number(i64::try_from(self.id).unwrap_or(i64::MAX))),

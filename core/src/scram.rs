@@ -140,9 +140,7 @@ impl Scram {
 mod tests {
     use super::*;
 
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
+    use crate::protocol::hex;
 
     #[test]
     fn sha1_hmac_and_pbkdf2_match_their_rfcs() {

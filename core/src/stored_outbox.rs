@@ -28,7 +28,7 @@ const OUTBOX_FORMAT_V1: &str = "wschat-outbox-1";
 pub fn server_id(url: &str) -> String {
     // 128 bits of SHA-256: an address crafted to share another server's key (and so receive
     // its pending messages) would need a collision, not a few million tries as with 64-bit FNV.
-    crate::sha256::sha256(url.as_bytes())[..16].iter().map(|b| format!("{b:02x}")).collect()
+    crate::protocol::hex(&crate::sha256::sha256(url.as_bytes())[..16])
 }
 
 /// The key an earlier version gave the server at `url` (64-bit FNV-1a), so that what it stored

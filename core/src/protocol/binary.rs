@@ -24,6 +24,15 @@ pub fn hex_preview(bytes: &[u8]) -> String {
     out
 }
 
+/// `bytes` as lowercase hex digits, two a byte, nothing between them.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
 /// The text of a `raw` entry for a binary frame.
 pub fn describe_binary(bytes: &[u8]) -> String {
     let unit = if bytes.len() == 1 { "byte" } else { "bytes" };

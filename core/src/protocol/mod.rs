@@ -35,12 +35,14 @@
 //!
 //! and one line in the `formats!` list below.
 
+mod base64;
 mod binary;
 mod event;
 mod payload;
 mod time;
 
-pub use binary::{describe_binary, hex_preview};
+pub(crate) use base64::{base64, base64_decode};
+pub use binary::{describe_binary, hex, hex_preview};
 pub use event::{silence, ChatEvent, NameCase, Target, TargetKind, READY_TO_CHAT};
 pub use text::{split_nick, TextFormat};
 pub use time::parse_iso8601;
@@ -317,20 +319,6 @@ pub(crate) fn same_url(url: &str) -> String {
     url.to_string()
 }
 
-/// Standard base64 with padding (RFC 4648), for SASL (IRC's, XMPP's).
-pub(crate) fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            let sextet = (n >> (18 - 6 * i)) & 63;
-            out.push(if i <= chunk.len() { char::from(ALPHABET[sextet as usize]) } else { '=' });
-        }
-    }
-    out
-}
-
 /// [`WireFormat::secret_spans`] of line-based formats: on each line of `frame` that starts with
 /// `prefix`, up to the first empty line (the end of STOMP's headers), the rest of the line
 /// unless `shown` allows it (IRC's `AUTHENTICATE PLAIN` names a mechanism, not a secret).
@@ -359,31 +347,6 @@ pub(crate) fn secret_lines(frame: &OutFrame, prefix: &str, shown: fn(&[u8]) -> b
 /// [`Spec::channels`] of formats without channels: the setting is kept as it is, unused.
 pub(crate) fn no_channels(list: &str) -> Result<String, String> {
     Ok(list.to_string())
-}
-
-/// Standard base64 read back (padding optional); `None` for anything else.
-pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let digits: Vec<u32> = text
-        .trim_end_matches('=')
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' => Some(u32::from(b - b'A')),
-            b'a'..=b'z' => Some(u32::from(b - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(b - b'0') + 52),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
-    if digits.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
-    for chunk in digits.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, d)| n | d << (18 - 6 * i));
-        out.extend(n.to_be_bytes()[1..chunk.len()].iter());
-    }
-    Some(out)
 }
 
 /// [`Spec::check`] of the brokers' formats: their channel list checked by `channels`, and the

@@ -14,13 +14,13 @@
 //! and a dropped link resumes the stream (`xmpp/stream_management.rs`).
 
 use super::{
-    base64, say_ready, Action, ChatEvent, Decoded, FormatSettings, Frame, OutFrame, ServerModel, Spec, Target, TargetKind, WireFormat,
+    base64, hex, say_ready, Action, ChatEvent, Decoded, FormatSettings, Frame, OutFrame, ServerModel, Spec, Target, TargetKind, WireFormat,
     SEED_BYTES,
 };
 use crate::scram::Scram;
 use crate::xml::{parse, Element};
 use stream_management::StreamManagement;
-use trust::{hex, TOKENS_KEPT};
+use trust::TOKENS_KEPT;
 
 mod login;
 mod options;

@@ -58,7 +58,3 @@ pub(super) fn same_jid(a: &str, b: &str) -> bool {
     let (b_bare, b_resource) = b.split_once('/').unwrap_or((b, ""));
     a_bare.eq_ignore_ascii_case(b_bare) && a_resource == b_resource && a.contains('/') == b.contains('/')
 }
-
-pub(super) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
