@@ -1,10 +1,11 @@
 //! The socket's inbox: messages wait in JavaScript (`inbox.js`) and cross into wasm once per
 //! animation frame (or soon, in a hidden tab), a bounded batch at a time, each with the time it
-//! arrived; a message too large to keep crosses as its start.
+//! arrived; a message too large to keep crosses as its start. One drain stops once it has taken
+//! a frame's budget and leaves the rest to the next frame, so a burst never holds the tab.
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
-use wschat_core::joined::split_utf16;
+use wschat_core::joined::split_utf8;
 
 use super::{SocketEvent, WebSocketHandle};
 use crate::timer::{AnimationFrame, Timeout};
@@ -18,6 +19,14 @@ const TEXTS_PER_TAKE: u32 = 256;
 /// How long one string crossing into wasm may be, in UTF-16 units, unless its first message
 /// alone is longer: a burst of long messages crosses a few at a time.
 const UNITS_PER_TAKE: u32 = 1 << 20;
+
+/// A drain that has run this long leaves what is left to the next frame (a frame is 16.7 ms at
+/// 60 Hz; the rest is the view's).
+const DRAIN_BUDGET_MS: f64 = 8.0;
+
+/// A hidden tab draws nothing and drains only every [`HIDDEN_DRAIN_MS`]: it may take longer, so
+/// that a flood does not pile up in the inbox.
+const HIDDEN_DRAIN_BUDGET_MS: f64 = 50.0;
 
 /// A text message longer than this (UTF-16 units; the client's own largest message) crosses
 /// into wasm as its start only ([`SocketEvent::TooLarge`]): wasm memory never shrinks, and the
@@ -41,7 +50,7 @@ extern "C" {
     #[wasm_bindgen(method, getter, js_name = headIsText)]
     fn head_is_text(this: &Inbox) -> bool;
     #[wasm_bindgen(method, js_name = takeTexts)]
-    fn take_texts(this: &Inbox, max: u32, budget: u32, limit: u32, start: u32) -> String;
+    fn take_texts(this: &Inbox, max: u32, budget: u32, limit: u32, start: u32) -> Vec<u8>;
     #[wasm_bindgen(method, js_name = takeBinary)]
     fn take_binary(this: &Inbox) -> JsValue;
     #[wasm_bindgen(method, getter)]
@@ -58,15 +67,46 @@ impl WebSocketHandle {
         let this = *self;
         self.connection.try_update_value(|c| {
             if let Some(c) = c.as_mut().filter(|c| c.id == id && c.drain.is_none()) {
-                let frame = AnimationFrame::new(move || this.drain(id));
-                let fallback = Timeout::new(HIDDEN_DRAIN_MS, move || this.drain(id));
+                let frame = AnimationFrame::new(move || this.drain_in_budget(id));
+                let fallback = Timeout::new(HIDDEN_DRAIN_MS, move || this.drain_in_budget(id));
                 c.drain = Some((frame, fallback));
             }
         });
     }
 
-    /// Hands on every message in the inbox, in order.
-    pub(super) fn drain(&self, id: u64) {
+    /// The handler reads a message in parts: the messages after it wait in the inbox until
+    /// [`Self::resume_messages`] (an event other than a message still hands them all on first).
+    pub fn pause_messages(&self) {
+        self.connection.update_value(|c| {
+            if let Some(c) = c.as_mut() {
+                c.paused = true;
+            }
+        });
+    }
+
+    /// The handler is done with the message it read in parts: the inbox is handed on again.
+    pub fn resume_messages(&self) {
+        let id = self.connection.try_update_value(|c| {
+            c.as_mut().map(|c| {
+                c.paused = false;
+                c.id
+            })
+        });
+        if let Some(Some(id)) = id {
+            self.schedule_drain(id);
+        }
+    }
+
+    /// A scheduled drain: within a frame's budget, and not while the handler is paused.
+    fn drain_in_budget(&self, id: u64) {
+        let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
+        self.drain(id, Some(if hidden { HIDDEN_DRAIN_BUDGET_MS } else { DRAIN_BUDGET_MS }));
+    }
+
+    /// Hands on the inbox's messages, in order, until they are all taken or, with a budget,
+    /// until it is spent or the handler pauses; then the rest waits for the next frame.
+    pub(super) fn drain(&self, id: u64, budget_ms: Option<f64>) {
+        let started = js_sys::Date::now();
         let inbox = self.connection.try_update_value(|c| {
             c.as_mut().filter(|c| c.id == id).map(|c| {
                 c.drain = None;
@@ -75,9 +115,20 @@ impl WebSocketHandle {
         });
         let Some(Some(inbox)) = inbox else { return };
         while inbox.size() > 0 && self.current_id() == Some(id) {
+            if let Some(budget) = budget_ms {
+                if self.connection.with_value(|c| c.as_ref().is_some_and(|c| c.paused)) {
+                    return;
+                }
+                if js_sys::Date::now() - started >= budget {
+                    self.schedule_drain(id);
+                    return;
+                }
+            }
             if inbox.head_is_text() {
+                let bytes = inbox.take_texts(TEXTS_PER_TAKE, UNITS_PER_TAKE, KEPT_MESSAGE_UNITS, TOO_LARGE_START_UNITS);
+                // TextEncoder wrote it: always UTF-8 (a lone surrogate became U+FFFD).
                 let joined =
-                    inbox.take_texts(TEXTS_PER_TAKE, UNITS_PER_TAKE, KEPT_MESSAGE_UNITS, TOO_LARGE_START_UNITS);
+                    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                 let (lengths, times, cut) = (inbox.lengths(), inbox.times(), inbox.cut());
                 if lengths.len() == 1 && cut.is_none() {
                     // A long message crosses alone: hand on the string itself, not a copy.
@@ -85,7 +136,7 @@ impl WebSocketHandle {
                     self.deliver(id, SocketEvent::Text(joined), at);
                     continue;
                 }
-                for (i, (text, at)) in split_utf16(&joined, &lengths).zip(times).enumerate() {
+                for (i, (text, at)) in split_utf8(&joined, &lengths).zip(times).enumerate() {
                     let event = match cut.as_ref().and_then(|cut| cut.get(i)).copied().unwrap_or(0) {
                         0 => SocketEvent::Text(text.to_owned()),
                         units => SocketEvent::TooLarge { start: text.to_owned(), size: units as usize, binary: false },

@@ -97,6 +97,8 @@ struct Connection {
     inbox: Inbox,
     /// The next handing on of the inbox's messages, while one is due.
     drain: Option<(AnimationFrame, Timeout)>,
+    /// The handler is still reading a message in parts: the next wait (see [`WebSocketHandle::pause_messages`]).
+    paused: bool,
     _on_open: Closure<dyn FnMut(Event)>,
     _wake: Closure<dyn FnMut()>,
     _on_error: Closure<dyn FnMut(Event)>,
@@ -245,6 +247,7 @@ impl WebSocketHandle {
             ws,
             inbox,
             drain: None,
+            paused: false,
             _on_open: on_open,
             _wake: wake,
             _on_error: on_error,
@@ -252,9 +255,10 @@ impl WebSocketHandle {
         }
     }
 
-    /// An event other than a message: the messages before it first, then it.
+    /// An event other than a message: the messages before it first (all of them, paused or
+    /// not: the handler finishes what it is reading before it takes the next), then it.
     fn deliver_now(&self, id: u64, event: SocketEvent) {
-        self.drain(id);
+        self.drain(id, None);
         self.deliver(id, event, js_sys::Date::now());
     }
 
