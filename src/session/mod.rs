@@ -15,6 +15,7 @@ mod liveness;
 mod locks;
 mod outbox;
 mod ownership;
+mod parts;
 mod routing;
 mod secrets;
 mod storage;
@@ -84,6 +85,8 @@ struct Upkeep {
     wake_timer: Option<Timeout>,
     /// Decoded events waiting for the flush, with when they arrived.
     pending: Vec<(ChatEvent, f64)>,
+    /// A long message being read in parts.
+    reading: Option<parts::Reading>,
     /// The inspector has records it has not been told about.
     frames_dirty: bool,
     /// A flush of `pending` is queued.
@@ -357,6 +360,8 @@ impl ChatSession {
     }
 
     fn on_socket_event(&self, event: SocketEvent, now: f64) {
+        // Whatever came after a message being read in parts waits until it is read.
+        self.finish_reading();
         match event {
             SocketEvent::Open => {
                 let protocol = self.socket.protocol().get_untracked();
@@ -395,7 +400,7 @@ impl ChatSession {
             SocketEvent::Text(text) => {
                 self.frames.update_value(|f| f.text(Direction::In, now, &text));
                 self.frames_need_redraw();
-                self.receive(Frame::Text(&text), now);
+                self.receive_text(text, now);
             }
             SocketEvent::Binary(bytes) => {
                 self.frames.update_value(|f| f.binary(Direction::In, now, &bytes));

@@ -2,7 +2,7 @@
 //! wake-ups), the outbox let go once it is ready.
 
 use leptos::prelude::*;
-use wschat_core::protocol::{Action, ChatEvent, Decoded, Frame, OutFrame, ProtocolKind};
+use wschat_core::protocol::{Action, ChatEvent, Decoded, Frame, OutFrame, ProtocolKind, WireFormat};
 use wschat_core::settings::Settings;
 
 use super::{now_ms, ChatSession};
@@ -65,15 +65,25 @@ impl ChatSession {
     /// One frame from the server through the wire format: replies go out at once, events go to
     /// the log, and the outbox follows when the format becomes ready.
     pub(super) fn receive(&self, frame: Frame<'_>, now: f64) {
+        self.decode_with(now, |format| (format.on_frame(frame, now), ()));
+    }
+
+    /// Runs `decode` on the format and takes what it decoded (replies, events, readiness), the
+    /// idle timer armed once anything was heard; `decode`'s other result, `None` without a
+    /// format.
+    pub(super) fn decode_with<T>(
+        &self,
+        now: f64,
+        decode: impl FnOnce(&mut dyn WireFormat) -> (Decoded, T),
+    ) -> Option<T> {
         let was_ready = self.format_ready();
-        let decoded = self
+        let (decoded, other) = self
             .upkeep
             .try_update_value(|u| {
                 u.last_activity_ms = now;
-                u.format.as_mut().map(|f| f.on_frame(frame, now))
+                u.format.as_mut().map(|f| decode(f.as_mut()))
             })
-            .flatten();
-        let Some(decoded) = decoded else { return };
+            .flatten()?;
         self.take(decoded, now);
         self.became_ready_maybe(was_ready);
         if self.upkeep.with_value(|u| u.idle_timer.is_none()) {
@@ -81,6 +91,7 @@ impl ChatSession {
                 self.arm_idle_timeout(idle_ms / 2.0);
             }
         }
+        Some(other)
     }
 
     /// The format became ready (it says so in the timeline itself): the outbox goes out.

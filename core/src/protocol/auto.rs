@@ -143,6 +143,14 @@ impl WireFormat for AutoFormat {
         }
     }
 
+    fn on_text_part(&mut self, text: &str, from: usize, budget: usize, now_ms: f64) -> (Decoded, usize) {
+        match (&self.finding, self.inner.as_mut()) {
+            (Finding::Found(_), Some(format)) => format.on_text_part(text, from, budget, now_ms),
+            _ if from == 0 => (self.on_frame(Frame::Text(text), now_ms), text.len()),
+            _ => (Decoded::default(), text.len()),
+        }
+    }
+
     fn on_close(&mut self, by_server: bool) {
         if let Some(format) = self.inner.as_mut() {
             format.on_close(by_server);

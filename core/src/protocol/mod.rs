@@ -175,6 +175,15 @@ pub trait WireFormat {
     /// One frame from the server.
     fn on_frame(&mut self, frame: Frame<'_>, now_ms: f64) -> Decoded;
 
+    /// A long text message read in parts, so the page can draw between them: from byte `from`,
+    /// about `budget` bytes of it; what that part said, and where the next part begins
+    /// (`text.len()` once all is read). Formats whose messages hold many frames (STOMP) cut
+    /// them between frames; the others read the whole message on the first call.
+    fn on_text_part(&mut self, text: &str, from: usize, _budget: usize, now_ms: f64) -> (Decoded, usize) {
+        let decoded = if from == 0 { self.on_frame(Frame::Text(text), now_ms) } else { Decoded::default() };
+        (decoded, text.len())
+    }
+
     /// The socket closed without this client asking; `by_server`: the server ended it with a
     /// closing handshake (the browser's `wasClean`), not a link lost on the way. Not called
     /// for a link the session gives up as dead itself.

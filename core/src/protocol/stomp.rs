@@ -140,6 +140,8 @@ pub struct StompState {
     expect_every_ms: f64,
     last_heard_ms: f64,
     last_sent_ms: f64,
+    /// Frames not understood so far in the message being read (which may come in parts).
+    not_understood: usize,
 }
 
 impl StompState {
@@ -151,6 +153,7 @@ impl StompState {
             expect_every_ms: 0.0,
             last_heard_ms: 0.0,
             last_sent_ms: 0.0,
+            not_understood: 0,
         }
     }
 
@@ -282,33 +285,57 @@ fn unescape(text: &str) -> String {
     out
 }
 
-/// The frames of one WebSocket message: heart-beats (bare line ends) skipped, each frame up to
-/// its NUL (or its `content-length`). One pass: each frame's ends are looked for from its start.
-fn parse_frames(text: &str) -> Vec<StompFrame<'_>> {
-    let mut frames = Vec::new();
-    let mut rest = text;
-    loop {
-        rest = rest.trim_start_matches(['\n', '\r']);
-        if rest.is_empty() {
-            return frames;
-        }
-        let Some((head, after)) = split_headers(rest) else {
-            return frames;
-        };
-        let mut lines = head.lines();
-        let command = lines.next().unwrap_or_default().trim_end_matches('\r');
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.trim_end_matches('\r').split_once(':'))
-            .map(|(n, v)| (unescape(n), unescape(v)))
-            .collect();
-        let length = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse::<usize>().ok());
-        let end = match length {
-            Some(n) if n <= after.len() && after.is_char_boundary(n) => n,
-            _ => after.find('\0').unwrap_or(after.len()),
-        };
-        frames.push(StompFrame { command, headers, body: &after[..end] });
-        rest = after.get(end + 1..).unwrap_or_default();
+/// One frame as it came: its command, its header lines (not yet unescaped) and its body.
+struct RawFrame<'a> {
+    command: &'a str,
+    head: &'a str,
+    body: &'a str,
+}
+
+impl<'a> RawFrame<'a> {
+    /// The header lines as name and value, escaped as they came.
+    fn raw_headers(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.head.lines().skip(1).filter_map(|l| l.trim_end_matches('\r').split_once(':'))
     }
+
+    /// The frame with its headers unescaped: only for frames that are handled, so a message of
+    /// thousands of frames nobody reads costs no allocation for them.
+    fn parsed(&self) -> StompFrame<'a> {
+        let headers = self.raw_headers().map(|(n, v)| (unescape(n), unescape(v))).collect();
+        StompFrame { command: self.command, headers, body: self.body }
+    }
+}
+
+/// The frame at the start of `rest` (one WebSocket message holds any number), which is left
+/// after it: heart-beats (bare line ends) skipped, the frame up to its NUL (or its
+/// `content-length`). Its ends are looked for from its start, byte by byte: a message of
+/// 170,000 empty frames is a hostile server's mebibyte. A call per frame, never inlined:
+/// the browser compiles a wasm function well only once it has been called often, and a loop
+/// inside one call runs as first compiled (twice as slow here).
+#[inline(never)]
+fn next_frame<'a>(rest: &mut &'a str) -> Option<RawFrame<'a>> {
+    let beats = rest.bytes().take_while(|b| matches!(b, b'\n' | b'\r')).count();
+    *rest = rest.get(beats..)?;
+    if rest.is_empty() {
+        return None;
+    }
+    let (head, after) = split_headers(rest)?;
+    let command = head.get(..position(head, b'\n').unwrap_or(head.len())).unwrap_or_default();
+    let mut frame = RawFrame { command: command.trim_end_matches('\r'), head, body: "" };
+    // No escape sequence unescapes to this name or to digits: the raw text is compared.
+    let length = frame.raw_headers().find(|(n, _)| *n == "content-length").and_then(|(_, v)| v.parse::<usize>().ok());
+    let end = match length {
+        Some(n) if n <= after.len() && after.is_char_boundary(n) => n,
+        _ => position(after, 0).unwrap_or(after.len()),
+    };
+    frame.body = after.get(..end).unwrap_or(after);
+    *rest = after.get(end + 1..).unwrap_or_default();
+    Some(frame)
+}
+
+/// Where the first `byte` (ASCII) of `text` is.
+fn position(text: &str, byte: u8) -> Option<usize> {
+    text.bytes().position(|b| b == byte)
 }
 
 /// The command and headers of the frame at the start of `text`, and what follows their blank
@@ -317,12 +344,18 @@ fn parse_frames(text: &str) -> Vec<StompFrame<'_>> {
 /// looking for `\n\n` in all the rest first (and for `\r\n\r\n` after) read a whole message of
 /// CRLF frames once per frame, and ended a CRLF frame's headers in a later LF frame.
 fn split_headers(text: &str) -> Option<(&str, &str)> {
+    let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(found) = text[from..].find('\n') {
+    while let Some(found) = bytes.get(from..)?.iter().position(|b| *b == b'\n') {
         let at = from + found;
-        let after = &text[at + 1..];
-        if let Some(body) = after.strip_prefix('\n').or_else(|| after.strip_prefix("\r\n")) {
-            return Some((&text[..at], body));
+        let after = bytes.get(at + 1..).unwrap_or_default();
+        let blank = match after {
+            [b'\n', ..] => 1,
+            [b'\r', b'\n', ..] => 2,
+            _ => 0,
+        };
+        if blank > 0 {
+            return Some((text.get(..at)?, text.get(at + 1 + blank..)?));
         }
         from = at + 1;
     }
@@ -356,36 +389,51 @@ impl WireFormat for StompState {
     }
 
     fn on_frame(&mut self, frame: Frame<'_>, now_ms: f64) -> Decoded {
+        let text = match frame {
+            Frame::Text(text) => text,
+            Frame::Binary(bytes) => match std::str::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) => {
+                    self.last_heard_ms = now_ms;
+                    let text = super::describe_binary(bytes);
+                    return Decoded::events(vec![ChatEvent::raw(Some("binary frame on a STOMP link"), text)]);
+                }
+            },
+        };
+        self.on_text_part(text, 0, usize::MAX, now_ms).0
+    }
+
+    /// The frames that start in `budget` bytes from `from` (the last may end past them).
+    fn on_text_part(&mut self, text: &str, from: usize, budget: usize, now_ms: f64) -> (Decoded, usize) {
         self.last_heard_ms = now_ms;
+        if from == 0 {
+            self.not_understood = 0;
+        }
         let was_ready = self.is_ready();
         let mut decoded = Decoded::default();
-        match frame {
-            Frame::Text(text) => {
-                // A message of thousands of frames no client understands is said once past the
-                // first few: one entry each would make a hostile server's 1 MiB a flood.
-                let mut not_understood = 0usize;
-                for parsed in parse_frames(text) {
-                    let known = matches!(parsed.command, "CONNECTED" | "MESSAGE" | "RECEIPT" | "ERROR");
-                    not_understood += usize::from(!known);
-                    if known || not_understood <= UNKNOWN_FRAMES_SHOWN {
-                        self.handle(&parsed, now_ms, &mut decoded);
-                    }
-                }
-                if not_understood > UNKNOWN_FRAMES_SHOWN {
-                    let more = not_understood - UNKNOWN_FRAMES_SHOWN;
-                    let text = format!("{more} more STOMP frames not understood in this message");
-                    decoded.events.push(ChatEvent::raw(Some("STOMP frames not understood"), text));
-                }
+        let mut rest = text.get(from..).unwrap_or_default();
+        let stop = rest.len().saturating_sub(budget);
+        while rest.len() > stop {
+            let Some(raw) = next_frame(&mut rest) else {
+                rest = "";
+                break;
+            };
+            // A message of thousands of frames no client understands is said once past the
+            // first few: one entry each would make a hostile server's 1 MiB a flood.
+            let known = matches!(raw.command, "CONNECTED" | "MESSAGE" | "RECEIPT" | "ERROR");
+            self.not_understood += usize::from(!known);
+            if known || self.not_understood <= UNKNOWN_FRAMES_SHOWN {
+                self.handle(&raw.parsed(), now_ms, &mut decoded);
             }
-            Frame::Binary(bytes) => match std::str::from_utf8(bytes) {
-                Ok(text) => return self.on_frame(Frame::Text(text), now_ms),
-                Err(_) => decoded
-                    .events
-                    .push(ChatEvent::raw(Some("binary frame on a STOMP link"), super::describe_binary(bytes))),
-            },
+        }
+        let next = text.len() - rest.len();
+        if next == text.len() && self.not_understood > UNKNOWN_FRAMES_SHOWN {
+            let more = self.not_understood - UNKNOWN_FRAMES_SHOWN;
+            let text = format!("{more} more STOMP frames not understood in this message");
+            decoded.events.push(ChatEvent::raw(Some("STOMP frames not understood"), text));
         }
         say_ready(was_ready, self.is_ready(), &mut decoded.events);
-        decoded
+        (decoded, next)
     }
 
     /// Heart-beats: an EOL when we have been quiet for our period, a dead link when the server

@@ -144,3 +144,39 @@ fn a_flood_of_frames_not_understood_is_said_once_past_the_first_few() {
     let few = "A\n\n\0".repeat(3);
     assert_eq!(stomp.on_frame(Frame::Text(&few), 3.0).events.len(), 3, "a few are each shown");
 }
+
+/// A message read in parts (as the session reads a long one, a frame's budget at a time) says
+/// what it says read whole: the same events in the same order, frames not understood counted
+/// across the parts, and every part ends between frames.
+mod in_parts {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn a_frame() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z ]{0,12}".prop_map(|body| format!("MESSAGE\ndestination:/topic/chat\n\n{{\"nick\":\"bob\",\"text\":\"{body}\"}}\0")),
+            (1u32..50).prop_map(|n| format!("RECEIPT\r\nreceipt-id:msg-{n}\r\n\r\n\0")),
+            "[A-Z]{1,3}".prop_map(|command| format!("{command}\n\n\0")),
+            Just("\n".to_string()),
+            Just("MESSAGE\ndestination:/topic/dev\ncontent-length:3\n\na\0b\0".to_string()),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn parts_say_what_the_whole_says(frames in proptest::collection::vec(a_frame(), 0..150), budget in 1usize..200) {
+            let text = frames.concat();
+            let whole = connected().on_frame(Frame::Text(&text), 5.0).events;
+            let mut stomp = connected();
+            let (mut events, mut from, mut parts) = (Vec::new(), 0, 0);
+            while from < text.len() || parts == 0 {
+                let (decoded, next) = stomp.on_text_part(&text, from, budget, 5.0);
+                prop_assert!(next > from || (next == text.len() && from == text.len()), "{from} -> {next}");
+                events.extend(decoded.events);
+                from = next;
+                parts += 1;
+            }
+            prop_assert_eq!(events, whole);
+        }
+    }
+}
