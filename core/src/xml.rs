@@ -19,6 +19,11 @@ pub enum Node {
 /// How deep elements may nest: stanzas are shallow; a deeper frame is refused, not recursed.
 pub const MAX_DEPTH: usize = 64;
 
+/// How many elements one frame may hold: a roster of 15,000 contacts, a group each, fits; a
+/// hostile mebibyte of 262,000 empty children (an allocation each) is refused an eighth of the
+/// way in, within a frame's budget.
+pub const MAX_ELEMENTS: usize = 32_768;
+
 impl Element {
     pub fn new(name: &str) -> Self {
         Element { name: name.to_string(), ..Element::default() }
@@ -46,7 +51,10 @@ impl Element {
 
     /// The name without its prefix (`features` for `stream:features`).
     pub fn local_name(&self) -> &str {
-        self.name.rsplit(':').next().unwrap_or(&self.name)
+        match self.name.bytes().rposition(|b| b == b':') {
+            Some(colon) => self.name.get(colon + 1..).unwrap_or_default(),
+            None => &self.name,
+        }
     }
 
     /// The first child element of this local name.
@@ -127,7 +135,7 @@ pub struct XmlError(pub &'static str);
 
 /// Reads one element (an XML declaration, comments and surrounding white space allowed).
 pub fn parse(text: &str) -> Result<Element, XmlError> {
-    let mut reader = Reader { text, at: 0 };
+    let mut reader = Reader { text, at: 0, elements: 0 };
     reader.skip_prolog()?;
     let element = reader.element(0)?;
     reader.skip_misc()?;
@@ -140,6 +148,8 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
 struct Reader<'a> {
     text: &'a str,
     at: usize,
+    /// Elements read so far.
+    elements: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -176,25 +186,37 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn name(&mut self) -> Result<String, XmlError> {
+    /// The name at the reader, which ends at white space, `/`, `>` or `=`. Looked for byte by
+    /// byte (an element of many tiny children is a hostile server's mebibyte); a name with
+    /// quotes, `<` or `&` in it, or any white space, is refused.
+    fn name(&mut self) -> Result<&'a str, XmlError> {
         let rest = self.rest();
-        let end = rest.find(|c: char| c.is_whitespace() || matches!(c, '/' | '>' | '=')).unwrap_or(rest.len());
-        if end == 0 || rest[..end].contains(['<', '&', '"', '\'']) {
+        let end = rest
+            .bytes()
+            .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>' | b'=' | b'<' | b'&' | b'"' | b'\''))
+            .unwrap_or(rest.len());
+        let name = rest.get(..end).unwrap_or_default();
+        let stopped_at_bad = matches!(rest.as_bytes().get(end), Some(b'<' | b'&' | b'"' | b'\''));
+        if end == 0 || stopped_at_bad || (!name.is_ascii() && name.chars().any(char::is_whitespace)) {
             return Err(XmlError("a bad name"));
         }
         self.at += end;
-        Ok(rest[..end].to_string())
+        Ok(name)
     }
 
     fn element(&mut self, depth: usize) -> Result<Element, XmlError> {
         if depth >= MAX_DEPTH {
             return Err(XmlError("nested too deep"));
         }
+        self.elements += 1;
+        if self.elements > MAX_ELEMENTS {
+            return Err(XmlError("too many elements"));
+        }
         if !self.rest().starts_with('<') {
             return Err(XmlError("no element"));
         }
         self.at += 1;
-        let mut element = Element::new(&self.name()?);
+        let mut element = Element::new(self.name()?);
         let empty = loop {
             self.skip_ws();
             let rest = self.rest();
@@ -206,7 +228,7 @@ impl<'a> Reader<'a> {
                 self.at += 1;
                 break false;
             }
-            let name = self.name()?;
+            let name = self.name()?.to_string();
             self.skip_ws();
             if !self.rest().starts_with('=') {
                 return Err(XmlError("an attribute without a value"));
@@ -223,6 +245,9 @@ impl<'a> Reader<'a> {
             }
             let value = unescape(raw)?;
             self.at += end + 1;
+            if element.attrs.len() == MAX_ATTRIBUTES {
+                return Err(XmlError("too many attributes"));
+            }
             element.attrs.push((name, value));
         };
         if has_repeats(&element.attrs) {
@@ -273,17 +298,14 @@ fn comment_length(rest: &str) -> Result<usize, XmlError> {
     Ok(4 + end + 3)
 }
 
-/// Attributes up to this many are checked for repeats pair by pair, more by sorting their names:
-/// pairs cost the square of the count (a stanza within Prosody's limit holds 26,000).
-const PAIRWISE_ATTRIBUTES: usize = 8;
+/// An element with more attributes than this is refused: no stanza has more than a dozen, and a
+/// hostile one of a mebibyte of them (26,000 fit in Prosody's limit) would cost a long frame.
+/// Below it, checking each pair for a repeat costs little.
+pub const MAX_ATTRIBUTES: usize = 64;
 
 /// Whether an attribute name is repeated.
 fn has_repeats(attrs: &[(String, String)]) -> bool {
-    if attrs.len() <= PAIRWISE_ATTRIBUTES {
-        return attrs.iter().enumerate().any(|(i, (name, _))| attrs[..i].iter().any(|(n, _)| n == name));
-    }
-    let names = crate::sort::sorted_by_key(attrs.iter().map(|(n, _)| n.as_str()).collect(), |name| *name);
-    names.windows(2).any(|pair| pair[0] == pair[1])
+    attrs.iter().enumerate().any(|(i, (name, _))| attrs[..i].iter().any(|(n, _)| n == name))
 }
 
 /// Text after text is one run of text, however it was written (plain, CDATA, around a comment);
@@ -366,6 +388,9 @@ mod tests {
         }
         let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
         assert_eq!(parse(&deep), Err(XmlError("nested too deep")));
+        let children = |n: usize| format!("<a>{}</a>", "<b/>".repeat(n));
+        assert_eq!(parse(&children(MAX_ELEMENTS - 1)).map(|a| a.children.len()), Ok(MAX_ELEMENTS - 1));
+        assert_eq!(parse(&children(MAX_ELEMENTS)), Err(XmlError("too many elements")));
     }
 
     #[test]

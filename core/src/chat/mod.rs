@@ -41,8 +41,9 @@ pub const NOTE_IN_ANOTHER_PAGE: &str = "waiting in another page";
 pub const NOTE_FOR_ANOTHER_SERVER: &str = "waits for the server it was typed for";
 
 /// How much of a very long message is put on screen, in UTF-8 bytes; the rest stays in memory
-/// for copying, within [`FULL_TEXT_BUDGET_BYTES`].
-pub const DISPLAY_LIMIT_BYTES: usize = 64 * 1024;
+/// for copying, within [`FULL_TEXT_BUDGET_BYTES`]. Four screens of text: laying out 64 KiB held
+/// a frame for 25 ms, and a hostile peer can send one a frame.
+pub const DISPLAY_LIMIT_BYTES: usize = 16 * 1024;
 
 /// How many bytes of long messages' full texts the log keeps, all together, for "Copy full
 /// text"; past it a long message keeps its first [`DISPLAY_LIMIT_BYTES`] only. wasm memory
