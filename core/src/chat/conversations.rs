@@ -27,6 +27,12 @@ const IDS_PER_CONVERSATION: u64 = 1 << 32;
 /// server opening thousands cannot exhaust memory).
 pub const MAX_CONVERSATIONS: usize = 256;
 
+/// What all of a connection's logs may hold together ([`ChatLog::bytes`]): texts, nicks and
+/// entries. Without it 256 conversations of 5,000 entries and 32 MiB of full texts each could
+/// pass wasm's 4 GiB (a hostile broker publishing on 256 topics). Past it the oldest entries of
+/// any conversation go first.
+pub const MEMORY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
+
 /// The conversations of one connection; the first is the server's (or the only one).
 #[derive(Clone, Debug)]
 pub struct Conversations {
@@ -41,6 +47,8 @@ pub struct Conversations {
     template: ChatLog,
     /// How the protocol compares conversation names.
     name_case: NameCase,
+    /// What the logs may hold together ([`MEMORY_BUDGET_BYTES`]).
+    budget_bytes: usize,
 }
 
 impl Conversations {
@@ -57,6 +65,7 @@ impl Conversations {
             template,
             // Until the connection's format says how it compares names.
             name_case: NameCase::Ascii,
+            budget_bytes: MEMORY_BUDGET_BYTES,
         };
         conversations.open(first);
         if let Some(first) = conversations.list.first_mut() {
@@ -200,8 +209,54 @@ impl Conversations {
         }
     }
 
-    /// Applies one decoded event where it belongs.
+    /// What the logs hold together, about ([`ChatLog::bytes`]).
+    pub fn bytes(&self) -> usize {
+        self.list.iter().map(|c| c.log.bytes()).sum()
+    }
+
+    /// Sets what the logs may hold together; past it the oldest entries go at once.
+    pub fn set_memory_budget(&mut self, bytes: usize) {
+        self.budget_bytes = bytes;
+        self.keep_within_budget();
+    }
+
+    /// Past the budget, lets the oldest entries of any conversation go until an eighth of it
+    /// is free again (so a flood does not search the logs for every entry it adds).
+    pub fn keep_within_budget(&mut self) {
+        let mut total = self.bytes();
+        if total <= self.budget_bytes {
+            return;
+        }
+        let goal = self.budget_bytes - self.budget_bytes / 8;
+        while total > goal {
+            // The log with the oldest entry gives entries until the next oldest log's is older.
+            let mut fronts = self.list.iter().enumerate().filter_map(|(i, c)| c.log.oldest_time_ms().map(|t| (i, t)));
+            let Some(mut oldest) = fronts.next() else { return };
+            let mut next_oldest = f64::INFINITY;
+            for (i, time) in fronts {
+                if time < oldest.1 {
+                    next_oldest = oldest.1;
+                    oldest = (i, time);
+                } else {
+                    next_oldest = next_oldest.min(time);
+                }
+            }
+            // At least one each time round, whatever the times say (a NaN compares false).
+            let log = &mut self.list[oldest.0].log;
+            total = total.saturating_sub(log.drop_oldest());
+            while total > goal && log.oldest_time_ms().is_some_and(|t| t <= next_oldest) {
+                total = total.saturating_sub(log.drop_oldest());
+            }
+        }
+    }
+
+    /// Applies one decoded event where it belongs; past the memory budget, the oldest entries go.
     pub fn apply(&mut self, event: ChatEvent, now: f64) {
+        self.apply_event(event, now);
+        self.keep_within_budget();
+    }
+
+    fn apply_event(&mut self, event: ChatEvent, now: f64) {
         match event {
             ChatEvent::In { to, event } => self.apply_in(to, *event, now),
             // Said wherever that person was: their channels and their private chat.

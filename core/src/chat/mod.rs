@@ -124,7 +124,17 @@ impl Entry {
     fn holds_long_text(&self) -> bool {
         self.cut_from.is_none() && self.text.len() > DISPLAY_LIMIT_BYTES
     }
+
+    /// What keeping the entry costs, about: its text, its nick (counted each time, though runs
+    /// share one), and the entry itself with the text's and the nick's allocation headers.
+    pub fn bytes(&self) -> usize {
+        ENTRY_OVERHEAD_BYTES + self.text.len() + self.nick.as_ref().map_or(0, |n| n.len())
+    }
 }
+
+/// What an entry costs beside its text and nick: the entry in the log's deque, and two shared
+/// allocations' counts.
+const ENTRY_OVERHEAD_BYTES: usize = std::mem::size_of::<Entry>() + 32;
 
 /// A conversation: what is shown, what waits to be sent, what waits to be confirmed.
 #[derive(Clone, Debug)]
@@ -166,6 +176,8 @@ pub struct ChatLog {
     attention: Attention,
     /// Bytes of long messages' full texts kept (see [`FULL_TEXT_BUDGET_BYTES`]).
     full_text_bytes: usize,
+    /// What the kept entries cost ([`Entry::bytes`]), for the budget of all conversations.
+    bytes: usize,
     /// What tells a replay of history from a new line, beside the kept entries themselves.
     seen: seen::Seen,
 }
@@ -205,6 +217,7 @@ impl ChatLog {
             changes: Vec::new(),
             attention: Attention::default(),
             full_text_bytes: 0,
+            bytes: 0,
             seen: seen::Seen::default(),
         }
     }
@@ -288,7 +301,7 @@ impl ChatLog {
     fn remove_entry(&mut self, id: u64) {
         if let Some(i) = self.index_of(id) {
             if let Some(gone) = self.entries.remove(i) {
-                self.forget_text(&gone);
+                self.forget(&gone);
             }
             self.record(Change::Removed(id));
         }
@@ -315,18 +328,34 @@ impl ChatLog {
     pub fn set_cap(&mut self, cap: usize) {
         self.cap = cap.max(1);
         while self.entries.len() > self.cap {
-            if let Some(gone) = self.entries.pop_front() {
-                self.forget_text(&gone);
-                self.record(Change::Removed(gone.id));
-            }
+            self.drop_oldest();
         }
         self.entries.shrink_to(self.cap);
+    }
+
+    /// What the kept entries cost, about ([`Entry::bytes`]).
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// When the oldest kept entry was made.
+    pub fn oldest_time_ms(&self) -> Option<f64> {
+        self.entries.front().map(|e| e.time_ms)
+    }
+
+    /// Lets the oldest entry go; what it cost.
+    pub fn drop_oldest(&mut self) -> usize {
+        let Some(gone) = self.entries.pop_front() else { return 0 };
+        self.forget(&gone);
+        self.record(Change::Removed(gone.id));
+        gone.bytes()
     }
 
     /// Removes every entry from view; the outbox and counters stay.
     pub fn clear(&mut self) {
         self.entries.clear();
         self.full_text_bytes = 0;
+        self.bytes = 0;
         self.record(Change::Reset);
     }
 
@@ -346,16 +375,14 @@ impl ChatLog {
         let id = self.next_id;
         self.next_id += 1;
         if self.entries.len() == self.cap {
-            if let Some(gone) = self.entries.pop_front() {
-                self.forget_text(&gone);
-                self.record(Change::Removed(gone.id));
-            }
+            self.drop_oldest();
         }
         let mention = kind == EntryKind::Chat
             && !self.attention.own_nick.is_empty()
             && crate::present::mentions(text, &self.attention.own_nick);
         let (text, cut_from) = self.within_budget(text);
         let entry = Entry { id, kind, nick, text: Arc::from(text), status, time_ms, mention, note: None, cut_from };
+        self.bytes += entry.bytes();
         crate::bounded::push_within(&mut self.entries, self.cap, entry);
         if matches!(kind, EntryKind::Chat | EntryKind::Raw) && !self.attention.reading {
             if self.attention.unread == 0 {
@@ -381,10 +408,12 @@ impl ChatLog {
         (display_text(text).0, Some(text.len()))
     }
 
-    fn forget_text(&mut self, gone: &Entry) {
+    /// An entry no longer kept: what it cost is free again.
+    fn forget(&mut self, gone: &Entry) {
         if gone.holds_long_text() {
             self.full_text_bytes -= gone.text.len();
         }
+        self.bytes = self.bytes.saturating_sub(gone.bytes());
     }
 
     /// Ids increase along the deque, so a binary search finds an entry in O(log n).

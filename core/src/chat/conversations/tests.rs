@@ -1,7 +1,7 @@
 //! Routing of events to conversations, what is shown, and the outbox across them.
 
 use super::*;
-use crate::chat::EntryKind;
+use crate::chat::{Entry, EntryKind};
 
 fn server() -> Target {
     Target { kind: TargetKind::Server, name: "irc.example".into() }
@@ -16,7 +16,11 @@ fn texts(conversation: &Conversation) -> Vec<String> {
 }
 
 fn irc_with(channels: &[&str]) -> Conversations {
-    let mut all = Conversations::new(server(), 100);
+    irc_with_cap(channels, 100)
+}
+
+fn irc_with_cap(channels: &[&str], cap: usize) -> Conversations {
+    let mut all = Conversations::new(server(), cap);
     for channel in channels {
         let at = all.open(Target::channel(*channel));
         all.apply(Target::channel(*channel).event(ChatEvent::Entered), 0.0);
@@ -210,4 +214,53 @@ fn a_rename_under_irc_case_mapping_renames_the_user_where_they_are() {
     all.apply(ChatEvent::Renamed { from: "bob".into(), to: "robert".into(), time_ms: None }, 2.0);
     let users: Vec<String> = all.list()[1].log.users().iter().map(|u| u.nick.clone()).collect();
     assert_eq!(users, ["robert", "wendy"]);
+}
+
+/// The logs of all conversations share one budget: past it the oldest entries go first,
+/// whichever conversation holds them, and what is counted is what is kept.
+#[test]
+fn all_logs_share_one_memory_budget_oldest_first() {
+    let mut all = irc_with_cap(&["#quiet", "#busy"], 5_000);
+    let budget = 200 * 1024;
+    all.set_memory_budget(budget);
+    let line = "x".repeat(1000);
+    all.apply(Target::channel("#quiet").event(said("ada", "the oldest")), 1.0);
+    for i in 0..600 {
+        all.apply(Target::channel("#busy").event(said("bob", &format!("{i} {line}"))), 2.0 + f64::from(i));
+        assert!(all.bytes() <= budget, "{} bytes after {i}", all.bytes());
+        let counted: usize = all.list().iter().flat_map(|c| c.log.entries()).map(Entry::bytes).sum();
+        assert_eq!(all.bytes(), counted, "the count is what is kept");
+    }
+    assert!(texts(&all.list()[1]).is_empty(), "the oldest entry went first, from the quiet channel");
+    let busy = texts(&all.list()[2]);
+    assert!(busy.len() > 100 && busy.len() < 200, "{} kept", busy.len());
+    assert!(busy.last().is_some_and(|t| t.starts_with("599 ")), "the newest stay");
+    assert_eq!(all.list()[2].log.total_received(), 600, "what went is still counted as received");
+}
+
+/// A hostile broker publishing long texts on the most topics there may be ends within the
+/// budget, whatever each log's own cap and full-text budget would allow.
+#[test]
+fn many_conversations_of_long_texts_stay_within_the_budget() {
+    let mut all = Conversations::new(server(), crate::chat::DEFAULT_LOG_CAP);
+    let long = "y".repeat(1 << 20);
+    for i in 0..(MAX_CONVERSATIONS * 2) {
+        let topic = Target::channel(format!("t/{}", i % MAX_CONVERSATIONS));
+        all.open(topic.clone());
+        all.apply(topic.event(said("broker", &long)), i as f64);
+    }
+    assert!(all.bytes() <= MEMORY_BUDGET_BYTES, "{} bytes", all.bytes());
+    assert!(all.bytes() >= MEMORY_BUDGET_BYTES / 2, "the budget is used, not emptied: {}", all.bytes());
+}
+
+/// Times that compare false (NaN, from a server's history) still let entries go.
+#[test]
+fn the_budget_holds_whatever_the_times() {
+    let mut all = irc_with(&["#a"]);
+    all.set_memory_budget(10 * 1024);
+    for i in 0..100 {
+        let time = if i % 2 == 0 { f64::NAN } else { f64::from(i) };
+        all.apply(Target::channel("#a").event(said("bob", &"z".repeat(500))), time);
+        assert!(all.bytes() <= 10 * 1024);
+    }
 }
