@@ -19,6 +19,7 @@ pub mod chat;
 pub mod close;
 pub mod command;
 pub mod compose;
+pub mod history;
 pub mod inspector;
 pub mod joined;
 pub mod json;

@@ -8,9 +8,10 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use wschat_core::chat::{decode_outbox, display_text, encode_outbox, ChatLog, PersistedMessage};
+use wschat_core::chat::{decode_outbox, display_text, encode_outbox, ChatLog, EntryKind, OwnStatus, PersistedMessage};
 use wschat_core::command::parse_input;
 use wschat_core::compose::{complete_nick, InputHistory};
+use wschat_core::history::{self, Record};
 use wschat_core::inspector::{Direction, FrameLog, View};
 use wschat_core::json;
 use wschat_core::json::Value;
@@ -913,4 +914,95 @@ fn in_chat(events: Vec<ChatEvent>, conversation: &str) -> Vec<ChatEvent> {
             other => other,
         })
         .collect()
+}
+
+/// Records as the log makes them: a stored kind, whole milliseconds an f64 holds exactly, a
+/// final status on own messages only, and any text in every field.
+fn history_record() -> impl Strategy<Value = Record> {
+    let kind_and_status = prop_oneof![
+        Just((EntryKind::Chat, None)),
+        Just((EntryKind::System, None)),
+        prop::sample::select(vec![OwnStatus::Sent, OwnStatus::Delivered, OwnStatus::Failed])
+            .prop_map(|status| (EntryKind::Own, Some(status))),
+    ];
+    let text = || prop_oneof![any::<String>(), "[a-zA-Zé漢😀 \"\\\\\n\t\u{0}-\u{1f}-]{0,40}"];
+    (text(), 0u64..1 << 53, kind_and_status, proptest::option::of(text()), text(), proptest::option::of(text()))
+        .prop_map(|(conversation, time_ms, (kind, status), nick, text, msgid)| Record {
+            conversation,
+            time_ms: time_ms as f64,
+            kind,
+            nick,
+            text,
+            status,
+            msgid,
+        })
+}
+
+/// A change to a written record: a run of characters replaced by JSON-ish pieces or anything.
+fn mutation() -> impl Strategy<Value = (prop::sample::Index, usize, String)> {
+    let piece = prop_oneof![
+        prop::sample::select(vec![
+            "",
+            "\"",
+            "\\",
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "null",
+            "true",
+            "-1",
+            "0",
+            "1.5",
+            "1e3",
+            "2",
+            "9007199254740992",
+            "\"v\":2,",
+            "\"k\":\"raw\",",
+            "\"s\":\"pending\",",
+            "\"x\":null,",
+            "\"t\":\"1\",",
+            "\\ud800",
+            "\\u0000",
+        ])
+        .prop_map(str::to_string),
+        any::<String>(),
+    ];
+    (any::<prop::sample::Index>(), 0usize..6, piece)
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Stored history: a record reads back as it was written, and its index words keep their
+    /// rules; nothing stored, however damaged, makes the reader panic, and whatever it reads
+    /// is a record that itself reads back.
+    #[test]
+    fn history_records_round_trip_and_damage_is_an_error(
+        record in history_record(),
+        mutations in proptest::collection::vec(mutation(), 1..4),
+        anything in prop_oneof![json_like(), any::<String>()],
+    ) {
+        let written = history::encode(&record);
+        prop_assert_eq!(history::decode(&written), Ok(record.clone()), "{}", written);
+        let words = history::index_words(&record);
+        prop_assert!(words.len() <= 64);
+        for (i, word) in words.iter().enumerate() {
+            prop_assert!((2..=32).contains(&word.chars().count()), "{:?}", word);
+            prop_assert!(!word.contains(' ') && !words[..i].contains(word), "{:?}", words);
+        }
+        let mut damaged: Vec<char> = written.chars().collect();
+        for (at, remove, insert) in mutations {
+            let at = at.index(damaged.len() + 1);
+            let end = (at + remove).min(damaged.len());
+            damaged.splice(at..end, insert.chars());
+        }
+        for text in [damaged.into_iter().collect::<String>(), anything] {
+            if let Ok(read) = history::decode(&text) {
+                prop_assert_eq!(history::decode(&history::encode(&read)), Ok(read));
+            }
+        }
+    }
 }
