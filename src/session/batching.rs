@@ -72,6 +72,7 @@ impl ChatSession {
         self.flush_outbox();
         self.remember_confirms_once_seen();
         self.save_outbox_if_changed();
+        self.archive_new_lines();
     }
 
     /// Every direct change to the conversations goes through here, after the queued events, so

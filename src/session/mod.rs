@@ -11,6 +11,7 @@
 
 mod batching;
 mod commands;
+mod history;
 mod liveness;
 mod locks;
 mod outbox;
@@ -87,6 +88,8 @@ struct Upkeep {
     pending: Vec<(ChatEvent, f64)>,
     /// A long message being read in parts.
     reading: Option<parts::Reading>,
+    /// The store's side: what was loaded, the batch to write.
+    archive: history::Archive,
     /// The inspector has records it has not been told about.
     frames_dirty: bool,
     /// A flush of `pending` is queued.
@@ -207,6 +210,7 @@ impl ChatSession {
         session.claim_outbox();
         let listeners = vec![
             WindowListener::new("online", move |_| session.on_network_back()),
+            WindowListener::new("pagehide", move |_| session.write_history_now()),
             session.listen_for_other_outboxes(),
         ];
         let listeners: StoredValue<Vec<WindowListener>, LocalStorage> = StoredValue::new_local(listeners);
@@ -321,7 +325,15 @@ impl ChatSession {
         }
     }
 
+    /// Opens the socket once the server's stored history is shown (see `history`).
     fn open_socket(&self) {
+        self.cancel_reconnect();
+        let url = self.settings.with_untracked(|s| s.url.clone());
+        self.follow_server(&url);
+        self.load_history_then(|session| session.open_socket_now());
+    }
+
+    fn open_socket_now(&self) {
         self.cancel_reconnect();
         self.subprotocol_hint.set(false);
         let settings = self.settings.get_untracked();

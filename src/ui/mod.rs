@@ -10,6 +10,7 @@ mod inspector;
 mod message_list;
 mod reconnect_info;
 mod rows;
+mod search;
 mod status_bar;
 mod tabs;
 mod user_list;
@@ -26,6 +27,7 @@ use conversation_list::ConversationList;
 use inspector::Inspector;
 use message_list::MessageList;
 use reconnect_info::ReconnectInfo;
+use search::HistoryTools;
 use status_bar::StatusBar;
 use tabs::{Tab, TabStrip, Tabs};
 use user_list::UserList;
@@ -125,6 +127,7 @@ fn TabView(tab: Tab, page_visible: Signal<bool>, inspector_open: RwSignal<bool>)
         </div>
         <ErrorLine session />
         <ReconnectInfo session />
+        <HistoryTools tab=tab.clone() />
         <main class="conversation">
             <ConversationList session draft=tab.draft />
             <ShownConversation tab=tab.clone() page_visible />

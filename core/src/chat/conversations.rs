@@ -5,6 +5,7 @@ use crate::protocol::{ChatEvent, NameCase, ProtocolKind, Target, TargetKind};
 use crate::settings::Settings;
 
 use super::{ChatLog, PersistedMessage};
+use crate::history::Record;
 
 /// One conversation: its log (with its own cap, users, unread count and outbox) and what the
 /// view keeps for it.
@@ -108,7 +109,7 @@ impl Conversations {
     }
 
     /// The conversation named by a storage key ([`Conversations::key`]).
-    fn find_key(&self, key: &str) -> Option<usize> {
+    pub fn find_key(&self, key: &str) -> Option<usize> {
         (0..self.list.len()).find(|&i| self.key(i) == key)
     }
 
@@ -207,6 +208,38 @@ impl Conversations {
         if let Some(conversation) = self.list.get_mut(shown) {
             conversation.log.set_reading(reading);
         }
+    }
+
+    /// What to store since the last call, of every conversation ([`ChatLog::take_unarchived`]).
+    pub fn take_unarchived(&mut self) -> Vec<Record> {
+        let mut out = Vec::new();
+        for index in 0..self.list.len() {
+            let key = self.key(index);
+            let entries = self.list[index].log.take_unarchived();
+            out.extend(entries.iter().filter_map(|entry| Record::of_entry(&key, entry)));
+        }
+        out
+    }
+
+    /// Lines of the conversation `key` from the store, shown before anything live; the
+    /// conversation is opened (not joined) if it is not there. Stored lines come before any
+    /// message, so a log that shows one already takes none (a connection's own notices may
+    /// come first).
+    pub fn restore(&mut self, key: &str, records: &[Record]) {
+        let at = match (self.find_key(key), Self::target_of_key(key)) {
+            (Some(at), _) => at,
+            (None, Some(target)) => self.open(target),
+            (None, None) if key.is_empty() => 0,
+            (None, None) => return,
+        };
+        let log = &mut self.list[at].log;
+        if log.entries().any(|e| matches!(e.kind, super::EntryKind::Chat | super::EntryKind::Own)) {
+            return;
+        }
+        for record in records {
+            log.restore(record);
+        }
+        self.keep_within_budget();
     }
 
     /// What the logs hold together, about ([`ChatLog::bytes`]).

@@ -13,6 +13,7 @@ pub use journal::Change;
 pub use outbox::OutboxItem;
 pub use users::{User, MAX_USERS};
 
+mod archive;
 mod attention;
 mod confirm;
 mod conversations;
@@ -178,6 +179,10 @@ pub struct ChatLog {
     full_text_bytes: usize,
     /// What the kept entries cost ([`Entry::bytes`]), for the budget of all conversations.
     bytes: usize,
+    /// Entries up to this id were handed to the store (or came from it).
+    archived_to: u64,
+    /// Own messages to store once they reach a final state.
+    own_waiting: Vec<u64>,
     /// What tells a replay of history from a new line, beside the kept entries themselves.
     seen: seen::Seen,
 }
@@ -218,6 +223,8 @@ impl ChatLog {
             attention: Attention::default(),
             full_text_bytes: 0,
             bytes: 0,
+            archived_to: 0,
+            own_waiting: Vec::new(),
             seen: seen::Seen::default(),
         }
     }

@@ -1,0 +1,156 @@
+//! The connection's history in the browser's store: its stored lines shown before the socket
+//! opens, new lines written in one batch a frame (and at once when the page hides), forgetting
+//! the server's. A store that fails never stops the chat: the timeline says so, once.
+
+use leptos::prelude::*;
+use wschat_core::history::Record;
+
+use super::ChatSession;
+use crate::store::Store;
+use crate::timer::{AnimationFrame, Timeout};
+
+/// The socket opens after this long even if the store has not answered (a blocked upgrade, a
+/// slow disk): the chat never waits on history for longer.
+const LOAD_WAIT_MS: f64 = 1000.0;
+
+/// A hidden tab gets no animation frames: the batch is written after this long instead.
+const HIDDEN_WRITE_MS: f64 = 200.0;
+
+/// The store's side of the session.
+#[derive(Default)]
+pub(super) struct Archive {
+    /// The server whose stored lines were asked for (shown, or given up on).
+    loaded_for: Option<String>,
+    /// Lines waiting for the next write, of the server they are of.
+    batch: Vec<Record>,
+    batch_server: String,
+    /// The next write, while one is due.
+    next_write: Option<(AnimationFrame, Timeout)>,
+    /// A write is under way: the next waits for it, so there is one transaction at a time.
+    writing: bool,
+    /// The store failed and the person was told.
+    failed_said: bool,
+}
+
+impl ChatSession {
+    /// Shows the server's stored lines, then runs `then` (opening the socket); at once when
+    /// they were shown already, and after [`LOAD_WAIT_MS`] at most.
+    pub(super) fn load_history_then(&self, then: impl Fn(ChatSession) + Copy + 'static) {
+        let server = self.upkeep.with_value(|u| u.server.clone());
+        if self.upkeep.with_value(|u| u.archive.loaded_for.as_ref() == Some(&server)) {
+            return then(*self);
+        }
+        self.update_upkeep(|u| u.archive.loaded_for = Some(server.clone()));
+        let session = *self;
+        let waited = StoredValue::new_local(false);
+        let give_up = Timeout::new(LOAD_WAIT_MS, move || {
+            if !waited.try_get_value().unwrap_or(true) {
+                waited.try_set_value(true);
+                then(session);
+            }
+        });
+        leptos::task::spawn_local(async move {
+            let loaded = Store::get().load(&server).await;
+            drop(give_up);
+            match loaded {
+                Ok((conversations, unreadable)) => {
+                    session.edit_chats(|chats| {
+                        for (key, records) in &conversations {
+                            chats.restore(key, records);
+                        }
+                    });
+                    if unreadable > 0 {
+                        session.system(&format!("{unreadable} stored lines could not be read and were skipped."));
+                    }
+                }
+                Err(why) => session.history_failed(why),
+            }
+            if !waited.try_get_value().unwrap_or(true) {
+                waited.try_set_value(true);
+                then(session);
+            }
+        });
+    }
+
+    /// New lines of every conversation join the batch; it is written on the next frame.
+    pub(super) fn archive_new_lines(&self) {
+        let Some(records) = self.chats.try_update_untracked(|chats| chats.take_unarchived()) else { return };
+        if records.is_empty() {
+            return;
+        }
+        let server = self.upkeep.with_value(|u| u.server.clone());
+        if self.upkeep.with_value(|u| !u.archive.batch.is_empty() && u.archive.batch_server != server) {
+            self.write_batch();
+        }
+        let session = *self;
+        self.update_upkeep(|u| {
+            u.archive.batch_server = server;
+            u.archive.batch.extend(records);
+            if u.archive.next_write.is_none() {
+                let frame = AnimationFrame::new(move || session.write_batch());
+                let fallback = Timeout::new(HIDDEN_WRITE_MS, move || session.write_batch());
+                u.archive.next_write = Some((frame, fallback));
+            }
+        });
+    }
+
+    /// Writes the batch in one transaction, unless one is under way (then it follows that one).
+    pub(super) fn write_batch(&self) {
+        let taken = self.upkeep.try_update_value(|u| {
+            u.archive.next_write = None;
+            if u.archive.writing || u.archive.batch.is_empty() {
+                return None;
+            }
+            u.archive.writing = true;
+            Some((u.archive.batch_server.clone(), std::mem::take(&mut u.archive.batch)))
+        });
+        let Some(Some((server, records))) = taken else { return };
+        let session = *self;
+        leptos::task::spawn_local(async move {
+            let written = Store::get().write(&server, records).await;
+            session.update_upkeep(|u| u.archive.writing = false);
+            match written {
+                Ok(()) => {
+                    if session.upkeep.with_value(|u| !u.archive.batch.is_empty()) {
+                        session.write_batch();
+                    }
+                }
+                Err(why) => session.history_failed(why),
+            }
+        });
+    }
+
+    /// The page is going away: what waits is written now (the browser finishes a transaction
+    /// begun before the page hides).
+    pub(super) fn write_history_now(&self) {
+        self.flush_pending();
+        self.write_batch();
+    }
+
+    /// The id of the server connected now, as the store keys it.
+    pub fn server_id(&self) -> String {
+        self.upkeep.with_value(|u| u.server.clone())
+    }
+
+    /// Forgets what the store holds of the shown connection's server.
+    pub fn forget_history(&self) {
+        let server = self.upkeep.with_value(|u| u.server.clone());
+        self.update_upkeep(|u| u.archive.batch.clear());
+        let session = *self;
+        leptos::task::spawn_local(async move {
+            match Store::get().forget(&server).await {
+                Ok(()) => session.system("This server's stored history is forgotten."),
+                Err(why) => session.report(format!("The stored history could not be forgotten: {why}")),
+            }
+        });
+    }
+
+    /// The store failed: said once; the chat goes on without it.
+    fn history_failed(&self, why: String) {
+        if self.upkeep.with_value(|u| !u.archive.failed_said) {
+            self.update_upkeep(|u| u.archive.failed_said = true);
+            self.system(&why);
+        }
+        self.update_upkeep(|u| u.archive.batch.clear());
+    }
+}

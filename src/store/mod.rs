@@ -1,0 +1,169 @@
+//! Stored history in the browser (IndexedDB, through `store.js`): records written in batches,
+//! a conversation's tail read back, search, forgetting a server. Records are encoded and
+//! decoded in core (`wschat_core::history`); nothing here waits for the chat, and a store that
+//! fails says so once and is left alone.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wschat_core::history::{self, Record};
+
+#[wasm_bindgen(module = "/src/store/store.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = openHistory)]
+    fn open_history() -> js_sys::Promise;
+
+    #[derive(Clone)]
+    type History;
+    #[wasm_bindgen(method)]
+    fn write(
+        this: &History,
+        server: &str,
+        conversations: Vec<String>,
+        times: Vec<f64>,
+        records: Vec<String>,
+        words: Vec<String>,
+    ) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn conversations(this: &History, server: &str) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn tail(this: &History, server: &str, conversation: &str, count: u32) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn search(this: &History, word: &str, count: u32) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn forget(this: &History, server: &str) -> js_sys::Promise;
+}
+
+/// How many lines of each conversation are shown from the store when a page opens.
+pub const TAIL_LINES: u32 = 200;
+
+/// The page's store, opened once; `Err` with a sentence once it failed.
+#[derive(Clone, Default)]
+pub struct Store(Rc<RefCell<State>>);
+
+#[derive(Default)]
+enum State {
+    #[default]
+    Closed,
+    Open(History),
+    Failed(String),
+}
+
+thread_local! {
+    static STORE: Store = Store::default();
+}
+
+/// A hit of a search: the server's id, the conversation's key and the line.
+pub struct Hit {
+    pub server: String,
+    pub conversation: String,
+    pub record: Record,
+}
+
+impl Store {
+    /// The page's store.
+    pub fn get() -> Store {
+        STORE.with(Store::clone)
+    }
+
+    /// The store, opened if it was not; why not, as a sentence for the person.
+    async fn history(&self) -> Result<History, String> {
+        let state = std::mem::take(&mut *self.0.borrow_mut());
+        let (state, result) = match state {
+            State::Open(history) => (State::Open(history.clone()), Ok(history)),
+            State::Failed(why) => (State::Failed(why.clone()), Err(why)),
+            State::Closed => match JsFuture::from(open_history()).await {
+                Ok(value) => {
+                    let history: History = value.unchecked_into();
+                    (State::Open(history.clone()), Ok(history))
+                }
+                Err(e) => {
+                    let why = format!("History is not being kept: {}.", js_message(&e));
+                    (State::Failed(why.clone()), Err(why))
+                }
+            },
+        };
+        // Another call may have opened it meanwhile: the first answer stays.
+        let mut current = self.0.borrow_mut();
+        if matches!(*current, State::Closed) {
+            *current = state;
+        }
+        result
+    }
+
+    /// Writes a batch of records of `server` in one transaction.
+    pub async fn write(&self, server: &str, records: Vec<Record>) -> Result<(), String> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let history = self.history().await?;
+        let conversations = records.iter().map(|r| r.conversation.clone()).collect();
+        let times = records.iter().map(|r| r.time_ms).collect();
+        let words = records.iter().map(|r| history::index_words(r).join(" ")).collect();
+        let encoded = records.iter().map(history::encode).collect();
+        JsFuture::from(history.write(server, conversations, times, encoded, words))
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("History could not be written: {}.", js_message(&e)))
+    }
+
+    /// Each stored conversation of `server` with its newest lines, oldest first; records that
+    /// cannot be read are skipped and counted.
+    pub async fn load(&self, server: &str) -> Result<(Vec<(String, Vec<Record>)>, usize), String> {
+        let history = self.history().await?;
+        let keys = JsFuture::from(history.conversations(server)).await.map_err(|e| js_message(&e))?;
+        let mut conversations = Vec::new();
+        let mut unreadable = 0;
+        for key in js_sys::Array::from(&keys).iter().filter_map(|k| k.as_string()) {
+            let lines = JsFuture::from(history.tail(server, &key, TAIL_LINES)).await.map_err(|e| js_message(&e))?;
+            let (records, bad) = decode_all(js_sys::Array::from(&lines).iter().filter_map(|l| l.as_string()));
+            unreadable += bad;
+            conversations.push((key, records));
+        }
+        Ok((conversations, unreadable))
+    }
+
+    /// Lines of every server holding a word that starts with `word`, newest first.
+    pub async fn search(&self, word: &str, count: u32) -> Result<Vec<Hit>, String> {
+        let history = self.history().await?;
+        let found = JsFuture::from(history.search(word, count)).await.map_err(|e| js_message(&e))?;
+        let flat: Vec<String> = js_sys::Array::from(&found).iter().filter_map(|v| v.as_string()).collect();
+        Ok(flat
+            .chunks_exact(3)
+            .filter_map(|hit| {
+                let record = history::decode(&hit[2]).ok()?;
+                Some(Hit { server: hit[0].clone(), conversation: hit[1].clone(), record })
+            })
+            .collect())
+    }
+
+    /// Forgets all that is stored of `server`.
+    pub async fn forget(&self, server: &str) -> Result<(), String> {
+        let history = self.history().await?;
+        JsFuture::from(history.forget(server)).await.map(|_| ()).map_err(|e| js_message(&e))
+    }
+}
+
+/// The records that can be read, and how many could not.
+fn decode_all(texts: impl Iterator<Item = String>) -> (Vec<Record>, usize) {
+    let mut bad = 0;
+    let records = texts
+        .filter_map(|text| {
+            let record = history::decode(&text).ok();
+            bad += usize::from(record.is_none());
+            record
+        })
+        .collect();
+    (records, bad)
+}
+
+/// What a JavaScript error says.
+fn js_message(error: &JsValue) -> String {
+    js_sys::Reflect::get(error, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "the browser refused".to_string())
+}

@@ -1,0 +1,118 @@
+// The browser's store of history: IndexedDB, one database for every server. Records are
+// opaque text here (encoded and decoded in wasm, core/src/history.rs); this file only files
+// them under their keys and finds them again.
+//
+// lines: key [server, conversation, time, page, n] -> { r: record, w: words }, with a
+//   multi-entry index on w for search;
+// conversations: key [server, conversation] -> time of its newest line.
+const NAME = "wschat-history";
+const VERSION = 1;
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function done(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onabort = tx.onerror = () => reject(tx.error ?? new Error("the transaction was aborted"));
+  });
+}
+
+/** Opens the store; rejects where IndexedDB is missing or refused (some private windows). */
+export async function openHistory() {
+  if (typeof indexedDB === "undefined") throw new Error("this browser offers no IndexedDB");
+  const open = indexedDB.open(NAME, VERSION);
+  open.onupgradeneeded = () => {
+    const db = open.result;
+    const lines = db.createObjectStore("lines");
+    lines.createIndex("words", "w", { multiEntry: true });
+    db.createObjectStore("conversations");
+  };
+  return new History(await request(open));
+}
+
+const page = Math.random().toString(36).slice(2);
+let written = 0;
+
+class History {
+  constructor(db) {
+    this.db = db;
+  }
+
+  /** One transaction for a batch: parallel arrays, words space-separated per record. */
+  write(server, conversations, times, records, words) {
+    const tx = this.db.transaction(["lines", "conversations"], "readwrite");
+    const lines = tx.objectStore("lines");
+    const newest = new Map();
+    for (let i = 0; i < records.length; i++) {
+      const key = [server, conversations[i], times[i], page, written++];
+      lines.put({ r: records[i], w: words[i] ? words[i].split(" ") : [] }, key);
+      newest.set(conversations[i], Math.max(newest.get(conversations[i]) ?? 0, times[i]));
+    }
+    const known = tx.objectStore("conversations");
+    for (const [conversation, time] of newest) known.put(time, [server, conversation]);
+    return done(tx);
+  }
+
+  /** The conversations stored for `server`, as their keys. */
+  async conversations(server) {
+    const tx = this.db.transaction("conversations");
+    const range = IDBKeyRange.bound([server], [server, []]);
+    const keys = await request(tx.objectStore("conversations").getAllKeys(range));
+    return keys.map((key) => key[1]);
+  }
+
+  /** The newest `count` records of a conversation, oldest first. */
+  tail(server, conversation, count) {
+    const tx = this.db.transaction("lines");
+    const range = IDBKeyRange.bound([server, conversation], [server, conversation, []]);
+    const found = [];
+    return new Promise((resolve, reject) => {
+      const cursor = tx.objectStore("lines").openCursor(range, "prev");
+      cursor.onerror = () => reject(cursor.error);
+      cursor.onsuccess = () => {
+        const at = cursor.result;
+        if (!at || found.length >= count) return resolve(found.reverse());
+        found.push(at.value.r);
+        at.continue();
+      };
+    });
+  }
+
+  /**
+   * Records holding a word that starts with `word`, of every server, newest first, at most
+   * `count`: flat [server, conversation, record, ...].
+   */
+  async search(word, count) {
+    const tx = this.db.transaction("lines");
+    const index = tx.objectStore("lines").index("words");
+    const range = IDBKeyRange.bound(word, word + "\uffff");
+    // The index orders by word, then key: take a generous slice, newest first after.
+    const [keys, values] = await Promise.all([request(index.getAllKeys(range, count * 20)), request(index.getAll(range, count * 20))]);
+    const hits = keys.map((key, i) => [key, values[i]]);
+    const seen = new Set();
+    hits.sort((a, b) => b[0][2] - a[0][2]);
+    const out = [];
+    for (const [key, value] of hits) {
+      const id = key.join("\u0000");
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(key[0], key[1], value.r);
+      if (out.length >= count * 3) break;
+    }
+    return out;
+  }
+
+  /** Forgets everything stored for `server`. */
+  forget(server) {
+    const tx = this.db.transaction(["lines", "conversations"], "readwrite");
+    const range = IDBKeyRange.bound([server], [server, []]);
+    tx.objectStore("lines").delete(range);
+    tx.objectStore("conversations").delete(range);
+    return done(tx);
+  }
+}

@@ -1,0 +1,229 @@
+//! The history tools: search of every server's stored lines (Ctrl+Shift+F, Esc closes, arrows
+//! move through the hits) and forgetting the shown server's.
+
+use leptos::ev;
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wschat_core::unicode::lowercase;
+
+use super::tabs::Tab;
+use crate::store::{Hit, Store};
+
+/// Hits shown at most.
+const HITS: u32 = 100;
+
+/// A hit as the list shows it.
+#[derive(Clone)]
+struct Shown {
+    /// Its place in the list, for keys and arrows.
+    n: usize,
+    /// The conversation's key in its server's store, and whether that server is this tab's.
+    key: String,
+    here: bool,
+    /// The conversation's `data-name`.
+    name: String,
+    text: String,
+    term: String,
+}
+
+#[component]
+pub fn HistoryTools(tab: Tab) -> impl IntoView {
+    let session = tab.session;
+    let open = RwSignal::new(false);
+    let hits = RwSignal::new(Vec::<Shown>::new());
+    let status = RwSignal::new(String::new());
+    let input = NodeRef::<html::Input>::new();
+    let list = NodeRef::<html::Ol>::new();
+    let show_search = move || {
+        open.set(true);
+        request_animation_frame(move || {
+            if let Some(input) = input.get_untracked() {
+                let _ = input.focus();
+            }
+        });
+    };
+    let keys = window_event_listener(ev::keydown, move |e| {
+        if e.ctrl_key() && e.shift_key() && e.key().eq_ignore_ascii_case("f") {
+            e.prevent_default();
+            show_search();
+        }
+    });
+    on_cleanup(move || keys.remove());
+    let run = move |term: String| {
+        let term = term.trim().to_string();
+        // Looked up as the index keeps words (lowercase, cut at 32 characters); the whole term
+        // is then matched in the lines found.
+        let word = wschat_core::history::words(&term).into_iter().next().unwrap_or_default();
+        if word.chars().count() < 2 {
+            status.set("Type two letters or more.".into());
+            hits.set(Vec::new());
+            return;
+        }
+        status.set("Searching…".into());
+        let (server, first_name) =
+            (session.server_id(), session.chats.with_untracked(|c| c.first().target.name.clone()));
+        leptos::task::spawn_local(async move {
+            match Store::get().search(&word, HITS).await {
+                Ok(found) => {
+                    let wanted = lowercase(&term);
+                    let shown: Vec<Shown> = found
+                        .into_iter()
+                        .filter(|hit| lowercase(&hit.record.text).contains(&wanted))
+                        .enumerate()
+                        .map(|(n, hit)| shown(n, hit, &server, &first_name, &term))
+                        .collect();
+                    status.set(match shown.len() {
+                        0 => format!("Nothing stored says “{term}”."),
+                        1 => "1 line, newest first.".into(),
+                        n => format!("{n} lines, newest first."),
+                    });
+                    hits.set(shown);
+                }
+                Err(why) => status.set(why),
+            }
+        });
+    };
+    let go_to = move |hit: &Shown| {
+        if !hit.here {
+            status.set("That line is another server's: connect to it to see it in place.".into());
+            return;
+        }
+        if let Some(index) = session.chats.with_untracked(|c| c.find_key(&hit.key)) {
+            tab.draft.set(session.show(index, tab.draft.get_untracked()));
+            open.set(false);
+        }
+    };
+    let on_key = move |e: ev::KeyboardEvent| match e.key().as_str() {
+        "Enter" => {
+            if let Some(input) = input.get_untracked() {
+                run(input.value());
+            }
+        }
+        "Escape" => open.set(false),
+        "ArrowDown" => {
+            e.prevent_default();
+            focus_hit(list, -1, 1);
+        }
+        _ => {}
+    };
+    let on_list_key = move |e: ev::KeyboardEvent| {
+        let step = match e.key().as_str() {
+            "ArrowDown" => 1,
+            "ArrowUp" => -1,
+            "Escape" => {
+                open.set(false);
+                return;
+            }
+            _ => return,
+        };
+        e.prevent_default();
+        let at = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|t| t.get_attribute("data-n"))
+            .and_then(|n| n.parse::<i32>().ok())
+            .unwrap_or(0);
+        focus_hit(list, at, step);
+    };
+    let forget = move |_| {
+        let sure = window()
+            .confirm_with_message(
+                "Forget the stored history of this server? Lines shown now stay until the page closes.",
+            )
+            .unwrap_or(false);
+        if sure {
+            session.forget_history();
+        }
+    };
+    view! {
+        <div class="history-tools">
+            <button
+                type="button"
+                class="secondary small"
+                data-testid="search-button"
+                title="Search the stored history (Ctrl+Shift+F)"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| if open.get_untracked() { open.set(false) } else { show_search() }
+            >
+                "Search"
+            </button>
+            <button type="button" class="secondary small" data-testid="forget-history-button" on:click=forget>
+                "Forget history"
+            </button>
+        </div>
+        <Show when=move || open.get()>
+            <div class="search" role="search">
+                <input
+                    node_ref=input
+                    type="search"
+                    data-testid="search-input"
+                    placeholder="Search every stored conversation"
+                    aria-label="Search every stored conversation"
+                    on:keydown=on_key
+                />
+                <p class="search-status" role="status">{move || status.get()}</p>
+                <ol node_ref=list class="search-results" on:keydown=on_list_key>
+                    <For each=move || hits.get() key=|hit| hit.n let:hit>
+                        <li>
+                            <button
+                                type="button"
+                                data-testid="search-result"
+                                data-conversation=hit.name.clone()
+                                data-n=hit.n.to_string()
+                                on:click={
+                                    let hit = hit.clone();
+                                    move |_| go_to(&hit)
+                                }
+                            >
+                                <span class="where">{if hit.here { hit.name.clone() } else { format!("{} (another server)", hit.name) }}</span>
+                                <span data-testid="message-text">{highlighted(&hit.text, &hit.term)}</span>
+                            </button>
+                        </li>
+                    </For>
+                </ol>
+            </div>
+        </Show>
+    }
+}
+
+/// A hit as shown: named after its conversation as the conversation list names it.
+fn shown(n: usize, hit: Hit, server: &str, first_name: &str, term: &str) -> Shown {
+    let here = hit.server == server;
+    let name = match hit.conversation.split_once(':') {
+        Some((_, name)) => name.to_string(),
+        None if here => first_name.to_string(),
+        None => "server".to_string(),
+    };
+    Shown { n, key: hit.conversation, here, name, text: hit.record.text, term: term.to_string() }
+}
+
+/// The text with the first place the term is found marked, as text nodes (never HTML).
+fn highlighted(text: &str, term: &str) -> impl IntoView {
+    let lower = lowercase(text);
+    let found = lower.find(&lowercase(term)).filter(|at| lower.len() == text.len() && text.is_char_boundary(*at));
+    match found.map(|at| (at, at + term.len())).filter(|(_, end)| text.is_char_boundary(*end)) {
+        Some((start, end)) => view! {
+            {text[..start].to_string()}
+            <mark>{text[start..end].to_string()}</mark>
+            {text[end..].to_string()}
+        }
+        .into_any(),
+        None => text.to_string().into_any(),
+    }
+}
+
+/// Focus moves `step` hits from hit `at` (from the input: to the first).
+fn focus_hit(list: NodeRef<html::Ol>, at: i32, step: i32) {
+    let Some(list) = list.get_untracked() else { return };
+    let buttons = list.query_selector_all("[data-testid=\"search-result\"]").ok();
+    let Some(buttons) = buttons else { return };
+    let count = buttons.length() as i32;
+    if count == 0 {
+        return;
+    }
+    let next = (at + step).rem_euclid(count);
+    if let Some(button) = buttons.item(next as u32).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = button.focus();
+    }
+}

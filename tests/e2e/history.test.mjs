@@ -1,0 +1,82 @@
+// Conversations outlive the page: lines are stored in the browser (IndexedDB), shown again
+// after a reload or in a page opened later, found by search beyond the DOM, and forgotten on
+// request; without IndexedDB the chat goes on and says history is not kept.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { send, sharedBrowserAndApp, timeout } from "./helpers.mjs";
+
+const shared = sharedBrowserAndApp();
+
+async function openAs(context, nick, room) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  await page.goto(`http://${shared.app.addr}/?nick=${nick}&url=${encodeURIComponent(`/ws?room=${room}`)}`);
+  await page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
+  return { page, errors };
+}
+
+const chatLine = (page, text) =>
+  page.locator('[data-testid="message"][data-kind="chat"]', { has: page.locator('[data-testid="message-text"]', { hasText: new RegExp(`^${text}$`) }) });
+
+test("history: kept across a reload and a closed page, searched beyond the DOM, forgotten", async (t) => {
+  const room = `history-${Date.now()}`;
+  const aliceContext = await shared.browser.newContext({ viewport: { width: 1100, height: 640 } });
+  const bobContext = await shared.browser.newContext();
+  t.after(() => Promise.all([aliceContext.close(), bobContext.close()]));
+  let alice = await openAs(aliceContext, "alice", room);
+  const bob = await openAs(bobContext, "bob", room);
+  for (let i = 1; i <= 40; i++) await send(bob.page, `line ${i}`);
+  await send(bob.page, "marker one");
+  await chatLine(alice.page, "marker one").waitFor({ timeout });
+
+  // A reload shows the stored lines, each once, before anything new arrives.
+  await alice.page.reload();
+  await chatLine(alice.page, "marker one").waitFor({ timeout });
+  await chatLine(alice.page, "line 40").waitFor({ timeout });
+  assert.equal(await chatLine(alice.page, "line 40").count(), 1, "shown once");
+
+  // A line that came just before the page closed is there in the next page.
+  await send(bob.page, "last words");
+  await chatLine(alice.page, "last words").waitFor({ timeout });
+  await alice.page.close();
+  alice = await openAs(aliceContext, "alice", room);
+  await chatLine(alice.page, "last words").waitFor({ timeout });
+
+  // Search finds a line whatever the DOM holds, names its conversation, and opens it.
+  const name = await alice.page.locator('[data-testid="conversation"][data-active="true"]').getAttribute("data-name");
+  await alice.page.getByTestId("search-button").click();
+  const input = alice.page.getByTestId("search-input");
+  await input.fill("line 7");
+  await input.press("Enter");
+  const result = alice.page.getByTestId("search-result").filter({ has: alice.page.getByTestId("message-text").filter({ hasText: /^line 7$/ }) });
+  await result.first().waitFor({ timeout });
+  assert.equal(await result.count(), 1, "one hit for one line");
+  assert.equal(await result.first().getAttribute("data-conversation"), name);
+  assert.equal(await alice.page.locator(".search-results mark").first().textContent(), "line 7", "the term is marked, as text");
+  await result.first().click();
+
+  // Forgetting: the next page shows none of it.
+  alice.page.once("dialog", (dialog) => dialog.accept());
+  await alice.page.getByTestId("forget-history-button").click();
+  await alice.page.locator('[data-testid="message"][data-kind="system"]', { hasText: "stored history is forgotten" }).waitFor({ timeout });
+  await alice.page.reload();
+  await alice.page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
+  await send(bob.page, "marker two");
+  await chatLine(alice.page, "marker two").waitFor({ timeout });
+  assert.equal(await chatLine(alice.page, "line 40").count(), 0, "forgotten");
+  assert.equal(await chatLine(alice.page, "last words").count(), 0, "forgotten");
+  assert.deepEqual([...alice.errors, ...bob.errors], []);
+});
+
+test("history: without IndexedDB the chat goes on, and the page says history is not kept", async (t) => {
+  const room = `no-idb-${Date.now()}`;
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  await context.addInitScript(() => Object.defineProperty(window, "indexedDB", { value: undefined }));
+  const { page, errors } = await openAs(context, "carol", room);
+  await page.locator('[data-testid="message"][data-kind="system"]', { hasText: "History is not being kept" }).waitFor({ timeout });
+  await send(page, "still chatting");
+  await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "still chatting" }).waitFor({ timeout });
+  assert.deepEqual(errors, []);
+});
