@@ -21,3 +21,34 @@ try {
   say(`wschat could not start: ${stage}${detail}. Reload the page to try again.`);
   console.error("wschat could not start:", error);
 }
+
+// The app opens offline once loaded: the service worker keeps its files (web/sw.js). Not under
+// `trunk serve`, whose page reloads itself on every build.
+if ("serviceWorker" in navigator && !document.querySelector("script[src*='__trunk']") && location.port !== "8080") {
+  navigator.serviceWorker.register("sw.js").catch((error) => console.warn("wschat: no offline use:", error));
+}
+
+// A newer build on the server (the page names other files): offer to reload, never mix builds.
+async function checkForNewVersion() {
+  try {
+    const page = await (await fetch(location.pathname, { cache: "no-store" })).text();
+    const wasm = /data-wasm="([^"]+)"/.exec(page)?.[1];
+    if (!wasm || wasm === tag.dataset.wasm || document.getElementById("new-version")) return;
+    const note = document.createElement("div");
+    note.id = "new-version";
+    note.className = "new-version";
+    note.setAttribute("role", "status");
+    note.setAttribute("data-testid", "new-version");
+    note.textContent = "A new version of wschat is ready. ";
+    const reload = document.createElement("button");
+    reload.type = "button";
+    reload.textContent = "Reload";
+    reload.addEventListener("click", () => location.reload());
+    note.append(reload);
+    document.body.append(note);
+  } catch {
+    // Offline: the version in hand is the one there is.
+  }
+}
+document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && checkForNewVersion());
+setInterval(checkForNewVersion, 30 * 60 * 1000);

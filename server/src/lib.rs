@@ -99,8 +99,8 @@ const FLOOD_MAX_DELAY_MS: u64 = 60_000;
 /// The policy sent with every response when the server serves the app: the app's own files
 /// only, wasm compiled from them, WebSockets anywhere, no inline script or style, no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
-     style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; \
-     form-action 'none'; frame-ancestors 'none'";
+     style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; worker-src 'self'; \
+     manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Code sent to a client that reads too slowly, or asks for a room beyond the limit
 /// (IANA: "try again later").

@@ -12,7 +12,8 @@ const shared = sharedBrowser();
 // The policy README.md gives to people hosting the build; server/src/lib.rs sends it.
 const policy =
   "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
-  "connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "connect-src 'self' ws: wss:; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; " +
+  "frame-ancestors 'none'";
 
 /** Page init script: keeps every policy violation the page reports. */
 const recordViolations = () => {

@@ -1,0 +1,59 @@
+// Installable and usable offline: the page links its manifest and registers a service worker
+// under the reference server's strict content security policy; loaded once, the app opens with
+// no network, shows its stored history, takes typing into the outbox, and delivers each
+// message once when the network returns.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { send, sharedBrowserAndApp, timeout } from "./helpers.mjs";
+
+const shared = sharedBrowserAndApp();
+
+const line = (page, kind, text) =>
+  page.locator(`[data-testid="message"][data-kind="${kind}"]`, { has: page.locator('[data-testid="message-text"]', { hasText: new RegExp(`^${text}$`) }) });
+
+test("offline: a manifest, a service worker under the CSP, and a cold offline start with history and outbox", async (t) => {
+  const room = `offline-${Date.now()}`;
+  const context = await shared.browser.newContext();
+  const other = await shared.browser.newContext();
+  t.after(() => Promise.all([context.close(), other.close()]));
+  await context.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+  });
+  const url = (nick) => `http://${shared.app.addr}/?nick=${nick}&url=${encodeURIComponent(`/ws?room=${room}`)}`;
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  await page.goto(url("alice"));
+  const bob = await other.newPage();
+  await bob.goto(url("bob"));
+  for (const p of [page, bob]) await p.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
+
+  const manifest = await page.locator('link[rel="manifest"]').getAttribute("href");
+  const parsed = await (await page.request.get(new URL(manifest, page.url()).href)).json();
+  assert.equal(parsed.display, "standalone");
+  assert.deepEqual(parsed.icons.map((i) => i.sizes).sort(), ["192x192", "512x512", "512x512"]);
+  assert.ok(parsed.icons.some((i) => i.purpose === "maskable"));
+
+  await send(bob, "said before going offline");
+  await line(page, "chat", "said before going offline").waitFor({ timeout });
+  // Once the worker runs, a load through it keeps the files.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.reload();
+  await page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
+  assert.ok(await page.evaluate(() => Boolean(navigator.serviceWorker.controller)), "the worker controls the page");
+
+  await context.setOffline(true);
+  await page.reload();
+  await line(page, "chat", "said before going offline").waitFor({ timeout });
+  await send(page, "typed offline");
+  await page.locator('[data-testid="message"][data-kind="own"][data-status="pending"]', { hasText: "typed offline" }).waitFor({ timeout });
+
+  await context.setOffline(false);
+  await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "typed offline" }).waitFor({ timeout: 60_000 });
+  await send(page, "marker after");
+  await line(bob, "chat", "marker after").waitFor({ timeout });
+  assert.equal(await line(bob, "chat", "typed offline").count(), 1, "delivered once");
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
+  assert.deepEqual(errors, []);
+});

@@ -1,0 +1,49 @@
+// wschat's service worker: the app opens offline. Files named by their content hash (trunk's
+// `name-<hex>.ext`) never change, so they are served from the cache first and kept as they
+// are fetched; everything else (the page, loader.js, shell.js, wasm-bindgen's snippets, whose
+// paths do not change with their content) comes from the network first, the cache when
+// offline. The page always names the files of one build, so old JS never meets new wasm.
+const CACHE = "wschat-1";
+const HASHED = /-[0-9a-f]{8,}(_bg)?\.(js|wasm|css)$/;
+
+self.addEventListener("install", () => self.skipWaiting());
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  // Only the app's own files: never sockets, other origins, or anything but GET.
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  event.respondWith(HASHED.test(url.pathname) ? cacheFirst(request) : networkFirst(request));
+});
+
+async function cacheFirst(request) {
+  const cache = await caches.open(CACHE);
+  const kept = await cache.match(request);
+  if (kept) return kept;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
+}
+
+async function networkFirst(request) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  } catch (offline) {
+    // A page asked for with its query (the UI contract's parameters) is the same page.
+    const kept = (await cache.match(request)) ?? (await cache.match(request, { ignoreSearch: true }));
+    if (kept) return kept;
+    throw offline;
+  }
+}
