@@ -34,7 +34,12 @@ extern "C" {
     fn search(this: &History, word: &str, count: u32) -> js_sys::Promise;
     #[wasm_bindgen(method)]
     fn forget(this: &History, server: &str) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn usage(this: &History) -> js_sys::Promise;
 }
+
+/// Lines this browser keeps at most, of every server (`MOST_LINES` in store.js).
+pub const MOST_LINES: &str = "200,000";
 
 /// How many lines of each conversation are shown from the store when a page opens.
 pub const TAIL_LINES: u32 = 200;
@@ -137,6 +142,17 @@ impl Store {
                 Some(Hit { server: hit[0].clone(), conversation: hit[1].clone(), record })
             })
             .collect())
+    }
+
+    /// What is kept: lines of every server, and the bytes this site uses where the browser
+    /// says.
+    pub async fn usage(&self) -> Result<(u64, Option<u64>), String> {
+        let history = self.history().await?;
+        let usage = JsFuture::from(history.usage()).await.map_err(|e| js_message(&e))?;
+        let usage = js_sys::Array::from(&usage);
+        let lines = usage.get(0).as_f64().unwrap_or(0.0).max(0.0) as u64;
+        let bytes = usage.get(1).as_f64().filter(|b| *b >= 0.0).map(|b| b as u64);
+        Ok((lines, bytes))
     }
 
     /// Forgets all that is stored of `server`.

@@ -2,8 +2,8 @@
 // opaque text here (encoded and decoded in wasm, core/src/history.rs); this file only files
 // them under their keys and finds them again.
 //
-// lines: key [server, conversation, time, page, n] -> { r: record, w: words }, with a
-//   multi-entry index on w for search;
+// lines: key [server, conversation, time, page, n] -> { r: record, w: words, t: time }, with
+//   a multi-entry index on w for search and an index on t for letting the oldest go;
 // conversations: key [server, conversation] -> time of its newest line.
 const NAME = "wschat-history";
 const VERSION = 1;
@@ -30,6 +30,7 @@ export async function openHistory() {
     const db = open.result;
     const lines = db.createObjectStore("lines");
     lines.createIndex("words", "w", { multiEntry: true });
+    lines.createIndex("time", "t");
     db.createObjectStore("conversations");
   };
   return new History(await request(open));
@@ -37,6 +38,12 @@ export async function openHistory() {
 
 const page = Math.random().toString(36).slice(2);
 let written = 0;
+
+/** Lines this browser keeps at most, of every server; past it the oldest go, a tenth at once. */
+const MOST_LINES = 200_000;
+/** Batches written between two counts of the lines kept. */
+const COUNT_EVERY = 64;
+let batches = 0;
 
 class History {
   constructor(db) {
@@ -50,12 +57,37 @@ class History {
     const newest = new Map();
     for (let i = 0; i < records.length; i++) {
       const key = [server, conversations[i], times[i], page, written++];
-      lines.put({ r: records[i], w: words[i] ? words[i].split(" ") : [] }, key);
+      lines.put({ r: records[i], w: words[i] ? words[i].split(" ") : [], t: times[i] }, key);
       newest.set(conversations[i], Math.max(newest.get(conversations[i]) ?? 0, times[i]));
     }
     const known = tx.objectStore("conversations");
     for (const [conversation, time] of newest) known.put(time, [server, conversation]);
-    return done(tx);
+    const written = done(tx);
+    if (batches++ % COUNT_EVERY === 0) return written.then(() => this.keepWithin(MOST_LINES));
+    return written;
+  }
+
+  /** Past `most` lines, the oldest go (of any server) until a tenth of `most` is free. */
+  async keepWithin(most) {
+    const count = await request(this.db.transaction("lines").objectStore("lines").count());
+    if (count <= most) return;
+    const tx = this.db.transaction("lines", "readwrite");
+    let extra = count - most + Math.floor(most / 10);
+    const cursor = tx.objectStore("lines").index("time").openKeyCursor();
+    cursor.onsuccess = () => {
+      const at = cursor.result;
+      if (!at || extra-- <= 0) return;
+      tx.objectStore("lines").delete(at.primaryKey);
+      at.continue();
+    };
+    await done(tx);
+  }
+
+  /** What is kept: lines of every server, and bytes the origin uses where the browser says. */
+  async usage() {
+    const lines = await request(this.db.transaction("lines").objectStore("lines").count());
+    const estimate = navigator.storage?.estimate ? await navigator.storage.estimate().catch(() => null) : null;
+    return [lines, estimate?.usage ?? -1];
   }
 
   /** The conversations stored for `server`, as their keys. */

@@ -8,7 +8,8 @@ use wasm_bindgen::JsCast;
 use wschat_core::unicode::lowercase;
 
 use super::tabs::Tab;
-use crate::store::{Hit, Store};
+use crate::store::{Hit, Store, MOST_LINES};
+use wschat_core::chat::human_size;
 
 /// Hits shown at most.
 const HITS: u32 = 100;
@@ -37,6 +38,14 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
     let list = NodeRef::<html::Ol>::new();
     let show_search = move || {
         open.set(true);
+        if hits.with_untracked(Vec::is_empty) {
+            leptos::task::spawn_local(async move {
+                if let Ok((lines, bytes)) = Store::get().usage().await {
+                    let bytes = bytes.map(|b| format!(", {} on this site", human_size(b as usize))).unwrap_or_default();
+                    status.set(format!("{lines} lines kept in this browser{bytes}; at most {MOST_LINES}, the oldest go first."));
+                }
+            });
+        }
         request_animation_frame(move || {
             if let Some(input) = input.get_untracked() {
                 let _ = input.focus();
