@@ -54,6 +54,9 @@ impl ChatSession {
             drop(give_up);
             match loaded {
                 Ok((conversations, unreadable)) => {
+                    // Lines made before the stored ones are shown go to the store first: the
+                    // restored lines mark all before them as stored.
+                    session.archive_new_lines();
                     session.edit_chats(|chats| {
                         for (key, records) in &conversations {
                             chats.restore(key, records);

@@ -12,12 +12,12 @@ use wschat_core::history::{self, Record};
 
 #[wasm_bindgen(module = "/src/store/store.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = openHistory)]
-    fn open_history() -> js_sys::Promise;
+    #[wasm_bindgen(js_name = openHistory, catch)]
+    fn open_history() -> Result<js_sys::Promise, JsValue>;
 
     #[derive(Clone)]
     type History;
-    #[wasm_bindgen(method)]
+    #[wasm_bindgen(method, catch)]
     fn write(
         this: &History,
         server: &str,
@@ -25,17 +25,19 @@ extern "C" {
         times: Vec<f64>,
         records: Vec<String>,
         words: Vec<String>,
-    ) -> js_sys::Promise;
-    #[wasm_bindgen(method)]
-    fn conversations(this: &History, server: &str) -> js_sys::Promise;
-    #[wasm_bindgen(method)]
-    fn tail(this: &History, server: &str, conversation: &str, count: u32) -> js_sys::Promise;
-    #[wasm_bindgen(method)]
-    fn search(this: &History, word: &str, count: u32) -> js_sys::Promise;
-    #[wasm_bindgen(method)]
-    fn forget(this: &History, server: &str) -> js_sys::Promise;
-    #[wasm_bindgen(method)]
-    fn usage(this: &History) -> js_sys::Promise;
+    ) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn conversations(this: &History, server: &str) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn tail(this: &History, server: &str, conversation: &str, count: u32) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn search(this: &History, word: &str, count: u32) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn forget(this: &History, server: &str) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn usage(this: &History) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(method, js_name = keepWithin, catch)]
+    fn keep_within(this: &History, most: u32) -> Result<js_sys::Promise, JsValue>;
 }
 
 /// Lines this browser keeps at most, of every server (`MOST_LINES` in store.js).
@@ -79,13 +81,13 @@ impl Store {
         let (state, result) = match state {
             State::Open(history) => (State::Open(history.clone()), Ok(history)),
             State::Failed(why) => (State::Failed(why.clone()), Err(why)),
-            State::Closed => match JsFuture::from(open_history()).await {
+            State::Closed => match settle(open_history()).await {
                 Ok(value) => {
                     let history: History = value.unchecked_into();
                     (State::Open(history.clone()), Ok(history))
                 }
                 Err(e) => {
-                    let why = format!("History is not being kept: {}.", js_message(&e));
+                    let why = format!("History is not being kept: {e}.");
                     (State::Failed(why.clone()), Err(why))
                 }
             },
@@ -108,21 +110,21 @@ impl Store {
         let times = records.iter().map(|r| r.time_ms).collect();
         let words = records.iter().map(|r| history::index_words(r).join(" ")).collect();
         let encoded = records.iter().map(history::encode).collect();
-        JsFuture::from(history.write(server, conversations, times, encoded, words))
+        settle(history.write(server, conversations, times, encoded, words))
             .await
             .map(|_| ())
-            .map_err(|e| format!("History could not be written: {}.", js_message(&e)))
+            .map_err(|e| format!("History could not be written: {e}."))
     }
 
     /// Each stored conversation of `server` with its newest lines, oldest first; records that
     /// cannot be read are skipped and counted.
     pub async fn load(&self, server: &str) -> Result<(Vec<(String, Vec<Record>)>, usize), String> {
         let history = self.history().await?;
-        let keys = JsFuture::from(history.conversations(server)).await.map_err(|e| js_message(&e))?;
+        let keys = settle(history.conversations(server)).await?;
         let mut conversations = Vec::new();
         let mut unreadable = 0;
         for key in js_sys::Array::from(&keys).iter().filter_map(|k| k.as_string()) {
-            let lines = JsFuture::from(history.tail(server, &key, TAIL_LINES)).await.map_err(|e| js_message(&e))?;
+            let lines = settle(history.tail(server, &key, TAIL_LINES)).await?;
             let (records, bad) = decode_all(js_sys::Array::from(&lines).iter().filter_map(|l| l.as_string()));
             unreadable += bad;
             conversations.push((key, records));
@@ -133,7 +135,7 @@ impl Store {
     /// Lines of every server holding a word that starts with `word`, newest first.
     pub async fn search(&self, word: &str, count: u32) -> Result<Vec<Hit>, String> {
         let history = self.history().await?;
-        let found = JsFuture::from(history.search(word, count)).await.map_err(|e| js_message(&e))?;
+        let found = settle(history.search(word, count)).await?;
         let flat: Vec<String> = js_sys::Array::from(&found).iter().filter_map(|v| v.as_string()).collect();
         Ok(flat
             .chunks_exact(3)
@@ -148,17 +150,24 @@ impl Store {
     /// says.
     pub async fn usage(&self) -> Result<(u64, Option<u64>), String> {
         let history = self.history().await?;
-        let usage = JsFuture::from(history.usage()).await.map_err(|e| js_message(&e))?;
+        let usage = settle(history.usage()).await?;
         let usage = js_sys::Array::from(&usage);
         let lines = usage.get(0).as_f64().unwrap_or(0.0).max(0.0) as u64;
         let bytes = usage.get(1).as_f64().filter(|b| *b >= 0.0).map(|b| b as u64);
         Ok((lines, bytes))
     }
 
+    /// Lets the oldest lines of any server go, past `most`, until a tenth of `most` is free
+    /// (what writing does every 64 batches with the browser's bound).
+    pub async fn keep_within(&self, most: u32) -> Result<(), String> {
+        let history = self.history().await?;
+        settle(history.keep_within(most)).await.map(|_| ())
+    }
+
     /// Forgets all that is stored of `server`.
     pub async fn forget(&self, server: &str) -> Result<(), String> {
         let history = self.history().await?;
-        JsFuture::from(history.forget(server)).await.map(|_| ()).map_err(|e| js_message(&e))
+        settle(history.forget(server)).await.map(|_| ())
     }
 }
 
@@ -173,6 +182,12 @@ fn decode_all(texts: impl Iterator<Item = String>) -> (Vec<Record>, usize) {
         })
         .collect();
     (records, bad)
+}
+
+/// What a call into store.js came to: a promise settled, or what it threw at once (a closed
+/// database, a quota), as a sentence; never a panic.
+async fn settle(called: Result<js_sys::Promise, JsValue>) -> Result<JsValue, String> {
+    JsFuture::from(called.map_err(|e| js_message(&e))?).await.map_err(|e| js_message(&e))
 }
 
 /// What a JavaScript error says.

@@ -62,9 +62,9 @@ class History {
     }
     const known = tx.objectStore("conversations");
     for (const [conversation, time] of newest) known.put(time, [server, conversation]);
-    const written = done(tx);
-    if (batches++ % COUNT_EVERY === 0) return written.then(() => this.keepWithin(MOST_LINES));
-    return written;
+    const finished = done(tx);
+    if (batches++ % COUNT_EVERY === 0) return finished.then(() => this.keepWithin(MOST_LINES));
+    return finished;
   }
 
   /** Past `most` lines, the oldest go (of any server) until a tenth of `most` is free. */

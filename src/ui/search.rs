@@ -42,7 +42,9 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
             leptos::task::spawn_local(async move {
                 if let Ok((lines, bytes)) = Store::get().usage().await {
                     let bytes = bytes.map(|b| format!(", {} on this site", human_size(b as usize))).unwrap_or_default();
-                    status.set(format!("{lines} lines kept in this browser{bytes}; at most {MOST_LINES}, the oldest go first."));
+                    status.set(format!(
+                        "{lines} lines kept in this browser{bytes}; at most {MOST_LINES}, the oldest go first."
+                    ));
                 }
             });
         }

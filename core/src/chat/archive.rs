@@ -55,3 +55,204 @@ impl ChatLog {
 fn is_final(status: Option<OwnStatus>) -> bool {
     matches!(status, Some(OwnStatus::Sent | OwnStatus::Delivered | OwnStatus::Failed))
 }
+
+#[cfg(test)]
+mod tests {
+    // What a log hands to the store (each line once, own messages once final) and lines restored from it.
+
+    use super::*;
+
+    fn texts(entries: &[Entry]) -> Vec<&str> {
+        entries.iter().map(|e| &*e.text).collect()
+    }
+
+    fn stored(kind: EntryKind, nick: Option<&str>, text: &str, time_ms: f64) -> Record {
+        Record {
+            conversation: String::new(),
+            time_ms,
+            kind,
+            nick: nick.map(str::to_string),
+            text: text.into(),
+            status: (kind == EntryKind::Own).then_some(OwnStatus::Sent),
+            msgid: None,
+        }
+    }
+
+    /// Sends the oldest outbox message; returns its id.
+    fn send_next(log: &mut ChatLog) -> u64 {
+        let item = log.take_next_outgoing().expect("queued");
+        let id = item.id;
+        log.mark_sent(item);
+        id
+    }
+
+    #[test]
+    fn each_new_line_is_handed_over_once_in_order() {
+        let mut log = ChatLog::new(100);
+        assert!(log.take_unarchived().is_empty(), "an empty log has nothing");
+        log.push_system("connected", 1.0);
+        log.receive_message(Some("bob"), "hi", 2.0);
+        log.receive_raw("\u{1}binary", Some("not JSON"), 3.0);
+        log.receive_history("carol", "from before", 0.5, Some("m1"));
+        assert_eq!(texts(&log.take_unarchived()), ["connected", "hi", "\u{1}binary", "from before"]);
+        for _ in 0..3 {
+            assert!(log.take_unarchived().is_empty(), "nothing twice");
+        }
+        log.receive_message(Some("bob"), "again", 4.0);
+        log.push_system("bob left", 5.0);
+        assert_eq!(texts(&log.take_unarchived()), ["again", "bob left"], "only what is new");
+        assert!(log.take_unarchived().is_empty());
+    }
+
+    #[test]
+    fn raw_entries_make_no_records() {
+        let mut log = ChatLog::new(100);
+        log.receive_raw("frame", None, 1.0);
+        log.receive_cut("start of a huge frame", 1 << 30, 2.0);
+        log.receive_message(Some("bob"), "hi", 3.0);
+        log.push_system("note", 4.0);
+        let taken = log.take_unarchived();
+        // The log hands over every new entry; what is kept of them is the record's rule.
+        assert_eq!(taken.len(), 4);
+        let records: Vec<Record> = taken.iter().filter_map(|e| Record::of_entry("", e)).collect();
+        let kept: Vec<(EntryKind, &str)> = records.iter().map(|r| (r.kind, r.text.as_str())).collect();
+        assert_eq!(kept, [(EntryKind::Chat, "hi"), (EntryKind::System, "note")]);
+        assert!(log.take_unarchived().is_empty(), "nor are raw entries handed over again");
+    }
+
+    #[test]
+    fn an_own_message_waits_for_a_final_state_then_goes_once() {
+        let mut log = ChatLog::new(100);
+        log.set_own_nick("ada");
+        let sent = log.push_own("ada", "sent", 1.0);
+        let delivered = log.push_own("ada", "delivered", 2.0);
+        let failed = log.push_own("ada", "failed", 3.0);
+        let discarded = log.push_own("ada", "discarded", 4.0);
+        log.receive_message(Some("bob"), "after", 5.0);
+        // Pending: held back, however often asked; what came after is not held with them.
+        assert_eq!(texts(&log.take_unarchived()), ["after"]);
+        assert!(log.take_unarchived().is_empty());
+        assert_eq!(send_next(&mut log), sent);
+        assert_eq!(send_next(&mut log), delivered);
+        let taken = log.take_unarchived();
+        assert_eq!(texts(&taken), ["sent", "delivered"]);
+        assert!(taken.iter().all(|e| e.status == Some(OwnStatus::Sent)));
+        // A later state of one handed over is not handed over again.
+        assert_eq!(log.receive_message(Some("ada"), "sent", 6.0), sent);
+        assert_eq!(log.receive_message(Some("ada"), "delivered", 6.0), delivered);
+        assert_eq!(log.get(delivered).and_then(|e| e.status), Some(OwnStatus::Delivered));
+        assert!(log.take_unarchived().is_empty());
+        // Delivered straight from pending (acknowledged while back in the outbox) and failed
+        // (refused by the server) are final too.
+        log.confirm_by_id(discarded);
+        log.discard(discarded);
+        assert_eq!(send_next(&mut log), failed);
+        assert!(log.refuse_by_id(failed, "too long", 7.0));
+        let taken = log.take_unarchived();
+        let got: Vec<(&str, Option<OwnStatus>)> = taken.iter().map(|e| (&*e.text, e.status)).collect();
+        assert_eq!(got, [("failed", Some(OwnStatus::Failed)), ("too long", None)], "a discarded one never goes");
+        log.retry(failed);
+        send_next(&mut log);
+        log.receive_message(Some("ada"), "failed", 8.0);
+        assert!(log.take_unarchived().is_empty(), "a retried one went already");
+        // One confirmed between two calls goes, once, in its final state.
+        let quick = log.push_own("ada", "quick", 9.0);
+        send_next(&mut log);
+        log.confirm_by_id(quick);
+        let taken = log.take_unarchived();
+        assert_eq!(taken.iter().map(|e| (e.id, e.status)).collect::<Vec<_>>(), [(quick, Some(OwnStatus::Delivered))]);
+        assert!(log.take_unarchived().is_empty());
+    }
+
+    #[test]
+    fn own_messages_waiting_are_bounded() {
+        let mut log = ChatLog::new(1_000);
+        let ids: Vec<u64> = (0..OWN_WAITING + 10).map(|i| log.push_own("ada", &i.to_string(), 0.0)).collect();
+        assert!(log.take_unarchived().is_empty());
+        assert_eq!(log.own_waiting.len(), OWN_WAITING);
+        while log.take_next_outgoing().map(|item| log.mark_sent(item)).is_some() {}
+        let taken: Vec<u64> = log.take_unarchived().iter().map(|e| e.id).collect();
+        assert_eq!(taken, ids[10..], "the oldest are given up");
+    }
+
+    #[test]
+    fn restored_lines_are_read_uncounted_and_not_handed_over_again() {
+        let mut log = ChatLog::new(100);
+        log.receive_raw("live frame", None, 10.0);
+        log.take_unarchived();
+        assert_eq!((log.unread(), log.total_received(), log.is_reading()), (1, 1, false));
+        let records = [
+            stored(EntryKind::Chat, Some("bob"), "old chat", 1.0),
+            stored(EntryKind::Own, Some("ada"), "old own", 2.0),
+            stored(EntryKind::System, None, "old notice", 3.0),
+        ];
+        let ids: Vec<u64> = records.iter().map(|r| log.restore(r)).collect();
+        let shown: Vec<(u64, EntryKind, &str, Option<OwnStatus>)> =
+            log.entries().skip(1).map(|e| (e.id, e.kind, &*e.text, e.status)).collect();
+        assert_eq!(
+            shown,
+            [
+                (ids[0], EntryKind::Chat, "old chat", None),
+                (ids[1], EntryKind::Own, "old own", Some(OwnStatus::Sent)),
+                (ids[2], EntryKind::System, "old notice", None),
+            ]
+        );
+        assert_eq!(log.unread(), 1, "not unread, and what was unread still is");
+        assert_eq!(log.total_received(), 1, "not counted as received");
+        assert!(!log.is_reading(), "the person is not taken to be reading");
+        assert!(log.outbox().next().is_none(), "a restored own message is not sent again");
+        assert!(log.take_unarchived().is_empty(), "not stored again");
+        log.receive_message(Some("bob"), "new", 12.0);
+        assert_eq!(texts(&log.take_unarchived()), ["new"]);
+        assert_eq!(log.unread(), 2, "a live line after them is unread");
+    }
+
+    #[test]
+    fn a_replay_of_a_restored_line_is_known() {
+        let mut log = ChatLog::new(100);
+        let second = 1_700_000_000_000.0;
+        log.restore(&stored(EntryKind::Chat, Some("bob"), "stored", second + 640.0));
+        log.restore(&stored(EntryKind::Own, Some("ada"), "mine", second + 999.0));
+        log.restore(&Record { msgid: Some("m-7".into()), ..stored(EntryKind::Chat, Some("carol"), "tagged", 5.0) });
+        // The server's replay, its time cut to the second.
+        assert_eq!(log.receive_history("bob", "stored", second, None), None);
+        assert_eq!(log.receive_history("ada", "mine", second + 1_000.0, None), None);
+        // By msgid whatever the time.
+        assert_eq!(log.receive_history("carol", "tagged", 9_000_000.0, Some("m-7")), None);
+        assert_eq!(log.entries().len(), 3);
+        assert_eq!(log.total_received(), 0);
+        // Another line is new.
+        assert!(log.receive_history("bob", "stored", second + 5_000.0, None).is_some());
+        assert!(log.receive_history("carol", "tagged", 9_000_000.0, Some("m-8")).is_some());
+        assert_eq!(texts(&log.take_unarchived()), ["stored", "tagged"]);
+    }
+
+    #[test]
+    fn lines_gone_before_they_are_taken_are_not_handed_over() {
+        let mut log = ChatLog::new(3);
+        for i in 0..10 {
+            log.receive_message(Some("bob"), &i.to_string(), f64::from(i));
+        }
+        assert_eq!(texts(&log.take_unarchived()), ["7", "8", "9"]);
+        // An own message waiting for its state, gone meanwhile.
+        log.push_own("ada", "gone while pending", 10.0);
+        assert!(log.take_unarchived().is_empty());
+        for i in 11..14 {
+            log.push_system(&i.to_string(), f64::from(i));
+        }
+        send_next(&mut log);
+        assert_eq!(texts(&log.take_unarchived()), ["11", "12", "13"]);
+        assert!(log.own_waiting.is_empty(), "nor waited for");
+        // More restored than kept, then a cleared log.
+        for i in 0..5 {
+            log.restore(&stored(EntryKind::Chat, Some("bob"), &format!("r{i}"), f64::from(i)));
+        }
+        assert!(log.take_unarchived().is_empty());
+        log.receive_message(Some("bob"), "x", 20.0);
+        log.clear();
+        assert!(log.take_unarchived().is_empty());
+        log.set_cap(1);
+        log.push_system("last", 21.0);
+        assert_eq!(texts(&log.take_unarchived()), ["last"]);
+    }
+}

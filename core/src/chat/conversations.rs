@@ -223,8 +223,8 @@ impl Conversations {
 
     /// Lines of the conversation `key` from the store, shown before anything live; the
     /// conversation is opened (not joined) if it is not there. Stored lines come before any
-    /// message, so a log that shows one already takes none (a connection's own notices may
-    /// come first).
+    /// message received, so a log that shows one already takes none (a connection's own
+    /// notices, and messages waiting in the outbox since the last visit, may come first).
     pub fn restore(&mut self, key: &str, records: &[Record]) {
         let at = match (self.find_key(key), Self::target_of_key(key)) {
             (Some(at), _) => at,
@@ -233,7 +233,7 @@ impl Conversations {
             (None, None) => return,
         };
         let log = &mut self.list[at].log;
-        if log.entries().any(|e| matches!(e.kind, super::EntryKind::Chat | super::EntryKind::Own)) {
+        if log.entries().any(|e| e.kind == super::EntryKind::Chat) {
             return;
         }
         for record in records {

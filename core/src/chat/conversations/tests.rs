@@ -264,3 +264,108 @@ fn the_budget_holds_whatever_the_times() {
         assert!(all.bytes() <= 10 * 1024);
     }
 }
+
+fn record(conversation: &str, nick: &str, text: &str, time_ms: f64) -> Record {
+    Record {
+        conversation: conversation.into(),
+        time_ms,
+        kind: EntryKind::Chat,
+        nick: Some(nick.into()),
+        text: text.into(),
+        status: None,
+        msgid: None,
+    }
+}
+
+/// Stored lines go back to the conversation their key names, opened if need be.
+#[test]
+fn restored_lines_go_where_their_key_says() {
+    let mut all = irc_with(&["#a"]);
+    all.apply(ChatEvent::Notice { text: "motd".into(), time_ms: None }, 0.5);
+    assert_eq!(all.take_unarchived().len(), 1);
+    let lines = |key: &str, texts: &[&str]| -> Vec<Record> {
+        texts.iter().enumerate().map(|(i, t)| record(key, "bob", t, i as f64)).collect()
+    };
+    all.restore("c:#rust", &lines("c:#rust", &["r1", "r2", "r3"]));
+    all.restore("p:bob", &lines("p:bob", &["psst"]));
+    all.restore("c:#a", &lines("c:#a", &["in a"]));
+    // Keys that name nothing this client makes are ignored (not put in the first, say).
+    for key in ["x:#rust", "s:irc.example", "c:", "p:", "#rust", "nonsense"] {
+        all.restore(key, &lines(key, &["stray"]));
+    }
+    assert_eq!(all.list().len(), 4);
+    assert!(all.list().iter().flat_map(|c| c.log.entries()).all(|e| &*e.text != "stray"));
+    all.restore("", &lines("", &["s1", "s2"]));
+    let rust = all.find(&Target::channel("#rust")).expect("opened");
+    assert!(!all.list()[rust].joined, "opened, not joined");
+    assert_eq!(texts(&all.list()[rust]), ["r1", "r2", "r3"], "in order");
+    let bob = all.find(&Target::private("bob")).expect("opened");
+    assert_eq!(all.list()[bob].target, Target::private("bob"));
+    assert_eq!(texts(&all.list()[bob]), ["psst"]);
+    assert_eq!(texts(&all.list()[1]), ["in a"], "an open conversation takes its own");
+    assert_eq!(texts(all.first()), ["motd", "s1", "s2"], "the empty key is the first's; its notices may come first");
+    assert_eq!(all.list().len(), 4);
+    assert!(all.list().iter().all(|c| c.log.unread() == 0 && c.log.total_received() == 0));
+    // A key differing in case only finds the conversation where the protocol says so.
+    let mut quiet = irc_with(&["#quiet"]);
+    quiet.restore("c:#QUIET", &lines("c:#QUIET", &["loud"]));
+    assert_eq!((quiet.list().len(), texts(&quiet.list()[1])), (2, vec!["loud".to_string()]));
+    // Nothing restored is stored again.
+    assert!(all.take_unarchived().is_empty());
+}
+
+/// A conversation that shows a message already takes no stored lines: they would come after it.
+#[test]
+fn a_log_showing_a_message_takes_no_stored_lines() {
+    let mut all = irc_with(&["#a", "#b"]);
+    all.set_server("s1");
+    all.apply(Target::channel("#a").event(said("bob", "live")), 1.0);
+    all.list[2].log.push_own("ada", "typed", 2.0);
+    all.restore("c:#a", &[record("c:#a", "bob", "old", 0.0)]);
+    all.restore("c:#b", &[record("c:#b", "bob", "old", 0.0)]);
+    assert_eq!(texts(&all.list()[1]), ["live"]);
+    // A message waiting in the outbox since the last visit is no message received: the stored
+    // lines come after it rather than not at all.
+    assert_eq!(texts(&all.list()[2]), ["typed", "old"], "an own message does not stop them");
+    // Nor does a second restore of the same conversation add its lines again.
+    all.restore("p:carol", &[record("p:carol", "carol", "once", 0.0)]);
+    all.restore("p:carol", &[record("p:carol", "carol", "once", 0.0)]);
+    assert_eq!(texts(&all.list()[3]), ["once"]);
+}
+
+/// What goes to the store names the conversation each line was in, by its storage key.
+#[test]
+fn lines_to_store_name_their_conversation() {
+    let mut all = irc_with(&["#a", "#b"]);
+    all.set_server("s1");
+    all.apply(ChatEvent::Notice { text: "motd".into(), time_ms: None }, 1.0);
+    all.apply(Target::channel("#b").event(said("bob", "in b")), 2.0);
+    all.apply(Target::private("carol").event(said("carol", "psst")), 3.0);
+    all.apply(Target::channel("#a").event(said("dave", "in a")), 4.0);
+    all.apply(Target::channel("#a").event(ChatEvent::Raw { note: None, text: "junk".into() }), 5.0);
+    let own = all.list[1].log.push_own("ada", "mine", 6.0);
+    let records = all.take_unarchived();
+    let got: Vec<(&str, &str)> = records.iter().map(|r| (r.conversation.as_str(), r.text.as_str())).collect();
+    // Conversation by conversation, in the order of the list; no raw frame, no pending message.
+    assert_eq!(got, [("", "motd"), ("c:#a", "in a"), ("c:#b", "in b"), ("p:carol", "psst")]);
+    for r in &records {
+        let at = all.find_key(&r.conversation).expect("a conversation's key");
+        assert_eq!(all.key(at), r.conversation);
+        assert!(texts(&all.list()[at]).contains(&r.text));
+    }
+    assert!(all.take_unarchived().is_empty());
+    // The own message goes once sent, under its conversation's key.
+    if let Some(item) = all.list[1].log.take_next_outgoing() {
+        all.list[1].log.mark_sent(item);
+    }
+    let records = all.take_unarchived();
+    let got: Vec<(&str, &str, Option<crate::chat::OwnStatus>)> =
+        records.iter().map(|r| (r.conversation.as_str(), r.text.as_str(), r.status)).collect();
+    assert_eq!(got, [("c:#a", "mine", Some(crate::chat::OwnStatus::Sent))]);
+    assert_eq!(all.list()[1].log.get(own).map(|e| e.kind), Some(EntryKind::Own));
+    // Closing a conversation moves the later ones up: their keys follow them.
+    all.close(1);
+    all.apply(Target::private("carol").event(said("carol", "again")), 7.0);
+    let got: Vec<String> = all.take_unarchived().into_iter().map(|r| r.conversation).collect();
+    assert_eq!(got, ["p:carol"]);
+}
