@@ -5,15 +5,10 @@
 // sent to the last message counted, and its ratio to plain text measured in the same run.
 // Usage: node bench/formats.mjs [--rounds 5] [--n 10000]
 import WebSocket from "ws";
-import { openBench } from "./site.mjs";
+import { openBench, option } from "./site.mjs";
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
-const ROUNDS = option("rounds", 5);
-const N = option("n", 10_000);
+const ROUNDS = Number(option("rounds", 5));
+const N = Number(option("n", 10_000));
 /** Messages per WebSocket frame the peer sends (a broker's burst). */
 const PER_FRAME = 100;
 

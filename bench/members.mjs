@@ -6,13 +6,8 @@
 // 99th percentile of the gaps between animation frames.
 // Usage: node bench/members.mjs [--rounds 3] [--members 10000] [--rate 100] [--seconds 5] [--against DIR]
 import WebSocket from "ws";
-import { openBench } from "./site.mjs";
+import { openBench, option } from "./site.mjs";
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : fallback;
-};
 const ROUNDS = Number(option("rounds", 3));
 const MEMBERS = Number(option("members", 10000));
 const RATE = Number(option("rate", 100));

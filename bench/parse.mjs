@@ -8,13 +8,8 @@
 // would have had), as medians of the rounds.
 // Usage: node bench/parse.mjs [--rounds 3] [--bytes 1048576] [--against DIR]
 import { WebSocketServer } from "ws";
-import { openBench } from "./site.mjs";
+import { openBench, option } from "./site.mjs";
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : fallback;
-};
 const ROUNDS = Number(option("rounds", 3));
 const BYTES = Number(option("bytes", 1 << 20));
 const AGAINST = option("against", null);

@@ -15,13 +15,8 @@ import { cpus, totalmem } from "node:os";
 import path from "node:path";
 import { gzipSync, brotliCompressSync, constants as zlib } from "node:zlib";
 import { root } from "../tests/e2e/helpers.mjs";
-import { dist, openBench } from "./site.mjs";
+import { dist, openBench, option } from "./site.mjs";
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : fallback;
-};
 const ROUNDS = Number(option("rounds", 12));
 const SUSTAINED_ROUNDS = Number(option("sustained-rounds", ROUNDS));
 // The 100,000 bursts take about 20 s a run; their rounds can be set apart.

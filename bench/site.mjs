@@ -9,6 +9,12 @@ import { launchChromium, root, startServer } from "../tests/e2e/helpers.mjs";
 
 export const dist = path.join(root, "dist");
 
+/** The value after `--name` on the command line, else `fallback`. */
+export function option(name, fallback) {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 2 ? process.argv[at + 1] : fallback;
+}
+
 /**
  * Builds from before web/loader.js start with trunk's inline module script, which the server's
  * content security policy refuses: moves each inline module script of `page` into a file.

@@ -6,15 +6,10 @@
 // Chromium's script, layout and style time for the switch.
 // Usage: node bench/switch.mjs [--rounds 10] [--entries 5000]
 import WebSocket from "ws";
-import { openBench } from "./site.mjs";
+import { openBench, option } from "./site.mjs";
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
-const ROUNDS = option("rounds", 10);
-const ENTRIES = option("entries", 5000);
+const ROUNDS = Number(option("rounds", 10));
+const ENTRIES = Number(option("entries", 5000));
 
 const bench = await openBench();
 

@@ -29,6 +29,8 @@ pub enum Input {
     Nick(String),
     /// `/hex 48 65 6c 6c 6f`: a binary frame.
     Hex(Vec<u8>),
+    /// `/search words`: the stored history of every server, searched.
+    Search(String),
 }
 
 /// A line that starts with `/` but is not a command this client knows, or has bad arguments.
@@ -64,7 +66,7 @@ pub const HELP: &str = "Commands: /me action sends an action; /hex 48 65 6c send
 joins a channel and /part leaves one; /msg nick text writes privately and /query nick opens a private conversation; \
 /topic [text] sets or shows the topic (IRC); Alt+Up/Down moves between conversations, Alt+Shift+Up/Down to the next unread, \
 Ctrl+K jumps to one by name; /close [code] [reason] closes the connection (code 1000 or 3000-4999); /reconnect \
-connects again now; /clear empties this view; /help shows this. Start a message with // to send a leading /.";
+connects again now; /clear empties this view; /search words searches the stored history (Ctrl+Shift+F); /help shows this. Start a message with // to send a leading /.";
 
 /// Parses one line typed in the composer.
 pub fn parse_input(line: &str) -> Result<Input, CommandError> {
@@ -116,6 +118,10 @@ pub fn parse_input(line: &str) -> Result<Input, CommandError> {
             Some(nick) => Ok(Input::Nick(nick.to_string())),
             None => Err(CommandError::MissingArgument { command: "nick", what: "a new nick, as in /nick ada" }),
         },
+        "search" | "find" if !args.is_empty() => Ok(Input::Search(args.to_string())),
+        "search" | "find" => {
+            Err(CommandError::MissingArgument { command: "search", what: "words to look for, as in /search release" })
+        }
         "help" | "?" => Ok(Input::Help),
         "clear" => Ok(Input::Clear),
         _ => Err(CommandError::Unknown(name.to_string())),
@@ -162,6 +168,8 @@ mod tests {
         assert_eq!(parse_input("/join #rust"), Ok(Input::Join("#rust".into())));
         assert_eq!(parse_input("two\nlines\r\n\n"), Ok(Input::Message("two\nlines".into())));
         assert_eq!(parse_input("/nick ada"), Ok(Input::Nick("ada".into())));
+        assert_eq!(parse_input("/search release notes"), Ok(Input::Search("release notes".into())));
+        assert!(matches!(parse_input("/search"), Err(CommandError::MissingArgument { command: "search", .. })));
         assert!(parse_input("/me").is_err());
         assert_eq!(parse_input("/hex 48 65 6c 6c 6f"), Ok(Input::Hex(b"Hello".to_vec())));
         assert_eq!(parse_input("/hex 00FF"), Ok(Input::Hex(vec![0, 255])));

@@ -43,6 +43,10 @@ impl ChatSession {
             Ok(Input::Topic(topic)) => self.topic(topic.as_deref()),
             Ok(Input::Nick(nick)) => self.change_nick(&nick),
             Ok(Input::Hex(bytes)) => self.send_binary(&bytes),
+            Ok(Input::Search(term)) => {
+                self.search_request.set(Some(term));
+                true
+            }
             Err(e) => {
                 self.report(e.to_string());
                 false

@@ -44,7 +44,7 @@ impl ChatSession {
         let session = *self;
         let waited = StoredValue::new_local(false);
         let give_up = Timeout::new(LOAD_WAIT_MS, move || {
-            if !waited.try_get_value().unwrap_or(true) {
+            if session.alive() && !waited.try_get_value().unwrap_or(true) {
                 waited.try_set_value(true);
                 then(session);
             }
@@ -52,6 +52,10 @@ impl ChatSession {
         leptos::task::spawn_local(async move {
             let loaded = Store::get().load(&server).await;
             drop(give_up);
+            // The page may have closed this connection meanwhile.
+            if !session.alive() {
+                return;
+            }
             match loaded {
                 Ok((conversations, unreadable)) => {
                     // Lines made before the stored ones are shown go to the store first: the
@@ -111,6 +115,9 @@ impl ChatSession {
         let session = *self;
         leptos::task::spawn_local(async move {
             let written = Store::get().write(&server, records).await;
+            if !session.alive() {
+                return;
+            }
             session.update_upkeep(|u| u.archive.writing = false);
             match written {
                 Ok(()) => {
@@ -130,6 +137,12 @@ impl ChatSession {
         self.write_batch();
     }
 
+    /// Whether the session still lives: a store's answer may come after its owner was cleaned
+    /// up (a tab closed, a test unmounted), and then nothing may touch it.
+    fn alive(&self) -> bool {
+        self.upkeep.try_with_value(|_| ()).is_some()
+    }
+
     /// The id of the server connected now, as the store keys it.
     pub fn server_id(&self) -> String {
         self.upkeep.with_value(|u| u.server.clone())
@@ -141,7 +154,11 @@ impl ChatSession {
         self.update_upkeep(|u| u.archive.batch.clear());
         let session = *self;
         leptos::task::spawn_local(async move {
-            match Store::get().forget(&server).await {
+            let forgotten = Store::get().forget(&server).await;
+            if !session.alive() {
+                return;
+            }
+            match forgotten {
                 Ok(()) => session.system("This server's stored history is forgotten."),
                 Err(why) => session.report(format!("The stored history could not be forgotten: {why}")),
             }

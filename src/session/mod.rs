@@ -163,6 +163,8 @@ pub struct ChatSession {
     /// notifying; [`ChatSession::frames_changed`] fires at most once per animation frame.
     pub frames: StoredValue<FrameLog, LocalStorage>,
     pub frames_changed: Trigger,
+    /// Words asked for with `/search`, for the search view to look up.
+    pub search_request: RwSignal<Option<String>>,
     upkeep: StoredValue<Upkeep, LocalStorage>,
 }
 
@@ -204,6 +206,7 @@ impl ChatSession {
             cleartext_host: RwSignal::new(None),
             frames: StoredValue::new_local(FrameLog::default()),
             frames_changed: Trigger::new(),
+            search_request: RwSignal::new(None),
             upkeep: StoredValue::new_local(upkeep),
         };
         slot.set_value(Some(session));
@@ -211,6 +214,12 @@ impl ChatSession {
         let listeners = vec![
             WindowListener::new("online", move |_| session.on_network_back()),
             WindowListener::new("pagehide", move |_| session.write_history_now()),
+            // Hidden may be the last the page sees (a phone discards it without pagehide).
+            WindowListener::new("visibilitychange", move |_| {
+                if web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden()) {
+                    session.write_history_now();
+                }
+            }),
             session.listen_for_other_outboxes(),
         ];
         let listeners: StoredValue<Vec<WindowListener>, LocalStorage> = StoredValue::new_local(listeners);
@@ -328,7 +337,11 @@ impl ChatSession {
     /// Opens the socket once the server's stored history is shown (see `history`).
     fn open_socket(&self) {
         self.cancel_reconnect();
-        let url = self.settings.with_untracked(|s| s.url.clone());
+        let (url, socket_url) = self.settings.with_untracked(|s| (s.url.clone(), s.protocol.socket_url(&s.url)));
+        // An address the socket will refuse is said at once, history or not.
+        if normalize_ws_url(&socket_url, page_origin().as_ref()).is_err() {
+            return self.open_socket_now();
+        }
         self.follow_server(&url);
         self.load_history_then(|session| session.open_socket_now());
     }

@@ -42,7 +42,7 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
             leptos::task::spawn_local(async move {
                 if let Ok((lines, bytes)) = Store::get().usage().await {
                     let bytes = bytes.map(|b| format!(", {} on this site", human_size(b as usize))).unwrap_or_default();
-                    status.set(format!(
+                    status.try_set(format!(
                         "{lines} lines kept in this browser{bytes}; at most {MOST_LINES}, the oldest go first."
                     ));
                 }
@@ -84,17 +84,33 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
                         .enumerate()
                         .map(|(n, hit)| shown(n, hit, &server, &first_name, &term))
                         .collect();
-                    status.set(match shown.len() {
+                    status.try_set(match shown.len() {
                         0 => format!("Nothing stored says “{term}”."),
                         1 => "1 line, newest first.".into(),
                         n => format!("{n} lines, newest first."),
                     });
-                    hits.set(shown);
+                    hits.try_set(shown);
                 }
-                Err(why) => status.set(why),
+                Err(why) => {
+                    status.try_set(why);
+                }
             }
         });
     };
+    // `/search words` typed in the composer.
+    Effect::new(move |_| {
+        if let Some(term) = session.search_request.get() {
+            session.search_request.set(None);
+            show_search();
+            let shown = term.clone();
+            request_animation_frame(move || {
+                if let Some(input) = input.get_untracked() {
+                    input.set_value(&shown);
+                }
+            });
+            run(term);
+        }
+    });
     let go_to = move |hit: &Shown| {
         if !hit.here {
             status.set("That line is another server's: connect to it to see it in place.".into());

@@ -40,20 +40,23 @@ pub fn UserList(session: ChatSession) -> impl IntoView {
     });
     // Whole pixels, as integers: a float formatted anywhere brings the float formatter into
     // the wasm (scripts/test refuses it).
-    let px = move |rows: usize| format!("{}px", (rows as f64 * row_px.get()).round() as i64);
+    // Read with try_: a frame's measuring may run after the list is gone.
+    let px =
+        move |rows: usize| format!("{}px", (rows as f64 * row_px.try_get().unwrap_or(ROW_PX_GUESS)).round() as i64);
     let above = move || px(window.with(|(first, _)| *first));
     let below = move || px(window.with(|(first, shown)| count.get().saturating_sub(first + shown.len())));
     let measure = move || {
-        let Some(el) = list.get_untracked() else { return };
+        let Some(el) = list.try_get_untracked().flatten() else { return };
+        let Some(measured_px) = row_px.try_get_untracked() else { return };
         // Never taller than the window: measured before the list is laid out in its place, it
         // would be as tall as all its rows, and all would be drawn.
         let screen =
             web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(VIEW_PX_GUESS);
-        view.set((f64::from(el.scroll_top()), f64::from(el.client_height()).min(screen).max(1.0)));
+        view.try_set((f64::from(el.scroll_top()), f64::from(el.client_height()).min(screen).max(1.0)));
         if let Some(row) = el.query_selector("[data-testid=\"user\"]").ok().flatten() {
             let height = row.get_bounding_client_rect().height();
-            if height > 0.0 && (height - row_px.get_untracked()).abs() > 0.5 {
-                row_px.set(height);
+            if height > 0.0 && (height - measured_px).abs() > 0.5 {
+                row_px.try_set(height);
             }
         }
     };

@@ -55,6 +55,13 @@ test("history: kept across a reload and a closed page, searched beyond the DOM, 
   assert.equal(await result.first().getAttribute("data-conversation"), name);
   assert.equal(await alice.page.locator(".search-results mark").first().textContent(), "line 7", "the term is marked, as text");
   await result.first().click();
+  // The same from the composer, and the keyboard: Esc closes, Ctrl+Shift+F opens again.
+  await send(alice.page, "/search marker one");
+  await alice.page.getByTestId("search-result").filter({ hasText: "marker one" }).first().waitFor({ timeout });
+  await alice.page.getByTestId("search-input").press("Escape");
+  await alice.page.getByTestId("search-input").waitFor({ state: "detached", timeout });
+  await alice.page.keyboard.press("Control+Shift+F");
+  await alice.page.getByTestId("search-input").waitFor({ timeout });
 
   // Forgetting: the next page shows none of it.
   alice.page.once("dialog", (dialog) => dialog.accept());
