@@ -36,9 +36,10 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
     let status = RwSignal::new(String::new());
     let input = NodeRef::<html::Input>::new();
     let list = NodeRef::<html::Ol>::new();
-    let show_search = move || {
+    // With `usage`, says what is kept until a search says more.
+    let show_search = move |usage: bool| {
         open.set(true);
-        if hits.with_untracked(Vec::is_empty) {
+        if usage && hits.with_untracked(Vec::is_empty) {
             leptos::task::spawn_local(async move {
                 if let Ok((lines, bytes)) = Store::get().usage().await {
                     let bytes = bytes.map(|b| format!(", {} on this site", human_size(b as usize))).unwrap_or_default();
@@ -57,7 +58,7 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
     let keys = window_event_listener(ev::keydown, move |e| {
         if e.ctrl_key() && e.shift_key() && e.key().eq_ignore_ascii_case("f") {
             e.prevent_default();
-            show_search();
+            show_search(true);
         }
     });
     on_cleanup(move || keys.remove());
@@ -101,7 +102,7 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(term) = session.search_request.get() {
             session.search_request.set(None);
-            show_search();
+            show_search(false);
             let shown = term.clone();
             request_animation_frame(move || {
                 if let Some(input) = input.get_untracked() {
@@ -171,7 +172,7 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
                 data-testid="search-button"
                 title="Search the stored history (Ctrl+Shift+F)"
                 aria-expanded=move || open.get().to_string()
-                on:click=move |_| if open.get_untracked() { open.set(false) } else { show_search() }
+                on:click=move |_| if open.get_untracked() { open.set(false) } else { show_search(true) }
             >
                 "Search"
             </button>
@@ -191,7 +192,7 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
                 />
                 <p class="search-status" role="status">{move || status.get()}</p>
                 <ol node_ref=list class="search-results" on:keydown=on_list_key>
-                    <For each=move || hits.get() key=|hit| hit.n let:hit>
+                    <For each=move || hits.get() key=|hit| (hit.n, hit.key.clone(), hit.text.clone()) let:hit>
                         <li>
                             <button
                                 type="button"
