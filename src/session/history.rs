@@ -2,8 +2,10 @@
 //! opens, new lines written in one batch a frame (and at once when the page hides), forgetting
 //! the server's. A store that fails never stops the chat: the timeline says so, once.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use leptos::prelude::*;
-use wschat_core::history::Record;
 
 use super::ChatSession;
 use crate::store::Store;
@@ -21,10 +23,7 @@ const HIDDEN_WRITE_MS: f64 = 200.0;
 pub(super) struct Archive {
     /// The server whose stored lines were asked for (shown, or given up on).
     loaded_for: Option<String>,
-    /// Lines waiting for the next write, of the server they are of.
-    batch: Vec<Record>,
-    batch_server: String,
-    /// The next write, while one is due.
+    /// The next write, while one is due (the lines wait in store.js).
     next_write: Option<(AnimationFrame, Timeout)>,
     /// A write is under way: the next waits for it, so there is one transaction at a time.
     writing: bool,
@@ -42,10 +41,12 @@ impl ChatSession {
         }
         self.update_upkeep(|u| u.archive.loaded_for = Some(server.clone()));
         let session = *self;
-        let waited = StoredValue::new_local(false);
+        // Whichever comes first, the store's answer or the wait's end, opens the socket; a
+        // plain cell, not a reactive value: the owner current here may be a click's, short-lived.
+        let waited = Rc::new(Cell::new(false));
+        let waited_too = Rc::clone(&waited);
         let give_up = Timeout::new(LOAD_WAIT_MS, move || {
-            if session.alive() && !waited.try_get_value().unwrap_or(true) {
-                waited.try_set_value(true);
+            if session.alive() && !waited_too.replace(true) {
                 then(session);
             }
         });
@@ -72,27 +73,25 @@ impl ChatSession {
                 }
                 Err(why) => session.history_failed(why),
             }
-            if !waited.try_get_value().unwrap_or(true) {
-                waited.try_set_value(true);
+            if !waited.replace(true) {
                 then(session);
             }
         });
     }
 
-    /// New lines of every conversation join the batch; it is written on the next frame.
+    /// New lines of every conversation wait for the next write, on the next frame.
     pub(super) fn archive_new_lines(&self) {
         let Some(records) = self.chats.try_update_untracked(|chats| chats.take_unarchived()) else { return };
-        if records.is_empty() {
+        let store = Store::get();
+        if records.is_empty() || store.failed() {
             return;
         }
         let server = self.upkeep.with_value(|u| u.server.clone());
-        if self.upkeep.with_value(|u| !u.archive.batch.is_empty() && u.archive.batch_server != server) {
-            self.write_batch();
+        for record in &records {
+            store.queue(&server, record);
         }
         let session = *self;
         self.update_upkeep(|u| {
-            u.archive.batch_server = server;
-            u.archive.batch.extend(records);
             if u.archive.next_write.is_none() {
                 let frame = AnimationFrame::new(move || session.write_batch());
                 let fallback = Timeout::new(HIDDEN_WRITE_MS, move || session.write_batch());
@@ -101,27 +100,27 @@ impl ChatSession {
         });
     }
 
-    /// Writes the batch in one transaction, unless one is under way (then it follows that one).
+    /// Writes what waits in one transaction, unless one is under way (then it follows that one).
     pub(super) fn write_batch(&self) {
-        let taken = self.upkeep.try_update_value(|u| {
+        let start = self.upkeep.try_update_value(|u| {
             u.archive.next_write = None;
-            if u.archive.writing || u.archive.batch.is_empty() {
-                return None;
-            }
-            u.archive.writing = true;
-            Some((u.archive.batch_server.clone(), std::mem::take(&mut u.archive.batch)))
+            let start = !u.archive.writing && Store::get().queued() > 0;
+            u.archive.writing |= start;
+            start
         });
-        let Some(Some((server, records))) = taken else { return };
+        if start != Some(true) {
+            return;
+        }
         let session = *self;
         leptos::task::spawn_local(async move {
-            let written = Store::get().write(&server, records).await;
+            let written = Store::get().write_queued().await;
             if !session.alive() {
                 return;
             }
             session.update_upkeep(|u| u.archive.writing = false);
             match written {
                 Ok(()) => {
-                    if session.upkeep.with_value(|u| !u.archive.batch.is_empty()) {
+                    if Store::get().queued() > 0 {
                         session.write_batch();
                     }
                 }
@@ -151,7 +150,7 @@ impl ChatSession {
     /// Forgets what the store holds of the shown connection's server.
     pub fn forget_history(&self) {
         let server = self.upkeep.with_value(|u| u.server.clone());
-        self.update_upkeep(|u| u.archive.batch.clear());
+        Store::get().drop_queued();
         let session = *self;
         leptos::task::spawn_local(async move {
             let forgotten = Store::get().forget(&server).await;
@@ -171,6 +170,6 @@ impl ChatSession {
             self.update_upkeep(|u| u.archive.failed_said = true);
             self.system(&why);
         }
-        self.update_upkeep(|u| u.archive.batch.clear());
+        Store::get().drop_queued();
     }
 }

@@ -17,15 +17,14 @@ extern "C" {
 
     #[derive(Clone)]
     type History;
-    #[wasm_bindgen(method, catch)]
-    fn write(
-        this: &History,
-        server: &str,
-        conversations: Vec<String>,
-        times: Vec<f64>,
-        records: Vec<String>,
-        words: Vec<String>,
-    ) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(js_name = queueLine)]
+    fn queue_line(server: &str, conversation: &str, time: f64, record: &str, words: &str);
+    #[wasm_bindgen(js_name = queuedLines)]
+    fn queued_lines() -> u32;
+    #[wasm_bindgen(js_name = dropQueued)]
+    fn drop_queued();
+    #[wasm_bindgen(method, catch, js_name = writeQueued)]
+    fn write_queued(this: &History) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
     fn conversations(this: &History, server: &str) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
@@ -100,20 +99,48 @@ impl Store {
         result
     }
 
-    /// Writes a batch of records of `server` in one transaction.
-    pub async fn write(&self, server: &str, records: Vec<Record>) -> Result<(), String> {
-        if records.is_empty() {
+    /// A record of `server` for the next write, encoded now and kept in JavaScript until then
+    /// (wasm memory never shrinks: a backlog's records would keep their peak for good).
+    pub fn queue(&self, server: &str, record: &Record) {
+        queue_line(
+            server,
+            &record.conversation,
+            record.time_ms,
+            &history::encode(record),
+            &history::index_words(record).join(" "),
+        );
+    }
+
+    /// How many records wait for the next write.
+    pub fn queued(&self) -> u32 {
+        queued_lines()
+    }
+
+    /// Drops the records that wait.
+    pub fn drop_queued(&self) {
+        drop_queued();
+    }
+
+    /// Writes what waits, in one transaction.
+    pub async fn write_queued(&self) -> Result<(), String> {
+        if queued_lines() == 0 {
             return Ok(());
         }
         let history = self.history().await?;
-        let conversations = records.iter().map(|r| r.conversation.clone()).collect();
-        let times = records.iter().map(|r| r.time_ms).collect();
-        let words = records.iter().map(|r| history::index_words(r).join(" ")).collect();
-        let encoded = records.iter().map(history::encode).collect();
-        settle(history.write(server, conversations, times, encoded, words))
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("History could not be written: {e}."))
+        settle(history.write_queued()).await.map(|_| ()).map_err(|e| format!("History could not be written: {e}."))
+    }
+
+    /// Writes records of `server` in one transaction (with whatever else waits).
+    pub async fn write(&self, server: &str, records: Vec<Record>) -> Result<(), String> {
+        for record in &records {
+            self.queue(server, record);
+        }
+        self.write_queued().await
+    }
+
+    /// Whether the store failed (then nothing is queued for it).
+    pub fn failed(&self) -> bool {
+        matches!(*self.0.borrow(), State::Failed(_))
     }
 
     /// Each stored conversation of `server` with its newest lines, oldest first; records that

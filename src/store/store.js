@@ -36,6 +36,29 @@ export async function openHistory() {
   return new History(await request(open));
 }
 
+// Lines waiting for the next write: kept here, not in wasm, whose memory never shrinks (a
+// backlog of 20,000 lines would keep its peak for good).
+let queue = { servers: [], conversations: [], times: [], records: [], words: [] };
+
+/** A line for the next write. */
+export function queueLine(server, conversation, time, record, words) {
+  queue.servers.push(server);
+  queue.conversations.push(conversation);
+  queue.times.push(time);
+  queue.records.push(record);
+  queue.words.push(words);
+}
+
+/** How many lines wait for the next write. */
+export function queuedLines() {
+  return queue.records.length;
+}
+
+/** Drops what waits (the store failed, or the server's history is forgotten). */
+export function dropQueued() {
+  queue = { servers: [], conversations: [], times: [], records: [], words: [] };
+}
+
 const page = Math.random().toString(36).slice(2);
 let written = 0;
 
@@ -50,18 +73,21 @@ class History {
     this.db = db;
   }
 
-  /** One transaction for a batch: parallel arrays, words space-separated per record. */
-  write(server, conversations, times, records, words) {
+  /** What waits, written in one transaction; words are space-separated per record. */
+  writeQueued() {
+    const { servers, conversations, times, records, words } = queue;
+    dropQueued();
     const tx = this.db.transaction(["lines", "conversations"], "readwrite");
     const lines = tx.objectStore("lines");
     const newest = new Map();
     for (let i = 0; i < records.length; i++) {
-      const key = [server, conversations[i], times[i], page, written++];
+      const key = [servers[i], conversations[i], times[i], page, written++];
       lines.put({ r: records[i], w: words[i] ? words[i].split(" ") : [], t: times[i] }, key);
-      newest.set(conversations[i], Math.max(newest.get(conversations[i]) ?? 0, times[i]));
+      const known = `${servers[i]}\u0000${conversations[i]}`;
+      newest.set(known, Math.max(newest.get(known) ?? 0, times[i]));
     }
     const known = tx.objectStore("conversations");
-    for (const [conversation, time] of newest) known.put(time, [server, conversation]);
+    for (const [both, time] of newest) known.put(time, both.split("\u0000"));
     const finished = done(tx);
     if (batches++ % COUNT_EVERY === 0) return finished.then(() => this.keepWithin(MOST_LINES));
     return finished;

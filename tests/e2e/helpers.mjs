@@ -162,14 +162,19 @@ export async function ownStatuses(page) {
 
 /** Waits until every own message on the page has `status` and there are `count` of them. */
 export async function untilOwn(page, count, status, ms = 60_000) {
-  await page.waitForFunction(
-    ([count, status]) => {
-      const own = [...document.querySelectorAll('[data-testid="message"][data-kind="own"]')];
-      return own.length === count && own.every((n) => n.getAttribute("data-status") === status);
-    },
-    [count, status],
-    { timeout: ms },
-  );
+  try {
+    await page.waitForFunction(
+      ([count, status]) => {
+        const own = [...document.querySelectorAll('[data-testid="message"][data-kind="own"]')];
+        return own.length === count && own.every((n) => n.getAttribute("data-status") === status);
+      },
+      [count, status],
+      { timeout: ms },
+    );
+  } catch (e) {
+    const had = await ownStatuses(page).catch(() => "unknown");
+    throw new Error(`${e.message}\nwanted ${count} own messages ${status}; had ${JSON.stringify(had)}`);
+  }
 }
 
 /** A free TCP port on loopback (for servers that need one named up front). */

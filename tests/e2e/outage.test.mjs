@@ -94,11 +94,12 @@ test("the same with a page reload in the middle of the outage", async (t) => {
   assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("wschat.outbox")).length), 0,
     "nothing is left to send after delivery");
 
-  // A second reload must not send anything again.
+  // A second reload must not send anything again (the 20 come back from the stored history,
+  // delivered).
   await page.reload();
   await readyState(page, "open").waitFor({ timeout });
   await send(page, "after the second reload");
-  await untilOwn(page, 1, "delivered", timeout);
+  await untilOwn(page, 21, "delivered", timeout);
   assert.deepEqual(recorded(record, room), [...typed, "after the second reload"].map((t) => `lea: ${t}`));
   assert.deepEqual(errors, []);
   await chat.kill();

@@ -10,20 +10,21 @@ const OWN_WAITING: usize = 256;
 
 impl ChatLog {
     /// Entries to store since the last call: each once, in order, an own message once it is
-    /// sent, delivered or failed.
+    /// delivered or failed (or sent, where the server confirms nothing: sent is all it becomes).
     pub fn take_unarchived(&mut self) -> Vec<Entry> {
+        let confirms = self.confirms;
         let mut out = Vec::new();
         let waiting = std::mem::take(&mut self.own_waiting);
         for id in waiting {
             match self.get(id) {
-                Some(entry) if is_final(entry.status) => out.push(entry.clone()),
+                Some(entry) if is_final(entry.status, confirms) => out.push(entry.clone()),
                 Some(_) => self.own_waiting.push(id),
                 None => {}
             }
         }
         let from = self.entries.partition_point(|e| e.id <= self.archived_to);
         for entry in self.entries.range(from..) {
-            if entry.kind == EntryKind::Own && !is_final(entry.status) {
+            if entry.kind == EntryKind::Own && !is_final(entry.status, confirms) {
                 if self.own_waiting.len() == OWN_WAITING {
                     self.own_waiting.remove(0);
                 }
@@ -52,8 +53,14 @@ impl ChatLog {
     }
 }
 
-fn is_final(status: Option<OwnStatus>) -> bool {
-    matches!(status, Some(OwnStatus::Sent | OwnStatus::Delivered | OwnStatus::Failed))
+/// Whether an own message's state is the last it will reach: a server that confirms turns sent
+/// into delivered.
+fn is_final(status: Option<OwnStatus>, confirms: bool) -> bool {
+    match status {
+        Some(OwnStatus::Delivered | OwnStatus::Failed) => true,
+        Some(OwnStatus::Sent) => !confirms,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -118,6 +125,22 @@ mod tests {
         let kept: Vec<(EntryKind, &str)> = records.iter().map(|r| (r.kind, r.text.as_str())).collect();
         assert_eq!(kept, [(EntryKind::Chat, "hi"), (EntryKind::System, "note")]);
         assert!(log.take_unarchived().is_empty(), "nor are raw entries handed over again");
+    }
+
+    #[test]
+    fn with_a_server_that_confirms_an_own_message_goes_once_delivered() {
+        let mut log = ChatLog::new(100);
+        log.set_own_nick("ada");
+        log.set_confirms(true);
+        let id = log.push_own("ada", "hello", 1.0);
+        assert_eq!(send_next(&mut log), id);
+        // Sent is not the last state here: the echo makes it delivered, and that is stored.
+        assert!(log.take_unarchived().is_empty());
+        assert_eq!(log.receive_message(Some("ada"), "hello", 2.0), id);
+        let taken = log.take_unarchived();
+        assert_eq!(texts(&taken), ["hello"]);
+        assert_eq!(taken[0].status, Some(OwnStatus::Delivered));
+        assert!(log.take_unarchived().is_empty());
     }
 
     #[test]
