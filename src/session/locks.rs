@@ -1,12 +1,12 @@
 //! Web Locks as the outbox needs them: a lock held for as long as its owner lives, and waiting
 //! for another page's lock, which the browser frees when that page closes or crashes. Where
-//! the browser has none (plain http from another machine), `locks.js` keeps the same promises
+//! the browser has none (plain http from another machine), `src/store/store.js` keeps the same promises
 //! with leases in localStorage, renewed while their page lives.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-#[wasm_bindgen(module = "/src/session/locks.js")]
+#[wasm_bindgen(module = "/src/store/store.js")]
 extern "C" {
     #[wasm_bindgen(js_name = locksAvailable)]
     fn locks_available() -> bool;

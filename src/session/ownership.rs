@@ -9,7 +9,7 @@
 //! timers would make unreliable), and granting is exclusive, so two pages cannot both take the
 //! same messages. `storage` events only tell that another page wrote, so a new message shows at
 //! once. Without Web Locks (plain http from another machine), the same locks are leases in
-//! localStorage (`locks.js`).
+//! localStorage (`src/store/store.js`).
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
