@@ -33,6 +33,23 @@ pub enum Input {
     Search(String),
 }
 
+impl Input {
+    /// Whether this line carries a password for a network service (`/msg NickServ IDENTIFY x`,
+    /// or `IDENTIFY x` typed in the private conversation `private_with`): such a line must
+    /// not rest in the input history.
+    pub fn holds_secret(&self, private_with: Option<&str>) -> bool {
+        let (to, text) = match self {
+            Input::Msg { nick, text } => (nick.as_str(), text),
+            Input::Message(text) => match private_with {
+                Some(to) => (to, text),
+                None => return false,
+            },
+            _ => return false,
+        };
+        crate::secret::service_secret_at(to, text).is_some()
+    }
+}
+
 /// A line that starts with `/` but is not a command this client knows, or has bad arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CommandError {
@@ -182,6 +199,14 @@ mod tests {
         assert_eq!(parse_input("/msg bob hi  there"), Ok(Input::Msg { nick: "bob".into(), text: "hi  there".into() }));
         assert!(parse_input("/msg bob").is_err() && parse_input("/msg bob   ").is_err());
         assert_eq!(parse_input("/query bob"), Ok(Input::Query("bob".into())));
+        let secret = |line: &str, with: Option<&str>| parse_input(line).is_ok_and(|i| i.holds_secret(with));
+        assert!(secret("/msg NickServ IDENTIFY hunter2", None));
+        assert!(secret("/MSG nickserv register hunter2 ada@example.org", Some("#chan")));
+        assert!(secret("identify hunter2", Some("NickServ")));
+        assert!(!secret("identify hunter2", Some("bob")));
+        assert!(!secret("identify hunter2", None));
+        assert!(!secret("/msg NickServ INFO ada", None));
+        assert!(!secret("/join #identify", Some("NickServ")));
         assert_eq!(parse_input("/topic"), Ok(Input::Topic(None)));
         assert_eq!(parse_input("/topic a new one"), Ok(Input::Topic(Some("a new one".into()))));
         assert_eq!(parse_input("/close abc"), Err(CommandError::BadCloseCode("abc".into())));

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use crate::json::{self, Number, Value};
-use crate::protocol::OutFrame;
+use crate::protocol::{Frame, OutFrame};
 
 /// Records kept by default; older ones are dropped, as the chat log drops old entries.
 pub const DEFAULT_INSPECTOR_CAP: usize = 2_000;
@@ -242,6 +242,26 @@ impl FrameLog {
         match mask_secrets(frame, secrets) {
             OutFrame::Text(text) => self.text(Direction::Out, time_ms, &text),
             OutFrame::Binary(bytes) => self.binary(Direction::Out, time_ms, &bytes),
+        }
+    }
+
+    /// A frame from the server, with `secrets` ([`crate::protocol::WireFormat::received_secret_spans`])
+    /// masked.
+    pub fn received(&mut self, time_ms: f64, frame: Frame<'_>, secrets: &[Range<usize>]) {
+        if secrets.is_empty() {
+            match frame {
+                Frame::Text(text) => self.text(Direction::In, time_ms, text),
+                Frame::Binary(bytes) => self.binary(Direction::In, time_ms, bytes),
+            }
+            return;
+        }
+        let frame = match frame {
+            Frame::Text(text) => OutFrame::Text(text.to_string()),
+            Frame::Binary(bytes) => OutFrame::Binary(bytes.to_vec()),
+        };
+        match mask_secrets(&frame, secrets) {
+            OutFrame::Text(text) => self.text(Direction::In, time_ms, &text),
+            OutFrame::Binary(bytes) => self.binary(Direction::In, time_ms, &bytes),
         }
     }
 

@@ -152,7 +152,7 @@ proptest! {
     #[test]
     fn every_format_takes_any_frame_wake_up_and_action(
         frame in frame_text(),
-        irc_like in "(@[a-z=;]{0,10} )?(:[a-z!@.]{0,10} )?[A-Z0-9]{1,7}( [#a-z:]{0,10}){0,4}",
+        irc_like in "(@[a-z=;]{0,10} )?(:[a-z!@.]{0,10} )?([A-Z0-9]{1,7}|PRIVMSG NickServ :(IDENTIFY|SET ) ?)( [#a-zé:]{0,10}){0,4}\r?\n?",
         io_like in "[0-6]{1,2}.{0,40}",
         bytes in proptest::collection::vec(any::<u8>(), 0..64),
         wakes in proptest::collection::vec(-1e6..1e12f64, 0..4),
@@ -168,8 +168,13 @@ proptest! {
                 for input in [&frame, &irc_like, &io_like] {
                     now += 1.0;
                     sane(&format.on_frame(Frame::Text(input), now))?;
+                    // What the inspector masks lies within the frame.
+                    for span in format.received_secret_spans(Frame::Text(input)) {
+                        prop_assert!(span.start <= span.end && span.end <= input.len(), "{span:?} of {input:?}");
+                    }
                 }
                 sane(&format.on_frame(Frame::Binary(&bytes), now))?;
+                let _ = format.received_secret_spans(Frame::Binary(&bytes));
                 for at in &wakes {
                     sane(&format.on_wake(*at))?;
                 }

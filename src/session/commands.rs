@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use wschat_core::chat::ChatLog;
 use wschat_core::command::{parse_input, Input, HELP};
-use wschat_core::protocol::{describe_binary, Action, OutFrame};
+use wschat_core::protocol::{describe_binary, Action, OutFrame, TargetKind};
 use wschat_core::settings::validate_nick;
 
 use super::wire::send_frame;
@@ -52,6 +52,14 @@ impl ChatSession {
                 false
             }
         }
+    }
+
+    /// Whether `line` carries a password for a network service (`/msg NickServ IDENTIFY x`),
+    /// so the composer keeps it out of the input history, which rests in storage.
+    pub fn holds_secret(&self, line: &str) -> bool {
+        let shown = self.chats.with_untracked(|c| c.shown().target.clone());
+        let private_with = (shown.kind == TargetKind::Private).then_some(shown.name.as_str());
+        parse_input(line).is_ok_and(|input| input.holds_secret(private_with))
     }
 
     /// `/hex`: one binary frame, now; binary frames do not wait in the outbox.

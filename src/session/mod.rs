@@ -30,7 +30,7 @@ use wschat_core::chat::{
     first_target, human_size, server_id, Conversations, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_SEND_ATTEMPTS,
 };
 use wschat_core::close::describe_close_code;
-use wschat_core::inspector::{Direction, FrameLog};
+use wschat_core::inspector::FrameLog;
 use wschat_core::protocol::{ChatEvent, Frame, Offer, WireFormat};
 use wschat_core::reconnect::{AfterClose, Backoff, ReconnectConfig};
 use wschat_core::settings::{validate_nick, Settings};
@@ -423,12 +423,14 @@ impl ChatSession {
             }
             // Recorded before decoding, so a reply (PONG) is listed after what it answers.
             SocketEvent::Text(text) => {
-                self.frames.update_value(|f| f.text(Direction::In, now, &text));
+                let secrets = self.received_secret_spans(Frame::Text(&text));
+                self.frames.update_value(|f| f.received(now, Frame::Text(&text), &secrets));
                 self.frames_need_redraw();
                 self.receive_text(text, now);
             }
             SocketEvent::Binary(bytes) => {
-                self.frames.update_value(|f| f.binary(Direction::In, now, &bytes));
+                let secrets = self.received_secret_spans(Frame::Binary(&bytes));
+                self.frames.update_value(|f| f.received(now, Frame::Binary(&bytes), &secrets));
                 self.frames_need_redraw();
                 self.receive(Frame::Binary(&bytes), now);
             }

@@ -137,3 +137,10 @@ pub(super) fn send_frame(session: &ChatSession, frame: &OutFrame) -> Result<(), 
     session.frames_need_redraw();
     Ok(())
 }
+
+impl ChatSession {
+    /// Where the format finds secrets in a frame from the server, for the inspector to mask.
+    pub(super) fn received_secret_spans(&self, frame: Frame<'_>) -> Vec<std::ops::Range<usize>> {
+        self.upkeep.with_value(|u| u.format.as_ref().map(|f| f.received_secret_spans(frame)).unwrap_or_default())
+    }
+}

@@ -37,9 +37,13 @@ pub fn Composer(session: ChatSession, draft: RwSignal<String>) -> impl IntoView 
         if text.trim().is_empty() {
             return;
         }
+        // Read before sending: `/msg` shows another conversation.
+        let secret = session.holds_secret(&text);
         if session.submit(&text) {
-            history.update_value(|h| h.push(&text));
-            history.with_value(|h| save_history(&server.get_untracked(), h));
+            if !secret {
+                history.update_value(|h| h.push(&text));
+                history.with_value(|h| save_history(&server.get_untracked(), h));
+            }
             draft.set(String::new());
         }
         if let Some(el) = input.get_untracked() {

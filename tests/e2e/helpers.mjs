@@ -424,7 +424,7 @@ export async function assertSecretHidden(page, secret, encoded = []) {
   const html = await page.content();
   const stored = await page.evaluate(() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)]));
   for (const form of forms) {
-    assert.ok(!html.includes(form), `${form} is in the page`);
+    assert.ok(!html.includes(form), `${form} is in the page: …${html.slice(Math.max(0, html.indexOf(form) - 300), html.indexOf(form) + 100)}…`);
     assert.ok(!stored.includes(form), `${form} is in storage`);
     assert.ok(!exported.includes(form), `${form} is in the inspector's export`);
   }
@@ -441,4 +441,35 @@ export async function assertNotRetried(page) {
   await page.locator('[data-testid="connection-status"][data-ready-state="closed"]').waitFor({ timeout });
   assert.equal(await page.getByTestId("reconnect-info").count(), 0, "a refused login is not tried again");
   assert.match(await page.getByTestId("error").textContent(), /Not reconnecting/);
+}
+
+/** Every line the page's stored history holds (IndexedDB "wschat-history"), its records as
+ * one JSON text: what a script of the page could read. */
+export function storedHistory(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open("wschat-history");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains("lines")) return resolve((db.close(), "[]"));
+          const all = db.transaction("lines").objectStore("lines").getAll();
+          all.onerror = () => reject(all.error);
+          all.onsuccess = () => resolve((db.close(), JSON.stringify(all.result)));
+        };
+      }),
+  );
+}
+
+/** Waits until the stored history holds `text` (no event tells a test that a write landed, so
+ * the store is read again each frame); returns what it holds then. */
+export async function untilStored(page, text) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const stored = await storedHistory(page);
+    if (stored.includes(text)) return stored;
+    if (Date.now() > until) assert.fail(`"${text}" was never stored; the store holds ${stored.slice(0, 2000)}`);
+    await page.evaluate(() => new Promise(requestAnimationFrame));
+  }
 }

@@ -6,7 +6,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
-import { axeScan, Inbox, openApp, send, sharedBrowserAndApp, startInspircd, timeout } from "./helpers.mjs";
+import {
+  assertSecretHidden,
+  axeScan,
+  Inbox,
+  openApp,
+  send,
+  sharedBrowserAndApp,
+  startInspircd,
+  untilStored,
+  timeout,
+} from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 /** The page's nick. */
@@ -210,6 +220,33 @@ test("private conversations open from either side: a PRIVMSG to the page, and /m
   await shownEntry(page, "chat", "bob", "back in a").waitFor({ timeout });
   assert.equal(await shownEntry(page, "own", nick, "hello carol").count(), 0, "nor is /msg's line in #a");
   assert.deepEqual(errors, []);
+});
+
+test("a password sent to NickServ reaches it, and is never shown, recalled, stored or exported", async (t) => {
+  // A client of our own takes the name: InspIRCd runs no services, and the server is real.
+  const { page, NickServ } = await setUp(t, ["#a"], { NickServ: [] });
+  const secret = "hunter2-secret";
+  await send(page, `/msg NickServ IDENTIFY ${secret}`);
+  await NickServ.sees(nick, "PRIVMSG", "NickServ", `IDENTIFY ${secret}`);
+  // Typed in NickServ's conversation, and the account named too.
+  await send(page, `identify ${nick} ${secret}`);
+  await NickServ.sees(nick, "PRIVMSG", "NickServ", `identify ${nick} ${secret}`);
+  // Last, a line without a password: once it is stored, so are the two before it.
+  await send(page, `INFO ${nick}`);
+  await NickServ.sees(nick, "PRIVMSG", "NickServ", `INFO ${nick}`);
+  await shownEntry(page, "own", nick, "IDENTIFY ********").waitFor({ timeout });
+  await shownEntry(page, "own", nick, "identify ********").waitFor({ timeout });
+  const stored = await untilStored(page, `INFO ${nick}`);
+  assert.ok(stored.includes("IDENTIFY ********"), stored);
+  assert.ok(!stored.includes(secret), `the password is in the stored history: ${stored}`);
+  // The input history (in localStorage) keeps the last line only; ↑ recalls it.
+  await page.getByTestId("composer-input").press("ArrowUp");
+  assert.equal(await page.getByTestId("composer-input").inputValue(), `INFO ${nick}`);
+  await page.getByTestId("composer-input").press("ArrowUp");
+  assert.equal(await page.getByTestId("composer-input").inputValue(), `INFO ${nick}`, "nothing older to recall");
+  await page.getByTestId("composer-input").fill("");
+  const exported = await assertSecretHidden(page, secret);
+  assert.ok(exported.includes("IDENTIFY "), "the frames were recorded, masked");
 });
 
 test("the server's conversation holds the MOTD, which stays out of the channels", async (t) => {

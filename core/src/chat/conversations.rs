@@ -151,6 +151,9 @@ impl Conversations {
         log.renumber_from(self.made * IDS_PER_CONVERSATION + 1);
         self.made += 1;
         log.set_reading(false);
+        if target.kind == TargetKind::Private && crate::secret::is_service(&target.name) {
+            log.guard_service_secrets(&target.name);
+        }
         let joined = target.kind == TargetKind::Private;
         self.list.push(Conversation { target, log, joined, topic: None, draft: String::new() });
         self.list.len() - 1

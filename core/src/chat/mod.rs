@@ -185,6 +185,9 @@ pub struct ChatLog {
     own_waiting: Vec<u64>,
     /// What tells a replay of history from a new line, beside the kept entries themselves.
     seen: seen::Seen,
+    /// A private conversation with a network service (NickServ): own lines that carry a
+    /// password are kept, shown and stored masked, and never written to storage unsent.
+    service: Option<Arc<str>>,
 }
 
 impl Default for ChatLog {
@@ -226,10 +229,21 @@ impl ChatLog {
             archived_to: 0,
             own_waiting: Vec::new(),
             seen: seen::Seen::default(),
+            service: None,
         }
     }
 
     /// Ids of new entries start at `first_id` (an empty log's, so ids still increase).
+    /// This log is a private conversation with `service` ([`crate::secret::is_service`]).
+    pub(super) fn guard_service_secrets(&mut self, service: &str) {
+        self.service = Some(Arc::from(service));
+    }
+
+    /// Whether `text`, typed here, carries a password (it must not rest in storage).
+    fn holds_secret(&self, text: &str) -> bool {
+        self.service.as_ref().is_some_and(|service| crate::secret::service_secret_at(service, text).is_some())
+    }
+
     pub(super) fn renumber_from(&mut self, first_id: u64) {
         if self.entries.is_empty() {
             self.next_id = self.next_id.max(first_id);
@@ -387,7 +401,13 @@ impl ChatLog {
         let mention = kind == EntryKind::Chat
             && !self.attention.own_nick.is_empty()
             && crate::present::mentions(text, &self.attention.own_nick);
-        let (text, cut_from) = self.within_budget(text);
+        let masked = match &self.service {
+            Some(service) if kind == EntryKind::Own || nick.as_deref() == Some(self.attention.own_nick.as_str()) => {
+                crate::secret::mask_service_secret(service, text)
+            }
+            _ => None,
+        };
+        let (text, cut_from) = self.within_budget(masked.as_deref().unwrap_or(text));
         let entry = Entry { id, kind, nick, text: Arc::from(text), status, time_ms, mention, note: None, cut_from };
         self.bytes += entry.bytes();
         crate::bounded::push_within(&mut self.entries, self.cap, entry);

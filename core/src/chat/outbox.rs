@@ -154,6 +154,8 @@ impl ChatLog {
         let awaiting = self.awaiting_echo.iter().filter(|_| confirms);
         awaiting
             .chain(self.outbox.iter())
+            // A password is sent from memory or not at all: in storage it would rest in clear.
+            .filter(|m| !self.holds_secret(&m.text))
             .map(|m| PersistedMessage {
                 server: m.server.to_string(),
                 conversation: String::new(),

@@ -203,6 +203,10 @@ impl WireFormat for AutoFormat {
     fn secret_spans(&self, frame: &OutFrame) -> Vec<std::ops::Range<usize>> {
         self.inner.as_ref().map_or_else(Vec::new, |f| f.secret_spans(frame))
     }
+
+    fn received_secret_spans(&self, frame: Frame<'_>) -> Vec<std::ops::Range<usize>> {
+        self.inner.as_ref().map_or_else(Vec::new, |f| f.received_secret_spans(frame))
+    }
 }
 
 /// A broadcast server that chooses no subprotocol: auto finds plain text after the quiet.

@@ -376,10 +376,24 @@ impl WireFormat for IrcState {
         self.name_case
     }
 
-    /// SASL's payloads (base64 of the account and password); the mechanism's name and the
-    /// empty `+` are shown.
+    /// SASL's payloads (base64 of the account and password; the mechanism's name and the
+    /// empty `+` are shown) and passwords sent to services (`PRIVMSG NickServ :IDENTIFY x`).
     fn secret_spans(&self, frame: &OutFrame) -> Vec<std::ops::Range<usize>> {
-        super::secret_lines(frame, "AUTHENTICATE ", |value| matches!(value, b"+" | b"*" | b"PLAIN"))
+        let mut spans = super::secret_lines(frame, "AUTHENTICATE ", |value| matches!(value, b"+" | b"*" | b"PLAIN"));
+        let bytes = match frame {
+            OutFrame::Text(text) => text.as_bytes(),
+            OutFrame::Binary(bytes) => bytes,
+        };
+        spans.extend(line::service_password_spans(bytes));
+        spans
+    }
+
+    /// The echo of a password sent to a service (echo-message).
+    fn received_secret_spans(&self, frame: Frame<'_>) -> Vec<std::ops::Range<usize>> {
+        match frame {
+            Frame::Text(text) => line::service_password_spans(text.as_bytes()),
+            Frame::Binary(bytes) => line::service_password_spans(bytes),
+        }
     }
 
     fn on_open(&mut self, subprotocol: &str, now_ms: f64) -> Decoded {
@@ -570,6 +584,26 @@ mod tests {
         assert_eq!(irc.name_case(), crate::protocol::NameCase::Ascii);
         let plain = OutFrame::Text("AUTHENTICATE PLAIN".into());
         assert!(irc.secret_spans(&plain).is_empty(), "the mechanism is no secret");
+        // A password for a service is one too, with or without a label, in text or binary.
+        for (frame, masked_text, masked_binary) in [
+            ("PRIVMSG NickServ :IDENTIFY sesame", "PRIVMSG NickServ :IDENTIFY ********", "PRIVMSG NickServ :IDENTIFY ******"),
+            (
+                "@label=7 PRIVMSG nickserv :id ada sesame\r\n",
+                "@label=7 PRIVMSG nickserv :id ********\r\n",
+                "@label=7 PRIVMSG nickserv :id **********\r\n",
+            ),
+            ("PRIVMSG #chan :IDENTIFY x\r\nPRIVMSG X IDENTIFY", "PRIVMSG #chan :IDENTIFY x\r\nPRIVMSG X IDENTIFY", "PRIVMSG #chan :IDENTIFY x\r\nPRIVMSG X IDENTIFY"),
+        ] {
+            let text = OutFrame::Text(frame.into());
+            assert_eq!(crate::inspector::mask_secrets(&text, &irc.secret_spans(&text)), OutFrame::Text(masked_text.into()));
+            let binary = OutFrame::Binary(frame.as_bytes().to_vec());
+            let masked = crate::inspector::mask_secrets(&binary, &irc.secret_spans(&binary));
+            assert_eq!(masked, OutFrame::Binary(masked_binary.as_bytes().to_vec()));
+        }
+        // Its echo (echo-message) is masked where it is recorded coming in.
+        let echo = "@time=x;label=7 :ada!a@h PRIVMSG NickServ :IDENTIFY sesame\r\n:srv NOTICE ada :IDENTIFY sesame";
+        let at = echo.find("sesame").unwrap_or_default();
+        assert_eq!(irc.received_secret_spans(Frame::Text(echo)), vec![at..at + 6], "the NOTICE is not ours");
         let (events, replies) = irc.decode(":srv 900 ada ada!a@h ada :You are now logged in as ada");
         assert_eq!(events, vec![ChatEvent::System("Logged in as ada.".into())]);
         assert!(replies.is_empty(), "registration waits for 903");

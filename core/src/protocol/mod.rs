@@ -168,6 +168,12 @@ pub trait WireFormat {
         Vec::new()
     }
 
+    /// Where the secrets are in a frame from the server: what it echoes of ours (IRC's
+    /// echo-message sends `PRIVMSG NickServ :IDENTIFY hunter2` back), masked the same way.
+    fn received_secret_spans(&self, _frame: Frame<'_>) -> Vec<Range<usize>> {
+        Vec::new()
+    }
+
     /// The socket opened; `subprotocol` is what the server chose (empty for none). The state
     /// of any connection before is forgotten.
     fn on_open(&mut self, subprotocol: &str, now_ms: f64) -> Decoded;

@@ -369,3 +369,34 @@ fn lines_to_store_name_their_conversation() {
     let got: Vec<String> = all.take_unarchived().into_iter().map(|r| r.conversation).collect();
     assert_eq!(got, ["p:carol"]);
 }
+
+#[test]
+fn a_password_to_a_service_is_sent_but_never_shown_kept_or_stored() {
+    let mut all = irc_with(&["#a"]);
+    all.set_server("irc.example");
+    all.set_own_nick("ada");
+    let at = all.open(Target::private("NickServ"));
+    let log = &mut all.list[at].log;
+    log.set_confirms(true);
+    log.push_own("ada", "IDENTIFY hunter2", 1.0);
+    log.push_own("ada", "INFO ada", 2.0);
+    // Only the second rests in storage until it is sent; the first goes from memory.
+    assert_eq!(all.unsent().iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["INFO ada"]);
+    let log = &mut all.list[at].log;
+    let item = log.take_next_outgoing().expect("queued");
+    assert_eq!(item.text, "IDENTIFY hunter2", "the server gets the password");
+    log.mark_sent(item);
+    assert!(!all.unsent().iter().any(|m| m.text.contains("hunter2")), "nor while it awaits its echo");
+    // The echo confirms it; a second, unmatched echo under our nick is masked too.
+    all.apply(Target::private("NickServ").event(said("ada", "IDENTIFY hunter2")), 3.0);
+    all.apply(Target::private("NickServ").event(said("ada", "ghost ada hunter2")), 4.0);
+    // What the service says is shown as it says it.
+    all.apply(Target::private("NickServ").event(said("NickServ", "IDENTIFY <password>")), 5.0);
+    assert_eq!(texts(&all.list()[at]), ["IDENTIFY ********", "INFO ada", "ghost ********", "IDENTIFY <password>"]);
+    let stored = all.take_unarchived();
+    assert!(!stored.iter().any(|r| r.text.contains("hunter2")), "{stored:?}");
+    // A person called like a service is not one.
+    let bob = all.open(Target::private("bob"));
+    all.list[bob].log.push_own("ada", "IDENTIFY hunter2", 6.0);
+    assert_eq!(texts(&all.list()[bob]), ["IDENTIFY hunter2"]);
+}

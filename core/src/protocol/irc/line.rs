@@ -89,6 +89,44 @@ fn unescape_tag(value: &str) -> String {
     out
 }
 
+/// Where the passwords are in `PRIVMSG NickServ :IDENTIFY hunter2` lines of a frame, as byte
+/// ranges of it ([`crate::secret::service_secret_at`]), for the inspector to mask.
+pub(super) fn service_password_spans(frame: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
+    let mut line_start = 0;
+    for line in frame.split(|&b| b == b'\n') {
+        let start = line_start;
+        line_start += line.len() + 1;
+        let Ok(line) = std::str::from_utf8(line.strip_suffix(b"\r").unwrap_or(line)) else { continue };
+        let Some((to, text)) = private_message(line) else { continue };
+        if let Some(at) = crate::secret::service_secret_at(to, text) {
+            // `text` is a slice of `line`, itself of the frame from `start`.
+            let text_start = start + (text.as_ptr() as usize - line.as_ptr() as usize);
+            spans.push(text_start + at..start + line.len());
+        }
+    }
+    spans
+}
+
+/// The target and text of a `PRIVMSG` line, written by this client or echoed to it.
+fn private_message(line: &str) -> Option<(&str, &str)> {
+    let rest = match line.strip_prefix('@') {
+        Some(tagged) => tagged.split_once(' ')?.1.trim_start_matches(' '),
+        None => line,
+    };
+    let rest = match rest.strip_prefix(':') {
+        Some(sourced) => sourced.split_once(' ')?.1.trim_start_matches(' '),
+        None => rest,
+    };
+    let (command, rest) = rest.split_once(' ')?;
+    if !command.eq_ignore_ascii_case("PRIVMSG") {
+        return None;
+    }
+    let (to, text) = rest.trim_start_matches(' ').split_once(' ')?;
+    let text = text.trim_start_matches(' ');
+    Some((to, text.strip_prefix(':').unwrap_or(text)))
+}
+
 /// Splits `text` into pieces of at most `max_bytes` of UTF-8, never inside a character.
 pub fn split_utf8(text: &str, max_bytes: usize) -> Vec<&str> {
     let max_bytes = max_bytes.max(4); // room for any one character
