@@ -8,8 +8,9 @@
 //! document (it was drawn there); one never drawn is estimated from the rows measured so far,
 //! and the reader's place is corrected by the difference once it is drawn above them.
 //!
-//! Detached blocks keep their rows' elements (a status change, a fold or a row leaving works on
-//! them as on attached ones), so bringing a block back is one insertion.
+//! A detached block is empty: its rows' elements are dropped with it (the rows' owner forgets
+//! them, see [`Drawn`]), so the document and the memory behind it hold a window's rows, not a
+//! conversation's. A block coming back is drawn anew from the log before it is inserted.
 
 use std::collections::VecDeque;
 
@@ -57,6 +58,14 @@ pub struct Chunks {
     filling: bool,
 }
 
+/// A block that enters or leaves the document: its rows are drawn into it, or forgotten.
+pub enum Drawn<'a> {
+    /// Block `seq` comes into the document: draw its rows into the element.
+    In(u64, &'a Element),
+    /// Block `seq` left the document and is emptied: forget its rows' elements.
+    Out(u64),
+}
+
 /// Where the window stands.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Place {
@@ -70,10 +79,11 @@ pub enum Place {
 }
 
 impl Chunks {
-    /// The block a new row goes into (its sequence number and element), opening one when the
-    /// newest is full; counts the row. A new block is attached when the window reaches the end
-    /// of the list, else it waits below it, detached.
-    pub fn open(&mut self, document: &Document, list: &Element) -> (u64, &Element) {
+    /// The block a new row goes into (its sequence number, and its element if the row is to be
+    /// drawn: the block is in the document), opening one when the newest is full; counts the
+    /// row. A new block is attached when the window reaches the end of the list, else it waits
+    /// below it, detached and empty.
+    pub fn open(&mut self, document: &Document, list: &Element) -> (u64, Option<&Element>) {
         let (_, bottom) = self.spacers.get_or_insert_with(|| {
             let top = spacer(document);
             let bottom = spacer(document);
@@ -96,7 +106,7 @@ impl Chunks {
         if !newest.attached {
             newest.height = None;
         }
-        (newest.seq, &newest.el)
+        (newest.seq, newest.attached.then_some(&newest.el))
     }
 
     /// A row of block `seq` left; the block goes with its last row. A detached block above the
@@ -129,8 +139,9 @@ impl Chunks {
     /// Puts in the document the blocks within a margin of the view of `list`, and only those,
     /// and sizes the spacers for the rest: at the end of the list, or where the person reads,
     /// keeping the rows in view where they are on screen. Reads the layout of the attached
-    /// blocks once, and again only where a block comes back.
-    pub fn window(&mut self, list: &Element, place: Place) {
+    /// blocks once, and again only where a block comes back. `drawn` hears of each block that
+    /// comes in (to draw it, before it is inserted) or goes out (to forget its rows).
+    pub fn window(&mut self, list: &Element, place: Place, drawn: &mut dyn FnMut(Drawn<'_>)) {
         self.filling = false;
         let Some((top_spacer, bottom_spacer)) = self.spacers.clone() else { return };
         if self.blocks.is_empty() {
@@ -197,6 +208,8 @@ impl Chunks {
             if block.attached && (i < first || i > last) {
                 block.el.remove();
                 block.attached = false;
+                drawn(Drawn::Out(block.seq));
+                block.el.set_text_content(None);
             }
         }
         // Into it: inserted in order, from the newest, before the block after each.
@@ -205,6 +218,7 @@ impl Chunks {
         for i in (first..=last).rev() {
             let block = &mut self.blocks[i];
             if !block.attached {
+                drawn(Drawn::In(block.seq, &block.el));
                 let _ = before.before_with_node_1(&block.el);
                 block.attached = true;
                 if tops[i] < view_top {

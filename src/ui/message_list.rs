@@ -85,7 +85,7 @@ pub fn MessageList(
             (false, true) => Place::At(f64::from(memory.get_value().top)),
             (false, false) => Place::Keep,
         };
-        rows.update_value(|rows| rows.window(&list, place));
+        chats.with_untracked(|c| rows.update_value(|rows| rows.window(&list, &c.shown().log, place)));
         match place {
             Place::End => list.set_scroll_top(list.scroll_height()),
             Place::At(top) => list.set_scroll_top(top as i32),
@@ -103,7 +103,13 @@ pub fn MessageList(
             memory.set_value(ScrollMemory { pinned: at_bottom, top: el.scroll_top() });
             // Browsers send scroll events once a frame at most: the window follows at once,
             // so no frame shows a spacer where rows belong.
-            rows.update_value(|rows| rows.window(&el, if at_bottom { Place::End } else { Place::Keep }));
+            let place = if at_bottom { Place::End } else { Place::Keep };
+            chats.with_untracked(|c| {
+                // A list on its way out (another conversation shown) draws nothing more.
+                if shown.with_value(|shown| c.shown().target == *shown) {
+                    rows.update_value(|rows| rows.window(&el, &c.shown().log, place));
+                }
+            });
         }
     };
     let jump_to_newest = move |_| {

@@ -155,6 +155,57 @@ test("scrolling: pinned at the bottom, still while reading, a new-messages butto
   assert.deepEqual(errors, []);
 });
 
+/** The page's live DOM nodes after a garbage collection (Chromium's count, detached ones too). */
+async function liveNodes(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Performance.enable");
+  await cdp.send("HeapProfiler.collectGarbage");
+  const { metrics } = await cdp.send("Performance.getMetrics");
+  await cdp.detach();
+  return metrics.find((m) => m.name === "Nodes").value;
+}
+
+/** The texts of the rows in the document, in order. */
+const drawnTexts = (page) =>
+  page.getByTestId("message-list").evaluate((list) => [...list.querySelectorAll('[data-testid="message-text"]')].map((t) => t.textContent));
+
+test("windowed list: rows out of view are dropped, and drawn again in order, grouped, when scrolled back to", async (t) => {
+  const room = `ui-window-${Date.now()}`;
+  const { page, errors, context } = await open(room, "reader");
+  t.after(() => context.close());
+  const bob = await peer(room, "bob");
+  t.after(() => bob.close());
+  const count = 2000;
+  bob.sayMany(Array.from({ length: count }, (_, i) => `w ${i}`));
+  await total(page, count);
+  // A row is about seven nodes: all of them alive would be 14,000.
+  const pinnedNodes = await liveNodes(page);
+  assert.ok(pinnedNodes < 2500, `${pinnedNodes} nodes alive for ${count} rows`);
+  const newest = await drawnTexts(page);
+  assert.equal(newest.at(-1), `w ${count - 1}`);
+
+  // Back at the top: the oldest rows are drawn again, in order, under one header.
+  await scrollListTo(page, 0);
+  await page
+    .waitForFunction(() => [...document.querySelectorAll('[data-testid="message-text"]')].some((t) => t.textContent === "w 0"), null, { timeout })
+    .catch(async (e) => assert.fail(`${e.message}; drawn: ${(await drawnTexts(page)).slice(0, 5)} … ${(await drawnTexts(page)).length} rows`));
+  const oldest = await drawnTexts(page);
+  const bobs = oldest.filter((text) => text.startsWith("w "));
+  assert.deepEqual(bobs, bobs.map((_, i) => `w ${i}`), "drawn in order, none missing");
+  const heads = await page.getByTestId("message-list").evaluate((list) =>
+    [...list.querySelectorAll('[data-testid="message"][data-nick="bob"]')].map((r) => r.classList.contains("continued")),
+  );
+  assert.deepEqual(heads, heads.map((_, i) => i > 0), "the first of bob's rows heads the group, the rest are under it");
+  assert.equal(await page.locator('[data-testid="message-list"] .day-separator').count(), 1, "the day's separator");
+  assert.ok((await liveNodes(page)) < 2500, "the newest rows were dropped in turn");
+
+  // And down again: the newest, as before.
+  await scrollListTo(page, 1e9);
+  await page.waitForFunction((last) => [...document.querySelectorAll('[data-testid="message-text"]')].at(-1)?.textContent === last, `w ${count - 1}`, { timeout });
+  assert.deepEqual((await drawnTexts(page)).slice(-newest.length), newest);
+  assert.deepEqual(errors, []);
+});
+
 test("hidden page: the title counts unread messages and a mention raises a notification", async (t) => {
   const room = `ui-title-${Date.now()}`;
   const { page, errors, context } = await open(room, "ada");

@@ -4,6 +4,9 @@
 //! changed: the work per message is constant, whatever the length of the history (a keyed list
 //! diff would walk every row on every update). Rows carry their decorations: the day separator
 //! above them, the header grouping, the fold toggle of a run of system entries.
+//!
+//! A row has elements only while its block is in the document (see [`Chunks`]): what it needs
+//! to be drawn again (its group, separator, run and fold) is kept here, the rest is the log's.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -15,7 +18,7 @@ use wschat_core::bounded::push_within;
 use wschat_core::chat::{display_text, Change, ChatLog, Entry, EntryKind};
 use wschat_core::present::{continues_group, may_hold_link};
 
-use super::chunks::{Chunks, Place};
+use super::chunks::{Chunks, Drawn, Place};
 use crate::ui::dom::{element, set};
 use fold::Fold;
 use prototypes::{clone, Prototypes};
@@ -43,7 +46,8 @@ pub const FOLD_AT: usize = 4;
 
 struct Row {
     id: u64,
-    el: Element,
+    /// Its element, while its block is in the document.
+    el: Option<Element>,
     kind: EntryKind,
     nick: Option<Arc<str>>,
     time_ms: f64,
@@ -52,12 +56,20 @@ struct Row {
     chunk: u64,
     /// Shown under the previous row's header (class `continued`).
     continued: bool,
-    /// The day separator drawn above this row.
+    /// A day separator stands above this row; `separator` is its element while drawn.
+    separated: bool,
     separator: Option<Element>,
     /// The fold toggle above this row, which starts a run of system entries.
     fold: Option<Fold>,
     /// The run of system entries this row belongs to (the id of its first entry).
     run: Option<u64>,
+}
+
+impl Row {
+    /// The first of its elements in the document: its separator, its fold toggle or itself.
+    fn top(&self) -> Option<&Element> {
+        self.separator.as_ref().or(self.fold.as_ref().and_then(Fold::el)).or(self.el.as_ref())
+    }
 }
 
 /// Where a row leaving with the oldest rows stands: the block of the first row that stays, and
@@ -123,7 +135,7 @@ impl Rows {
                         lost_above = Some(height_before - list.scroll_height());
                     }
                     let front = (i < leaving).then_some(Front { staying_block, next_leaves: i + 1 < leaving });
-                    self.remove(id, front);
+                    self.remove(&document, id, front);
                 }
                 if keep_place {
                     let lost = lost_above.unwrap_or_else(|| height_before - list.scroll_height());
@@ -137,9 +149,12 @@ impl Rows {
                             self.append(&document, list, entry);
                         }
                     }
+                    // A row not drawn shows the entry as it is when drawn.
                     Change::Updated(id) => {
-                        if let (Some(at), Some(entry)) = (self.find(id), log.get(id)) {
-                            update_status(&document, &self.rows[at].el, entry);
+                        if let (Some(el), Some(entry)) =
+                            (self.find(id).and_then(|at| self.rows[at].el.as_ref()), log.get(id))
+                        {
+                            update_status(&document, el, entry);
                         }
                     }
                     Change::Removed(_) | Change::Reset => {}
@@ -149,10 +164,80 @@ impl Rows {
         self.place_marker(&document, log.unread_marker());
     }
 
-    /// Puts the blocks of rows near the view in the document and the rest out (see
-    /// [`Chunks::window`]).
-    pub fn window(&mut self, list: &Element, place: Place) {
-        self.chunks.window(list, place);
+    /// Puts the blocks of rows near the view in the document, drawn from `log`, and the rest
+    /// out, forgotten (see [`Chunks::window`]).
+    pub fn window(&mut self, list: &Element, log: &ChatLog, place: Place) {
+        let Some(document) = list.owner_document() else { return };
+        // Taken out for the call, so the blocks' news can reach the rows.
+        let mut chunks = std::mem::take(&mut self.chunks);
+        chunks.window(list, place, &mut |drawn| match drawn {
+            Drawn::In(block, el) => self.draw_block(&document, log, block, el),
+            Drawn::Out(block) => self.forget_block(block),
+        });
+        self.chunks = chunks;
+    }
+
+    /// Where block `block`'s rows are in `rows` (blocks hold consecutive rows).
+    fn block_rows(&self, block: u64) -> std::ops::Range<usize> {
+        self.rows.partition_point(|r| r.chunk < block)..self.rows.partition_point(|r| r.chunk <= block)
+    }
+
+    /// Draws block `block`'s rows into `parent`, decorations and the unread marker with them.
+    fn draw_block(&mut self, document: &Document, log: &ChatLog, block: u64, parent: &Element) {
+        let rows = self.block_rows(block);
+        for at in rows.clone() {
+            let Some(entry) = log.get(self.rows[at].id) else { continue };
+            let folded = self.folded(at);
+            let row = &mut self.rows[at];
+            if row.separated {
+                let sep = separator(document, entry.time_ms);
+                let _ = parent.append_child(&sep);
+                row.separator = Some(sep);
+            }
+            if let Some(fold) = row.fold.as_mut() {
+                let _ = parent.append_child(fold.draw(document));
+            }
+            let el = draw_row(&mut self.prototypes, document, parent, entry, row.continued);
+            if let Some(run) = row.run {
+                set(&el, "data-run", &run.to_string());
+            }
+            if folded {
+                let _ = el.class_list().add_1("folded");
+            }
+            row.el = Some(el);
+        }
+        if let Some((id, marker)) = &self.marker {
+            if let Some(top) = self.find(*id).filter(|at| rows.contains(at)).and_then(|at| self.rows[at].top()) {
+                let _ = top.before_with_node_1(marker);
+            }
+        }
+    }
+
+    /// Forgets the elements of block `block`'s rows: the block left the document, emptied.
+    fn forget_block(&mut self, block: u64) {
+        let rows = self.block_rows(block);
+        for row in self.rows.range_mut(rows) {
+            row.el = None;
+            row.separator = None;
+            if let Some(fold) = row.fold.as_mut() {
+                fold.undraw();
+            }
+        }
+    }
+
+    /// Whether the row at `at` is folded away: its run's toggle is closed and it is not the
+    /// run's newest row.
+    fn folded(&self, at: usize) -> bool {
+        let Some(run) = self.rows[at].run else { return false };
+        // The toggle sits on the run's first row kept: the one of its id, or the oldest row.
+        let first = self.find(run).unwrap_or(0);
+        let closed = self
+            .rows
+            .get(first)
+            .filter(|r| r.run == Some(run))
+            .and_then(|r| r.fold.as_ref())
+            .is_some_and(|f| !f.is_open());
+        closed && self.rows.get(at + 1).is_some_and(|next| next.run == Some(run))
     }
 
     fn find(&self, id: u64) -> Option<usize> {
@@ -160,41 +245,29 @@ impl Rows {
     }
 
     fn append(&mut self, document: &Document, list: &Element, entry: &Entry) {
-        let (time_label, day) = clock(entry.time_ms);
+        let (_, day) = clock(entry.time_ms);
         let (chunk, parent) = self.chunks.open(document, list);
         let previous = self.rows.back();
-        let separator = (previous.map(|p| p.day) != Some(day)).then(|| {
-            let sep = element(document, "div");
-            sep.set_class_name("day-separator");
-            set(&sep, "role", "separator");
-            sep.set_text_content(Some(&day_label(entry.time_ms)));
+        let separated = previous.map(|p| p.day) != Some(day);
+        let separator = parent.filter(|_| separated).map(|parent| {
+            let sep = separator(document, entry.time_ms);
             let _ = parent.append_child(&sep);
             sep
         });
-        let continued = separator.is_none()
+        let continued = !separated
             && matches!(entry.kind, EntryKind::Chat | EntryKind::Own)
             && entry.nick.as_deref().is_some_and(|nick| {
                 let same_author =
                     previous.filter(|p| p.kind == entry.kind).and_then(|p| p.nick.as_deref().map(|n| (n, p.time_ms)));
                 continues_group(same_author, nick, entry.time_ms)
             });
-        let prototype = self.prototypes.row(document, entry, continued, &time_label);
-        // Most rows are only text: no mention, link, status or truncation to decorate.
-        let (shown, truncated) = display_text(&entry.text);
-        let displayed = (shown, truncated || entry.cut_from.is_some());
-        let truncated = displayed.1;
-        let plain =
-            !entry.mention && entry.status.is_none() && entry.note.is_none() && !truncated && !may_hold_link(shown);
-        let el = match plain.then(|| append_plain_row(prototype, parent, data_ms(entry) as f64, shown)) {
-            Some(Ok(el)) => el,
-            _ => {
-                let el = render_row(document, clone(prototype), entry, continued, displayed);
-                let _ = parent.append_child(&el);
-                el
-            }
-        };
+        let el = parent.map(|parent| draw_row(&mut self.prototypes, document, parent, entry, continued));
         let run = if entry.kind == EntryKind::System {
-            Some(self.extend_run(document, entry.id, &el))
+            let run = self.extend_run(document, entry.id);
+            if let Some(el) = &el {
+                set(el, "data-run", &run.to_string());
+            }
+            Some(run)
         } else {
             self.run = None;
             None
@@ -208,6 +281,7 @@ impl Rows {
             day,
             chunk,
             continued,
+            separated,
             separator,
             fold: None,
             run,
@@ -216,14 +290,13 @@ impl Rows {
     }
 
     /// A system entry joins the run at the end of the list; once the run is long enough, a
-    /// toggle above its first row can fold all of it but the newest.
-    fn extend_run(&mut self, document: &Document, id: u64, el: &Element) -> u64 {
+    /// toggle above its first row can fold all of it but the newest. Returns the run's id.
+    fn extend_run(&mut self, document: &Document, id: u64) -> u64 {
         let (run, len) = match self.run {
             Some((run, len)) => (run, len + 1),
             None => (id, 1),
         };
         self.run = Some((run, len));
-        set(el, "data-run", &run.to_string());
         // The run's earlier rows are the last rows kept.
         let earlier = (len - 1).min(self.rows.len());
         if len < FOLD_AT || earlier == 0 {
@@ -231,90 +304,97 @@ impl Rows {
         }
         let first_at = self.rows.len() - earlier;
         let first = &mut self.rows[first_at];
-        let fold = first.fold.get_or_insert_with(|| {
-            let fold = Fold::new(document, run);
-            let _ = first.el.before_with_node_1(&fold.el);
-            fold
-        });
+        let fold = first.fold.get_or_insert_with(|| Fold::new(run));
+        if let Some(el) = &first.el {
+            if fold.el().is_none() {
+                let _ = el.before_with_node_1(fold.draw(document));
+            }
+        }
         fold.set_hidden(earlier);
         if !fold.is_open() {
             // The row that stopped being the newest folds with the rest of its run.
-            if let Some(row) = self.rows.back() {
-                let _ = row.el.class_list().add_1("folded");
+            if let Some(el) = self.rows.back().and_then(|row| row.el.as_ref()) {
+                let _ = el.class_list().add_1("folded");
             }
         }
         run
     }
 
     /// Takes row `id` out; `front` when it is one of the oldest rows leaving together.
-    fn remove(&mut self, id: u64, front: Option<Front>) {
+    fn remove(&mut self, document: &Document, id: u64, front: Option<Front>) {
         let Some(at) = self.find(id) else { return };
-        let Some(row) = self.rows.remove(at) else { return };
+        let Some(mut row) = self.rows.remove(at) else { return };
         // The head of a group is leaving: the next row (if it was under that head) shows it.
         let was_head = !row.continued;
         // A row whose whole block leaves goes with the block (`release` of its last row).
         if front.is_none_or(|f| f.staying_block == Some(row.chunk)) {
-            row.el.remove();
+            if let Some(el) = &row.el {
+                el.remove();
+            }
         }
         self.chunks.release(row.chunk);
         let Some(next) = self.rows.get_mut(at) else {
-            for el in [row.separator, row.fold.map(|f| f.el)].into_iter().flatten() {
-                el.remove();
+            if let Some(sep) = row.separator {
+                sep.remove();
+            }
+            if let Some(fold) = row.fold.as_mut() {
+                fold.remove();
             }
             return;
         };
-        // What moves down to the next row moves into its block when that is another one: it
-        // would otherwise leave with this row's block.
-        let adopt = |el: &Element| {
-            if next.chunk != row.chunk {
-                let _ = next.el.before_with_node_1(el);
-            }
-        };
+        // What moves down to the next row keeps its element within a block; into another block
+        // it is drawn anew there (it would otherwise leave with this row's block).
+        let same_block = next.chunk == row.chunk;
         // A separator stays when the next row is on the same day and has none of its own.
-        let separator = match row.separator {
-            Some(sep) if next.separator.is_none() && next.day == row.day => {
-                adopt(&sep);
-                Some(sep)
-            }
-            Some(sep) => {
-                sep.remove();
-                None
-            }
-            None => None,
-        };
+        let separator_moves = row.separated && !next.separated && next.day == row.day;
+        match row.separator {
+            Some(sep) if separator_moves && same_block => next.separator = Some(sep),
+            Some(sep) => sep.remove(),
+            None => {}
+        }
+        next.separated |= separator_moves;
         // A fold toggle moves down to the next row of its run, counting one fewer.
-        let fold = match row.fold {
+        match row.fold {
             Some(mut fold) if next.run.is_some() && next.run == row.run && next.fold.is_none() => {
                 let remaining = fold.hidden().saturating_sub(1);
                 if remaining == 0 {
-                    fold.el.remove();
-                    let _ = next.el.class_list().remove_1("folded");
-                    None
+                    fold.remove();
+                    if let Some(el) = &next.el {
+                        let _ = el.class_list().remove_1("folded");
+                    }
                 } else {
                     fold.set_hidden(remaining);
-                    adopt(&fold.el);
-                    Some(fold)
+                    if !same_block {
+                        fold.remove();
+                    }
+                    next.fold = Some(fold);
                 }
             }
-            Some(fold) => {
-                fold.el.remove();
-                None
-            }
-            None => None,
-        };
-        if separator.is_some() {
-            next.separator = separator;
-        }
-        if fold.is_some() {
-            next.fold = fold;
+            Some(mut fold) => fold.remove(),
+            None => {}
         }
         if was_head && next.continued {
             // It heads the group now (and passes that on if it leaves too); on screen only if
             // it stays.
             next.continued = false;
-            if !front.is_some_and(|f| f.next_leaves) {
-                let _ = next.el.class_list().remove_1("continued");
+            if let Some(el) = next.el.as_ref().filter(|_| !front.is_some_and(|f| f.next_leaves)) {
+                let _ = el.class_list().remove_1("continued");
             }
+        }
+        self.decorate(document, at);
+    }
+
+    /// Draws what the drawn row at `at` stands under and lacks: its fold toggle, its separator.
+    fn decorate(&mut self, document: &Document, at: usize) {
+        let row = &mut self.rows[at];
+        let Some(el) = row.el.clone() else { return };
+        if let Some(fold) = row.fold.as_mut().filter(|f| f.el().is_none()) {
+            let _ = el.before_with_node_1(fold.draw(document));
+        }
+        if row.separated && row.separator.is_none() {
+            let sep = separator(document, row.time_ms);
+            let _ = row.fold.as_ref().and_then(Fold::el).unwrap_or(&el).before_with_node_1(&sep);
+            row.separator = Some(sep);
         }
     }
 
@@ -327,7 +407,8 @@ impl Rows {
         };
         let last = self.rows.iter().rposition(|r| r.run == Some(run));
         for (at, row) in self.rows.iter().enumerate().filter(|(_, r)| r.run == Some(run)) {
-            let classes = row.el.class_list();
+            let Some(el) = &row.el else { continue };
+            let classes = el.class_list();
             let _ = if open || Some(at) == last { classes.remove_1("folded") } else { classes.add_1("folded") };
         }
     }
@@ -348,13 +429,51 @@ impl Rows {
                     el.set_text_content(Some("new since you last looked"));
                     el
                 });
-                let row = &self.rows[at];
-                let before = row.separator.as_ref().or(row.fold.as_ref().map(|f| &f.el)).unwrap_or(&row.el);
-                let _ = before.before_with_node_1(&el);
+                // Above its row, or out of the document until the row's block is drawn.
+                match self.rows[at].top() {
+                    Some(top) => {
+                        let _ = top.before_with_node_1(&el);
+                    }
+                    None => el.remove(),
+                }
                 self.marker = Some((id, el));
             }
         }
     }
+}
+
+/// A row's element for `entry`, appended to `parent`.
+fn draw_row(
+    prototypes: &mut Prototypes,
+    document: &Document,
+    parent: &Element,
+    entry: &Entry,
+    continued: bool,
+) -> Element {
+    let (time_label, _) = clock(entry.time_ms);
+    let prototype = prototypes.row(document, entry, continued, &time_label);
+    // Most rows are only text: no mention, link, status or truncation to decorate.
+    let (shown, truncated) = display_text(&entry.text);
+    let displayed = (shown, truncated || entry.cut_from.is_some());
+    let truncated = displayed.1;
+    let plain = !entry.mention && entry.status.is_none() && entry.note.is_none() && !truncated && !may_hold_link(shown);
+    match plain.then(|| append_plain_row(prototype, parent, data_ms(entry) as f64, shown)) {
+        Some(Ok(el)) => el,
+        _ => {
+            let el = render_row(document, clone(prototype), entry, continued, displayed);
+            let _ = parent.append_child(&el);
+            el
+        }
+    }
+}
+
+/// The line above the first row of a day.
+fn separator(document: &Document, time_ms: f64) -> Element {
+    let sep = element(document, "div");
+    sep.set_class_name("day-separator");
+    set(&sep, "role", "separator");
+    sep.set_text_content(Some(&day_label(time_ms)));
+    sep
 }
 
 /// The entry's time for scripts and the full date on hover (see `describe_time`): formatting
