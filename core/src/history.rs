@@ -163,6 +163,29 @@ pub fn decode(text: &str) -> Result<Record, RecordError> {
     Ok(Record { conversation, time_ms, kind, nick, text, status, msgid })
 }
 
+/// Records for the store in one text, so they cross to JavaScript in one call: a JSON array of
+/// `[conversation, time, record, words]`, the record as [`encode`] writes it and its words
+/// ([`index_words`]) space-separated.
+pub fn encode_batch(records: &[Record]) -> String {
+    let mut out = String::from("[");
+    for (i, record) in records.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('[');
+        out.push_str(&json::quote(&record.conversation));
+        out.push(',');
+        out.push_str(&whole_ms(record.time_ms).to_string());
+        out.push(',');
+        out.push_str(&json::quote(&encode(record)));
+        out.push(',');
+        out.push_str(&json::quote(&index_words(record).join(" ")));
+        out.push(']');
+    }
+    out.push(']');
+    out
+}
+
 /// Words for the search index: the record's nick and text lowercased, split on anything that
 /// is not a letter or digit, each word at most 32 characters, duplicates removed, at most 64
 /// words, words of one character dropped. The nick's come first, so a long text never
@@ -262,6 +285,24 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    #[test]
+    fn a_batch_is_one_json_array_of_what_the_store_files() {
+        let mut hostile = record(EntryKind::Chat, Some("bob"), "Tea \"time\"\n\u{0}\u{1}", None);
+        hostile.conversation = "c:#a\"]\u{1}".into();
+        let plain = record(EntryKind::System, None, "joined", None);
+        let batch = json::parse(&encode_batch(&[hostile.clone(), plain.clone()])).expect("JSON");
+        let rows = batch.as_array().expect("an array");
+        assert_eq!(rows.len(), 2);
+        for (row, record) in rows.iter().zip([&hostile, &plain]) {
+            let fields = row.as_array().expect("a row");
+            assert_eq!(fields[0].as_str(), Some(record.conversation.as_str()));
+            assert_eq!(fields[1].as_u64(), Some(1_700_000_000_123));
+            assert_eq!(decode(fields[2].as_str().expect("the record")).as_ref(), Ok(record));
+            assert_eq!(fields[3].as_str(), Some(index_words(record).join(" ").as_str()));
+        }
+        assert_eq!(encode_batch(&[]), "[]");
+    }
 
     fn record(kind: EntryKind, nick: Option<&str>, text: &str, status: Option<OwnStatus>) -> Record {
         Record {

@@ -87,9 +87,7 @@ impl ChatSession {
             return;
         }
         let server = self.upkeep.with_value(|u| u.server.clone());
-        for record in &records {
-            store.queue(&server, record);
-        }
+        store.queue(&server, &records);
         let session = *self;
         self.update_upkeep(|u| {
             if u.archive.next_write.is_none() {

@@ -17,8 +17,8 @@ extern "C" {
 
     #[derive(Clone)]
     type History;
-    #[wasm_bindgen(js_name = queueLine)]
-    fn queue_line(server: &str, conversation: &str, time: f64, record: &str, words: &str);
+    #[wasm_bindgen(js_name = queueLines, catch)]
+    fn queue_lines(server: &str, batch: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(js_name = queuedLines)]
     fn queued_lines() -> u32;
     #[wasm_bindgen(js_name = dropQueued)]
@@ -99,16 +99,13 @@ impl Store {
         result
     }
 
-    /// A record of `server` for the next write, encoded now and kept in JavaScript until then
-    /// (wasm memory never shrinks: a backlog's records would keep their peak for good).
-    pub fn queue(&self, server: &str, record: &Record) {
-        queue_line(
-            server,
-            &record.conversation,
-            record.time_ms,
-            &history::encode(record),
-            &history::index_words(record).join(" "),
-        );
+    /// Records of `server` for the next write, encoded now and kept in JavaScript until then
+    /// (wasm memory never shrinks: a backlog's records would keep their peak for good). One
+    /// call for all of them: crossing into JavaScript costs per call and per string.
+    pub fn queue(&self, server: &str, records: &[Record]) {
+        if !records.is_empty() {
+            let _ = queue_lines(server, &history::encode_batch(records));
+        }
     }
 
     /// How many records wait for the next write.
@@ -132,9 +129,7 @@ impl Store {
 
     /// Writes records of `server` in one transaction (with whatever else waits).
     pub async fn write(&self, server: &str, records: Vec<Record>) -> Result<(), String> {
-        for record in &records {
-            self.queue(server, record);
-        }
+        self.queue(server, &records);
         self.write_queued().await
     }
 

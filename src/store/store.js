@@ -222,13 +222,16 @@ export async function openHistory() {
 // backlog of 20,000 lines would keep its peak for good).
 let queue = { servers: [], conversations: [], times: [], records: [], words: [] };
 
-/** A line for the next write. */
-export function queueLine(server, conversation, time, record, words) {
-  queue.servers.push(server);
-  queue.conversations.push(conversation);
-  queue.times.push(time);
-  queue.records.push(record);
-  queue.words.push(words);
+/** Lines of `server` for the next write: `batch` is a JSON array of [conversation, time,
+ * record, words] (wschat_core::history::encode_batch), one call for a frame's lines. */
+export function queueLines(server, batch) {
+  for (const [conversation, time, record, words] of JSON.parse(batch)) {
+    queue.servers.push(server);
+    queue.conversations.push(conversation);
+    queue.times.push(time);
+    queue.records.push(record);
+    queue.words.push(words);
+  }
 }
 
 /** How many lines wait for the next write. */

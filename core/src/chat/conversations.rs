@@ -28,6 +28,10 @@ const IDS_PER_CONVERSATION: u64 = 1 << 32;
 /// server opening thousands cannot exhaust memory).
 pub const MAX_CONVERSATIONS: usize = 256;
 
+/// With more conversations than this, the memory budget is checked every this many events:
+/// past it by at most as many messages (each at most the log's own per-entry bound).
+const BUDGET_CHECK_EVERY: usize = 16;
+
 /// What all of a connection's logs may hold together ([`ChatLog::bytes`]): texts, nicks and
 /// entries. Without it 256 conversations of 5,000 entries and 32 MiB of full texts each could
 /// pass wasm's 4 GiB (a hostile broker publishing on 256 topics). Past it the oldest entries of
@@ -50,6 +54,8 @@ pub struct Conversations {
     name_case: NameCase,
     /// What the logs may hold together ([`MEMORY_BUDGET_BYTES`]).
     budget_bytes: usize,
+    /// Events applied since the budget was last checked.
+    unchecked_events: usize,
 }
 
 impl Conversations {
@@ -67,6 +73,7 @@ impl Conversations {
             // Until the connection's format says how it compares names.
             name_case: NameCase::Ascii,
             budget_bytes: MEMORY_BUDGET_BYTES,
+            unchecked_events: 0,
         };
         conversations.open(first);
         if let Some(first) = conversations.list.first_mut() {
@@ -287,9 +294,15 @@ impl Conversations {
     }
 
     /// Applies one decoded event where it belongs; past the memory budget, the oldest entries go.
+    /// The budget is summed over the logs after each event while they are few, else every
+    /// [`BUDGET_CHECK_EVERY`] events (a flood over 256 topics would sum 256 logs per message).
     pub fn apply(&mut self, event: ChatEvent, now: f64) {
         self.apply_event(event, now);
-        self.keep_within_budget();
+        self.unchecked_events += 1;
+        if self.list.len() <= BUDGET_CHECK_EVERY || self.unchecked_events >= BUDGET_CHECK_EVERY {
+            self.unchecked_events = 0;
+            self.keep_within_budget();
+        }
     }
 
     fn apply_event(&mut self, event: ChatEvent, now: f64) {
