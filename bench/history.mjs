@@ -1,11 +1,13 @@
 // Stored history at scale: fills the page's IndexedDB with 100,000 lines through the app's own
-// store module (store.js, as the app writes them: batches of 1,000), then measures, per round,
+// store module (store.js's queueLines and writeQueued, as the app writes them; batches of 1,000), then measures, per round,
 // the search from Enter to the first `search-result` drawn, and a reload from navigation to the
 // stored tail shown (the newest stored line in the message list).
-// Usage: node bench/history.mjs [--lines 100000] [--rounds 5]
+// Usage: node bench/history.mjs [--lines 100000] [--rounds 5] [--per-write 1000]
 import { openBench, option } from "./site.mjs";
 
 const LINES = Number(option("lines", 100_000));
+// Lines per write: a flood's frame files many lines in one page, a quiet chat one or two.
+const PER_WRITE = Number(option("per-write", 1000));
 const ROUNDS = Number(option("rounds", 5));
 
 const bench = await openBench();
@@ -20,11 +22,11 @@ await page.getByTestId("composer-input").fill("seed line");
 await page.getByTestId("composer-input").press("Enter");
 await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]').waitFor();
 
-const filled = await page.evaluate(async (lines) => {
+const filled = await page.evaluate(async ([lines, perWrite]) => {
   const module = [...document.scripts].map((s) => s.src).find((src) => src.includes("wschat-app"));
   const base = new URL(".", module ?? location.href);
   const snippets = performance.getEntriesByType("resource").map((e) => e.name).find((n) => n.includes("/src/store/store.js"));
-  const { openHistory } = await import(snippets ?? new URL("snippets/store.js", base).href);
+  const { openHistory, queueLines } = await import(snippets ?? new URL("snippets/store.js", base).href);
   const history = await openHistory();
   // The server the app stored the seed line under.
   const servers = await new Promise((resolve, reject) => {
@@ -36,20 +38,21 @@ const filled = await page.evaluate(async (lines) => {
   const words = ["otter", "river", "stone", "maple", "cloud", "ember", "harbor", "lantern"];
   const start = performance.now();
   const time0 = Date.now() - lines * 10;
-  for (let at = 0; at < lines; at += 1000) {
-    const conversations = [], times = [], records = [], indexed = [];
-    for (let i = at; i < Math.min(lines, at + 1000); i++) {
+  for (let at = 0; at < lines; at += perWrite) {
+    const batch = [];
+    for (let i = at; i < Math.min(lines, at + perWrite); i++) {
       const text = `line ${i} about the ${words[i % 8]} and the ${words[(i * 7) % 8]} number${i}`;
       const t = time0 + i * 10;
-      conversations.push("");
-      times.push(t);
-      records.push(JSON.stringify({ v: 1, c: "", t, k: "chat", n: `user${i % 50}`, x: text }));
-      indexed.push([`user${i % 50}`, ...text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 1)].join(" "));
+      const record = JSON.stringify({ v: 1, c: "", t, k: "chat", n: `user${i % 50}`, x: text });
+      const indexed = [`user${i % 50}`, ...text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 1)].join(" ");
+      batch.push(["", t, record, indexed]);
     }
-    await history.write(server, conversations, times, records, indexed);
+    // As the app hands lines over: one JSON text per batch, then one transaction.
+    queueLines(server, JSON.stringify(batch));
+    await history.writeQueued();
   }
   return { server, ms: performance.now() - start };
-}, LINES);
+}, [LINES, PER_WRITE]);
 console.error(`filled ${LINES} lines in ${filled.ms.toFixed(0)} ms (server ${filled.server.slice(0, 8)}…)`);
 
 const median = (xs) => {
@@ -82,7 +85,7 @@ for (let round = 0; round < ROUNDS; round++) {
   search.push(ms);
   console.error(`  round ${round + 1}: reload to stored tail shown ${load.at(-1)} ms; search "${term}" ${ms.toFixed(0)} ms`);
 }
-console.log(`\n${LINES} stored lines, medians of ${ROUNDS}:`);
+console.log(`\n${LINES} stored lines, ${PER_WRITE} a write, medians of ${ROUNDS}:`);
 console.log(`| search, Enter to the first hit drawn | ${median(search).toFixed(0)} ms |`);
 console.log(`| reload, navigation to the stored tail shown | ${median(load).toFixed(0)} ms |`);
 await bench.close();

@@ -6,7 +6,7 @@
 //
 // Usage: node bench/run.mjs [--rounds 12] [--heavy-rounds 12] [--sustained-rounds 12]
 //                           [--out bench/results.json] [--scenario N:PER_FRAME | RATE/s]
-//                           [--against DIR] [--clients wschat,batched]
+//                           [--against DIR] [--clients wschat,nostore,batched]
 // (`--against DIR` with `--scenario`: a dist directory built from another commit runs as a
 // fourth client, `before`, interleaved with the others: for telling whether a change helped.)
 // (bench/run builds the release first and runs this.)
@@ -25,8 +25,10 @@ const OUT = option("out", path.join(root, "bench/results.json"));
 const AGAINST = option("against", null);
 // `--clients` leaves some out of a quick `--scenario` check (naive is slow on large ones);
 // batched always runs, as every ratio is to it.
-const CLIENTS = (AGAINST ? ["wschat", "before", "naive", "batched"] : ["wschat", "naive", "batched"]).filter(
-  (c) => c === "batched" || !option("clients", null) || option("clients", "").split(",").includes(c),
+// `nostore` (asked for by name only) is wschat with no IndexedDB: the stored history's cost.
+const ASKED = option("clients", null)?.split(",") ?? [];
+const CLIENTS = [...(AGAINST ? ["wschat", "before", "naive", "batched"] : ["wschat", "naive", "batched"]), ...(ASKED.includes("nostore") ? ["nostore"] : [])].filter(
+  (c) => c === "batched" || !ASKED.length || ASKED.includes(c),
 );
 
 const site = await openBench({ against: AGAINST });
@@ -108,6 +110,7 @@ async function run(client, { n, perFrame = 1, rate, lag = false, timeoutMs = 180
   const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
   const page = await context.newPage();
   await page.addInitScript(instrument);
+  if (client === "nostore") await page.addInitScript(() => Object.defineProperty(window, "indexedDB", { value: undefined }));
   const cdp = await context.newCDPSession(page);
   await cdp.send("Performance.enable");
   const flood = new URLSearchParams({ n, per_frame: perFrame, ts: 1, delay_ms: 400, ...(rate ? { rate } : {}) });

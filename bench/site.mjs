@@ -64,7 +64,7 @@ export async function openBench({ namedWasm = false, against = null } = {}) {
     /** The page of `client` (wschat, before, naive or batched) connected to `wsPath` on the server. */
     pageUrl(client, wsPath, extra = {}) {
       const ws = `ws://${server.addr}${wsPath}`;
-      const base = { wschat: "/", before: "/before/index.html" }[client] ?? "/baseline.html";
+      const base = { wschat: "/", nostore: "/", before: "/before/index.html" }[client] ?? "/baseline.html";
       const kind = base === "/baseline.html" ? { kind: client } : {};
       const params = new URLSearchParams({ url: ws, nick: "bench", ...kind, ...extra });
       return `http://${server.addr}${base}?${params}`;

@@ -31,7 +31,11 @@ async fn lines_come_back_in_order_are_found_bounded_and_forgotten() {
     let store = Store::get();
     let server = format!("test-{}", js_sys::Math::random());
     let other = format!("other-{}", js_sys::Math::random());
-    store.write(&server, (1..=30).map(|n| line("c:#a", n)).collect()).await.expect("written");
+    // Ten writes of three lines: a write files a page per conversation, and pages are what
+    // the bound lets go.
+    for first in (1..=30).step_by(3) {
+        store.write(&server, (first..first + 3).map(|n| line("c:#a", n)).collect()).await.expect("written");
+    }
     store.write(&other, vec![line("", 99)]).await.expect("written");
 
     let (conversations, unreadable) = store.load(&server).await.expect("loaded");
@@ -40,12 +44,15 @@ async fn lines_come_back_in_order_are_found_bounded_and_forgotten() {
     assert_eq!(conversations[0].0, "c:#a");
     assert_eq!(texts(&conversations[0].1), (1..=30).map(|n| format!("line {n} about otters")).collect::<Vec<_>>());
 
-    let hits = store.search("otter", 100).await.expect("searched");
+    let hits = store.search(&["otter".into()], 100).await.expect("searched");
     assert!(hits.len() >= 31, "{} hits", hits.len());
     assert_eq!(hits[0].record.text, "line 99 about otters", "newest first");
     assert!(hits.iter().any(|h| h.server == server && h.conversation == "c:#a"));
+    // Every word of a query, each as the start of a word of the line.
+    let hits = store.search(&["abou".into(), "30".into()], 100).await.expect("searched");
+    assert_eq!(texts(&hits.into_iter().map(|h| h.record).collect::<Vec<_>>()), ["line 30 about otters"]);
 
-    // The bound: the oldest lines go, of any server, until a tenth of it is free.
+    // The bound: the oldest pages go, of any server, until a tenth of it is free.
     let (before, _) = store.usage().await.expect("counted");
     let most = (before as u32).saturating_sub(10).max(10);
     store.keep_within(most).await.expect("kept within");

@@ -30,7 +30,7 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     fn tail(this: &History, server: &str, conversation: &str, count: u32) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
-    fn search(this: &History, word: &str, count: u32) -> Result<js_sys::Promise, JsValue>;
+    fn search(this: &History, words: &str, count: u32) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
     fn forget(this: &History, server: &str) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
@@ -154,10 +154,11 @@ impl Store {
         Ok((conversations, unreadable))
     }
 
-    /// Lines of every server holding a word that starts with `word`, newest first.
-    pub async fn search(&self, word: &str, count: u32) -> Result<Vec<Hit>, String> {
+    /// Lines of every server with, for each of `words` (as [`history::words`] cuts a query), a
+    /// word that starts with it; newest first, at most `count`.
+    pub async fn search(&self, words: &[String], count: u32) -> Result<Vec<Hit>, String> {
         let history = self.history().await?;
-        let found = settle(history.search(word, count)).await?;
+        let found = settle(history.search(&words.join(" "), count)).await?;
         let flat: Vec<String> = js_sys::Array::from(&found).iter().filter_map(|v| v.as_string()).collect();
         Ok(flat
             .chunks_exact(3)
@@ -179,8 +180,8 @@ impl Store {
         Ok((lines, bytes))
     }
 
-    /// Lets the oldest lines of any server go, past `most`, until a tenth of `most` is free
-    /// (what writing does every 64 batches with the browser's bound).
+    /// Lets the oldest pages of lines of any server go, past `most` lines, until a tenth of
+    /// `most` is free (what a write does past the browser's bound).
     pub async fn keep_within(&self, most: u32) -> Result<(), String> {
         let history = self.history().await?;
         settle(history.keep_within(most)).await.map(|_| ())

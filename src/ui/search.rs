@@ -64,10 +64,10 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
     on_cleanup(move || keys.remove());
     let run = move |term: String| {
         let term = term.trim().to_string();
-        // Looked up as the index keeps words (lowercase, cut at 32 characters); the whole term
-        // is then matched in the lines found.
-        let word = wschat_core::history::words(&term).into_iter().next().unwrap_or_default();
-        if word.chars().count() < 2 {
+        // Looked up as the index keeps words (lowercase, cut at 32 characters): lines with all
+        // of them; the whole term is then matched in the lines found.
+        let words = wschat_core::history::words(&term);
+        if words.is_empty() {
             status.set("Type two letters or more.".into());
             hits.set(Vec::new());
             return;
@@ -76,7 +76,7 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
         let (server, first_name) =
             (session.server_id(), session.chats.with_untracked(|c| c.first().target.name.clone()));
         leptos::task::spawn_local(async move {
-            match Store::get().search(&word, HITS).await {
+            match Store::get().search(&words, HITS).await {
                 Ok(found) => {
                     let wanted = lowercase(&term);
                     let shown: Vec<Shown> = found

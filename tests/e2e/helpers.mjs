@@ -453,8 +453,8 @@ export function storedHistory(page) {
         open.onerror = () => reject(open.error);
         open.onsuccess = () => {
           const db = open.result;
-          if (!db.objectStoreNames.contains("lines")) return resolve((db.close(), "[]"));
-          const all = db.transaction("lines").objectStore("lines").getAll();
+          if (!db.objectStoreNames.contains("pages")) return resolve((db.close(), "[]"));
+          const all = db.transaction("pages").objectStore("pages").getAll();
           all.onerror = () => reject(all.error);
           all.onsuccess = () => resolve((db.close(), JSON.stringify(all.result)));
         };

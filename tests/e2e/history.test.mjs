@@ -3,7 +3,7 @@
 // request; without IndexedDB the chat goes on and says history is not kept.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { send, sharedBrowserAndApp, timeout } from "./helpers.mjs";
+import { send, sharedBrowserAndApp, timeout, untilStored } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 
@@ -85,5 +85,54 @@ test("history: without IndexedDB the chat goes on, and the page says history is 
   await page.locator('[data-testid="message"][data-kind="system"]', { hasText: "History is not being kept" }).waitFor({ timeout });
   await send(page, "still chatting");
   await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "still chatting" }).waitFor({ timeout });
+  assert.deepEqual(errors, []);
+});
+
+test("history: lines an older version stored (a line per entry) are shown by this one", async (t) => {
+  const room = `upgrade-${Date.now()}`;
+  // The server's id as this app keys it, from a line it stores itself in a first browser.
+  const first = await shared.browser.newContext();
+  t.after(() => first.close());
+  const { page: probe } = await openAs(first, "dora", room);
+  await send(probe, "probe");
+  const stored = await untilStored(probe, "probe");
+  const server = await probe.evaluate(
+    () =>
+      new Promise((resolve) => {
+        indexedDB.open("wschat-history").onsuccess = (e) => {
+          const db = e.target.result;
+          db.transaction("pages").objectStore("pages").getAllKeys().onsuccess = (k) => resolve((db.close(), k.target.result[0][0]));
+        };
+      }),
+  );
+  assert.ok(server && stored.includes("probe"));
+
+  // A second browser holds version 1's store: one line under its own key.
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  await context.addInitScript((server) => {
+    if (sessionStorage.getItem("seeded")) return;
+    sessionStorage.setItem("seeded", "1");
+    const open = indexedDB.open("wschat-history", 1);
+    open.onupgradeneeded = () => {
+      const db = open.result;
+      const lines = db.createObjectStore("lines");
+      lines.createIndex("words", "w", { multiEntry: true });
+      lines.createIndex("time", "t");
+      db.createObjectStore("conversations");
+      const t = Date.now() - 60_000;
+      const record = JSON.stringify({ v: 1, c: "", t, k: "chat", n: "erin", x: "kept by the old version" });
+      lines.put({ r: record, w: ["erin", "kept", "by", "the", "old", "version"], t }, [server, "", t, "old", 0]);
+      open.transaction.objectStore("conversations").put(t, [server, ""]);
+    };
+    open.onsuccess = () => open.result.close();
+  }, server);
+  const { page, errors } = await openAs(context, "dora", room);
+  await chatLine(page, "kept by the old version").waitFor({ timeout });
+  // And search finds it, as the new store keeps it.
+  await page.getByTestId("search-button").click();
+  await page.getByTestId("search-input").fill("old version");
+  await page.getByTestId("search-input").press("Enter");
+  await page.getByTestId("search-result").filter({ hasText: "kept by the old version" }).waitFor({ timeout });
   assert.deepEqual(errors, []);
 });
