@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ircBot } from "../peers/irc-bot.mjs";
-import { entry, Inbox, send, sharedBrowser, startInspircd, timeout } from "./helpers.mjs";
+import { entry, Inbox, send, sharedBrowser, startInspircd, timeout, untilStored } from "./helpers.mjs";
 
 const appUrl = process.env.WSCHAT_APP_URL;
 assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
@@ -66,6 +66,63 @@ test("IRC: history InspIRCd's chanhistory replays is shown once, across a /recon
     late.close();
     bot.close();
     assert.deepEqual(errors, []);
+  } finally {
+    await ircd.kill();
+  }
+});
+
+test("IRC: after a reload the stored lines and InspIRCd's replay show once; search finds lines of both channels", async () => {
+  const ircd = await startInspircd();
+  try {
+    const url = ircd.url;
+    const inbox = new Inbox();
+    const bot = await ircBot(url, "otto", "#one", inbox);
+    bot.raw("JOIN #two");
+    bot.raw("MODE #one +H 50:1d");
+    bot.raw("MODE #two +H 50:1d");
+    await bot.sync();
+    const context = await shared.browser.newContext();
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e));
+    await page.goto(`${appUrl}?${new URLSearchParams({ nick: "wendy", url, protocol: "irc", channel: "#one,#two" })}`);
+    await page.getByText("Ready to chat.").first().waitFor({ timeout });
+    await page.locator('[data-testid="conversation"][data-name="#two"]:not(.parted)').waitFor({ timeout });
+    const lines = { "#one": ["pebble in one", "another pebble in one"], "#two": ["pebble in two"] };
+    for (const [channel, said] of Object.entries(lines)) for (const text of said) bot.raw(`PRIVMSG ${channel} :${text}`);
+    await bot.sync();
+    await entry(page, "chat", "otto", "another pebble in one").waitFor({ timeout });
+    // Stored (the store is read by the next page), then the page is gone.
+    await untilStored(page, "pebble in two");
+    await page.close();
+
+    // A page opened later: the store's tail, then the server's replay on join, and a marker
+    // said once it is back: each line once.
+    const again = await context.newPage();
+    again.on("pageerror", (e) => errors.push(e));
+    await again.goto(`${appUrl}?${new URLSearchParams({ nick: "wendy", url, protocol: "irc", channel: "#one,#two" })}`);
+    await again.getByText("Ready to chat.").first().waitFor({ timeout });
+    bot.say("marker after the replay");
+    await entry(again, "chat", "otto", "marker after the replay").waitFor({ timeout });
+    for (const text of lines["#one"]) assert.equal(await count(again, text), 1, `"${text}" shown once`);
+
+    // Search: both channels' lines, each naming its channel, the term marked.
+    await again.getByTestId("search-button").click();
+    await again.getByTestId("search-input").fill("pebble");
+    await again.getByTestId("search-input").press("Enter");
+    const results = again.getByTestId("search-result");
+    await results.filter({ hasText: "pebble in two" }).waitFor({ timeout });
+    const found = await results.evaluateAll((hits) =>
+      hits.map((h) => [h.dataset.conversation, h.querySelector('[data-testid="message-text"]').textContent]),
+    );
+    assert.deepEqual(
+      found.filter(([, text]) => text.includes("pebble")).sort(),
+      [["#one", "another pebble in one"], ["#one", "pebble in one"], ["#two", "pebble in two"]],
+      "each line once, named by its channel",
+    );
+    bot.close();
+    assert.deepEqual(errors, []);
+    await context.close();
   } finally {
     await ircd.kill();
   }
