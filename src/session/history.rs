@@ -18,6 +18,9 @@ const LOAD_WAIT_MS: f64 = 1000.0;
 /// A hidden tab gets no animation frames: the batch is written after this long instead.
 const HIDDEN_WRITE_MS: f64 = 200.0;
 
+/// Lines asked of the store each time a person scrolls near the top of a conversation.
+const OLDER_LINES: usize = 200;
+
 /// The store's side of the session.
 #[derive(Default)]
 pub(super) struct Archive {
@@ -29,6 +32,11 @@ pub(super) struct Archive {
     writing: bool,
     /// The store failed and the person was told.
     failed_said: bool,
+    /// Older lines are being read for the conversation of this storage key.
+    reading_older: Option<String>,
+    /// Conversations (storage keys) whose stored lines are all shown, down to this oldest
+    /// time (if the oldest go, for the cap or the memory budget, they are read again).
+    older_all_shown: Vec<(String, f64)>,
 }
 
 impl ChatSession {
@@ -76,6 +84,50 @@ impl ChatSession {
             if !waited.replace(true) {
                 then(session);
             }
+        });
+    }
+
+    /// The shown conversation's older stored lines, put before its oldest (a person scrolled
+    /// near its top); nothing while a read is under way, once all are shown, or at the cap.
+    pub fn show_older_lines(&self) {
+        let Some((key, before, room, asked)) = self.chats.try_with_untracked(|c| {
+            let log = &c.shown().log;
+            let key = c.key(c.shown_index());
+            let asked = c.older_asked(&key, OLDER_LINES) as u32;
+            (key, log.oldest_time_ms(), log.cap().saturating_sub(log.entries().len()), asked)
+        }) else {
+            return;
+        };
+        let (Some(before), true) = (before, room > 0) else { return };
+        let busy = self.upkeep.with_value(|u| {
+            let all_shown = u.archive.older_all_shown.iter().any(|(k, t)| *k == key && *t == before);
+            u.archive.reading_older.is_some() || all_shown || Store::get().failed()
+        });
+        if busy {
+            return;
+        }
+        self.update_upkeep(|u| u.archive.reading_older = Some(key.clone()));
+        let server = self.upkeep.with_value(|u| u.server.clone());
+        let session = *self;
+        leptos::task::spawn_local(async move {
+            let read = Store::get().before(&server, &key, before, asked).await;
+            if !session.alive() {
+                return;
+            }
+            match read {
+                Ok(records) => {
+                    let all = (records.len() as u32) < asked;
+                    let put = session.chats.try_update(|c| c.restore_older(&key, &records)).unwrap_or(0);
+                    if all || put == 0 {
+                        session.update_upkeep(|u| {
+                            u.archive.older_all_shown.retain(|(k, _)| *k != key);
+                            u.archive.older_all_shown.push((key.clone(), before));
+                        });
+                    }
+                }
+                Err(why) => session.history_failed(why),
+            }
+            session.update_upkeep(|u| u.archive.reading_older = None);
         });
     }
 

@@ -30,6 +30,14 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     fn tail(this: &History, server: &str, conversation: &str, count: u32) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
+    fn before(
+        this: &History,
+        server: &str,
+        conversation: &str,
+        time: f64,
+        count: u32,
+    ) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
     fn search(this: &History, words: &str, count: u32) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
     fn forget(this: &History, server: &str) -> Result<js_sys::Promise, JsValue>;
@@ -152,6 +160,20 @@ impl Store {
             conversations.push((key, records));
         }
         Ok((conversations, unreadable))
+    }
+
+    /// The newest `count` lines of a conversation at `time` or before, oldest first; records
+    /// that cannot be read are left out.
+    pub async fn before(
+        &self,
+        server: &str,
+        conversation: &str,
+        time_ms: f64,
+        count: u32,
+    ) -> Result<Vec<Record>, String> {
+        let history = self.history().await?;
+        let lines = settle(history.before(server, conversation, time_ms, count)).await?;
+        Ok(decode_all(js_sys::Array::from(&lines).iter().filter_map(|l| l.as_string())).0)
     }
 
     /// Lines of every server with, for each of `words` (as [`history::words`] cuts a query), a

@@ -391,6 +391,33 @@ class History {
   }
 
   /**
+   * The newest `count` records of a conversation at `time` or before, oldest first (a person
+   * scrolling back past what is shown). Pages are keyed by their newest line: those at `time`
+   * or before hold only such lines; of the pages after, only the oldest can hold some.
+   */
+  async before(server, conversation, time, count) {
+    const tx = this.db.transaction("pages");
+    const pages = tx.objectStore("pages");
+    const found = [];
+    const take = (lines) => {
+      for (let i = lines.length - 1; i >= 0 && found.length < count; i--) if (lines[i][0] <= time) found.push(lines[i][1]);
+    };
+    const straddling = await request(pages.openCursor(IDBKeyRange.bound([server, conversation, time, []], [server, conversation, []])));
+    if (straddling) take(straddling.value.l);
+    await new Promise((resolve, reject) => {
+      const cursor = pages.openCursor(IDBKeyRange.bound([server, conversation], [server, conversation, time, []]), "prev");
+      cursor.onerror = () => reject(cursor.error);
+      cursor.onsuccess = () => {
+        const at = cursor.result;
+        if (!at || found.length >= count) return resolve();
+        take(at.value.l);
+        at.continue();
+      };
+    });
+    return found.reverse();
+  }
+
+  /**
    * Records with, for each of `words` (space-separated), a word that starts with it, of every
    * server, newest first, at most `count`: flat [server, conversation, record, ...]. The index
    * gives, for each stored word that starts with the longest of `words`, its newest pages'

@@ -41,7 +41,6 @@ struct Chunk {
 
 /// The blocks, oldest first; a block goes when its last row goes. The attached ones are
 /// consecutive, between the two spacers.
-#[derive(Default)]
 pub struct Chunks {
     blocks: VecDeque<Chunk>,
     next_seq: u64,
@@ -56,6 +55,23 @@ pub struct Chunks {
     /// [`Chunks::window`] brings in those near the view (laying out thousands of rows to
     /// measure them would hold up the frame).
     filling: bool,
+}
+
+/// The first block's sequence number: blocks put before the oldest (lines restored as a person
+/// scrolls back) count down from it.
+const FIRST_SEQ: u64 = 1 << 40;
+
+impl Default for Chunks {
+    fn default() -> Self {
+        Chunks {
+            blocks: VecDeque::new(),
+            next_seq: FIRST_SEQ,
+            spacers: None,
+            lost_above_px: 0.0,
+            row_px: None,
+            filling: false,
+        }
+    }
 }
 
 /// A block that enters or leaves the document: its rows are drawn into it, or forgotten.
@@ -84,13 +100,8 @@ impl Chunks {
     /// row. A new block is attached when the window reaches the end of the list, else it waits
     /// below it, detached and empty.
     pub fn open(&mut self, document: &Document, list: &Element) -> (u64, Option<&Element>) {
-        let (_, bottom) = self.spacers.get_or_insert_with(|| {
-            let top = spacer(document);
-            let bottom = spacer(document);
-            let _ = list.append_child(&top);
-            let _ = list.append_child(&bottom);
-            (top, bottom)
-        });
+        // A handle of its own (a clone of the element's reference): `self` changes below.
+        let bottom = self.spacers(document, list).1.clone();
         if self.blocks.back().is_none_or(|b| ROWS_PER_CHUNK <= b.rows) {
             let el = element(document, "div");
             el.set_class_name("chunk");
@@ -107,6 +118,41 @@ impl Chunks {
             newest.height = None;
         }
         (newest.seq, newest.attached.then_some(&newest.el))
+    }
+
+    /// Blocks for `rows` rows put before the oldest (lines restored as a person scrolls back):
+    /// detached and empty, above the window, drawn when it reaches them. Their estimated height
+    /// is what the reader's place moves down by at the next [`Chunks::window`]. Returns each
+    /// block's sequence number and row count, oldest first.
+    pub fn prepend(&mut self, document: &Document, list: &Element, rows: usize) -> Vec<(u64, usize)> {
+        self.spacers(document, list);
+        let row_px = self.row_px();
+        let mut seq = self.blocks.front().map_or(self.next_seq, |b| b.seq);
+        let mut made = Vec::new();
+        let mut left = rows;
+        while left > 0 && seq > 0 {
+            let count = left.min(ROWS_PER_CHUNK);
+            left -= count;
+            seq -= 1;
+            let el = element(document, "div");
+            el.set_class_name("chunk");
+            self.blocks.push_front(Chunk { seq, el, rows: count, attached: false, height: None });
+            self.lost_above_px -= count as f64 * row_px;
+            made.push((seq, count));
+        }
+        made.reverse();
+        made
+    }
+
+    /// The spacers above and below the attached blocks, made and put in `list` the first time.
+    fn spacers(&mut self, document: &Document, list: &Element) -> &(Element, Element) {
+        self.spacers.get_or_insert_with(|| {
+            let top = spacer(document);
+            let bottom = spacer(document);
+            let _ = list.append_child(&top);
+            let _ = list.append_child(&bottom);
+            (top, bottom)
+        })
     }
 
     /// A row of block `seq` left; the block goes with its last row. A detached block above the

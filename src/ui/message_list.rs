@@ -103,6 +103,10 @@ pub fn MessageList(
             memory.set_value(ScrollMemory { pinned: at_bottom, top: el.scroll_top() });
             // Browsers send scroll events once a frame at most: the window follows at once,
             // so no frame shows a spacer where rows belong.
+            // Near the top: the conversation's older stored lines come before it.
+            if !at_bottom && el.scroll_top() < el.client_height() {
+                session.show_older_lines();
+            }
             let place = if at_bottom { Place::End } else { Place::Keep };
             chats.with_untracked(|c| {
                 // A list on its way out (another conversation shown) draws nothing more.

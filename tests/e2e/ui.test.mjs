@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
-import { axeScan, entry, keepWasmMemory, readyState, root, send, sharedBrowser, timeout, wasmMemory } from "./helpers.mjs";
+import { axeScan, entry, keepWasmMemory, readyState, root, send, sharedBrowser, timeout, untilStored, wasmMemory } from "./helpers.mjs";
 
 const appUrl = process.env.WSCHAT_APP_URL;
 assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
@@ -203,6 +203,75 @@ test("windowed list: rows out of view are dropped, and drawn again in order, gro
   await scrollListTo(page, 1e9);
   await page.waitForFunction((last) => [...document.querySelectorAll('[data-testid="message-text"]')].at(-1)?.textContent === last, `w ${count - 1}`, { timeout });
   assert.deepEqual((await drawnTexts(page)).slice(-newest.length), newest);
+  assert.deepEqual(errors, []);
+});
+
+test("scrolling back: older stored lines come before the oldest shown, each once, in order, the place kept", async (t) => {
+  const room = `ui-older-${Date.now()}`;
+  const { page, errors, context } = await open(room, "reader");
+  t.after(() => context.close());
+  const bob = await peer(room, "bob");
+  t.after(() => bob.close());
+  const count = 700;
+  bob.sayMany(Array.from({ length: count }, (_, i) => `old ${i}`));
+  await total(page, count);
+  await untilStored(page, `old ${count - 1}`);
+  // A page opened later shows the stored tail (200 lines); the rest come as it scrolls back.
+  await page.reload();
+  await readyState(page, "open").waitFor({ timeout });
+  await page.waitForFunction((last) => [...document.querySelectorAll('[data-testid="message-text"]')].some((t) => t.textContent === last), `old ${count - 1}`, { timeout });
+  /** The first "old" row in view, and its top in the list's viewport. */
+  const inView = () =>
+    page.getByTestId("message-list").evaluate((list) => {
+      const top = list.getBoundingClientRect().top;
+      const row = [...list.querySelectorAll('[data-testid="message-text"]')].find(
+        (t) => t.textContent.startsWith("old ") && t.getBoundingClientRect().bottom > top,
+      );
+      return row && { text: row.textContent, top: row.getBoundingClientRect().top - top };
+    });
+  let first = (await inView()).text;
+  assert.ok(Number(first.split(" ")[1]) >= 400, `the tail only at first: ${first}`);
+  for (let round = 0; round < 15; round++) {
+    await scrollListTo(page, 0);
+    const anchor = await inView();
+    first = anchor.text;
+    if (first === "old 0") break;
+    // Lines come above, and the list scrolls down by their height: what was at the top stays.
+    await page
+      .waitForFunction(() => document.querySelector('[data-testid="message-list"]').scrollTop > 0, null, { timeout })
+      .catch(async (e) => assert.fail(`${e.message}: nothing came above ${first}`));
+    const moved = (await rowTop(page, first)) - anchor.top;
+    assert.ok(Math.abs(moved) <= 40, `"${first}" moved ${moved} px`);
+  }
+  assert.equal(first, "old 0", "every stored line reached");
+  // The whole list, read a half screen at a time from the top; a row seen in the screen before
+  // is the same row (a line shown twice would come again far from the first).
+  const order = [];
+  for (let y = 0; ; ) {
+    await page.getByTestId("message-list").evaluate((list, y) => list.scrollTo(0, y), y);
+    await page.evaluate(() => new Promise(requestAnimationFrame));
+    const seen = await page.getByTestId("message-list").evaluate((list) => {
+      const box = list.getBoundingClientRect();
+      return {
+        texts: [...list.querySelectorAll('[data-testid="message-text"]')]
+          .filter((t) => t.getBoundingClientRect().bottom > box.top && t.getBoundingClientRect().top < box.bottom)
+          .map((t) => t.textContent),
+        end: list.scrollTop + list.clientHeight >= list.scrollHeight - 1,
+        step: Math.floor(list.clientHeight / 2),
+      };
+    });
+    for (const text of seen.texts.filter((t) => t.startsWith("old "))) if (!order.slice(-60).includes(text)) order.push(text);
+    if (seen.end) break;
+    y += seen.step;
+  }
+  const expected = Array.from({ length: count }, (_, i) => `old ${i}`);
+  const wrong = order.findIndex((text, i) => text !== expected[i]);
+  assert.ok(wrong < 0 && order.length === count, `every line once, in order: ${order.length} rows, at ${wrong}: ${order.slice(Math.max(0, wrong - 2), wrong + 3)}`);
+  assert.equal(
+    await page.getByTestId("message-list").getAttribute("data-total-received"),
+    "0",
+    "restored lines are not counted as received",
+  );
   assert.deepEqual(errors, []);
 });
 

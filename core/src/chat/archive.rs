@@ -1,7 +1,9 @@
 //! What of a log goes to the browser's store, once each: new lines worth keeping, and own
 //! messages once they reach a final state; and lines from the store shown again.
 
-use super::{ChatLog, Entry, EntryKind, OwnStatus};
+use std::sync::Arc;
+
+use super::{Change, ChatLog, Entry, EntryKind, OwnStatus};
 use crate::history::Record;
 
 /// Own messages waiting for a final state before they are stored, at most; past it the oldest
@@ -50,6 +52,43 @@ impl ChatLog {
         }
         self.archived_to = self.archived_to.max(id);
         id
+    }
+
+    /// How many of the oldest kept entries share the oldest's time: the store's lines up to
+    /// that time include them ([`ChatLog::restore_older`] skips as many).
+    pub fn kept_at_oldest_time(&self) -> usize {
+        let Some(oldest) = self.oldest_time_ms() else { return 0 };
+        self.entries.iter().take_while(|e| e.time_ms == oldest).count()
+    }
+
+    /// Older lines from the store (oldest first, up to the oldest kept's time), put before the
+    /// oldest kept, as a person scrolls back: not unread, not counted as received, not stored
+    /// again. The newest lines of the oldest kept's time are those kept already (a burst shares
+    /// one millisecond, so they are told by count, not by content) and are skipped; of the rest,
+    /// the newest are taken, as many as the cap leaves room for. Returns how many were put.
+    pub fn restore_older(&mut self, records: &[Record]) -> usize {
+        let room = self.cap.saturating_sub(self.entries.len());
+        let oldest = self.oldest_time_ms();
+        let kept =
+            records.iter().rev().take(self.kept_at_oldest_time()).take_while(|r| Some(r.time_ms) == oldest).count();
+        let fresh = &records[..records.len() - kept];
+        let fresh = &fresh[fresh.len() - fresh.len().min(room)..];
+        let first = self.entries.front().map_or(self.next_id, |e| e.id);
+        // Ids run below the oldest kept; a conversation's ids start halfway up its range for it.
+        let Some(mut id) = first.checked_sub(fresh.len() as u64).filter(|&id| id > 0) else { return 0 };
+        let mut older = Vec::with_capacity(fresh.len());
+        for record in fresh {
+            let nick = record.nick.as_deref().map(Arc::from);
+            older.push(self.make_entry(id, record.kind, nick, &record.text, record.status, record.time_ms));
+            id += 1;
+        }
+        for entry in older.into_iter().rev() {
+            self.entries.push_front(entry);
+        }
+        if !fresh.is_empty() {
+            self.record(Change::Prepended(fresh.len()));
+        }
+        fresh.len()
     }
 }
 
@@ -277,5 +316,41 @@ mod tests {
         log.set_cap(1);
         log.push_system("last", 21.0);
         assert_eq!(texts(&log.take_unarchived()), ["last"]);
+    }
+
+    #[test]
+    fn older_lines_go_before_the_oldest_once_within_the_cap() {
+        let mut log = ChatLog::with_first_id(5, 1_000);
+        log.restore(&stored(EntryKind::Chat, Some("bob"), "line 10", 10.0));
+        log.restore(&stored(EntryKind::Chat, Some("bob"), "line 11", 11.0));
+        log.take_changes();
+        assert!(log.take_unarchived().is_empty());
+        // The store answers lines up to the oldest's time: the oldest itself is skipped.
+        let older: Vec<Record> =
+            (6..=10).map(|n| stored(EntryKind::Chat, Some("bob"), &format!("line {n}"), f64::from(n))).collect();
+        assert_eq!(log.restore_older(&older), 3, "the newest three: the cap is five");
+        let kept: Vec<(&str, u64)> = log.entries().map(|e| (&*e.text, e.id)).collect();
+        assert_eq!(kept, [("line 7", 997), ("line 8", 998), ("line 9", 999), ("line 10", 1_000), ("line 11", 1_001)]);
+        assert_eq!(log.take_changes(), [Change::Prepended(3)]);
+        assert_eq!(log.unread(), 0, "not unread");
+        assert!(log.take_unarchived().is_empty(), "not stored again");
+        assert_eq!(log.restore_older(&older), 0, "full");
+        // A burst shares one millisecond: the kept lines of the oldest time are told by count.
+        let mut log = ChatLog::with_first_id(100, 1_000);
+        let burst: Vec<Record> =
+            (0..10).map(|n| stored(EntryKind::Chat, Some("bob"), &format!("b {n}"), 100.0)).collect();
+        for record in &burst[5..] {
+            log.restore(record);
+        }
+        assert_eq!(log.kept_at_oldest_time(), 5);
+        assert_eq!(log.restore_older(&burst), 5);
+        assert_eq!(
+            texts(&log.entries().cloned().collect::<Vec<_>>()),
+            (0..10).map(|n| format!("b {n}")).collect::<Vec<_>>()
+        );
+        // A log whose ids start at 1 has no room below them (a conversation's start halfway).
+        let mut log = ChatLog::with_first_id(100, 1);
+        log.receive_message(Some("ann"), "live", 20.0);
+        assert_eq!(log.restore_older(&older), 0, "no ids below the first: nothing is put");
     }
 }

@@ -155,7 +155,8 @@ impl Conversations {
             return 0;
         }
         let mut log = self.template.clone();
-        log.renumber_from(self.made * IDS_PER_CONVERSATION + 1);
+        // Halfway up its range: lines restored from the store go below the first.
+        log.renumber_from(self.made * IDS_PER_CONVERSATION + IDS_PER_CONVERSATION / 2);
         self.made += 1;
         log.set_reading(false);
         if target.kind == TargetKind::Private && crate::secret::is_service(&target.name) {
@@ -250,6 +251,21 @@ impl Conversations {
             log.restore(record);
         }
         self.keep_within_budget();
+    }
+
+    /// How many lines to ask the store for so that `count` are older than what conversation
+    /// `key` keeps ([`ChatLog::kept_at_oldest_time`] come back too).
+    pub fn older_asked(&self, key: &str, count: usize) -> usize {
+        self.find_key(key).map_or(count, |at| count + self.list[at].log.kept_at_oldest_time())
+    }
+
+    /// Older lines of the conversation named by storage key `key`, put before its oldest
+    /// ([`ChatLog::restore_older`]); how many were put.
+    pub fn restore_older(&mut self, key: &str, records: &[Record]) -> usize {
+        let Some(at) = self.find_key(key) else { return 0 };
+        let put = self.list[at].log.restore_older(records);
+        self.keep_within_budget();
+        put
     }
 
     /// What the logs hold together, about ([`ChatLog::bytes`]).

@@ -12,6 +12,9 @@ pub enum Change {
     Removed(u64),
     /// An entry's status changed.
     Updated(u64),
+    /// This many entries were put before the oldest (scrolling back through the store): the
+    /// first ones of [`ChatLog::entries`].
+    Prepended(usize),
     /// Start over from [`ChatLog::entries`] (cleared, or too many changes went unread).
     Reset,
 }

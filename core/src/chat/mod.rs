@@ -398,6 +398,31 @@ impl ChatLog {
         if self.entries.len() == self.cap {
             self.drop_oldest();
         }
+        let entry = self.make_entry(id, kind, nick, text, status, time_ms);
+        let mention = entry.mention;
+        crate::bounded::push_within(&mut self.entries, self.cap, entry);
+        if matches!(kind, EntryKind::Chat | EntryKind::Raw) && !self.attention.reading {
+            if self.attention.unread == 0 {
+                self.attention.marker = Some(id);
+            }
+            self.attention.unread += 1;
+            self.attention.unread_mentions += u32::from(mention);
+        }
+        self.record(Change::Added(id));
+        id
+    }
+
+    /// A new entry, counted in what the log holds: mentions found, a password to a service
+    /// masked, a long text kept within the budget.
+    fn make_entry(
+        &mut self,
+        id: u64,
+        kind: EntryKind,
+        nick: Option<Arc<str>>,
+        text: &str,
+        status: Option<OwnStatus>,
+        time_ms: f64,
+    ) -> Entry {
         let mention = kind == EntryKind::Chat
             && !self.attention.own_nick.is_empty()
             && crate::present::mentions(text, &self.attention.own_nick);
@@ -410,16 +435,7 @@ impl ChatLog {
         let (text, cut_from) = self.within_budget(masked.as_deref().unwrap_or(text));
         let entry = Entry { id, kind, nick, text: Arc::from(text), status, time_ms, mention, note: None, cut_from };
         self.bytes += entry.bytes();
-        crate::bounded::push_within(&mut self.entries, self.cap, entry);
-        if matches!(kind, EntryKind::Chat | EntryKind::Raw) && !self.attention.reading {
-            if self.attention.unread == 0 {
-                self.attention.marker = Some(id);
-            }
-            self.attention.unread += 1;
-            self.attention.unread_mentions += u32::from(mention);
-        }
-        self.record(Change::Added(id));
-        id
+        entry
     }
 
     /// The text to keep of a new entry: all of it while long texts fit the budget, else its start

@@ -157,6 +157,7 @@ impl Rows {
                             update_status(&document, el, entry);
                         }
                     }
+                    Change::Prepended(_) => self.prepend(&document, list, log),
                     Change::Removed(_) | Change::Reset => {}
                 }
             }
@@ -254,13 +255,7 @@ impl Rows {
             let _ = parent.append_child(&sep);
             sep
         });
-        let continued = !separated
-            && matches!(entry.kind, EntryKind::Chat | EntryKind::Own)
-            && entry.nick.as_deref().is_some_and(|nick| {
-                let same_author =
-                    previous.filter(|p| p.kind == entry.kind).and_then(|p| p.nick.as_deref().map(|n| (n, p.time_ms)));
-                continues_group(same_author, nick, entry.time_ms)
-            });
+        let continued = !separated && continues(previous, entry);
         let el = parent.map(|parent| draw_row(&mut self.prototypes, document, parent, entry, continued));
         let run = if entry.kind == EntryKind::System {
             let run = self.extend_run(document, entry.id);
@@ -287,6 +282,52 @@ impl Rows {
             run,
         };
         push_within(&mut self.rows, self.cap, row);
+    }
+
+    /// Rows for the entries the log put before the oldest row (lines restored as a person
+    /// scrolls back), in new blocks above: not drawn until the window reaches them.
+    fn prepend(&mut self, document: &Document, list: &Element, log: &ChatLog) {
+        let first = self.rows.front().map(|r| r.id);
+        let older: Vec<&Entry> = log.entries().take_while(|e| first.is_none_or(|f| e.id < f)).collect();
+        if older.is_empty() {
+            return;
+        }
+        let blocks = self.chunks.prepend(document, list, older.len());
+        let mut block_of = blocks.iter().flat_map(|&(seq, rows)| std::iter::repeat_n(seq, rows));
+        let mut made: Vec<Row> = Vec::with_capacity(older.len());
+        for entry in older {
+            let (_, day) = clock(entry.time_ms);
+            let previous = made.last();
+            let separated = previous.map(|p| p.day) != Some(day);
+            let continued = !separated && continues(previous, entry);
+            made.push(Row {
+                id: entry.id,
+                el: None,
+                kind: entry.kind,
+                nick: entry.nick.clone(),
+                time_ms: entry.time_ms,
+                day,
+                chunk: block_of.next().unwrap_or_default(),
+                continued,
+                separated,
+                separator: None,
+                fold: None,
+                run: None,
+            });
+        }
+        // The row that was the oldest keeps no separator of its own where its day goes on
+        // from the rows above it.
+        if let (Some(last), Some(next)) = (made.last(), self.rows.front_mut()) {
+            if next.separated && next.day == last.day {
+                next.separated = false;
+                if let Some(sep) = next.separator.take() {
+                    sep.remove();
+                }
+            }
+        }
+        for row in made.into_iter().rev() {
+            self.rows.push_front(row);
+        }
     }
 
     /// A system entry joins the run at the end of the list; once the run is long enough, a
@@ -440,6 +481,17 @@ impl Rows {
             }
         }
     }
+}
+
+/// Whether `entry`, under `previous`, is shown under the same header (a run of one author's
+/// messages close in time).
+fn continues(previous: Option<&Row>, entry: &Entry) -> bool {
+    matches!(entry.kind, EntryKind::Chat | EntryKind::Own)
+        && entry.nick.as_deref().is_some_and(|nick| {
+            let same_author =
+                previous.filter(|p| p.kind == entry.kind).and_then(|p| p.nick.as_deref().map(|n| (n, p.time_ms)));
+            continues_group(same_author, nick, entry.time_ms)
+        })
 }
 
 /// A row's element for `entry`, appended to `parent`.
