@@ -90,45 +90,89 @@ impl ChatSession {
     /// The shown conversation's older stored lines, put before its oldest (a person scrolled
     /// near its top); nothing while a read is under way, once all are shown, or at the cap.
     pub fn show_older_lines(&self) {
-        let Some((key, before, room, asked)) = self.chats.try_with_untracked(|c| {
-            let log = &c.shown().log;
-            let key = c.key(c.shown_index());
-            let asked = c.older_asked(&key, OLDER_LINES) as u32;
-            (key, log.oldest_time_ms(), log.cap().saturating_sub(log.entries().len()), asked)
-        }) else {
-            return;
-        };
-        let (Some(before), true) = (before, room > 0) else { return };
-        let busy = self.upkeep.with_value(|u| {
-            let all_shown = u.archive.older_all_shown.iter().any(|(k, t)| *k == key && *t == before);
-            u.archive.reading_older.is_some() || all_shown || Store::get().failed()
-        });
-        if busy {
-            return;
-        }
-        self.update_upkeep(|u| u.archive.reading_older = Some(key.clone()));
-        let server = self.upkeep.with_value(|u| u.server.clone());
+        let Some(key) = self.chats.try_with_untracked(|c| c.key(c.shown_index())) else { return };
         let session = *self;
         leptos::task::spawn_local(async move {
-            let read = Store::get().before(&server, &key, before, asked).await;
-            if !session.alive() {
-                return;
-            }
-            match read {
-                Ok(records) => {
-                    let all = (records.len() as u32) < asked;
-                    let put = session.chats.try_update(|c| c.restore_older(&key, &records)).unwrap_or(0);
-                    if all || put == 0 {
-                        session.update_upkeep(|u| {
-                            u.archive.older_all_shown.retain(|(k, _)| *k != key);
-                            u.archive.older_all_shown.push((key.clone(), before));
-                        });
-                    }
-                }
-                Err(why) => session.history_failed(why),
-            }
-            session.update_upkeep(|u| u.archive.reading_older = None);
+            session.read_older_lines(&key).await;
         });
+    }
+
+    /// Shows the stored line of conversation `key` said at `time_ms` as `text` (a search hit):
+    /// older lines are read from the store until it is kept, and the list brings it into view.
+    /// Says so when it is further back than the conversation's cap lets the view hold.
+    pub fn reveal_line(&self, key: String, time_ms: f64, text: String) {
+        let session = *self;
+        leptos::task::spawn_local(async move {
+            loop {
+                let found = session.chats.try_with_untracked(|c| {
+                    let at = c.find_key(&key)?;
+                    c.list()[at].log.entries().find(|e| e.time_ms == time_ms && *e.text == *text).map(|e| e.id)
+                });
+                match found {
+                    None => return,
+                    Some(Some(id)) => {
+                        session.reveal.try_set(Some(id));
+                        return;
+                    }
+                    Some(None) => {}
+                }
+                if session.read_older_lines(&key).await == 0 {
+                    if session.alive() {
+                        session.system(
+                            "That line is further back than this conversation keeps in view; search still finds it.",
+                        );
+                    }
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Reads the lines before the oldest of conversation `key` from the store and puts them
+    /// before it; how many were put (none while a read is under way, once all are shown, or at
+    /// the cap).
+    async fn read_older_lines(&self, key: &str) -> usize {
+        let Some((before, room, asked)) = self
+            .chats
+            .try_with_untracked(|c| {
+                let log = &c.list()[c.find_key(key)?].log;
+                let asked = c.older_asked(key, OLDER_LINES) as u32;
+                Some((log.oldest_time_ms()?, log.cap().saturating_sub(log.entries().len()), asked))
+            })
+            .flatten()
+        else {
+            return 0;
+        };
+        let busy = self.upkeep.with_value(|u| {
+            let all_shown = u.archive.older_all_shown.iter().any(|(k, t)| k == key && *t == before);
+            u.archive.reading_older.is_some() || all_shown || Store::get().failed()
+        });
+        if busy || room == 0 {
+            return 0;
+        }
+        self.update_upkeep(|u| u.archive.reading_older = Some(key.to_string()));
+        let server = self.upkeep.with_value(|u| u.server.clone());
+        let read = Store::get().before(&server, key, before, asked).await;
+        if !self.alive() {
+            return 0;
+        }
+        self.update_upkeep(|u| u.archive.reading_older = None);
+        match read {
+            Ok(records) => {
+                let put = self.chats.try_update(|c| c.restore_older(key, &records)).unwrap_or(0);
+                if (records.len() as u32) < asked || put == 0 {
+                    self.update_upkeep(|u| {
+                        u.archive.older_all_shown.retain(|(k, _)| k != key);
+                        u.archive.older_all_shown.push((key.to_string(), before));
+                    });
+                }
+                put
+            }
+            Err(why) => {
+                self.history_failed(why);
+                0
+            }
+        }
     }
 
     /// New lines of every conversation wait for the next write, on the next frame.

@@ -165,6 +165,8 @@ pub struct ChatSession {
     pub frames_changed: Trigger,
     /// Words asked for with `/search`, for the search view to look up.
     pub search_request: RwSignal<Option<String>>,
+    /// An entry of the shown conversation to bring into view (a search hit opened).
+    pub reveal: RwSignal<Option<u64>>,
     upkeep: StoredValue<Upkeep, LocalStorage>,
 }
 
@@ -207,6 +209,7 @@ impl ChatSession {
             frames: StoredValue::new_local(FrameLog::default()),
             frames_changed: Trigger::new(),
             search_request: RwSignal::new(None),
+            reveal: RwSignal::new(None),
             upkeep: StoredValue::new_local(upkeep),
         };
         slot.set_value(Some(session));

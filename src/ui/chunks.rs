@@ -293,6 +293,17 @@ impl Chunks {
         }
     }
 
+    /// Where block `seq` starts in `list`'s scrolled content, as measured or estimated.
+    pub fn top_of(&self, list: &Element, seq: u64) -> Option<f64> {
+        let (top_spacer, _) = self.spacers.as_ref()?;
+        let row_px = self.row_px();
+        let content_top = top_spacer.get_bounding_client_rect().top() - list.get_bounding_client_rect().top()
+            + f64::from(list.scroll_top());
+        let above: f64 =
+            self.blocks.iter().take_while(|b| b.seq != seq).map(|b| b.height.unwrap_or(b.rows as f64 * row_px)).sum();
+        Some(content_top + above)
+    }
+
     fn row_px(&self) -> f64 {
         self.row_px.unwrap_or(ROW_PX_GUESS)
     }

@@ -94,6 +94,25 @@ pub fn MessageList(
         true
     });
 
+    // A search hit opened here: its row is drawn and brought into view, marked as found.
+    Effect::new(move |_| {
+        let Some(id) = session.reveal.get() else { return };
+        let Some(el) = list.get() else { return };
+        if chats.with_untracked(|c| shown.with_value(|shown| c.shown().target != *shown)) {
+            return;
+        }
+        session.reveal.set(None);
+        pinned.set(false);
+        let found =
+            chats.with_untracked(|c| rows.try_update_value(|rows| rows.reveal(&el, &c.shown().log, id)).flatten());
+        if let Some(row) = found {
+            // In the middle of the list, where the eye looks first.
+            let offset = row.get_bounding_client_rect().top() - el.get_bounding_client_rect().top();
+            el.set_scroll_top(el.scroll_top() + (offset - f64::from(el.client_height()) / 2.0).round() as i32);
+            let _ = row.class_list().add_1("found");
+        }
+    });
+
     let on_scroll = move |_| {
         if let Some(el) = list.get() {
             let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() <= PINNED_SLACK_PX;

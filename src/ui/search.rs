@@ -25,6 +25,7 @@ struct Shown {
     /// The conversation's `data-name`.
     name: String,
     text: String,
+    time_ms: f64,
     term: String,
 }
 
@@ -76,12 +77,14 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
         let (server, first_name) =
             (session.server_id(), session.chats.with_untracked(|c| c.first().target.name.clone()));
         leptos::task::spawn_local(async move {
-            match Store::get().search(&words, HITS).await {
+            // More than are shown: the whole term, matched here, may leave some out.
+            match Store::get().search(&words, HITS * 4).await {
                 Ok(found) => {
                     let wanted = lowercase(&term);
                     let shown: Vec<Shown> = found
                         .into_iter()
                         .filter(|hit| lowercase(&hit.record.text).contains(&wanted))
+                        .take(HITS as usize)
                         .enumerate()
                         .map(|(n, hit)| shown(n, hit, &server, &first_name, &term))
                         .collect();
@@ -120,6 +123,7 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
         if let Some(index) = session.chats.with_untracked(|c| c.find_key(&hit.key)) {
             tab.draft.set(session.show(index, tab.draft.get_untracked()));
             open.set(false);
+            session.reveal_line(hit.key.clone(), hit.time_ms, hit.text.clone());
         }
     };
     let on_key = move |e: ev::KeyboardEvent| match e.key().as_str() {
@@ -223,7 +227,15 @@ fn shown(n: usize, hit: Hit, server: &str, first_name: &str, term: &str) -> Show
         None if here => first_name.to_string(),
         None => "server".to_string(),
     };
-    Shown { n, key: hit.conversation, here, name, text: hit.record.text, term: term.to_string() }
+    Shown {
+        n,
+        key: hit.conversation,
+        here,
+        name,
+        text: hit.record.text,
+        time_ms: hit.record.time_ms,
+        term: term.to_string(),
+    }
 }
 
 /// The text with the first place the term is found marked, as text nodes (never HTML).

@@ -275,6 +275,36 @@ test("scrolling back: older stored lines come before the oldest shown, each once
   assert.deepEqual(errors, []);
 });
 
+test("a search hit opens its line in place: older stored lines are read until it is there", async (t) => {
+  const room = `ui-reveal-${Date.now()}`;
+  const { page, errors, context } = await open(room, "reader");
+  t.after(() => context.close());
+  const bob = await peer(room, "bob");
+  t.after(() => bob.close());
+  const count = 700;
+  bob.sayMany(Array.from({ length: count }, (_, i) => (i === 5 ? "deep 5 with the needle" : `deep ${i}`)));
+  await total(page, count);
+  await untilStored(page, `deep ${count - 1}`);
+  await page.reload();
+  await readyState(page, "open").waitFor({ timeout });
+  // The tail is 200 lines: line 5 is far above it.
+  await page.getByTestId("search-button").click();
+  await page.getByTestId("search-input").fill("needle");
+  await page.getByTestId("search-input").press("Enter");
+  const hit = page.getByTestId("search-result").filter({ hasText: "deep 5 with the needle" });
+  await hit.first().click();
+  const found = page.locator('[data-testid="message"].found', { has: page.locator('[data-testid="message-text"]', { hasText: /^deep 5 with the needle$/ }) });
+  await found.waitFor({ timeout });
+  const inView = await found.evaluate((row) => {
+    const list = row.closest('[data-testid="message-list"]').getBoundingClientRect();
+    const box = row.getBoundingClientRect();
+    return box.top >= list.top && box.bottom <= list.bottom;
+  });
+  assert.ok(inView, "the line is in view");
+  assert.equal(await page.locator('[data-testid="message"].found').count(), 1);
+  assert.deepEqual(errors, []);
+});
+
 test("hidden page: the title counts unread messages and a mention raises a notification", async (t) => {
   const room = `ui-title-${Date.now()}`;
   const { page, errors, context } = await open(room, "ada");

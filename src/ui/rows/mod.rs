@@ -178,6 +178,20 @@ impl Rows {
         self.chunks = chunks;
     }
 
+    /// Brings the row of entry `id` into the document: the window moves to its block, drawn
+    /// from `log`. Returns the row's element (for the caller to scroll to), or `None` if it has
+    /// none. The mark of a row found before is taken off.
+    pub fn reveal(&mut self, list: &Element, log: &ChatLog, id: u64) -> Option<Element> {
+        for el in self.rows.iter().filter_map(|r| r.el.as_ref()) {
+            let _ = el.class_list().remove_1("found");
+        }
+        let block = self.rows[self.find(id)?].chunk;
+        let top = self.chunks.top_of(list, block)?;
+        self.window(list, log, Place::At(top));
+        list.set_scroll_top(top.round() as i32);
+        self.rows[self.find(id)?].el.clone()
+    }
+
     /// Where block `block`'s rows are in `rows` (blocks hold consecutive rows).
     fn block_rows(&self, block: u64) -> std::ops::Range<usize> {
         self.rows.partition_point(|r| r.chunk < block)..self.rows.partition_point(|r| r.chunk <= block)
