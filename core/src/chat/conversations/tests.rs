@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::chat::{Entry, EntryKind};
+use crate::history::Record;
 
 fn server() -> Target {
     Target { kind: TargetKind::Server, name: "irc.example".into() }
