@@ -178,7 +178,14 @@ proptest! {
                 for at in &wakes {
                     sane(&format.on_wake(*at))?;
                 }
-                for action in [Action::Message { to: &Target::channel("#chat"), nick: "me", text: &frame, id: 1 }, Action::Join("#b"), Action::Nick("you")] {
+                let chat = Target::channel("#chat");
+                let before_ms = wakes.first().copied().unwrap_or(0.0);
+                for action in [
+                    Action::Message { to: &chat, nick: "me", text: &frame, id: 1 },
+                    Action::Join("#b"),
+                    Action::Nick("you"),
+                    Action::Earlier { to: &chat, before_ms, limit: 100 },
+                ] {
                     if let Some(decoded) = format.encode(action) {
                         sane(&decoded)?;
                     }

@@ -7,7 +7,9 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use super::ChatSession;
+use wschat_core::protocol::Action;
+
+use super::{now_ms, ChatSession};
 use crate::store::Store;
 use crate::timer::{AnimationFrame, Timeout};
 
@@ -20,6 +22,9 @@ const HIDDEN_WRITE_MS: f64 = 200.0;
 
 /// Lines asked of the store each time a person scrolls near the top of a conversation.
 const OLDER_LINES: usize = 200;
+
+/// Lines asked of a server that keeps history, past what the store holds.
+const SERVER_LINES: u32 = 100;
 
 /// The store's side of the session.
 #[derive(Default)]
@@ -37,6 +42,8 @@ pub(super) struct Archive {
     /// Conversations (storage keys) whose stored lines are all shown, down to this oldest
     /// time (if the oldest go, for the cap or the memory budget, they are read again).
     older_all_shown: Vec<(String, f64)>,
+    /// Conversations whose server was asked for lines before this time (once per time).
+    server_asked: Vec<(String, f64)>,
 }
 
 impl ChatSession {
@@ -143,11 +150,17 @@ impl ChatSession {
         else {
             return 0;
         };
-        let busy = self.upkeep.with_value(|u| {
+        if room == 0 {
+            return 0;
+        }
+        let (busy, all_shown) = self.upkeep.with_value(|u| {
             let all_shown = u.archive.older_all_shown.iter().any(|(k, t)| k == key && *t == before);
-            u.archive.reading_older.is_some() || all_shown || Store::get().failed()
+            (u.archive.reading_older.is_some(), all_shown || Store::get().failed())
         });
-        if busy || room == 0 {
+        if all_shown {
+            self.ask_server_for_earlier(key);
+        }
+        if busy || all_shown {
             return 0;
         }
         self.update_upkeep(|u| u.archive.reading_older = Some(key.to_string()));
@@ -165,6 +178,9 @@ impl ChatSession {
                         u.archive.older_all_shown.retain(|(k, _)| k != key);
                         u.archive.older_all_shown.push((key.to_string(), before));
                     });
+                    if put == 0 {
+                        self.ask_server_for_earlier(key);
+                    }
                 }
                 put
             }
@@ -172,6 +188,36 @@ impl ChatSession {
                 self.history_failed(why);
                 0
             }
+        }
+    }
+
+    /// Past what the store holds: asks the server for the lines of conversation `key` before
+    /// its earliest line, where its format can (IRC's `CHATHISTORY`), once per earliest line.
+    /// They come as [`wschat_core::protocol::ChatEvent::Earlier`], above the oldest, and go to
+    /// the store. Not before the conversation holds a line: the answer could not be told from
+    /// the replay a server sends on join (both are `chathistory` batches).
+    fn ask_server_for_earlier(&self, key: &str) {
+        let Some((target, before_ms)) = self
+            .chats
+            .try_with_untracked(|c| {
+                let conversation = &c.list()[c.find_key(key)?];
+                let log = &conversation.log;
+                Some((conversation.target.clone(), log.earliest_line_time_ms()?))
+            })
+            .flatten()
+        else {
+            return;
+        };
+        if self.upkeep.with_value(|u| u.archive.server_asked.iter().any(|(k, t)| k == key && *t == before_ms)) {
+            return;
+        }
+        // Asked once it goes out: before registration nothing can be asked yet.
+        if let Some(decoded) = self.encode(Action::Earlier { to: &target, before_ms, limit: SERVER_LINES }) {
+            self.update_upkeep(|u| {
+                u.archive.server_asked.retain(|(k, _)| k != key);
+                u.archive.server_asked.push((key.to_string(), before_ms));
+            });
+            self.take(decoded, now_ms());
         }
     }
 

@@ -91,6 +91,12 @@ pub fn MessageList(
             Place::At(top) => list.set_scroll_top(top as i32),
             Place::Keep => {}
         }
+        // Too short to scroll, or read near its top: what came before is fetched (the store's
+        // lines, then the server's where it keeps them), once per oldest line.
+        let short = list.scroll_height() <= list.client_height();
+        if short || (!is_pinned && list.scroll_top() < list.client_height()) {
+            session.show_older_lines();
+        }
         true
     });
 

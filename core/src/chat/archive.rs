@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::{Change, ChatLog, Entry, EntryKind, OwnStatus};
 use crate::history::Record;
+use crate::protocol::PastLine;
 
 /// Own messages waiting for a final state before they are stored, at most; past it the oldest
 /// is given up (it stays the outbox's while unsent).
@@ -15,7 +16,7 @@ impl ChatLog {
     /// delivered or failed (or sent, where the server confirms nothing: sent is all it becomes).
     pub fn take_unarchived(&mut self) -> Vec<Entry> {
         let confirms = self.confirms;
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.earlier_to_store);
         let waiting = std::mem::take(&mut self.own_waiting);
         for id in waiting {
             match self.get(id) {
@@ -52,6 +53,47 @@ impl ChatLog {
         }
         self.archived_to = self.archived_to.max(id);
         id
+    }
+
+    /// Lines the server keeps from before the oldest kept ([`ChatEvent::Earlier`]), put before it
+    /// as the store's are, and handed to the store with the next new lines (it holds none so
+    /// old). Returns how many were put.
+    /// Lines the log holds already (a replay on join that came first: by msgid, or nick, text
+    /// and second) are left out.
+    pub fn receive_earlier(&mut self, lines: &[PastLine]) -> usize {
+        let records: Vec<Record> = lines
+            .iter()
+            .filter(|line| {
+                !self.seen.has(self.entries.iter(), (&line.nick, &line.text, line.time_ms), line.msgid.as_deref())
+            })
+            .map(|line| Record {
+                conversation: String::new(),
+                time_ms: line.time_ms,
+                kind: EntryKind::Chat,
+                nick: Some(line.nick.clone()),
+                text: line.text.clone(),
+                status: None,
+                msgid: line.msgid.clone(),
+            })
+            .collect();
+        let put = self.restore_older(&records);
+        for msgid in records.iter().rev().take(put).filter_map(|r| r.msgid.as_deref()) {
+            self.seen.msgid(msgid);
+        }
+        // The oldest `put` entries are those lines, as the log keeps them.
+        self.earlier_to_store.extend(self.entries.iter().take(put).cloned());
+        put
+    }
+
+    /// The earliest time of a chat line or own message kept: a server's replay on join comes
+    /// after the join's notice in the log but is older, and a server is asked for what came
+    /// before it.
+    pub fn earliest_line_time_ms(&self) -> Option<f64> {
+        self.entries
+            .iter()
+            .filter(|e| matches!(e.kind, EntryKind::Chat | EntryKind::Own) && e.time_ms.is_finite())
+            .map(|e| e.time_ms)
+            .reduce(f64::min)
     }
 
     /// How many of the oldest kept entries share the oldest's time: the store's lines up to
@@ -352,5 +394,28 @@ mod tests {
         let mut log = ChatLog::with_first_id(100, 1);
         log.receive_message(Some("ann"), "live", 20.0);
         assert_eq!(log.restore_older(&older), 0, "no ids below the first: nothing is put");
+    }
+
+    #[test]
+    fn a_servers_earlier_lines_go_above_without_what_its_replay_showed() {
+        let mut log = ChatLog::with_first_id(100, 1_000);
+        log.push_system("Joined #past.", 100.0);
+        log.receive_history("old", "past 2", 2.0, Some("m2"));
+        log.receive_history("old", "past 3", 3.0, Some("m3"));
+        assert_eq!(log.earliest_line_time_ms(), Some(2.0), "the replay is older than the join's notice");
+        log.take_unarchived();
+        let line = |n: u32| PastLine {
+            nick: "old".into(),
+            text: format!("past {n}"),
+            time_ms: f64::from(n),
+            msgid: Some(format!("m{n}")),
+        };
+        assert_eq!(log.receive_earlier(&[line(0), line(1), line(2)]), 2, "past 2 is shown already");
+        assert_eq!(
+            texts(&log.entries().cloned().collect::<Vec<_>>()),
+            ["past 0", "past 1", "Joined #past.", "past 2", "past 3"]
+        );
+        assert_eq!(texts(&log.take_unarchived()), ["past 0", "past 1"], "stored, as the store has none so old");
+        assert_eq!(log.receive_earlier(&[line(1)]), 0, "known by its msgid now");
     }
 }

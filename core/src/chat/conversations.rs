@@ -448,6 +448,9 @@ pub fn apply_to_log(log: &mut ChatLog, event: ChatEvent, now: f64) {
         ChatEvent::History { nick, text, time_ms, msgid } => {
             log.receive_history(&nick, &text, time_ms.unwrap_or(now), msgid.as_deref());
         }
+        ChatEvent::Earlier(lines) => {
+            log.receive_earlier(&lines);
+        }
         ChatEvent::System(text) => {
             log.push_system(&text, now);
         }

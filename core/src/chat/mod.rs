@@ -183,6 +183,8 @@ pub struct ChatLog {
     archived_to: u64,
     /// Own messages to store once they reach a final state.
     own_waiting: Vec<u64>,
+    /// Lines the server sent from before the oldest kept, for the store ([`ChatLog::receive_earlier`]).
+    earlier_to_store: Vec<Entry>,
     /// What tells a replay of history from a new line, beside the kept entries themselves.
     seen: seen::Seen,
     /// A private conversation with a network service (NickServ): own lines that carry a
@@ -228,6 +230,7 @@ impl ChatLog {
             bytes: 0,
             archived_to: 0,
             own_waiting: Vec::new(),
+            earlier_to_store: Vec::new(),
             seen: seen::Seen::default(),
             service: None,
         }

@@ -3,6 +3,15 @@
 
 use crate::present::one_decimal;
 
+/// One line of a server's history, from before what a conversation shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PastLine {
+    pub nick: String,
+    pub text: String,
+    pub time_ms: f64,
+    pub msgid: Option<String>,
+}
+
 /// What a frame means to the conversation.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatEvent {
@@ -34,6 +43,10 @@ pub enum ChatEvent {
         time_ms: Option<f64>,
         msgid: Option<String>,
     },
+    /// Lines from before what the conversation shows, which the client asked the server for
+    /// ([`crate::protocol::Action::Earlier`]; IRC's `CHATHISTORY BEFORE`), oldest first: they go
+    /// above the oldest kept, as the store's do.
+    Earlier(Vec<PastLine>),
     /// Someone arrived; `text` says so for the timeline; `time_ms` when the server said when.
     Joined {
         nick: String,

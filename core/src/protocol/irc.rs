@@ -17,13 +17,14 @@
 //! this state is rebuilt on every open).
 
 use super::{
-    say_ready, time::parse_iso8601, Action, ChatEvent, Decoded, FormatSettings, Frame, OutFrame, ServerModel, Spec, Target, TargetKind,
+    say_ready, time::parse_iso8601, Action, ChatEvent, Decoded, FormatSettings, Frame, OutFrame, PastLine, ServerModel, Spec, Target, TargetKind,
     WireFormat,
 };
 pub use channels::{validate_channel, validate_channels, DEFAULT_CHANNEL};
 
 mod caps;
 mod channels;
+mod history;
 mod line;
 mod register;
 mod rooms;
@@ -117,8 +118,16 @@ pub const DEAD_AFTER_MS: f64 = 240_000.0;
 const PROBE_AFTER_MS: f64 = DEAD_AFTER_MS / 2.0;
 
 /// Capabilities asked for when the server offers them (SASL's `sasl` only with a login).
-pub const WANTED_CAPS: [&str; 6] =
-    ["echo-message", "server-time", "message-tags", "batch", "labeled-response", "cap-notify"];
+pub const WANTED_CAPS: [&str; 8] = [
+    "echo-message",
+    "server-time",
+    "message-tags",
+    "batch",
+    "labeled-response",
+    "cap-notify",
+    "draft/chathistory",
+    "chathistory",
+];
 
 /// The client side of one IRC connection.
 #[derive(Clone, Debug)]
@@ -148,6 +157,10 @@ pub struct IrcState {
     last_heard_ms: f64,
     /// Open batches (`batch`): reference and type, the newest few.
     batches: Vec<(String, String)>,
+    /// Conversations whose earlier lines were asked for (`CHATHISTORY BEFORE`), and the
+    /// answers being gathered: batch reference, conversation, lines.
+    earlier_asked: Vec<Target>,
+    earlier: Vec<(String, Target, Vec<PastLine>)>,
 }
 
 /// Open batches remembered at once; a server that never closes them cannot grow the list.
@@ -175,6 +188,8 @@ impl IrcState {
             names: Vec::new(),
             last_heard_ms: 0.0,
             batches: Vec::new(),
+            earlier_asked: Vec::new(),
+            earlier: Vec::new(),
         }
     }
 
@@ -235,6 +250,12 @@ impl IrcState {
                 return;
             }
         }
+        // Lines answering an ask for earlier ones are gathered until their batch ends.
+        if let Some(reference) = line.tag("batch") {
+            if self.earlier_line(reference, &line, time_ms) {
+                return;
+            }
+        }
         // Lines of a batch are handled as usual, except an echo in a labeled answer (already
         // confirmed) and messages of a history replay.
         let batch = line.tag("batch").and_then(|r| self.batches.iter().find(|(b, _)| b == r)).map(|(_, t)| t.as_str());
@@ -262,8 +283,12 @@ impl IrcState {
                         self.batches.remove(0);
                     }
                     self.batches.push((opened.to_string(), line.param(1).to_string()));
+                    if line.param(1) == "chathistory" {
+                        self.open_history_batch(opened, line.param(2));
+                    }
                 } else if let Some(closed) = reference.strip_prefix('-') {
                     self.batches.retain(|(b, _)| b != closed);
+                    events.extend(self.close_earlier(closed));
                 }
             }
             "PING" => replies.push(self.out(&format!("PONG :{}", line.last()))),
@@ -440,6 +465,7 @@ impl WireFormat for IrcState {
                 vec![self.out(&format!("TOPIC {} :{topic}", target.name))]
             }
             Action::Nick(nick) => self.change_nick(nick),
+            Action::Earlier { to, before_ms, limit } => self.ask_earlier(to, before_ms, limit)?,
         };
         Some(Decoded::replies(replies))
     }
@@ -810,7 +836,7 @@ mod tests {
         );
         let ack = ":srv CAP ada ACK :echo-message server-time message-tags batch labeled-response cap-notify";
         assert_eq!(text(&irc.decode(ack).1), ["CAP END"]);
-        assert!(WANTED_CAPS.iter().all(|c| irc.has_cap(c)));
+        assert!(WANTED_CAPS.iter().filter(|c| !c.contains("chathistory")).all(|c| irc.has_cap(c)));
         irc.decode(":srv 001 ada :Welcome");
         // Taken back: forgotten. Offered again: asked for again, with no second CAP END.
         assert!(irc.decode(":srv CAP ada DEL :echo-message batch").1.is_empty());
@@ -895,6 +921,52 @@ mod tests {
             matches!(&flat(irc.decode(":ada!a@h PRIVMSG #chat :hi").0)[..], [ChatEvent::Message { .. }]),
             "unlabeled: as before"
         );
+    }
+
+    #[test]
+    fn earlier_lines_are_asked_for_where_offered_and_come_as_one_event() {
+        let chat = Target::channel("#chat");
+        let ask = |irc: &mut IrcState| {
+            irc.encode(Action::Earlier { to: &chat, before_ms: 1_700_000_000_123.0, limit: 500 }).map(|d| text(&d.replies))
+        };
+        assert_eq!(ask(&mut registered(true)), None, "not offered: nothing to ask");
+        let mut irc = new_irc("ada", "#chat");
+        irc.open(TEXT_SUBPROTOCOL);
+        irc.decode(":srv CAP * LS :batch server-time message-tags draft/chathistory");
+        let (_, replies) = irc.decode(":srv CAP * ACK :batch server-time message-tags draft/chathistory");
+        assert!(text(&replies).contains(&"CAP END".to_string()));
+        irc.decode(":srv 001 ada :Welcome");
+        assert_eq!(ask(&mut irc), None, "not in the channel yet: its replay on join is still to come");
+        irc.decode(":ada!a@h JOIN #chat");
+        assert_eq!(
+            ask(&mut irc),
+            Some(vec!["CHATHISTORY BEFORE #chat timestamp=2023-11-14T22:13:20.123Z 100".to_string()]),
+            "at most 100 at once"
+        );
+        let answer = [
+            "BATCH +e1 chathistory #Chat",
+            "@batch=e1;time=2023-11-14T22:13:18Z;msgid=m1 :bob!b@h PRIVMSG #chat :first",
+            "@batch=e1;time=2023-11-14T22:13:19Z :bob!b@h PRIVMSG #chat :\u{1}ACTION waved\u{1}",
+            "@batch=e1 :bob!b@h PRIVMSG #chat :no time: left out",
+            "BATCH -e1",
+        ];
+        let (events, _) = irc.decode(&answer.join("\r\n"));
+        let line = |text: &str, time_ms: f64, msgid: Option<&str>| PastLine {
+            nick: "bob".into(),
+            text: text.into(),
+            time_ms,
+            msgid: msgid.map(str::to_string),
+        };
+        assert_eq!(
+            events,
+            vec![chat.event(ChatEvent::Earlier(vec![
+                line("first", 1_699_999_998_000.0, Some("m1")),
+                line("/me waved", 1_699_999_999_000.0, None)
+            ]))]
+        );
+        // A replay nobody asked for is history, as before.
+        let (events, _) = irc.decode("BATCH +r chathistory #chat\r\n@batch=r :bob!b@h PRIVMSG #chat :again\r\nBATCH -r");
+        assert!(matches!(&flat(events)[..], [ChatEvent::History { .. }]));
     }
 
     #[test]

@@ -43,7 +43,7 @@ mod time;
 
 pub(crate) use base64::{base64, base64_decode};
 pub use binary::{describe_binary, hex, hex_preview};
-pub use event::{silence, ChatEvent, NameCase, Target, TargetKind, READY_TO_CHAT};
+pub use event::{silence, ChatEvent, NameCase, PastLine, Target, TargetKind, READY_TO_CHAT};
 pub use text::{split_nick, TextFormat};
 pub use time::parse_iso8601;
 
@@ -136,7 +136,7 @@ impl Decoded {
 }
 
 /// What the person asks a format to send.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Action<'a> {
     /// A message typed by `nick` in the conversation `to`; `id` is unique within the page, and
     /// what [`ChatEvent::Delivered`] names when the server acknowledges it. Formats with one
@@ -150,6 +150,10 @@ pub enum Action<'a> {
     SetTopic(&'a Target, &'a str),
     /// `/nick name`: asks the server for another nick.
     Nick(&'a str),
+    /// At most `limit` lines of conversation `to` from before `before_ms`, from the server's own
+    /// history (they come as [`ChatEvent::Earlier`]); `None` from formats whose servers keep
+    /// none that can be asked for.
+    Earlier { to: &'a Target, before_ms: f64, limit: u32 },
 }
 
 /// One wire format of one connection, with whatever state it needs. See the module's

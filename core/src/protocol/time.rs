@@ -1,4 +1,5 @@
-//! ISO 8601 timestamps (as JSON servers and IRC's server-time send them) to epoch milliseconds.
+//! ISO 8601 timestamps (as JSON servers and IRC's server-time send them) to epoch milliseconds,
+//! and back (IRC's `CHATHISTORY BEFORE timestamp=`).
 
 /// `2023-11-14T22:13:20Z`, with optional fraction and `±HH:MM` offset, to milliseconds since
 /// the Unix epoch; `None` for anything else.
@@ -67,6 +68,25 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Milliseconds since the Unix epoch as `2023-11-14T22:13:20.123Z` (UTC); times before 1970 or
+/// not numbers as the epoch. Integer arithmetic only (no float formatting in the module).
+pub fn format_iso8601(ms: f64) -> String {
+    let ms = if ms.is_finite() && ms > 0.0 { ms as i64 } else { 0 };
+    let (days, in_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    // Howard Hinnant's days-to-civil, for the proleptic Gregorian calendar.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let (hour, minute, second, milli) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1_000 % 60, in_day % 1_000);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +117,20 @@ mod tests {
         ] {
             assert_eq!(parse_iso8601(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn formats_what_it_parses() {
+        for text in [
+            "1970-01-01T00:00:00.000Z",
+            "2000-02-29T23:59:59.999Z",
+            "2023-11-14T22:13:20.123Z",
+            "2100-03-01T00:00:00.000Z",
+        ] {
+            let ms = parse_iso8601(text).expect(text);
+            assert_eq!(format_iso8601(ms), text);
+        }
+        assert_eq!(format_iso8601(f64::NAN), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_iso8601(-5.0), "1970-01-01T00:00:00.000Z");
     }
 }

@@ -1,0 +1,67 @@
+// History a server keeps beyond what the browser's store holds: against a small IRC server of
+// the project's own that offers `draft/chathistory` (tests/peers/irc-chathistory.mjs; no Debian
+// IRC server does), a channel of 300 lines replays its newest 20 on join, and the rest come by
+// CHATHISTORY BEFORE, 100 at a time, as the person reaches the top: all 300, once each, in order.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { send, sharedBrowserAndApp, startProcess, timeout } from "./helpers.mjs";
+
+const shared = sharedBrowserAndApp();
+
+test("IRC CHATHISTORY: scrolling back reaches every line the server keeps, once each, in order", async (t) => {
+  const peer = await startProcess("node", ["tests/peers/irc-chathistory.mjs", "300", "20"], /listening on (\S+)\n/);
+  t.after(() => peer.kill());
+  const context = await shared.browser.newContext({ viewport: { width: 1000, height: 700 } });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  const url = `ws://${peer.match[1]}`;
+  await page.goto(`http://${shared.app.addr}/?${new URLSearchParams({ protocol: "irc", url, nick: "ada", channel: "#past" })}`);
+  const texts = () => page.locator('[data-testid="message-list"]:visible [data-testid="message-text"]').allTextContents();
+  const pastShown = async () => (await texts()).filter((text) => /^past \d+$/.test(text));
+  // The replay on join, then the rest, asked for as the list reaches its top.
+  await page.locator('[data-testid="message-text"]', { hasText: /^past 299$/ }).waitFor({ timeout });
+  for (let round = 0; round < 10; round++) {
+    if ((await pastShown())[0] === "past 0") break;
+    await page.locator('[data-testid="message-list"]:visible').evaluate(
+      (list) => new Promise((resolve) => (list.addEventListener("scroll", resolve, { once: true }), list.scrollTo(0, 0), list.scrollTop === 0 && list.dispatchEvent(new Event("scroll")))),
+    );
+    const before = (await pastShown())[0];
+    await page
+      .waitForFunction(
+        (before) => [...document.querySelectorAll('[data-testid="message-text"]')].find((t) => /^past \d+$/.test(t.textContent))?.textContent !== before,
+        before,
+        { timeout },
+      )
+      .catch(() => {});
+  }
+  assert.equal((await pastShown())[0], "past 0", "the top reached");
+  // The whole list, read a half screen at a time from the top; a row seen in the screen before
+  // is the same row (a line shown twice would come again far from the first).
+  const order = [];
+  const list = page.locator('[data-testid="message-list"]:visible');
+  for (let y = 0; ; ) {
+    await list.evaluate((el, y) => el.scrollTo(0, y), y);
+    await page.evaluate(() => new Promise(requestAnimationFrame));
+    const seen = await list.evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      return {
+        texts: [...el.querySelectorAll('[data-testid="message-text"]')]
+          .filter((t) => t.getBoundingClientRect().bottom > box.top && t.getBoundingClientRect().top < box.bottom)
+          .map((t) => t.textContent),
+        end: el.scrollTop + el.clientHeight >= el.scrollHeight - 1,
+        step: Math.floor(el.clientHeight / 2),
+      };
+    });
+    for (const text of seen.texts.filter((t) => /^past \d+$/.test(t))) if (!order.slice(-60).includes(text)) order.push(text);
+    if (seen.end) break;
+    y += seen.step;
+  }
+  assert.deepEqual(order, Array.from({ length: 300 }, (_, i) => `past ${i}`), "every line once, in order");
+  assert.match(peer.output(), /CHATHISTORY BEFORE #past timestamp=\S+ 100/);
+  // The conversation goes on below them.
+  await send(page, "after the past");
+  await page.locator('[data-testid="message"][data-kind="own"]', { hasText: "after the past" }).waitFor({ timeout });
+  assert.deepEqual(errors, []);
+});
