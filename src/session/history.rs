@@ -144,7 +144,7 @@ impl ChatSession {
             .try_with_untracked(|c| {
                 let log = &c.list()[c.find_key(key)?].log;
                 let asked = c.older_asked(key, OLDER_LINES) as u32;
-                Some((log.oldest_time_ms()?, log.cap().saturating_sub(log.entries().len()), asked))
+                Some((log.earliest_time_ms()?, log.cap().saturating_sub(log.entries().len()), asked))
             })
             .flatten()
         else {

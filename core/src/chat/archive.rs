@@ -96,30 +96,45 @@ impl ChatLog {
             .reduce(f64::min)
     }
 
-    /// How many of the oldest kept entries share the oldest's time: the store's lines up to
-    /// that time include them ([`ChatLog::restore_older`] skips as many).
-    pub fn kept_at_oldest_time(&self) -> usize {
-        let Some(oldest) = self.oldest_time_ms() else { return 0 };
-        self.entries.iter().take_while(|e| e.time_ms == oldest).count()
+    /// The earliest time of any entry kept: the log is in arrival order, not time order (own
+    /// messages are stored as they are confirmed, a replay comes after the join's notice), so
+    /// older lines are those before this, not before the first entry's.
+    pub fn earliest_time_ms(&self) -> Option<f64> {
+        self.entries.iter().map(|e| e.time_ms).filter(|t| t.is_finite()).reduce(f64::min)
     }
 
-    /// Older lines from the store (oldest first, up to the oldest kept's time), put before the
+    /// How many kept entries are of the earliest time: the store's lines up to that time
+    /// include them ([`ChatLog::restore_older`] leaves them out).
+    pub fn kept_at_oldest_time(&self) -> usize {
+        let Some(earliest) = self.earliest_time_ms() else { return 0 };
+        self.entries.iter().filter(|e| e.time_ms == earliest).count()
+    }
+
+    /// Older lines from the store (oldest first, up to the earliest kept time), put before the
     /// oldest kept, as a person scrolls back: not unread, not counted as received, not stored
-    /// again. The newest lines of the oldest kept's time are those kept already (a burst shares
-    /// one millisecond, so they are told by count, not by content) and are skipped; of the rest,
+    /// again. Lines of the earliest time that are kept already (the same nick and text, each
+    /// kept entry matching one line: a burst shares one millisecond) are left out; of the rest,
     /// the newest are taken, as many as the cap leaves room for. Returns how many were put.
     pub fn restore_older(&mut self, records: &[Record]) -> usize {
         let room = self.cap.saturating_sub(self.entries.len());
-        let oldest = self.oldest_time_ms();
-        let kept =
-            records.iter().rev().take(self.kept_at_oldest_time()).take_while(|r| Some(r.time_ms) == oldest).count();
-        let fresh = &records[..records.len() - kept];
+        let earliest = self.earliest_time_ms();
+        let mut kept: Vec<&Entry> = self.entries.iter().filter(|e| Some(e.time_ms) == earliest).collect();
+        let fresh: Vec<&Record> = records
+            .iter()
+            .filter(|r| {
+                if Some(r.time_ms) != earliest {
+                    return true;
+                }
+                let same = kept.iter().position(|e| *e.text == *r.text && e.nick.as_deref() == r.nick.as_deref());
+                same.map(|at| kept.swap_remove(at)).is_none()
+            })
+            .collect();
         let fresh = &fresh[fresh.len() - fresh.len().min(room)..];
         let first = self.entries.front().map_or(self.next_id, |e| e.id);
         // Ids run below the oldest kept; a conversation's ids start halfway up its range for it.
         let Some(mut id) = first.checked_sub(fresh.len() as u64).filter(|&id| id > 0) else { return 0 };
         let mut older = Vec::with_capacity(fresh.len());
-        for record in fresh {
+        for record in fresh.iter() {
             let nick = record.nick.as_deref().map(Arc::from);
             older.push(self.make_entry(id, record.kind, nick, &record.text, record.status, record.time_ms));
             id += 1;
@@ -417,5 +432,20 @@ mod tests {
         );
         assert_eq!(texts(&log.take_unarchived()), ["past 0", "past 1"], "stored, as the store has none so old");
         assert_eq!(log.receive_earlier(&[line(1)]), 0, "known by its msgid now");
+    }
+
+    #[test]
+    fn older_means_before_the_earliest_kept_not_the_first() {
+        // Own messages are stored as they are confirmed: the second typed can come back first.
+        let mut log = ChatLog::with_first_id(100, 1_000);
+        for (text, time) in [("full 2", 2.0), ("full 1", 1.0), ("full 3", 3.0)] {
+            log.restore(&stored(EntryKind::Own, Some("fay"), text, time));
+        }
+        assert_eq!((log.oldest_time_ms(), log.earliest_time_ms()), (Some(2.0), Some(1.0)));
+        // The store answers up to the earliest time: the line of that time is kept already.
+        let answer =
+            [stored(EntryKind::Chat, Some("bob"), "before", 0.5), stored(EntryKind::Own, Some("fay"), "full 1", 1.0)];
+        assert_eq!(log.restore_older(&answer), 1);
+        assert_eq!(texts(&log.entries().cloned().collect::<Vec<_>>()), ["before", "full 2", "full 1", "full 3"]);
     }
 }
