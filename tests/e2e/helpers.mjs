@@ -473,3 +473,28 @@ export async function untilStored(page, text) {
     await page.evaluate(() => new Promise(requestAnimationFrame));
   }
 }
+
+/** The texts of the shown message list that `wanted` accepts, top to bottom, read a half
+ * screen at a time (only a window of rows is in the document). A text seen in the last
+ * screens is the same row; a line shown twice would come again far from the first. */
+export async function walkList(page, wanted) {
+  const list = page.locator('[data-testid="message-list"]:visible');
+  const order = [];
+  for (let y = 0; ; ) {
+    await list.evaluate((el, y) => el.scrollTo(0, y), y);
+    await page.evaluate(() => new Promise(requestAnimationFrame));
+    const seen = await list.evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      return {
+        texts: [...el.querySelectorAll('[data-testid="message-text"]')]
+          .filter((t) => t.getBoundingClientRect().bottom > box.top && t.getBoundingClientRect().top < box.bottom)
+          .map((t) => t.textContent),
+        end: el.scrollTop + el.clientHeight >= el.scrollHeight - 1,
+        step: Math.floor(el.clientHeight / 2),
+      };
+    });
+    for (const text of seen.texts.filter(wanted)) if (!order.slice(-60).includes(text)) order.push(text);
+    if (seen.end) return order;
+    y += seen.step;
+  }
+}

@@ -4,7 +4,7 @@
 // CHATHISTORY BEFORE, 100 at a time, as the person reaches the top: all 300, once each, in order.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { send, sharedBrowserAndApp, startProcess, timeout } from "./helpers.mjs";
+import { send, sharedBrowserAndApp, startProcess, timeout, walkList } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 
@@ -37,27 +37,7 @@ test("IRC CHATHISTORY: scrolling back reaches every line the server keeps, once 
       .catch(() => {});
   }
   assert.equal((await pastShown())[0], "past 0", "the top reached");
-  // The whole list, read a half screen at a time from the top; a row seen in the screen before
-  // is the same row (a line shown twice would come again far from the first).
-  const order = [];
-  const list = page.locator('[data-testid="message-list"]:visible');
-  for (let y = 0; ; ) {
-    await list.evaluate((el, y) => el.scrollTo(0, y), y);
-    await page.evaluate(() => new Promise(requestAnimationFrame));
-    const seen = await list.evaluate((el) => {
-      const box = el.getBoundingClientRect();
-      return {
-        texts: [...el.querySelectorAll('[data-testid="message-text"]')]
-          .filter((t) => t.getBoundingClientRect().bottom > box.top && t.getBoundingClientRect().top < box.bottom)
-          .map((t) => t.textContent),
-        end: el.scrollTop + el.clientHeight >= el.scrollHeight - 1,
-        step: Math.floor(el.clientHeight / 2),
-      };
-    });
-    for (const text of seen.texts.filter((t) => /^past \d+$/.test(t))) if (!order.slice(-60).includes(text)) order.push(text);
-    if (seen.end) break;
-    y += seen.step;
-  }
+  const order = await walkList(page, (text) => /^past \d+$/.test(text));
   assert.deepEqual(order, Array.from({ length: 300 }, (_, i) => `past ${i}`), "every line once, in order");
   assert.match(peer.output(), /CHATHISTORY BEFORE #past timestamp=\S+ 100/);
   // The conversation goes on below them.

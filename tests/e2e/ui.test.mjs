@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
-import { axeScan, entry, keepWasmMemory, readyState, root, send, sharedBrowser, timeout, untilStored, wasmMemory } from "./helpers.mjs";
+import { axeScan, entry, keepWasmMemory, readyState, root, send, sharedBrowser, timeout, untilStored, walkList, wasmMemory } from "./helpers.mjs";
 
 const appUrl = process.env.WSCHAT_APP_URL;
 assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
@@ -244,26 +244,7 @@ test("scrolling back: older stored lines come before the oldest shown, each once
     assert.ok(Math.abs(moved) <= 40, `"${first}" moved ${moved} px`);
   }
   assert.equal(first, "old 0", "every stored line reached");
-  // The whole list, read a half screen at a time from the top; a row seen in the screen before
-  // is the same row (a line shown twice would come again far from the first).
-  const order = [];
-  for (let y = 0; ; ) {
-    await page.getByTestId("message-list").evaluate((list, y) => list.scrollTo(0, y), y);
-    await page.evaluate(() => new Promise(requestAnimationFrame));
-    const seen = await page.getByTestId("message-list").evaluate((list) => {
-      const box = list.getBoundingClientRect();
-      return {
-        texts: [...list.querySelectorAll('[data-testid="message-text"]')]
-          .filter((t) => t.getBoundingClientRect().bottom > box.top && t.getBoundingClientRect().top < box.bottom)
-          .map((t) => t.textContent),
-        end: list.scrollTop + list.clientHeight >= list.scrollHeight - 1,
-        step: Math.floor(list.clientHeight / 2),
-      };
-    });
-    for (const text of seen.texts.filter((t) => t.startsWith("old "))) if (!order.slice(-60).includes(text)) order.push(text);
-    if (seen.end) break;
-    y += seen.step;
-  }
+  const order = await walkList(page, (text) => text.startsWith("old "));
   const expected = Array.from({ length: count }, (_, i) => `old ${i}`);
   const wrong = order.findIndex((text, i) => text !== expected[i]);
   assert.ok(wrong < 0 && order.length === count, `every line once, in order: ${order.length} rows, at ${wrong}: ${order.slice(Math.max(0, wrong - 2), wrong + 3)}`);

@@ -105,7 +105,7 @@ impl ChatLog {
 
     /// How many kept entries are of the earliest time: the store's lines up to that time
     /// include them ([`ChatLog::restore_older`] leaves them out).
-    pub fn kept_at_oldest_time(&self) -> usize {
+    pub fn kept_at_earliest_time(&self) -> usize {
         let Some(earliest) = self.earliest_time_ms() else { return 0 };
         self.entries.iter().filter(|e| e.time_ms == earliest).count()
     }
@@ -399,7 +399,7 @@ mod tests {
         for record in &burst[5..] {
             log.restore(record);
         }
-        assert_eq!(log.kept_at_oldest_time(), 5);
+        assert_eq!(log.kept_at_earliest_time(), 5);
         assert_eq!(log.restore_older(&burst), 5);
         assert_eq!(
             texts(&log.entries().cloned().collect::<Vec<_>>()),

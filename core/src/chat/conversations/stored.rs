@@ -48,9 +48,9 @@ impl Conversations {
     }
 
     /// How many lines to ask the store for so that `count` are older than what conversation
-    /// `key` keeps ([`ChatLog::kept_at_oldest_time`] come back too).
+    /// `key` keeps ([`ChatLog::kept_at_earliest_time`] come back too).
     pub fn older_asked(&self, key: &str, count: usize) -> usize {
-        self.find_key(key).map_or(count, |at| count + self.list[at].log.kept_at_oldest_time())
+        self.find_key(key).map_or(count, |at| count + self.list[at].log.kept_at_earliest_time())
     }
 
     /// Older lines of the conversation named by storage key `key`, put before its oldest
