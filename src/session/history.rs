@@ -192,10 +192,11 @@ impl ChatSession {
     }
 
     /// Past what the store holds: asks the server for the lines of conversation `key` before
-    /// its earliest line, where its format can (IRC's `CHATHISTORY`), once per earliest line.
-    /// They come as [`wschat_core::protocol::ChatEvent::Earlier`], above the oldest, and go to
-    /// the store. Not before the conversation holds a line: the answer could not be told from
-    /// the replay a server sends on join (both are `chathistory` batches).
+    /// its earliest line, where its format can (IRC's `CHATHISTORY`, XMPP's MAM), once per
+    /// earliest line. They come as [`wschat_core::protocol::ChatEvent::Earlier`], above the
+    /// oldest, and go to the store. Not before the conversation holds a line: IRC's answer
+    /// could not be told from the replay a server sends on join (both are `chathistory`
+    /// batches).
     fn ask_server_for_earlier(&self, key: &str) {
         let Some((target, before_ms)) = self
             .chats

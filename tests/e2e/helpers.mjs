@@ -474,6 +474,35 @@ export async function untilStored(page, text) {
   }
 }
 
+/** Scrolls the shown list to its top until its first text that `wanted` accepts is `first`
+ * (older lines come from the store, then the server, as the top is reached), at most `rounds`
+ * times; each round waits until the first such text changes, and the last changed nothing. */
+export async function scrollToFirst(page, wanted, first, rounds = 10) {
+  const firstShown = () =>
+    page.locator('[data-testid="message-list"]:visible [data-testid="message-text"]').evaluateAll(
+      (texts, source) => texts.map((t) => t.textContent).find((text) => new RegExp(source).test(text)),
+      wanted.source,
+    );
+  for (let round = 0; round < rounds && (await firstShown()) !== first; round++) {
+    const before = await firstShown();
+    await page.locator('[data-testid="message-list"]:visible').evaluate(
+      (list) => new Promise((resolve) => (list.addEventListener("scroll", resolve, { once: true }), list.scrollTo(0, 0), list.scrollTop === 0 && list.dispatchEvent(new Event("scroll")))),
+    );
+    const moved = await page
+      .waitForFunction(
+        ({ before, source }) =>
+          [...document.querySelectorAll('[data-testid="message-list"] [data-testid="message-text"]')]
+            .map((t) => t.textContent)
+            .find((text) => new RegExp(source).test(text)) !== before,
+        { before, source: wanted.source },
+        { timeout },
+      )
+      .then(() => true, () => false);
+    if (!moved) break;
+  }
+  return firstShown();
+}
+
 /** The texts of the shown message list that `wanted` accepts, top to bottom, read a half
  * screen at a time (only a window of rows is in the document). A text seen in the last
  * screens is the same row; a line shown twice would come again far from the first. */

@@ -4,7 +4,7 @@
 // CHATHISTORY BEFORE, 100 at a time, as the person reaches the top: all 300, once each, in order.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { send, sharedBrowserAndApp, startProcess, timeout, walkList } from "./helpers.mjs";
+import { scrollToFirst, send, sharedBrowserAndApp, startProcess, timeout, walkList } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 
@@ -18,25 +18,9 @@ test("IRC CHATHISTORY: scrolling back reaches every line the server keeps, once 
   page.on("pageerror", (e) => errors.push(e));
   const url = `ws://${peer.match[1]}`;
   await page.goto(`http://${shared.app.addr}/?${new URLSearchParams({ protocol: "irc", url, nick: "ada", channel: "#past" })}`);
-  const texts = () => page.locator('[data-testid="message-list"]:visible [data-testid="message-text"]').allTextContents();
-  const pastShown = async () => (await texts()).filter((text) => /^past \d+$/.test(text));
   // The replay on join, then the rest, asked for as the list reaches its top.
   await page.locator('[data-testid="message-text"]', { hasText: /^past 299$/ }).waitFor({ timeout });
-  for (let round = 0; round < 10; round++) {
-    if ((await pastShown())[0] === "past 0") break;
-    await page.locator('[data-testid="message-list"]:visible').evaluate(
-      (list) => new Promise((resolve) => (list.addEventListener("scroll", resolve, { once: true }), list.scrollTo(0, 0), list.scrollTop === 0 && list.dispatchEvent(new Event("scroll")))),
-    );
-    const before = (await pastShown())[0];
-    await page
-      .waitForFunction(
-        (before) => [...document.querySelectorAll('[data-testid="message-text"]')].find((t) => /^past \d+$/.test(t.textContent))?.textContent !== before,
-        before,
-        { timeout },
-      )
-      .catch(() => {});
-  }
-  assert.equal((await pastShown())[0], "past 0", "the top reached");
+  assert.equal(await scrollToFirst(page, /^past \d+$/, "past 0"), "past 0", "the top reached");
   const order = await walkList(page, (text) => /^past \d+$/.test(text));
   assert.deepEqual(order, Array.from({ length: 300 }, (_, i) => `past ${i}`), "every line once, in order");
   assert.match(peer.output(), /CHATHISTORY BEFORE #past timestamp=\S+ 100/);

@@ -8,48 +8,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import WebSocket from "ws";
-import { client as xmppClient, xml } from "@xmpp/client";
-import { assertNotRetried, assertSecretHidden, awkward, conversation, exportedRecords, fiveDuringOutage, Inbox, inspectorExport, sharedBrowserAndApp, send, sendLines, sentFrames, startProsody, timeout, untilChatText, untilJoined, untilOwn } from "./helpers.mjs";
-
-// @xmpp/client uses the WebSocket of the platform; Node 20 has none of its own.
-globalThis.WebSocket ??= WebSocket;
+import { xmppPeer } from "./xmpp-peer.mjs";
+import { assertNotRetried, assertSecretHidden, awkward, conversation, exportedRecords, fiveDuringOutage, inspectorExport, sharedBrowserAndApp, send, sendLines, sentFrames, startProsody, timeout, untilChatText, untilJoined, untilOwn } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 const password = "s3cret pass";
 const lobby = "lobby@conference.localhost";
 const dev = "dev@conference.localhost";
 
-/** bob, in `rooms` (joined again whenever his client comes back online), keeping the group
- * messages and private messages he receives ({ from, type, body, receipt: whether a receipt
- * was asked for, and text: the body as JSON chat, for the outage helper }); he gives receipts
- * where asked, unless `receipts` is false. */
-async function bob(server, rooms, { receipts = true } = {}) {
-  const inbox = new Inbox();
-  const bob = xmppClient({ service: server.url, domain: "localhost", username: "bob", password, resource: "test" });
-  bob.on("error", () => {});
-  bob.on("stanza", (stanza) => {
-    const body = stanza.is("message") && stanza.getChildText("body");
-    if (!body) return;
-    const receipt = stanza.getChild("request", "urn:xmpp:receipts") !== undefined;
-    inbox.push({ from: stanza.attrs.from, type: stanza.attrs.type, body, receipt, text: JSON.stringify({ text: body }) });
-    if (receipts && receipt && stanza.attrs.id) {
-      bob.send(xml("message", { to: stanza.attrs.from }, xml("received", { xmlns: "urn:xmpp:receipts", id: stanza.attrs.id })));
-    }
-  });
-  bob.on("online", () => {
-    // Available, as a chat client is: messages to his bare JID reach him.
-    bob.send(xml("presence"));
-    for (const room of rooms) bob.send(xml("presence", { to: `${room}/bob` }, xml("x", { xmlns: "http://jabber.org/protocol/muc" })));
-  });
-  await bob.start();
-  return {
-    inbox,
-    say: (room, body) => bob.send(xml("message", { to: room, type: "groupchat" }, xml("body", {}, body))),
-    whisper: (to, body) => bob.send(xml("message", { to, type: "chat" }, xml("body", {}, body))),
-    stop: () => bob.stop(),
-  };
-}
+/** bob, with the test's password, in `rooms` (see xmpp-peer.mjs). */
+const bob = (server, rooms, options) => xmppPeer(server, "bob", password, rooms, options);
 
 /** The page, logged in as ada with the password typed into the form, in `rooms`. */
 async function ada(t, server, rooms, typed = password) {

@@ -11,7 +11,8 @@
 //! named by the bare JID, with XEP-0184 receipts asked for and given. The server's pings
 //! (XEP-0199) are answered, and ours go out on silence: a link that does not answer is dead.
 //! Where the server offers XEP-0198 stream management, its acks mark own messages delivered
-//! and a dropped link resumes the stream (`xmpp/stream_management.rs`).
+//! and a dropped link resumes the stream (`xmpp/stream_management.rs`). A room that keeps an
+//! archive (XEP-0313) gives earlier lines as a person scrolls back (`xmpp/archive.rs`).
 
 use super::{
     base64, hex, say_ready, Action, ChatEvent, Decoded, FormatSettings, Frame, OutFrame, ServerModel, Spec, Target, TargetKind, WireFormat,
@@ -22,6 +23,7 @@ use crate::xml::{parse, Element};
 use stream_management::StreamManagement;
 use trust::TOKENS_KEPT;
 
+mod archive;
 mod login;
 mod options;
 mod rooms;
@@ -106,6 +108,7 @@ pub struct XmppState {
     /// Where each own message went (its id, the JID, whether a room): only that JID may
     /// confirm it, a room by its reflection, a person by a receipt.
     sent_to: std::collections::VecDeque<(u64, String, bool)>,
+    archives: archive::Archives,
 }
 
 
@@ -127,6 +130,7 @@ impl XmppState {
             resource: String::new(),
             id_tokens: Vec::new(),
             sent_to: std::collections::VecDeque::new(),
+            archives: archive::Archives::default(),
         }
     }
 
@@ -231,6 +235,7 @@ impl XmppState {
                     decoded.replies.push(join);
                 }
             }
+            (_, "iq") if self.archive_answer(stanza, decoded) => {}
             (_, "iq") => self.answer_iq(stanza, decoded),
             (_, "presence") => self.presence(stanza, decoded),
             (_, "message") => self.message(stanza, decoded),
@@ -363,6 +368,7 @@ impl WireFormat for XmppState {
                 }
                 frames
             }
+            Action::Earlier { to, before_ms, limit } => self.ask_archive(to, before_ms, limit)?,
             Action::Join(room) => {
                 let room = validate_rooms(room).ok().filter(|r| !r.is_empty())?;
                 if !self.options.rooms.contains(&room) {
@@ -462,3 +468,5 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel {
 mod tests;
 #[cfg(test)]
 mod tests_sm;
+#[cfg(test)]
+mod tests_mam;

@@ -2,7 +2,8 @@
 # Starts Debian's Prosody in the foreground for the XMPP tests: WebSocket clients on
 # ws://localhost:PORT/xmpp-websocket; the host `localhost` with the users ada and bob (both
 # with PASSWORD), the host `anon.localhost` for anonymous logins, rooms at
-# conference.localhost; its data in WORKDIR. Stream management (XEP-0198, mod_smacks) is on,
+# conference.localhost, each keeping its messages in an archive (XEP-0313, mod_muc_mam, 50 a
+# page); its data in WORKDIR. Stream management (XEP-0198, mod_smacks) is on,
 # as on a server people run, unless the fourth argument is `no-sm`.
 # Usage: run.sh PORT WORKDIR PASSWORD [no-sm]
 set -euo pipefail
@@ -38,6 +39,10 @@ VirtualHost "anon.localhost"
 Component "conference.localhost" "muc"
   muc_room_locking = false
   muc_room_default_history_length = 20
+  modules_enabled = { "muc_mam" }
+  muc_log_by_default = true
+  muc_log_all_rooms = true
+  max_archive_query_results = 50
 CFG
 for user in ada bob; do
   prosodyctl --config "$dir/prosody.cfg.lua" register "$user" localhost "$password" >/dev/null

@@ -66,6 +66,7 @@ impl XmppState {
             decoded.events.push(place.event(ChatEvent::Entered));
             let text = format!("Joined {room} as {nick}.");
             decoded.events.push(place.event(ChatEvent::Joined { nick: nick.to_string(), text, time_ms: None }));
+            decoded.replies.extend(self.ask_if_archived(room));
         } else {
             let text = format!("{nick} joined");
             decoded.events.push(place.event(ChatEvent::Joined { nick: nick.to_string(), text, time_ms: None }));
@@ -73,6 +74,9 @@ impl XmppState {
     }
 
     pub(super) fn message(&mut self, message: &Element, decoded: &mut Decoded) {
+        if self.archive_line(message) {
+            return;
+        }
         // A receipt: the other person's client has our message.
         let from = message.get("from").unwrap_or_default();
         if let Some(received) = message.find("received").filter(|r| r.get("xmlns") == Some(RECEIPTS)) {
@@ -113,6 +117,7 @@ impl XmppState {
                 }
                 let event = match delay {
                     Some(time_ms) => {
+                        self.room_history_line(bare, message, time_ms);
                         let msgid = message
                             .find("stanza-id")
                             .or_else(|| message.find("origin-id"))

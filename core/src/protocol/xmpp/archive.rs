@@ -1,0 +1,197 @@
+//! Rooms' message archives (XEP-0313 MAM): each room joined is asked whether it keeps one
+//! (disco#info), and one that does is asked for the lines before what the room shows as a
+//! person scrolls back past what the browser's store holds, a page at a time.
+
+use super::{XmppState, CLIENT};
+use crate::protocol::time::format_iso8601;
+use crate::protocol::{ChatEvent, Decoded, OutFrame, PastLine, Target, TargetKind};
+use crate::xml::Element;
+
+pub(super) const MAM: &str = "urn:xmpp:mam:2";
+const DISCO_INFO: &str = "http://jabber.org/protocol/disco#info";
+const RSM: &str = "http://jabber.org/protocol/rsm";
+const STANZA_ID: &str = "urn:xmpp:sid:0";
+
+/// Lines asked for at once at most (Prosody answers 50 by default, ejabberd 50 to 250).
+const MOST_ASKED: u32 = 100;
+
+/// Lines kept of one answer at most, and questions awaited at once: a server that sends more,
+/// or never answers, cannot grow memory.
+const MOST_KEPT: usize = 1_000;
+const MOST_AWAITED: usize = 8;
+
+/// Rooms whose archives are known at most: the oldest known is forgotten first.
+const MOST_ROOMS: usize = 256;
+
+/// What this stream knows of its rooms' archives.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Archives {
+    /// Rooms asked whether they keep an archive.
+    rooms: Vec<RoomArchive>,
+    /// Questions for earlier lines awaiting their `fin`, with the lines come so far.
+    queries: Vec<Query>,
+    /// Numbers the ids of this stream's questions.
+    asked: u64,
+}
+
+#[derive(Clone, Debug)]
+struct RoomArchive {
+    room: String,
+    /// The id of the question whether it keeps one, until answered.
+    asked: Option<String>,
+    keeps: bool,
+    /// The archive's id and time of the earliest line the room gave (on join or asked for):
+    /// the next page ends before it, exactly, where a time would cut a second's burst in two.
+    earliest: Option<(String, f64)>,
+    /// The archive said it holds nothing older.
+    complete: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Query {
+    id: String,
+    room: String,
+    lines: Vec<PastLine>,
+}
+
+impl Archives {
+    fn room(&mut self, room: &str) -> Option<&mut RoomArchive> {
+        self.rooms.iter_mut().find(|r| r.room.eq_ignore_ascii_case(room))
+    }
+}
+
+impl XmppState {
+    fn question_id(&mut self, what: &str) -> String {
+        self.archives.asked += 1;
+        format!("{what}-{}-{}", self.id_tokens.last().map_or("", String::as_str), self.archives.asked)
+    }
+
+    /// A room just joined: asked whether it keeps an archive (unless known already).
+    pub(super) fn ask_if_archived(&mut self, room: &str) -> Option<OutFrame> {
+        if self.archives.room(room).is_some() {
+            return None;
+        }
+        let id = self.question_id("disco");
+        if self.archives.rooms.len() == MOST_ROOMS {
+            self.archives.rooms.remove(0);
+        }
+        let asked = Some(id.clone());
+        self.archives.rooms.push(RoomArchive { room: room.to_string(), asked, keeps: false, earliest: None, complete: false });
+        let query = Element::new("query").attr("xmlns", DISCO_INFO);
+        let iq = Element::new("iq").attr("xmlns", CLIENT).attr("type", "get").attr("to", room).attr("id", &id);
+        Some(self.stanza(iq.child(query), None))
+    }
+
+    /// A line the room sent on join (XEP-0203 delay), with the archive's id for it
+    /// (`<stanza-id by=ROOM>`, XEP-0359; one claiming another `by` is not the room's word).
+    pub(super) fn room_history_line(&mut self, room: &str, message: &Element, time_ms: f64) {
+        let Some(id) = message
+            .elements()
+            .find(|e| e.local_name() == "stanza-id" && e.get("xmlns") == Some(STANZA_ID) && e.get("by").is_some_and(|by| by.eq_ignore_ascii_case(room)))
+            .and_then(|e| e.get("id"))
+        else {
+            return;
+        };
+        if let Some(archive) = self.archives.room(room) {
+            if archive.earliest.as_ref().is_none_or(|(_, t)| time_ms < *t) {
+                archive.earliest = Some((id.to_string(), time_ms));
+            }
+        }
+    }
+
+    /// At most `limit` lines of room `to` before `before_ms`, from its archive: `None` where the
+    /// room keeps none, holds nothing older, or is not joined.
+    pub(super) fn ask_archive(&mut self, to: &Target, before_ms: f64, limit: u32) -> Option<Vec<OutFrame>> {
+        let joined = self.joined.iter().any(|(r, _)| r.eq_ignore_ascii_case(&to.name));
+        let room = self.archives.rooms.iter().find(|r| r.room.eq_ignore_ascii_case(&to.name))?;
+        if to.kind != TargetKind::Channel || !joined || !room.keeps || room.complete {
+            return None;
+        }
+        // The earliest line the room gave, if the log reaches no further back: before its id.
+        // Else before the time, which the archive takes to the second and inclusive: the log
+        // drops the lines it holds.
+        let before_id = room.earliest.as_ref().filter(|(_, t)| *t <= before_ms + 1_000.0).map(|(id, _)| id.clone());
+        let room = room.room.clone();
+        let id = self.question_id("mam");
+        let mut form = Element::new("x")
+            .attr("xmlns", "jabber:x:data")
+            .attr("type", "submit")
+            .child(field("FORM_TYPE", MAM).attr("type", "hidden"));
+        if before_id.is_none() {
+            form = form.child(field("end", &format_iso8601(before_ms)));
+        }
+        let page = Element::new("set")
+            .attr("xmlns", RSM)
+            .child(Element::new("max").text(&limit.clamp(1, MOST_ASKED).to_string()))
+            .child(Element::new("before").text(before_id.as_deref().unwrap_or_default()));
+        let query = Element::new("query").attr("xmlns", MAM).attr("queryid", &id).child(form).child(page);
+        let iq = Element::new("iq").attr("xmlns", CLIENT).attr("type", "set").attr("to", &room).attr("id", &id);
+        if self.archives.queries.len() == MOST_AWAITED {
+            self.archives.queries.remove(0);
+        }
+        self.archives.queries.push(Query { id, room, lines: Vec::new() });
+        Some(vec![self.stanza(iq.child(query), None)])
+    }
+
+    /// A `<message>` carrying one line of an archive's answer: kept for its question (from the
+    /// room asked, with the question's id), whether or not it was one.
+    pub(super) fn archive_line(&mut self, message: &Element) -> bool {
+        let Some(result) = message.find("result").filter(|r| r.get("xmlns") == Some(MAM)) else { return false };
+        let from = message.get("from").unwrap_or_default();
+        let asked = result.get("queryid").unwrap_or_default();
+        let Some(query) = self.archives.queries.iter_mut().find(|q| q.id == asked && q.room.eq_ignore_ascii_case(from))
+        else {
+            return true;
+        };
+        let Some(forwarded) = result.find("forwarded") else { return true };
+        let time_ms = forwarded.find("delay").and_then(|d| d.get("stamp")).and_then(crate::protocol::time::parse_iso8601);
+        let Some(line) = forwarded.find("message").filter(|m| m.get("type") == Some("groupchat")) else { return true };
+        let nick = line.get("from").and_then(|f| f.split_once('/')).map(|(_, nick)| nick).unwrap_or_default();
+        if let (Some(text), Some(time_ms), false) = (line.find("body").map(Element::text_content), time_ms, nick.is_empty()) {
+            if query.lines.len() < MOST_KEPT {
+                let msgid = result.get("id").map(str::to_string);
+                query.lines.push(PastLine { nick: nick.to_string(), text, time_ms, msgid });
+            }
+        }
+        true
+    }
+
+    /// An `<iq>` answering one of these questions (then taken, whatever it says).
+    pub(super) fn archive_answer(&mut self, iq: &Element, decoded: &mut Decoded) -> bool {
+        let id = iq.get("id").unwrap_or_default();
+        let from = iq.get("from").unwrap_or_default();
+        let ok = iq.get("type") == Some("result");
+        if let Some(room) =
+            self.archives.rooms.iter_mut().find(|r| r.asked.as_deref() == Some(id) && r.room.eq_ignore_ascii_case(from))
+        {
+            room.asked = None;
+            room.keeps = ok
+                && iq.find("query").is_some_and(|q| {
+                    q.elements().any(|f| f.local_name() == "feature" && f.get("var") == Some(MAM))
+                });
+            return true;
+        }
+        let Some(at) = self.archives.queries.iter().position(|q| q.id == id && q.room.eq_ignore_ascii_case(from)) else {
+            return false;
+        };
+        let Query { room, lines, .. } = self.archives.queries.remove(at);
+        let fin = iq.find("fin").filter(|f| ok && f.get("xmlns") == Some(MAM));
+        if let Some(archive) = self.archives.room(&room) {
+            // An error or a last page: nothing more to ask this archive.
+            archive.complete = fin.is_none_or(|f| f.get("complete") == Some("true"));
+            let earliest = lines.iter().filter(|l| l.msgid.is_some()).reduce(|a, b| if b.time_ms < a.time_ms { b } else { a });
+            if let Some(PastLine { msgid: Some(msgid), time_ms, .. }) = earliest {
+                archive.earliest = Some((msgid.clone(), *time_ms));
+            }
+        }
+        if fin.is_none() {
+            decoded.events.push(ChatEvent::System(format!("{room} could not give its earlier lines.")));
+        }
+        decoded.events.push(Target::channel(room).event(ChatEvent::Earlier(lines)));
+        true
+    }
+}
+
+fn field(name: &str, value: &str) -> Element {
+    Element::new("field").attr("var", name).child(Element::new("value").text(value))
+}

@@ -1,0 +1,98 @@
+//! Rooms' archives (XEP-0313): asked whether they keep one, paged back by the archive's ids.
+
+use super::tests::{seeded, texts, FEATURES_AUTH};
+use super::*;
+use crate::protocol::PastLine;
+
+const ROOM: &str = "lobby@conference.localhost";
+const JOINED: &str = "<presence from='lobby@conference.localhost/ada'><x xmlns='http://jabber.org/protocol/muc#user'><status code='110'/></x></presence>";
+const DISCO: &str = r#"<iq xmlns="jabber:client" type="get" to="lobby@conference.localhost" id="disco-0707070707070707-1"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>"#;
+/// 2023-11-14T22:13:20Z.
+const T: f64 = 1.7e12;
+
+/// Online anonymously and in the room; what the room's own presence was answered with.
+fn in_room() -> (XmppState, Vec<String>) {
+    let mut xmpp = seeded(None);
+    xmpp.on_open(SUBPROTOCOL, 0.0);
+    xmpp.on_frame(Frame::Text(FEATURES_AUTH), 0.0);
+    xmpp.on_frame(Frame::Text("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"), 0.0);
+    xmpp.on_frame(Frame::Text("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>"), 0.0);
+    xmpp.on_frame(Frame::Text("<iq type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>a@localhost/r</jid></bind></iq>"), 0.0);
+    let joined = texts(&xmpp.on_frame(Frame::Text(JOINED), 1.0).replies);
+    (xmpp, joined)
+}
+
+fn answer_disco(xmpp: &mut XmppState, features: &str) {
+    let answer = format!("<iq type='result' from='{ROOM}' id='disco-0707070707070707-1'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' type='text'/>{features}</query></iq>");
+    assert!(xmpp.on_frame(Frame::Text(&answer), 2.0).replies.is_empty());
+}
+
+fn ask(xmpp: &mut XmppState, before_ms: f64) -> Option<Vec<String>> {
+    xmpp.encode(Action::Earlier { to: &Target::channel(ROOM), before_ms, limit: 100 }).map(|d| texts(&d.replies))
+}
+
+fn result(queryid: &str, from: &str, id: &str, nick: &str, text: &str) -> String {
+    format!("<message from='{from}' to='a@localhost/r'><result xmlns='urn:xmpp:mam:2' queryid='{queryid}' id='{id}'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2023-11-14T22:13:20Z'/><message xmlns='jabber:client' type='groupchat' from='{ROOM}/{nick}'><body>{text}</body></message></forwarded></result></message>")
+}
+
+fn line(nick: &str, text: &str, msgid: &str) -> PastLine {
+    PastLine { nick: nick.into(), text: text.into(), time_ms: T, msgid: Some(msgid.into()) }
+}
+
+#[test]
+fn a_room_that_keeps_an_archive_is_paged_back_by_its_ids() {
+    let (mut xmpp, joined) = in_room();
+    assert_eq!(joined, [DISCO], "the room is asked whether it keeps an archive");
+    assert_eq!(ask(&mut xmpp, T), None, "not before it says it does");
+    // The room's history on join, with the archive's ids (and one claimed by someone else).
+    xmpp.on_frame(Frame::Text("<message from='lobby@conference.localhost/bob' type='groupchat'><body>41</body><delay xmlns='urn:xmpp:delay' stamp='2023-11-14T22:13:20Z'/><stanza-id xmlns='urn:xmpp:sid:0' by='elsewhere@localhost' id='forged'/><stanza-id xmlns='urn:xmpp:sid:0' by='lobby@conference.localhost' id='a41'/></message>"), 3.0);
+    xmpp.on_frame(Frame::Text("<message from='lobby@conference.localhost/bob' type='groupchat'><body>42</body><delay xmlns='urn:xmpp:delay' stamp='2023-11-14T22:13:20Z'/><stanza-id xmlns='urn:xmpp:sid:0' by='lobby@conference.localhost' id='a42'/></message>"), 3.0);
+    answer_disco(&mut xmpp, "<feature var='http://jabber.org/protocol/muc'/><feature var='urn:xmpp:mam:2'/>");
+    // Before the earliest line the room gave, by its id: a burst in one second is not cut.
+    assert_eq!(
+        ask(&mut xmpp, T),
+        Some(vec![r#"<iq xmlns="jabber:client" type="set" to="lobby@conference.localhost" id="mam-0707070707070707-2"><query xmlns="urn:xmpp:mam:2" queryid="mam-0707070707070707-2"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE" type="hidden"><value>urn:xmpp:mam:2</value></field></x><set xmlns="http://jabber.org/protocol/rsm"><max>100</max><before>a41</before></set></query></iq>"#.to_string()])
+    );
+    let q = "mam-0707070707070707-2";
+    for frame in [
+        result(q, ROOM, "a39", "bob", "39"),
+        // Not from the room asked, or not this question: not lines of the answer.
+        result(q, "mallory@localhost", "x1", "bob", "forged"),
+        result(q, &format!("{ROOM}/mallory"), "x2", "bob", "forged"),
+        result("mam-other", ROOM, "x3", "bob", "forged"),
+        result(q, ROOM, "a40", "carol", "40"),
+    ] {
+        let decoded = xmpp.on_frame(Frame::Text(&frame), 4.0);
+        assert!(decoded.events.is_empty() && decoded.replies.is_empty(), "{frame}: {decoded:?}");
+    }
+    let fin = xmpp.on_frame(Frame::Text("<iq type='result' from='lobby@conference.localhost' id='mam-0707070707070707-2'><fin xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><first>a39</first><last>a40</last></set></fin></iq>"), 5.0);
+    assert_eq!(
+        fin.events,
+        vec![Target::channel(ROOM).event(ChatEvent::Earlier(vec![line("bob", "39", "a39"), line("carol", "40", "a40")]))]
+    );
+    // The next page ends before the earliest of that one; a last page ends the asking.
+    assert!(ask(&mut xmpp, T).is_some_and(|f| f[0].contains("<before>a39</before>")));
+    xmpp.on_frame(Frame::Text("<iq type='result' from='lobby@conference.localhost' id='mam-0707070707070707-3'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"), 6.0);
+    assert_eq!(ask(&mut xmpp, T), None, "the archive holds nothing older");
+}
+
+#[test]
+fn before_a_time_where_the_log_reaches_further_and_not_where_no_archive_is_kept() {
+    let (mut xmpp, _) = in_room();
+    answer_disco(&mut xmpp, "<feature var='urn:xmpp:mam:2'/>");
+    // No line of the room's own yet (the log's earliest came from the browser's store).
+    let asked = ask(&mut xmpp, T).unwrap_or_default();
+    assert!(asked[0].contains(r#"<field var="end"><value>2023-11-14T22:13:20.000Z</value></field>"#), "{asked:?}");
+    assert!(asked[0].contains("<before></before>"), "the last page: {asked:?}");
+    // An archive that refuses is said, and not asked again.
+    let refused = xmpp.on_frame(Frame::Text("<iq type='error' from='lobby@conference.localhost' id='mam-0707070707070707-2'><error type='cancel'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"), 3.0);
+    assert!(matches!(&refused.events[0], ChatEvent::System(s) if s.contains("could not give its earlier lines")));
+    assert_eq!(refused.events[1], Target::channel(ROOM).event(ChatEvent::Earlier(Vec::new())));
+    assert_eq!(ask(&mut xmpp, T), None);
+
+    let (mut xmpp, _) = in_room();
+    answer_disco(&mut xmpp, "<feature var='http://jabber.org/protocol/muc'/>");
+    assert_eq!(ask(&mut xmpp, T), None, "a room that keeps none");
+    let private = Target::private("bob@localhost");
+    assert!(xmpp.encode(Action::Earlier { to: &private, before_ms: T, limit: 100 }).is_none());
+}

@@ -1,0 +1,41 @@
+// A room's archive (XEP-0313 MAM) beyond what the browser's store holds, against Debian's
+// Prosody with mod_muc_mam: 60 lines said in a room before the page joins, the room sending
+// its newest 20 on join, and the rest asked of its archive as the person reaches the top: all
+// 60, once each, in order.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { xmppPeer } from "./xmpp-peer.mjs";
+import { inspectorExport, scrollToFirst, send, sentFrames, sharedBrowserAndApp, startProsody, timeout, walkList } from "./helpers.mjs";
+
+const shared = sharedBrowserAndApp();
+const password = "s3cret pass";
+const lobby = "lobby@conference.localhost";
+const said = Array.from({ length: 60 }, (_, i) => `archived ${String(i + 1).padStart(2, "0")}`);
+const archived = /^archived \d\d$/;
+
+test("XMPP MAM: scrolling back reaches every line the room's archive keeps, once each, in order", async (t) => {
+  const server = await startProsody(password);
+  t.after(() => server.kill());
+  const bob = await xmppPeer(server, "bob", password, [lobby]);
+  t.after(() => bob.stop());
+  for (const text of said) await bob.say(lobby, text);
+  await bob.inbox.waitFor((m) => m.body === said.at(-1), "the room's reflection of the last line");
+
+  const context = await shared.browser.newContext({ viewport: { width: 1000, height: 700 } });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  const params = new URLSearchParams({ protocol: "xmpp", url: server.anonUrl, nick: "ada", channel: lobby });
+  await page.goto(`http://${shared.app.addr}/?${params}`);
+  // The room's history on join: its newest 20.
+  await page.locator('[data-testid="message-text"]', { hasText: said.at(-1) }).waitFor({ timeout });
+  assert.equal(await scrollToFirst(page, archived, said[0]), said[0], "the top reached");
+  assert.deepEqual(await walkList(page, (text) => archived.test(text)), said, "every line once, in order");
+  const asked = sentFrames(await inspectorExport(page)).filter((r) => r.text?.includes("urn:xmpp:mam:2"));
+  assert.ok(asked.length >= 1, "the archive was asked");
+  // The conversation goes on below them.
+  await send(page, "after the archive");
+  await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "after the archive" }).waitFor({ timeout });
+  assert.deepEqual(errors, []);
+});
