@@ -299,7 +299,10 @@ impl ChatSession {
                 return;
             }
             match forgotten {
-                Ok(()) => session.system("This server's stored history is forgotten."),
+                Ok(()) => {
+                    session.update_upkeep(|u| u.archive.failed_said = false);
+                    session.system("This server's stored history is forgotten.");
+                }
                 Err(why) => session.report(format!("The stored history could not be forgotten: {why}")),
             }
         });

@@ -62,6 +62,8 @@ enum State {
     #[default]
     Closed,
     Open(History),
+    /// Open, but the browser gives no more room: read, searched and forgotten, not written.
+    Full(History),
     Failed(String),
 }
 
@@ -87,6 +89,7 @@ impl Store {
         let state = std::mem::take(&mut *self.0.borrow_mut());
         let (state, result) = match state {
             State::Open(history) => (State::Open(history.clone()), Ok(history)),
+            State::Full(history) => (State::Full(history.clone()), Ok(history)),
             State::Failed(why) => (State::Failed(why.clone()), Err(why)),
             State::Closed => match settle(open_history()).await {
                 Ok(value) => {
@@ -132,7 +135,16 @@ impl Store {
             return Ok(());
         }
         let history = self.history().await?;
-        settle(history.write_queued()).await.map(|_| ()).map_err(|e| format!("History could not be written: {e}."))
+        let Err(error) = JsFuture::from(history.write_queued().map_err(|e| js_message(&e))?).await else {
+            return Ok(());
+        };
+        let full = js_sys::Reflect::get(&error, &"name".into()).ok().and_then(|n| n.as_string());
+        if full.as_deref() != Some("QuotaExceededError") {
+            return Err(format!("History could not be written: {}.", js_message(&error)));
+        }
+        // Full even after the oldest went: writing on would let the rest go for nothing.
+        *self.0.borrow_mut() = State::Full(history);
+        Err(format!("History is not being kept: {}. Forget history (in Search) frees room.", js_message(&error)))
     }
 
     /// Writes records of `server` in one transaction (with whatever else waits).
@@ -141,9 +153,9 @@ impl Store {
         self.write_queued().await
     }
 
-    /// Whether the store failed (then nothing is queued for it).
+    /// Whether the store failed or is full (then nothing is queued for it).
     pub fn failed(&self) -> bool {
-        matches!(*self.0.borrow(), State::Failed(_))
+        matches!(*self.0.borrow(), State::Failed(_) | State::Full(_))
     }
 
     /// Each stored conversation of `server` with its newest lines, oldest first; records that
@@ -212,7 +224,13 @@ impl Store {
     /// Forgets all that is stored of `server`.
     pub async fn forget(&self, server: &str) -> Result<(), String> {
         let history = self.history().await?;
-        settle(history.forget(server)).await.map(|_| ())
+        settle(history.forget(server)).await?;
+        // Room made: lines are kept again.
+        let mut state = self.0.borrow_mut();
+        if let State::Full(history) = &*state {
+            *state = State::Open(history.clone());
+        }
+        Ok(())
     }
 }
 
@@ -237,9 +255,11 @@ async fn settle(called: Result<js_sys::Promise, JsValue>) -> Result<JsValue, Str
 
 /// What a JavaScript error says.
 fn js_message(error: &JsValue) -> String {
-    js_sys::Reflect::get(error, &"message".into())
-        .ok()
-        .and_then(|m| m.as_string())
+    // Chromium's QuotaExceededError has an empty message: its name says it.
+    let field = |name: &str| js_sys::Reflect::get(error, &name.into()).ok().and_then(|m| m.as_string());
+    field("message")
+        .filter(|m| !m.is_empty())
+        .or_else(|| field("name"))
         .or_else(|| error.as_string())
         .unwrap_or_else(|| "the browser refused".to_string())
 }

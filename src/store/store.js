@@ -296,11 +296,28 @@ class History {
     this.db = db;
   }
 
-  /** What waits, written in one transaction: a page per conversation; words are
-   * space-separated per line. */
+  /** What waits, written in one transaction. Where the browser gives the site no more room,
+   * the oldest lines (of any server, a fifth of all) go to make room for the newest, and the
+   * write is tried once more. */
   writeQueued() {
     const lines = queue;
     dropQueued();
+    return this.writeLines(lines).catch(async (error) => {
+      if (error?.name !== "QuotaExceededError") throw error;
+      const kept = (await request(this.db.transaction("counts").objectStore("counts").get("lines"))) ?? 0;
+      await this.keepWithin(Math.floor((kept * 8) / 9));
+      return this.writeLines(lines).catch((again) => {
+        if (again?.name !== "QuotaExceededError") throw again;
+        const full = new Error("the browser gives this site no more storage, even with the oldest lines let go");
+        full.name = "QuotaExceededError";
+        throw full;
+      });
+    });
+  }
+
+  /** `lines` written in one transaction: a page per conversation; words are space-separated
+   * per line. */
+  writeLines(lines) {
     const tx = this.db.transaction(["pages", "conversations", "counts"], "readwrite");
     const byConversation = new Map();
     for (const line of lines) {

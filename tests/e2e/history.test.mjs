@@ -1,6 +1,7 @@
 // Conversations outlive the page: lines are stored in the browser (IndexedDB), shown again
 // after a reload or in a page opened later, found by search beyond the DOM, and forgotten on
-// request; without IndexedDB the chat goes on and says history is not kept.
+// request; without IndexedDB, or with the browser's storage full, the chat goes on and says
+// history is not kept.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { send, sharedBrowserAndApp, timeout, untilStored } from "./helpers.mjs";
@@ -85,6 +86,36 @@ test("history: without IndexedDB the chat goes on, and the page says history is 
   await page.locator('[data-testid="message"][data-kind="system"]', { hasText: "History is not being kept" }).waitFor({ timeout });
   await send(page, "still chatting");
   await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "still chatting" }).waitFor({ timeout });
+  assert.deepEqual(errors, []);
+});
+
+test("history: a full quota is said in words once, the chat goes on, and forgetting makes room", async (t) => {
+  const room = `quota-${Date.now()}`;
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  // The browser's own quota for the site, set to nothing before the page writes (Chromium, over
+  // CDP; once a write passed, Chromium trusts that check for 30 s).
+  const cdp = await context.newCDPSession(await context.newPage());
+  const origin = `http://${shared.app.addr}`;
+  await cdp.send("Storage.overrideQuotaForOrigin", { origin, quotaSize: 1 });
+  const { page, errors } = await openAs(context, "dora", room);
+  const delivered = (text) => page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: text }).waitFor({ timeout });
+  await send(page, "said when full");
+  const full = page.locator('[data-testid="message"][data-kind="system"]', { hasText: "History is not being kept: the browser gives this site no more storage" });
+  await full.waitFor({ timeout });
+  await delivered("said when full");
+  await send(page, "still chatting");
+  await delivered("still chatting");
+  assert.equal(await full.count(), 1, "said once");
+
+  await cdp.send("Storage.overrideQuotaForOrigin", { origin });
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.getByTestId("search-button").click();
+  await page.getByTestId("forget-history-button").click();
+  await page.locator('[data-testid="message"][data-kind="system"]', { hasText: "stored history is forgotten" }).waitFor({ timeout });
+  await send(page, "kept again");
+  await delivered("kept again");
+  await untilStored(page, "kept again");
   assert.deepEqual(errors, []);
 });
 
