@@ -511,7 +511,7 @@ proptest! {
     fn text_messages_round_trip(nick in valid_nick(), text in chat_text()) {
         let OutFrame::Text(frame) = TextFormat.encode_message(&nick, &text) else { unreachable!("text frames") };
         let events = TextFormat.decode(Frame::Text(&frame));
-        let expected = ChatEvent::Message { nick: Some(nick.clone()), text: text.clone(), time_ms: None };
+        let expected = ChatEvent::Message { nick: Some(nick.clone()), text: text.clone(), time_ms: None, msgid: None };
         if !text.contains('\n') {
             prop_assert_eq!(events, vec![expected]);
         } else if let [ChatEvent::Message { nick: Some(got_nick), text: got, .. }] = &events[..] {
@@ -574,7 +574,7 @@ proptest! {
         let author = (!nick.is_empty()).then(|| nick.clone());
         prop_assert_eq!(
             format.on_frame(Frame::Text(frame), 0.0).events,
-            vec![ChatEvent::Message { nick: author, text: text.clone(), time_ms }]
+            vec![ChatEvent::Message { nick: author, text: text.clone(), time_ms, msgid: None }]
         );
     }
 
@@ -663,7 +663,7 @@ proptest! {
         };
         prop_assert_eq!(
             format.on_frame(Frame::Text(&format!("42{}", relayed.to_json())), 0.0).events,
-            vec![ChatEvent::Message { nick: Some(nick.clone()), text: text.clone(), time_ms: None }]
+            vec![ChatEvent::Message { nick: Some(nick.clone()), text: text.clone(), time_ms: None, msgid: None }]
         );
     }
 
@@ -903,7 +903,7 @@ proptest! {
             }
         }
         let carried = (model.carried)(&text);
-        prop_assert_eq!(in_chat(events, model.conversation), vec![ChatEvent::Message { nick: Some(nick.clone()), text: carried, time_ms: None }]);
+        prop_assert_eq!(in_chat(events, model.conversation), vec![ChatEvent::Message { nick: Some(nick.clone()), text: carried, time_ms: None, msgid: None }]);
     }
 }
 

@@ -94,6 +94,7 @@ fn mqtt_keeps_the_part_of_a_packet_after_a_frame_of_packets() {
         nick: Some("bob".into()),
         text: "hi".into(),
         time_ms: None,
+        msgid: None,
     })];
 
     let mut mqtt = settings(ProtocolKind::Mqtt).new_format();

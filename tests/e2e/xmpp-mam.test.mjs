@@ -1,11 +1,12 @@
 // A room's archive (XEP-0313 MAM) beyond what the browser's store holds, against Debian's
 // Prosody with mod_muc_mam: 60 lines said in a room before the page joins, the room sending
 // its newest 20 on join, and the rest asked of its archive as the person reaches the top: all
-// 60, once each, in order.
+// 60, once each, in order. And a line seen live is known by the archive's id when the room
+// sends it again after a reload, though this browser's clock is 30 s off the server's.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { xmppPeer } from "./xmpp-peer.mjs";
-import { inspectorExport, scrollToFirst, send, sentFrames, sharedBrowserAndApp, startProsody, timeout, walkList } from "./helpers.mjs";
+import { inspectorExport, scrollToFirst, untilStored, send, sentFrames, sharedBrowserAndApp, startProsody, timeout, walkList } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 const password = "s3cret pass";
@@ -37,5 +38,37 @@ test("XMPP MAM: scrolling back reaches every line the room's archive keeps, once
   // The conversation goes on below them.
   await send(page, "after the archive");
   await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "after the archive" }).waitFor({ timeout });
+  assert.deepEqual(errors, []);
+});
+
+test("XMPP: a line seen live is known by its archive id after a reload, whatever this clock says", async (t) => {
+  const server = await startProsody(password);
+  t.after(() => server.kill());
+  const bob = await xmppPeer(server, "bob", password, [lobby]);
+  t.after(() => bob.stop());
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  // This browser's clock runs 30 s ahead of the server's: by nick, text and second, the room's
+  // copy would be another line.
+  await context.addInitScript(() => {
+    const now = Date.now;
+    Date.now = () => now() + 30_000;
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  const params = new URLSearchParams({ protocol: "xmpp", url: server.anonUrl, nick: "ada", channel: lobby });
+  await page.goto(`http://${shared.app.addr}/?${params}`);
+  const line = page.locator('[data-testid="message-list"]:visible [data-testid="message-text"]', { hasText: /^seen live$/ });
+  await page.getByText(`Joined ${lobby} as ada.`).waitFor({ timeout });
+  await bob.say(lobby, "seen live");
+  await line.waitFor({ timeout });
+  await untilStored(page, "seen live");
+  await page.reload();
+  // The stored line, then the room's history on join with it again, then a marker said after.
+  await page.getByText(`Joined ${lobby} as ada.`).waitFor({ timeout });
+  await bob.say(lobby, "after the reload");
+  await page.locator('[data-testid="message-text"]', { hasText: /^after the reload$/ }).waitFor({ timeout });
+  assert.equal(await line.count(), 1, "shown once");
   assert.deepEqual(errors, []);
 });

@@ -11,6 +11,9 @@ use crate::protocol::PastLine;
 /// is given up (it stays the outbox's while unsent).
 const OWN_WAITING: usize = 256;
 
+/// Servers' ids of lines not yet handed to the store, kept at most (a frame's worth many times).
+const MSGIDS_KEPT: usize = 4_096;
+
 impl ChatLog {
     /// Entries to store since the last call: each once, in order, an own message once it is
     /// delivered or failed (or sent, where the server confirms nothing: sent is all it becomes).
@@ -76,13 +79,27 @@ impl ChatLog {
                 msgid: line.msgid.clone(),
             })
             .collect();
-        let put = self.restore_older(&records);
-        for msgid in records.iter().rev().take(put).filter_map(|r| r.msgid.as_deref()) {
-            self.seen.msgid(msgid);
-        }
+        let put = self.put_older(&records, true);
         // The oldest `put` entries are those lines, as the log keeps them.
         self.earlier_to_store.extend(self.entries.iter().take(put).cloned());
         put
+    }
+
+    /// The server's id for entry `id` (an IRC msgid, an XMPP room's stanza-id): a replay of it is
+    /// known by it from now on, and its record carries it to the store, so a replay after a
+    /// reload is known by it too.
+    pub fn keep_msgid(&mut self, id: u64, msgid: &str) {
+        self.seen.msgid(msgid);
+        if self.msgids_to_store.len() == MSGIDS_KEPT {
+            self.msgids_to_store.pop_front();
+        }
+        self.msgids_to_store.push_back((id, msgid.to_string()));
+    }
+
+    /// The server's id for entry `id`, for its record, once.
+    pub fn take_msgid(&mut self, id: u64) -> Option<String> {
+        let at = self.msgids_to_store.iter().position(|(entry, _)| *entry == id)?;
+        self.msgids_to_store.remove(at).map(|(_, msgid)| msgid)
     }
 
     /// The earliest time of a chat line or own message kept: a server's replay on join comes
@@ -116,6 +133,12 @@ impl ChatLog {
     /// kept entry matching one line: a burst shares one millisecond) are left out; of the rest,
     /// the newest are taken, as many as the cap leaves room for. Returns how many were put.
     pub fn restore_older(&mut self, records: &[Record]) -> usize {
+        self.put_older(records, false)
+    }
+
+    /// [`ChatLog::restore_older`]; the put lines' msgids are known from now on, and with
+    /// `to_store` (lines from the server) kept for their records.
+    fn put_older(&mut self, records: &[Record], to_store: bool) -> usize {
         let room = self.cap.saturating_sub(self.entries.len());
         let earliest = self.earliest_time_ms();
         let mut kept: Vec<&Entry> = self.entries.iter().filter(|e| Some(e.time_ms) == earliest).collect();
@@ -137,6 +160,11 @@ impl ChatLog {
         for record in fresh.iter() {
             let nick = record.nick.as_deref().map(Arc::from);
             older.push(self.make_entry(id, record.kind, nick, &record.text, record.status, record.time_ms));
+            match &record.msgid {
+                Some(msgid) if to_store => self.keep_msgid(id, msgid),
+                Some(msgid) => self.seen.msgid(msgid),
+                None => {}
+            }
             id += 1;
         }
         for entry in older.into_iter().rev() {

@@ -442,11 +442,17 @@ pub fn listed_channels(settings: &Settings) -> Vec<Target> {
 /// One event into one conversation's log.
 pub fn apply_to_log(log: &mut ChatLog, event: ChatEvent, now: f64) {
     match event {
-        ChatEvent::Message { nick, text, time_ms } => {
-            log.receive_message(nick.as_deref(), &text, time_ms.unwrap_or(now));
+        ChatEvent::Message { nick, text, time_ms, msgid } => {
+            let id = log.receive_message(nick.as_deref(), &text, time_ms.unwrap_or(now));
+            if let Some(msgid) = msgid {
+                log.keep_msgid(id, &msgid);
+            }
         }
         ChatEvent::History { nick, text, time_ms, msgid } => {
-            log.receive_history(&nick, &text, time_ms.unwrap_or(now), msgid.as_deref());
+            let shown = log.receive_history(&nick, &text, time_ms.unwrap_or(now), msgid.as_deref());
+            if let (Some(id), Some(msgid)) = (shown, msgid) {
+                log.keep_msgid(id, &msgid);
+            }
         }
         ChatEvent::Earlier(lines) => {
             log.receive_earlier(&lines);

@@ -187,6 +187,9 @@ pub struct ChatLog {
     earlier_to_store: Vec<Entry>,
     /// What tells a replay of history from a new line, beside the kept entries themselves.
     seen: seen::Seen,
+    /// The server's ids of entries not yet handed to the store (entry id, msgid): kept beside
+    /// the entries, not in them, as few lines have one and entries are many.
+    msgids_to_store: VecDeque<(u64, String)>,
     /// A private conversation with a network service (NickServ): own lines that carry a
     /// password are kept, shown and stored masked, and never written to storage unsent.
     service: Option<Arc<str>>,
@@ -232,6 +235,7 @@ impl ChatLog {
             own_waiting: Vec::new(),
             earlier_to_store: Vec::new(),
             seen: seen::Seen::default(),
+            msgids_to_store: VecDeque::new(),
             service: None,
         }
     }

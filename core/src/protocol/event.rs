@@ -16,11 +16,13 @@ pub struct PastLine {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatEvent {
     /// A chat message; `nick` is `None` when the server did not say who wrote it, `time_ms`
-    /// when it said when it was written.
+    /// when it said when it was written, `msgid` the server's id for it (IRC's `msgid` tag, an
+    /// XMPP room's stanza-id), by which a later replay of it is known.
     Message {
         nick: Option<String>,
         text: String,
         time_ms: Option<f64>,
+        msgid: Option<String>,
     },
     /// A notice from the server or about the connection.
     System(String),

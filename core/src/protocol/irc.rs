@@ -755,7 +755,8 @@ mod tests {
             vec![Target::private("bob").event(ChatEvent::Message {
                 nick: Some("bob".into()),
                 text: "psst".into(),
-                time_ms: None
+                time_ms: None,
+                msgid: None,
             })]
         );
         let (events, _) = irc.decode(":ada!a@h PRIVMSG bob :back");
@@ -1024,15 +1025,21 @@ mod tests {
     fn messages_actions_and_presence() {
         let mut irc = registered(true);
         let mut decode = |line: &str| flat(irc.decode(line).0);
-        let events = decode("@time=2023-11-14T22:13:20Z :bob!b@h PRIVMSG #chat :hello ada");
+        let events = decode("@time=2023-11-14T22:13:20Z;msgid=m\\s1 :bob!b@h PRIVMSG #chat :hello ada");
         assert_eq!(
             events,
-            vec![ChatEvent::Message { nick: Some("bob".into()), text: "hello ada".into(), time_ms: Some(1.7e12) }]
+            vec![ChatEvent::Message {
+                nick: Some("bob".into()),
+                text: "hello ada".into(),
+                time_ms: Some(1.7e12),
+                msgid: Some("m 1".into())
+            }],
+            "the server's time and id, the tag's value unescaped"
         );
         let events = decode(":bob!b@h PRIVMSG #chat :\u{1}ACTION waves\u{1}");
         assert_eq!(
             events,
-            vec![ChatEvent::Message { nick: Some("bob".into()), text: "/me waves".into(), time_ms: None }]
+            vec![ChatEvent::Message { nick: Some("bob".into()), text: "/me waves".into(), time_ms: None, msgid: None }]
         );
         assert_eq!(decode(":bob!b@h PRIVMSG ada :\u{1}VERSION\u{1}"), vec![]);
         assert!(

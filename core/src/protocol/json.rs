@@ -167,7 +167,7 @@ pub(super) fn message_from(value: &Value) -> Option<ChatEvent> {
         Some("system" | "notice" | "info" | "status") => return Some(ChatEvent::System(text?)),
         _ => {}
     }
-    Some(ChatEvent::Message { nick, text: text?, time_ms })
+    Some(ChatEvent::Message { nick, text: text?, time_ms, msgid: None })
 }
 
 /// The first of `names`, in the first of `places` that has one, that `read` can use.
@@ -346,7 +346,7 @@ mod tests {
     use super::*;
 
     fn msg(nick: Option<&str>, text: &str) -> ChatEvent {
-        ChatEvent::Message { nick: nick.map(str::to_string), text: text.into(), time_ms: None }
+        ChatEvent::Message { nick: nick.map(str::to_string), text: text.into(), time_ms: None, msgid: None }
     }
 
     #[test]

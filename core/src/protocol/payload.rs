@@ -16,13 +16,15 @@ pub(super) fn read_payload(topic: &str, payload: &[u8], retained: bool) -> Vec<C
     let mut events = if trimmed.starts_with(['{', '[']) { decode_json(text) } else { Vec::new() };
     if events.is_empty() || events.iter().any(|e| matches!(e, ChatEvent::Raw { .. })) {
         events = vec![match split_nick(text) {
-            Some((nick, text)) => ChatEvent::Message { nick: Some(nick.into()), text: text.into(), time_ms: None },
-            None => ChatEvent::Message { nick: None, text: text.into(), time_ms: None },
+            Some((nick, text)) => {
+                ChatEvent::Message { nick: Some(nick.into()), text: text.into(), time_ms: None, msgid: None }
+            }
+            None => ChatEvent::Message { nick: None, text: text.into(), time_ms: None, msgid: None },
         }];
     }
     if retained {
         for event in &mut events {
-            if let ChatEvent::Message { nick: Some(nick), text, time_ms } = event {
+            if let ChatEvent::Message { nick: Some(nick), text, time_ms, .. } = event {
                 *event = ChatEvent::History {
                     nick: std::mem::take(nick),
                     text: std::mem::take(text),

@@ -225,14 +225,14 @@ impl SocketIoState {
                 let text = arg.as_str().map(str::to_string).unwrap_or_else(|| arg.to_json());
                 events.push(match split_nick(&text) {
                     Some((nick, body)) => {
-                        ChatEvent::Message { nick: Some(nick.into()), text: body.into(), time_ms: None }
+                        ChatEvent::Message { nick: Some(nick.into()), text: body.into(), time_ms: None, msgid: None }
                     }
-                    None => ChatEvent::Message { nick: None, text, time_ms: None },
+                    None => ChatEvent::Message { nick: None, text, time_ms: None, msgid: None },
                 });
             }
             "new message" => {
                 let text = arg.get("message").and_then(Value::as_str).unwrap_or("").to_string();
-                events.push(ChatEvent::Message { nick: Some(username()), text, time_ms: None });
+                events.push(ChatEvent::Message { nick: Some(username()), text, time_ms: None, msgid: None });
             }
             "login" => {
                 self.shape = Shape::ChatExample;
@@ -493,7 +493,7 @@ mod tests {
         assert!(!io.echoes());
         assert_eq!(io.encode_message("ada", "hi", 7), OutFrame::Text(r#"42["new message","hi"]"#.into()));
         let (events, _, _) = io.decode(r#"42["new message",{"username":"bob","message":"yo"}]"#);
-        assert_eq!(events, vec![ChatEvent::Message { nick: Some("bob".into()), text: "yo".into(), time_ms: None }]);
+        assert_eq!(events, vec![ChatEvent::Message { nick: Some("bob".into()), text: "yo".into(), time_ms: None, msgid: None }]);
         assert!(
             matches!(&io.decode(r#"42["user joined",{"username":"cy","numUsers":3}]"#).0[..], [ChatEvent::Joined { nick, .. }] if nick == "cy")
         );
@@ -516,11 +516,11 @@ mod tests {
             vec![ChatEvent::Refused("The Socket.IO server refused the connection: not authorized".into())]
         );
         let (events, _, _) = io.decode(r#"42["chat message","ada: hi"]"#);
-        assert_eq!(events, vec![ChatEvent::Message { nick: Some("ada".into()), text: "hi".into(), time_ms: None }]);
+        assert_eq!(events, vec![ChatEvent::Message { nick: Some("ada".into()), text: "hi".into(), time_ms: None, msgid: None }]);
         let (events, _, _) = io.decode(r#"42["chat message","plain"]"#);
-        assert_eq!(events, vec![ChatEvent::Message { nick: None, text: "plain".into(), time_ms: None }]);
+        assert_eq!(events, vec![ChatEvent::Message { nick: None, text: "plain".into(), time_ms: None, msgid: None }]);
         let (events, _, _) = io.decode(r#"42["chat message",{"username":"bo","message":"obj"}]"#);
-        assert_eq!(events, vec![ChatEvent::Message { nick: Some("bo".into()), text: "obj".into(), time_ms: None }]);
+        assert_eq!(events, vec![ChatEvent::Message { nick: Some("bo".into()), text: "obj".into(), time_ms: None, msgid: None }]);
     }
 
     #[test]

@@ -85,9 +85,9 @@ pub(super) const SERVER_MODEL: ServerModel = ServerModel::BROADCAST;
 fn one_message(text: &str) -> ChatEvent {
     match split_nick(text) {
         Some((nick, body)) => {
-            ChatEvent::Message { nick: Some(nick.to_string()), text: body.to_string(), time_ms: None }
+            ChatEvent::Message { nick: Some(nick.to_string()), text: body.to_string(), time_ms: None, msgid: None }
         }
-        None => ChatEvent::Message { nick: None, text: text.to_string(), time_ms: None },
+        None => ChatEvent::Message { nick: None, text: text.to_string(), time_ms: None, msgid: None },
     }
 }
 
@@ -108,7 +108,7 @@ mod tests {
     use super::*;
 
     fn msg(nick: Option<&str>, text: &str) -> Vec<ChatEvent> {
-        vec![ChatEvent::Message { nick: nick.map(str::to_string), text: text.to_string(), time_ms: None }]
+        vec![ChatEvent::Message { nick: nick.map(str::to_string), text: text.to_string(), time_ms: None, msgid: None }]
     }
 
     #[test]

@@ -20,8 +20,12 @@ impl Conversations {
         let mut out = Vec::new();
         for index in 0..self.list.len() {
             let key = self.key(index);
-            let entries = self.list[index].log.take_unarchived();
-            out.extend(entries.iter().filter_map(|entry| Record::of_entry(&key, entry)));
+            let log = &mut self.list[index].log;
+            let entries = log.take_unarchived();
+            out.extend(entries.iter().filter_map(|entry| {
+                let msgid = log.take_msgid(entry.id);
+                Record::of_entry(&key, entry).map(|record| Record { msgid, ..record })
+            }));
         }
         out
     }

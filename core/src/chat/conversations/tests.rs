@@ -9,7 +9,7 @@ fn server() -> Target {
 }
 
 fn said(nick: &str, text: &str) -> ChatEvent {
-    ChatEvent::Message { nick: Some(nick.into()), text: text.into(), time_ms: None }
+    ChatEvent::Message { nick: Some(nick.into()), text: text.into(), time_ms: None, msgid: None }
 }
 
 fn texts(conversation: &Conversation) -> Vec<String> {
@@ -335,6 +335,43 @@ fn a_log_showing_a_message_takes_no_stored_lines() {
 }
 
 /// What goes to the store names the conversation each line was in, by its storage key.
+#[test]
+fn a_live_line_s_msgid_is_stored_and_knows_its_replay_whatever_the_clocks() {
+    let tagged = |text: &str, msgid: &str| ChatEvent::Message {
+        nick: Some("bob".into()),
+        text: text.into(),
+        time_ms: None,
+        msgid: Some(msgid.into()),
+    };
+    // The server's clock runs 5 s ahead of this one: by nick, text and second the replay would
+    // be a new line.
+    let replay = |text: &str, msgid: &str, time_ms: f64| {
+        Target::channel("#a").event(ChatEvent::History {
+            nick: "bob".into(),
+            text: text.into(),
+            time_ms: Some(time_ms),
+            msgid: Some(msgid.into()),
+        })
+    };
+    let mut all = irc_with(&["#a"]);
+    all.set_server("s1");
+    all.apply(Target::channel("#a").event(tagged("live", "m1")), 1_000.0);
+    all.apply(Target::channel("#a").event(said("bob", "untagged")), 1_001.0);
+    all.apply(replay("live", "m1", 6_000.0), 7_000.0);
+    assert_eq!(texts(&all.list()[1]), ["live", "untagged"], "known by its msgid");
+    let records = all.take_unarchived();
+    let ids: Vec<(&str, Option<&str>)> = records.iter().map(|r| (r.text.as_str(), r.msgid.as_deref())).collect();
+    assert_eq!(ids, [("live", Some("m1")), ("untagged", None)], "stored with its msgid");
+    // A reload: the stored line, then the server's replay of it.
+    let mut later = irc_with(&["#a"]);
+    later.restore("c:#a", &records);
+    later.apply(replay("live", "m1", 6_000.0), 8_000.0);
+    later.apply(replay("new", "m2", 6_500.0), 8_000.0);
+    assert_eq!(texts(&later.list()[1]), ["live", "untagged", "new"]);
+    let stored: Vec<Option<String>> = later.take_unarchived().into_iter().map(|r| r.msgid).collect();
+    assert_eq!(stored, [Some("m2".to_string())], "a replayed line keeps its msgid too");
+}
+
 #[test]
 fn lines_to_store_name_their_conversation() {
     let mut all = irc_with(&["#a", "#b"]);

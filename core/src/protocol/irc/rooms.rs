@@ -73,7 +73,8 @@ impl IrcState {
                 let nick = line.nick().to_string();
                 let Some(text) = chat_text(line.param(1)) else { return true };
                 let place = self.conversation_of(&nick, line.param(0));
-                events.push(place.event(ChatEvent::Message { nick: Some(nick), text, time_ms }));
+                let msgid = line.tag("msgid").map(str::to_string);
+                events.push(place.event(ChatEvent::Message { nick: Some(nick), text, time_ms, msgid }));
             }
             "NOTICE" => {
                 let from = line.nick();

@@ -119,7 +119,8 @@ fn payloads_are_json_chat_nick_text_or_text_and_retained_ones_history() {
         vec![Target::channel("chat/lobby").event(ChatEvent::Message {
             nick: Some("bob".into()),
             text: "hey".into(),
-            time_ms: None
+            time_ms: None,
+            msgid: None,
         })]
     );
     let plain = mqtt.on_frame(Frame::Binary(&publish("chat/dev", 0, 0, false, b"carol: hi all")), 6.0);

@@ -82,16 +82,9 @@ impl XmppState {
         Some(self.stanza(iq.child(query), None))
     }
 
-    /// A line the room sent on join (XEP-0203 delay), with the archive's id for it
-    /// (`<stanza-id by=ROOM>`, XEP-0359; one claiming another `by` is not the room's word).
+    /// A line the room sent on join (XEP-0203 delay), with the archive's id for it.
     pub(super) fn room_history_line(&mut self, room: &str, message: &Element, time_ms: f64) {
-        let Some(id) = message
-            .elements()
-            .find(|e| e.local_name() == "stanza-id" && e.get("xmlns") == Some(STANZA_ID) && e.get("by").is_some_and(|by| by.eq_ignore_ascii_case(room)))
-            .and_then(|e| e.get("id"))
-        else {
-            return;
-        };
+        let Some(id) = archive_id(message, room) else { return };
         if let Some(archive) = self.archives.room(room) {
             if archive.earliest.as_ref().is_none_or(|(_, t)| time_ms < *t) {
                 archive.earliest = Some((id.to_string(), time_ms));
@@ -190,6 +183,19 @@ impl XmppState {
         decoded.events.push(Target::channel(room).event(ChatEvent::Earlier(lines)));
         true
     }
+}
+
+/// The id the room's archive gives a message: `<stanza-id by=ROOM>` (XEP-0359); one claiming
+/// another `by` is not the room's word, and a sender's own ids could name someone else's line.
+pub(super) fn archive_id<'a>(message: &'a Element, room: &str) -> Option<&'a str> {
+    message
+        .elements()
+        .find(|e| {
+            e.local_name() == "stanza-id"
+                && e.get("xmlns") == Some(STANZA_ID)
+                && e.get("by").is_some_and(|by| by.eq_ignore_ascii_case(room))
+        })
+        .and_then(|e| e.get("id"))
 }
 
 fn field(name: &str, value: &str) -> Element {

@@ -1,6 +1,7 @@
 //! Rooms and private chats of the XMPP format: presence as joins, leaves and user lists;
 //! messages as chat, history, topics, receipts (XEP-0184) and own messages delivered.
 
+use super::archive::archive_id;
 use super::{XmppState, CLIENT, MAX_NICK_ATTEMPTS, RECEIPTS};
 use crate::protocol::time::parse_iso8601;
 use crate::protocol::{ChatEvent, Decoded, Target};
@@ -118,15 +119,16 @@ impl XmppState {
                 let event = match delay {
                     Some(time_ms) => {
                         self.room_history_line(bare, message, time_ms);
-                        let msgid = message
-                            .find("stanza-id")
-                            .or_else(|| message.find("origin-id"))
-                            .and_then(|e| e.get("id"))
+                        let msgid = archive_id(message, bare)
+                            .or_else(|| message.find("stanza-id").or_else(|| message.find("origin-id")).and_then(|e| e.get("id")))
                             .or(message.get("id"))
                             .map(str::to_string);
                         ChatEvent::History { nick: resource.to_string(), text: body, time_ms: Some(time_ms), msgid }
                     }
-                    None => ChatEvent::Message { nick: Some(resource.to_string()), text: body, time_ms: None },
+                    None => {
+                        let msgid = archive_id(message, bare).map(str::to_string);
+                        ChatEvent::Message { nick: Some(resource.to_string()), text: body, time_ms: None, msgid }
+                    }
                 };
                 decoded.events.push(place.event(event));
             }
@@ -155,7 +157,7 @@ impl XmppState {
                 } else {
                     (bare.split('@').next().unwrap_or(bare).to_string(), Target::private(bare))
                 };
-                decoded.events.push(place.event(ChatEvent::Message { nick: Some(nick), text: body, time_ms: delay }));
+                decoded.events.push(place.event(ChatEvent::Message { nick: Some(nick), text: body, time_ms: delay, msgid: None }));
             }
         }
     }

@@ -96,3 +96,22 @@ fn before_a_time_where_the_log_reaches_further_and_not_where_no_archive_is_kept(
     let private = Target::private("bob@localhost");
     assert!(xmpp.encode(Action::Earlier { to: &private, before_ms: T, limit: 100 }).is_none());
 }
+
+#[test]
+fn a_live_room_line_carries_the_archive_s_id_only_from_the_room() {
+    let (mut xmpp, _) = in_room();
+    let said = |xmpp: &mut XmppState, stanza_ids: &str| {
+        let frame = format!("<message from='{ROOM}/bob' type='groupchat' id='own-choice'><body>hi</body>{stanza_ids}</message>");
+        match &xmpp.on_frame(Frame::Text(&frame), 3.0).events[..] {
+            [ChatEvent::In { event, .. }] => match &**event {
+                ChatEvent::Message { msgid, .. } => msgid.clone(),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    };
+    let by_room = "<stanza-id xmlns='urn:xmpp:sid:0' by='lobby@conference.localhost' id='a7'/>";
+    let by_other = "<stanza-id xmlns='urn:xmpp:sid:0' by='bob@localhost' id='a1'/>";
+    assert_eq!(said(&mut xmpp, &format!("{by_other}{by_room}")), Some("a7".into()));
+    assert_eq!(said(&mut xmpp, by_other), None, "the sender's word names no line of the room's");
+}
