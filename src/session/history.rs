@@ -104,6 +104,14 @@ impl ChatSession {
         });
     }
 
+    /// The person is back at the newest lines of the shown conversation: the older lines held
+    /// beyond its cap while they read back go (the store keeps them).
+    pub fn end_scrollback(&self) {
+        if self.chats.try_with_untracked(|c| c.shown().log.scrollback() > 0) == Some(true) {
+            self.chats.update(|c| c.shown_mut().log.end_scrollback());
+        }
+    }
+
     /// Shows the stored line of conversation `key` said at `time_ms` as `text` (a search hit):
     /// older lines are read from the store until it is kept, and the list brings it into view.
     /// Says so when it is further back than the conversation's cap lets the view hold.
@@ -144,7 +152,7 @@ impl ChatSession {
             .try_with_untracked(|c| {
                 let log = &c.list()[c.find_key(key)?].log;
                 let asked = c.older_asked(key, OLDER_LINES) as u32;
-                Some((log.earliest_time_ms()?, log.cap().saturating_sub(log.entries().len()), asked))
+                Some((log.earliest_time_ms()?, log.room_for_older(), asked))
             })
             .flatten()
         else {
@@ -226,7 +234,7 @@ impl ChatSession {
     pub(super) fn archive_new_lines(&self) {
         let Some(records) = self.chats.try_update_untracked(|chats| chats.take_unarchived()) else { return };
         let store = Store::get();
-        if records.is_empty() || store.failed() {
+        if records.is_empty() || !store.writes() {
             return;
         }
         let server = self.upkeep.with_value(|u| u.server.clone());

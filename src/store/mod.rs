@@ -153,9 +153,14 @@ impl Store {
         self.write_queued().await
     }
 
-    /// Whether the store failed or is full (then nothing is queued for it).
+    /// Whether the store failed (then nothing is read from it or queued for it).
     pub fn failed(&self) -> bool {
-        matches!(*self.0.borrow(), State::Failed(_) | State::Full(_))
+        matches!(*self.0.borrow(), State::Failed(_))
+    }
+
+    /// Whether lines are written: not where the store failed or is full (they stay readable).
+    pub fn writes(&self) -> bool {
+        !matches!(*self.0.borrow(), State::Failed(_) | State::Full(_))
     }
 
     /// Each stored conversation of `server` with its newest lines, oldest first; records that

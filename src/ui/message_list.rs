@@ -124,6 +124,9 @@ pub fn MessageList(
             let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() <= PINNED_SLACK_PX;
             if pinned.get_untracked() != at_bottom {
                 pinned.set(at_bottom);
+                if at_bottom {
+                    session.end_scrollback();
+                }
             }
             memory.set_value(ScrollMemory { pinned: at_bottom, top: el.scroll_top() });
             // Browsers send scroll events once a frame at most: the window follows at once,
@@ -147,6 +150,7 @@ pub fn MessageList(
         }
         pinned.set(true);
         memory.set_value(ScrollMemory::default());
+        session.end_scrollback();
     };
     // One listener for every row's buttons: rows are plain DOM, made without closures.
     let on_click = move |ev: web_sys::MouseEvent| {

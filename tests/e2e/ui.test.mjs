@@ -206,9 +206,10 @@ test("windowed list: rows out of view are dropped, and drawn again in order, gro
   assert.deepEqual(errors, []);
 });
 
-test("scrolling back: older stored lines come before the oldest shown, each once, in order, the place kept", async (t) => {
+test("scrolling back: older stored lines come before the oldest shown, each once, in order, the place kept, past the cap", async (t) => {
   const room = `ui-older-${Date.now()}`;
-  const { page, errors, context } = await open(room, "reader");
+  // A cap of 300 entries: scrolling back holds the older lines beyond it while they are read.
+  const { page, errors, context } = await open(room, "reader", { extra: "&history=300" });
   t.after(() => context.close());
   const bob = await peer(room, "bob");
   t.after(() => bob.close());
@@ -239,7 +240,7 @@ test("scrolling back: older stored lines come before the oldest shown, each once
     // Lines come above, and the list scrolls down by their height: what was at the top stays.
     await page
       .waitForFunction(() => document.querySelector('[data-testid="message-list"]').scrollTop > 0, null, { timeout })
-      .catch(async (e) => assert.fail(`${e.message}: nothing came above ${first}`));
+      .catch(async (e) => assert.fail(`${e.message}: nothing came above ${first}; errors: ${errors}`));
     const moved = (await rowTop(page, first)) - anchor.top;
     assert.ok(Math.abs(moved) <= 40, `"${first}" moved ${moved} px`);
   }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{Change, ChatLog, Entry, EntryKind, OwnStatus};
+use super::{Change, ChatLog, Entry, EntryKind, OwnStatus, SCROLLBACK_MOST};
 use crate::history::Record;
 use crate::protocol::PastLine;
 
@@ -20,6 +20,7 @@ impl ChatLog {
     pub fn take_unarchived(&mut self) -> Vec<Entry> {
         let confirms = self.confirms;
         let mut out = std::mem::take(&mut self.earlier_to_store);
+        out.extend(self.gone_unarchived.drain(..));
         let waiting = std::mem::take(&mut self.own_waiting);
         for id in waiting {
             match self.get(id) {
@@ -85,6 +86,11 @@ impl ChatLog {
         put
     }
 
+    /// How many older lines scrolling back may still put before the oldest.
+    pub fn room_for_older(&self) -> usize {
+        (self.cap + SCROLLBACK_MOST).saturating_sub(self.entries.len())
+    }
+
     /// The server's id for entry `id` (an IRC msgid, an XMPP room's stanza-id): a replay of it is
     /// known by it from now on, and its record carries it to the store, so a replay after a
     /// reload is known by it too.
@@ -131,7 +137,9 @@ impl ChatLog {
     /// oldest kept, as a person scrolls back: not unread, not counted as received, not stored
     /// again. Lines of the earliest time that are kept already (the same nick and text, each
     /// kept entry matching one line: a burst shares one millisecond) are left out; of the rest,
-    /// the newest are taken, as many as the cap leaves room for. Returns how many were put.
+    /// the newest are taken, as many as [`ChatLog::room_for_older`] leaves room for; those
+    /// beyond the cap are held while the person reads up there ([`ChatLog::end_scrollback`]).
+    /// Returns how many were put.
     pub fn restore_older(&mut self, records: &[Record]) -> usize {
         self.put_older(records, false)
     }
@@ -139,7 +147,7 @@ impl ChatLog {
     /// [`ChatLog::restore_older`]; the put lines' msgids are known from now on, and with
     /// `to_store` (lines from the server) kept for their records.
     fn put_older(&mut self, records: &[Record], to_store: bool) -> usize {
-        let room = self.cap.saturating_sub(self.entries.len());
+        let room = self.room_for_older();
         let earliest = self.earliest_time_ms();
         let mut kept: Vec<&Entry> = self.entries.iter().filter(|e| Some(e.time_ms) == earliest).collect();
         let fresh: Vec<&Record> = records
@@ -173,13 +181,14 @@ impl ChatLog {
         if !fresh.is_empty() {
             self.record(Change::Prepended(fresh.len()));
         }
+        self.scrollback = self.entries.len().saturating_sub(self.cap);
         fresh.len()
     }
 }
 
 /// Whether an own message's state is the last it will reach: a server that confirms turns sent
 /// into delivered.
-fn is_final(status: Option<OwnStatus>, confirms: bool) -> bool {
+pub(super) fn is_final(status: Option<OwnStatus>, confirms: bool) -> bool {
     match status {
         Some(OwnStatus::Delivered | OwnStatus::Failed) => true,
         Some(OwnStatus::Sent) => !confirms,
@@ -375,13 +384,15 @@ mod tests {
     }
 
     #[test]
-    fn lines_gone_before_they_are_taken_are_not_handed_over() {
+    fn lines_gone_before_they_are_taken_are_still_handed_over() {
         let mut log = ChatLog::new(3);
         for i in 0..10 {
             log.receive_message(Some("bob"), &i.to_string(), f64::from(i));
         }
-        assert_eq!(texts(&log.take_unarchived()), ["7", "8", "9"]);
-        // An own message waiting for its state, gone meanwhile.
+        // A burst past the cap within one frame: the store still gets every line, in order.
+        assert_eq!(texts(&log.take_unarchived()), ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+        assert!(log.take_unarchived().is_empty());
+        // An own message waiting for its state, gone meanwhile: still the outbox's.
         log.push_own("ada", "gone while pending", 10.0);
         assert!(log.take_unarchived().is_empty());
         for i in 11..14 {
@@ -404,7 +415,7 @@ mod tests {
     }
 
     #[test]
-    fn older_lines_go_before_the_oldest_once_within_the_cap() {
+    fn older_lines_go_before_the_oldest_once_held_beyond_the_cap_while_read() {
         let mut log = ChatLog::with_first_id(5, 1_000);
         log.restore(&stored(EntryKind::Chat, Some("bob"), "line 10", 10.0));
         log.restore(&stored(EntryKind::Chat, Some("bob"), "line 11", 11.0));
@@ -413,12 +424,43 @@ mod tests {
         // The store answers lines up to the oldest's time: the oldest itself is skipped.
         let older: Vec<Record> =
             (6..=10).map(|n| stored(EntryKind::Chat, Some("bob"), &format!("line {n}"), f64::from(n))).collect();
-        assert_eq!(log.restore_older(&older), 3, "the newest three: the cap is five");
+        assert_eq!(log.restore_older(&older), 4);
         let kept: Vec<(&str, u64)> = log.entries().map(|e| (&*e.text, e.id)).collect();
-        assert_eq!(kept, [("line 7", 997), ("line 8", 998), ("line 9", 999), ("line 10", 1_000), ("line 11", 1_001)]);
-        assert_eq!(log.take_changes(), [Change::Prepended(3)]);
+        assert_eq!(
+            kept,
+            [
+                ("line 6", 996),
+                ("line 7", 997),
+                ("line 8", 998),
+                ("line 9", 999),
+                ("line 10", 1_000),
+                ("line 11", 1_001)
+            ]
+        );
+        assert_eq!(log.take_changes(), [Change::Prepended(4)]);
         assert_eq!(log.unread(), 0, "not unread");
         assert!(log.take_unarchived().is_empty(), "not stored again");
+        assert_eq!(log.scrollback(), 1, "one beyond the cap of five, held while read");
+        // A new line while the person reads up there pushes out nothing they read.
+        log.receive_message(Some("carol"), "live", 12.0);
+        assert_eq!(log.entries().next().map(|e| &*e.text), Some("line 6"));
+        assert_eq!((log.entries().len(), log.scrollback()), (7, 2));
+        // Back at the newest: the cap again, the oldest going.
+        log.take_changes();
+        log.end_scrollback();
+        let kept: Vec<&str> = log.entries().map(|e| &*e.text).collect();
+        assert_eq!(kept, ["line 8", "line 9", "line 10", "line 11", "live"]);
+        assert_eq!(log.take_changes(), [Change::Removed(996), Change::Removed(997)]);
+        assert_eq!(log.scrollback(), 0);
+        log.receive_message(Some("carol"), "next", 13.0);
+        assert_eq!(log.entries().next().map(|e| &*e.text), Some("line 9"), "the cap holds again");
+        // At most SCROLLBACK_MOST beyond the cap.
+        let mut log = ChatLog::with_first_id(2, 1 << 30);
+        log.restore(&stored(EntryKind::Chat, Some("bob"), "newest", 1e9));
+        let many: Vec<Record> =
+            (0..SCROLLBACK_MOST + 10).map(|n| stored(EntryKind::Chat, Some("bob"), "old", n as f64)).collect();
+        assert_eq!(log.restore_older(&many), SCROLLBACK_MOST + 1);
+        assert_eq!(log.room_for_older(), 0);
         assert_eq!(log.restore_older(&older), 0, "full");
         // A burst shares one millisecond: the kept lines of the oldest time are told by count.
         let mut log = ChatLog::with_first_id(100, 1_000);

@@ -27,6 +27,11 @@ pub use crate::stored_outbox::{decode_outbox, encode_outbox, server_id, Persiste
 /// Default number of entries kept in the log (older ones are dropped from memory and view).
 pub const DEFAULT_LOG_CAP: usize = 5_000;
 
+/// Entries a log may hold beyond its cap while a person scrolls back through older lines
+/// (the store's or the server's); let go once they are back at the newest. The shared memory
+/// budget of all logs still bounds them.
+pub const SCROLLBACK_MOST: usize = 200_000;
+
 /// Default largest message a person may send, in UTF-8 bytes: a common server frame limit
 /// (tungstenite's 16 MiB); a server with a smaller one closes with 1009, which the client explains.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
@@ -185,6 +190,11 @@ pub struct ChatLog {
     own_waiting: Vec<u64>,
     /// Lines the server sent from before the oldest kept, for the store ([`ChatLog::receive_earlier`]).
     earlier_to_store: Vec<Entry>,
+    /// Entries that left the log before they were handed to the store, for it.
+    gone_unarchived: VecDeque<Entry>,
+    /// Entries held beyond the cap, put there by scrolling back ([`ChatLog::restore_older`]):
+    /// while a person reads up there, new lines do not push out what they read.
+    scrollback: usize,
     /// What tells a replay of history from a new line, beside the kept entries themselves.
     seen: seen::Seen,
     /// The server's ids of entries not yet handed to the store (entry id, msgid): kept beside
@@ -234,6 +244,8 @@ impl ChatLog {
             archived_to: 0,
             own_waiting: Vec::new(),
             earlier_to_store: Vec::new(),
+            gone_unarchived: VecDeque::new(),
+            scrollback: 0,
             seen: seen::Seen::default(),
             msgids_to_store: VecDeque::new(),
             service: None,
@@ -355,10 +367,25 @@ impl ChatLog {
     /// entries go at once.
     pub fn set_cap(&mut self, cap: usize) {
         self.cap = cap.max(1);
+        self.scrollback = 0;
         while self.entries.len() > self.cap {
             self.drop_oldest();
         }
         self.entries.shrink_to(self.cap);
+    }
+
+    /// How many entries are held beyond the cap for a person scrolling back.
+    pub fn scrollback(&self) -> usize {
+        self.scrollback
+    }
+
+    /// The person is back at the newest lines: what scrolling back held beyond the cap goes,
+    /// oldest first (the store still has it).
+    pub fn end_scrollback(&mut self) {
+        self.scrollback = 0;
+        while self.entries.len() > self.cap {
+            self.drop_oldest();
+        }
     }
 
     /// What the kept entries cost, about ([`Entry::bytes`]).
@@ -371,12 +398,21 @@ impl ChatLog {
         self.entries.front().map(|e| e.time_ms)
     }
 
-    /// Lets the oldest entry go; what it cost.
+    /// Lets the oldest entry go; what it cost. One not yet handed to the store still goes to
+    /// it: a burst past the cap within one frame, or a hidden page's, is not lost to history.
     pub fn drop_oldest(&mut self) -> usize {
         let Some(gone) = self.entries.pop_front() else { return 0 };
         self.forget(&gone);
         self.record(Change::Removed(gone.id));
-        gone.bytes()
+        let bytes = gone.bytes();
+        if gone.id > self.archived_to && (gone.kind != EntryKind::Own || archive::is_final(gone.status, self.confirms))
+        {
+            if self.gone_unarchived.len() == SCROLLBACK_MOST {
+                self.gone_unarchived.pop_front();
+            }
+            self.gone_unarchived.push_back(gone);
+        }
+        bytes
     }
 
     /// Removes every entry from view; the outbox and counters stay.
@@ -402,12 +438,17 @@ impl ChatLog {
         });
         let id = self.next_id;
         self.next_id += 1;
-        if self.entries.len() == self.cap {
+        // Scrolled back: the line joins what is held rather than push out what is read.
+        if self.scrollback > 0 && self.entries.len() < self.cap + SCROLLBACK_MOST {
+            self.scrollback += 1;
+        }
+        let most = self.cap + self.scrollback;
+        while self.entries.len() >= most {
             self.drop_oldest();
         }
         let entry = self.make_entry(id, kind, nick, text, status, time_ms);
         let mention = entry.mention;
-        crate::bounded::push_within(&mut self.entries, self.cap, entry);
+        crate::bounded::push_within(&mut self.entries, most, entry);
         if matches!(kind, EntryKind::Chat | EntryKind::Raw) && !self.attention.reading {
             if self.attention.unread == 0 {
                 self.attention.marker = Some(id);
