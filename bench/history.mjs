@@ -4,6 +4,7 @@
 // stored tail shown (the newest stored line in the message list).
 // Usage: node bench/history.mjs [--lines 100000] [--rounds 5] [--per-write 1000]
 import { openBench, option } from "./site.mjs";
+import { fillStore, openSeeded } from "./stored.mjs";
 
 const LINES = Number(option("lines", 100_000));
 // Lines per write: a flood's frame files many lines in one page, a quiet chat one or two.
@@ -13,46 +14,8 @@ const ROUNDS = Number(option("rounds", 5));
 const bench = await openBench();
 const context = await bench.browser.newContext({ viewport: { width: 1100, height: 700 } });
 const page = await context.newPage();
-const room = `history-bench-${process.pid}`;
-await page.goto(bench.pageUrl("wschat", `/ws?room=${room}`));
-await page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout: 30_000 });
-
-// The server's id as the app keys it, from a line the app stored itself.
-await page.getByTestId("composer-input").fill("seed line");
-await page.getByTestId("composer-input").press("Enter");
-await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]').waitFor();
-
-const filled = await page.evaluate(async ([lines, perWrite]) => {
-  const module = [...document.scripts].map((s) => s.src).find((src) => src.includes("wschat-app"));
-  const base = new URL(".", module ?? location.href);
-  const snippets = performance.getEntriesByType("resource").map((e) => e.name).find((n) => n.includes("/src/store/store.js"));
-  const { openHistory, queueLines } = await import(snippets ?? new URL("snippets/store.js", base).href);
-  const history = await openHistory();
-  // The server the app stored the seed line under.
-  const servers = await new Promise((resolve, reject) => {
-    const req = history.db.transaction("conversations").objectStore("conversations").getAllKeys();
-    req.onsuccess = () => resolve(req.result.map((k) => k[0]));
-    req.onerror = () => reject(req.error);
-  });
-  const server = servers[0];
-  const words = ["otter", "river", "stone", "maple", "cloud", "ember", "harbor", "lantern"];
-  const start = performance.now();
-  const time0 = Date.now() - lines * 10;
-  for (let at = 0; at < lines; at += perWrite) {
-    const batch = [];
-    for (let i = at; i < Math.min(lines, at + perWrite); i++) {
-      const text = `line ${i} about the ${words[i % 8]} and the ${words[(i * 7) % 8]} number${i}`;
-      const t = time0 + i * 10;
-      const record = JSON.stringify({ v: 1, c: "", t, k: "chat", n: `user${i % 50}`, x: text });
-      const indexed = [`user${i % 50}`, ...text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 1)].join(" ");
-      batch.push(["", t, record, indexed]);
-    }
-    // As the app hands lines over: one JSON text per batch, then one transaction.
-    queueLines(server, JSON.stringify(batch));
-    await history.writeQueued();
-  }
-  return { server, ms: performance.now() - start };
-}, [LINES, PER_WRITE]);
+await openSeeded(bench, page, `history-bench-${process.pid}`);
+const filled = await fillStore(page, LINES, PER_WRITE);
 console.error(`filled ${LINES} lines in ${filled.ms.toFixed(0)} ms (server ${filled.server.slice(0, 8)}…)`);
 
 const median = (xs) => {
