@@ -28,6 +28,7 @@ use time::{clock, day_label};
 pub use time::describe_time;
 
 mod fold;
+mod older;
 mod prototypes;
 mod render;
 mod time;
@@ -178,20 +179,6 @@ impl Rows {
         self.chunks = chunks;
     }
 
-    /// Brings the row of entry `id` into the document: the window moves to its block, drawn
-    /// from `log`. Returns the row's element (for the caller to scroll to), or `None` if it has
-    /// none. The mark of a row found before is taken off.
-    pub fn reveal(&mut self, list: &Element, log: &ChatLog, id: u64) -> Option<Element> {
-        for el in self.rows.iter().filter_map(|r| r.el.as_ref()) {
-            let _ = el.class_list().remove_1("found");
-        }
-        let block = self.rows[self.find(id)?].chunk;
-        let top = self.chunks.top_of(list, block)?;
-        self.window(list, log, Place::At(top));
-        list.set_scroll_top(top.round() as i32);
-        self.rows[self.find(id)?].el.clone()
-    }
-
     /// Where block `block`'s rows are in `rows` (blocks hold consecutive rows).
     fn block_rows(&self, block: u64) -> std::ops::Range<usize> {
         self.rows.partition_point(|r| r.chunk < block)..self.rows.partition_point(|r| r.chunk <= block)
@@ -296,52 +283,6 @@ impl Rows {
             run,
         };
         push_within(&mut self.rows, self.cap, row);
-    }
-
-    /// Rows for the entries the log put before the oldest row (lines restored as a person
-    /// scrolls back), in new blocks above: not drawn until the window reaches them.
-    fn prepend(&mut self, document: &Document, list: &Element, log: &ChatLog) {
-        let first = self.rows.front().map(|r| r.id);
-        let older: Vec<&Entry> = log.entries().take_while(|e| first.is_none_or(|f| e.id < f)).collect();
-        if older.is_empty() {
-            return;
-        }
-        let blocks = self.chunks.prepend(document, list, older.len());
-        let mut block_of = blocks.iter().flat_map(|&(seq, rows)| std::iter::repeat_n(seq, rows));
-        let mut made: Vec<Row> = Vec::with_capacity(older.len());
-        for entry in older {
-            let (_, day) = clock(entry.time_ms);
-            let previous = made.last();
-            let separated = previous.map(|p| p.day) != Some(day);
-            let continued = !separated && continues(previous, entry);
-            made.push(Row {
-                id: entry.id,
-                el: None,
-                kind: entry.kind,
-                nick: entry.nick.clone(),
-                time_ms: entry.time_ms,
-                day,
-                chunk: block_of.next().unwrap_or_default(),
-                continued,
-                separated,
-                separator: None,
-                fold: None,
-                run: None,
-            });
-        }
-        // The row that was the oldest keeps no separator of its own where its day goes on
-        // from the rows above it.
-        if let (Some(last), Some(next)) = (made.last(), self.rows.front_mut()) {
-            if next.separated && next.day == last.day {
-                next.separated = false;
-                if let Some(sep) = next.separator.take() {
-                    sep.remove();
-                }
-            }
-        }
-        for row in made.into_iter().rev() {
-            self.rows.push_front(row);
-        }
     }
 
     /// A system entry joins the run at the end of the list; once the run is long enough, a
