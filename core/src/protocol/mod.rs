@@ -39,7 +39,13 @@ mod base64;
 mod binary;
 mod event;
 mod payload;
+mod server_model;
+mod shared;
 mod time;
+pub use server_model::ServerModel;
+pub(crate) use shared::{
+    check_channels_and_template, no_channels, nothing_to_check, same_url, say_ready, secret_lines,
+};
 
 pub(crate) use base64::{base64, base64_decode};
 pub use binary::{describe_binary, hex, hex_preview};
@@ -293,103 +299,9 @@ pub struct FormatSettings {
     pub send_prefix: String,
 }
 
-/// A server of one format as the round-trip property sees it: tests use it, the app does not.
-pub struct ServerModel {
-    /// How many kinds of server of this format there are (Socket.IO's two chat shapes); 1 or more.
-    pub shapes: usize,
-    /// The subprotocol a server of each shape chooses.
-    pub subprotocol: fn(shape: usize) -> &'static str,
-    /// The frames a server of `shape` sends after the socket opens, until a client of `nick`
-    /// is ready (with the wake-ups it asks for, if it needs more).
-    pub handshake: fn(shape: usize, nick: &str) -> Vec<OutFrame>,
-    /// What the server sends the room for a frame a client of `nick` sent; `None` for frames
-    /// that are not a chat message (registration, handshake).
-    pub relay: fn(shape: usize, nick: &str, frame: &OutFrame) -> Option<OutFrame>,
-    /// What of a message's text the wire can carry at all (XML has no control characters).
-    pub carried: fn(&str) -> String,
-    /// The conversation the client is asked to join (`channel`) and writes in.
-    pub conversation: &'static str,
-}
-
 /// Timers fire on the millisecond or a little early: a wake-up this close to its time is on
 /// time (for formats comparing `now_ms` with a deadline they asked to be woken at).
 pub(crate) const TIMER_SLACK_MS: f64 = 1.0;
-
-impl ServerModel {
-    /// [`ServerModel::carried`] of wires that carry any text.
-    pub(crate) const ALL_OF_IT: fn(&str) -> String = str::to_string;
-
-    /// A broadcast server: every text frame goes to the room as it came.
-    pub(crate) const BROADCAST: ServerModel = ServerModel {
-        shapes: 1,
-        subprotocol: |_| "",
-        handshake: |_, _| Vec::new(),
-        relay: |_, _, frame| match frame {
-            OutFrame::Text(text) => Some(OutFrame::Text(text.clone())),
-            OutFrame::Binary(_) => None,
-        },
-        carried: ServerModel::ALL_OF_IT,
-        conversation: "#chat",
-    };
-}
-
-/// [`Spec::socket_url`] of formats that open the address as given.
-pub(crate) fn same_url(url: &str) -> String {
-    url.to_string()
-}
-
-/// [`WireFormat::secret_spans`] of line-based formats: on each line of `frame` that starts with
-/// `prefix`, up to the first empty line (the end of STOMP's headers), the rest of the line
-/// unless `shown` allows it (IRC's `AUTHENTICATE PLAIN` names a mechanism, not a secret).
-pub(crate) fn secret_lines(frame: &OutFrame, prefix: &str, shown: fn(&[u8]) -> bool) -> Vec<Range<usize>> {
-    let bytes = match frame {
-        OutFrame::Text(text) => text.as_bytes(),
-        OutFrame::Binary(bytes) => bytes,
-    };
-    let mut spans = Vec::new();
-    let mut at = 0;
-    for line in bytes.split(|&b| b == b'\n') {
-        let line_start = at;
-        at += line.len() + 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            break;
-        }
-        if let Some(value) = line.strip_prefix(prefix.as_bytes()).filter(|v| !v.is_empty() && !shown(v)) {
-            let start = line_start + prefix.len();
-            spans.push(start..start + value.len());
-        }
-    }
-    spans
-}
-
-/// [`Spec::channels`] of formats without channels: the setting is kept as it is, unused.
-pub(crate) fn no_channels(list: &str) -> Result<String, String> {
-    Ok(list.to_string())
-}
-
-/// [`Spec::check`] of the brokers' formats: their channel list checked by `channels`, and the
-/// JSON template their messages go out in.
-pub(crate) fn check_channels_and_template(
-    settings: FormatSettings,
-    channels: fn(&str) -> Result<String, String>,
-) -> Result<FormatSettings, String> {
-    let channel = channels(&settings.channel)?;
-    json::validate_template(&settings.json_template).map_err(|e| e.to_string())?;
-    Ok(FormatSettings { channel, ..settings })
-}
-
-/// [`Spec::check`] of formats that read no settings of their own.
-pub(crate) fn nothing_to_check(settings: FormatSettings) -> Result<FormatSettings, String> {
-    Ok(settings)
-}
-
-/// Adds [`ChatEvent::ready`] to `events` when the format just became ready.
-pub(crate) fn say_ready(was_ready: bool, now_ready: bool, events: &mut Vec<ChatEvent>) {
-    if !was_ready && now_ready {
-        events.push(ChatEvent::ready());
-    }
-}
 
 /// What a connection offers the server, and whether it is the format's default offer (which a
 /// server may take none of) rather than the person's choice.
