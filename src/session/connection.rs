@@ -171,6 +171,8 @@ impl ChatSession {
                 self.update_upkeep(|u| {
                     (u.opened, u.fallback_failed) = (true, false);
                     u.default_offer_taken |= u.offered.by_default && !protocol.is_empty();
+                    // What the server was asked on the last link may never be answered.
+                    u.archive.server_asked.clear();
                 });
                 let extensions = self.socket.extensions().get_untracked();
                 self.inspect_event(format!("readyState open: protocol {protocol:?}, extensions {extensions:?}"));

@@ -43,7 +43,7 @@ pub(super) struct Archive {
     /// time (if the oldest go, for the cap or the memory budget, they are read again).
     older_all_shown: Vec<(String, f64)>,
     /// Conversations whose server was asked for lines before this time (once per time).
-    server_asked: Vec<(String, f64)>,
+    pub(super) server_asked: Vec<(String, f64)>,
 }
 
 impl ChatSession {

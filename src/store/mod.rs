@@ -142,7 +142,7 @@ impl Store {
         if full.as_deref() != Some("QuotaExceededError") {
             return Err(format!("History could not be written: {}.", js_message(&error)));
         }
-        // Full even after the oldest went: writing on would let the rest go for nothing.
+        // Full: each further write would fail the same way.
         *self.0.borrow_mut() = State::Full(history);
         Err(format!("History is not being kept: {}. Forget history (in Search) frees room.", js_message(&error)))
     }

@@ -297,21 +297,16 @@ class History {
   }
 
   /** What waits, written in one transaction. Where the browser gives the site no more room,
-   * the oldest lines (of any server, a fifth of all) go to make room for the newest, and the
-   * write is tried once more. */
+   * the error says so by name: nothing is let go to make room (the space deleted lines free
+   * comes back only later, if at all, and each page's try would let more go). */
   writeQueued() {
     const lines = queue;
     dropQueued();
-    return this.writeLines(lines).catch(async (error) => {
+    return this.writeLines(lines).catch((error) => {
       if (error?.name !== "QuotaExceededError") throw error;
-      const kept = (await request(this.db.transaction("counts").objectStore("counts").get("lines"))) ?? 0;
-      await this.keepWithin(Math.floor((kept * 8) / 9));
-      return this.writeLines(lines).catch((again) => {
-        if (again?.name !== "QuotaExceededError") throw again;
-        const full = new Error("the browser gives this site no more storage, even with the oldest lines let go");
-        full.name = "QuotaExceededError";
-        throw full;
-      });
+      const full = new Error("the browser gives this site no more storage");
+      full.name = "QuotaExceededError";
+      throw full;
     });
   }
 

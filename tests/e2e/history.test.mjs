@@ -98,10 +98,12 @@ test("history: a full quota is said in words once, the chat goes on, and forgett
   const cdp = await context.newCDPSession(await context.newPage());
   const origin = `http://${shared.app.addr}`;
   await cdp.send("Storage.overrideQuotaForOrigin", { origin, quotaSize: 1 });
+  // The override is the browser's, for the origin every test of this file uses.
+  t.after(() => cdp.send("Storage.overrideQuotaForOrigin", { origin }).catch(() => {}));
   const { page, errors } = await openAs(context, "dora", room);
   const delivered = (text) => page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: text }).waitFor({ timeout });
   await send(page, "said when full");
-  const full = page.locator('[data-testid="message"][data-kind="system"]', { hasText: "History is not being kept: the browser gives this site no more storage" });
+  const full = page.locator('[data-testid="message"][data-kind="system"]', { hasText: "History is not being kept: the browser gives this site no more storage." });
   await full.waitFor({ timeout });
   await delivered("said when full");
   await send(page, "still chatting");

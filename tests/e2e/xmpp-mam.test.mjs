@@ -65,7 +65,8 @@ test("XMPP: a line seen live is known by its archive id after a reload, whatever
   await line.waitFor({ timeout });
   await untilStored(page, "seen live");
   await page.reload();
-  // The stored line, then the room's history on join with it again, then a marker said after.
+  // The stored line, then the room's history on join with it again, then a marker said after
+  // (a page's own "Joined" notice is not stored: this one is the new join's).
   await page.getByText(`Joined ${lobby} as ada.`).waitFor({ timeout });
   await bob.say(lobby, "after the reload");
   await page.locator('[data-testid="message-text"]', { hasText: /^after the reload$/ }).waitFor({ timeout });

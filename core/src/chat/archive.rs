@@ -20,7 +20,8 @@ impl ChatLog {
     pub fn take_unarchived(&mut self) -> Vec<Entry> {
         let confirms = self.confirms;
         let mut out = std::mem::take(&mut self.earlier_to_store);
-        out.extend(self.gone_unarchived.drain(..));
+        // Taken whole: a burst's backlog leaves no capacity behind.
+        out.extend(std::mem::take(&mut self.gone_unarchived));
         let waiting = std::mem::take(&mut self.own_waiting);
         for id in waiting {
             match self.get(id) {
@@ -96,6 +97,19 @@ impl ChatLog {
     /// reload is known by it too.
     pub fn keep_msgid(&mut self, id: u64, msgid: &str) {
         self.seen.msgid(msgid);
+        self.store_msgid(id, msgid);
+    }
+
+    fn store_msgid(&mut self, id: u64, msgid: &str) {
+        // Only for an entry still to be handed over (an own message confirmed after it was
+        // stored has no record to go with).
+        if id <= self.archived_to && !self.own_waiting.contains(&id) {
+            return;
+        }
+        self.push_msgid(id, msgid);
+    }
+
+    fn push_msgid(&mut self, id: u64, msgid: &str) {
         if self.msgids_to_store.len() == MSGIDS_KEPT {
             self.msgids_to_store.pop_front();
         }
@@ -106,6 +120,13 @@ impl ChatLog {
     pub fn take_msgid(&mut self, id: u64) -> Option<String> {
         let at = self.msgids_to_store.iter().position(|(entry, _)| *entry == id)?;
         self.msgids_to_store.remove(at).map(|(_, msgid)| msgid)
+    }
+
+    /// Drops the ids of entries handed over already (taken with them, or never to be): after
+    /// [`ChatLog::take_unarchived`] and [`ChatLog::take_msgid`] of what it gave.
+    pub fn forget_handed_msgids(&mut self) {
+        let (archived_to, waiting) = (self.archived_to, &self.own_waiting);
+        self.msgids_to_store.retain(|(id, _)| *id > archived_to || waiting.contains(id));
     }
 
     /// The earliest time of a chat line or own message kept: a server's replay on join comes
@@ -168,10 +189,10 @@ impl ChatLog {
         for record in fresh.iter() {
             let nick = record.nick.as_deref().map(Arc::from);
             older.push(self.make_entry(id, record.kind, nick, &record.text, record.status, record.time_ms));
-            match &record.msgid {
-                Some(msgid) if to_store => self.keep_msgid(id, msgid),
-                Some(msgid) => self.seen.msgid(msgid),
-                None => {}
+            // Kept for the store, not remembered: a replay on join brings the newest lines, and
+            // thousands read back would push the live lines' ids out of what is remembered.
+            if let (Some(msgid), true) = (&record.msgid, to_store) {
+                self.push_msgid(id, msgid);
             }
             id += 1;
         }

@@ -386,6 +386,7 @@ impl ChatLog {
         while self.entries.len() > self.cap {
             self.drop_oldest();
         }
+        self.entries.shrink_to(self.cap);
     }
 
     /// What the kept entries cost, about ([`Entry::bytes`]).

@@ -157,6 +157,9 @@ impl XmppState {
     fn bind(&mut self) -> OutFrame {
         self.stage = Stage::Binding;
         self.joined_before.clear();
+        // A new stream: questions of the last one are never answered, and rooms are joined
+        // (and asked about their archives) anew.
+        self.archives = archive::Archives::default();
         let resource = if self.resource.is_empty() { "wschat" } else { &self.resource };
         let bind = Element::new("bind")
             .attr("xmlns", "urn:ietf:params:xml:ns:xmpp-bind")

@@ -2,6 +2,7 @@
 //! budget all their logs share.
 
 use super::Conversations;
+use crate::chat::ENTRY_OVERHEAD_BYTES;
 use crate::history::Record;
 
 /// With more conversations than this, the memory budget is checked every this many events:
@@ -26,6 +27,7 @@ impl Conversations {
                 let msgid = log.take_msgid(entry.id);
                 Record::of_entry(&key, entry).map(|record| Record { msgid, ..record })
             }));
+            log.forget_handed_msgids();
         }
         out
     }
@@ -59,11 +61,20 @@ impl Conversations {
 
     /// Older lines of the conversation named by storage key `key`, put before its oldest
     /// ([`ChatLog::restore_older`]); how many were put.
+    /// Only the newest that the memory budget has room for: the oldest entries are the first
+    /// to go past it, and these would go at once, under the eyes of the person reading them.
     pub fn restore_older(&mut self, key: &str, records: &[Record]) -> usize {
         let Some(at) = self.find_key(key) else { return 0 };
-        let put = self.list[at].log.restore_older(records);
-        self.keep_within_budget();
-        put
+        let mut free = (self.budget_bytes - self.budget_bytes / 8).saturating_sub(self.bytes());
+        let fitting = records
+            .iter()
+            .rev()
+            .take_while(|r| {
+                let bytes = ENTRY_OVERHEAD_BYTES + r.text.len() + r.nick.as_ref().map_or(0, String::len);
+                free.checked_sub(bytes).map(|left| free = left).is_some()
+            })
+            .count();
+        self.list[at].log.restore_older(&records[records.len() - fitting..])
     }
 
     /// What the logs hold together, about ([`ChatLog::bytes`]).

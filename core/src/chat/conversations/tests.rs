@@ -278,6 +278,22 @@ fn record(conversation: &str, nick: &str, text: &str, time_ms: f64) -> Record {
     }
 }
 
+#[test]
+fn lines_read_back_take_only_the_room_the_memory_budget_leaves() {
+    let mut all = irc_with(&["#a"]);
+    all.restore("c:#a", &[record("c:#a", "bob", "newest", 1_000.0)]);
+    let long = "x".repeat(10_000);
+    let older: Vec<Record> = (0..10).map(|i| record("c:#a", "bob", &long, f64::from(i))).collect();
+    // Room for about three of them under the budget (less an eighth).
+    all.set_memory_budget(all.bytes() + 40_000);
+    let put = all.restore_older("c:#a", &older);
+    assert!((2..=3).contains(&put), "{put} put");
+    let times: Vec<f64> = all.list()[1].log.entries().map(|e| e.time_ms).collect();
+    assert_eq!(times.first(), Some(&f64::from(10 - put as u32)), "the newest of them, kept: {times:?}");
+    assert_eq!(all.restore_older("c:#a", &older[..7 - put]), 0, "none fits: none put, and none let go");
+    assert_eq!(all.list()[1].log.entries().len(), put + 1);
+}
+
 /// Stored lines go back to the conversation their key names, opened if need be.
 #[test]
 fn restored_lines_go_where_their_key_says() {

@@ -51,6 +51,8 @@ struct RoomArchive {
 struct Query {
     id: String,
     room: String,
+    /// What the page was asked to end before, for a page that brings no line with a time.
+    before_ms: f64,
     lines: Vec<PastLine>,
 }
 
@@ -122,7 +124,7 @@ impl XmppState {
         if self.archives.queries.len() == MOST_AWAITED {
             self.archives.queries.remove(0);
         }
-        self.archives.queries.push(Query { id, room, lines: Vec::new() });
+        self.archives.queries.push(Query { id, room, before_ms, lines: Vec::new() });
         Some(vec![self.stanza(iq.child(query), None)])
     }
 
@@ -167,14 +169,17 @@ impl XmppState {
         let Some(at) = self.archives.queries.iter().position(|q| q.id == id && q.room.eq_ignore_ascii_case(from)) else {
             return false;
         };
-        let Query { room, lines, .. } = self.archives.queries.remove(at);
+        let Query { room, lines, before_ms, .. } = self.archives.queries.remove(at);
         let fin = iq.find("fin").filter(|f| ok && f.get("xmlns") == Some(MAM));
         if let Some(archive) = self.archives.room(&room) {
             // An error or a last page: nothing more to ask this archive.
             archive.complete = fin.is_none_or(|f| f.get("complete") == Some("true"));
-            let earliest = lines.iter().filter(|l| l.msgid.is_some()).reduce(|a, b| if b.time_ms < a.time_ms { b } else { a });
-            if let Some(PastLine { msgid: Some(msgid), time_ms, .. }) = earliest {
-                archive.earliest = Some((msgid.clone(), *time_ms));
+            // The next page ends before this one's first (RSM's <first>), whether or not its
+            // lines were shown: a page of lines shown already moves on all the same.
+            let first = fin.and_then(|f| f.find("set")).filter(|s| s.get("xmlns") == Some(RSM)).and_then(|s| s.find("first"));
+            let earliest_ms = lines.iter().map(|l| l.time_ms).reduce(f64::min).unwrap_or(before_ms);
+            if let Some(first) = first.map(Element::text_content).filter(|id| !id.is_empty()) {
+                archive.earliest = Some((first, earliest_ms));
             }
         }
         if fin.is_none() {

@@ -119,10 +119,12 @@ impl XmppState {
                 let event = match delay {
                     Some(time_ms) => {
                         self.room_history_line(bare, message, time_ms);
-                        let msgid = archive_id(message, bare)
-                            .or_else(|| message.find("stanza-id").or_else(|| message.find("origin-id")).and_then(|e| e.get("id")))
-                            .or(message.get("id"))
-                            .map(str::to_string);
+                        // Without the room's archive id, the sender's own id, named by the sender:
+                        // it cannot pass for another's line.
+                        let msgid = archive_id(message, bare).map(str::to_string).or_else(|| {
+                            let own = message.find("origin-id").and_then(|e| e.get("id")).or(message.get("id"))?;
+                            Some(format!("{from} {own}"))
+                        });
                         ChatEvent::History { nick: resource.to_string(), text: body, time_ms: Some(time_ms), msgid }
                     }
                     None => {

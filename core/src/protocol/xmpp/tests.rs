@@ -100,7 +100,7 @@ fn rooms_presence_history_messages_and_reflections() {
     );
     let ours = xmpp.on_frame(Frame::Text("<presence from='lobby@conference.localhost/ada'><x xmlns='http://jabber.org/protocol/muc#user'><status code='110'/></x></presence>"), 5.0);
     assert_eq!(ours.events[0], room.event(ChatEvent::Entered));
-    let history = xmpp.on_frame(Frame::Text("<message from='lobby@conference.localhost/bob' type='groupchat' id='x1'><body>earlier</body><delay xmlns='urn:xmpp:delay' stamp='2023-11-14T22:13:20Z'/><stanza-id xmlns='urn:xmpp:sid:0' id='sid-1'/></message>"), 6.0);
+    let history = xmpp.on_frame(Frame::Text("<message from='lobby@conference.localhost/bob' type='groupchat' id='x1'><body>earlier</body><delay xmlns='urn:xmpp:delay' stamp='2023-11-14T22:13:20Z'/><stanza-id xmlns='urn:xmpp:sid:0' by='lobby@conference.localhost' id='sid-1'/></message>"), 6.0);
     assert_eq!(
         history.events,
         vec![room.event(ChatEvent::History {
@@ -109,6 +109,11 @@ fn rooms_presence_history_messages_and_reflections() {
             time_ms: Some(1.7e12),
             msgid: Some("sid-1".into())
         })]
+    );
+    // Without the room's archive id, the sender's own id, named by the sender.
+    let own_id = xmpp.on_frame(Frame::Text("<message from='lobby@conference.localhost/bob' type='groupchat' id='x2'><body>older</body><delay xmlns='urn:xmpp:delay' stamp='2023-11-14T22:13:20Z'/><stanza-id xmlns='urn:xmpp:sid:0' by='bob@localhost' id='sid-1'/></message>"), 6.0);
+    assert!(
+        matches!(&own_id.events[..], [ChatEvent::In { event, .. }] if matches!(&**event, ChatEvent::History { msgid: Some(id), .. } if id == "lobby@conference.localhost/bob x2"))
     );
     let sent =
         xmpp.encode(Action::Message { to: &room, nick: "ada", text: "hi <all>", id: 9 }).map(|d| texts(&d.replies));

@@ -84,8 +84,11 @@ fn before_a_time_where_the_log_reaches_further_and_not_where_no_archive_is_kept(
     let asked = ask(&mut xmpp, T).unwrap_or_default();
     assert!(asked[0].contains(r#"<field var="end"><value>2023-11-14T22:13:20.000Z</value></field>"#), "{asked:?}");
     assert!(asked[0].contains("<before></before>"), "the last page: {asked:?}");
+    // A page that brings no line (or only lines shown already) still moves the next one on.
+    xmpp.on_frame(Frame::Text("<iq type='result' from='lobby@conference.localhost' id='mam-0707070707070707-2'><fin xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><first>z5</first><last>z9</last></set></fin></iq>"), 3.0);
+    assert!(ask(&mut xmpp, T).is_some_and(|f| f[0].contains("<before>z5</before>")));
     // An archive that refuses is said, and not asked again.
-    let refused = xmpp.on_frame(Frame::Text("<iq type='error' from='lobby@conference.localhost' id='mam-0707070707070707-2'><error type='cancel'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"), 3.0);
+    let refused = xmpp.on_frame(Frame::Text("<iq type='error' from='lobby@conference.localhost' id='mam-0707070707070707-3'><error type='cancel'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"), 3.0);
     assert!(matches!(&refused.events[0], ChatEvent::System(s) if s.contains("could not give its earlier lines")));
     assert_eq!(refused.events[1], Target::channel(ROOM).event(ChatEvent::Earlier(Vec::new())));
     assert_eq!(ask(&mut xmpp, T), None);
@@ -114,4 +117,20 @@ fn a_live_room_line_carries_the_archive_s_id_only_from_the_room() {
     let by_other = "<stanza-id xmlns='urn:xmpp:sid:0' by='bob@localhost' id='a1'/>";
     assert_eq!(said(&mut xmpp, &format!("{by_other}{by_room}")), Some("a7".into()));
     assert_eq!(said(&mut xmpp, by_other), None, "the sender's word names no line of the room's");
+}
+
+#[test]
+fn a_new_stream_asks_anew() {
+    let (mut xmpp, _) = in_room();
+    answer_disco(&mut xmpp, "<feature var='urn:xmpp:mam:2'/>");
+    assert!(ask(&mut xmpp, T).is_some());
+    // The link drops with the question unanswered; the new stream joins and asks again.
+    xmpp.on_open(SUBPROTOCOL, 10.0);
+    xmpp.on_frame(Frame::Text(FEATURES_AUTH), 10.0);
+    xmpp.on_frame(Frame::Text("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"), 10.0);
+    xmpp.on_frame(Frame::Text("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>"), 10.0);
+    xmpp.on_frame(Frame::Text("<iq type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>a@localhost/r</jid></bind></iq>"), 10.0);
+    let joined = texts(&xmpp.on_frame(Frame::Text(JOINED), 11.0).replies);
+    assert!(joined.iter().any(|f| f.contains("disco#info")), "{joined:?}");
+    assert_eq!(ask(&mut xmpp, T), None, "not before it says again that it keeps one");
 }
