@@ -184,7 +184,8 @@ proptest! {
                     Action::Message { to: &chat, nick: "me", text: &frame, id: 1 },
                     Action::Join("#b"),
                     Action::Nick("you"),
-                    Action::Earlier { to: &chat, before_ms, limit: 100 },
+                    Action::Earlier { to: &chat, before_ms, limit: 100, empty: false },
+                    Action::Earlier { to: &chat, before_ms, limit: 100, empty: true },
                 ] {
                     if let Some(decoded) = format.encode(action) {
                         sane(&decoded)?;

@@ -202,29 +202,34 @@ impl ChatSession {
     /// Past what the store holds: asks the server for the lines of conversation `key` before
     /// its earliest line, where its format can (IRC's `CHATHISTORY`, XMPP's MAM), once per
     /// earliest line. They come as [`wschat_core::protocol::ChatEvent::Earlier`], above the
-    /// oldest, and go to the store. Not before the conversation holds a line: IRC's answer
-    /// could not be told from the replay a server sends on join (both are `chathistory`
-    /// batches).
+    /// oldest, and go to the store. A conversation that holds no line yet asks for the newest,
+    /// once a link, where the format can tell the answer from a replay on join (IRC with
+    /// `labeled-response`).
     fn ask_server_for_earlier(&self, key: &str) {
-        let Some((target, before_ms)) = self
+        let Some((target, earliest)) = self
             .chats
             .try_with_untracked(|c| {
                 let conversation = &c.list()[c.find_key(key)?];
-                let log = &conversation.log;
-                Some((conversation.target.clone(), log.earliest_line_time_ms()?))
+                Some((conversation.target.clone(), conversation.log.earliest_line_time_ms()))
             })
             .flatten()
         else {
             return;
         };
-        if self.upkeep.with_value(|u| u.archive.server_asked.iter().any(|(k, t)| k == key && *t == before_ms)) {
+        // An empty conversation is remembered as asked before an infinite time.
+        let asked_at = earliest.unwrap_or(f64::INFINITY);
+        if self.upkeep.with_value(|u| u.archive.server_asked.iter().any(|(k, t)| k == key && *t == asked_at)) {
             return;
         }
+        let (before_ms, empty) = match earliest {
+            Some(earliest) => (earliest, false),
+            None => (now_ms(), true),
+        };
         // Asked once it goes out: before registration nothing can be asked yet.
-        if let Some(decoded) = self.encode(Action::Earlier { to: &target, before_ms, limit: SERVER_LINES }) {
+        if let Some(decoded) = self.encode(Action::Earlier { to: &target, before_ms, limit: SERVER_LINES, empty }) {
             self.update_upkeep(|u| {
                 u.archive.server_asked.retain(|(k, _)| k != key);
-                u.archive.server_asked.push((key.to_string(), before_ms));
+                u.archive.server_asked.push((key.to_string(), asked_at));
             });
             self.take(decoded, now_ms());
         }

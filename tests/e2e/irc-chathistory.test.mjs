@@ -2,6 +2,8 @@
 // the project's own that offers `draft/chathistory` (tests/peers/irc-chathistory.mjs; no Debian
 // IRC server does), a channel of 300 lines replays its newest 20 on join, and the rest come by
 // CHATHISTORY BEFORE, 100 at a time, as the person reaches the top: all 300, once each, in order.
+// With `labeled-response`, a channel that replays nothing on join is asked at once, its
+// answer told from any replay by its label.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { scrollToFirst, send, sharedBrowserAndApp, startProcess, timeout, walkList } from "./helpers.mjs";
@@ -27,5 +29,24 @@ test("IRC CHATHISTORY: scrolling back reaches every line the server keeps, once 
   // The conversation goes on below them.
   await send(page, "after the past");
   await page.locator('[data-testid="message"][data-kind="own"]', { hasText: "after the past" }).waitFor({ timeout });
+  assert.deepEqual(errors, []);
+});
+
+test("IRC CHATHISTORY with labels: a channel that replays nothing is asked at once", async (t) => {
+  const peer = await startProcess("node", ["tests/peers/irc-chathistory.mjs", "150", "0", "labels"], /listening on (\S+)\n/);
+  t.after(() => peer.kill());
+  const context = await shared.browser.newContext({ viewport: { width: 1000, height: 700 } });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  const url = `ws://${peer.match[1]}`;
+  await page.goto(`http://${shared.app.addr}/?${new URLSearchParams({ protocol: "irc", url, nick: "ada", channel: "#quiet" })}`);
+  // Nothing on join: the newest 100, asked for because the channel holds no line, then the rest.
+  await page.locator('[data-testid="message-text"]', { hasText: /^past 149$/ }).waitFor({ timeout });
+  assert.match(peer.output(), /CHATHISTORY BEFORE #quiet timestamp=\S+ 100/);
+  assert.equal(await scrollToFirst(page, /^past \d+$/, "past 0"), "past 0", "the top reached");
+  const order = await walkList(page, (text) => /^past \d+$/.test(text));
+  assert.deepEqual(order, Array.from({ length: 150 }, (_, i) => `past ${i}`), "every line once, in order");
   assert.deepEqual(errors, []);
 });

@@ -1,12 +1,13 @@
 // A room's archive (XEP-0313 MAM) beyond what the browser's store holds, against Debian's
 // Prosody with mod_muc_mam: 60 lines said in a room before the page joins, the room sending
 // its newest 20 on join, and the rest asked of its archive as the person reaches the top: all
-// 60, once each, in order. And a line seen live is known by the archive's id when the room
-// sends it again after a reload, though this browser's clock is 30 s off the server's.
+// 60, once each, in order. A private chat is paged back in the account's archive (mod_mam) on
+// a second device. And a line seen live is known by the archive's id when the room sends it
+// again after a reload, though this browser's clock is 30 s off the server's.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { xmppPeer } from "./xmpp-peer.mjs";
-import { inspectorExport, scrollToFirst, untilStored, send, sentFrames, sharedBrowserAndApp, startProsody, timeout, walkList } from "./helpers.mjs";
+import { conversation, inspectorExport, scrollToFirst, untilStored, send, sentFrames, sharedBrowserAndApp, startProsody, timeout, walkList } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 const password = "s3cret pass";
@@ -72,4 +73,42 @@ test("XMPP: a line seen live is known by its archive id after a reload, whatever
   await page.locator('[data-testid="message-text"]', { hasText: /^after the reload$/ }).waitFor({ timeout });
   assert.equal(await line.count(), 1, "shown once");
   assert.deepEqual(errors, []);
+});
+
+test("XMPP MAM: a private chat is paged back in the account's archive, on another device", async (t) => {
+  const server = await startProsody(password);
+  t.after(() => server.kill());
+  const bob = await xmppPeer(server, "bob", password, []);
+  t.after(() => bob.stop());
+  /** A page logged in as ada (the password typed), in no room. */
+  const device = async () => {
+    const context = await shared.browser.newContext({ viewport: { width: 1000, height: 700 } });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e));
+    const params = new URLSearchParams({ protocol: "xmpp", url: server.url, nick: "ada", login: "ada@localhost", channel: "", connect: "0" });
+    await page.goto(`http://${shared.app.addr}/?${params}`);
+    await page.getByTestId("password-input").fill(password);
+    await page.getByTestId("connect-button").click();
+    await page.getByText("Online as ada@localhost").waitFor({ timeout });
+    return { page, errors, context };
+  };
+  const said = Array.from({ length: 30 }, (_, i) => `private ${String(i + 1).padStart(2, "0")}`);
+  const first = await device();
+  for (const text of said) await bob.whisper("ada@localhost", text);
+  await conversation(first.page, "bob@localhost").click();
+  await first.page.locator('[data-testid="message-list"]:visible [data-testid="message-text"]', { hasText: said.at(-1) }).waitFor({ timeout });
+  assert.deepEqual(first.errors, []);
+  await first.context.close();
+  // Another device: its store holds nothing of bob; one new line opens the chat, and scrolling
+  // up brings the rest from the account's archive.
+  const second = await device();
+  await bob.whisper("ada@localhost", "private 31");
+  await conversation(second.page, "bob@localhost").click();
+  await second.page.locator('[data-testid="message-list"]:visible [data-testid="message-text"]', { hasText: "private 31" }).waitFor({ timeout });
+  const wanted = /^private \d\d$/;
+  assert.equal(await scrollToFirst(second.page, wanted, said[0]), said[0], "the top reached");
+  assert.deepEqual(await walkList(second.page, (text) => wanted.test(text)), [...said, "private 31"], "every line once, in order");
+  assert.deepEqual(second.errors, []);
 });

@@ -92,9 +92,15 @@ impl ChatLog {
         (self.cap + SCROLLBACK_MOST).saturating_sub(self.entries.len())
     }
 
-    /// The server's id for entry `id` (an IRC msgid, an XMPP room's stanza-id): a replay of it is
-    /// known by it from now on, and its record carries it to the store, so a replay after a
-    /// reload is known by it too.
+    /// Whether a line with the server's id `msgid` is shown already: a live line that carries
+    /// one is then a replay (a bouncer's playback, a Socket.IO server's redelivery).
+    pub fn knows_msgid(&self, msgid: &str) -> bool {
+        self.seen.knows(msgid)
+    }
+
+    /// The server's id for entry `id` (an IRC msgid, an XMPP room's stanza-id, a Socket.IO
+    /// server's offset): a replay of it is known by it from now on, and its record carries it
+    /// to the store, so a replay after a reload is known by it too.
     pub fn keep_msgid(&mut self, id: u64, msgid: &str) {
         self.seen.msgid(msgid);
         self.store_msgid(id, msgid);

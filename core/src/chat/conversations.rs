@@ -442,6 +442,7 @@ pub fn listed_channels(settings: &Settings) -> Vec<Target> {
 /// One event into one conversation's log.
 pub fn apply_to_log(log: &mut ChatLog, event: ChatEvent, now: f64) {
     match event {
+        ChatEvent::Message { msgid: Some(msgid), .. } if log.knows_msgid(&msgid) => {}
         ChatEvent::Message { nick, text, time_ms, msgid } => {
             let id = log.receive_message(nick.as_deref(), &text, time_ms.unwrap_or(now));
             if let Some(msgid) = msgid {

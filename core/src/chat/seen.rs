@@ -54,6 +54,11 @@ impl Seen {
         remember(&mut self.msgids, key(msgid));
     }
 
+    /// Whether a line with this `msgid` is shown already.
+    pub(super) fn knows(&self, msgid: &str) -> bool {
+        self.msgids.contains(&key(msgid))
+    }
+
     /// Whether a replayed line is one of `entries` already: the same `msgid`, or the same nick and
     /// text within a second of `time_ms`.
     pub(super) fn has<'e>(

@@ -159,7 +159,13 @@ pub struct IrcState {
     batches: Vec<(String, String)>,
     /// Conversations whose earlier lines were asked for (`CHATHISTORY BEFORE`), and the
     /// answers being gathered: batch reference, conversation, lines.
-    earlier_asked: Vec<Target>,
+    /// Conversations asked for earlier lines, with the label the ask carried (`labeled-response`).
+    earlier_asked: Vec<(Target, Option<String>)>,
+    /// Open `labeled-response` batches and their labels: a `chathistory` batch inside one
+    /// answers the ask of that label.
+    labeled_batches: Vec<(String, String)>,
+    /// Numbers the labels of asks for earlier lines.
+    earlier_labels: u64,
     earlier: Vec<(String, Target, Vec<PastLine>)>,
 }
 
@@ -189,6 +195,8 @@ impl IrcState {
             last_heard_ms: 0.0,
             batches: Vec::new(),
             earlier_asked: Vec::new(),
+            labeled_batches: Vec::new(),
+            earlier_labels: 0,
             earlier: Vec::new(),
         }
     }
@@ -283,11 +291,14 @@ impl IrcState {
                         self.batches.remove(0);
                     }
                     self.batches.push((opened.to_string(), line.param(1).to_string()));
-                    if line.param(1) == "chathistory" {
-                        self.open_history_batch(opened, line.param(2));
+                    match line.param(1) {
+                        "chathistory" => self.open_history_batch(opened, line.param(2), self.label_of(&line)),
+                        "labeled-response" => self.open_labeled_batch(opened, line.tag("label")),
+                        _ => {}
                     }
                 } else if let Some(closed) = reference.strip_prefix('-') {
                     self.batches.retain(|(b, _)| b != closed);
+                    self.labeled_batches.retain(|(b, _)| b != closed);
                     events.extend(self.close_earlier(closed));
                 }
             }
@@ -465,7 +476,7 @@ impl WireFormat for IrcState {
                 vec![self.out(&format!("TOPIC {} :{topic}", target.name))]
             }
             Action::Nick(nick) => self.change_nick(nick),
-            Action::Earlier { to, before_ms, limit } => self.ask_earlier(to, before_ms, limit)?,
+            Action::Earlier { to, before_ms, limit, empty } => self.ask_earlier(to, before_ms, limit, empty)?,
         };
         Some(Decoded::replies(replies))
     }

@@ -158,8 +158,9 @@ pub enum Action<'a> {
     Nick(&'a str),
     /// At most `limit` lines of conversation `to` from before `before_ms`, from the server's own
     /// history (they come as [`ChatEvent::Earlier`]); `None` from formats whose servers keep
-    /// none that can be asked for.
-    Earlier { to: &'a Target, before_ms: f64, limit: u32 },
+    /// none that can be asked for. `empty`: the conversation holds no line yet (`before_ms` is
+    /// now), so the answer must be told from a replay on join by more than its conversation.
+    Earlier { to: &'a Target, before_ms: f64, limit: u32, empty: bool },
 }
 
 /// One wire format of one connection, with whatever state it needs. See the module's

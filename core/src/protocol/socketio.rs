@@ -3,6 +3,7 @@
 //! `add user` / `new message` / `user joined` / `user left` / `login` events.
 
 use crate::json::{self, Value};
+use crate::stored_outbox::server_id;
 
 use super::text::split_nick;
 use super::{describe_binary, say_ready, Action, ChatEvent, Decoded, Frame, OutFrame, ServerModel, Spec, WireFormat};
@@ -84,6 +85,10 @@ pub struct SocketIoState {
     /// Ids of own messages sent with an acknowledgement id (the message's id), oldest first.
     /// A Vec: it stays short, and a VecDeque costs the wasm about 800 bytes more.
     awaiting_acks: Vec<u64>,
+    /// The server's offset of the last message it sent with one (the tutorial's delivery
+    /// guarantee: `chat message` with the message's row id): sent back on connecting, so the
+    /// server replays only what came since (`auth.serverOffset`).
+    server_offset: Option<Value>,
 }
 
 /// The URL of the Engine.IO WebSocket transport for a Socket.IO server at `url`.
@@ -114,6 +119,7 @@ impl SocketIoState {
             last_heard_ms: 0.0,
             grace_until_ms: None,
             awaiting_acks: Vec::new(),
+            server_offset: None,
         }
     }
 
@@ -144,7 +150,11 @@ impl SocketIoState {
             "0" => {
                 let open = json::parse(body).unwrap_or(Value::Null);
                 self.dead_after_ms = heartbeat_deadline(open.get("pingInterval"), open.get("pingTimeout"));
-                replies.push(OutFrame::Text("40".into()));
+                let connect = match &self.server_offset {
+                    Some(offset) => format!("40{}", Value::Object(vec![("serverOffset".into(), offset.clone())]).to_json()),
+                    None => "40".into(),
+                };
+                replies.push(OutFrame::Text(connect));
             }
             "2" => replies.push(OutFrame::Text(format!("3{body}"))),
             "3" | "6" => {}
@@ -223,11 +233,20 @@ impl SocketIoState {
                     return;
                 }
                 let text = arg.as_str().map(str::to_string).unwrap_or_else(|| arg.to_json());
+                // The server's offset for it, where it gives one: a replay after a reconnect or
+                // a reload is known by it. With its text's hash: a server restarted without its
+                // messages counts from 1 again, and a new line must not pass for an old one.
+                let offset = items.get(2).filter(|o| matches!(o, Value::Number(_) | Value::String(_)));
+                let msgid = offset.map(|o| {
+                    let offset = o.as_str().map_or_else(|| o.to_json(), str::to_string);
+                    format!("offset {offset} {}", server_id(&text).get(..12).unwrap_or_default())
+                });
+                if let Some(offset) = offset {
+                    self.server_offset = Some(offset.clone());
+                }
                 events.push(match split_nick(&text) {
-                    Some((nick, body)) => {
-                        ChatEvent::Message { nick: Some(nick.into()), text: body.into(), time_ms: None, msgid: None }
-                    }
-                    None => ChatEvent::Message { nick: None, text, time_ms: None, msgid: None },
+                    Some((nick, body)) => ChatEvent::Message { nick: Some(nick.into()), text: body.into(), time_ms: None, msgid },
+                    None => ChatEvent::Message { nick: None, text, time_ms: None, msgid },
                 });
             }
             "new message" => {
@@ -290,7 +309,10 @@ impl SocketIoState {
 impl WireFormat for SocketIoState {
     /// Nothing to send on open: the server speaks first (the Engine.IO open packet).
     fn on_open(&mut self, _subprotocol: &str, now_ms: f64) -> Decoded {
+        // A new link is a new session, but what the server delivered stays delivered.
+        let server_offset = self.server_offset.take();
         *self = SocketIoState::new(SocketIoOptions { nick: std::mem::take(&mut self.nick) });
+        self.server_offset = server_offset;
         self.last_heard_ms = now_ms;
         Decoded::default()
     }
@@ -501,6 +523,28 @@ mod tests {
             matches!(&io.decode(r#"42["user left",{"username":"cy","numUsers":2}]"#).0[..], [ChatEvent::Left { nick, .. }] if nick == "cy")
         );
         assert_eq!(io.decode(r#"42["typing",{"username":"bob"}]"#).0, vec![]);
+    }
+
+    #[test]
+    fn the_server_s_offsets_name_messages_and_are_sent_back_on_connecting() {
+        let mut io = connected();
+        let said = |io: &mut SocketIoState, packet: &str| match &io.decode(packet).0[..] {
+            [ChatEvent::Message { msgid, .. }] => msgid.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(said(&mut io, r#"42["chat message","bob: hi"]"#), None);
+        let id = |offset: &str, text: &str| Some(format!("offset {offset} {}", &server_id(text)[..12]));
+        assert_eq!(said(&mut io, r#"42["chat message","bob: one",7]"#), id("7", "bob: one"));
+        assert_eq!(said(&mut io, r#"42["chat message","bob: two","k-9"]"#), id("k-9", "bob: two"));
+        assert_eq!(said(&mut io, r#"42["chat message","bob: odd",{"x":1}]"#), None, "not an offset");
+        // The next link asks only for what came after the last.
+        io.on_open("", 10.0);
+        let (_, replies, _) = io.decode(r#"0{"sid":"z","pingInterval":25000,"pingTimeout":20000}"#);
+        assert_eq!(texts(&replies), [r#"40{"serverOffset":"k-9"}"#]);
+        assert_eq!(said(&mut io, r#"42["chat message","bob: three",10]"#), id("10", "bob: three"));
+        assert_ne!(id("10", "bob: three"), id("10", "bob: other"), "a reused offset with another text");
+        io.on_open("", 20.0);
+        assert_eq!(texts(&io.decode(r#"0{"sid":"w"}"#).1), [r#"40{"serverOffset":10}"#]);
     }
 
     #[test]

@@ -232,6 +232,7 @@ impl XmppState {
                 }
                 let presence = self.stanza(Element::new("presence").attr("xmlns", CLIENT), None);
                 decoded.replies.push(presence);
+                decoded.replies.extend(self.ask_if_account_archived());
                 let (rooms, nick) = (self.options.rooms.clone(), self.options.nick.clone());
                 for room in rooms {
                     let join = self.join(&room, &nick, 0);
@@ -371,7 +372,8 @@ impl WireFormat for XmppState {
                 }
                 frames
             }
-            Action::Earlier { to, before_ms, limit } => self.ask_archive(to, before_ms, limit)?,
+            // Answers are told by their query id: an empty room may ask too.
+            Action::Earlier { to, before_ms, limit, .. } => self.ask_archive(to, before_ms, limit)?,
             Action::Join(room) => {
                 let room = validate_rooms(room).ok().filter(|r| !r.is_empty())?;
                 if !self.options.rooms.contains(&room) {

@@ -3,7 +3,7 @@
 # ws://localhost:PORT/xmpp-websocket; the host `localhost` with the users ada and bob (both
 # with PASSWORD), the host `anon.localhost` for anonymous logins, rooms at
 # conference.localhost, each keeping its messages in an archive (XEP-0313, mod_muc_mam, 50 a
-# page); its data in WORKDIR. Stream management (XEP-0198, mod_smacks) is on,
+# page), as each account does its private messages (mod_mam); its data in WORKDIR. Stream management (XEP-0198, mod_smacks) is on,
 # as on a server people run, unless the fourth argument is `no-sm`.
 # Usage: run.sh PORT WORKDIR PASSWORD [no-sm]
 set -euo pipefail
@@ -29,7 +29,7 @@ c2s_require_encryption = false
 -- PLAIN is not offered without TLS: logging in with a password goes through SCRAM-SHA-1.
 allow_unencrypted_plain_auth = false
 consider_websocket_secure = true
-modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "websocket"; "posix"; $sm }
+modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "websocket"; "posix"; "mam"; $sm }
 modules_disabled = { "s2s"; "tls" }
 authentication = "internal_plain"
 storage = "internal"

@@ -386,6 +386,11 @@ fn a_live_line_s_msgid_is_stored_and_knows_its_replay_whatever_the_clocks() {
     assert_eq!(texts(&later.list()[1]), ["live", "untagged", "new"]);
     let stored: Vec<Option<String>> = later.take_unarchived().into_iter().map(|r| r.msgid).collect();
     assert_eq!(stored, [Some("m2".to_string())], "a replayed line keeps its msgid too");
+    // A live line with a known msgid is a replay (a bouncer's playback, a Socket.IO server's
+    // redelivery from offset 0): not shown again.
+    later.apply(Target::channel("#a").event(tagged("live", "m1")), 9_000.0);
+    later.apply(Target::channel("#a").event(tagged("again, new", "m3")), 9_000.0);
+    assert_eq!(texts(&later.list()[1]), ["live", "untagged", "new", "again, new"]);
 }
 
 #[test]

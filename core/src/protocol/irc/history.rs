@@ -16,26 +16,62 @@ const MOST_AWAITED: usize = 8;
 impl IrcState {
     /// `CHATHISTORY BEFORE` for `to` where the server offers chathistory, once registered and,
     /// for a channel, once in it (its replay on join came first); `None` where it does not.
-    pub(super) fn ask_earlier(&mut self, to: &Target, before_ms: f64, limit: u32) -> Option<Vec<OutFrame>> {
+    /// With `labeled-response` the ask carries a label, and only the batch of that label is its
+    /// answer; without, a conversation that holds no line (`empty`) is not asked: a replay on
+    /// join would pass for the answer.
+    pub(super) fn ask_earlier(&mut self, to: &Target, before_ms: f64, limit: u32, empty: bool) -> Option<Vec<OutFrame>> {
         let offered = self.has_cap("draft/chathistory") || self.has_cap("chathistory");
         let in_it = to.kind != TargetKind::Channel || self.joined.iter().any(|c| self.name_case.same(c, &to.name));
+        let labeled = self.has_cap("labeled-response") && self.has_cap("batch");
         if !offered || !self.registered || !in_it || to.kind == TargetKind::Server || to.name.contains([' ', '\r', '\n']) {
+            return None;
+        }
+        if empty && !labeled {
             return None;
         }
         if self.earlier_asked.len() == MOST_AWAITED {
             self.earlier_asked.remove(0);
         }
-        self.earlier_asked.push(to.clone());
+        // Not a number: numeric labels are own messages' ids.
+        self.earlier_labels += 1;
+        let label = labeled.then(|| format!("h{}", self.earlier_labels));
+        let tag = label.as_ref().map(|l| format!("@label={l} ")).unwrap_or_default();
+        self.earlier_asked.push((to.clone(), label));
         let at = format_iso8601(before_ms);
-        Some(vec![self.out(&format!("CHATHISTORY BEFORE {} timestamp={at} {}", to.name, limit.clamp(1, MOST_ASKED)))])
+        Some(vec![self.out(&format!("{tag}CHATHISTORY BEFORE {} timestamp={at} {}", to.name, limit.clamp(1, MOST_ASKED)))])
+    }
+
+    /// The label a batch's start carries, its own or its enclosing `labeled-response` batch's.
+    pub(super) fn label_of(&self, line: &Line) -> Option<String> {
+        let enclosing = line.tag("batch").and_then(|b| self.labeled_batches.iter().find(|(r, _)| r == b));
+        line.tag("label").map(str::to_string).or_else(|| enclosing.map(|(_, label)| label.clone()))
+    }
+
+    /// A `labeled-response` batch opens: remembered while open if it answers an ask for earlier
+    /// lines (its label is one of theirs).
+    pub(super) fn open_labeled_batch(&mut self, reference: &str, label: Option<&str>) {
+        let Some(label) = label.filter(|l| self.earlier_asked.iter().any(|(_, asked)| asked.as_deref() == Some(*l))) else {
+            return;
+        };
+        if self.labeled_batches.len() == MOST_AWAITED {
+            self.labeled_batches.remove(0);
+        }
+        self.labeled_batches.push((reference.to_string(), label.to_string()));
     }
 
     /// A `chathistory` batch about `target` opens: the answer to an ask for earlier lines when
-    /// it names a conversation asked about (its lines are then gathered, not shown as replays).
-    pub(super) fn open_history_batch(&mut self, reference: &str, target: &str) {
+    /// it names a conversation asked about, with the ask's label where it carried one (its lines
+    /// are then gathered, not shown as replays).
+    pub(super) fn open_history_batch(&mut self, reference: &str, target: &str, label: Option<String>) {
         let name_case = self.name_case;
-        let Some(at) = self.earlier_asked.iter().position(|t| name_case.same(&t.name, target)) else { return };
-        let to = self.earlier_asked.remove(at);
+        let Some(at) = self
+            .earlier_asked
+            .iter()
+            .position(|(t, asked)| name_case.same(&t.name, target) && (asked.is_none() || *asked == label))
+        else {
+            return;
+        };
+        let (to, _) = self.earlier_asked.remove(at);
         if self.earlier.len() == MOST_AWAITED {
             self.earlier.remove(0);
         }

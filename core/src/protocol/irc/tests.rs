@@ -404,7 +404,8 @@ fn labeled_messages_are_confirmed_by_id() {
 fn earlier_lines_are_asked_for_where_offered_and_come_as_one_event() {
     let chat = Target::channel("#chat");
     let ask = |irc: &mut IrcState| {
-        irc.encode(Action::Earlier { to: &chat, before_ms: 1_700_000_000_123.0, limit: 500 }).map(|d| text(&d.replies))
+        irc.encode(Action::Earlier { to: &chat, before_ms: 1_700_000_000_123.0, limit: 500, empty: false })
+            .map(|d| text(&d.replies))
     };
     assert_eq!(ask(&mut registered(true)), None, "not offered: nothing to ask");
     let mut irc = new_irc("ada", "#chat");
@@ -443,6 +444,46 @@ fn earlier_lines_are_asked_for_where_offered_and_come_as_one_event() {
     );
     // A replay nobody asked for is history, as before.
     let (events, _) = irc.decode("BATCH +r chathistory #chat\r\n@batch=r :bob!b@h PRIVMSG #chat :again\r\nBATCH -r");
+    assert!(matches!(&flat(events)[..], [ChatEvent::History { .. }]));
+    // Without labels, a conversation that holds no line is not asked: a replay on join would
+    // pass for the answer.
+    assert!(irc.encode(Action::Earlier { to: &chat, before_ms: 1.7e12, limit: 100, empty: true }).is_none());
+}
+
+#[test]
+fn with_labels_only_the_labeled_batch_answers_and_an_empty_conversation_may_ask() {
+    let chat = Target::channel("#chat");
+    let mut irc = new_irc("ada", "#chat");
+    irc.open(TEXT_SUBPROTOCOL);
+    let caps = "batch server-time message-tags labeled-response draft/chathistory";
+    irc.decode(&format!(":srv CAP * LS :{caps}"));
+    irc.decode(&format!(":srv CAP * ACK :{caps}"));
+    irc.decode(":srv 001 ada :Welcome");
+    irc.decode(":ada!a@h JOIN #chat");
+    let ask = |irc: &mut IrcState| {
+        irc.encode(Action::Earlier { to: &chat, before_ms: 1.7e12, limit: 100, empty: true }).map(|d| text(&d.replies))
+    };
+    assert_eq!(ask(&mut irc), Some(vec!["@label=h1 CHATHISTORY BEFORE #chat timestamp=2023-11-14T22:13:20.000Z 100".to_string()]));
+    // The join's replay, unlabeled, comes first: history, not the answer.
+    let (events, _) = irc.decode("BATCH +j chathistory #chat\r\n@batch=j;time=2023-11-14T22:13:10Z :bob!b@h PRIVMSG #chat :replayed\r\nBATCH -j");
+    assert!(matches!(&flat(events)[..], [ChatEvent::History { .. }]));
+    // The answer, its batch carrying the label.
+    let (events, _) = irc.decode("@label=h1 BATCH +a chathistory #chat\r\n@batch=a;time=2023-11-14T22:13:00Z :bob!b@h PRIVMSG #chat :asked\r\nBATCH -a");
+    assert!(matches!(&events[..], [ChatEvent::In { event, .. }] if matches!(&**event, ChatEvent::Earlier(lines) if lines.len() == 1 && lines[0].text == "asked")));
+    // Or inside a labeled-response batch of that label.
+    ask(&mut irc);
+    let answer = [
+        "@label=h2 BATCH +o labeled-response",
+        "@batch=o BATCH +i chathistory #chat",
+        "@batch=i;time=2023-11-14T22:12:00Z :bob!b@h PRIVMSG #chat :inside",
+        "@batch=o BATCH -i",
+        "BATCH -o",
+    ];
+    let (events, _) = irc.decode(&answer.join("\r\n"));
+    assert!(matches!(&events[..], [ChatEvent::In { event, .. }] if matches!(&**event, ChatEvent::Earlier(lines) if lines.len() == 1 && lines[0].text == "inside")), "{events:?}");
+    // Another label's batch answers nothing of ours.
+    ask(&mut irc);
+    let (events, _) = irc.decode("@label=zz BATCH +x chathistory #chat\r\n@batch=x;time=2023-11-14T22:11:00Z :bob!b@h PRIVMSG #chat :other\r\nBATCH -x");
     assert!(matches!(&flat(events)[..], [ChatEvent::History { .. }]));
 }
 

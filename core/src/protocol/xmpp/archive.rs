@@ -1,6 +1,7 @@
-//! Rooms' message archives (XEP-0313 MAM): each room joined is asked whether it keeps one
-//! (disco#info), and one that does is asked for the lines before what the room shows as a
-//! person scrolls back past what the browser's store holds, a page at a time.
+//! Message archives (XEP-0313 MAM): each room joined, and the account once online, is asked
+//! whether it keeps one (disco#info). One that does is asked for the lines before what a room
+//! (or, the account's, a private chat) shows as a person scrolls back past what the browser's
+//! store holds, a page at a time.
 
 use super::{XmppState, CLIENT};
 use crate::protocol::time::format_iso8601;
@@ -50,7 +51,11 @@ struct RoomArchive {
 #[derive(Clone, Debug)]
 struct Query {
     id: String,
+    /// The archive entry it pages: a room, or the person a private chat is with.
     room: String,
+    /// Who answers: the room, or (the account's archive) our bare JID or nobody named.
+    answers_from: String,
+    conversation: Target,
     /// What the page was asked to end before, for a page that brings no line with a time.
     before_ms: f64,
     lines: Vec<PastLine>,
@@ -94,12 +99,43 @@ impl XmppState {
         }
     }
 
-    /// At most `limit` lines of room `to` before `before_ms`, from its archive: `None` where the
-    /// room keeps none, holds nothing older, or is not joined.
+    /// Our bare JID: the account's archive is asked at it.
+    fn account(&self) -> &str {
+        self.jid.split('/').next().unwrap_or_default()
+    }
+
+    /// Once online: the account asked whether it keeps an archive (for private chats).
+    pub(super) fn ask_if_account_archived(&mut self) -> Option<OutFrame> {
+        let account = self.account().to_string();
+        (!account.is_empty()).then(|| self.ask_if_archived(&account)).flatten()
+    }
+
+    /// At most `limit` lines of room `to`, or of a private chat with a bare JID, before
+    /// `before_ms`, from the room's or the account's archive: `None` where it keeps none, holds
+    /// nothing older, or the room is not joined.
     pub(super) fn ask_archive(&mut self, to: &Target, before_ms: f64, limit: u32) -> Option<Vec<OutFrame>> {
-        let joined = self.joined.iter().any(|(r, _)| r.eq_ignore_ascii_case(&to.name));
+        let account = self.account().to_string();
+        let (answers_from, with) = match to.kind {
+            TargetKind::Channel if self.joined.iter().any(|(r, _)| r.eq_ignore_ascii_case(&to.name)) => {
+                (to.name.clone(), None)
+            }
+            // Through a room (room/nick) the room keeps nothing of it, and the account nothing
+            // of whom we talk with.
+            TargetKind::Private if !to.name.contains('/') && !account.is_empty() => {
+                let keeps = self.archives.rooms.iter().any(|r| r.room.eq_ignore_ascii_case(&account) && r.keeps);
+                if keeps && self.archives.room(&to.name).is_none() {
+                    if self.archives.rooms.len() == MOST_ROOMS {
+                        self.archives.rooms.remove(0);
+                    }
+                    let (room, asked, earliest) = (to.name.clone(), None, None);
+                    self.archives.rooms.push(RoomArchive { room, asked, keeps, earliest, complete: false });
+                }
+                (account.clone(), Some(to.name.clone()))
+            }
+            _ => return None,
+        };
         let room = self.archives.rooms.iter().find(|r| r.room.eq_ignore_ascii_case(&to.name))?;
-        if to.kind != TargetKind::Channel || !joined || !room.keeps || room.complete {
+        if !room.keeps || room.complete {
             return None;
         }
         // The earliest line the room gave, if the log reaches no further back: before its id.
@@ -112,6 +148,9 @@ impl XmppState {
             .attr("xmlns", "jabber:x:data")
             .attr("type", "submit")
             .child(field("FORM_TYPE", MAM).attr("type", "hidden"));
+        if let Some(with) = &with {
+            form = form.child(field("with", with));
+        }
         if before_id.is_none() {
             form = form.child(field("end", &format_iso8601(before_ms)));
         }
@@ -120,11 +159,16 @@ impl XmppState {
             .child(Element::new("max").text(&limit.clamp(1, MOST_ASKED).to_string()))
             .child(Element::new("before").text(before_id.as_deref().unwrap_or_default()));
         let query = Element::new("query").attr("xmlns", MAM).attr("queryid", &id).child(form).child(page);
-        let iq = Element::new("iq").attr("xmlns", CLIENT).attr("type", "set").attr("to", &room).attr("id", &id);
+        let mut iq = Element::new("iq").attr("xmlns", CLIENT).attr("type", "set");
+        if with.is_none() {
+            iq = iq.attr("to", &room);
+        }
+        let iq = iq.attr("id", &id);
         if self.archives.queries.len() == MOST_AWAITED {
             self.archives.queries.remove(0);
         }
-        self.archives.queries.push(Query { id, room, before_ms, lines: Vec::new() });
+        let conversation = to.clone();
+        self.archives.queries.push(Query { id, room, answers_from, conversation, before_ms, lines: Vec::new() });
         Some(vec![self.stanza(iq.child(query), None)])
     }
 
@@ -134,14 +178,29 @@ impl XmppState {
         let Some(result) = message.find("result").filter(|r| r.get("xmlns") == Some(MAM)) else { return false };
         let from = message.get("from").unwrap_or_default();
         let asked = result.get("queryid").unwrap_or_default();
-        let Some(query) = self.archives.queries.iter_mut().find(|q| q.id == asked && q.room.eq_ignore_ascii_case(from))
-        else {
+        let account = self.account().to_string();
+        let Some(query) = self.archives.queries.iter_mut().find(|q| q.id == asked && answers(q, from, &account)) else {
             return true;
         };
         let Some(forwarded) = result.find("forwarded") else { return true };
         let time_ms = forwarded.find("delay").and_then(|d| d.get("stamp")).and_then(crate::protocol::time::parse_iso8601);
-        let Some(line) = forwarded.find("message").filter(|m| m.get("type") == Some("groupchat")) else { return true };
-        let nick = line.get("from").and_then(|f| f.split_once('/')).map(|(_, nick)| nick).unwrap_or_default();
+        let private = query.conversation.kind == TargetKind::Private;
+        let kind = if private { "chat" } else { "groupchat" };
+        let Some(line) = forwarded.find("message").filter(|m| m.get("type").unwrap_or("normal") == kind) else {
+            return true;
+        };
+        let sender = line.get("from").unwrap_or_default();
+        // A room's line by its nick; a private one by the sender's name, and only between us and
+        // the person asked about.
+        let nick = if private {
+            let bare = sender.split('/').next().unwrap_or_default();
+            let between = [bare, line.get("to").unwrap_or_default().split('/').next().unwrap_or_default()];
+            let ours = between.iter().any(|j| j.eq_ignore_ascii_case(&account));
+            let theirs = between.iter().any(|j| j.eq_ignore_ascii_case(&query.room));
+            if ours && theirs { bare.split('@').next().unwrap_or_default() } else { "" }
+        } else {
+            sender.split_once('/').map(|(_, nick)| nick).unwrap_or_default()
+        };
         if let (Some(text), Some(time_ms), false) = (line.find("body").map(Element::text_content), time_ms, nick.is_empty()) {
             if query.lines.len() < MOST_KEPT {
                 let msgid = result.get("id").map(str::to_string);
@@ -166,10 +225,11 @@ impl XmppState {
                 });
             return true;
         }
-        let Some(at) = self.archives.queries.iter().position(|q| q.id == id && q.room.eq_ignore_ascii_case(from)) else {
+        let account = self.account().to_string();
+        let Some(at) = self.archives.queries.iter().position(|q| q.id == id && answers(q, from, &account)) else {
             return false;
         };
-        let Query { room, lines, before_ms, .. } = self.archives.queries.remove(at);
+        let Query { room, lines, before_ms, conversation, .. } = self.archives.queries.remove(at);
         let fin = iq.find("fin").filter(|f| ok && f.get("xmlns") == Some(MAM));
         if let Some(archive) = self.archives.room(&room) {
             // An error or a last page: nothing more to ask this archive.
@@ -183,11 +243,17 @@ impl XmppState {
             }
         }
         if fin.is_none() {
-            decoded.events.push(ChatEvent::System(format!("{room} could not give its earlier lines.")));
+            decoded.events.push(ChatEvent::System(format!("The archive could not give {room}'s earlier lines.")));
         }
-        decoded.events.push(Target::channel(room).event(ChatEvent::Earlier(lines)));
+        decoded.events.push(conversation.event(ChatEvent::Earlier(lines)));
         true
     }
+}
+
+/// Whether a stanza `from` answers `query`: the room asked, or for the account's archive our
+/// bare JID or nobody named (the server speaking for the account).
+fn answers(query: &Query, from: &str, account: &str) -> bool {
+    query.answers_from.eq_ignore_ascii_case(from) || (from.is_empty() && query.answers_from.eq_ignore_ascii_case(account))
 }
 
 /// The id the room's archive gives a message: `<stanza-id by=ROOM>` (XEP-0359); one claiming

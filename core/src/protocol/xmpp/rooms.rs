@@ -159,7 +159,10 @@ impl XmppState {
                 } else {
                     (bare.split('@').next().unwrap_or(bare).to_string(), Target::private(bare))
                 };
-                decoded.events.push(place.event(ChatEvent::Message { nick: Some(nick), text: body, time_ms: delay, msgid: None }));
+                // The id our account's archive gives it, by which its copy there is known.
+                let account = self.jid.split('/').next().unwrap_or_default();
+                let msgid = archive_id(message, account).filter(|_| !account.is_empty()).map(str::to_string);
+                decoded.events.push(place.event(ChatEvent::Message { nick: Some(nick), text: body, time_ms: delay, msgid }));
             }
         }
     }

@@ -62,12 +62,13 @@ fn online(login: Option<(&str, &str)>) -> (XmppState, Vec<String>) {
 fn logs_in_binds_and_joins_the_rooms() {
     let (_, sent) = online(Some(("ada", "secret")));
     assert_eq!(sent[0], r#"<presence xmlns="jabber:client"/>"#);
+    assert!(sent[1].contains(r#"to="ada@localhost""#) && sent[1].contains("disco#info"), "the account's archive asked about");
     assert_eq!(
-        sent[1],
+        sent[2],
         r#"<presence xmlns="jabber:client" to="lobby@conference.localhost/ada"><x xmlns="http://jabber.org/protocol/muc"/></presence>"#
     );
     let (_, anonymous) = online(None);
-    assert_eq!(anonymous.len(), 2);
+    assert_eq!(anonymous.len(), 3);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use crate::protocol::PastLine;
 
 const ROOM: &str = "lobby@conference.localhost";
 const JOINED: &str = "<presence from='lobby@conference.localhost/ada'><x xmlns='http://jabber.org/protocol/muc#user'><status code='110'/></x></presence>";
-const DISCO: &str = r#"<iq xmlns="jabber:client" type="get" to="lobby@conference.localhost" id="disco-0707070707070707-1"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>"#;
+const DISCO: &str = r#"<iq xmlns="jabber:client" type="get" to="lobby@conference.localhost" id="disco-0707070707070707-2"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>"#;
 /// 2023-11-14T22:13:20Z.
 const T: f64 = 1.7e12;
 
@@ -23,12 +23,12 @@ fn in_room() -> (XmppState, Vec<String>) {
 }
 
 fn answer_disco(xmpp: &mut XmppState, features: &str) {
-    let answer = format!("<iq type='result' from='{ROOM}' id='disco-0707070707070707-1'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' type='text'/>{features}</query></iq>");
+    let answer = format!("<iq type='result' from='{ROOM}' id='disco-0707070707070707-2'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' type='text'/>{features}</query></iq>");
     assert!(xmpp.on_frame(Frame::Text(&answer), 2.0).replies.is_empty());
 }
 
 fn ask(xmpp: &mut XmppState, before_ms: f64) -> Option<Vec<String>> {
-    xmpp.encode(Action::Earlier { to: &Target::channel(ROOM), before_ms, limit: 100 }).map(|d| texts(&d.replies))
+    xmpp.encode(Action::Earlier { to: &Target::channel(ROOM), before_ms, limit: 100, empty: false }).map(|d| texts(&d.replies))
 }
 
 fn result(queryid: &str, from: &str, id: &str, nick: &str, text: &str) -> String {
@@ -51,9 +51,9 @@ fn a_room_that_keeps_an_archive_is_paged_back_by_its_ids() {
     // Before the earliest line the room gave, by its id: a burst in one second is not cut.
     assert_eq!(
         ask(&mut xmpp, T),
-        Some(vec![r#"<iq xmlns="jabber:client" type="set" to="lobby@conference.localhost" id="mam-0707070707070707-2"><query xmlns="urn:xmpp:mam:2" queryid="mam-0707070707070707-2"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE" type="hidden"><value>urn:xmpp:mam:2</value></field></x><set xmlns="http://jabber.org/protocol/rsm"><max>100</max><before>a41</before></set></query></iq>"#.to_string()])
+        Some(vec![r#"<iq xmlns="jabber:client" type="set" to="lobby@conference.localhost" id="mam-0707070707070707-3"><query xmlns="urn:xmpp:mam:2" queryid="mam-0707070707070707-3"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE" type="hidden"><value>urn:xmpp:mam:2</value></field></x><set xmlns="http://jabber.org/protocol/rsm"><max>100</max><before>a41</before></set></query></iq>"#.to_string()])
     );
-    let q = "mam-0707070707070707-2";
+    let q = "mam-0707070707070707-3";
     for frame in [
         result(q, ROOM, "a39", "bob", "39"),
         // Not from the room asked, or not this question: not lines of the answer.
@@ -65,14 +65,14 @@ fn a_room_that_keeps_an_archive_is_paged_back_by_its_ids() {
         let decoded = xmpp.on_frame(Frame::Text(&frame), 4.0);
         assert!(decoded.events.is_empty() && decoded.replies.is_empty(), "{frame}: {decoded:?}");
     }
-    let fin = xmpp.on_frame(Frame::Text("<iq type='result' from='lobby@conference.localhost' id='mam-0707070707070707-2'><fin xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><first>a39</first><last>a40</last></set></fin></iq>"), 5.0);
+    let fin = xmpp.on_frame(Frame::Text("<iq type='result' from='lobby@conference.localhost' id='mam-0707070707070707-3'><fin xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><first>a39</first><last>a40</last></set></fin></iq>"), 5.0);
     assert_eq!(
         fin.events,
         vec![Target::channel(ROOM).event(ChatEvent::Earlier(vec![line("bob", "39", "a39"), line("carol", "40", "a40")]))]
     );
     // The next page ends before the earliest of that one; a last page ends the asking.
     assert!(ask(&mut xmpp, T).is_some_and(|f| f[0].contains("<before>a39</before>")));
-    xmpp.on_frame(Frame::Text("<iq type='result' from='lobby@conference.localhost' id='mam-0707070707070707-3'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"), 6.0);
+    xmpp.on_frame(Frame::Text("<iq type='result' from='lobby@conference.localhost' id='mam-0707070707070707-4'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"), 6.0);
     assert_eq!(ask(&mut xmpp, T), None, "the archive holds nothing older");
 }
 
@@ -85,11 +85,11 @@ fn before_a_time_where_the_log_reaches_further_and_not_where_no_archive_is_kept(
     assert!(asked[0].contains(r#"<field var="end"><value>2023-11-14T22:13:20.000Z</value></field>"#), "{asked:?}");
     assert!(asked[0].contains("<before></before>"), "the last page: {asked:?}");
     // A page that brings no line (or only lines shown already) still moves the next one on.
-    xmpp.on_frame(Frame::Text("<iq type='result' from='lobby@conference.localhost' id='mam-0707070707070707-2'><fin xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><first>z5</first><last>z9</last></set></fin></iq>"), 3.0);
+    xmpp.on_frame(Frame::Text("<iq type='result' from='lobby@conference.localhost' id='mam-0707070707070707-3'><fin xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><first>z5</first><last>z9</last></set></fin></iq>"), 3.0);
     assert!(ask(&mut xmpp, T).is_some_and(|f| f[0].contains("<before>z5</before>")));
     // An archive that refuses is said, and not asked again.
-    let refused = xmpp.on_frame(Frame::Text("<iq type='error' from='lobby@conference.localhost' id='mam-0707070707070707-3'><error type='cancel'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"), 3.0);
-    assert!(matches!(&refused.events[0], ChatEvent::System(s) if s.contains("could not give its earlier lines")));
+    let refused = xmpp.on_frame(Frame::Text("<iq type='error' from='lobby@conference.localhost' id='mam-0707070707070707-4'><error type='cancel'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"), 3.0);
+    assert!(matches!(&refused.events[0], ChatEvent::System(s) if s.contains("could not give")));
     assert_eq!(refused.events[1], Target::channel(ROOM).event(ChatEvent::Earlier(Vec::new())));
     assert_eq!(ask(&mut xmpp, T), None);
 
@@ -97,7 +97,7 @@ fn before_a_time_where_the_log_reaches_further_and_not_where_no_archive_is_kept(
     answer_disco(&mut xmpp, "<feature var='http://jabber.org/protocol/muc'/>");
     assert_eq!(ask(&mut xmpp, T), None, "a room that keeps none");
     let private = Target::private("bob@localhost");
-    assert!(xmpp.encode(Action::Earlier { to: &private, before_ms: T, limit: 100 }).is_none());
+    assert!(xmpp.encode(Action::Earlier { to: &private, before_ms: T, limit: 100, empty: false }).is_none());
 }
 
 #[test]
@@ -133,4 +133,39 @@ fn a_new_stream_asks_anew() {
     let joined = texts(&xmpp.on_frame(Frame::Text(JOINED), 11.0).replies);
     assert!(joined.iter().any(|f| f.contains("disco#info")), "{joined:?}");
     assert_eq!(ask(&mut xmpp, T), None, "not before it says again that it keeps one");
+}
+
+#[test]
+fn a_private_chat_is_paged_back_in_the_account_s_archive() {
+    let (mut xmpp, _) = in_room();
+    let bob = Target::private("bob@localhost");
+    let ask_bob = |xmpp: &mut XmppState| {
+        xmpp.encode(Action::Earlier { to: &bob, before_ms: T, limit: 100, empty: false }).map(|d| texts(&d.replies))
+    };
+    assert_eq!(ask_bob(&mut xmpp), None, "not before the account says it keeps one");
+    xmpp.on_frame(Frame::Text("<iq type='result' from='a@localhost' id='disco-0707070707070707-1'><query xmlns='http://jabber.org/protocol/disco#info'><feature var='urn:xmpp:mam:2'/></query></iq>"), 2.0);
+    let asked = ask_bob(&mut xmpp).unwrap_or_default();
+    assert_eq!(
+        asked,
+        [r#"<iq xmlns="jabber:client" type="set" id="mam-0707070707070707-3"><query xmlns="urn:xmpp:mam:2" queryid="mam-0707070707070707-3"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE" type="hidden"><value>urn:xmpp:mam:2</value></field><field var="with"><value>bob@localhost</value></field><field var="end"><value>2023-11-14T22:13:20.000Z</value></field></x><set xmlns="http://jabber.org/protocol/rsm"><max>100</max><before></before></set></query></iq>"#]
+    );
+    let line = |result_from: &str, from_line: &str, to_line: &str, text: &str| {
+        format!("<message{from}><result xmlns='urn:xmpp:mam:2' queryid='mam-0707070707070707-3' id='p-{text}'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2023-11-14T22:13:20Z'/><message xmlns='jabber:client' type='chat' from='{from_line}' to='{to_line}'><body>{text}</body></message></forwarded></result></message>", from = if result_from.is_empty() { String::new() } else { format!(" from='{result_from}'") })
+    };
+    for frame in [
+        line("", "bob@localhost/phone", "a@localhost/r", "theirs"),
+        line("a@localhost", "a@localhost/r", "bob@localhost", "mine"),
+        // Not from our account, or not between us and bob: not lines of the answer.
+        line("mallory@localhost", "bob@localhost/phone", "a@localhost/r", "forged"),
+        line("", "carol@localhost/x", "a@localhost/r", "carols"),
+    ] {
+        assert!(xmpp.on_frame(Frame::Text(&frame), 3.0).events.is_empty());
+    }
+    let fin = xmpp.on_frame(Frame::Text("<iq type='result' id='mam-0707070707070707-3'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"), 4.0);
+    let past = |nick: &str, text: &str| PastLine { nick: nick.into(), text: text.into(), time_ms: T, msgid: Some(format!("p-{text}")) };
+    assert_eq!(fin.events, vec![bob.event(ChatEvent::Earlier(vec![past("bob", "theirs"), past("a", "mine")]))]);
+    assert_eq!(ask_bob(&mut xmpp), None, "all of it");
+    // A private chat through a room is not the account's to give.
+    let through = Target::private("lobby@conference.localhost/bob");
+    assert!(xmpp.encode(Action::Earlier { to: &through, before_ms: T, limit: 100, empty: false }).is_none());
 }

@@ -32,11 +32,11 @@ fn acks_deliver_own_messages_and_requests_are_answered() {
     let room = Target::channel(ROOM);
     let sent = xmpp.encode(Action::Message { to: &room, nick: "ada", text: "hi", id: 7 }).map(|d| texts(&d.replies));
     assert_eq!(sent.map(|f| f[1].clone()), Some(r#"<r xmlns="urn:xmpp:sm:3"/>"#.to_string()));
-    // Our stanzas so far: the presence, the room's join, the question whether the room keeps
-    // an archive, the message.
-    assert!(xmpp.on_frame(Frame::Text("<a xmlns='urn:xmpp:sm:3' h='3'/>"), 4.0).events.is_empty());
+    // Our stanzas so far: the presence, the questions whether the account and the room keep
+    // an archive, the room's join, the message.
+    assert!(xmpp.on_frame(Frame::Text("<a xmlns='urn:xmpp:sm:3' h='4'/>"), 4.0).events.is_empty());
     assert_eq!(
-        xmpp.on_frame(Frame::Text("<a xmlns='urn:xmpp:sm:3' h='4'/>"), 5.0).events,
+        xmpp.on_frame(Frame::Text("<a xmlns='urn:xmpp:sm:3' h='5'/>"), 5.0).events,
         vec![ChatEvent::Delivered(7)]
     );
     // The server's stanzas handled since <enabled/>: the room's presence.
@@ -56,9 +56,9 @@ fn a_dropped_link_resumes_the_stream_with_its_rooms() {
     let resume = to_restart(&mut xmpp, 10.0);
     assert_eq!(resume, [r#"<resume xmlns="urn:xmpp:sm:3" previd="sm-1" h="1"/>"#]);
     assert!(!xmpp.is_ready());
-    // The server got "one" but not "two" (after the presence, the join and the archive
-    // question): one delivered, the other left to the outbox.
-    let resumed = xmpp.on_frame(Frame::Text("<resumed xmlns='urn:xmpp:sm:3' previd='sm-1' h='4'/>"), 11.0);
+    // The server got "one" but not "two" (after the presence, the join and the two archive
+    // questions): one delivered, the other left to the outbox.
+    let resumed = xmpp.on_frame(Frame::Text("<resumed xmlns='urn:xmpp:sm:3' previd='sm-1' h='5'/>"), 11.0);
     assert!(xmpp.is_ready());
     assert_eq!(resumed.events[0], ChatEvent::Delivered(1));
     assert!(resumed.events.contains(&room.event(ChatEvent::Entered)), "the room is still joined");
@@ -66,7 +66,7 @@ fn a_dropped_link_resumes_the_stream_with_its_rooms() {
     // Counting goes on from the server's count.
     xmpp.encode(Action::Message { to: &room, nick: "ada", text: "two", id: 2 });
     assert_eq!(
-        xmpp.on_frame(Frame::Text("<a xmlns='urn:xmpp:sm:3' h='5'/>"), 12.0).events,
+        xmpp.on_frame(Frame::Text("<a xmlns='urn:xmpp:sm:3' h='6'/>"), 12.0).events,
         vec![ChatEvent::Delivered(2)]
     );
 }
