@@ -180,8 +180,12 @@ impl ChatSession {
                 self.adopt_format_if_chosen(&protocol);
                 let random = secrets::random_seed();
                 let greeting = self.upkeep.try_update_value(|u| {
+                    let newest = u.archive.newest_msgid.clone();
                     u.format.as_mut().map(|f| {
                         f.seed(&random);
+                        if let Some(msgid) = &newest {
+                            f.resume_after(msgid);
+                        }
                         f.on_open(&protocol, now)
                     })
                 });

@@ -31,6 +31,9 @@ const SERVER_LINES: u32 = 100;
 pub(super) struct Archive {
     /// The server whose stored lines were asked for (shown, or given up on).
     loaded_for: Option<String>,
+    /// The server's id of the newest stored line that has one, for the format on each open
+    /// ([`wschat_core::protocol::WireFormat::resume_after`]).
+    pub(super) newest_msgid: Option<String>,
     /// The next write, while one is due (the lines wait in store.js).
     next_write: Option<(AnimationFrame, Timeout)>,
     /// A write is under way: the next waits for it, so there is one transaction at a time.
@@ -82,6 +85,13 @@ impl ChatSession {
                             chats.restore(key, records);
                         }
                     });
+                    let newest = conversations
+                        .iter()
+                        .flat_map(|(_, records)| records)
+                        .filter(|r| r.msgid.is_some())
+                        .reduce(|a, b| if b.time_ms >= a.time_ms { b } else { a });
+                    let newest = newest.and_then(|r| r.msgid.clone());
+                    session.update_upkeep(|u| u.archive.newest_msgid = newest);
                     if unreadable > 0 {
                         session.system(&format!("{unreadable} stored lines could not be read and were skipped."));
                     }

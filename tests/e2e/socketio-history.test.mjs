@@ -1,8 +1,7 @@
 // The Socket.IO tutorial's server in its last form (tests/peers/socketio-delivery.mjs): it
 // keeps every message with an id and sends a client that connects all those after the
 // `serverOffset` it gives. The page gives the last id it got, so a reconnect brings nothing
-// twice; after a reload (no offset yet) the server sends them all again, and the stored lines,
-// known by those ids, show once each.
+// twice; after a reload it gives the newest stored line's id, and nothing shows twice either.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { io as socketIo } from "socket.io-client";
@@ -10,7 +9,7 @@ import { openApp, readyState, send, sharedBrowserAndApp, startProcess, timeout, 
 
 const shared = sharedBrowserAndApp();
 
-test("Socket.IO: messages the server delivers again by offset show once, across a reconnect and a reload", async (t) => {
+test("Socket.IO: the server's offsets are given back, across a reconnect and a reload: nothing twice", async (t) => {
   const server = await startProcess("node", ["tests/peers/socketio-delivery.mjs", "0"], /listening on (\S+)\n/);
   t.after(() => server.kill());
   const bob = socketIo(`http://${server.match[1]}`, { transports: ["websocket"] });
@@ -43,5 +42,7 @@ test("Socket.IO: messages the server delivers again by offset show once, across 
   await line("after the reload").waitFor({ timeout });
   await once("after the reload");
   assert.equal(await line("after the reconnect").count(), 1);
+  assert.match(server.output(), /serverOffset 4\n/, "after the reload, the newest stored line's id");
+  assert.doesNotMatch(server.output().split("serverOffset 3")[1], /serverOffset none/);
   assert.deepEqual(errors, []);
 });

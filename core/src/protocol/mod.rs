@@ -172,6 +172,11 @@ pub trait WireFormat {
     /// make the format anew and lose what it keeps across links.
     fn seed(&mut self, _random: &[u8; SEED_BYTES]) {}
 
+    /// The server's id of the newest line the browser's store holds from this server, handed
+    /// before each [`WireFormat::on_open`]: formats whose servers send, on connecting, what came
+    /// after an offset the client gives (Socket.IO's tutorial) ask for what came after it.
+    fn resume_after(&mut self, _msgid: &str) {}
+
     /// Where the secrets are in a frame this format made (a password, a passcode, a SASL
     /// payload), as byte ranges, so the frame is recorded with them masked. Only the format
     /// knows where its secrets go.

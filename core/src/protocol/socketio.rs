@@ -91,6 +91,9 @@ pub struct SocketIoState {
     server_offset: Option<Value>,
 }
 
+/// The longest server offset taken, as JSON (a row id, a timestamp, a UUID fit).
+const MAX_OFFSET_BYTES: usize = 64;
+
 /// The URL of the Engine.IO WebSocket transport for a Socket.IO server at `url`.
 pub fn socketio_url(url: &str) -> String {
     // Trimmed first, as every other format's URL is: the path goes after the host.
@@ -236,7 +239,10 @@ impl SocketIoState {
                 // The server's offset for it, where it gives one: a replay after a reconnect or
                 // a reload is known by it. With its text's hash: a server restarted without its
                 // messages counts from 1 again, and a new line must not pass for an old one.
-                let offset = items.get(2).filter(|o| matches!(o, Value::Number(_) | Value::String(_)));
+                // (A short one: a hostile server's megabyte would go into every record.)
+                let offset = items
+                    .get(2)
+                    .filter(|o| matches!(o, Value::Number(_) | Value::String(_)) && o.to_json().len() <= MAX_OFFSET_BYTES);
                 let msgid = offset.map(|o| {
                     let offset = o.as_str().map_or_else(|| o.to_json(), str::to_string);
                     format!("offset {offset} {}", server_id(&text).get(..12).unwrap_or_default())
@@ -308,6 +314,17 @@ impl SocketIoState {
 
 impl WireFormat for SocketIoState {
     /// Nothing to send on open: the server speaks first (the Engine.IO open packet).
+    /// A stored line's `offset N …` id: the offset to give when this page has none of its own.
+    fn resume_after(&mut self, msgid: &str) {
+        let Some(offset) = msgid.strip_prefix("offset ").and_then(|rest| rest.split(' ').next()) else { return };
+        if self.server_offset.is_none() && !offset.is_empty() {
+            self.server_offset = Some(match json::parse(offset) {
+                Ok(number @ Value::Number(_)) => number,
+                _ => Value::String(offset.to_string()),
+            });
+        }
+    }
+
     fn on_open(&mut self, _subprotocol: &str, now_ms: f64) -> Decoded {
         // A new link is a new session, but what the server delivered stays delivered.
         let server_offset = self.server_offset.take();
@@ -537,6 +554,8 @@ mod tests {
         assert_eq!(said(&mut io, r#"42["chat message","bob: one",7]"#), id("7", "bob: one"));
         assert_eq!(said(&mut io, r#"42["chat message","bob: two","k-9"]"#), id("k-9", "bob: two"));
         assert_eq!(said(&mut io, r#"42["chat message","bob: odd",{"x":1}]"#), None, "not an offset");
+        let long = format!(r#"42["chat message","bob: long","{}"]"#, "9".repeat(80));
+        assert_eq!(said(&mut io, &long), None, "too long to be one");
         // The next link asks only for what came after the last.
         io.on_open("", 10.0);
         let (_, replies, _) = io.decode(r#"0{"sid":"z","pingInterval":25000,"pingTimeout":20000}"#);
@@ -545,6 +564,17 @@ mod tests {
         assert_ne!(id("10", "bob: three"), id("10", "bob: other"), "a reused offset with another text");
         io.on_open("", 20.0);
         assert_eq!(texts(&io.decode(r#"0{"sid":"w"}"#).1), [r#"40{"serverOffset":10}"#]);
+        // A new page, from the newest stored line's id; its own offset, once it has one, wins.
+        let mut fresh = new_io("ada");
+        fresh.resume_after(&format!("offset 12 {}", &server_id("bob: x")[..12]));
+        fresh.resume_after("offset 9 abc");
+        fresh.resume_after("m-1");
+        fresh.on_open("", 0.0);
+        assert_eq!(texts(&fresh.decode(r#"0{"sid":"v"}"#).1), [r#"40{"serverOffset":12}"#]);
+        let mut named = new_io("ada");
+        named.resume_after("offset k-9 abc");
+        named.on_open("", 0.0);
+        assert_eq!(texts(&named.decode(r#"0{"sid":"v"}"#).1), [r#"40{"serverOffset":"k-9"}"#]);
     }
 
     #[test]
