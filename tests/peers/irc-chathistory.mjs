@@ -2,7 +2,8 @@
 // BEFORE, for the tests: no Debian IRC server offers `draft/chathistory`. It speaks what the
 // exchange needs (CAP LS/REQ/END with batch, server-time, message-tags and draft/chathistory,
 // NICK, USER, JOIN with NAMES and the newest REPLAY lines in a `chathistory` batch, PING,
-// CHATHISTORY BEFORE with `timestamp=`) and logs each CHATHISTORY request on stderr. With
+// CHATHISTORY BEFORE with `timestamp=` and LATEST with `*`) and logs each CHATHISTORY request
+// on stderr. With
 // `labels`, it offers `labeled-response` too and puts an ask's label on its answer's batch.
 // Usage: node irc-chathistory.mjs LINES REPLAY [labels]   (prints "listening on 127.0.0.1:PORT")
 // Every channel holds LINES lines said by `old`, "past N", a second apart, ending a minute ago.
@@ -69,9 +70,13 @@ wss.on("connection", (ws) => {
           if (replay > 0) answer(rest[0], history.slice(-replay));
           break;
         case "CHATHISTORY": {
-          // CHATHISTORY BEFORE <target> timestamp=<ISO 8601> <limit>
+          // CHATHISTORY BEFORE <target> timestamp=<ISO 8601> <limit>, or LATEST <target> * <limit>
           const [sub, target, at, limit] = rest;
           console.error(`CHATHISTORY ${rest.join(" ")}`);
+          if (sub === "LATEST" && at === "*") {
+            answer(target, history.slice(-Number(limit)), label);
+            break;
+          }
           const before = Date.parse(at.replace(/^timestamp=/, ""));
           if (sub !== "BEFORE" || Number.isNaN(before)) {
             server(`FAIL CHATHISTORY INVALID_PARAMS ${sub} :Only BEFORE with a timestamp here`);

@@ -88,11 +88,12 @@ pub struct SocketIoState {
     /// The server's offset of the last message it sent with one (the tutorial's delivery
     /// guarantee: `chat message` with the message's row id): sent back on connecting, so the
     /// server replays only what came since (`auth.serverOffset`).
-    server_offset: Option<Value>,
+    server_offset: Option<u64>,
+    /// Whether the third argument of `chat message` still looks like the server's offset: a
+    /// whole number, larger each time. Servers put other things there (a user name, a count);
+    /// one that repeats would make two lines of the same text one.
+    offsets_trusted: bool,
 }
-
-/// The longest server offset taken, as JSON (a row id, a timestamp, a UUID fit).
-const MAX_OFFSET_BYTES: usize = 64;
 
 /// The URL of the Engine.IO WebSocket transport for a Socket.IO server at `url`.
 pub fn socketio_url(url: &str) -> String {
@@ -123,6 +124,7 @@ impl SocketIoState {
             grace_until_ms: None,
             awaiting_acks: Vec::new(),
             server_offset: None,
+            offsets_trusted: true,
         }
     }
 
@@ -153,8 +155,8 @@ impl SocketIoState {
             "0" => {
                 let open = json::parse(body).unwrap_or(Value::Null);
                 self.dead_after_ms = heartbeat_deadline(open.get("pingInterval"), open.get("pingTimeout"));
-                let connect = match &self.server_offset {
-                    Some(offset) => format!("40{}", Value::Object(vec![("serverOffset".into(), offset.clone())]).to_json()),
+                let connect = match self.server_offset {
+                    Some(offset) => format!("40{{\"serverOffset\":{offset}}}"),
                     None => "40".into(),
                 };
                 replies.push(OutFrame::Text(connect));
@@ -236,20 +238,11 @@ impl SocketIoState {
                     return;
                 }
                 let text = arg.as_str().map(str::to_string).unwrap_or_else(|| arg.to_json());
-                // The server's offset for it, where it gives one: a replay after a reconnect or
-                // a reload is known by it. With its text's hash: a server restarted without its
-                // messages counts from 1 again, and a new line must not pass for an old one.
-                // (A short one: a hostile server's megabyte would go into every record.)
-                let offset = items
-                    .get(2)
-                    .filter(|o| matches!(o, Value::Number(_) | Value::String(_)) && o.to_json().len() <= MAX_OFFSET_BYTES);
-                let msgid = offset.map(|o| {
-                    let offset = o.as_str().map_or_else(|| o.to_json(), str::to_string);
+                let msgid = self.offset_of(items.get(2)).map(|offset| {
+                    // With its text's hash: a server restarted without its messages counts from
+                    // 1 again, and a new line must not pass for an old one.
                     format!("offset {offset} {}", server_id(&text).get(..12).unwrap_or_default())
                 });
-                if let Some(offset) = offset {
-                    self.server_offset = Some(offset.clone());
-                }
                 events.push(match split_nick(&text) {
                     Some((nick, body)) => ChatEvent::Message { nick: Some(nick.into()), text: body.into(), time_ms: None, msgid },
                     None => ChatEvent::Message { nick: None, text, time_ms: None, msgid },
@@ -281,6 +274,23 @@ impl SocketIoState {
             }
             "typing" | "stop typing" => {}
             _ => events.push(ChatEvent::raw(Some("Socket.IO event"), Value::Array(items.to_vec()).to_json())),
+        }
+    }
+
+    /// The server's offset for a `chat message` (its third argument), while they look like
+    /// offsets: a whole number above the last. Anything else once, and they are not trusted again.
+    fn offset_of(&mut self, arg: Option<&Value>) -> Option<u64> {
+        let offset = arg?.as_u64().filter(|_| self.offsets_trusted);
+        match offset {
+            Some(n) if self.server_offset.is_none_or(|last| n > last) => {
+                self.server_offset = Some(n);
+                Some(n)
+            }
+            _ => {
+                self.offsets_trusted = false;
+                self.server_offset = None;
+                None
+            }
         }
     }
 
@@ -316,20 +326,17 @@ impl WireFormat for SocketIoState {
     /// Nothing to send on open: the server speaks first (the Engine.IO open packet).
     /// A stored line's `offset N …` id: the offset to give when this page has none of its own.
     fn resume_after(&mut self, msgid: &str) {
-        let Some(offset) = msgid.strip_prefix("offset ").and_then(|rest| rest.split(' ').next()) else { return };
-        if self.server_offset.is_none() && !offset.is_empty() {
-            self.server_offset = Some(match json::parse(offset) {
-                Ok(number @ Value::Number(_)) => number,
-                _ => Value::String(offset.to_string()),
-            });
+        let offset = msgid.strip_prefix("offset ").and_then(|rest| rest.split(' ').next()?.parse::<u64>().ok());
+        if self.server_offset.is_none() && self.offsets_trusted {
+            self.server_offset = offset;
         }
     }
 
     fn on_open(&mut self, _subprotocol: &str, now_ms: f64) -> Decoded {
         // A new link is a new session, but what the server delivered stays delivered.
-        let server_offset = self.server_offset.take();
+        let (server_offset, trusted) = (self.server_offset.take(), self.offsets_trusted);
         *self = SocketIoState::new(SocketIoOptions { nick: std::mem::take(&mut self.nick) });
-        self.server_offset = server_offset;
+        (self.server_offset, self.offsets_trusted) = (server_offset, trusted);
         self.last_heard_ms = now_ms;
         Decoded::default()
     }
@@ -552,29 +559,37 @@ mod tests {
         assert_eq!(said(&mut io, r#"42["chat message","bob: hi"]"#), None);
         let id = |offset: &str, text: &str| Some(format!("offset {offset} {}", &server_id(text)[..12]));
         assert_eq!(said(&mut io, r#"42["chat message","bob: one",7]"#), id("7", "bob: one"));
-        assert_eq!(said(&mut io, r#"42["chat message","bob: two","k-9"]"#), id("k-9", "bob: two"));
-        assert_eq!(said(&mut io, r#"42["chat message","bob: odd",{"x":1}]"#), None, "not an offset");
-        let long = format!(r#"42["chat message","bob: long","{}"]"#, "9".repeat(80));
-        assert_eq!(said(&mut io, &long), None, "too long to be one");
+        assert_eq!(said(&mut io, r#"42["chat message","bob: two",9]"#), id("9", "bob: two"));
         // The next link asks only for what came after the last.
         io.on_open("", 10.0);
         let (_, replies, _) = io.decode(r#"0{"sid":"z","pingInterval":25000,"pingTimeout":20000}"#);
-        assert_eq!(texts(&replies), [r#"40{"serverOffset":"k-9"}"#]);
+        assert_eq!(texts(&replies), [r#"40{"serverOffset":9}"#]);
         assert_eq!(said(&mut io, r#"42["chat message","bob: three",10]"#), id("10", "bob: three"));
         assert_ne!(id("10", "bob: three"), id("10", "bob: other"), "a reused offset with another text");
         io.on_open("", 20.0);
         assert_eq!(texts(&io.decode(r#"0{"sid":"w"}"#).1), [r#"40{"serverOffset":10}"#]);
-        // A new page, from the newest stored line's id; its own offset, once it has one, wins.
+        // A new page, from the newest stored line's id; only a whole number is one.
         let mut fresh = new_io("ada");
         fresh.resume_after(&format!("offset 12 {}", &server_id("bob: x")[..12]));
         fresh.resume_after("offset 9 abc");
-        fresh.resume_after("m-1");
         fresh.on_open("", 0.0);
         assert_eq!(texts(&fresh.decode(r#"0{"sid":"v"}"#).1), [r#"40{"serverOffset":12}"#]);
-        let mut named = new_io("ada");
-        named.resume_after("offset k-9 abc");
-        named.on_open("", 0.0);
-        assert_eq!(texts(&named.decode(r#"0{"sid":"v"}"#).1), [r#"40{"serverOffset":"k-9"}"#]);
+        for stored in ["m-1", "offset k-9 abc", "offset -1 abc"] {
+            let mut other = new_io("ada");
+            other.resume_after(stored);
+            other.on_open("", 0.0);
+            assert_eq!(texts(&other.decode(r#"0{"sid":"v"}"#).1), ["40"], "{stored}");
+        }
+        // Something else in that place (a name, a count that repeats): no offsets from then on,
+        // so two lines of the same text stay two.
+        for odd in [r#""bob""#, "5", r#"{"x":1}"#, "2.5"] {
+            let mut other = connected();
+            assert_eq!(said(&mut other, r#"42["chat message","bob: ok",5]"#), id("5", "bob: ok"));
+            assert_eq!(said(&mut other, &format!(r#"42["chat message","bob: ok",{odd}]"#)), None, "{odd}");
+            assert_eq!(said(&mut other, r#"42["chat message","bob: ok",6]"#), None, "not trusted again");
+            other.on_open("", 0.0);
+            assert_eq!(texts(&other.decode(r#"0{"sid":"v"}"#).1), ["40"]);
+        }
     }
 
     #[test]

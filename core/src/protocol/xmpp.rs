@@ -373,7 +373,7 @@ impl WireFormat for XmppState {
                 frames
             }
             // Answers are told by their query id: an empty room may ask too.
-            Action::Earlier { to, before_ms, limit, .. } => self.ask_archive(to, before_ms, limit)?,
+            Action::Earlier { to, before_ms, limit, empty } => self.ask_archive(to, before_ms, limit, empty)?,
             Action::Join(room) => {
                 let room = validate_rooms(room).ok().filter(|r| !r.is_empty())?;
                 if !self.options.rooms.contains(&room) {

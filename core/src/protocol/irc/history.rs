@@ -37,8 +37,14 @@ impl IrcState {
         let label = labeled.then(|| format!("h{}", self.earlier_labels));
         let tag = label.as_ref().map(|l| format!("@label={l} ")).unwrap_or_default();
         self.earlier_asked.push((to.clone(), label));
-        let at = format_iso8601(before_ms);
-        Some(vec![self.out(&format!("{tag}CHATHISTORY BEFORE {} timestamp={at} {}", to.name, limit.clamp(1, MOST_ASKED)))])
+        let limit = limit.clamp(1, MOST_ASKED);
+        // Nothing held: the newest, by the server's clock, not this computer's.
+        let ask = if empty {
+            format!("{tag}CHATHISTORY LATEST {} * {limit}", to.name)
+        } else {
+            format!("{tag}CHATHISTORY BEFORE {} timestamp={} {limit}", to.name, format_iso8601(before_ms))
+        };
+        Some(vec![self.out(&ask)])
     }
 
     /// The label a batch's start carries, its own or its enclosing `labeled-response` batch's.

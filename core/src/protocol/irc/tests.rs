@@ -463,7 +463,7 @@ fn with_labels_only_the_labeled_batch_answers_and_an_empty_conversation_may_ask(
     let ask = |irc: &mut IrcState| {
         irc.encode(Action::Earlier { to: &chat, before_ms: 1.7e12, limit: 100, empty: true }).map(|d| text(&d.replies))
     };
-    assert_eq!(ask(&mut irc), Some(vec!["@label=h1 CHATHISTORY BEFORE #chat timestamp=2023-11-14T22:13:20.000Z 100".to_string()]));
+    assert_eq!(ask(&mut irc), Some(vec!["@label=h1 CHATHISTORY LATEST #chat * 100".to_string()]));
     // The join's replay, unlabeled, comes first: history, not the answer.
     let (events, _) = irc.decode("BATCH +j chathistory #chat\r\n@batch=j;time=2023-11-14T22:13:10Z :bob!b@h PRIVMSG #chat :replayed\r\nBATCH -j");
     assert!(matches!(&flat(events)[..], [ChatEvent::History { .. }]));

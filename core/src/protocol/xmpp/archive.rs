@@ -99,6 +99,11 @@ impl XmppState {
         }
     }
 
+    /// Whether `jid` (a room, or our account) said it keeps an archive.
+    pub(super) fn archive_kept_by(&self, jid: &str) -> bool {
+        self.archives.rooms.iter().any(|r| r.room.eq_ignore_ascii_case(jid) && r.keeps && r.asked.is_none())
+    }
+
     /// Our bare JID: the account's archive is asked at it.
     fn account(&self) -> &str {
         self.jid.split('/').next().unwrap_or_default()
@@ -113,7 +118,7 @@ impl XmppState {
     /// At most `limit` lines of room `to`, or of a private chat with a bare JID, before
     /// `before_ms`, from the room's or the account's archive: `None` where it keeps none, holds
     /// nothing older, or the room is not joined.
-    pub(super) fn ask_archive(&mut self, to: &Target, before_ms: f64, limit: u32) -> Option<Vec<OutFrame>> {
+    pub(super) fn ask_archive(&mut self, to: &Target, before_ms: f64, limit: u32, empty: bool) -> Option<Vec<OutFrame>> {
         let account = self.account().to_string();
         let (answers_from, with) = match to.kind {
             TargetKind::Channel if self.joined.iter().any(|(r, _)| r.eq_ignore_ascii_case(&to.name)) => {
@@ -151,7 +156,8 @@ impl XmppState {
         if let Some(with) = &with {
             form = form.child(field("with", with));
         }
-        if before_id.is_none() {
+        // Nothing held: the last page, by the server's clock, not this computer's.
+        if before_id.is_none() && !empty {
             form = form.child(field("end", &format_iso8601(before_ms)));
         }
         let page = Element::new("set")

@@ -159,9 +159,12 @@ impl XmppState {
                 } else {
                     (bare.split('@').next().unwrap_or(bare).to_string(), Target::private(bare))
                 };
-                // The id our account's archive gives it, by which its copy there is known.
+                // The id our account's archive gives it, by which its copy there is known: only
+                // from an account that keeps one (its server then strips forged ones, XEP-0359).
                 let account = self.jid.split('/').next().unwrap_or_default();
-                let msgid = archive_id(message, account).filter(|_| !account.is_empty()).map(str::to_string);
+                let msgid = archive_id(message, account)
+                    .filter(|_| !account.is_empty() && self.archive_kept_by(account))
+                    .map(str::to_string);
                 decoded.events.push(place.event(ChatEvent::Message { nick: Some(nick), text: body, time_ms: delay, msgid }));
             }
         }
