@@ -159,8 +159,9 @@ pub struct IrcState {
     batches: Vec<(String, String)>,
     /// Conversations whose earlier lines were asked for (`CHATHISTORY BEFORE`), and the
     /// answers being gathered: batch reference, conversation, lines.
-    /// Conversations asked for earlier lines, with the label the ask carried (`labeled-response`).
-    earlier_asked: Vec<(Target, Option<String>)>,
+    /// Conversations asked for earlier lines, with the label the ask carried (`labeled-response`)
+    /// and whether the conversation held no line.
+    earlier_asked: Vec<(Target, Option<String>, bool)>,
     /// Open `labeled-response` batches and their labels: a `chathistory` batch inside one
     /// answers the ask of that label.
     labeled_batches: Vec<(String, String)>,

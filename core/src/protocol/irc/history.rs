@@ -36,7 +36,7 @@ impl IrcState {
         self.earlier_labels += 1;
         let label = labeled.then(|| format!("h{}", self.earlier_labels));
         let tag = label.as_ref().map(|l| format!("@label={l} ")).unwrap_or_default();
-        self.earlier_asked.push((to.clone(), label));
+        self.earlier_asked.push((to.clone(), label, empty));
         let limit = limit.clamp(1, MOST_ASKED);
         // Nothing held: the newest, by the server's clock, not this computer's.
         let ask = if empty {
@@ -56,7 +56,7 @@ impl IrcState {
     /// A `labeled-response` batch opens: remembered while open if it answers an ask for earlier
     /// lines (its label is one of theirs).
     pub(super) fn open_labeled_batch(&mut self, reference: &str, label: Option<&str>) {
-        let Some(label) = label.filter(|l| self.earlier_asked.iter().any(|(_, asked)| asked.as_deref() == Some(*l))) else {
+        let Some(label) = label.filter(|l| self.earlier_asked.iter().any(|(_, asked, _)| asked.as_deref() == Some(*l))) else {
             return;
         };
         if self.labeled_batches.len() == MOST_AWAITED {
@@ -67,17 +67,18 @@ impl IrcState {
 
     /// A `chathistory` batch about `target` opens: the answer to an ask for earlier lines when
     /// it names a conversation asked about, with the ask's label where it carried one (its lines
-    /// are then gathered, not shown as replays).
+    /// are then gathered, not shown as replays). A server that leaves the label off its answer
+    /// is still answering an ask of a conversation that held lines (its join's replay came
+    /// before them); only an empty conversation's ask needs the label.
     pub(super) fn open_history_batch(&mut self, reference: &str, target: &str, label: Option<String>) {
         let name_case = self.name_case;
-        let Some(at) = self
-            .earlier_asked
-            .iter()
-            .position(|(t, asked)| name_case.same(&t.name, target) && (asked.is_none() || *asked == label))
+        let answers = |asked: &Option<String>, empty: bool| asked.is_none() || *asked == label || (label.is_none() && !empty);
+        let Some(at) =
+            self.earlier_asked.iter().position(|(t, asked, empty)| name_case.same(&t.name, target) && answers(asked, *empty))
         else {
             return;
         };
-        let (to, _) = self.earlier_asked.remove(at);
+        let (to, ..) = self.earlier_asked.remove(at);
         if self.earlier.len() == MOST_AWAITED {
             self.earlier.remove(0);
         }

@@ -481,6 +481,10 @@ fn with_labels_only_the_labeled_batch_answers_and_an_empty_conversation_may_ask(
     ];
     let (events, _) = irc.decode(&answer.join("\r\n"));
     assert!(matches!(&events[..], [ChatEvent::In { event, .. }] if matches!(&**event, ChatEvent::Earlier(lines) if lines.len() == 1 && lines[0].text == "inside")), "{events:?}");
+    // A server that leaves the label off answers an ask of a conversation that held lines.
+    irc.encode(Action::Earlier { to: &chat, before_ms: 1.7e12, limit: 100, empty: false });
+    let (events, _) = irc.decode("BATCH +u chathistory #chat\r\n@batch=u;time=2023-11-14T22:11:30Z :bob!b@h PRIVMSG #chat :unlabeled\r\nBATCH -u");
+    assert!(matches!(&events[..], [ChatEvent::In { event, .. }] if matches!(&**event, ChatEvent::Earlier(lines) if lines[0].text == "unlabeled")), "{events:?}");
     // Another label's batch answers nothing of ours.
     ask(&mut irc);
     let (events, _) = irc.decode("@label=zz BATCH +x chathistory #chat\r\n@batch=x;time=2023-11-14T22:11:00Z :bob!b@h PRIVMSG #chat :other\r\nBATCH -x");

@@ -79,9 +79,7 @@ impl XmppState {
             return None;
         }
         let id = self.question_id("disco");
-        if self.archives.rooms.len() == MOST_ROOMS {
-            self.archives.rooms.remove(0);
-        }
+        self.make_room_for_an_archive();
         let asked = Some(id.clone());
         self.archives.rooms.push(RoomArchive { room: room.to_string(), asked, keeps: false, earliest: None, complete: false });
         let query = Element::new("query").attr("xmlns", DISCO_INFO);
@@ -95,6 +93,17 @@ impl XmppState {
         if let Some(archive) = self.archives.room(room) {
             if archive.earliest.as_ref().is_none_or(|(_, t)| time_ms < *t) {
                 archive.earliest = Some((id.to_string(), time_ms));
+            }
+        }
+    }
+
+    /// With as many archives known as are kept, the oldest known goes: never the account's,
+    /// which every private chat pages back in.
+    fn make_room_for_an_archive(&mut self) {
+        if self.archives.rooms.len() >= MOST_ROOMS {
+            let account = self.account().to_string();
+            if let Some(at) = self.archives.rooms.iter().position(|r| !r.room.eq_ignore_ascii_case(&account)) {
+                self.archives.rooms.remove(at);
             }
         }
     }
@@ -129,9 +138,7 @@ impl XmppState {
             TargetKind::Private if !to.name.contains('/') && !account.is_empty() => {
                 let keeps = self.archives.rooms.iter().any(|r| r.room.eq_ignore_ascii_case(&account) && r.keeps);
                 if keeps && self.archives.room(&to.name).is_none() {
-                    if self.archives.rooms.len() == MOST_ROOMS {
-                        self.archives.rooms.remove(0);
-                    }
+                    self.make_room_for_an_archive();
                     let (room, asked, earliest) = (to.name.clone(), None, None);
                     self.archives.rooms.push(RoomArchive { room, asked, keeps, earliest, complete: false });
                 }

@@ -165,6 +165,11 @@ fn a_private_chat_is_paged_back_in_the_account_s_archive() {
     let past = |nick: &str, text: &str| PastLine { nick: nick.into(), text: text.into(), time_ms: T, msgid: Some(format!("p-{text}")) };
     assert_eq!(fin.events, vec![bob.event(ChatEvent::Earlier(vec![past("bob", "theirs"), past("a", "mine")]))]);
     assert_eq!(ask_bob(&mut xmpp), None, "all of it");
+    // Many rooms known later: the account's archive is never the one forgotten.
+    for i in 0..300 {
+        xmpp.ask_if_archived(&format!("r{i}@conference.localhost"));
+    }
+    assert!(xmpp.archive_kept_by("a@localhost"));
     // A private chat through a room is not the account's to give.
     let through = Target::private("lobby@conference.localhost/bob");
     assert!(xmpp.encode(Action::Earlier { to: &through, before_ms: T, limit: 100, empty: false }).is_none());
