@@ -10,8 +10,9 @@ import { scrollToFirst, send, sharedBrowserAndApp, startProcess, timeout, walkLi
 
 const shared = sharedBrowserAndApp();
 
-test("IRC CHATHISTORY: scrolling back reaches every line the server keeps, once each, in order", async (t) => {
-  const peer = await startProcess("node", ["tests/peers/irc-chathistory.mjs", "300", "20"], /listening on (\S+)\n/);
+/** The peer started with `args`, and a page as ada in `channel` on it. */
+async function joinPeer(t, args, channel) {
+  const peer = await startProcess("node", ["tests/peers/irc-chathistory.mjs", ...args], /listening on (\S+)\n/);
   t.after(() => peer.kill());
   const context = await shared.browser.newContext({ viewport: { width: 1000, height: 700 } });
   t.after(() => context.close());
@@ -19,12 +20,22 @@ test("IRC CHATHISTORY: scrolling back reaches every line the server keeps, once 
   const errors = [];
   page.on("pageerror", (e) => errors.push(e));
   const url = `ws://${peer.match[1]}`;
-  await page.goto(`http://${shared.app.addr}/?${new URLSearchParams({ protocol: "irc", url, nick: "ada", channel: "#past" })}`);
-  // The replay on join, then the rest, asked for as the list reaches its top.
-  await page.locator('[data-testid="message-text"]', { hasText: /^past 299$/ }).waitFor({ timeout });
+  await page.goto(`http://${shared.app.addr}/?${new URLSearchParams({ protocol: "irc", url, nick: "ada", channel })}`);
+  return { peer, page, errors };
+}
+
+/** Scrolled to the top, then walked down: "past 0" to "past N-1", each once, in order. */
+async function allPastOnce(page, count) {
   assert.equal(await scrollToFirst(page, /^past \d+$/, "past 0"), "past 0", "the top reached");
   const order = await walkList(page, (text) => /^past \d+$/.test(text));
-  assert.deepEqual(order, Array.from({ length: 300 }, (_, i) => `past ${i}`), "every line once, in order");
+  assert.deepEqual(order, Array.from({ length: count }, (_, i) => `past ${i}`), "every line once, in order");
+}
+
+test("IRC CHATHISTORY: scrolling back reaches every line the server keeps, once each, in order", async (t) => {
+  const { peer, page, errors } = await joinPeer(t, ["300", "20"], "#past");
+  // The replay on join, then the rest, asked for as the list reaches its top.
+  await page.locator('[data-testid="message-text"]', { hasText: /^past 299$/ }).waitFor({ timeout });
+  await allPastOnce(page, 300);
   assert.match(peer.output(), /CHATHISTORY BEFORE #past timestamp=\S+ 100/);
   // The conversation goes on below them.
   await send(page, "after the past");
@@ -33,20 +44,10 @@ test("IRC CHATHISTORY: scrolling back reaches every line the server keeps, once 
 });
 
 test("IRC CHATHISTORY with labels: a channel that replays nothing is asked at once", async (t) => {
-  const peer = await startProcess("node", ["tests/peers/irc-chathistory.mjs", "150", "0", "labels"], /listening on (\S+)\n/);
-  t.after(() => peer.kill());
-  const context = await shared.browser.newContext({ viewport: { width: 1000, height: 700 } });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e));
-  const url = `ws://${peer.match[1]}`;
-  await page.goto(`http://${shared.app.addr}/?${new URLSearchParams({ protocol: "irc", url, nick: "ada", channel: "#quiet" })}`);
+  const { peer, page, errors } = await joinPeer(t, ["150", "0", "labels"], "#quiet");
   // Nothing on join: the newest 100, asked for because the channel holds no line, then the rest.
   await page.locator('[data-testid="message-text"]', { hasText: /^past 149$/ }).waitFor({ timeout });
   assert.match(peer.output(), /CHATHISTORY LATEST #quiet \* 100/);
-  assert.equal(await scrollToFirst(page, /^past \d+$/, "past 0"), "past 0", "the top reached");
-  const order = await walkList(page, (text) => /^past \d+$/.test(text));
-  assert.deepEqual(order, Array.from({ length: 150 }, (_, i) => `past ${i}`), "every line once, in order");
+  await allPastOnce(page, 150);
   assert.deepEqual(errors, []);
 });

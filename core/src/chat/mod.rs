@@ -367,11 +367,7 @@ impl ChatLog {
     /// entries go at once.
     pub fn set_cap(&mut self, cap: usize) {
         self.cap = cap.max(1);
-        self.scrollback = 0;
-        while self.entries.len() > self.cap {
-            self.drop_oldest();
-        }
-        self.entries.shrink_to(self.cap);
+        self.end_scrollback();
     }
 
     /// How many entries are held beyond the cap for a person scrolling back.

@@ -450,6 +450,17 @@ fn earlier_lines_are_asked_for_where_offered_and_come_as_one_event() {
     assert!(irc.encode(Action::Earlier { to: &chat, before_ms: 1.7e12, limit: 100, empty: true }).is_none());
 }
 
+/// The texts of the one event decoded, an answer's lines ([`ChatEvent::Earlier`]); none else.
+fn earlier_texts(events: &[ChatEvent]) -> Vec<String> {
+    match events {
+        [ChatEvent::In { event, .. }] => match &**event {
+            ChatEvent::Earlier(lines) => lines.iter().map(|l| l.text.clone()).collect(),
+            other => panic!("not an answer: {other:?}"),
+        },
+        other => panic!("not one event: {other:?}"),
+    }
+}
+
 #[test]
 fn with_labels_only_the_labeled_batch_answers_and_an_empty_conversation_may_ask() {
     let chat = Target::channel("#chat");
@@ -469,7 +480,7 @@ fn with_labels_only_the_labeled_batch_answers_and_an_empty_conversation_may_ask(
     assert!(matches!(&flat(events)[..], [ChatEvent::History { .. }]));
     // The answer, its batch carrying the label.
     let (events, _) = irc.decode("@label=h1 BATCH +a chathistory #chat\r\n@batch=a;time=2023-11-14T22:13:00Z :bob!b@h PRIVMSG #chat :asked\r\nBATCH -a");
-    assert!(matches!(&events[..], [ChatEvent::In { event, .. }] if matches!(&**event, ChatEvent::Earlier(lines) if lines.len() == 1 && lines[0].text == "asked")));
+    assert_eq!(earlier_texts(&events), ["asked"]);
     // Or inside a labeled-response batch of that label.
     ask(&mut irc);
     let answer = [
@@ -480,11 +491,11 @@ fn with_labels_only_the_labeled_batch_answers_and_an_empty_conversation_may_ask(
         "BATCH -o",
     ];
     let (events, _) = irc.decode(&answer.join("\r\n"));
-    assert!(matches!(&events[..], [ChatEvent::In { event, .. }] if matches!(&**event, ChatEvent::Earlier(lines) if lines.len() == 1 && lines[0].text == "inside")), "{events:?}");
+    assert_eq!(earlier_texts(&events), ["inside"]);
     // A server that leaves the label off answers an ask of a conversation that held lines.
     irc.encode(Action::Earlier { to: &chat, before_ms: 1.7e12, limit: 100, empty: false });
     let (events, _) = irc.decode("BATCH +u chathistory #chat\r\n@batch=u;time=2023-11-14T22:11:30Z :bob!b@h PRIVMSG #chat :unlabeled\r\nBATCH -u");
-    assert!(matches!(&events[..], [ChatEvent::In { event, .. }] if matches!(&**event, ChatEvent::Earlier(lines) if lines[0].text == "unlabeled")), "{events:?}");
+    assert_eq!(earlier_texts(&events), ["unlabeled"]);
     // Another label's batch answers nothing of ours.
     ask(&mut irc);
     let (events, _) = irc.decode("@label=zz BATCH +x chathistory #chat\r\n@batch=x;time=2023-11-14T22:11:00Z :bob!b@h PRIVMSG #chat :other\r\nBATCH -x");

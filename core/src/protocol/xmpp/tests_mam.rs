@@ -13,13 +13,18 @@ const T: f64 = 1.7e12;
 /// Online anonymously and in the room; what the room's own presence was answered with.
 fn in_room() -> (XmppState, Vec<String>) {
     let mut xmpp = seeded(None);
-    xmpp.on_open(SUBPROTOCOL, 0.0);
-    xmpp.on_frame(Frame::Text(FEATURES_AUTH), 0.0);
-    xmpp.on_frame(Frame::Text("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"), 0.0);
-    xmpp.on_frame(Frame::Text("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>"), 0.0);
-    xmpp.on_frame(Frame::Text("<iq type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>a@localhost/r</jid></bind></iq>"), 0.0);
-    let joined = texts(&xmpp.on_frame(Frame::Text(JOINED), 1.0).replies);
+    let joined = link_and_join(&mut xmpp, 0.0);
     (xmpp, joined)
+}
+
+/// A new link at `at`: logged in anonymously, bound, the room's own presence answered.
+fn link_and_join(xmpp: &mut XmppState, at: f64) -> Vec<String> {
+    xmpp.on_open(SUBPROTOCOL, at);
+    xmpp.on_frame(Frame::Text(FEATURES_AUTH), at);
+    xmpp.on_frame(Frame::Text("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"), at);
+    xmpp.on_frame(Frame::Text("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>"), at);
+    xmpp.on_frame(Frame::Text("<iq type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>a@localhost/r</jid></bind></iq>"), at);
+    texts(&xmpp.on_frame(Frame::Text(JOINED), at + 1.0).replies)
 }
 
 fn answer_disco(xmpp: &mut XmppState, features: &str) {
@@ -125,12 +130,7 @@ fn a_new_stream_asks_anew() {
     answer_disco(&mut xmpp, "<feature var='urn:xmpp:mam:2'/>");
     assert!(ask(&mut xmpp, T).is_some());
     // The link drops with the question unanswered; the new stream joins and asks again.
-    xmpp.on_open(SUBPROTOCOL, 10.0);
-    xmpp.on_frame(Frame::Text(FEATURES_AUTH), 10.0);
-    xmpp.on_frame(Frame::Text("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"), 10.0);
-    xmpp.on_frame(Frame::Text("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>"), 10.0);
-    xmpp.on_frame(Frame::Text("<iq type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>a@localhost/r</jid></bind></iq>"), 10.0);
-    let joined = texts(&xmpp.on_frame(Frame::Text(JOINED), 11.0).replies);
+    let joined = link_and_join(&mut xmpp, 10.0);
     assert!(joined.iter().any(|f| f.contains("disco#info")), "{joined:?}");
     assert_eq!(ask(&mut xmpp, T), None, "not before it says again that it keeps one");
 }
