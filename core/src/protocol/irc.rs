@@ -536,3 +536,5 @@ fn is_error_numeric(command: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_history;
