@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { launchChromium, root, startServer } from "../tests/e2e/helpers.mjs";
 
-export const dist = path.join(root, "dist");
+// WSCHAT_DIST serves another build (the heap probe's: see bench/memory.mjs).
+export const dist = process.env.WSCHAT_DIST || path.join(root, "dist");
 
 /** The value after `--name` on the command line, else `fallback`. */
 export function option(name, fallback) {

@@ -9,6 +9,7 @@
 //! - [`store`]: stored history in IndexedDB; records encoded and decoded in core.
 //! - [`ui`]: Leptos components that read signals and call session actions.
 
+pub mod heap_probe;
 pub mod listener;
 pub mod session;
 pub mod socket;

@@ -42,6 +42,7 @@ impl ChatSession {
 
     /// Applies every queued event to the log in one update.
     pub(super) fn flush_pending(&self) {
+        let _phase = crate::heap_probe::enter(crate::heap_probe::Phase::Flush);
         let Some((pending, frames_dirty)) = self.upkeep.try_update_value(|u| {
             u.flush_queued = false;
             (std::mem::take(&mut u.pending), std::mem::take(&mut u.frames_dirty))

@@ -247,6 +247,7 @@ impl ChatSession {
 
     /// New lines of every conversation wait for the next write, on the next frame.
     pub(super) fn archive_new_lines(&self) {
+        let _phase = crate::heap_probe::enter(crate::heap_probe::Phase::Archive);
         let Some(records) = self.chats.try_update_untracked(|chats| chats.take_unarchived()) else { return };
         let store = Store::get();
         if records.is_empty() || !store.writes() {

@@ -106,6 +106,7 @@ impl WebSocketHandle {
     /// Hands on the inbox's messages, in order, until they are all taken or, with a budget,
     /// until it is spent or the handler pauses; then the rest waits for the next frame.
     pub(super) fn drain(&self, id: u64, budget_ms: Option<f64>) {
+        let _phase = crate::heap_probe::enter(crate::heap_probe::Phase::Drain);
         let started = js_sys::Date::now();
         let inbox = self.connection.try_update_value(|c| {
             c.as_mut().filter(|c| c.id == id).map(|c| {

@@ -80,12 +80,14 @@ export function recorded(file, room) {
     .map((line) => line.slice(room.length + 1).replace(/\\(.)/g, (_, c) => (c === "n" ? "\n" : c)));
 }
 
-/** A page init script: keeps hold of the wasm module's memory as `window.__wasmMemory`. */
+/** A page init script: keeps hold of the wasm module's memory as `window.__wasmMemory`, and its
+ * exports as `window.__wasmExports`. */
 export function keepWasmMemory() {
   const instantiate = WebAssembly.instantiateStreaming;
   WebAssembly.instantiateStreaming = async (...args) => {
     const result = await instantiate.apply(WebAssembly, args);
     window.__wasmMemory = result.instance.exports.memory;
+    window.__wasmExports = result.instance.exports;
     return result;
   };
 }

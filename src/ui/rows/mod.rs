@@ -98,6 +98,7 @@ impl Rows {
     /// Brings the rows in line with the log after `changes`. With `keep_place`, rows leaving
     /// above what the person reads do not move it: the scroll offset follows the height lost.
     pub fn apply(&mut self, list: &Element, log: &ChatLog, changes: &[Change], keep_place: bool) {
+        let _phase = crate::heap_probe::enter(crate::heap_probe::Phase::Rows);
         let Some(document) = list.owner_document() else { return };
         self.cap = log.cap();
         if changes.contains(&Change::Reset) {
@@ -169,6 +170,7 @@ impl Rows {
     /// Puts the blocks of rows near the view in the document, drawn from `log`, and the rest
     /// out, forgotten (see [`Chunks::window`]).
     pub fn window(&mut self, list: &Element, log: &ChatLog, place: Place) {
+        let _phase = crate::heap_probe::enter(crate::heap_probe::Phase::Window);
         let Some(document) = list.owner_document() else { return };
         // Taken out for the call, so the blocks' news can reach the rows.
         let mut chunks = std::mem::take(&mut self.chunks);
