@@ -321,7 +321,7 @@ mod tests {
             id: 1,
             kind,
             nick: Some(Arc::from("Ada")),
-            text: Arc::from("hello"),
+            text: Box::from("hello"),
             status,
             time_ms,
             mention: false,
@@ -469,7 +469,7 @@ mod tests {
         assert_eq!(kept(EntryKind::System, None).map(|r| r.kind), Some(EntryKind::System));
         // Whatever the entry holds, its record reads back as it was written.
         let odd = Entry {
-            text: Arc::from(format!("{}é", "a".repeat(MAX_TEXT_BYTES - 1))),
+            text: Box::from(format!("{}é", "a".repeat(MAX_TEXT_BYTES - 1))),
             status: Some(OwnStatus::Sent),
             ..entry(EntryKind::Chat, None, -3.0)
         };

@@ -1,9 +1,7 @@
 //! What of a log goes to the browser's store, once each: new lines worth keeping, and own
 //! messages once they reach a final state; and lines from the store shown again.
 
-use std::sync::Arc;
-
-use super::{Change, ChatLog, Entry, EntryKind, OwnStatus, SCROLLBACK_MOST};
+use super::{shared_nick, Change, ChatLog, Entry, EntryKind, OwnStatus, SCROLLBACK_MOST};
 use crate::history::Record;
 use crate::protocol::PastLine;
 
@@ -193,7 +191,7 @@ impl ChatLog {
         let Some(mut id) = first.checked_sub(fresh.len() as u64).filter(|&id| id > 0) else { return 0 };
         let mut older = Vec::with_capacity(fresh.len());
         for record in fresh.iter() {
-            let nick = record.nick.as_deref().map(Arc::from);
+            let nick = record.nick.as_deref().map(|nick| shared_nick(older.iter().rev(), nick));
             older.push(self.make_entry(id, record.kind, nick, &record.text, record.status, record.time_ms));
             // Kept for the store, not remembered: a replay on join brings the newest lines, and
             // thousands read back would push the live lines' ids out of what is remembered.

@@ -111,7 +111,7 @@ pub struct Entry {
     pub id: u64,
     pub kind: EntryKind,
     pub nick: Option<Arc<str>>,
-    pub text: Arc<str>,
+    pub text: Box<str>,
     /// Only on [`EntryKind::Own`].
     pub status: Option<OwnStatus>,
     /// Milliseconds since the Unix epoch, when the entry was made here.
@@ -131,15 +131,15 @@ impl Entry {
         self.cut_from.is_none() && self.text.len() > DISPLAY_LIMIT_BYTES
     }
 
-    /// What keeping the entry costs, about: its text, its nick (counted each time, though runs
-    /// share one), and the entry itself with the text's and the nick's allocation headers.
+    /// What keeping the entry costs, about: its text, its nick (counted each time, though
+    /// entries share one), and the entry itself with the text's and the nick's allocation headers.
     pub fn bytes(&self) -> usize {
         ENTRY_OVERHEAD_BYTES + self.text.len() + self.nick.as_ref().map_or(0, |n| n.len())
     }
 }
 
-/// What an entry costs beside its text and nick: the entry in the log's deque, and two shared
-/// allocations' counts.
+/// What an entry costs beside its text and nick: the entry in the log's deque, and the two
+/// allocations' headers.
 const ENTRY_OVERHEAD_BYTES: usize = std::mem::size_of::<Entry>() + 32;
 
 /// A conversation: what is shown, what waits to be sent, what waits to be confirmed.
@@ -428,11 +428,7 @@ impl ChatLog {
         status: Option<OwnStatus>,
         time_ms: f64,
     ) -> u64 {
-        // Runs of messages from one person are the common case: they share one nick allocation.
-        let nick = nick.map(|nick| match self.entries.back().and_then(|e| e.nick.as_ref()) {
-            Some(last) if **last == *nick => Arc::clone(last),
-            _ => Arc::from(nick),
-        });
+        let nick = nick.map(|nick| shared_nick(self.entries.iter().rev(), nick));
         let id = self.next_id;
         self.next_id += 1;
         // Scrolled back: the line joins what is held rather than push out what is read.
@@ -478,7 +474,7 @@ impl ChatLog {
             _ => None,
         };
         let (text, cut_from) = self.within_budget(masked.as_deref().unwrap_or(text));
-        let entry = Entry { id, kind, nick, text: Arc::from(text), status, time_ms, mention, note: None, cut_from };
+        let entry = Entry { id, kind, nick, text: Box::from(text), status, time_ms, mention, note: None, cut_from };
         self.bytes += entry.bytes();
         entry
     }
@@ -508,6 +504,19 @@ impl ChatLog {
     fn index_of(&self, id: u64) -> Option<usize> {
         self.entries.binary_search_by_key(&id, |e| e.id).ok()
     }
+}
+
+/// How many of the newest entries a new entry looks through for its author's nick.
+const NICK_LOOKBACK: usize = 16;
+
+/// `nick` as an allocation shared with an entry among the first [`NICK_LOOKBACK`] of `recent`
+/// that has it, else a new one: a conversation is mostly a few people taking turns, and each
+/// entry holding its own copy of the nick costs more than the nick.
+fn shared_nick<'e>(recent: impl Iterator<Item = &'e Entry>, nick: &str) -> Arc<str> {
+    recent
+        .take(NICK_LOOKBACK)
+        .find_map(|e| e.nick.as_ref().filter(|n| ***n == *nick))
+        .map_or_else(|| Arc::from(nick), Arc::clone)
 }
 
 /// The part of `text` to put on screen: all of it, or its first [`DISPLAY_LIMIT_BYTES`] cut at

@@ -106,6 +106,36 @@ fn the_cap_drops_the_oldest_but_counts_everything() {
 }
 
 #[test]
+fn people_taking_turns_share_their_nicks() {
+    let mut log = ChatLog::new(100);
+    for (i, nick) in ["ada", "bob", "cy", "ada", "bob", "cy"].into_iter().enumerate() {
+        log.receive_message(Some(nick), &format!("line {i}"), i as f64);
+    }
+    let nicks: Vec<&Arc<str>> = log.entries().filter_map(|e| e.nick.as_ref()).collect();
+    assert_eq!(nicks.len(), 6);
+    for (first, again) in nicks[..3].iter().zip(&nicks[3..]) {
+        assert!(Arc::ptr_eq(first, again), "{first} is kept twice");
+    }
+    // Lines read back from the store share theirs too.
+    let mut restored = ChatLog::with_first_id(100, 1_000);
+    let records: Vec<crate::history::Record> = (0..4)
+        .map(|i| crate::history::Record {
+            conversation: String::new(),
+            time_ms: f64::from(i),
+            kind: EntryKind::Chat,
+            nick: Some(if i % 2 == 0 { "ada" } else { "bob" }.to_string()),
+            text: format!("old {i}"),
+            status: None,
+            msgid: None,
+        })
+        .collect();
+    restored.receive_message(Some("cy"), "now", 10.0);
+    assert_eq!(restored.restore_older(&records), 4);
+    let nicks: Vec<&Arc<str>> = restored.entries().filter_map(|e| e.nick.as_ref()).collect();
+    assert!(Arc::ptr_eq(nicks[0], nicks[2]) && Arc::ptr_eq(nicks[1], nicks[3]));
+}
+
+#[test]
 fn an_outbox_message_survives_leaving_the_view() {
     let mut log = ChatLog::new(1);
     log.push_own("me", "keep me", 0.0);

@@ -9,7 +9,6 @@
 //! to be drawn again (its group, separator, run and fold) is kept here, the rest is the log's.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -47,29 +46,32 @@ pub const FOLD_AT: usize = 4;
 
 struct Row {
     id: u64,
-    /// Its element, while its block is in the document.
-    el: Option<Element>,
-    kind: EntryKind,
-    nick: Option<Arc<str>>,
-    time_ms: f64,
-    day: i32,
     /// The block of rows it sits in (see [`Chunks`]).
     chunk: u64,
+    /// The run of system entries this row belongs to (the id of its first entry), or 0: ids
+    /// start at 1. Not an `Option`, which would double its size: a row is kept for every entry.
+    run: u64,
+    /// Its element, while its block is in the document.
+    el: Option<Element>,
+    /// A day separator stands above this row; `separator` is its element while drawn.
+    separator: Option<Element>,
+    /// The fold toggle above this row, which starts a run of system entries (few rows do).
+    fold: Option<Box<Fold>>,
+    day: i32,
     /// Shown under the previous row's header (class `continued`).
     continued: bool,
-    /// A day separator stands above this row; `separator` is its element while drawn.
     separated: bool,
-    separator: Option<Element>,
-    /// The fold toggle above this row, which starts a run of system entries.
-    fold: Option<Fold>,
-    /// The run of system entries this row belongs to (the id of its first entry).
-    run: Option<u64>,
 }
 
 impl Row {
+    /// The run of system entries it belongs to.
+    fn run(&self) -> Option<u64> {
+        (self.run != 0).then_some(self.run)
+    }
+
     /// The first of its elements in the document: its separator, its fold toggle or itself.
     fn top(&self) -> Option<&Element> {
-        self.separator.as_ref().or(self.fold.as_ref().and_then(Fold::el)).or(self.el.as_ref())
+        self.separator.as_ref().or(self.fold.as_ref().and_then(|f| f.el())).or(self.el.as_ref())
     }
 }
 
@@ -109,8 +111,10 @@ impl Rows {
                 cap: self.cap,
                 ..Rows::default()
             };
+            let mut previous = None;
             for entry in log.entries() {
-                self.append(&document, list, entry);
+                self.append(&document, list, previous, entry);
+                previous = Some(entry);
             }
         } else {
             // Removals first. The oldest rows (the size cap) leave above what a scrolled-up
@@ -137,7 +141,7 @@ impl Rows {
                         lost_above = Some(height_before - list.scroll_height());
                     }
                     let front = (i < leaving).then_some(Front { staying_block, next_leaves: i + 1 < leaving });
-                    self.remove(&document, id, front);
+                    self.remove(&document, log, id, front);
                 }
                 if keep_place {
                     let lost = lost_above.unwrap_or_else(|| height_before - list.scroll_height());
@@ -148,7 +152,8 @@ impl Rows {
                 match *change {
                     Change::Added(id) => {
                         if let Some(entry) = log.get(id) {
-                            self.append(&document, list, entry);
+                            let previous = self.rows.back().and_then(|row| log.get(row.id));
+                            self.append(&document, list, previous, entry);
                         }
                     }
                     // A row not drawn shows the entry as it is when drawn.
@@ -202,7 +207,7 @@ impl Rows {
                 let _ = parent.append_child(fold.draw(document));
             }
             let el = draw_row(&mut self.prototypes, document, parent, entry, row.continued);
-            if let Some(run) = row.run {
+            if let Some(run) = row.run() {
                 set(&el, "data-run", &run.to_string());
             }
             if folded {
@@ -232,27 +237,23 @@ impl Rows {
     /// Whether the row at `at` is folded away: its run's toggle is closed and it is not the
     /// run's newest row.
     fn folded(&self, at: usize) -> bool {
-        let Some(run) = self.rows[at].run else { return false };
+        let Some(run) = self.rows[at].run() else { return false };
         // The toggle sits on the run's first row kept: the one of its id, or the oldest row.
         let first = self.find(run).unwrap_or(0);
-        let closed = self
-            .rows
-            .get(first)
-            .filter(|r| r.run == Some(run))
-            .and_then(|r| r.fold.as_ref())
-            .is_some_and(|f| !f.is_open());
-        closed && self.rows.get(at + 1).is_some_and(|next| next.run == Some(run))
+        let closed =
+            self.rows.get(first).filter(|r| r.run == run).and_then(|r| r.fold.as_ref()).is_some_and(|f| !f.is_open());
+        closed && self.rows.get(at + 1).is_some_and(|next| next.run == run)
     }
 
     fn find(&self, id: u64) -> Option<usize> {
         self.rows.binary_search_by_key(&id, |row| row.id).ok()
     }
 
-    fn append(&mut self, document: &Document, list: &Element, entry: &Entry) {
+    /// A row for `entry`, the newest, under `previous` (the entry of the row that was newest).
+    fn append(&mut self, document: &Document, list: &Element, previous: Option<&Entry>, entry: &Entry) {
         let (_, day) = clock(entry.time_ms);
         let (chunk, parent) = self.chunks.open(document, list);
-        let previous = self.rows.back();
-        let separated = previous.map(|p| p.day) != Some(day);
+        let separated = self.rows.back().map(|p| p.day) != Some(day);
         let separator = parent.filter(|_| separated).map(|parent| {
             let sep = separator(document, entry.time_ms);
             let _ = parent.append_child(&sep);
@@ -265,25 +266,12 @@ impl Rows {
             if let Some(el) = &el {
                 set(el, "data-run", &run.to_string());
             }
-            Some(run)
+            run
         } else {
             self.run = None;
-            None
+            0
         };
-        let row = Row {
-            id: entry.id,
-            el,
-            kind: entry.kind,
-            nick: entry.nick.clone(),
-            time_ms: entry.time_ms,
-            day,
-            chunk,
-            continued,
-            separated,
-            separator,
-            fold: None,
-            run,
-        };
+        let row = Row { id: entry.id, chunk, run, el, separator, fold: None, day, continued, separated };
         push_within(&mut self.rows, self.cap, row);
     }
 
@@ -302,7 +290,7 @@ impl Rows {
         }
         let first_at = self.rows.len() - earlier;
         let first = &mut self.rows[first_at];
-        let fold = first.fold.get_or_insert_with(|| Fold::new(run));
+        let fold = first.fold.get_or_insert_with(|| Box::new(Fold::new(run)));
         if let Some(el) = &first.el {
             if fold.el().is_none() {
                 let _ = el.before_with_node_1(fold.draw(document));
@@ -319,7 +307,7 @@ impl Rows {
     }
 
     /// Takes row `id` out; `front` when it is one of the oldest rows leaving together.
-    fn remove(&mut self, document: &Document, id: u64, front: Option<Front>) {
+    fn remove(&mut self, document: &Document, log: &ChatLog, id: u64, front: Option<Front>) {
         let Some(at) = self.find(id) else { return };
         let Some(mut row) = self.rows.remove(at) else { return };
         // The head of a group is leaving: the next row (if it was under that head) shows it.
@@ -353,7 +341,7 @@ impl Rows {
         next.separated |= separator_moves;
         // A fold toggle moves down to the next row of its run, counting one fewer.
         match row.fold {
-            Some(mut fold) if next.run.is_some() && next.run == row.run && next.fold.is_none() => {
+            Some(mut fold) if next.run().is_some() && next.run == row.run && next.fold.is_none() => {
                 let remaining = fold.hidden().saturating_sub(1);
                 if remaining == 0 {
                     fold.remove();
@@ -379,32 +367,32 @@ impl Rows {
                 let _ = el.class_list().remove_1("continued");
             }
         }
-        self.decorate(document, at);
+        self.decorate(document, log, at);
     }
 
     /// Draws what the drawn row at `at` stands under and lacks: its fold toggle, its separator.
-    fn decorate(&mut self, document: &Document, at: usize) {
+    fn decorate(&mut self, document: &Document, log: &ChatLog, at: usize) {
+        let time_ms = log.get(self.rows[at].id).map_or(0.0, |e| e.time_ms);
         let row = &mut self.rows[at];
         let Some(el) = row.el.clone() else { return };
         if let Some(fold) = row.fold.as_mut().filter(|f| f.el().is_none()) {
             let _ = el.before_with_node_1(fold.draw(document));
         }
         if row.separated && row.separator.is_none() {
-            let sep = separator(document, row.time_ms);
-            let _ = row.fold.as_ref().and_then(Fold::el).unwrap_or(&el).before_with_node_1(&sep);
+            let sep = separator(document, time_ms);
+            let _ = row.fold.as_ref().and_then(|f| f.el()).unwrap_or(&el).before_with_node_1(&sep);
             row.separator = Some(sep);
         }
     }
 
     /// Opens or folds run `run` (the id its fold toggle's button carries).
     pub fn toggle_fold(&mut self, run: u64) {
-        let Some(open) =
-            self.rows.iter_mut().find(|r| r.run == Some(run)).and_then(|r| r.fold.as_mut()).map(Fold::toggle)
+        let Some(open) = self.rows.iter_mut().find(|r| r.run == run).and_then(|r| r.fold.as_mut()).map(|f| f.toggle())
         else {
             return;
         };
-        let last = self.rows.iter().rposition(|r| r.run == Some(run));
-        for (at, row) in self.rows.iter().enumerate().filter(|(_, r)| r.run == Some(run)) {
+        let last = self.rows.iter().rposition(|r| r.run == run);
+        for (at, row) in self.rows.iter().enumerate().filter(|(_, r)| r.run == run) {
             let Some(el) = &row.el else { continue };
             let classes = el.class_list();
             let _ = if open || Some(at) == last { classes.remove_1("folded") } else { classes.add_1("folded") };
@@ -442,7 +430,7 @@ impl Rows {
 
 /// Whether `entry`, under `previous`, is shown under the same header (a run of one author's
 /// messages close in time).
-fn continues(previous: Option<&Row>, entry: &Entry) -> bool {
+fn continues(previous: Option<&Entry>, entry: &Entry) -> bool {
     matches!(entry.kind, EntryKind::Chat | EntryKind::Own)
         && entry.nick.as_deref().is_some_and(|nick| {
             let same_author =

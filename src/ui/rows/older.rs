@@ -35,25 +35,24 @@ impl Rows {
         let blocks = self.chunks.prepend(document, list, older.len());
         let mut block_of = blocks.iter().flat_map(|&(seq, rows)| std::iter::repeat_n(seq, rows));
         let mut made: Vec<Row> = Vec::with_capacity(older.len());
+        let mut previous: Option<&Entry> = None;
         for entry in older {
             let (_, day) = clock(entry.time_ms);
-            let previous = made.last();
-            let separated = previous.map(|p| p.day) != Some(day);
+            let separated = made.last().map(|p| p.day) != Some(day);
             let continued = !separated && continues(previous, entry);
+            let chunk = block_of.next().unwrap_or_default();
             made.push(Row {
                 id: entry.id,
+                chunk,
+                run: 0,
                 el: None,
-                kind: entry.kind,
-                nick: entry.nick.clone(),
-                time_ms: entry.time_ms,
-                day,
-                chunk: block_of.next().unwrap_or_default(),
-                continued,
-                separated,
                 separator: None,
                 fold: None,
-                run: None,
+                day,
+                continued,
+                separated,
             });
+            previous = Some(entry);
         }
         // The row that was the oldest keeps no separator of its own where its day goes on
         // from the rows above it.
