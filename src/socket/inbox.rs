@@ -18,7 +18,7 @@ const TEXTS_PER_TAKE: u32 = 256;
 
 /// How long one string crossing into wasm may be, in UTF-16 units, unless its first message
 /// alone is longer: a burst of long messages crosses a few at a time.
-const UNITS_PER_TAKE: u32 = 1 << 20;
+const UNITS_PER_TAKE: u32 = 1 << 16;
 
 /// A drain that has run this long leaves what is left to the next frame (a frame is 16.7 ms at
 /// 60 Hz; the rest is the view's).
