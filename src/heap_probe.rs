@@ -1,4 +1,4 @@
-//! What the wasm heap holds, for `bench/heap.mjs`: live and peak bytes, and which part of the app
+//! What the wasm heap holds, for `bench/memory.mjs`: live and peak bytes, and which part of the app
 //! ran when the peak was reached. Only with the `heap-probe` feature; without it, nothing is
 //! counted and [`enter`] costs nothing.
 
@@ -80,8 +80,9 @@ mod counting {
         unsafe fn realloc(&self, at: *mut u8, layout: Layout, size: usize) -> *mut u8 {
             let moved = unsafe { System.realloc(at, layout, size) };
             if !moved.is_null() {
-                LIVE.fetch_sub(layout.size(), Relaxed);
+                // Counted as a move, which holds both blocks at once (one grown in place does not).
                 grown(size);
+                LIVE.fetch_sub(layout.size(), Relaxed);
             }
             moved
         }

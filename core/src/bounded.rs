@@ -6,8 +6,9 @@ use std::collections::VecDeque;
 /// allocation doubles as usual until doubling would pass half of `cap`, then grows to `cap`
 /// at once. Plain doubling takes a queue of 5,000 to room for 8,192; each room it outgrows is
 /// left behind as a hole, and wasm memory never shrinks, so the holes stay in the page's
-/// footprint for good. Skipping the last doubling halves them, for at most a fifth more room
-/// than doubling would have taken for a queue that stops between half its cap and its cap.
+/// footprint for good. Growing to the cap early halves them; the price is room up to twice
+/// what doubling would have given a queue that stops between a quarter of its cap and its cap
+/// (one of 5,000 that stops at 4,000 has room for 5,000 instead of 4,096).
 pub fn push_within<T>(queue: &mut VecDeque<T>, cap: usize, item: T) {
     let len = queue.len();
     if len == queue.capacity() && len < cap {

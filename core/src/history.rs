@@ -326,7 +326,7 @@ mod tests {
             time_ms,
             mention: false,
             note: None,
-            cut_from: None,
+            whole_size: None,
         }
     }
 

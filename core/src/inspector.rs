@@ -16,7 +16,7 @@ pub const PAYLOAD_KEEP_BYTES: usize = 16 * 1024;
 /// Payload bytes kept across all records: older records go when newer ones would pass it.
 /// Without it, 2,000 batched frames of a few KB each held several MB that never came back
 /// (wasm memory does not shrink). A quarter of a MiB is still 2,000 frames of 128 bytes, or
-/// several hundred stanzas, and more than the 500 rows the inspector draws.
+/// several hundred XMPP stanzas (of the largest frames, 16).
 pub const PAYLOAD_BUDGET_BYTES: usize = 256 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -166,9 +166,8 @@ pub fn MessageList(
             (Some("retry"), Some(id)) => session.retry(id),
             (Some("discard"), Some(id)) => session.discard(id),
             (Some("copy"), Some(id)) => {
-                if let Some(text) = session.with_shown_log(|l| l.get(id).map(|e| e.text.clone())).flatten() {
-                    copy_to_clipboard(&text);
-                }
+                // Straight from the log: a full text may be megabytes, not worth a copy in wasm.
+                session.with_shown_log(|l| l.get(id).map(|e| copy_to_clipboard(&e.text)));
             }
             (Some("fold"), _) => {
                 if let Some(run) = button.get_attribute("data-run").and_then(|run| run.parse::<u64>().ok()) {

@@ -13,17 +13,38 @@ const OWN_WAITING: usize = 256;
 const MSGIDS_KEPT: usize = 4_096;
 
 impl ChatLog {
-    /// Entries to store since the last call: each once, in order, an own message once it is
-    /// delivered or failed (or sent, where the server confirms nothing: sent is all it becomes).
-    pub fn take_unarchived(&mut self) -> Vec<Entry> {
+    /// The records to store since the last call, of this log's conversation `conversation`:
+    /// made from the entries themselves, with the server's ids kept for them, not from copies.
+    pub fn take_records(&mut self, conversation: &str) -> Vec<Record> {
+        let mut taken = Vec::new();
+        self.hand_over(|entry| taken.extend(Record::of_entry(conversation, entry).map(|r| (entry.id, r))));
+        let records = taken.into_iter().map(|(id, record)| Record { msgid: self.take_msgid(id), ..record }).collect();
+        self.forget_handed_msgids();
+        records
+    }
+
+    /// The entries [`ChatLog::take_records`] would make records of, raw ones included.
+    #[cfg(test)]
+    pub(crate) fn take_unarchived(&mut self) -> Vec<Entry> {
+        let mut out = Vec::new();
+        self.hand_over(|entry| out.push(entry.clone()));
+        out
+    }
+
+    /// Entries to store since the last call, to `each`: each once, in order, an own message
+    /// once it is delivered or failed (or sent, where the server confirms nothing: sent is all
+    /// it becomes).
+    fn hand_over(&mut self, mut each: impl FnMut(&Entry)) {
         let confirms = self.confirms;
-        let mut out = std::mem::take(&mut self.earlier_to_store);
         // Taken whole: a burst's backlog leaves no capacity behind.
-        out.extend(std::mem::take(&mut self.gone_unarchived));
+        for entry in std::mem::take(&mut self.earlier_to_store).iter().chain(&std::mem::take(&mut self.gone_unarchived))
+        {
+            each(entry);
+        }
         let waiting = std::mem::take(&mut self.own_waiting);
         for id in waiting {
             match self.get(id) {
-                Some(entry) if is_final(entry.status, confirms) => out.push(entry.clone()),
+                Some(entry) if is_final(entry.status, confirms) => each(entry),
                 Some(_) => self.own_waiting.push(id),
                 None => {}
             }
@@ -36,13 +57,12 @@ impl ChatLog {
                 }
                 self.own_waiting.push(entry.id);
             } else {
-                out.push(entry.clone());
+                each(entry);
             }
         }
         if let Some(last) = self.entries.back() {
             self.archived_to = self.archived_to.max(last.id);
         }
-        out
     }
 
     /// A line from the store, shown before anything live: not unread, not counted as received,
@@ -121,14 +141,14 @@ impl ChatLog {
     }
 
     /// The server's id for entry `id`, for its record, once.
-    pub fn take_msgid(&mut self, id: u64) -> Option<String> {
+    fn take_msgid(&mut self, id: u64) -> Option<String> {
         let at = self.msgids_to_store.iter().position(|(entry, _)| *entry == id)?;
         self.msgids_to_store.remove(at).map(|(_, msgid)| msgid)
     }
 
     /// Drops the ids of entries handed over already (taken with them, or never to be): after
-    /// [`ChatLog::take_unarchived`] and [`ChatLog::take_msgid`] of what it gave.
-    pub fn forget_handed_msgids(&mut self) {
+    /// [`ChatLog::hand_over`] and [`ChatLog::take_msgid`] of what it gave.
+    fn forget_handed_msgids(&mut self) {
         let (archived_to, waiting) = (self.archived_to, &self.own_waiting);
         self.msgids_to_store.retain(|(id, _)| *id > archived_to || waiting.contains(id));
     }
@@ -437,6 +457,27 @@ mod tests {
         log.set_cap(1);
         log.push_system("last", 21.0);
         assert_eq!(texts(&log.take_unarchived()), ["last"]);
+    }
+
+    #[test]
+    fn live_lines_while_read_back_grow_the_log_by_doubling() {
+        let mut log = ChatLog::with_first_id(100, 1_000_000);
+        for n in 0..100 {
+            log.restore(&stored(EntryKind::Chat, Some("bob"), &format!("line {n}"), f64::from(1_000 + n)));
+        }
+        let older: Vec<Record> =
+            (0..100).map(|n| stored(EntryKind::Chat, Some("bob"), &format!("old {n}"), f64::from(n))).collect();
+        assert_eq!(log.restore_older(&older), 100);
+        // Each live line moves the bound one further: room must not follow it one line at a time.
+        let mut rooms = Vec::new();
+        for n in 0..2_000 {
+            log.receive_message(Some("carol"), &format!("live {n}"), f64::from(2_000 + n));
+            if rooms.last() != Some(&log.entries.capacity()) {
+                rooms.push(log.entries.capacity());
+            }
+        }
+        assert_eq!(log.entries().len(), 2_200, "nothing read pushed out");
+        assert!(rooms.len() < 10, "the queue was moved {} times", rooms.len());
     }
 
     #[test]

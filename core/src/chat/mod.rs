@@ -5,6 +5,7 @@
 //! (`journal`), unread counts and mentions (`attention`), and who is present (`users`).
 
 use std::collections::VecDeque;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use attention::Attention;
@@ -104,7 +105,8 @@ impl OwnStatus {
     }
 }
 
-/// One line of the conversation. Text is shared so that views can clone entries cheaply.
+/// One line of the conversation. Kept for every line a log holds: small on purpose (48 bytes on
+/// wasm32), its nick shared with its neighbours'.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     /// Unique and increasing within one log; stable across status changes.
@@ -121,14 +123,20 @@ pub struct Entry {
     /// Said beside the text, not in it: what a raw frame is ("not JSON"), or "private".
     pub note: Option<&'static str>,
     /// The size in bytes of the whole message when only its start was kept (too large for
-    /// [`FULL_TEXT_BUDGET_BYTES`], or cut before it reached the log).
-    pub cut_from: Option<usize>,
+    /// [`FULL_TEXT_BUDGET_BYTES`], or cut before it reached the log): see [`Entry::cut_from`].
+    /// 32 bits, not a `usize`, and never 0, so that the entry is 8 bytes smaller on wasm32.
+    pub(crate) whole_size: Option<NonZeroU32>,
 }
 
 impl Entry {
+    /// The size in bytes of the whole message when only its start was kept.
+    pub fn cut_from(&self) -> Option<usize> {
+        self.whole_size.map(|size| size.get() as usize)
+    }
+
     /// Whether the log holds a full text longer than what is shown, counted in the budget.
     fn holds_long_text(&self) -> bool {
-        self.cut_from.is_none() && self.text.len() > DISPLAY_LIMIT_BYTES
+        self.whole_size.is_none() && self.text.len() > DISPLAY_LIMIT_BYTES
     }
 
     /// What keeping the entry costs, about: its text, its nick (counted each time, though
@@ -297,7 +305,7 @@ impl ChatLog {
     pub fn receive_cut(&mut self, start: &str, size: usize, time_ms: f64) -> u64 {
         let id = self.receive_raw(start, Some("too large to keep"), time_ms);
         if let Some(newest) = self.entries.back_mut() {
-            newest.cut_from = Some(size);
+            newest.whole_size = whole_size(size);
         }
         id
     }
@@ -441,7 +449,13 @@ impl ChatLog {
         }
         let entry = self.make_entry(id, kind, nick, text, status, time_ms);
         let mention = entry.mention;
-        crate::bounded::push_within(&mut self.entries, most, entry);
+        if self.scrollback > 0 {
+            // Held beyond the cap, the bound moves with every line: room doubles as usual, or
+            // each line would move the whole queue.
+            self.entries.push_back(entry);
+        } else {
+            crate::bounded::push_within(&mut self.entries, most, entry);
+        }
         if matches!(kind, EntryKind::Chat | EntryKind::Raw) && !self.attention.reading {
             if self.attention.unread == 0 {
                 self.attention.marker = Some(id);
@@ -474,7 +488,8 @@ impl ChatLog {
             _ => None,
         };
         let (text, cut_from) = self.within_budget(masked.as_deref().unwrap_or(text));
-        let entry = Entry { id, kind, nick, text: Box::from(text), status, time_ms, mention, note: None, cut_from };
+        let whole_size = cut_from.and_then(whole_size);
+        let entry = Entry { id, kind, nick, text: Box::from(text), status, time_ms, mention, note: None, whole_size };
         self.bytes += entry.bytes();
         entry
     }
@@ -504,6 +519,11 @@ impl ChatLog {
     fn index_of(&self, id: u64) -> Option<usize> {
         self.entries.binary_search_by_key(&id, |e| e.id).ok()
     }
+}
+
+/// A cut message's whole size as an entry keeps it: no message that large reaches the log.
+fn whole_size(bytes: usize) -> Option<NonZeroU32> {
+    NonZeroU32::new(u32::try_from(bytes).unwrap_or(u32::MAX))
 }
 
 /// How many of the newest entries a new entry looks through for its author's nick.

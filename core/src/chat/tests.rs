@@ -368,13 +368,13 @@ fn long_texts_are_kept_whole_within_a_budget_then_only_their_start() {
     let kept: Vec<u64> = (0..4).map(|_| log.receive_message(Some("a"), &long, 0.0)).collect();
     let cut = log.receive_message(Some("a"), &long, 0.0);
     for id in &kept {
-        assert_eq!(log.get(*id).map(|e| (e.text.len(), e.cut_from)), Some((long.len(), None)));
+        assert_eq!(log.get(*id).map(|e| (e.text.len(), e.cut_from())), Some((long.len(), None)));
     }
-    assert_eq!(log.get(cut).map(|e| (e.text.len(), e.cut_from)), Some((DISPLAY_LIMIT_BYTES, Some(long.len()))));
+    assert_eq!(log.get(cut).map(|e| (e.text.len(), e.cut_from())), Some((DISPLAY_LIMIT_BYTES, Some(long.len()))));
     // Room comes back as entries leave.
     log.set_cap(1);
     let again = log.receive_message(Some("a"), &long, 0.0);
-    assert_eq!(log.get(again).and_then(|e| e.cut_from), None);
+    assert_eq!(log.get(again).and_then(|e| e.cut_from()), None);
 }
 
 #[test]

@@ -49,17 +49,19 @@ struct Row {
     /// The block of rows it sits in (see [`Chunks`]).
     chunk: u64,
     /// The run of system entries this row belongs to (the id of its first entry), or 0: ids
-    /// start at 1. Not an `Option`, which would double its size: a row is kept for every entry.
+    /// start at 1. Not an `Option<u64>`, twice the size: a row is kept for every entry.
     run: u64,
     /// Its element, while its block is in the document.
     el: Option<Element>,
-    /// A day separator stands above this row; `separator` is its element while drawn.
-    separator: Option<Element>,
+    /// The day separator's element, while drawn. Boxed: an element handle has no spare value
+    /// for `None`, and few rows start a day.
+    separator: Option<Box<Element>>,
     /// The fold toggle above this row, which starts a run of system entries (few rows do).
     fold: Option<Box<Fold>>,
     day: i32,
     /// Shown under the previous row's header (class `continued`).
     continued: bool,
+    /// A day separator stands above this row.
     separated: bool,
 }
 
@@ -71,7 +73,7 @@ impl Row {
 
     /// The first of its elements in the document: its separator, its fold toggle or itself.
     fn top(&self) -> Option<&Element> {
-        self.separator.as_ref().or(self.fold.as_ref().and_then(|f| f.el())).or(self.el.as_ref())
+        self.separator.as_deref().or(self.fold.as_ref().and_then(|f| f.el())).or(self.el.as_ref())
     }
 }
 
@@ -148,6 +150,10 @@ impl Rows {
                     list.set_scroll_top(list.scroll_top() - lost);
                 }
             }
+            let first_added = changes.iter().find_map(|c| match c {
+                Change::Added(id) => Some(*id),
+                _ => None,
+            });
             for change in changes {
                 match *change {
                     Change::Added(id) => {
@@ -164,7 +170,7 @@ impl Rows {
                             update_status(&document, el, entry);
                         }
                     }
-                    Change::Prepended(_) => self.prepend(&document, list, log),
+                    Change::Prepended(_) => self.prepend(&document, list, log, first_added),
                     Change::Removed(_) | Change::Reset => {}
                 }
             }
@@ -201,7 +207,7 @@ impl Rows {
             if row.separated {
                 let sep = separator(document, entry.time_ms);
                 let _ = parent.append_child(&sep);
-                row.separator = Some(sep);
+                row.separator = Some(Box::new(sep));
             }
             if let Some(fold) = row.fold.as_mut() {
                 let _ = parent.append_child(fold.draw(document));
@@ -257,7 +263,7 @@ impl Rows {
         let separator = parent.filter(|_| separated).map(|parent| {
             let sep = separator(document, entry.time_ms);
             let _ = parent.append_child(&sep);
-            sep
+            Box::new(sep)
         });
         let continued = !separated && continues(previous, entry);
         let el = parent.map(|parent| draw_row(&mut self.prototypes, document, parent, entry, continued));
@@ -372,7 +378,9 @@ impl Rows {
 
     /// Draws what the drawn row at `at` stands under and lacks: its fold toggle, its separator.
     fn decorate(&mut self, document: &Document, log: &ChatLog, at: usize) {
-        let time_ms = log.get(self.rows[at].id).map_or(0.0, |e| e.time_ms);
+        // A row whose entry left the log is leaving too (later in the same batch): what it stands
+        // under is handed on to the next row then.
+        let Some(time_ms) = log.get(self.rows[at].id).map(|e| e.time_ms) else { return };
         let row = &mut self.rows[at];
         let Some(el) = row.el.clone() else { return };
         if let Some(fold) = row.fold.as_mut().filter(|f| f.el().is_none()) {
@@ -381,7 +389,7 @@ impl Rows {
         if row.separated && row.separator.is_none() {
             let sep = separator(document, time_ms);
             let _ = row.fold.as_ref().and_then(|f| f.el()).unwrap_or(&el).before_with_node_1(&sep);
-            row.separator = Some(sep);
+            row.separator = Some(Box::new(sep));
         }
     }
 
@@ -451,7 +459,7 @@ fn draw_row(
     let prototype = prototypes.row(document, entry, continued, &time_label);
     // Most rows are only text: no mention, link, status or truncation to decorate.
     let (shown, truncated) = display_text(&entry.text);
-    let displayed = (shown, truncated || entry.cut_from.is_some());
+    let displayed = (shown, truncated || entry.cut_from().is_some());
     let truncated = displayed.1;
     let plain = !entry.mention && entry.status.is_none() && entry.note.is_none() && !truncated && !may_hold_link(shown);
     match plain.then(|| append_plain_row(prototype, parent, data_ms(entry) as f64, shown)) {

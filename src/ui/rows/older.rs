@@ -26,8 +26,10 @@ impl Rows {
 
     /// Rows for the entries the log put before the oldest row (lines restored as a person
     /// scrolls back), in new blocks above: not drawn until the window reaches them.
-    pub(super) fn prepend(&mut self, document: &Document, list: &Element, log: &ChatLog) {
-        let first = self.rows.front().map(|r| r.id);
+    /// `first_added` is the first entry of this batch to come as `Added`: with no rows yet,
+    /// the prepended entries are those before it (it gets its row of its own).
+    pub(super) fn prepend(&mut self, document: &Document, list: &Element, log: &ChatLog, first_added: Option<u64>) {
+        let first = self.rows.front().map(|r| r.id).or(first_added);
         let older: Vec<&Entry> = log.entries().take_while(|e| first.is_none_or(|f| e.id < f)).collect();
         if older.is_empty() {
             return;
@@ -67,5 +69,74 @@ impl Rows {
         for row in made.into_iter().rev() {
             self.rows.push_front(row);
         }
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+    use wschat_core::chat::{ChatLog, EntryKind};
+    use wschat_core::history::Record;
+
+    use super::Rows;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// Lines read back into an empty list, and a live line, in one batch: each gets one row.
+    #[wasm_bindgen_test]
+    fn older_lines_and_a_live_line_into_an_empty_list_get_a_row_each() {
+        let document = web_sys::window().and_then(|w| w.document()).expect("a document");
+        let list = document.create_element("div").expect("a div");
+        document.body().expect("a body").append_child(&list).expect("appended");
+        let mut log = ChatLog::with_first_id(100, 1_000);
+        let older: Vec<Record> = (0..3)
+            .map(|n| Record {
+                conversation: String::new(),
+                time_ms: f64::from(n),
+                kind: EntryKind::Chat,
+                nick: Some("bob".into()),
+                text: format!("old {n}"),
+                status: None,
+                msgid: None,
+            })
+            .collect();
+        assert_eq!(log.restore_older(&older), 3);
+        log.receive_message(Some("carol"), "live", 10.0);
+        let changes = log.take_changes();
+        let mut rows = Rows::default();
+        rows.apply(&list, &log, &changes, false);
+        let ids: Vec<u64> = rows.rows.iter().map(|r| r.id).collect();
+        let entries: Vec<u64> = log.entries().map(|e| e.id).collect();
+        assert_eq!(ids, entries);
+        list.remove();
+    }
+
+    /// The oldest rows leave, two in a frame, across a block's edge: the day's separator stays
+    /// above the first row left, with that row's date, not one of a row that left with them.
+    #[wasm_bindgen_test]
+    fn a_separator_handed_on_across_blocks_keeps_the_days_date() {
+        let document = web_sys::window().and_then(|w| w.document()).expect("a document");
+        let list = document.create_element("div").expect("a div");
+        document.body().expect("a body").append_child(&list).expect("appended");
+        let mut log = ChatLog::new(60);
+        let mut rows = Rows::default();
+        let day = 1_750_000_000_000.0;
+        let say = |log: &mut ChatLog, rows: &mut Rows, from: u32, to: u32| {
+            for n in from..to {
+                log.receive_message(Some("bob"), &format!("line {n}"), day + f64::from(n));
+            }
+            let changes = log.take_changes();
+            rows.apply(&list, log, &changes, false);
+            rows.window(&list, log, crate::ui::chunks::Place::At(0.0));
+        };
+        // Blocks of 50: the first keeps only its last row, the next starts a row after it.
+        say(&mut log, &mut rows, 0, 60);
+        say(&mut log, &mut rows, 60, 109);
+        say(&mut log, &mut rows, 109, 111);
+        let separators: Vec<String> = (0..list.query_selector_all(".day-separator").expect("a query").length())
+            .filter_map(|i| list.query_selector_all(".day-separator").ok()?.item(i)?.text_content())
+            .collect();
+        assert_eq!(separators, [super::super::time::day_label(day)]);
+        list.remove();
     }
 }

@@ -36,9 +36,9 @@ pub(super) fn render_row(
     if truncated {
         set(&text, "data-truncated", "true");
         let note = child(document, &row, "span", "truncated-note");
-        let size = human_size(entry.cut_from.unwrap_or(entry.text.len()));
+        let size = human_size(entry.cut_from().unwrap_or(entry.text.len()));
         let start = human_size(DISPLAY_LIMIT_BYTES);
-        if entry.cut_from.is_some() {
+        if entry.cut_from().is_some() {
             note.set_text_content(Some(&format!(
                 "showing the first {start} of {size}: too large to keep whole, so only this start can be copied"
             )));

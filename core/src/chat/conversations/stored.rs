@@ -16,18 +16,12 @@ pub(super) const BUDGET_CHECK_EVERY: usize = 16;
 pub const MEMORY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
 
 impl Conversations {
-    /// What to store since the last call, of every conversation ([`ChatLog::take_unarchived`]).
+    /// What to store since the last call, of every conversation ([`ChatLog::take_records`]).
     pub fn take_unarchived(&mut self) -> Vec<Record> {
         let mut out = Vec::new();
         for index in 0..self.list.len() {
             let key = self.key(index);
-            let log = &mut self.list[index].log;
-            let entries = log.take_unarchived();
-            out.extend(entries.iter().filter_map(|entry| {
-                let msgid = log.take_msgid(entry.id);
-                Record::of_entry(&key, entry).map(|record| Record { msgid, ..record })
-            }));
-            log.forget_handed_msgids();
+            out.extend(self.list[index].log.take_records(&key));
         }
         out
     }
