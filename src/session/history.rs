@@ -157,15 +157,21 @@ impl ChatSession {
     /// before it; how many were put (none while a read is under way, once all are shown, or at
     /// the cap).
     async fn read_older_lines(&self, key: &str) -> usize {
-        let Some((before, room, asked)) = self
+        let Some((earliest, room, asked)) = self
             .chats
             .try_with_untracked(|c| {
                 let log = &c.list()[c.find_key(key)?].log;
                 let asked = c.older_asked(key, OLDER_LINES) as u32;
-                Some((log.earliest_time_ms()?, log.room_for_older(), asked))
+                Some((log.earliest_time_ms(), log.room_for_older(), asked))
             })
             .flatten()
         else {
+            return 0;
+        };
+        // Nothing at all, not even a notice (a private chat the server's archive named): the
+        // store, whose lines would have come on load, holds none; the server may.
+        let Some(before) = earliest else {
+            self.ask_server_for_earlier(key);
             return 0;
         };
         if room == 0 {

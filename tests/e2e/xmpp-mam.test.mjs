@@ -2,7 +2,7 @@
 // Prosody with mod_muc_mam: 60 lines said in a room before the page joins, the room sending
 // its newest 20 on join, and the rest asked of its archive as the person reaches the top: all
 // 60, once each, in order. A private chat is paged back in the account's archive (mod_mam) on
-// a second device. And a line seen live is known by the archive's id when the room sends it
+// a second device, and listed on a third that never saw it. And a line seen live is known by the archive's id when the room sends it
 // again after a reload, though this browser's clock is 30 s off the server's.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -111,4 +111,11 @@ test("XMPP MAM: a private chat is paged back in the account's archive, on anothe
   assert.equal(await scrollToFirst(second.page, wanted, said[0]), said[0], "the top reached");
   assert.deepEqual(await walkList(second.page, (text) => wanted.test(text)), [...said, "private 31"], "every line once, in order");
   assert.deepEqual(second.errors, []);
+  await second.context.close();
+  // A third device, and bob says nothing new: the account's newest page names him, so the chat
+  // is listed all the same, and opening it brings its lines from the archive.
+  const third = await device();
+  await conversation(third.page, "bob@localhost").click();
+  await third.page.locator('[data-testid="message-list"]:visible [data-testid="message-text"]', { hasText: "private 31" }).waitFor({ timeout });
+  assert.deepEqual(third.errors, []);
 });

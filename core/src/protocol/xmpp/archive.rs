@@ -1,7 +1,8 @@
 //! Message archives (XEP-0313 MAM): each room joined, and the account once online, is asked
 //! whether it keeps one (disco#info). One that does is asked for the lines before what a room
 //! (or, the account's, a private chat) shows as a person scrolls back past what the browser's
-//! store holds, a page at a time.
+//! store holds, a page at a time. The account's newest page names whom we talked with lately:
+//! those private chats are listed, on a device that never saw them too.
 
 use super::{XmppState, CLIENT};
 use crate::protocol::time::format_iso8601;
@@ -23,6 +24,11 @@ const MOST_AWAITED: usize = 8;
 
 /// Rooms whose archives are known at most: the oldest known is forgotten first.
 const MOST_ROOMS: usize = 256;
+
+/// Lines of the account's newest page read for whom we talked with: as many chats at most.
+const LATELY: u32 = 50;
+
+const MUC_USER: &str = "http://jabber.org/protocol/muc#user";
 
 /// What this stream knows of its rooms' archives.
 #[derive(Clone, Debug, Default)]
@@ -59,6 +65,9 @@ struct Query {
     /// What the page was asked to end before, for a page that brings no line with a time.
     before_ms: f64,
     lines: Vec<PastLine>,
+    /// For the account's newest page ([`XmppState::ask_whom_we_talked_with`]): the people its
+    /// lines are between us and, oldest first, instead of lines.
+    people: Option<Vec<String>>,
 }
 
 impl Archives {
@@ -181,8 +190,39 @@ impl XmppState {
             self.archives.queries.remove(0);
         }
         let conversation = to.clone();
-        self.archives.queries.push(Query { id, room, answers_from, conversation, before_ms, lines: Vec::new() });
+        let people = None;
+        self.archives.queries.push(Query { id, room, answers_from, conversation, before_ms, lines: Vec::new(), people });
         Some(vec![self.stanza(iq.child(query), None)])
+    }
+
+    /// The account's newest page of private lines, for whom we talked with lately: their chats
+    /// open (listed, with nothing unread) and each asks for its own lines once it is read.
+    fn ask_whom_we_talked_with(&mut self) -> OutFrame {
+        let account = self.account().to_string();
+        let id = self.question_id("mam");
+        let form = Element::new("x")
+            .attr("xmlns", "jabber:x:data")
+            .attr("type", "submit")
+            .child(field("FORM_TYPE", MAM).attr("type", "hidden"));
+        let page = Element::new("set")
+            .attr("xmlns", RSM)
+            .child(Element::new("max").text(&LATELY.to_string()))
+            .child(Element::new("before"));
+        let query = Element::new("query").attr("xmlns", MAM).attr("queryid", &id).child(form).child(page);
+        let iq = Element::new("iq").attr("xmlns", CLIENT).attr("type", "set").attr("id", &id);
+        if self.archives.queries.len() == MOST_AWAITED {
+            self.archives.queries.remove(0);
+        }
+        self.archives.queries.push(Query {
+            id,
+            room: account.clone(),
+            answers_from: account,
+            conversation: Target::private(String::new()),
+            before_ms: 0.0,
+            lines: Vec::new(),
+            people: Some(Vec::new()),
+        });
+        self.stanza(iq.child(query), None)
     }
 
     /// A `<message>` carrying one line of an archive's answer: kept for its question (from the
@@ -196,6 +236,28 @@ impl XmppState {
             return true;
         };
         let Some(forwarded) = result.find("forwarded") else { return true };
+        if let Some(people) = query.people.as_mut() {
+            let line = forwarded.find("message").filter(|m| m.get("type") == Some("chat"));
+            // A private line through a room (XEP-0045) is the room's occupant's, not a person's.
+            let person = line.filter(|m| !m.elements().any(|e| e.get("xmlns") == Some(MUC_USER))).and_then(|m| {
+                let bare = |end: &str| m.get(end).unwrap_or_default().split('/').next().unwrap_or_default().to_string();
+                let (from, to) = (bare("from"), bare("to"));
+                let ours = |jid: &str| jid.eq_ignore_ascii_case(&account);
+                let other = match (ours(&from), ours(&to)) {
+                    (true, false) => to,
+                    (false, true) => from,
+                    _ => return None,
+                };
+                other.contains('@').then_some(other)
+            });
+            if let Some(person) = person {
+                people.retain(|p| !p.eq_ignore_ascii_case(&person));
+                if people.len() < LATELY as usize {
+                    people.push(person);
+                }
+            }
+            return true;
+        }
         let time_ms = forwarded.find("delay").and_then(|d| d.get("stamp")).and_then(crate::protocol::time::parse_iso8601);
         let private = query.conversation.kind == TargetKind::Private;
         let kind = if private { "chat" } else { "groupchat" };
@@ -228,6 +290,7 @@ impl XmppState {
         let id = iq.get("id").unwrap_or_default();
         let from = iq.get("from").unwrap_or_default();
         let ok = iq.get("type") == Some("result");
+        let account = self.account().to_string();
         if let Some(room) =
             self.archives.rooms.iter_mut().find(|r| r.asked.as_deref() == Some(id) && r.room.eq_ignore_ascii_case(from))
         {
@@ -236,13 +299,23 @@ impl XmppState {
                 && iq.find("query").is_some_and(|q| {
                     q.elements().any(|f| f.local_name() == "feature" && f.get("var") == Some(MAM))
                 });
+            if room.keeps && room.room.eq_ignore_ascii_case(&account) {
+                let asked = self.ask_whom_we_talked_with();
+                decoded.replies.push(asked);
+            }
             return true;
         }
-        let account = self.account().to_string();
         let Some(at) = self.archives.queries.iter().position(|q| q.id == id && answers(q, from, &account)) else {
             return false;
         };
-        let Query { room, lines, before_ms, conversation, .. } = self.archives.queries.remove(at);
+        let Query { room, lines, before_ms, conversation, people, .. } = self.archives.queries.remove(at);
+        if let Some(people) = people {
+            // The most recent first, as a conversation list reads.
+            for person in people.into_iter().rev() {
+                decoded.events.push(Target::private(person).event(ChatEvent::Entered));
+            }
+            return true;
+        }
         let fin = iq.find("fin").filter(|f| ok && f.get("xmlns") == Some(MAM));
         if let Some(archive) = self.archives.room(&room) {
             // An error or a last page: nothing more to ask this archive.

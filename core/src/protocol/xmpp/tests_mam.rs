@@ -9,6 +9,10 @@ const JOINED: &str = "<presence from='lobby@conference.localhost/ada'><x xmlns='
 const DISCO: &str = r#"<iq xmlns="jabber:client" type="get" to="lobby@conference.localhost" id="disco-0707070707070707-2"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>"#;
 /// 2023-11-14T22:13:20Z.
 const T: f64 = 1.7e12;
+/// The account says it keeps an archive.
+const ACCOUNT_KEEPS: &str = "<iq type='result' from='a@localhost' id='disco-0707070707070707-1'><query xmlns='http://jabber.org/protocol/disco#info'><feature var='urn:xmpp:mam:2'/></query></iq>";
+/// What it is asked then: its newest page, for whom we talked with.
+const LATELY_ASKED: &str = r#"<iq xmlns="jabber:client" type="set" id="mam-0707070707070707-3"><query xmlns="urn:xmpp:mam:2" queryid="mam-0707070707070707-3"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE" type="hidden"><value>urn:xmpp:mam:2</value></field></x><set xmlns="http://jabber.org/protocol/rsm"><max>50</max><before/></set></query></iq>"#;
 
 /// Online anonymously and in the room; what the room's own presence was answered with.
 fn in_room() -> (XmppState, Vec<String>) {
@@ -143,14 +147,15 @@ fn a_private_chat_is_paged_back_in_the_account_s_archive() {
         xmpp.encode(Action::Earlier { to: &bob, before_ms: T, limit: 100, empty: false }).map(|d| texts(&d.replies))
     };
     assert_eq!(ask_bob(&mut xmpp), None, "not before the account says it keeps one");
-    xmpp.on_frame(Frame::Text("<iq type='result' from='a@localhost' id='disco-0707070707070707-1'><query xmlns='http://jabber.org/protocol/disco#info'><feature var='urn:xmpp:mam:2'/></query></iq>"), 2.0);
+    let lately = xmpp.on_frame(Frame::Text(ACCOUNT_KEEPS), 2.0);
+    assert_eq!(texts(&lately.replies), [LATELY_ASKED], "whom we talked with lately");
     let asked = ask_bob(&mut xmpp).unwrap_or_default();
     assert_eq!(
         asked,
-        [r#"<iq xmlns="jabber:client" type="set" id="mam-0707070707070707-3"><query xmlns="urn:xmpp:mam:2" queryid="mam-0707070707070707-3"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE" type="hidden"><value>urn:xmpp:mam:2</value></field><field var="with"><value>bob@localhost</value></field><field var="end"><value>2023-11-14T22:13:20.000Z</value></field></x><set xmlns="http://jabber.org/protocol/rsm"><max>100</max><before></before></set></query></iq>"#]
+        [r#"<iq xmlns="jabber:client" type="set" id="mam-0707070707070707-4"><query xmlns="urn:xmpp:mam:2" queryid="mam-0707070707070707-4"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE" type="hidden"><value>urn:xmpp:mam:2</value></field><field var="with"><value>bob@localhost</value></field><field var="end"><value>2023-11-14T22:13:20.000Z</value></field></x><set xmlns="http://jabber.org/protocol/rsm"><max>100</max><before></before></set></query></iq>"#]
     );
     let line = |result_from: &str, from_line: &str, to_line: &str, text: &str| {
-        format!("<message{from}><result xmlns='urn:xmpp:mam:2' queryid='mam-0707070707070707-3' id='p-{text}'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2023-11-14T22:13:20Z'/><message xmlns='jabber:client' type='chat' from='{from_line}' to='{to_line}'><body>{text}</body></message></forwarded></result></message>", from = if result_from.is_empty() { String::new() } else { format!(" from='{result_from}'") })
+        format!("<message{from}><result xmlns='urn:xmpp:mam:2' queryid='mam-0707070707070707-4' id='p-{text}'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2023-11-14T22:13:20Z'/><message xmlns='jabber:client' type='chat' from='{from_line}' to='{to_line}'><body>{text}</body></message></forwarded></result></message>", from = if result_from.is_empty() { String::new() } else { format!(" from='{result_from}'") })
     };
     for frame in [
         line("", "bob@localhost/phone", "a@localhost/r", "theirs"),
@@ -161,7 +166,7 @@ fn a_private_chat_is_paged_back_in_the_account_s_archive() {
     ] {
         assert!(xmpp.on_frame(Frame::Text(&frame), 3.0).events.is_empty());
     }
-    let fin = xmpp.on_frame(Frame::Text("<iq type='result' id='mam-0707070707070707-3'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"), 4.0);
+    let fin = xmpp.on_frame(Frame::Text("<iq type='result' id='mam-0707070707070707-4'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"), 4.0);
     let past = |nick: &str, text: &str| PastLine { nick: nick.into(), text: text.into(), time_ms: T, msgid: Some(format!("p-{text}")) };
     assert_eq!(fin.events, vec![bob.event(ChatEvent::Earlier(vec![past("bob", "theirs"), past("a", "mine")]))]);
     assert_eq!(ask_bob(&mut xmpp), None, "all of it");
@@ -173,4 +178,35 @@ fn a_private_chat_is_paged_back_in_the_account_s_archive() {
     // A private chat through a room is not the account's to give.
     let through = Target::private("lobby@conference.localhost/bob");
     assert!(xmpp.encode(Action::Earlier { to: &through, before_ms: T, limit: 100, empty: false }).is_none());
+}
+
+#[test]
+fn the_account_s_newest_page_opens_the_chats_of_whom_we_talked_with() {
+    let (mut xmpp, _) = in_room();
+    assert_eq!(texts(&xmpp.on_frame(Frame::Text(ACCOUNT_KEEPS), 2.0).replies), [LATELY_ASKED]);
+    let line = |result_from: &str, from_line: &str, to_line: &str, extra: &str| {
+        format!("<message from='{result_from}'><result xmlns='urn:xmpp:mam:2' queryid='mam-0707070707070707-3' id='x'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2023-11-14T22:13:20Z'/><message xmlns='jabber:client' type='chat' from='{from_line}' to='{to_line}'><body>hi</body>{extra}</message></forwarded></result></message>")
+    };
+    for frame in [
+        line("a@localhost", "bob@localhost/phone", "a@localhost/r", ""),
+        line("a@localhost", "a@localhost/r", "carol@localhost", ""),
+        line("a@localhost", "bob@localhost/laptop", "a@localhost/r", ""),
+        // Not from our account; not between us and anyone; through a room; a server's.
+        line("mallory@localhost", "eve@localhost/x", "a@localhost/r", ""),
+        line("a@localhost", "eve@localhost/x", "dan@localhost", ""),
+        line("a@localhost", "lobby@conference.localhost/bob", "a@localhost/r", "<x xmlns='http://jabber.org/protocol/muc#user'/>"),
+        line("a@localhost", "localhost", "a@localhost/r", ""),
+    ] {
+        assert!(xmpp.on_frame(Frame::Text(&frame), 3.0).events.is_empty());
+    }
+    let fin = xmpp.on_frame(Frame::Text("<iq type='result' id='mam-0707070707070707-3'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"), 4.0);
+    // The most recent first; nothing shown or unread, each chat asks for its lines when read.
+    let opened = |jid: &str| Target::private(jid).event(ChatEvent::Entered);
+    assert_eq!(fin.events, vec![opened("bob@localhost"), opened("carol@localhost")]);
+    // An answer that fails opens nothing, and says nothing.
+    let mut other = seeded(None);
+    link_and_join(&mut other, 0.0);
+    other.on_frame(Frame::Text(ACCOUNT_KEEPS), 2.0);
+    let failed = other.on_frame(Frame::Text("<iq type='error' id='mam-0707070707070707-3'/>"), 4.0);
+    assert!(failed.events.is_empty(), "{:?}", failed.events);
 }
