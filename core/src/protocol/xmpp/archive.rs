@@ -70,6 +70,15 @@ struct Query {
     people: Option<Vec<String>>,
 }
 
+/// What a question is awaited as ([`Query`] without its id and lines).
+struct Asked {
+    room: String,
+    answers_from: String,
+    conversation: Target,
+    before_ms: f64,
+    people: Option<Vec<String>>,
+}
+
 impl Archives {
     fn room(&mut self, room: &str) -> Option<&mut RoomArchive> {
         self.rooms.iter_mut().find(|r| r.room.eq_ignore_ascii_case(room))
@@ -164,64 +173,55 @@ impl XmppState {
         // drops the lines it holds.
         let before_id = room.earliest.as_ref().filter(|(_, t)| *t <= before_ms + 1_000.0).map(|(id, _)| id.clone());
         let room = room.room.clone();
-        let id = self.question_id("mam");
-        let mut form = Element::new("x")
-            .attr("xmlns", "jabber:x:data")
-            .attr("type", "submit")
-            .child(field("FORM_TYPE", MAM).attr("type", "hidden"));
+        let mut fields = Vec::new();
         if let Some(with) = &with {
-            form = form.child(field("with", with));
+            fields.push(field("with", with));
         }
         // Nothing held: the last page, by the server's clock, not this computer's.
         if before_id.is_none() && !empty {
-            form = form.child(field("end", &format_iso8601(before_ms)));
+            fields.push(field("end", &format_iso8601(before_ms)));
         }
-        let page = Element::new("set")
-            .attr("xmlns", RSM)
-            .child(Element::new("max").text(&limit.clamp(1, MOST_ASKED).to_string()))
-            .child(Element::new("before").text(before_id.as_deref().unwrap_or_default()));
-        let query = Element::new("query").attr("xmlns", MAM).attr("queryid", &id).child(form).child(page);
-        let mut iq = Element::new("iq").attr("xmlns", CLIENT).attr("type", "set");
-        if with.is_none() {
-            iq = iq.attr("to", &room);
-        }
-        let iq = iq.attr("id", &id);
-        if self.archives.queries.len() == MOST_AWAITED {
-            self.archives.queries.remove(0);
-        }
-        let conversation = to.clone();
-        let people = None;
-        self.archives.queries.push(Query { id, room, answers_from, conversation, before_ms, lines: Vec::new(), people });
-        Some(vec![self.stanza(iq.child(query), None)])
+        // A room's archive is the room's to answer; the account's, the server's for us.
+        let at = with.is_none().then(|| room.clone());
+        let page = (limit.clamp(1, MOST_ASKED), before_id.unwrap_or_default());
+        let asked = Asked { room, answers_from, conversation: to.clone(), before_ms, people: None };
+        Some(vec![self.ask_mam(at.as_deref(), fields, page, asked)])
     }
 
     /// The account's newest page of private lines, for whom we talked with lately: their chats
     /// open (listed, with nothing unread) and each asks for its own lines once it is read.
     fn ask_whom_we_talked_with(&mut self) -> OutFrame {
         let account = self.account().to_string();
+        let conversation = Target::private(String::new());
+        let asked = Asked { room: account.clone(), answers_from: account, conversation, before_ms: 0.0, people: Some(Vec::new()) };
+        self.ask_mam(None, Vec::new(), (LATELY, String::new()), asked)
+    }
+
+    /// A MAM question to `to` (none: our account's archive) with `fields` beside the form's
+    /// type, for a page of (at most this many lines, before this archive id; none: the last),
+    /// awaited as `asked` says.
+    fn ask_mam(&mut self, to: Option<&str>, fields: Vec<Element>, (max, before): (u32, String), asked: Asked) -> OutFrame {
         let id = self.question_id("mam");
-        let form = Element::new("x")
-            .attr("xmlns", "jabber:x:data")
-            .attr("type", "submit")
-            .child(field("FORM_TYPE", MAM).attr("type", "hidden"));
+        let mut form =
+            Element::new("x").attr("xmlns", "jabber:x:data").attr("type", "submit").child(field("FORM_TYPE", MAM).attr("type", "hidden"));
+        for field in fields {
+            form = form.child(field);
+        }
         let page = Element::new("set")
             .attr("xmlns", RSM)
-            .child(Element::new("max").text(&LATELY.to_string()))
-            .child(Element::new("before"));
+            .child(Element::new("max").text(&max.to_string()))
+            .child(Element::new("before").text(&before));
         let query = Element::new("query").attr("xmlns", MAM).attr("queryid", &id).child(form).child(page);
-        let iq = Element::new("iq").attr("xmlns", CLIENT).attr("type", "set").attr("id", &id);
+        let mut iq = Element::new("iq").attr("xmlns", CLIENT).attr("type", "set");
+        if let Some(to) = to {
+            iq = iq.attr("to", to);
+        }
+        let iq = iq.attr("id", &id);
         if self.archives.queries.len() == MOST_AWAITED {
             self.archives.queries.remove(0);
         }
-        self.archives.queries.push(Query {
-            id,
-            room: account.clone(),
-            answers_from: account,
-            conversation: Target::private(String::new()),
-            before_ms: 0.0,
-            lines: Vec::new(),
-            people: Some(Vec::new()),
-        });
+        let Asked { room, answers_from, conversation, before_ms, people } = asked;
+        self.archives.queries.push(Query { id, room, answers_from, conversation, before_ms, lines: Vec::new(), people });
         self.stanza(iq.child(query), None)
     }
 

@@ -12,7 +12,7 @@ const T: f64 = 1.7e12;
 /// The account says it keeps an archive.
 const ACCOUNT_KEEPS: &str = "<iq type='result' from='a@localhost' id='disco-0707070707070707-1'><query xmlns='http://jabber.org/protocol/disco#info'><feature var='urn:xmpp:mam:2'/></query></iq>";
 /// What it is asked then: its newest page, for whom we talked with.
-const LATELY_ASKED: &str = r#"<iq xmlns="jabber:client" type="set" id="mam-0707070707070707-3"><query xmlns="urn:xmpp:mam:2" queryid="mam-0707070707070707-3"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE" type="hidden"><value>urn:xmpp:mam:2</value></field></x><set xmlns="http://jabber.org/protocol/rsm"><max>50</max><before/></set></query></iq>"#;
+const LATELY_ASKED: &str = r#"<iq xmlns="jabber:client" type="set" id="mam-0707070707070707-3"><query xmlns="urn:xmpp:mam:2" queryid="mam-0707070707070707-3"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE" type="hidden"><value>urn:xmpp:mam:2</value></field></x><set xmlns="http://jabber.org/protocol/rsm"><max>50</max><before></before></set></query></iq>"#;
 
 /// Online anonymously and in the room; what the room's own presence was answered with.
 fn in_room() -> (XmppState, Vec<String>) {
