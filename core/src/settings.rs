@@ -1,6 +1,7 @@
 //! Connection settings as they come from the page's query parameters (see the UI contract).
 
 use crate::chat::DEFAULT_LOG_CAP;
+use crate::json::quote;
 use crate::protocol::json::{validate_template, DEFAULT_TEMPLATE};
 use crate::protocol::{parse_subprotocols, FormatSettings, ProtocolKind, WireFormat};
 use crate::secret::Secret;
@@ -93,7 +94,8 @@ impl fmt::Display for NickError {
                 write!(f, "That nickname is {chars} characters long; the limit is {MAX_NICK_CHARS}.")
             }
             NickError::BadCharacter(c) => {
-                write!(f, "Nicknames cannot contain spaces, colons or control characters (found {c:?}).")
+                let found = quote(&c.to_string());
+                write!(f, "Nicknames cannot contain spaces, colons or control characters (found {found}).")
             }
         }
     }
@@ -157,7 +159,10 @@ impl Settings {
             None | Some("1") => true,
             Some("0") => false,
             Some(other) => {
-                problems.push(format!("connect={other:?} is not understood; use 1 to connect on load or 0 to wait."));
+                problems.push(format!(
+                    "connect={} is not understood; use 1 to connect on load or 0 to wait.",
+                    quote(other)
+                ));
                 true
             }
         };
@@ -349,8 +354,10 @@ fn history(param: &impl Fn(&str) -> Option<String>, problems: &mut Vec<String>) 
             kept
         }
         Err(_) => {
-            problems
-                .push(format!("history={value:?} is not a number of entries; keeping the default {DEFAULT_LOG_CAP}."));
+            problems.push(format!(
+                "history={} is not a number of entries; keeping the default {DEFAULT_LOG_CAP}.",
+                quote(&value)
+            ));
             DEFAULT_LOG_CAP
         }
     }
@@ -363,7 +370,7 @@ fn millis(param: &impl Fn(&str) -> Option<String>, name: &str, problems: &mut Ve
         "" | "0" => None,
         ms => ms
             .parse::<u32>()
-            .map_err(|_| problems.push(format!("{name}={ms:?} is not a number of milliseconds; it is ignored.")))
+            .map_err(|_| problems.push(format!("{name}={} is not a number of milliseconds; it is ignored.", quote(ms))))
             .ok(),
     }
 }

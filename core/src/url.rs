@@ -45,7 +45,11 @@ impl fmt::Display for UrlError {
             }
             UrlError::InvalidPort(p) => write!(f, "\"{p}\" is not a valid port number (1-65535)."),
             UrlError::InvalidCharacter(c) => {
-                write!(f, "The address contains a character that is not allowed: {c:?}.")
+                write!(
+                    f,
+                    "The address contains a character that is not allowed: {}.",
+                    crate::json::quote(&c.to_string())
+                )
             }
         }
     }

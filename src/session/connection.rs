@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::*;
+use wschat_core::json::quote;
 
 impl ChatSession {
     /// Connects with the given settings (after checking them), replacing any current socket.
@@ -94,7 +95,7 @@ impl ChatSession {
         match self.socket.close(code, reason) {
             Ok(()) => {
                 let code = code.map_or_else(|| "no code".to_string(), |c| format!("code {c}"));
-                self.inspect_event(format!("readyState closing: close() with {code}, reason {reason:?}"));
+                self.inspect_event(format!("readyState closing: close() with {code}, reason {}", quote(reason)));
                 self.clear_connection_error();
             }
             Err(e) => {
@@ -175,7 +176,11 @@ impl ChatSession {
                     u.archive.server_asked.clear();
                 });
                 let extensions = self.socket.extensions().get_untracked();
-                self.inspect_event(format!("readyState open: protocol {protocol:?}, extensions {extensions:?}"));
+                self.inspect_event(format!(
+                    "readyState open: protocol {}, extensions {}",
+                    quote(&protocol),
+                    quote(&extensions)
+                ));
                 self.system(&format!("Connected to {url}{with}."));
                 self.adopt_format_if_chosen(&protocol);
                 let random = secrets::random_seed();
@@ -236,8 +241,10 @@ impl ChatSession {
             }
             SocketEvent::Close(info) => {
                 self.inspect_event(format!(
-                    "readyState closed: code {}, reason {:?}, wasClean {}",
-                    info.code, info.reason, info.was_clean
+                    "readyState closed: code {}, reason {}, wasClean {}",
+                    info.code,
+                    quote(&info.reason),
+                    info.was_clean
                 ));
                 self.system(&describe_close(&info));
                 let by_person = self.upkeep.with_value(|u| u.closing_by_person);

@@ -9,7 +9,8 @@ pub const DEFAULT_CHANNEL: &str = "#chat";
 pub fn validate_channel(channel: &str) -> Result<String, String> {
     let channel = channel.trim();
     if let Some(c) = channel.chars().find(|c| c.is_whitespace() || c.is_control() || *c == ',') {
-        return Err(format!("IRC channel names cannot contain spaces, commas or control characters (found {c:?})."));
+        let found = crate::json::quote(&c.to_string());
+        return Err(format!("IRC channel names cannot contain spaces, commas or control characters (found {found})."));
     }
     if channel.len() > 50 {
         return Err("That IRC channel name is longer than servers accept (50 bytes).".to_string());
