@@ -158,8 +158,8 @@ impl XmppState {
         self.stage = Stage::Binding;
         self.joined_before.clear();
         // A new stream: questions of the last one are never answered, and rooms are joined
-        // (and asked about their archives) anew.
-        self.archives = archive::Archives::default();
+        // (and asked about their archives) anew; whom we talked with is listed once.
+        self.archives.new_stream();
         let resource = if self.resource.is_empty() { "wschat" } else { &self.resource };
         let bind = Element::new("bind")
             .attr("xmlns", "urn:ietf:params:xml:ns:xmpp-bind")

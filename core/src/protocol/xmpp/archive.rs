@@ -39,6 +39,9 @@ pub(super) struct Archives {
     queries: Vec<Query>,
     /// Numbers the ids of this stream's questions.
     asked: u64,
+    /// The account's newest page listed whom we talked with: once a connection, so a chat the
+    /// person closed does not come back with every new stream.
+    listed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -80,6 +83,11 @@ struct Asked {
 }
 
 impl Archives {
+    /// A new stream: its questions are never answered, and rooms are asked anew.
+    pub(super) fn new_stream(&mut self) {
+        *self = Archives { listed: self.listed, ..Archives::default() };
+    }
+
     fn room(&mut self, room: &str) -> Option<&mut RoomArchive> {
         self.rooms.iter_mut().find(|r| r.room.eq_ignore_ascii_case(room))
     }
@@ -299,7 +307,7 @@ impl XmppState {
                 && iq.find("query").is_some_and(|q| {
                     q.elements().any(|f| f.local_name() == "feature" && f.get("var") == Some(MAM))
                 });
-            if room.keeps && room.room.eq_ignore_ascii_case(&account) {
+            if room.keeps && room.room.eq_ignore_ascii_case(&account) && !self.archives.listed {
                 let asked = self.ask_whom_we_talked_with();
                 decoded.replies.push(asked);
             }
@@ -310,6 +318,7 @@ impl XmppState {
         };
         let Query { room, lines, before_ms, conversation, people, .. } = self.archives.queries.remove(at);
         if let Some(people) = people {
+            self.archives.listed |= ok && iq.find("fin").is_some_and(|f| f.get("xmlns") == Some(MAM));
             // The most recent first, as a conversation list reads.
             for person in people.into_iter().rev() {
                 decoded.events.push(Target::private(person).event(ChatEvent::Entered));

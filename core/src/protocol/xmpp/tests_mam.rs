@@ -203,10 +203,20 @@ fn the_account_s_newest_page_opens_the_chats_of_whom_we_talked_with() {
     // The most recent first; nothing shown or unread, each chat asks for its lines when read.
     let opened = |jid: &str| Target::private(jid).event(ChatEvent::Entered);
     assert_eq!(fin.events, vec![opened("bob@localhost"), opened("carol@localhost")]);
+    // A new stream asks the account again whether it keeps an archive, not whom we talked with:
+    // a chat closed since stays closed.
+    link_and_join(&mut xmpp, 10.0);
+    let again = xmpp.on_frame(Frame::Text(ACCOUNT_KEEPS), 11.0);
+    assert!(xmpp.archive_kept_by("a@localhost"), "the question of the new stream answered");
+    assert!(texts(&again.replies).is_empty(), "{:?}", texts(&again.replies));
     // An answer that fails opens nothing, and says nothing.
     let mut other = seeded(None);
     link_and_join(&mut other, 0.0);
     other.on_frame(Frame::Text(ACCOUNT_KEEPS), 2.0);
     let failed = other.on_frame(Frame::Text("<iq type='error' id='mam-0707070707070707-3'/>"), 4.0);
     assert!(failed.events.is_empty(), "{:?}", failed.events);
+    // Not answered, so asked again on the next stream.
+    link_and_join(&mut other, 10.0);
+    let again = other.on_frame(Frame::Text(ACCOUNT_KEEPS), 11.0);
+    assert_eq!(texts(&again.replies), [LATELY_ASKED]);
 }
