@@ -339,6 +339,9 @@ class History {
       const now = (total.result ?? 0) + lines.length;
       counts.put(now, "lines");
       over = now > MOST_LINES;
+      // Nothing more to ask: committed now rather than once the browser notices, so that a
+      // page closing in between (a reload right after a message came) loses less.
+      tx.commit?.();
     };
     return done(tx).then(() => (over ? this.keepWithin(MOST_LINES) : undefined));
   }
