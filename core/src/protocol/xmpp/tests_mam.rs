@@ -44,6 +44,14 @@ fn result(queryid: &str, from: &str, id: &str, nick: &str, text: &str) -> String
     format!("<message from='{from}' to='a@localhost/r'><result xmlns='urn:xmpp:mam:2' queryid='{queryid}' id='{id}'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2023-11-14T22:13:20Z'/><message xmlns='jabber:client' type='groupchat' from='{ROOM}/{nick}'><body>{text}</body></message></forwarded></result></message>")
 }
 
+/// One private line of the account's archive answering `queryid`, sent by `result_from` (empty:
+/// the server, unnamed), between (from, to), with `extra` inside the line; its archive id is
+/// `p-` and its text.
+fn private_result(queryid: &str, result_from: &str, (from, to): (&str, &str), text: &str, extra: &str) -> String {
+    let sender = if result_from.is_empty() { String::new() } else { format!(" from='{result_from}'") };
+    format!("<message{sender}><result xmlns='urn:xmpp:mam:2' queryid='{queryid}' id='p-{text}'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2023-11-14T22:13:20Z'/><message xmlns='jabber:client' type='chat' from='{from}' to='{to}'><body>{text}</body>{extra}</message></forwarded></result></message>")
+}
+
 fn line(nick: &str, text: &str, msgid: &str) -> PastLine {
     PastLine { nick: nick.into(), text: text.into(), time_ms: T, msgid: Some(msgid.into()) }
 }
@@ -155,7 +163,7 @@ fn a_private_chat_is_paged_back_in_the_account_s_archive() {
         [r#"<iq xmlns="jabber:client" type="set" id="mam-0707070707070707-4"><query xmlns="urn:xmpp:mam:2" queryid="mam-0707070707070707-4"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE" type="hidden"><value>urn:xmpp:mam:2</value></field><field var="with"><value>bob@localhost</value></field><field var="end"><value>2023-11-14T22:13:20.000Z</value></field></x><set xmlns="http://jabber.org/protocol/rsm"><max>100</max><before></before></set></query></iq>"#]
     );
     let line = |result_from: &str, from_line: &str, to_line: &str, text: &str| {
-        format!("<message{from}><result xmlns='urn:xmpp:mam:2' queryid='mam-0707070707070707-4' id='p-{text}'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2023-11-14T22:13:20Z'/><message xmlns='jabber:client' type='chat' from='{from_line}' to='{to_line}'><body>{text}</body></message></forwarded></result></message>", from = if result_from.is_empty() { String::new() } else { format!(" from='{result_from}'") })
+        private_result("mam-0707070707070707-4", result_from, (from_line, to_line), text, "")
     };
     for frame in [
         line("", "bob@localhost/phone", "a@localhost/r", "theirs"),
@@ -185,7 +193,7 @@ fn the_account_s_newest_page_opens_the_chats_of_whom_we_talked_with() {
     let (mut xmpp, _) = in_room();
     assert_eq!(texts(&xmpp.on_frame(Frame::Text(ACCOUNT_KEEPS), 2.0).replies), [LATELY_ASKED]);
     let line = |result_from: &str, from_line: &str, to_line: &str, extra: &str| {
-        format!("<message from='{result_from}'><result xmlns='urn:xmpp:mam:2' queryid='mam-0707070707070707-3' id='x'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2023-11-14T22:13:20Z'/><message xmlns='jabber:client' type='chat' from='{from_line}' to='{to_line}'><body>hi</body>{extra}</message></forwarded></result></message>")
+        private_result("mam-0707070707070707-3", result_from, (from_line, to_line), "hi", extra)
     };
     for frame in [
         line("a@localhost", "bob@localhost/phone", "a@localhost/r", ""),
