@@ -300,10 +300,13 @@ impl ChatSession {
         });
     }
 
-    /// The page is going away: what waits is written now (the browser finishes a transaction
-    /// begun before the page hides).
+    /// The page may be going away: what waits is written now, and stashed with the writes
+    /// under way, which the page's end may cut short.
     pub(super) fn write_history_now(&self) {
         self.flush_pending();
+        if Store::get().writes() {
+            Store::get().stash_unwritten();
+        }
         self.write_batch();
     }
 

@@ -23,6 +23,8 @@ extern "C" {
     fn queued_lines() -> u32;
     #[wasm_bindgen(js_name = dropQueued)]
     fn drop_queued();
+    #[wasm_bindgen(js_name = stashUnwritten)]
+    fn stash_unwritten();
     #[wasm_bindgen(method, catch, js_name = writeQueued)]
     fn write_queued(this: &History) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
@@ -122,6 +124,12 @@ impl Store {
     /// How many records wait for the next write.
     pub fn queued(&self) -> u32 {
         queued_lines()
+    }
+
+    /// Keeps every record not yet written (waiting, or in a write under way) where the next
+    /// page finds it, until its write completes: the page may be going away.
+    pub fn stash_unwritten(&self) {
+        stash_unwritten();
     }
 
     /// Drops the records that wait.

@@ -252,12 +252,20 @@ export async function openHistory() {
     if (event.oldVersion === 0) db.createObjectStore("conversations");
     if (event.oldVersion === 1) migrateLines(open.transaction, pages);
   };
-  return new History(await request(open));
+  const history = new History(await request(open));
+  // What closed pages left unwritten is stored before anything is read.
+  await history.writeStashed();
+  return history;
 }
 
 // Lines waiting for the next write: kept here, not in wasm, whose memory never shrinks (a
 // backlog of 20,000 lines would keep its peak for good).
 let queue = [];
+// Pages made of queued lines when the page was going away (stashed under their keys), written
+// with those keys by the next write: a stashed page written twice is stored once.
+let prepared = [];
+// The pages of each write not yet complete.
+const underWay = new Set();
 
 /** Lines of `server` for the next write: `batch` is a JSON array of [conversation, time,
  * record, words] (wschat_core::history::encode_batch), one call for a frame's lines. */
@@ -267,16 +275,109 @@ export function queueLines(server, batch) {
 
 /** How many lines wait for the next write. */
 export function queuedLines() {
-  return queue.length;
+  return queue.length + prepared.reduce((lines, page) => lines + page.l.length, 0);
 }
 
 /** Drops what waits (the store failed, or the server's history is forgotten). */
 export function dropQueued() {
   queue = [];
+  prepared = [];
+  if (stashed) stashUnwritten();
 }
 
 const page = Math.random().toString(36).slice(2);
 let written = 0;
+
+/** `lines` as pages, one per conversation, each with its key: { key, l }. */
+function pagesOf(lines) {
+  const byConversation = new Map();
+  for (const line of lines) {
+    const known = `${line[0]}\u0000${line[1]}`;
+    if (!byConversation.has(known)) byConversation.set(known, []);
+    byConversation.get(known).push(line);
+  }
+  return [...byConversation.values()].map((group) => {
+    const [server, conversation] = group[0];
+    // Keyed by its newest line's time: search reads pages newest first and stops early.
+    const last = Math.max(...group.map((line) => line[2]));
+    return { key: [server, conversation, last, page, written++], l: group.map(([, , time, record, w]) => [time, record, w]) };
+  });
+}
+
+/** What a page of lines `l` whose newest line is at `last` stores: words are space-separated
+ * per line. */
+function pageValue(l, last) {
+  const words = new Set();
+  for (const line of l) for (const word of line[2] ? line[2].split(" ") : []) words.add(word);
+  return { l, w: wordEntries(words, last), t: last, n: l.length };
+}
+
+// A page closing may end the writes under way before they complete (a reload a moment after a
+// line came), and what waits has no time left to be written: both are stashed in localStorage,
+// which is written at once, and the next page that opens the store writes them. A write's
+// pages stay stashed until it completes.
+const STASH_PREFIX = "wschat.unwritten:";
+let stashed = false;
+
+/** Stashes every line not yet written (what waits and what is under way) until its write
+ * completes; called when the page may be going away (hidden, or closing). */
+export function stashUnwritten() {
+  if (queue.length) {
+    prepared.push(...pagesOf(queue));
+    queue = [];
+  }
+  const pages = [...underWay].flat().concat(prepared);
+  try {
+    if (pages.length) {
+      localStorage.setItem(STASH_PREFIX + page, JSON.stringify(pages.map(({ key, l }) => [key, l])));
+      stashed = true;
+    } else if (stashed) {
+      localStorage.removeItem(STASH_PREFIX + page);
+      stashed = false;
+    }
+  } catch {
+    // No localStorage, or it is full: the writes under way are all there is.
+  }
+}
+
+/** Whether `stash` is the shape stashUnwritten gives a page: [key, lines]. */
+function isStashedPage(stash) {
+  if (!Array.isArray(stash) || stash.length !== 2) return false;
+  const [key, l] = stash;
+  return (
+    Array.isArray(key) &&
+    key.length === 5 &&
+    typeof key[0] === "string" &&
+    typeof key[1] === "string" &&
+    Number.isFinite(key[2]) &&
+    typeof key[3] === "string" &&
+    Number.isFinite(key[4]) &&
+    Array.isArray(l) &&
+    l.length > 0 &&
+    l.every((line) => Array.isArray(line) && Number.isFinite(line[0]) && typeof line[1] === "string" && typeof line[2] === "string")
+  );
+}
+
+/** The pages other pages stashed and did not write, taken out of localStorage. */
+function takeStashes() {
+  const pages = [];
+  try {
+    for (let i = localStorage.length - 1; i >= 0; i--) {
+      const name = localStorage.key(i);
+      if (!name?.startsWith(STASH_PREFIX) || name === STASH_PREFIX + page) continue;
+      const text = localStorage.getItem(name);
+      localStorage.removeItem(name);
+      try {
+        for (const stash of JSON.parse(text)) if (isStashedPage(stash)) pages.push({ key: stash[0], l: stash[1] });
+      } catch {
+        // A stash that cannot be read is dropped.
+      }
+    }
+  } catch {
+    // No localStorage: nothing was stashed.
+  }
+  return pages;
+}
 
 /** Lines this browser keeps at most, of every server; past it the oldest go, a tenth at once. */
 const MOST_LINES = 200_000;
@@ -300,9 +401,10 @@ class History {
    * the error says so by name: nothing is let go to make room (the space deleted lines free
    * comes back only later, if at all, and each page's try would let more go). */
   writeQueued() {
-    const lines = queue;
-    dropQueued();
-    return this.writeLines(lines).catch((error) => {
+    const pages = prepared.concat(pagesOf(queue));
+    queue = [];
+    prepared = [];
+    return this.writePages(pages).catch((error) => {
       if (error?.name !== "QuotaExceededError") throw error;
       const full = new Error("the browser gives this site no more storage");
       full.name = "QuotaExceededError";
@@ -310,40 +412,61 @@ class History {
     });
   }
 
-  /** `lines` written in one transaction: a page per conversation; words are space-separated
-   * per line. */
-  writeLines(lines) {
+  /** `pages` (pagesOf) written in one transaction; one under way is stashed while the page
+   * is hidden. */
+  writePages(pages) {
     const tx = this.db.transaction(["pages", "conversations", "counts"], "readwrite");
-    const byConversation = new Map();
-    for (const line of lines) {
-      const known = `${line[0]}\u0000${line[1]}`;
-      if (!byConversation.has(known)) byConversation.set(known, []);
-      byConversation.get(known).push(line);
-    }
-    const pages = tx.objectStore("pages");
+    const store = tx.objectStore("pages");
     const known = tx.objectStore("conversations");
-    for (const group of byConversation.values()) {
-      const [server, conversation] = group[0];
-      const words = new Set();
-      for (const line of group) for (const word of line[4] ? line[4].split(" ") : []) words.add(word);
-      const l = group.map(([, , time, record, w]) => [time, record, w]);
-      // Keyed by its newest line's time: search reads pages newest first and stops early.
-      const last = Math.max(...group.map((line) => line[2]));
-      pages.put({ l, w: wordEntries(words, last), t: last, n: l.length }, [server, conversation, last, page, written++]);
-      known.put(last, [server, conversation]);
+    let lines = 0;
+    for (const { key, l } of pages) {
+      store.put(pageValue(l, key[2]), key);
+      known.put(key[2], [key[0], key[1]]);
+      lines += l.length;
     }
+    underWay.add(pages);
+    if (stashed || globalThis.document?.hidden) stashUnwritten();
     const counts = tx.objectStore("counts");
     const total = counts.get("lines");
     let over = false;
     total.onsuccess = () => {
-      const now = (total.result ?? 0) + lines.length;
+      const now = (total.result ?? 0) + lines;
       counts.put(now, "lines");
       over = now > MOST_LINES;
       // Nothing more to ask: committed now rather than once the browser notices, so that a
       // page closing in between (a reload right after a message came) loses less.
       tx.commit?.();
     };
-    return done(tx).then(() => (over ? this.keepWithin(MOST_LINES) : undefined));
+    return done(tx)
+      .finally(() => {
+        underWay.delete(pages);
+        if (stashed) stashUnwritten();
+      })
+      .then(() => (over ? this.keepWithin(MOST_LINES) : undefined));
+  }
+
+  /** Writes the pages other pages stashed and did not write; each page once, whether or not
+   * its own write completed after all (its key says). */
+  async writeStashed() {
+    const pages = takeStashes();
+    if (pages.length) await this.writeTaken(pages).catch(() => prepared.push(...pages));
+  }
+
+  async writeTaken(pages) {
+    const tx = this.db.transaction(["pages", "conversations", "counts"], "readwrite");
+    const store = tx.objectStore("pages");
+    const known = tx.objectStore("conversations");
+    const counts = tx.objectStore("counts");
+    const present = await Promise.all(pages.map(({ key }) => request(store.count(key))));
+    let lines = 0;
+    pages.forEach(({ key, l }, i) => {
+      if (present[i]) return;
+      store.put(pageValue(l, key[2]), key);
+      known.put(key[2], [key[0], key[1]]);
+      lines += l.length;
+    });
+    counts.put(((await request(counts.get("lines"))) ?? 0) + lines, "lines");
+    await done(tx);
   }
 
   /** Past `most` lines, the oldest pages go (of any server) until a tenth of `most` is free. */

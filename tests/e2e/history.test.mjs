@@ -77,6 +77,53 @@ test("history: kept across a reload and a closed page, searched beyond the DOM, 
   assert.deepEqual([...alice.errors, ...bob.errors], []);
 });
 
+test("history: a line whose write the page's end cut short is stored by the next page, once", async (t) => {
+  const room = `cut-short-${Date.now()}`;
+  const aliceContext = await shared.browser.newContext();
+  const bobContext = await shared.browser.newContext();
+  t.after(() => Promise.all([aliceContext.close(), bobContext.close()]));
+  const alice = await openAs(aliceContext, "alice", room);
+  const bob = await openAs(bobContext, "bob", room);
+  await send(bob.page, "stored first");
+  await untilStored(alice.page, "stored first");
+
+  // Another tab of the origin holds the store's pages (a transaction kept busy), so that the
+  // write of the next line cannot complete before the page reloads: its end cuts it short.
+  const holder = await aliceContext.newPage();
+  await holder.goto(`http://${shared.app.addr}/manifest.webmanifest`);
+  await holder.evaluate(
+    () =>
+      new Promise((held) => {
+        indexedDB.open("wschat-history").onsuccess = (opened) => {
+          const pages = opened.target.result.transaction("pages", "readwrite").objectStore("pages");
+          const spin = () => {
+            if (window.letGo) return;
+            pages.count().onsuccess = spin;
+            held();
+          };
+          spin();
+        };
+      }),
+  );
+  await send(bob.page, "cut short");
+  await chatLine(alice.page, "cut short").waitFor({ timeout });
+  await alice.page.reload();
+  await holder.evaluate(() => (window.letGo = true));
+  await chatLine(alice.page, "cut short").waitFor({ timeout });
+
+  // Shown once, and stored once: a line after it, then another reload.
+  await send(bob.page, "marker");
+  await chatLine(alice.page, "marker").waitFor({ timeout });
+  const stored = JSON.parse(await untilStored(alice.page, "marker"));
+  const copies = stored.flatMap((page) => page.l).filter(([, record]) => JSON.parse(record).x === "cut short");
+  assert.equal(copies.length, 1, "stored once");
+  await alice.page.reload();
+  await chatLine(alice.page, "marker").waitFor({ timeout });
+  assert.equal(await chatLine(alice.page, "cut short").count(), 1, "shown once");
+  assert.equal(await chatLine(alice.page, "stored first").count(), 1, "shown once");
+  assert.deepEqual([...alice.errors, ...bob.errors], []);
+});
+
 test("history: without IndexedDB the chat goes on, and the page says history is not kept", async (t) => {
   const room = `no-idb-${Date.now()}`;
   const context = await shared.browser.newContext();
