@@ -29,7 +29,7 @@ const show = (label, p) =>
   console.log(`${label.padEnd(8)} wasm memory ${mib(p.bytes)}  received ${p.received}  deepest stack address ${p.deepestStackAddress}` +
     (p.heap ? `  heap ${mib(p.heap[0])}, peak ${mib(p.heap[1])} in ${phases[p.heap[2]] ?? p.heap[2]}` : ""));
 
-await page.goto(site.pageUrl("wschat", `/flood?${new URLSearchParams({ n, per_frame: perFrame, delay_ms: 1500 })}`));
+await page.goto(site.pageUrl("wschat", `/flood?${new URLSearchParams({ n, per_frame: perFrame, delay_ms: 1500 })}`, process.env.HISTORY ? { history: process.env.HISTORY } : {}));
 await page.waitForFunction(() => window.__wasmMemory && document.querySelector('[data-testid="message-list"]'));
 show("loaded", await probe());
 const start = Date.now();

@@ -1,5 +1,5 @@
 // Switching conversations: an IRC connection holding two channels of 5,000 entries each (the
-// default history cap), then a click on the hidden one. Prints, per round and as medians, how
+// history cap set to it), then a click on the hidden one. Prints, per round and as medians, how
 // many animation frames passed before the shown list held the new conversation's newest line
 // (0: it was there when the next frame began, so that frame drew it), the milliseconds from the
 // click to that frame's start and to the start of the one after (the frame drawn), and
@@ -53,7 +53,7 @@ for (let round = 0; round < ROUNDS; round++) {
   const context = await bench.browser.newContext({ viewport: { width: 1100, height: 700 } });
   const page = await context.newPage();
   await page.goto(
-    bench.pageUrl("wschat", `/ws?room=${room}`, { protocol: "irc", subprotocols: "", channel: "#a,#b" }),
+    bench.pageUrl("wschat", `/ws?room=${room}`, { protocol: "irc", subprotocols: "", channel: "#a,#b", history: ENTRIES }),
   );
   await page.waitForSelector('[data-testid="connection-status"][data-ready-state="open"]');
   const peer = await fill(room, ["#a", "#b"], ENTRIES);

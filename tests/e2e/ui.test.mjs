@@ -137,7 +137,7 @@ test("scrolling: pinned at the bottom, still while reading, a new-messages butto
   });
   await button.waitFor({ state: "detached", timeout });
 
-  // Old rows leaving the DOM (the 5,000-entry cap) must not shift what is being read.
+  // Old rows leaving the DOM (the 2,000-entry cap) must not shift what is being read.
   bob.sayMany(Array.from({ length: 5000 }, (_, i) => `bulk ${i}`));
   await total(page, 5083);
   await scrollListTo(page, "middle");
