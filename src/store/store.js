@@ -317,6 +317,9 @@ function pageValue(l, last) {
 // which is written at once, and the next page that opens the store writes them. A write's
 // pages stay stashed until it completes.
 const STASH_PREFIX = "wschat.unwritten:";
+// localStorage is small (5 MB in most browsers) and the outbox lives there too: a flood of long
+// lines must not take its room.
+const STASH_MOST_CHARS = 512 * 1024;
 let stashed = false;
 
 /** Stashes every line not yet written (what waits and what is under way) until its write
@@ -326,10 +329,13 @@ export function stashUnwritten() {
     prepared.push(...pagesOf(queue));
     queue = [];
   }
-  const pages = [...underWay].flat().concat(prepared);
+  // Newest last; past the budget the oldest are left to their writes.
+  const texts = [...underWay].flat().concat(prepared).map(({ key, l }) => JSON.stringify([key, l]));
+  let size = texts.reduce((sum, text) => sum + text.length + 1, 0);
+  while (size > STASH_MOST_CHARS && texts.length) size -= texts.shift().length + 1;
   try {
-    if (pages.length) {
-      localStorage.setItem(STASH_PREFIX + page, JSON.stringify(pages.map(({ key, l }) => [key, l])));
+    if (texts.length) {
+      localStorage.setItem(STASH_PREFIX + page, `[${texts.join(",")}]`);
       stashed = true;
     } else if (stashed) {
       localStorage.removeItem(STASH_PREFIX + page);
