@@ -1,10 +1,11 @@
-//! A connection's conversations (the server's, channels, private chats): events routed to the
-//! one they name, which one is shown, and the outbox of them all.
+//! A connection's conversations (the server's, channels, private chats): here the list, which
+//! one is shown and what they share; beside it events routed to the one they name (`events`),
+//! the outbox of them all (`outbox`), and what goes to and comes from the store (`stored`).
 
-use crate::protocol::{ChatEvent, NameCase, ProtocolKind, Target, TargetKind};
+use crate::protocol::{NameCase, ProtocolKind, Target, TargetKind};
 use crate::settings::Settings;
 
-use super::{ChatLog, PersistedMessage};
+use super::ChatLog;
 
 /// One conversation: its log (with its own cap, users, unread count and outbox) and what the
 /// view keeps for it.
@@ -210,108 +211,6 @@ impl Conversations {
         }
     }
 
-    /// Applies one decoded event where it belongs; past the memory budget, the oldest entries go.
-    /// The budget is summed over the logs after each event while they are few, else every
-    /// [`stored::BUDGET_CHECK_EVERY`] events (a flood over 256 topics would sum 256 logs per message).
-    pub fn apply(&mut self, event: ChatEvent, now: f64) {
-        self.apply_event(event, now);
-        self.unchecked_events += 1;
-        if self.list.len() <= stored::BUDGET_CHECK_EVERY || self.unchecked_events >= stored::BUDGET_CHECK_EVERY {
-            self.unchecked_events = 0;
-            self.keep_within_budget();
-        }
-    }
-
-    fn apply_event(&mut self, event: ChatEvent, now: f64) {
-        match event {
-            ChatEvent::In { to, event } => self.apply_in(to, *event, now),
-            // Said wherever that person was: their channels and their private chat.
-            ChatEvent::Left { nick, text, time_ms } => {
-                let at = self.where_is(&nick);
-                for i in at {
-                    let log = &mut self.list[i].log;
-                    log.user_left(&nick);
-                    log.push_system(&text, time_ms.unwrap_or(now));
-                }
-            }
-            ChatEvent::Renamed { from, to, time_ms } => {
-                let text = format!("{from} is now known as {to}");
-                for i in self.where_is(&from) {
-                    let conversation = &mut self.list[i];
-                    conversation.log.user_renamed(&from, &to);
-                    conversation.log.push_system(&text, time_ms.unwrap_or(now));
-                    if conversation.target.kind == TargetKind::Private && conversation.target.name == from {
-                        conversation.target.name = to.clone();
-                    }
-                }
-            }
-            ChatEvent::Delivered(id) => self.list.iter_mut().for_each(|c| c.log.confirm_by_id(id)),
-            ChatEvent::Undelivered { id, why } => {
-                if !self.list.iter_mut().any(|c| c.log.refuse_by_id(id, &why, now)) {
-                    self.list[0].log.push_system(&why, now);
-                }
-            }
-            ChatEvent::OwnNick(ref nick) | ChatEvent::AssignedNick(ref nick) => {
-                self.set_own_nick(nick);
-                apply_to_log(&mut self.list[0].log, event, now);
-            }
-            // About the connection: said where the person looks too.
-            ChatEvent::System(text) => {
-                self.list[0].log.push_system(&text, now);
-                if self.shown != 0 {
-                    self.list[self.shown].log.push_system(&text, now);
-                }
-            }
-            event => apply_to_log(&mut self.list[0].log, event, now),
-        }
-    }
-
-    /// The conversations `nick` is in (their user list, or a private chat with them); the first
-    /// when none is known.
-    fn where_is(&self, nick: &str) -> Vec<usize> {
-        let at: Vec<usize> = (0..self.list.len())
-            .filter(|&i| {
-                let c = &self.list[i];
-                c.log.has_user(nick) || (c.target.kind == TargetKind::Private && c.target.name == nick)
-            })
-            .collect();
-        if at.is_empty() {
-            vec![0]
-        } else {
-            at
-        }
-    }
-
-    fn apply_in(&mut self, to: Target, event: ChatEvent, now: f64) {
-        // Only what someone says, or our joining, opens a conversation: the rest of a closed
-        // one (its PART coming back) goes nowhere.
-        let opens = matches!(event, ChatEvent::Message { .. } | ChatEvent::History { .. } | ChatEvent::Entered);
-        let at = match self.find(&to) {
-            Some(at) => at,
-            None if opens => self.open(to),
-            None => return,
-        };
-        let conversation = &mut self.list[at];
-        match event {
-            ChatEvent::Entered => conversation.joined = true,
-            ChatEvent::Gone(why) => {
-                conversation.joined = false;
-                conversation.log.set_users(Vec::new());
-                conversation.log.push_system(&why, now);
-            }
-            ChatEvent::Topic { text, time_ms } => {
-                conversation.log.push_system(&text, time_ms.unwrap_or(now));
-                conversation.topic = Some(text);
-            }
-            ChatEvent::UserMode { nick, prefix, on } => conversation.log.user_mode(&nick, prefix, on),
-            ChatEvent::Left { nick, text, time_ms } => {
-                conversation.log.user_left(&nick);
-                conversation.log.push_system(&text, time_ms.unwrap_or(now));
-            }
-            event => apply_to_log(&mut conversation.log, event, now),
-        }
-    }
-
     /// The nick the person goes by now, for spotting mentions in every conversation.
     pub fn set_own_nick(&mut self, nick: &str) {
         self.template.set_own_nick(nick);
@@ -356,68 +255,6 @@ impl Conversations {
             conversation.log.link_lost(max_attempts);
         }
     }
-
-    /// Changes whenever what [`Conversations::unsent`] returns changes.
-    pub fn unsent_revision(&self) -> u64 {
-        self.closed_revisions + self.list.iter().map(|c| c.log.unsent_revision()).sum::<u64>()
-    }
-
-    /// What must survive a reload, each message with its conversation, oldest first.
-    pub fn unsent(&self) -> Vec<PersistedMessage> {
-        let mut all: Vec<PersistedMessage> = Vec::new();
-        for (i, conversation) in self.list.iter().enumerate() {
-            let key = self.key(i);
-            // Each conversation's are in order already: merged by insertion, after any of the
-            // same time (an outbox is small, and a sort instance is KBs of wasm).
-            for message in conversation.log.unsent() {
-                let at = all.partition_point(|m| m.time_ms.total_cmp(&message.time_ms).is_le());
-                all.insert(at, PersistedMessage { conversation: key.clone(), ..message });
-            }
-        }
-        all
-    }
-
-    pub fn waiting_for_other_servers(&self) -> usize {
-        self.list.iter().map(|c| c.log.waiting_for_other_servers()).sum()
-    }
-
-    /// Messages another page holds for this server, each shown in its conversation.
-    pub fn show_elsewhere(&mut self, owner: &str, items: Vec<PersistedMessage>) {
-        let mut by_conversation = self.route(items);
-        for (i, conversation) in self.list.iter_mut().enumerate() {
-            conversation.log.show_elsewhere(owner, std::mem::take(&mut by_conversation[i]));
-        }
-    }
-
-    /// Takes over messages another page or an earlier visit left, each into its conversation.
-    pub fn adopt(&mut self, owner: &str, items: Vec<PersistedMessage>) {
-        let mut by_conversation = self.route(items);
-        for (i, conversation) in self.list.iter_mut().enumerate() {
-            conversation.log.adopt(owner, std::mem::take(&mut by_conversation[i]));
-        }
-    }
-
-    pub fn forget_elsewhere(&mut self) {
-        self.list.iter_mut().for_each(|c| c.log.forget_elsewhere());
-    }
-
-    /// Stored messages sorted by the conversation they were typed in (opened if need be; the
-    /// first when its key is unreadable).
-    fn route(&mut self, items: Vec<PersistedMessage>) -> Vec<Vec<PersistedMessage>> {
-        let targets: Vec<usize> = items
-            .iter()
-            .map(|m| {
-                self.find_key(&m.conversation)
-                    .or_else(|| Self::target_of_key(&m.conversation).map(|t| self.open(t)))
-                    .unwrap_or(0)
-            })
-            .collect();
-        let mut out = vec![Vec::new(); self.list.len()];
-        for (item, at) in items.into_iter().zip(targets) {
-            out[at].push(item);
-        }
-        out
-    }
 }
 
 /// The first conversation of a connection to `url` speaking `protocol`: the server's where the
@@ -439,73 +276,8 @@ pub fn listed_channels(settings: &Settings) -> Vec<Target> {
     settings.channel.split(',').map(str::trim).filter(|c| !c.is_empty()).map(Target::channel).collect()
 }
 
-/// One event into one conversation's log.
-pub fn apply_to_log(log: &mut ChatLog, event: ChatEvent, now: f64) {
-    match event {
-        ChatEvent::Message { msgid: Some(msgid), .. } if log.knows_msgid(&msgid) => {}
-        ChatEvent::Message { nick, text, time_ms, msgid } => {
-            let id = log.receive_message(nick.as_deref(), &text, time_ms.unwrap_or(now));
-            if let Some(msgid) = msgid {
-                log.keep_msgid(id, &msgid);
-            }
-        }
-        ChatEvent::History { nick, text, time_ms, msgid } => {
-            let shown = log.receive_history(&nick, &text, time_ms.unwrap_or(now), msgid.as_deref());
-            if let (Some(id), Some(msgid)) = (shown, msgid) {
-                log.keep_msgid(id, &msgid);
-            }
-        }
-        ChatEvent::Earlier(lines) => {
-            log.receive_earlier(&lines);
-        }
-        ChatEvent::System(text) => {
-            log.push_system(&text, now);
-        }
-        ChatEvent::Raw { note, text } => {
-            log.receive_raw(&text, note, now);
-        }
-        ChatEvent::Notice { text, time_ms } | ChatEvent::Topic { text, time_ms } => {
-            log.push_system(&text, time_ms.unwrap_or(now));
-        }
-        ChatEvent::Joined { nick, text, time_ms } => {
-            log.user_joined(&nick);
-            log.push_system(&text, time_ms.unwrap_or(now));
-        }
-        ChatEvent::Left { nick, text, time_ms } => {
-            log.user_left(&nick);
-            log.push_system(&text, time_ms.unwrap_or(now));
-        }
-        ChatEvent::Renamed { from, to, time_ms } => {
-            log.user_renamed(&from, &to);
-            log.push_system(&format!("{from} is now known as {to}"), time_ms.unwrap_or(now));
-        }
-        ChatEvent::Users(users) => log.set_users(users),
-        ChatEvent::OwnNick(nick) | ChatEvent::AssignedNick(nick) => {
-            log.push_system(&format!("The server knows you as {nick}."), now);
-        }
-        ChatEvent::Delivered(id) => log.confirm_by_id(id),
-        ChatEvent::Undelivered { id, why } => {
-            if !log.refuse_by_id(id, &why, now) {
-                log.push_system(&why, now);
-            }
-        }
-        ChatEvent::UserMode { nick, prefix, on } => log.user_mode(&nick, prefix, on),
-        // `take` reports refusals and drops dead links; should one get here, it is still said.
-        ChatEvent::Refused(problem)
-        | ChatEvent::LoginEnded(problem)
-        | ChatEvent::LinkDead(problem)
-        | ChatEvent::Gone(problem) => {
-            log.push_system(&problem, now);
-        }
-        ChatEvent::Entered => {}
-        ChatEvent::FormatFound(kind) => {
-            log.push_system(&format!("The server speaks {}.", kind.label()), now);
-        }
-        // Nested: the conversation was chosen already.
-        ChatEvent::In { event, .. } => apply_to_log(log, *event, now),
-    }
-}
-
+mod events;
+mod outbox;
 mod stored;
 
 pub use stored::MEMORY_BUDGET_BYTES;

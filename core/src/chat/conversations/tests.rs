@@ -1,8 +1,9 @@
 //! Routing of events to conversations, what is shown, and the outbox across them.
 
 use super::*;
-use crate::chat::{Entry, EntryKind};
+use crate::chat::{Entry, EntryKind, PersistedMessage};
 use crate::history::Record;
+use crate::protocol::ChatEvent;
 
 fn server() -> Target {
     Target { kind: TargetKind::Server, name: "irc.example".into() }
