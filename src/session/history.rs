@@ -324,7 +324,7 @@ impl ChatSession {
     /// Forgets what the store holds of the shown connection's server.
     pub fn forget_history(&self) {
         let server = self.upkeep.with_value(|u| u.server.clone());
-        Store::get().drop_queued();
+        Store::get().drop_queued(Some(&server));
         let session = *self;
         leptos::task::spawn_local(async move {
             let forgotten = Store::get().forget(&server).await;
@@ -347,6 +347,6 @@ impl ChatSession {
             self.update_upkeep(|u| u.archive.failed_said = true);
             self.system(&why);
         }
-        Store::get().drop_queued();
+        Store::get().drop_queued(None);
     }
 }

@@ -22,7 +22,7 @@ extern "C" {
     #[wasm_bindgen(js_name = queuedLines)]
     fn queued_lines() -> u32;
     #[wasm_bindgen(js_name = dropQueued)]
-    fn drop_queued();
+    fn drop_queued(server: Option<&str>);
     #[wasm_bindgen(js_name = stashUnwritten)]
     fn stash_unwritten();
     #[wasm_bindgen(method, catch, js_name = writeQueued)]
@@ -132,9 +132,9 @@ impl Store {
         stash_unwritten();
     }
 
-    /// Drops the records that wait.
-    pub fn drop_queued(&self) {
-        drop_queued();
+    /// Drops the records that wait: of `server`, or of every server.
+    pub fn drop_queued(&self, server: Option<&str>) {
+        drop_queued(server);
     }
 
     /// Writes what waits, in one transaction.

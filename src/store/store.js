@@ -278,10 +278,12 @@ export function queuedLines() {
   return queue.length + prepared.reduce((lines, page) => lines + page.l.length, 0);
 }
 
-/** Drops what waits (the store failed, or the server's history is forgotten). */
-export function dropQueued() {
-  queue = [];
-  prepared = [];
+/** Drops what waits: of `server` (its history is forgotten), or of every server (the store
+ * failed). */
+export function dropQueued(server) {
+  const kept = (of) => server !== undefined && of !== server;
+  queue = queue.filter((line) => kept(line[0]));
+  prepared = prepared.filter((stored) => kept(stored.key[0]));
   if (stashed) stashUnwritten();
 }
 
@@ -299,7 +301,8 @@ function pagesOf(lines) {
   return [...byConversation.values()].map((group) => {
     const [server, conversation] = group[0];
     // Keyed by its newest line's time: search reads pages newest first and stops early.
-    const last = Math.max(...group.map((line) => line[2]));
+    let last = -Infinity;
+    for (const line of group) last = Math.max(last, line[2]);
     return { key: [server, conversation, last, page, written++], l: group.map(([, , time, record, w]) => [time, record, w]) };
   });
 }
@@ -323,19 +326,29 @@ const STASH_MOST_CHARS = 512 * 1024;
 let stashed = false;
 
 /** Stashes every line not yet written (what waits and what is under way) until its write
- * completes; called when the page may be going away (hidden, or closing). */
+ * completes; called when the page may be going away (hidden, or closing). Never throws: it
+ * runs as the page closes. */
 export function stashUnwritten() {
-  if (queue.length) {
-    prepared.push(...pagesOf(queue));
-    queue = [];
-  }
-  // Newest last; past the budget the oldest are left to their writes.
-  const texts = [...underWay].flat().concat(prepared).map(({ key, l }) => JSON.stringify([key, l]));
-  let size = texts.reduce((sum, text) => sum + text.length + 1, 0);
-  while (size > STASH_MOST_CHARS && texts.length) size -= texts.shift().length + 1;
   try {
+    if (queue.length) {
+      prepared.push(...pagesOf(queue));
+      queue = [];
+    }
+    // Newest first, until the budget: the oldest are the likeliest to be written already. A
+    // page stashed may be written by another page first: its own write then counts it only if
+    // it is not there yet.
+    const pages = [...underWay].flat().concat(prepared);
+    const texts = [];
+    let size = 0;
+    for (let i = pages.length - 1; i >= 0; i--) {
+      const text = JSON.stringify([pages[i].key, pages[i].l]);
+      size += text.length + 1;
+      if (size > STASH_MOST_CHARS) break;
+      texts.push(text);
+      pages[i].stashed = true;
+    }
     if (texts.length) {
-      localStorage.setItem(STASH_PREFIX + page, `[${texts.join(",")}]`);
+      localStorage.setItem(STASH_PREFIX + page, `[${texts.reverse().join(",")}]`);
       stashed = true;
     } else if (stashed) {
       localStorage.removeItem(STASH_PREFIX + page);
@@ -364,9 +377,9 @@ function isStashedPage(stash) {
   );
 }
 
-/** The pages other pages stashed and did not write, taken out of localStorage. */
+/** The pages other pages stashed and did not write, taken out of localStorage, each once. */
 function takeStashes() {
-  const pages = [];
+  const pages = new Map();
   try {
     for (let i = localStorage.length - 1; i >= 0; i--) {
       const name = localStorage.key(i);
@@ -374,7 +387,9 @@ function takeStashes() {
       const text = localStorage.getItem(name);
       localStorage.removeItem(name);
       try {
-        for (const stash of JSON.parse(text)) if (isStashedPage(stash)) pages.push({ key: stash[0], l: stash[1] });
+        for (const stash of JSON.parse(text)) {
+          if (isStashedPage(stash)) pages.set(JSON.stringify(stash[0]), { key: stash[0], l: stash[1], stashed: true });
+        }
       } catch {
         // A stash that cannot be read is dropped.
       }
@@ -382,7 +397,30 @@ function takeStashes() {
   } catch {
     // No localStorage: nothing was stashed.
   }
-  return pages;
+  return [...pages.values()];
+}
+
+/** Takes the pages of `server` out of every stash (its history is forgotten). */
+function forgetStashed(server) {
+  try {
+    for (let i = localStorage.length - 1; i >= 0; i--) {
+      const name = localStorage.key(i);
+      if (!name?.startsWith(STASH_PREFIX)) continue;
+      let stash;
+      try {
+        stash = JSON.parse(localStorage.getItem(name));
+      } catch {
+        continue;
+      }
+      if (!Array.isArray(stash)) continue;
+      const kept = stash.filter((page) => !(isStashedPage(page) && page[0][0] === server));
+      if (kept.length === stash.length) continue;
+      if (kept.length) localStorage.setItem(name, JSON.stringify(kept));
+      else localStorage.removeItem(name);
+    }
+  } catch {
+    // No localStorage: nothing was stashed.
+  }
 }
 
 /** Lines this browser keeps at most, of every server; past it the oldest go, a tenth at once. */
@@ -425,10 +463,20 @@ class History {
     const store = tx.objectStore("pages");
     const known = tx.objectStore("conversations");
     let lines = 0;
-    for (const { key, l } of pages) {
-      store.put(pageValue(l, key[2]), key);
+    for (const { key, l, stashed: maybeThere } of pages) {
       known.put(key[2], [key[0], key[1]]);
-      lines += l.length;
+      if (!maybeThere) {
+        store.put(pageValue(l, key[2]), key);
+        lines += l.length;
+        continue;
+      }
+      // Requests run in order: this answer comes before the count's below.
+      const there = store.count(key);
+      there.onsuccess = () => {
+        if (there.result) return;
+        store.put(pageValue(l, key[2]), key);
+        lines += l.length;
+      };
     }
     underWay.add(pages);
     if (stashed || globalThis.document?.hidden) stashUnwritten();
@@ -455,7 +503,18 @@ class History {
    * its own write completed after all (its key says). */
   async writeStashed() {
     const pages = takeStashes();
-    if (pages.length) await this.writeTaken(pages).catch(() => prepared.push(...pages));
+    if (!pages.length) return;
+    // This page's to keep now, stashed under its own id until written: it may close first too.
+    underWay.add(pages);
+    stashUnwritten();
+    try {
+      await this.writeTaken(pages);
+    } catch {
+      prepared.push(...pages);
+    } finally {
+      underWay.delete(pages);
+      stashUnwritten();
+    }
   }
 
   async writeTaken(pages) {
@@ -611,6 +670,7 @@ class History {
 
   /** Forgets everything stored for `server`. */
   async forget(server) {
+    forgetStashed(server);
     const tx = this.db.transaction(["pages", "conversations", "counts"], "readwrite");
     const range = IDBKeyRange.bound([server], [server, []]);
     const pages = tx.objectStore("pages");

@@ -17,6 +17,18 @@ async function openAs(context, nick, room) {
   return { page, errors };
 }
 
+/** The stored line count the store keeps for its bound. */
+const storedCount = (page) =>
+  page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        indexedDB.open("wschat-history").onsuccess = (e) => {
+          const db = e.target.result;
+          db.transaction("counts").objectStore("counts").get("lines").onsuccess = (c) => resolve((db.close(), c.target.result));
+        };
+      }),
+  );
+
 const chatLine = (page, text) =>
   page.locator('[data-testid="message"][data-kind="chat"]', { has: page.locator('[data-testid="message-text"]', { hasText: new RegExp(`^${text}$`) }) });
 
@@ -107,20 +119,40 @@ test("history: a line whose write the page's end cut short is stored by the next
   );
   await send(bob.page, "cut short");
   await chatLine(alice.page, "cut short").waitFor({ timeout });
+  // Reloaded twice while the store stays busy: the page that took the stash keeps it too.
+  await alice.page.reload();
+  await alice.page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
   await alice.page.reload();
   await holder.evaluate(() => (window.letGo = true));
   await chatLine(alice.page, "cut short").waitFor({ timeout });
 
-  // Shown once, and stored once: a line after it, then another reload.
+  // Shown once, stored once and counted once: a line after it, then another reload.
   await send(bob.page, "marker");
   await chatLine(alice.page, "marker").waitFor({ timeout });
   const stored = JSON.parse(await untilStored(alice.page, "marker"));
   const copies = stored.flatMap((page) => page.l).filter(([, record]) => JSON.parse(record).x === "cut short");
   assert.equal(copies.length, 1, "stored once");
+  const lines = stored.reduce((sum, page) => sum + page.n, 0);
+  assert.equal(await storedCount(alice.page), lines, "counted once");
+
+  // A stash of a page already stored (its page closed after the write landed, before it could
+  // take the stash back) adds nothing.
+  const written = stored.find((page) => page.l.some(([, record]) => JSON.parse(record).x === "marker"));
+  const key = await alice.page.evaluate(() => new Promise((resolve) => {
+    indexedDB.open("wschat-history").onsuccess = (e) => {
+      const db = e.target.result;
+      db.transaction("pages").objectStore("pages").getAllKeys().onsuccess = (k) => resolve((db.close(), k.target.result));
+    };
+  }));
+  const markerKey = key.find((k) => k[2] === written.t);
+  await alice.page.evaluate(([k, l]) => localStorage.setItem("wschat.unwritten:gone", JSON.stringify([[k, l]])), [markerKey, written.l]);
   await alice.page.reload();
   await chatLine(alice.page, "marker").waitFor({ timeout });
   assert.equal(await chatLine(alice.page, "cut short").count(), 1, "shown once");
+  assert.equal(await chatLine(alice.page, "marker").count(), 1, "shown once");
   assert.equal(await chatLine(alice.page, "stored first").count(), 1, "shown once");
+  assert.equal(await alice.page.evaluate(() => localStorage.getItem("wschat.unwritten:gone")), null, "the stash was taken");
+  assert.equal(await storedCount(alice.page), lines, "still counted once");
   assert.deepEqual([...alice.errors, ...bob.errors], []);
 });
 
