@@ -63,6 +63,8 @@ pub struct Store(Rc<RefCell<State>>);
 enum State {
     #[default]
     Closed,
+    /// Being opened: every caller waits for this one promise.
+    Opening(js_sys::Promise),
     Open(History),
     /// Open, but the browser gives no more room: read, searched and forgotten, not written.
     Full(History),
@@ -86,30 +88,42 @@ impl Store {
         STORE.with(Store::clone)
     }
 
-    /// The store, opened if it was not; why not, as a sentence for the person.
+    /// The store, opened if it was not (once: callers meanwhile wait for the same opening, or a
+    /// page would hold connections it never closes); why not, as a sentence for the person.
     async fn history(&self) -> Result<History, String> {
-        let state = std::mem::take(&mut *self.0.borrow_mut());
-        let (state, result) = match state {
-            State::Open(history) => (State::Open(history.clone()), Ok(history)),
-            State::Full(history) => (State::Full(history.clone()), Ok(history)),
-            State::Failed(why) => (State::Failed(why.clone()), Err(why)),
-            State::Closed => match settle(open_history()).await {
-                Ok(value) => {
-                    let history: History = value.unchecked_into();
-                    (State::Open(history.clone()), Ok(history))
-                }
-                Err(e) => {
-                    let why = format!("History is not being kept: {e}.");
-                    (State::Failed(why.clone()), Err(why))
-                }
-            },
+        let opening = {
+            let mut state = self.0.borrow_mut();
+            match &*state {
+                State::Open(history) | State::Full(history) => return Ok(history.clone()),
+                State::Failed(why) => return Err(why.clone()),
+                State::Opening(opening) => opening.clone(),
+                State::Closed => match open_history() {
+                    Ok(opening) => {
+                        *state = State::Opening(opening.clone());
+                        opening
+                    }
+                    Err(e) => {
+                        let why = format!("History is not being kept: {}.", js_message(&e));
+                        *state = State::Failed(why.clone());
+                        return Err(why);
+                    }
+                },
+            }
         };
-        // Another call may have opened it meanwhile: the first answer stays.
-        let mut current = self.0.borrow_mut();
-        if matches!(*current, State::Closed) {
-            *current = state;
+        let opened = JsFuture::from(opening).await;
+        let mut state = self.0.borrow_mut();
+        // The first caller to wake settles it for all.
+        if matches!(*state, State::Opening(_)) {
+            *state = match opened {
+                Ok(value) => State::Open(value.unchecked_into()),
+                Err(e) => State::Failed(format!("History is not being kept: {}.", js_message(&e))),
+            };
         }
-        result
+        match &*state {
+            State::Open(history) | State::Full(history) => Ok(history.clone()),
+            State::Failed(why) => Err(why.clone()),
+            State::Closed | State::Opening(_) => Err("History is not being kept: the store closed.".to_string()),
+        }
     }
 
     /// Records of `server` for the next write, encoded now and kept in JavaScript until then

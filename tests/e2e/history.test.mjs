@@ -93,6 +93,12 @@ test("history: a line whose write the page's end cut short is stored by the next
   const room = `cut-short-${Date.now()}`;
   const aliceContext = await shared.browser.newContext();
   const bobContext = await shared.browser.newContext();
+  // The app's opening of its store (with a version; this test's own reads give none).
+  await aliceContext.addInitScript(() => {
+    const open = indexedDB.open.bind(indexedDB);
+    window.storeOpens = 0;
+    indexedDB.open = (name, version) => (version === undefined ? open(name) : (window.storeOpens++, open(name, version)));
+  });
   t.after(() => Promise.all([aliceContext.close(), bobContext.close()]));
   const alice = await openAs(aliceContext, "alice", room);
   const bob = await openAs(bobContext, "bob", room);
@@ -123,8 +129,14 @@ test("history: a line whose write the page's end cut short is stored by the next
   await alice.page.reload();
   await alice.page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
   await alice.page.reload();
+  // A line while the store is still opening is written once it is open: one opening.
+  await alice.page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
+  await send(bob.page, "while opening");
+  await chatLine(alice.page, "while opening").waitFor({ timeout });
   await holder.evaluate(() => (window.letGo = true));
   await chatLine(alice.page, "cut short").waitFor({ timeout });
+  await untilStored(alice.page, "while opening");
+  assert.equal(await alice.page.evaluate(() => window.storeOpens), 1, "the store opened once");
 
   // Shown once, stored once and counted once: a line after it, then another reload.
   await send(bob.page, "marker");
