@@ -76,7 +76,24 @@ test("history: kept across a reload and a closed page, searched beyond the DOM, 
   await alice.page.keyboard.press("Control+Shift+F");
   await alice.page.getByTestId("search-input").waitFor({ timeout });
 
-  // Forgetting: the next page shows none of it.
+  // Forgetting: the next page shows none of it, nor what a closed page left unwritten.
+  const [server, conversation] = await alice.page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        indexedDB.open("wschat-history").onsuccess = (e) => {
+          const db = e.target.result;
+          db.transaction("pages").objectStore("pages").getAllKeys().onsuccess = (k) => resolve((db.close(), k.target.result[0]));
+        };
+      }),
+  );
+  await alice.page.evaluate(
+    ([server, conversation]) => {
+      const t = Date.now();
+      const record = JSON.stringify({ v: 1, c: conversation, t, k: "chat", n: "bob", x: "left unwritten" });
+      localStorage.setItem("wschat.unwritten:closed", JSON.stringify([[[server, conversation, t, "closed", 0], [[t, record, "bob left unwritten"]]]]));
+    },
+    [server, conversation],
+  );
   alice.page.once("dialog", (dialog) => dialog.accept());
   await alice.page.getByTestId("forget-history-button").click();
   await alice.page.locator('[data-testid="message"][data-kind="system"]', { hasText: "stored history is forgotten" }).waitFor({ timeout });
@@ -86,6 +103,7 @@ test("history: kept across a reload and a closed page, searched beyond the DOM, 
   await chatLine(alice.page, "marker two").waitFor({ timeout });
   assert.equal(await chatLine(alice.page, "line 40").count(), 0, "forgotten");
   assert.equal(await chatLine(alice.page, "last words").count(), 0, "forgotten");
+  assert.equal(await chatLine(alice.page, "left unwritten").count(), 0, "forgotten, stashed too");
   assert.deepEqual([...alice.errors, ...bob.errors], []);
 });
 
