@@ -439,6 +439,21 @@ function* linesWith(value, words) {
 class History {
   constructor(db) {
     this.db = db;
+    this.closed = false;
+    // A newer version of the app, opened in another tab, upgrades the store: this page lets go
+    // of it (else that tab's opening would wait for this one to close), and says so on its next
+    // use.
+    db.onversionchange = () => {
+      db.close();
+      this.closed = true;
+    };
+  }
+
+  /** A transaction, or why there is none as a sentence (the store was given to a newer
+   * version of the app). */
+  transaction(stores, mode) {
+    if (this.closed) throw new Error("a newer version of this app, open in another tab, took over the stored history: reload this page");
+    return this.db.transaction(stores, mode);
   }
 
   /** What waits, written in one transaction. Where the browser gives the site no more room,
@@ -459,7 +474,7 @@ class History {
   /** `pages` (pagesOf) written in one transaction; one under way is stashed while the page
    * is hidden. */
   writePages(pages) {
-    const tx = this.db.transaction(["pages", "conversations", "counts"], "readwrite");
+    const tx = this.transaction(["pages", "conversations", "counts"], "readwrite");
     const store = tx.objectStore("pages");
     const known = tx.objectStore("conversations");
     let lines = 0;
@@ -518,7 +533,7 @@ class History {
   }
 
   async writeTaken(pages) {
-    const tx = this.db.transaction(["pages", "conversations", "counts"], "readwrite");
+    const tx = this.transaction(["pages", "conversations", "counts"], "readwrite");
     const store = tx.objectStore("pages");
     const known = tx.objectStore("conversations");
     const counts = tx.objectStore("counts");
@@ -536,7 +551,7 @@ class History {
 
   /** Past `most` lines, the oldest pages go (of any server) until a tenth of `most` is free. */
   async keepWithin(most) {
-    const tx = this.db.transaction(["pages", "counts"], "readwrite");
+    const tx = this.transaction(["pages", "counts"], "readwrite");
     const counts = tx.objectStore("counts");
     const pages = tx.objectStore("pages");
     let total = (await request(counts.get("lines"))) ?? 0;
@@ -561,14 +576,14 @@ class History {
 
   /** What is kept: lines of every server, and bytes the origin uses where the browser says. */
   async usage() {
-    const lines = (await request(this.db.transaction("counts").objectStore("counts").get("lines"))) ?? 0;
+    const lines = (await request(this.transaction("counts").objectStore("counts").get("lines"))) ?? 0;
     const estimate = navigator.storage?.estimate ? await navigator.storage.estimate().catch(() => null) : null;
     return [lines, estimate?.usage ?? -1];
   }
 
   /** The conversations stored for `server`, as their keys. */
   async conversations(server) {
-    const tx = this.db.transaction("conversations");
+    const tx = this.transaction("conversations");
     const range = IDBKeyRange.bound([server], [server, []]);
     const keys = await request(tx.objectStore("conversations").getAllKeys(range));
     return keys.map((key) => key[1]);
@@ -576,7 +591,7 @@ class History {
 
   /** The newest `count` records of a conversation, oldest first. */
   tail(server, conversation, count) {
-    const tx = this.db.transaction("pages");
+    const tx = this.transaction("pages");
     const range = IDBKeyRange.bound([server, conversation], [server, conversation, []]);
     const found = [];
     return new Promise((resolve, reject) => {
@@ -599,7 +614,7 @@ class History {
    * or before hold only such lines; of the pages after, only the oldest can hold some.
    */
   async before(server, conversation, time, count) {
-    const tx = this.db.transaction("pages");
+    const tx = this.transaction("pages");
     const pages = tx.objectStore("pages");
     const found = [];
     const take = (lines) => {
@@ -631,7 +646,7 @@ class History {
     const wanted = words.split(" ").filter(Boolean);
     if (!wanted.length) return [];
     const longest = wanted.reduce((a, b) => (b.length > a.length ? b : a));
-    const tx = this.db.transaction("pages");
+    const tx = this.transaction("pages");
     const pages = tx.objectStore("pages");
     const index = pages.index("words");
     // The stored words the query's longest word starts, each once (the cursor jumps past a
@@ -671,7 +686,7 @@ class History {
   /** Forgets everything stored for `server`. */
   async forget(server) {
     forgetStashed(server);
-    const tx = this.db.transaction(["pages", "conversations", "counts"], "readwrite");
+    const tx = this.transaction(["pages", "conversations", "counts"], "readwrite");
     const range = IDBKeyRange.bound([server], [server, []]);
     const pages = tx.objectStore("pages");
     let gone = 0;

@@ -186,6 +186,39 @@ test("history: a line whose write the page's end cut short is stored by the next
   assert.deepEqual([...alice.errors, ...bob.errors], []);
 });
 
+test("history: a newer version's tab takes the store over; this page lets go, says so, chats on", async (t) => {
+  const room = `upgraded-${Date.now()}`;
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  const { page, errors } = await openAs(context, "ivy", room);
+  await send(page, "before the upgrade");
+  await untilStored(page, "before the upgrade");
+
+  // A newer version opens the store with a higher version in another tab: the upgrade goes
+  // ahead (no "blocked": this page closed its connection).
+  const newer = await context.newPage();
+  await newer.goto(`http://${shared.app.addr}/manifest.webmanifest`);
+  const upgrade = await newer.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const open = indexedDB.open("wschat-history", 3);
+        open.onblocked = () => resolve("blocked");
+        open.onsuccess = () => resolve((open.result.close(), "upgraded"));
+        open.onerror = () => resolve(String(open.error));
+      }),
+  );
+  assert.equal(upgrade, "upgraded");
+
+  await send(page, "after the upgrade");
+  await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "after the upgrade" }).waitFor({ timeout });
+  const said = page.locator('[data-testid="message"][data-kind="system"]', { hasText: "a newer version of this app, open in another tab, took over the stored history: reload this page" });
+  await said.waitFor({ timeout });
+  await send(page, "still chatting");
+  await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "still chatting" }).waitFor({ timeout });
+  assert.equal(await said.count(), 1, "said once");
+  assert.deepEqual(errors, []);
+});
+
 test("history: without IndexedDB the chat goes on, and the page says history is not kept", async (t) => {
   const room = `no-idb-${Date.now()}`;
   const context = await shared.browser.newContext();
