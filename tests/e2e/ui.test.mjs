@@ -527,7 +527,8 @@ test("inspector: frames both ways and events, filter, views, JSON Lines export, 
 });
 
 test("hostile depth: JSON nested as deep as the parser takes fits the wasm stack, decoded and pretty-printed", async (t) => {
-  const stackBytes = Number(/stack-size=(\d+)/.exec(readFileSync(path.join(root, ".cargo/config.toml"), "utf8"))[1]);
+  // The release build's stack (what the app served here is built with).
+  const stackBytes = Number(/RELEASE_STACK_BYTES: u32 = ([\d_]+)/.exec(readFileSync(path.join(root, "build.rs"), "utf8"))[1].replaceAll("_", ""));
   const room = `ui-deep-${Date.now()}`;
   const { page, errors, context } = await open(room, "ada", { extra: "&protocol=json", init: [keepWasmMemory] });
   t.after(() => context.close());

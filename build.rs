@@ -1,0 +1,20 @@
+//! The wasm shadow stack's size, per profile: the locals that need an address live there (the
+//! others on the engine's own stack), and Rust's 1 MiB default is linear memory that is never
+//! given back. The release build goes about 20 KB deep at most (JSON nested as deep as the
+//! parser takes, pretty-printed in the inspector: tests/e2e/ui.test.mjs checks it stays under a
+//! quarter); a debug build (the browser tests, `trunk serve`) about 100 KB. The stack is placed
+//! first in memory, so going past it traps rather than writing over data.
+
+/// Bytes of stack for the release build.
+const RELEASE_STACK_BYTES: u32 = 131_072;
+/// Bytes of stack for every other build.
+const DEBUG_STACK_BYTES: u32 = 262_144;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    if std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32") {
+        let release = std::env::var("PROFILE").as_deref() == Ok("release");
+        let bytes = if release { RELEASE_STACK_BYTES } else { DEBUG_STACK_BYTES };
+        println!("cargo:rustc-link-arg=-zstack-size={bytes}");
+    }
+}
