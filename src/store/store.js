@@ -317,8 +317,8 @@ function pageValue(l, last) {
 
 // A page closing may end the writes under way before they complete (a reload a moment after a
 // line came), and what waits has no time left to be written: both are stashed in localStorage,
-// which is written at once, and the next page that opens the store writes them. A write's
-// pages stay stashed until it completes.
+// which is written at once, and the next page that opens the store writes them. The stash
+// follows the writes (each one begun is added, each one done taken out) until none is left.
 const STASH_PREFIX = "wschat.unwritten:";
 // localStorage is small (5 MB in most browsers) and the outbox lives there too: a flood of long
 // lines must not take its room.
@@ -358,6 +358,12 @@ export function stashUnwritten() {
     // No localStorage, or it is full: the writes under way are all there is.
   }
 }
+
+// A hidden tab the browser freezes may be discarded without a pagehide (Chromium's freeze
+// event): what it has not written is stashed then too. While hidden otherwise, it is not
+// stashed again at every write: each setItem reaches every other tab of the site as a storage
+// event carrying the whole stash.
+if (typeof document !== "undefined") document.addEventListener("freeze", stashUnwritten);
 
 /** Whether `stash` is the shape stashUnwritten gives a page: [key, lines]. */
 function isStashedPage(stash) {
@@ -494,7 +500,7 @@ class History {
       };
     }
     underWay.add(pages);
-    if (stashed || globalThis.document?.hidden) stashUnwritten();
+    if (stashed) stashUnwritten();
     const counts = tx.objectStore("counts");
     const total = counts.get("lines");
     let over = false;
