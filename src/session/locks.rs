@@ -2,6 +2,12 @@
 //! for another page's lock, which the browser frees when that page closes or crashes. Where
 //! the browser has none (plain http from another machine), `src/store/store.js` keeps the same promises
 //! with leases in localStorage, renewed while their page lives.
+//!
+//! A lease not renewed for 150 s is a crashed page's: hidden tabs may run timers only once a
+//! minute (Chromium's intensive throttling). Granting writes the lease and reads it back 100 ms
+//! later, when other pages' storage writes have reached this one, so of two pages that claim
+//! one lease at once only the last writer holds it. Promises and an abort rather than
+//! callbacks, so that no Rust closure has to outlive the call.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

@@ -1,8 +1,5 @@
-// A socket's inbox: its messages wait here, in JavaScript, and cross into wasm together, once
-// per batch. Crossing the boundary per message (closure call, event.data, string copy) cost
-// more than the message itself; one buffer per batch costs one copy. The texts cross as UTF-8
-// from TextEncoder: wasm-bindgen's own string passing copies unit by unit in a JavaScript loop
-// (24 ms a mebibyte here).
+// A socket's inbox: messages wait here and cross into wasm a batch at a time, as UTF-8 in one
+// buffer (src/socket/inbox.rs says why).
 const encoder = new TextEncoder();
 
 /** The scratch buffer kept between batches, at most this many bytes (a batch's worst case). */
@@ -45,12 +42,9 @@ export class Inbox {
   }
 
   /**
-   * Up to `max` of the leading text messages, joined, no more than `budget` UTF-16 units in all
-   * unless the first alone is longer, as UTF-8; their lengths in bytes and arrival times are
-   * left in `lengths` and `times`. A message longer than `limit` crosses as its first `start` units, its
-   * whole length left in `cut` (0 for the others; `cut` is null when none was). (Limits, so that neither one string for a
-   * burst nor one huge message needs room in wasm memory, which never shrinks; and a join past
-   * the engine's longest string would throw.)
+   * Up to `max` leading text messages as UTF-8, at most `budget` UTF-16 units unless the first
+   * alone is longer; byte lengths and arrival times left in `lengths` and `times`. One longer
+   * than `limit` crosses as its first `start` units, its length left in `cut` (else null).
    */
   takeTexts(max, budget, limit, start) {
     let n = 0;

@@ -1,28 +1,14 @@
-// The browser's storage as wasm uses it, in one module: leases in localStorage standing in
-// for Web Locks where the browser has none (the outbox's, src/session/locks.rs), and the
-// IndexedDB store of history (src/store/mod.rs). One file, not two: with a fourth snippet
-// module, wasm-bindgen-test-runner's page stalled while loading in about four runs of ten on
-// this two-core machine (the same tests passed every time with the module merged).
-// Web Locks, as the outbox uses them: a page holds its own lock for as long as it lives (the
-// browser frees it when the page closes or crashes), so another page that is granted that lock
-// knows the page is gone and may take over what it left. Promises and an abort instead of
-// callbacks, so that no Rust closure has to outlive the call.
-//
-// Where the browser has no Web Locks (a page served over plain http from another machine is
-// not a secure context), the same locks are leases in localStorage: the holder renews its lease
-// while it lives and removes it when the page goes; a lease not renewed for LEASE_MS is a
-// crashed page's. Granting writes the lease and reads it back a moment later, so of two pages
-// that claim one lease at once only the last writer holds it.
+// The browser's storage as wasm uses it: Web Locks for the outbox (src/session/locks.rs), as
+// leases in localStorage where there are none, and the IndexedDB store of history
+// (src/store/mod.rs says why each is as it is; comments here ship to every browser).
 export function locksAvailable() {
   return typeof navigator !== "undefined" && (!!navigator.locks || leasesAvailable());
 }
 
-// A lease not renewed for this long is a gone page's. Hidden tabs may run timers only once a
-// minute (Chromium's intensive throttling), so it is well above that.
+// A lease not renewed for this long is a gone page's (hidden tabs' timers may run once a minute).
 const LEASE_MS = 150_000;
 const RENEW_MS = 20_000;
-// How long a claim waits before it reads the lease back: storage writes of other pages of the
-// profile have reached it by then.
+// A claim reads the lease back after this: other pages' writes have reached it by then.
 const SETTLE_MS = 100;
 const LEASE_PREFIX = "wschat.lease:";
 const PAGE = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
@@ -46,8 +32,7 @@ function liveLease(name) {
 }
 
 const held = new Set();
-// A page that goes gives its leases back at once (a crashed one's run out); one that comes back
-// from the back-forward cache takes them again.
+// Leases are given back when the page goes, taken again when it comes back from the bfcache.
 if (typeof window !== "undefined" && leasesAvailable()) {
   window.addEventListener("pagehide", () => {
     for (const lease of held) lease.giveBack();
@@ -149,8 +134,7 @@ export class HeldLock {
       return;
     }
     const options = ifAvailable ? { ifAvailable: true } : { signal: this.controller.signal };
-    // Resolves true once held, false when `ifAvailable` found it taken; rejects when released
-    // (dropped) before it was granted, or when the browser refuses.
+    // True once held, false when `ifAvailable` found it taken; rejects when dropped first.
     this.granted = new Promise((resolve, reject) => {
       try {
         navigator.locks
@@ -180,19 +164,7 @@ export class HeldLock {
   }
 }
 
-// The browser's store of history: IndexedDB, one database for every server. Records are
-// opaque text here (encoded and decoded in wasm, core/src/history.rs); this file only files
-// them under their keys and finds them again.
-//
-// pages: key [server, conversation, time, page, n] -> { l: [[time, record, words], ...],
-//   w: every word of its lines, each followed by U+0001 and the page's time counted down (so
-//   a word's entries run newest first), t: its newest line's time (the key's too), n: its
-//   line count }: the lines of one conversation in one write. One put per page, not per line:
-//   in a flood a put per line cost the main thread 36 µs each, a tenth of the frame budget at
-//   5,000 lines a second. A multi-entry index on w finds pages for search, then their lines
-//   are matched here; an index on t lets the oldest go.
-// conversations: key [server, conversation] -> time of its newest line.
-// counts: "lines" -> lines kept, of every server (kept with each write; for the bound).
+// History: one IndexedDB database (its stores are described in src/store/mod.rs).
 const NAME = "wschat-history";
 const VERSION = 2;
 
@@ -258,11 +230,9 @@ export async function openHistory() {
   return history;
 }
 
-// Lines waiting for the next write: kept here, not in wasm, whose memory never shrinks (a
-// backlog of 20,000 lines would keep its peak for good).
+// Lines waiting for the next write (here, not in wasm, whose memory never shrinks).
 let queue = [];
-// Pages made of queued lines when the page was going away (stashed under their keys), written
-// with those keys by the next write: a stashed page written twice is stored once.
+// Pages made of queued lines for a stash, written later under the same keys.
 let prepared = [];
 // The pages of each write not yet complete.
 const underWay = new Set();
@@ -315,13 +285,9 @@ function pageValue(l, last) {
   return { l, w: wordEntries(words, last), t: last, n: l.length };
 }
 
-// A page closing may end the writes under way before they complete (a reload a moment after a
-// line came), and what waits has no time left to be written: both are stashed in localStorage,
-// which is written at once, and the next page that opens the store writes them. The stash
-// follows the writes (each one begun is added, each one done taken out) until none is left.
+// Lines not yet written when the page may be going away, kept for the next page to write (see
+// src/store/mod.rs), within a budget: the outbox shares localStorage's few MB.
 const STASH_PREFIX = "wschat.unwritten:";
-// localStorage is small (5 MB in most browsers) and the outbox lives there too: a flood of long
-// lines must not take its room.
 const STASH_MOST_CHARS = 512 * 1024;
 let stashed = false;
 
@@ -334,9 +300,7 @@ export function stashUnwritten() {
       prepared.push(...pagesOf(queue));
       queue = [];
     }
-    // Newest first, until the budget: the oldest are the likeliest to be written already. A
-    // page stashed may be written by another page first: its own write then counts it only if
-    // it is not there yet.
+    // Newest first, until the budget. A page stashed may be written by another page first.
     const pages = [...underWay].flat().concat(prepared);
     const texts = [];
     let size = 0;
@@ -359,10 +323,7 @@ export function stashUnwritten() {
   }
 }
 
-// A hidden tab the browser freezes may be discarded without a pagehide (Chromium's freeze
-// event): what it has not written is stashed then too. While hidden otherwise, it is not
-// stashed again at every write: each setItem reaches every other tab of the site as a storage
-// event carrying the whole stash.
+// A frozen tab may be discarded without a pagehide.
 if (typeof document !== "undefined") document.addEventListener("freeze", stashUnwritten);
 
 /** Whether `stash` is the shape stashUnwritten gives a page: [key, lines]. */
@@ -446,25 +407,21 @@ class History {
   constructor(db) {
     this.db = db;
     this.closed = false;
-    // A newer version of the app, opened in another tab, upgrades the store: this page lets go
-    // of it (else that tab's opening would wait for this one to close), and says so on its next
-    // use.
+    // A newer version upgrading the store would wait for this connection to close.
     db.onversionchange = () => {
       db.close();
       this.closed = true;
     };
   }
 
-  /** A transaction, or why there is none as a sentence (the store was given to a newer
-   * version of the app). */
+  /** A transaction, or why there is none, as a sentence. */
   transaction(stores, mode) {
     if (this.closed) throw new Error("a newer version of this app, open in another tab, took over the stored history: reload this page");
     return this.db.transaction(stores, mode);
   }
 
-  /** What waits, written in one transaction. Where the browser gives the site no more room,
-   * the error says so by name: nothing is let go to make room (the space deleted lines free
-   * comes back only later, if at all, and each page's try would let more go). */
+  /** What waits, written in one transaction; a full quota is said by name (nothing is let go
+   * to make room). */
   writeQueued() {
     const pages = prepared.concat(pagesOf(queue));
     queue = [];
@@ -477,8 +434,7 @@ class History {
     });
   }
 
-  /** `pages` (pagesOf) written in one transaction; one under way is stashed while the page
-   * is hidden. */
+  /** `pages` (pagesOf) written in one transaction, and in the stash while there is one. */
   writePages(pages) {
     const tx = this.transaction(["pages", "conversations", "counts"], "readwrite");
     const store = tx.objectStore("pages");
@@ -508,8 +464,7 @@ class History {
       const now = (total.result ?? 0) + lines;
       counts.put(now, "lines");
       over = now > MOST_LINES;
-      // Nothing more to ask: committed now rather than once the browser notices, so that a
-      // page closing in between (a reload right after a message came) loses less.
+      // Committed now, not once the browser notices: a page closing meanwhile loses less.
       tx.commit?.();
     };
     return done(tx)
