@@ -46,7 +46,8 @@ export async function openBench({ namedWasm = false, against = null } = {}) {
     const before = path.join(site, "before");
     cpSync(against, before, { recursive: true });
     const page = path.join(before, "index.html");
-    writeFileSync(page, readFileSync(page, "utf8").replace(/(["'])\/(?!\/)/g, "$1/before/"));
+    // Quoted or not (a release page from 8d1605e on is minified, its attributes unquoted).
+    writeFileSync(page, readFileSync(page, "utf8").replace(/(=["']?|["'])\/(?!\/)/g, "$1/before/"));
     externalizeInlineScripts(before, "index.html", "/before/");
   }
   for (const dir of [dist, path.join(root, "bench/baselines")]) cpSync(dir, site, { recursive: true });

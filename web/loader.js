@@ -32,7 +32,8 @@ if ("serviceWorker" in navigator && !document.querySelector("script[src*='__trun
 async function checkForNewVersion() {
   try {
     const page = await (await fetch(location.pathname, { cache: "no-store" })).text();
-    const wasm = /data-wasm="([^"]+)"/.exec(page)?.[1];
+    // Parsed, not matched: the release page is minified (its attributes unquoted).
+    const wasm = new DOMParser().parseFromString(page, "text/html").querySelector("script[data-wasm]")?.dataset.wasm;
     if (!wasm || wasm === tag.dataset.wasm || document.getElementById("new-version")) return;
     const note = document.createElement("div");
     note.id = "new-version";

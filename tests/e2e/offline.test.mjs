@@ -57,3 +57,29 @@ test("offline: a manifest, a service worker under the CSP, and a cold offline st
   assert.deepEqual(await page.evaluate(() => window.__violations), []);
   assert.deepEqual(errors, []);
 });
+
+test("a newer build on the server is offered as a reload, read from the (minified) page", async (t) => {
+  // Service workers off: the page's own fetch of itself is then routed here.
+  const context = await shared.browser.newContext({ serviceWorkers: "block" });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  const address = `http://${shared.app.addr}/?nick=una&url=${encodeURIComponent(`/ws?room=new-version-${Date.now()}`)}`;
+  await page.goto(address);
+  await page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
+  // The server's page now names another wasm file.
+  await page.route(
+    (url) => url.pathname === "/",
+    async (route) => {
+      const response = await route.fetch();
+      const html = (await response.text()).replace(/_bg\.wasm/g, "-newer_bg.wasm");
+      await route.fulfill({ response, body: html });
+    },
+  );
+  await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+  await page.getByTestId("new-version").waitFor({ timeout });
+  assert.match(await page.getByTestId("new-version").textContent(), /A new version of wschat is ready/);
+  assert.deepEqual(errors, []);
+});
+
