@@ -50,6 +50,9 @@ extern "C" {
     fn drop_queued(server: Option<&str>);
     #[wasm_bindgen(js_name = stashUnwritten)]
     fn stash_unwritten();
+    /// Whether a newer version of the app took the store over (its connection is closed).
+    #[wasm_bindgen(method, getter)]
+    fn closed(this: &History) -> bool;
     #[wasm_bindgen(method, catch, js_name = writeQueued)]
     fn write_queued(this: &History) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
@@ -119,6 +122,13 @@ impl Store {
         let opening = {
             let mut state = self.0.borrow_mut();
             match &*state {
+                // Given to a newer version: failed for good, so that nothing more is written
+                // and scrolling back goes to the server.
+                State::Open(history) | State::Full(history) if history.closed() => {
+                    let why = "History is not being kept: a newer version of this app, open in another tab, took over the stored history. Reload this page.".to_string();
+                    *state = State::Failed(why.clone());
+                    return Err(why);
+                }
                 State::Open(history) | State::Full(history) => return Ok(history.clone()),
                 State::Failed(why) => return Err(why.clone()),
                 State::Opening(opening) => opening.clone(),

@@ -254,7 +254,7 @@ export function dropQueued(server) {
   const kept = (of) => server !== undefined && of !== server;
   queue = queue.filter((line) => kept(line[0]));
   prepared = prepared.filter((stored) => kept(stored.key[0]));
-  if (stashed) stashUnwritten();
+  if (stashed) restash();
 }
 
 const page = Math.random().toString(36).slice(2);
@@ -311,13 +311,7 @@ export function stashUnwritten() {
       texts.push(text);
       pages[i].stashed = true;
     }
-    if (texts.length) {
-      localStorage.setItem(STASH_PREFIX + page, `[${texts.reverse().join(",")}]`);
-      stashed = true;
-    } else if (stashed) {
-      localStorage.removeItem(STASH_PREFIX + page);
-      stashed = false;
-    }
+    saveStash(texts.reverse());
   } catch {
     // No localStorage, or it is full: the writes under way are all there is.
   }
@@ -325,6 +319,28 @@ export function stashUnwritten() {
 
 // A frozen tab may be discarded without a pagehide.
 if (typeof document !== "undefined") document.addEventListener("freeze", stashUnwritten);
+
+/** The stash again, of the pages stashed that are still not written: it shrinks as writes
+ * complete, and grows only when the page may be going away (a hidden page under a flood would
+ * otherwise rewrite it at every write, and each write reaches every other tab as an event). */
+function restash() {
+  try {
+    saveStash([...underWay].flat().concat(prepared).filter((p) => p.stashed).map(({ key, l }) => JSON.stringify([key, l])));
+  } catch {
+    // As stashUnwritten.
+  }
+}
+
+/** Writes this page's stash, of `texts` (its pages as JSON), or removes it when there are none. */
+function saveStash(texts) {
+  if (texts.length) {
+    localStorage.setItem(STASH_PREFIX + page, `[${texts.join(",")}]`);
+    stashed = true;
+  } else if (stashed) {
+    localStorage.removeItem(STASH_PREFIX + page);
+    stashed = false;
+  }
+}
 
 /** Whether `stash` is the shape stashUnwritten gives a page: [key, lines]. */
 function isStashedPage(stash) {
@@ -456,7 +472,6 @@ class History {
       };
     }
     underWay.add(pages);
-    if (stashed) stashUnwritten();
     const counts = tx.objectStore("counts");
     const total = counts.get("lines");
     let over = false;
@@ -470,7 +485,7 @@ class History {
     return done(tx)
       .finally(() => {
         underWay.delete(pages);
-        if (stashed) stashUnwritten();
+        if (stashed) restash();
       })
       .then(() => (over ? this.keepWithin(MOST_LINES) : undefined));
   }
@@ -482,14 +497,14 @@ class History {
     if (!pages.length) return;
     // This page's to keep now, stashed under its own id until written: it may close first too.
     underWay.add(pages);
-    stashUnwritten();
+    restash();
     try {
       await this.writeTaken(pages);
     } catch {
       prepared.push(...pages);
     } finally {
       underWay.delete(pages);
-      stashUnwritten();
+      restash();
     }
   }
 

@@ -186,6 +186,61 @@ test("history: a line whose write the page's end cut short is stored by the next
   assert.deepEqual([...alice.errors, ...bob.errors], []);
 });
 
+test("history: a page that hides stashes what it has not written, then only lets the stash shrink", async (t) => {
+  const room = `hidden-${Date.now()}`;
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  const { page, errors } = await openAs(context, "kim", room);
+  await send(page, "stored first");
+  await untilStored(page, "stored first");
+  const holder = await context.newPage();
+  await holder.goto(`http://${shared.app.addr}/manifest.webmanifest`);
+  await holder.evaluate(
+    () =>
+      new Promise((held) => {
+        indexedDB.open("wschat-history").onsuccess = (opened) => {
+          const pages = opened.target.result.transaction("pages", "readwrite").objectStore("pages");
+          const spin = () => {
+            if (window.letGo) return;
+            pages.count().onsuccess = spin;
+            held();
+          };
+          spin();
+        };
+      }),
+  );
+  t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
+  const stashes = () => holder.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("wschat.unwritten:")).map((k) => localStorage.getItem(k)).join(""));
+  const delivered = (text) => page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: text }).waitFor({ timeout });
+
+  // Every stash this page writes reaches the other tab as a storage event.
+  await holder.evaluate(() => {
+    window.stashEvents = [];
+    window.addEventListener("storage", (e) => e.key?.startsWith("wschat.unwritten:") && window.stashEvents.push(e.newValue));
+  });
+  await send(page, "before hiding");
+  await delivered("before hiding");
+  // The page hides (as a phone's browser may discard it then): what it has not written is stashed.
+  await page.evaluate(() => {
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+    document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
+  });
+  assert.match(await stashes(), /before hiding/);
+  // Lines while hidden are written as usual, not stashed one write at a time (each stash is a
+  // storage event in every other tab).
+  await send(page, "while hidden");
+  await delivered("while hidden");
+  // Once the writes are done, the stash goes (its last event says so).
+  await holder.evaluate(() => (window.letGo = true));
+  await untilStored(page, "while hidden");
+  await holder.waitForFunction(() => window.stashEvents.at(-1) === null, null, { timeout });
+  const events = await holder.evaluate(() => window.stashEvents);
+  assert.ok(events.some((v) => v?.includes("before hiding")), "stashed on hiding");
+  assert.ok(!events.some((v) => v?.includes("while hidden")), `never stashed while hidden: ${events.length} stash events`);
+  assert.deepEqual(errors, []);
+});
+
 test("history: a newer version's tab takes the store over; this page lets go, says so, chats on", async (t) => {
   const room = `upgraded-${Date.now()}`;
   const context = await shared.browser.newContext();
@@ -211,7 +266,7 @@ test("history: a newer version's tab takes the store over; this page lets go, sa
 
   await send(page, "after the upgrade");
   await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "after the upgrade" }).waitFor({ timeout });
-  const said = page.locator('[data-testid="message"][data-kind="system"]', { hasText: "a newer version of this app, open in another tab, took over the stored history: reload this page" });
+  const said = page.locator('[data-testid="message"][data-kind="system"]', { hasText: "History is not being kept: a newer version of this app, open in another tab, took over the stored history. Reload this page." });
   await said.waitFor({ timeout });
   await send(page, "still chatting");
   await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "still chatting" }).waitFor({ timeout });
