@@ -19,6 +19,9 @@ pub enum Change {
     Reset,
 }
 
+/// Lines a journal follows one by one between two looks, at least (see `record`).
+const JOURNAL_LINES: usize = 5_000;
+
 impl ChatLog {
     /// The changes since the last call, oldest first.
     pub fn take_changes(&mut self) -> Vec<Change> {
@@ -32,8 +35,11 @@ impl ChatLog {
     }
 
     pub(super) fn record(&mut self, change: Change) {
-        // Nobody reading (native use, a hidden view): never let the journal outgrow the log.
-        if self.changes.len() >= self.cap * 2 {
+        // Nobody reading (native use, a hidden view): never let the journal grow without bound.
+        // A full log makes two changes a line (one in, one out), and a view that starts over
+        // loses the reader's place: so at least a burst of JOURNAL_LINES lines between two
+        // frames is followed change by change, whatever the cap.
+        if self.changes.len() >= self.cap.max(JOURNAL_LINES) * 2 {
             self.changes.clear();
             self.changes.push(Change::Reset);
         }
