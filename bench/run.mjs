@@ -1,6 +1,6 @@
 // The benchmark: wschat's release build against two hand-written JavaScript baselines
 // (`naive`: one appendChild per message; `batched`: one DocumentFragment per animation frame
-// with the same history cap), fed by the reference server's flood mode on loopback, in
+// with a 5,000-entry history cap), fed by the reference server's flood mode on loopback, in
 // headless Chromium. A fresh page per run; the clients interleaved, the order alternating
 // each round; medians, and ratios to `batched` measured in the same run.
 //

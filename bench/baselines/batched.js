@@ -1,5 +1,6 @@
 // The batched baseline: messages collected and flushed once per animation frame as one
-// DocumentFragment, with the same history cap as wschat and the same markup: rows in blocks
+// DocumentFragment, with a 5,000-entry history cap (wschat's default keeps 2,000 in memory, its
+// store the rest) and the same markup: rows in blocks
 // of 50, a block sealed (`content-visibility: auto`) a frame after it is complete.
 import { CAP, connect, row } from "./common.js";
 

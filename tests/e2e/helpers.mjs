@@ -94,7 +94,7 @@ export function keepWasmMemory() {
 
 /** The size of the page's wasm memory in bytes, and the deepest address its stack reached: the
  * stack sits at the start of linear memory and grows down towards address 0 (Rust's layout
- * for wasm, its size set in .cargo/config.toml), so the first byte ever written is its deepest
+ * for wasm, its size set in build.rs), so the first byte ever written is its deepest
  * point. Needs `keepWasmMemory` installed before the page loaded. */
 export function wasmMemory(page) {
   return page.evaluate(() => {

@@ -10,9 +10,9 @@ use crate::history::Record;
 pub(super) const BUDGET_CHECK_EVERY: usize = 16;
 
 /// What all of a connection's logs may hold together ([`ChatLog::bytes`]): texts, nicks and
-/// entries. Without it 256 conversations of 5,000 entries and 32 MiB of full texts each could
-/// pass wasm's 4 GiB (a hostile broker publishing on 256 topics). Past it the oldest entries of
-/// any conversation go first.
+/// entries. Without it 256 conversations of 100,000 entries (`history`'s most) and 32 MiB of
+/// full texts each could pass wasm's 4 GiB (a hostile broker publishing on 256 topics). Past it
+/// the oldest entries of any conversation go first.
 pub const MEMORY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
 
 impl Conversations {
