@@ -117,9 +117,16 @@ impl ChatSession {
     /// The person is back at the newest lines of the shown conversation: the older lines held
     /// beyond its cap while they read back go (the store keeps them).
     pub fn end_scrollback(&self) {
-        if self.chats.try_with_untracked(|c| c.shown().log.scrollback() > 0) == Some(true) {
+        if self.chats.try_with_untracked(|c| c.shown().log.holds_for_reading()) == Some(true) {
             self.chats.update(|c| c.shown_mut().log.end_scrollback());
         }
+    }
+
+    /// The person reads above the newest lines of the shown conversation: new lines push out
+    /// what they read only past twice its cap
+    /// ([`wschat_core::chat::ChatLog::hold_while_reading`]).
+    pub fn hold_while_reading(&self) {
+        self.chats.try_update_untracked(|c| c.shown_mut().log.hold_while_reading());
     }
 
     /// Shows the stored line of conversation `key` said at `time_ms` as `text` (a search hit):

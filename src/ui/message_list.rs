@@ -109,6 +109,7 @@ pub fn MessageList(
         }
         session.reveal.set(None);
         pinned.set(false);
+        session.hold_while_reading();
         let found =
             chats.with_untracked(|c| rows.try_update_value(|rows| rows.reveal(&el, &c.shown().log, id)).flatten());
         if let Some(row) = found {
@@ -126,6 +127,8 @@ pub fn MessageList(
                 pinned.set(at_bottom);
                 if at_bottom {
                     session.end_scrollback();
+                } else {
+                    session.hold_while_reading();
                 }
             }
             memory.set_value(ScrollMemory { pinned: at_bottom, top: el.scroll_top() });

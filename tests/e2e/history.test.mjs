@@ -210,7 +210,8 @@ test("history: a page that hides stashes what it has not written, then only lets
       }),
   );
   t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
-  const stashes = () => holder.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("wschat.unwritten:")).map((k) => localStorage.getItem(k)).join(""));
+  // Read in the page itself: another tab's view of localStorage may lag behind its writes.
+  const stashes = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("wschat.unwritten:")).map((k) => localStorage.getItem(k)).join(""));
   const delivered = (text) => page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: text }).waitFor({ timeout });
 
   // Every stash this page writes reaches the other tab as a storage event.

@@ -117,6 +117,9 @@ pub struct ChatLog {
     /// Entries held beyond the cap, put there by scrolling back ([`ChatLog::restore_older`]):
     /// while a person reads up there, new lines do not push out what they read.
     scrollback: usize,
+    /// The person reads above the newest lines ([`ChatLog::hold_while_reading`]): the log may
+    /// hold twice its cap, so that new lines push out what they read only that much later.
+    reading: bool,
     /// What tells a replay of history from a new line, beside the kept entries themselves.
     seen: seen::Seen,
     /// The server's ids of entries not yet handed to the store (entry id, msgid): kept beside
@@ -168,6 +171,7 @@ impl ChatLog {
             earlier_to_store: Vec::new(),
             gone_unarchived: VecDeque::new(),
             scrollback: 0,
+            reading: false,
             seen: seen::Seen::default(),
             msgids_to_store: VecDeque::new(),
             service: None,
@@ -297,10 +301,24 @@ impl ChatLog {
         self.scrollback
     }
 
+    /// Whether the log holds, or may hold, entries beyond its cap for a person reading back.
+    pub fn holds_for_reading(&self) -> bool {
+        self.scrollback > 0 || self.reading
+    }
+
+    /// The person reads above the newest lines: until [`ChatLog::end_scrollback`], the log
+    /// holds up to twice its cap, so the lines they read stay as long as they would with a
+    /// log twice as long (the store keeps the rest either way; memory is held only while
+    /// they read up there).
+    pub fn hold_while_reading(&mut self) {
+        self.reading = true;
+    }
+
     /// The person is back at the newest lines: what scrolling back held beyond the cap goes,
     /// oldest first (the store still has it).
     pub fn end_scrollback(&mut self) {
         self.scrollback = 0;
+        self.reading = false;
         while self.entries.len() > self.cap {
             self.drop_oldest();
         }
@@ -357,7 +375,7 @@ impl ChatLog {
         if self.scrollback > 0 && self.entries.len() < self.cap + SCROLLBACK_MOST {
             self.scrollback += 1;
         }
-        let most = self.cap + self.scrollback;
+        let most = self.cap + self.scrollback + if self.reading { self.cap } else { 0 };
         while self.entries.len() >= most {
             self.drop_oldest();
         }

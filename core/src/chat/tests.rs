@@ -532,3 +532,23 @@ fn an_own_message_sent_late_matches_its_replay_by_the_echo_time() {
     assert_eq!(log.receive_history("ada_1", "typed offline", 1_060_000.0, None), None);
     assert_eq!(log.entries().len(), 1);
 }
+
+#[test]
+fn a_reader_above_the_newest_keeps_twice_the_cap_until_back_at_the_newest() {
+    let texts = |log: &ChatLog| log.entries().map(|e| e.text.to_string()).collect::<Vec<_>>();
+    let mut log = ChatLog::new(3);
+    for i in 0..3 {
+        log.push_system(&format!("old {i}"), 0.0);
+    }
+    log.hold_while_reading();
+    for i in 0..3 {
+        log.push_system(&format!("new {i}"), 0.0);
+    }
+    assert_eq!(texts(&log), ["old 0", "old 1", "old 2", "new 0", "new 1", "new 2"], "nothing pushed out");
+    log.push_system("newer", 0.0);
+    assert_eq!(texts(&log), ["old 1", "old 2", "new 0", "new 1", "new 2", "newer"], "twice the cap at most");
+    log.end_scrollback();
+    assert_eq!(texts(&log), ["new 1", "new 2", "newer"], "back at the newest: the cap again");
+    log.push_system("newest", 0.0);
+    assert_eq!(texts(&log), ["new 2", "newer", "newest"]);
+}
