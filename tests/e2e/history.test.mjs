@@ -29,6 +29,28 @@ const storedCount = (page) =>
       }),
   );
 
+/** Another tab of the origin that holds the store's pages with a transaction kept busy, so that
+ * no write of the app's can complete until `window.letGo` is set in it; the tab. */
+async function holdStoreBusy(context) {
+  const holder = await context.newPage();
+  await holder.goto(`http://${shared.app.addr}/manifest.webmanifest`);
+  await holder.evaluate(
+    () =>
+      new Promise((held) => {
+        indexedDB.open("wschat-history").onsuccess = (opened) => {
+          const pages = opened.target.result.transaction("pages", "readwrite").objectStore("pages");
+          const spin = () => {
+            if (window.letGo) return;
+            pages.count().onsuccess = spin;
+            held();
+          };
+          spin();
+        };
+      }),
+  );
+  return holder;
+}
+
 const chatLine = (page, text) =>
   page.locator('[data-testid="message"][data-kind="chat"]', { has: page.locator('[data-testid="message-text"]', { hasText: new RegExp(`^${text}$`) }) });
 
@@ -125,22 +147,7 @@ test("history: a line whose write the page's end cut short is stored by the next
 
   // Another tab of the origin holds the store's pages (a transaction kept busy), so that the
   // write of the next line cannot complete before the page reloads: its end cuts it short.
-  const holder = await aliceContext.newPage();
-  await holder.goto(`http://${shared.app.addr}/manifest.webmanifest`);
-  await holder.evaluate(
-    () =>
-      new Promise((held) => {
-        indexedDB.open("wschat-history").onsuccess = (opened) => {
-          const pages = opened.target.result.transaction("pages", "readwrite").objectStore("pages");
-          const spin = () => {
-            if (window.letGo) return;
-            pages.count().onsuccess = spin;
-            held();
-          };
-          spin();
-        };
-      }),
-  );
+  const holder = await holdStoreBusy(aliceContext);
   await send(bob.page, "cut short");
   await chatLine(alice.page, "cut short").waitFor({ timeout });
   // Reloaded twice while the store stays busy: the page that took the stash keeps it too.
@@ -193,22 +200,7 @@ test("history: a page that hides stashes what it has not written, then only lets
   const { page, errors } = await openAs(context, "kim", room);
   await send(page, "stored first");
   await untilStored(page, "stored first");
-  const holder = await context.newPage();
-  await holder.goto(`http://${shared.app.addr}/manifest.webmanifest`);
-  await holder.evaluate(
-    () =>
-      new Promise((held) => {
-        indexedDB.open("wschat-history").onsuccess = (opened) => {
-          const pages = opened.target.result.transaction("pages", "readwrite").objectStore("pages");
-          const spin = () => {
-            if (window.letGo) return;
-            pages.count().onsuccess = spin;
-            held();
-          };
-          spin();
-        };
-      }),
-  );
+  const holder = await holdStoreBusy(context);
   t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
   // Read in the page itself: another tab's view of localStorage may lag behind its writes.
   const stashes = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("wschat.unwritten:")).map((k) => localStorage.getItem(k)).join(""));
