@@ -19,7 +19,8 @@ pub enum Change {
     Reset,
 }
 
-/// Lines a journal follows one by one between two looks, at least (see `record`).
+/// Lines a journal follows one by one between two looks while a person reads above the newest,
+/// at least (see `record`).
 const JOURNAL_LINES: usize = 5_000;
 
 impl ChatLog {
@@ -36,10 +37,12 @@ impl ChatLog {
 
     pub(super) fn record(&mut self, change: Change) {
         // Nobody reading (native use, a hidden view): never let the journal grow without bound.
-        // A full log makes two changes a line (one in, one out), and a view that starts over
-        // loses the reader's place: so at least a burst of JOURNAL_LINES lines between two
-        // frames is followed change by change, whatever the cap.
-        if self.changes.len() >= self.cap.max(JOURNAL_LINES) * 2 {
+        // A full log makes two changes a line (one in, one out). A view that starts over loses
+        // the place of a person reading above the newest: for them at least a burst of
+        // JOURNAL_LINES lines between two frames is followed change by change, whatever the cap
+        // (at the newest, starting over costs nothing, and a flood's journal stays small).
+        let lines = if self.reading { self.cap.max(JOURNAL_LINES) } else { self.cap };
+        if self.changes.len() >= lines * 2 {
             self.changes.clear();
             self.changes.push(Change::Reset);
         }
