@@ -495,34 +495,15 @@ class History {
   async writeStashed() {
     const pages = takeStashes();
     if (!pages.length) return;
-    // This page's to keep now, stashed under its own id until written: it may close first too.
-    underWay.add(pages);
-    restash();
+    // A write like any other (its pages, marked stashed, are put only where their key is not
+    // yet): under way, it is this page's to stash until done, as it may close first too.
     try {
-      await this.writeTaken(pages);
+      const written = this.writePages(pages);
+      restash();
+      await written;
     } catch {
       prepared.push(...pages);
-    } finally {
-      underWay.delete(pages);
-      restash();
     }
-  }
-
-  async writeTaken(pages) {
-    const tx = this.transaction(["pages", "conversations", "counts"], "readwrite");
-    const store = tx.objectStore("pages");
-    const known = tx.objectStore("conversations");
-    const counts = tx.objectStore("counts");
-    const present = await Promise.all(pages.map(({ key }) => request(store.count(key))));
-    let lines = 0;
-    pages.forEach(({ key, l }, i) => {
-      if (present[i]) return;
-      store.put(pageValue(l, key[2]), key);
-      known.put(key[2], [key[0], key[1]]);
-      lines += l.length;
-    });
-    counts.put(((await request(counts.get("lines"))) ?? 0) + lines, "lines");
-    await done(tx);
   }
 
   /** Past `most` lines, the oldest pages go (of any server) until a tenth of `most` is free. */

@@ -51,6 +51,22 @@ async function holdStoreBusy(context) {
   return holder;
 }
 
+/** The keys of the pages the store holds, read in `page`. */
+const storedKeys = (page) =>
+  page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        indexedDB.open("wschat-history").onsuccess = (e) => {
+          const db = e.target.result;
+          db.transaction("pages").objectStore("pages").getAllKeys().onsuccess = (k) => resolve((db.close(), k.target.result));
+        };
+      }),
+  );
+
+/** Waits until `page` shows its own message `text` as delivered. */
+const ownDelivered = (page, text) =>
+  page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: text }).waitFor({ timeout });
+
 const chatLine = (page, text) =>
   page.locator('[data-testid="message"][data-kind="chat"]', { has: page.locator('[data-testid="message-text"]', { hasText: new RegExp(`^${text}$`) }) });
 
@@ -99,15 +115,7 @@ test("history: kept across a reload and a closed page, searched beyond the DOM, 
   await alice.page.getByTestId("search-input").waitFor({ timeout });
 
   // Forgetting: the next page shows none of it, nor what a closed page left unwritten.
-  const [server, conversation] = await alice.page.evaluate(
-    () =>
-      new Promise((resolve) => {
-        indexedDB.open("wschat-history").onsuccess = (e) => {
-          const db = e.target.result;
-          db.transaction("pages").objectStore("pages").getAllKeys().onsuccess = (k) => resolve((db.close(), k.target.result[0]));
-        };
-      }),
-  );
+  const [server, conversation] = (await storedKeys(alice.page))[0];
   await alice.page.evaluate(
     ([server, conversation]) => {
       const t = Date.now();
@@ -175,13 +183,7 @@ test("history: a line whose write the page's end cut short is stored by the next
   // A stash of a page already stored (its page closed after the write landed, before it could
   // take the stash back) adds nothing.
   const written = stored.find((page) => page.l.some(([, record]) => JSON.parse(record).x === "marker"));
-  const key = await alice.page.evaluate(() => new Promise((resolve) => {
-    indexedDB.open("wschat-history").onsuccess = (e) => {
-      const db = e.target.result;
-      db.transaction("pages").objectStore("pages").getAllKeys().onsuccess = (k) => resolve((db.close(), k.target.result));
-    };
-  }));
-  const markerKey = key.find((k) => k[2] === written.t);
+  const markerKey = (await storedKeys(alice.page)).find((k) => k[2] === written.t);
   await alice.page.evaluate(([k, l]) => localStorage.setItem("wschat.unwritten:gone", JSON.stringify([[k, l]])), [markerKey, written.l]);
   await alice.page.reload();
   await chatLine(alice.page, "marker").waitFor({ timeout });
@@ -204,7 +206,7 @@ test("history: a page that hides stashes what it has not written, then only lets
   t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
   // Read in the page itself: another tab's view of localStorage may lag behind its writes.
   const stashes = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("wschat.unwritten:")).map((k) => localStorage.getItem(k)).join(""));
-  const delivered = (text) => page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: text }).waitFor({ timeout });
+  const delivered = (text) => ownDelivered(page, text);
 
   // Every stash this page writes reaches the other tab as a storage event.
   await holder.evaluate(() => {
@@ -258,11 +260,11 @@ test("history: a newer version's tab takes the store over; this page lets go, sa
   assert.equal(upgrade, "upgraded");
 
   await send(page, "after the upgrade");
-  await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "after the upgrade" }).waitFor({ timeout });
+  await ownDelivered(page, "after the upgrade");
   const said = page.locator('[data-testid="message"][data-kind="system"]', { hasText: "History is not being kept: a newer version of this app, open in another tab, took over the stored history. Reload this page." });
   await said.waitFor({ timeout });
   await send(page, "still chatting");
-  await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "still chatting" }).waitFor({ timeout });
+  await ownDelivered(page, "still chatting");
   assert.equal(await said.count(), 1, "said once");
   assert.deepEqual(errors, []);
 });
@@ -275,7 +277,7 @@ test("history: without IndexedDB the chat goes on, and the page says history is 
   const { page, errors } = await openAs(context, "carol", room);
   await page.locator('[data-testid="message"][data-kind="system"]', { hasText: "History is not being kept" }).waitFor({ timeout });
   await send(page, "still chatting");
-  await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "still chatting" }).waitFor({ timeout });
+  await ownDelivered(page, "still chatting");
   assert.deepEqual(errors, []);
 });
 
@@ -291,7 +293,7 @@ test("history: a full quota is said in words once, the chat goes on, and forgett
   // The override is the browser's, for the origin every test of this file uses.
   t.after(() => cdp.send("Storage.overrideQuotaForOrigin", { origin }).catch(() => {}));
   const { page, errors } = await openAs(context, "dora", room);
-  const delivered = (text) => page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: text }).waitFor({ timeout });
+  const delivered = (text) => ownDelivered(page, text);
   await send(page, "said when full");
   const full = page.locator('[data-testid="message"][data-kind="system"]', { hasText: "History is not being kept: the browser gives this site no more storage." });
   await full.waitFor({ timeout });
@@ -319,15 +321,7 @@ test("history: lines an older version stored (a line per entry) are shown by thi
   const { page: probe } = await openAs(first, "dora", room);
   await send(probe, "probe");
   const stored = await untilStored(probe, "probe");
-  const server = await probe.evaluate(
-    () =>
-      new Promise((resolve) => {
-        indexedDB.open("wschat-history").onsuccess = (e) => {
-          const db = e.target.result;
-          db.transaction("pages").objectStore("pages").getAllKeys().onsuccess = (k) => resolve((db.close(), k.target.result[0][0]));
-        };
-      }),
-  );
+  const server = (await storedKeys(probe))[0][0];
   assert.ok(server && stored.includes("probe"));
 
   // A second browser holds version 1's store: one line under its own key.
