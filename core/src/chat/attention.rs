@@ -11,8 +11,9 @@ pub(super) struct Attention {
     pub(super) unread: u32,
     /// Of those, how many mention the person's nick.
     pub(super) unread_mentions: u32,
-    /// The first entry that arrived after the person stopped reading: where they left off.
-    pub(super) marker: Option<u64>,
+    /// The first entry that arrived after the person stopped reading, and when it was made:
+    /// where they left off.
+    pub(super) marker: Option<(u64, f64)>,
     /// Lowercase nick mentions are looked for; empty for none.
     pub(super) own_nick: String,
 }
@@ -40,9 +41,19 @@ impl ChatLog {
         self.attention.unread_mentions
     }
 
-    /// The entry the "unread since here" line goes above, while it is still kept.
+    /// The entry the "unread since here" line goes above: the first that arrived while the
+    /// person was away, or, once that one has left memory, the first kept that was made no
+    /// earlier. So a long absence still shows where the unread lines begin, and lines read
+    /// back from the store (with ids of their own) bring the line back to its place.
     pub fn unread_marker(&self) -> Option<u64> {
-        self.attention.marker.filter(|id| self.index_of(*id).is_some())
+        let (id, time_ms) = self.attention.marker?;
+        if self.get(id).is_some_and(|e| e.time_ms == time_ms) {
+            return Some(id);
+        }
+        // Entries are in the order they were made, but for a server's own times: a binary
+        // search finds the place in a held scrollback of any length, near enough in either case.
+        let at = self.entries.partition_point(|e| e.time_ms < time_ms);
+        self.entries.get(at).map(|e| e.id)
     }
 
     /// The person wrote something: they have caught up, the marker goes.

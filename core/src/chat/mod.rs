@@ -352,9 +352,11 @@ impl ChatLog {
         bytes
     }
 
-    /// Removes every entry from view; the outbox and counters stay.
+    /// Removes every entry from view, and with them the place the person left off; the outbox
+    /// and counters stay.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.attention.marker = None;
         self.full_text_bytes = 0;
         self.bytes = 0;
         self.record(Change::Reset);
@@ -390,7 +392,7 @@ impl ChatLog {
         }
         if matches!(kind, EntryKind::Chat | EntryKind::Raw) && !self.attention.reading {
             if self.attention.unread == 0 {
-                self.attention.marker = Some(id);
+                self.attention.marker = Some((id, time_ms));
             }
             self.attention.unread += 1;
             self.attention.unread_mentions += u32::from(mention);

@@ -1,6 +1,7 @@
 //! The log's rules, natively.
 
 use super::*;
+use crate::history::Record;
 
 fn kinds(log: &ChatLog) -> Vec<EntryKind> {
     log.entries().map(|e| e.kind).collect()
@@ -466,6 +467,42 @@ fn unread_counts_only_while_away_and_marks_where_reading_stopped() {
     assert_eq!(log.unread_marker(), Some(next), "a new absence moves it");
     log.clear_unread_marker();
     assert_eq!(log.unread_marker(), None);
+}
+
+#[test]
+fn the_unread_marker_outlives_its_line_and_comes_back_with_it_from_the_store() {
+    let mut log = ChatLog::new(5);
+    log.set_reading(true);
+    log.receive_message(Some("bob"), "read", 1.0);
+    log.set_reading(false);
+    let record = |n: u32| Record {
+        conversation: String::new(),
+        time_ms: f64::from(n),
+        kind: EntryKind::Chat,
+        nick: Some("bob".into()),
+        text: format!("line {n}"),
+        status: None,
+        msgid: None,
+    };
+    for n in 2..12 {
+        // A notice the store does not bring back: the lines read back get other ids.
+        if n == 4 {
+            log.push_system("carol joined", 4.0);
+        }
+        log.receive_message(Some("bob"), &format!("line {n}"), f64::from(n));
+    }
+    let oldest = log.entries().next().map(|e| (e.id, e.text.to_string()));
+    assert_eq!(oldest.as_ref().map(|o| o.1.as_str()), Some("line 7"));
+    assert_eq!(log.unread_marker(), oldest.map(|o| o.0), "the unread lines begin before the oldest kept");
+    // Read back from the store: the line the person left off at is above its marker again.
+    let older: Vec<Record> = (1..7).map(record).collect();
+    assert_eq!(log.restore_older(&older), 6);
+    let marked = log.unread_marker().and_then(|id| log.get(id)).map(|e| e.text.to_string());
+    assert_eq!(marked.as_deref(), Some("line 2"));
+    log.clear();
+    log.set_reading(true);
+    log.receive_message(Some("bob"), "after the clear", 20.0);
+    assert_eq!(log.unread_marker(), None, "a cleared log has no place to go back to");
 }
 
 #[test]
