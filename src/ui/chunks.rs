@@ -136,8 +136,10 @@ impl Chunks {
             seq -= 1;
             let el = element(document, "div");
             el.set_class_name("chunk");
-            self.blocks.push_front(Chunk { seq, el, rows: count, attached: false, height: None });
-            self.lost_above_px -= count as f64 * row_px;
+            // The estimate stands until the block is drawn, as much as the place moves by.
+            let height = count as f64 * row_px;
+            self.blocks.push_front(Chunk { seq, el, rows: count, attached: false, height: Some(height) });
+            self.lost_above_px -= height;
             made.push((seq, count));
         }
         made.reverse();
@@ -220,8 +222,10 @@ impl Chunks {
         let mut first = None;
         let mut last = None;
         let mut tops = Vec::with_capacity(self.blocks.len());
-        for (i, block) in self.blocks.iter().enumerate() {
-            let height = block.height.unwrap_or(block.rows as f64 * row_px);
+        for (i, block) in self.blocks.iter_mut().enumerate() {
+            // An estimate, once used, stands until the block is drawn: a mean moving as more
+            // blocks are measured would move the text read under unmeasured blocks above it.
+            let height = *block.height.get_or_insert(block.rows as f64 * row_px);
             tops.push(y);
             if y + height >= from && y <= to {
                 first.get_or_insert(i);
@@ -302,6 +306,17 @@ impl Chunks {
         let above: f64 =
             self.blocks.iter().take_while(|b| b.seq != seq).map(|b| b.height.unwrap_or(b.rows as f64 * row_px)).sum();
         Some(content_top + above)
+    }
+
+    /// Something `px` high left the document above the view: the reader's place moves up by
+    /// as much at the next [`Chunks::window`].
+    pub fn lost_above(&mut self, px: f64) {
+        self.lost_above_px += px;
+    }
+
+    /// The blocks in the document, top to bottom.
+    pub fn attached(&self) -> impl Iterator<Item = (u64, &Element)> {
+        self.blocks.iter().filter(|b| b.attached).map(|b| (b.seq, &b.el))
     }
 
     fn row_px(&self) -> f64 {

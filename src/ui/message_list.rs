@@ -20,11 +20,15 @@ const PINNED_SLACK_PX: i32 = 40;
 pub struct ScrollMemory {
     pub pinned: bool,
     pub top: i32,
+    /// The entry at the top of the view and its offset there. Lines arriving or leaving
+    /// while the conversation is hidden, and rows drawn at other heights than estimated,
+    /// move the text at a pixel offset; this row is where the person was.
+    pub anchor: Option<(u64, f64)>,
 }
 
 impl Default for ScrollMemory {
     fn default() -> Self {
-        Self { pinned: true, top: 0 }
+        Self { pinned: true, top: 0, anchor: None }
     }
 }
 
@@ -88,7 +92,14 @@ pub fn MessageList(
         chats.with_untracked(|c| rows.update_value(|rows| rows.window(&list, &c.shown().log, place)));
         match place {
             Place::End => list.set_scroll_top(list.scroll_height()),
-            Place::At(top) => list.set_scroll_top(top as i32),
+            Place::At(top) => {
+                list.set_scroll_top(top as i32);
+                if let Some((id, offset)) = memory.get_value().anchor {
+                    chats.with_untracked(|c| {
+                        rows.update_value(|rows| rows.bring_back(&list, &c.shown().log, id, offset))
+                    });
+                }
+            }
             Place::Keep => {}
         }
         // Too short to scroll, or read near its top: what came before is fetched (the store's
@@ -131,19 +142,22 @@ pub fn MessageList(
                     session.hold_while_reading();
                 }
             }
-            memory.set_value(ScrollMemory { pinned: at_bottom, top: el.scroll_top() });
-            // Browsers send scroll events once a frame at most: the window follows at once,
-            // so no frame shows a spacer where rows belong.
             // Near the top: the conversation's older stored lines come before it.
             if !at_bottom && el.scroll_top() < el.client_height() {
                 session.show_older_lines();
             }
+            // Browsers send scroll events once a frame at most: the window follows at once,
+            // so no frame shows a spacer where rows belong.
             let place = if at_bottom { Place::End } else { Place::Keep };
             chats.with_untracked(|c| {
-                // A list on its way out (another conversation shown) draws nothing more.
-                if shown.with_value(|shown| c.shown().target == *shown) {
-                    rows.update_value(|rows| rows.window(&el, &c.shown().log, place));
+                // A list on its way out (another conversation shown) draws nothing more, and
+                // keeps what it remembers.
+                if shown.with_value(|shown| c.shown().target != *shown) {
+                    return;
                 }
+                rows.update_value(|rows| rows.window(&el, &c.shown().log, place));
+                let anchor = if at_bottom { None } else { rows.with_value(|rows| rows.first_in_view(&el)) };
+                memory.set_value(ScrollMemory { pinned: at_bottom, top: el.scroll_top(), anchor });
             });
         }
     };

@@ -24,6 +24,36 @@ impl Rows {
         self.rows[self.find(id)?].el.clone()
     }
 
+    /// The row at the top of the view of `list` and how far below the view's top it starts
+    /// (less than zero: the edge cuts it): where the person reads, to come back to.
+    pub fn first_in_view(&self, list: &Element) -> Option<(u64, f64)> {
+        let list_top = list.get_bounding_client_rect().top();
+        let (block, _) = self.chunks.attached().find(|(_, el)| el.get_bounding_client_rect().bottom() > list_top)?;
+        // Folded rows have no box: they are passed over.
+        self.rows.range(self.block_rows(block)).find_map(|row| {
+            let rect = row.el.as_ref()?.get_bounding_client_rect();
+            (rect.height() > 0.0 && rect.bottom() > list_top).then(|| (row.id, rect.top() - list_top))
+        })
+    }
+
+    /// Scrolls a list drawn anew so that entry `id`'s row starts `offset` pixels below the
+    /// view's top, as it did when the person left it ([`Rows::first_in_view`]). If the entry
+    /// has left memory with the oldest, the list opens at its top: the oldest kept come next
+    /// after it, and the store brings back those before.
+    pub fn bring_back(&mut self, list: &Element, log: &ChatLog, id: u64, offset: f64) {
+        match self.reveal(list, log, id) {
+            Some(row) => {
+                let now = row.get_bounding_client_rect().top() - list.get_bounding_client_rect().top();
+                list.set_scroll_top(list.scroll_top() + (now - offset).round() as i32);
+            }
+            None if self.rows.front().is_some_and(|oldest| id < oldest.id) => {
+                self.window(list, log, Place::At(0.0));
+                list.set_scroll_top(0);
+            }
+            None => {}
+        }
+    }
+
     /// Rows for the entries the log put before the oldest row (lines restored as a person
     /// scrolls back), in new blocks above: not drawn until the window reaches them.
     /// `first_added` is the first entry of this batch to come as `Added`: with no rows yet,
@@ -62,7 +92,16 @@ impl Rows {
             if next.separated && next.day == last.day {
                 next.separated = false;
                 if let Some(sep) = next.separator.take() {
+                    // Gone from above what the person reads, it would pull their text up by its
+                    // height and margins: what its row moves by.
+                    let top = |row: &Row| row.el.as_ref().map(|el| el.get_bounding_client_rect().top());
+                    let before = top(next);
                     sep.remove();
+                    if let (Some(before), Some(after)) = (before, top(next)) {
+                        if before <= list.get_bounding_client_rect().top() {
+                            self.chunks.lost_above(before - after);
+                        }
+                    }
                 }
             }
         }
