@@ -21,8 +21,8 @@
 //! (written at once) as the pages they will be written as, keys included, and the stash
 //! follows the writes until none is left. The next page to open the store writes other pages'
 //! stashes before anything is read, skipping keys already stored, so each line is stored and
-//! counted once. The stash keeps at most 512 K characters, newest first: the outbox shares
-//! localStorage's few MB.
+//! counted once. The stashes of all pages together keep within 512 K characters, each newest
+//! first: the outbox shares localStorage's few MB, and many hidden tabs must not fill them.
 //!
 //! The locks' leases live in the same module: with a fourth snippet module,
 //! wasm-bindgen-test-runner's page stalled while loading in about four runs of ten on a

@@ -286,7 +286,7 @@ function pageValue(l, last) {
 }
 
 // Lines not yet written when the page may be going away, kept for the next page to write (see
-// src/store/mod.rs), within a budget: the outbox shares localStorage's few MB.
+// src/store/mod.rs), within one budget for all pages: the outbox shares localStorage's few MB.
 const STASH_PREFIX = "wschat.unwritten:";
 const STASH_MOST_CHARS = 512 * 1024;
 let stashed = false;
@@ -300,10 +300,11 @@ export function stashUnwritten() {
       prepared.push(...pagesOf(queue));
       queue = [];
     }
-    // Newest first, until the budget. A page stashed may be written by another page first.
+    // Newest first, until what other pages' stashes leave of the budget. A page stashed may
+    // be written by another page first.
     const pages = [...underWay].flat().concat(prepared);
     const texts = [];
-    let size = 0;
+    let size = otherStashesChars();
     for (let i = pages.length - 1; i >= 0; i--) {
       const text = JSON.stringify([pages[i].key, pages[i].l]);
       size += text.length + 1;
@@ -329,6 +330,16 @@ function restash() {
   } catch {
     // As stashUnwritten.
   }
+}
+
+/** The characters other pages' stashes hold. */
+function otherStashesChars() {
+  let chars = 0;
+  for (let i = 0; i < localStorage.length; i++) {
+    const name = localStorage.key(i);
+    if (name?.startsWith(STASH_PREFIX) && name !== STASH_PREFIX + page) chars += localStorage.getItem(name)?.length ?? 0;
+  }
+  return chars;
 }
 
 /** Writes this page's stash, of `texts` (its pages as JSON), or removes it when there are none. */

@@ -236,6 +236,38 @@ test("history: a page that hides stashes what it has not written, then only lets
   assert.deepEqual(errors, []);
 });
 
+test("history: the stashes of all pages keep within one budget, leaving the outbox its room", async (t) => {
+  const room = `budget-${Date.now()}`;
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  const { page, errors } = await openAs(context, "bea", room);
+  await send(page, "stored first");
+  await untilStored(page, "stored first");
+  const holder = await holdStoreBusy(context);
+  t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
+  const ownStash = () =>
+    page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("wschat.unwritten:") && k !== "wschat.unwritten:other").map((k) => localStorage.getItem(k)).join(""));
+  const hide = () =>
+    page.evaluate(() => {
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+      document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
+    });
+  // Another page's stash holds all the budget (512 K characters) but 100 characters.
+  await page.evaluate(() => localStorage.setItem("wschat.unwritten:other", "x".repeat(512 * 1024 - 100)));
+  await send(page, "not yet written");
+  await ownDelivered(page, "not yet written");
+  await hide();
+  assert.equal(await ownStash(), "", "no room left: nothing stashed");
+  // The other stash is written and goes: this page's fits again.
+  await page.evaluate(() => localStorage.removeItem("wschat.unwritten:other"));
+  await hide();
+  assert.match(await ownStash(), /not yet written/);
+  await holder.evaluate(() => (window.letGo = true));
+  await untilStored(page, "not yet written");
+  assert.deepEqual(errors, []);
+});
+
 test("history: a newer version's tab takes the store over; this page lets go, says so, chats on", async (t) => {
   const room = `upgraded-${Date.now()}`;
   const context = await shared.browser.newContext();
