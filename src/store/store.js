@@ -303,6 +303,9 @@ export function stashUnwritten() {
     // Newest first, until what other pages' stashes leave of the budget. A page stashed may
     // be written by another page first.
     const pages = [...underWay].flat().concat(prepared);
+    // A page stashed before but left out now (other stashes grew) must not come back with
+    // restash, over the budget.
+    for (const stored of pages) stored.stashed = false;
     const texts = [];
     let size = otherStashesChars();
     for (let i = pages.length - 1; i >= 0; i--) {
