@@ -1,46 +1,72 @@
 // Trunk's post_build hook: minifies the JavaScript of a release build (wasm-bindgen's glue and
-// snippets, loader.js, shell.js, sw.js) with terser, and puts the new digests in the page's
-// integrity attributes. Trunk's own minifier gives up on the glue (it does not read
-// `import.meta`), and the glue's comments and long names are a fifth of the first load's JS.
-// Debug builds (`trunk serve`) are left readable.
+// snippets, loader.js, shell.js, sw.js) with terser, names the glue and the wasm after the
+// bytes served, and puts the new digests in the page's integrity attributes. Trunk's own
+// minifier gives up on the glue (it does not read `import.meta`), and the glue's comments and
+// long names were a fifth of the first load's JS. Debug builds (`trunk serve`) are left as
+// they are, and need neither node's terser nor this.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { minify } from "terser";
 
 const staging = process.env.TRUNK_STAGING_DIR;
 if (process.env.TRUNK_PROFILE !== "release") process.exit(0);
 if (!staging) throw new Error("TRUNK_STAGING_DIR is not set: run this as trunk's post_build hook");
+const { minify } = await import("terser");
 
 const walk = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 
 for (const file of walk(staging).filter((f) => f.endsWith(".js"))) {
   const source = readFileSync(file, "utf8");
-  // Every file is an ES module but shell.js and sw.js, classic scripts whose top-level names
-  // are globals of their own realm: mangling those is safe, but `module` would allow `import`.
+  // Every file is an ES module but shell.js and sw.js, classic scripts (loader.js registers
+  // the service worker as one): `module` would let terser write `import` in them.
   const module = !/(^|\/)(shell|sw)\.js$/.test(file);
   const { code } = await minify(source, { module, compress: true, mangle: true, format: { comments: false } });
   writeFileSync(file, code);
 }
 
+const html = path.join(staging, "index.html");
+let page = readFileSync(html, "utf8");
+
+// Trunk names the glue and the wasm after cargo's output, before wasm-opt and this hook, and
+// the service worker serves files so named from its cache for good: a change of minifier or
+// optimizer would serve old bytes under a name the page expects new ones from (and whose
+// digest they fail). Both take a name from the bytes served instead.
+for (const name of readdirSync(staging)) {
+  const match = /^(.+)-([0-9a-f]{16})\.js$/.exec(name);
+  const wasm = match && path.join(staging, `${match[1]}-${match[2]}_bg.wasm`);
+  if (!match || !existsSync(wasm)) continue;
+  const [, stem, hash] = match;
+  const glue = readFileSync(path.join(staging, name), "utf8");
+  const served = createHash("sha256").update(glue).update(readFileSync(wasm)).digest("hex").slice(0, 16);
+  const [from, to] = [`${stem}-${hash}`, `${stem}-${served}`];
+  if (from === to) continue;
+  writeFileSync(path.join(staging, `${to}.js`), glue.replaceAll(from, to));
+  rmSync(path.join(staging, name));
+  renameSync(wasm, path.join(staging, `${to}_bg.wasm`));
+  page = page.replaceAll(from, to);
+}
+
 // The page names the glue and snippets with their digests (modulepreload, integrity): a file
 // changed here must carry its new digest, or the browser refuses it.
-const html = path.join(staging, "index.html");
-const page = readFileSync(html, "utf8");
-let fixed = 0;
-const rewritten = page.replace(/<link\b[^>]*>/g, (tag) => {
-  const href = /\shref=(?:"([^"]*)"|([^\s>]+))/.exec(tag);
-  const integrity = /\sintegrity=(?:"([^"]*)"|([^\s>]+))/.exec(tag);
+const base = process.env.TRUNK_PUBLIC_URL || "/";
+let expected = 0;
+let renewed = 0;
+page = page.replace(/<link\b[^>]*>/g, (tag) => {
+  const href = /\shref=(?:"([^"]*)"|'([^']*)'|([^\s>]+))/.exec(tag);
+  const integrity = /\sintegrity=(?:"([^"]*)"|'([^']*)'|([^\s>]+))/.exec(tag);
   if (!href || !integrity) return tag;
-  const url = href[1] ?? href[2];
-  const base = process.env.TRUNK_PUBLIC_URL || "/";
-  const name = url.startsWith(base) ? url.slice(base.length) : url;
-  const algorithm = (integrity[1] ?? integrity[2]).split("-")[0];
-  if (!name.endsWith(".js")) return tag;
-  const digest = createHash(algorithm).update(readFileSync(path.join(staging, name))).digest("base64");
-  fixed++;
+  const url = href[1] ?? href[2] ?? href[3];
+  if (!/\.js(\?|$)/.test(url)) return tag;
+  expected++;
+  const name = (url.startsWith(base) ? url.slice(base.length) : url).split("?")[0];
+  const file = path.join(staging, name);
+  if (!existsSync(file)) return tag;
+  const algorithm = (integrity[1] ?? integrity[2] ?? integrity[3]).split("-")[0];
+  const digest = createHash(algorithm).update(readFileSync(file)).digest("base64");
+  renewed++;
   return tag.replace(integrity[0], ` integrity=${algorithm}-${digest}`);
 });
-writeFileSync(html, rewritten);
-console.log(`minify-js: minified the JavaScript, ${fixed} integrity digests renewed`);
+if (renewed !== expected) throw new Error(`minify-js: ${expected - renewed} of the page's ${expected} script digests name no file here`);
+writeFileSync(html, page);
+console.log(`minify-js: minified the JavaScript, ${renewed} integrity digests renewed`);
