@@ -155,8 +155,10 @@ pub fn MessageList(
                 if shown.with_value(|shown| c.shown().target != *shown) {
                     return;
                 }
-                rows.update_value(|rows| rows.window(&el, &c.shown().log, place));
+                // Read before the window changes the document: the layout is the one just
+                // scrolled, not one to be made again.
                 let anchor = if at_bottom { None } else { rows.with_value(|rows| rows.first_in_view(&el)) };
+                rows.update_value(|rows| rows.window(&el, &c.shown().log, place));
                 memory.set_value(ScrollMemory { pinned: at_bottom, top: el.scroll_top(), anchor });
             });
         }

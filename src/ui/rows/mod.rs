@@ -175,7 +175,18 @@ impl Rows {
                 }
             }
         }
-        self.place_marker(&document, log.unread_marker());
+        // The marker put in or taken out above what the person reads would move their text.
+        let marker = log.unread_marker();
+        let moves = self.marker.as_ref().map(|(placed, _)| *placed) != marker;
+        let reference = if keep_place && moves {
+            self.row_in_view(list).map(|(_, el, _)| (el.clone(), el.get_bounding_client_rect().top()))
+        } else {
+            None
+        };
+        self.place_marker(&document, marker);
+        if let Some((el, before)) = reference {
+            self.chunks.lost_above(before - el.get_bounding_client_rect().top());
+        }
     }
 
     /// Puts the blocks of rows near the view in the document, drawn from `log`, and the rest

@@ -27,13 +27,23 @@ impl Rows {
     /// The row at the top of the view of `list` and how far below the view's top it starts
     /// (less than zero: the edge cuts it): where the person reads, to come back to.
     pub fn first_in_view(&self, list: &Element) -> Option<(u64, f64)> {
+        self.row_in_view(list).map(|(id, _, offset)| (id, offset))
+    }
+
+    /// [`Rows::first_in_view`], with the row's element.
+    pub(super) fn row_in_view(&self, list: &Element) -> Option<(u64, &Element, f64)> {
         let list_top = list.get_bounding_client_rect().top();
-        let (block, _) = self.chunks.attached().find(|(_, el)| el.get_bounding_client_rect().bottom() > list_top)?;
-        // Folded rows have no box: they are passed over.
-        self.rows.range(self.block_rows(block)).find_map(|row| {
-            let rect = row.el.as_ref()?.get_bounding_client_rect();
-            (rect.height() > 0.0 && rect.bottom() > list_top).then(|| (row.id, rect.top() - list_top))
-        })
+        // From the block under the view's top edge on; folded rows have no box and are passed
+        // over (a block may hold nothing else).
+        self.chunks.attached().skip_while(|(_, el)| el.get_bounding_client_rect().bottom() <= list_top).find_map(
+            |(block, _)| {
+                self.rows.range(self.block_rows(block)).find_map(|row| {
+                    let el = row.el.as_ref()?;
+                    let rect = el.get_bounding_client_rect();
+                    (rect.height() > 0.0 && rect.bottom() > list_top).then(|| (row.id, el, rect.top() - list_top))
+                })
+            },
+        )
     }
 
     /// Scrolls a list drawn anew so that entry `id`'s row starts `offset` pixels below the
@@ -147,6 +157,51 @@ mod tests {
         let ids: Vec<u64> = rows.rows.iter().map(|r| r.id).collect();
         let entries: Vec<u64> = log.entries().map(|e| e.id).collect();
         assert_eq!(ids, entries);
+        list.remove();
+    }
+
+    /// The block holding the unread marker leaves above a person reading further down (its
+    /// line left memory): the marker goes above the oldest row left, still above what they
+    /// read, and their text stays where it is on screen.
+    #[wasm_bindgen_test]
+    fn the_marker_put_back_above_the_reader_leaves_their_text_in_place() {
+        use wasm_bindgen::JsCast;
+        let document = web_sys::window().and_then(|w| w.document()).expect("a document");
+        let list: web_sys::HtmlElement = document.create_element("div").expect("a div").dyn_into().expect("html");
+        list.style().set_property("height", "200px").expect("height");
+        list.style().set_property("overflow-y", "auto").expect("overflow");
+        // As the app's stylesheet: the list keeps the reader's place itself.
+        list.style().set_property("overflow-anchor", "none").expect("anchor");
+        document.body().expect("a body").append_child(&list).expect("appended");
+        let mut log = ChatLog::new(200);
+        log.set_reading(true);
+        log.receive_message(Some("bob"), "read", 0.0);
+        log.set_reading(false);
+        let say = |log: &mut ChatLog, from: u32, to: u32| {
+            for n in from..to {
+                log.receive_message(Some("bob"), &format!("line {n}"), f64::from(n + 1));
+            }
+        };
+        say(&mut log, 0, 199);
+        let mut rows = Rows::default();
+        let changes = log.take_changes();
+        rows.apply(&list, &log, &changes, false);
+        rows.window(&list, &log, crate::ui::chunks::Place::At(0.0));
+        // Reading halfway down: the first block (with the marker) is out of the window.
+        list.set_scroll_top(list.scroll_height() / 2);
+        rows.window(&list, &log, crate::ui::chunks::Place::Keep);
+        let (read, before) = rows.first_in_view(&list).expect("a row in view");
+        say(&mut log, 199, 249);
+        let changes = log.take_changes();
+        rows.apply(&list, &log, &changes, true);
+        rows.window(&list, &log, crate::ui::chunks::Place::Keep);
+        let marked = log.unread_marker().and_then(|id| log.get(id)).map(|e| e.text.to_string());
+        assert_eq!(marked.as_deref(), Some("line 49"), "the marker is above the oldest kept");
+        assert!(list.query_selector(".unread-marker").ok().flatten().is_some(), "and drawn");
+        let (still, after) = rows.first_in_view(&list).expect("a row in view");
+        let text = |id: u64| log.get(id).map(|e| e.text.to_string());
+        assert_eq!(text(still), text(read), "offsets {before} and {after}");
+        assert!((after - before).abs() <= 1.0, "the row read moved from {before} to {after} px");
         list.remove();
     }
 
