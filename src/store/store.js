@@ -304,8 +304,9 @@ export function stashUnwritten() {
     // be written by another page first.
     const pages = [...underWay].flat().concat(prepared);
     // A page stashed before but left out now (other stashes grew) must not come back with
-    // restash, over the budget.
-    for (const stored of pages) stored.stashed = false;
+    // restash, over the budget. It stays marked `stashed` (maybe written by the page that
+    // takes the stash), for writePages' check.
+    for (const stored of pages) stored.inStash = false;
     const texts = [];
     let size = otherStashesChars();
     for (let i = pages.length - 1; i >= 0; i--) {
@@ -313,7 +314,7 @@ export function stashUnwritten() {
       size += text.length + 1;
       if (size > STASH_MOST_CHARS) break;
       texts.push(text);
-      pages[i].stashed = true;
+      pages[i].stashed = pages[i].inStash = true;
     }
     saveStash(texts.reverse());
   } catch {
@@ -329,7 +330,7 @@ if (typeof document !== "undefined") document.addEventListener("freeze", stashUn
  * otherwise rewrite it at every write, and each write reaches every other tab as an event). */
 function restash() {
   try {
-    saveStash([...underWay].flat().concat(prepared).filter((p) => p.stashed).map(({ key, l }) => JSON.stringify([key, l])));
+    saveStash([...underWay].flat().concat(prepared).filter((p) => p.inStash).map(({ key, l }) => JSON.stringify([key, l])));
   } catch {
     // As stashUnwritten.
   }
@@ -385,7 +386,7 @@ function takeStashes() {
       localStorage.removeItem(name);
       try {
         for (const stash of JSON.parse(text)) {
-          if (isStashedPage(stash)) pages.set(JSON.stringify(stash[0]), { key: stash[0], l: stash[1], stashed: true });
+          if (isStashedPage(stash)) pages.set(JSON.stringify(stash[0]), { key: stash[0], l: stash[1], stashed: true, inStash: true });
         }
       } catch {
         // A stash that cannot be read is dropped.

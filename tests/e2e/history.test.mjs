@@ -270,6 +270,55 @@ test("history: the stashes of all pages keep within one budget, leaving the outb
   assert.deepEqual(errors, []);
 });
 
+test("history: a page left out of a smaller stash does not come back into it when a write completes", async (t) => {
+  const room = `restash-${Date.now()}`;
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  const { page, errors } = await openAs(context, "cal", room);
+  await send(page, "stored first");
+  await untilStored(page, "stored first");
+  const holder = await holdStoreBusy(context);
+  t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
+  const ownStash = () =>
+    page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("wschat.unwritten:") && k !== "wschat.unwritten:other").map((k) => localStorage.getItem(k)).join(""));
+  const hide = () =>
+    page.evaluate(() => {
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+      document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
+    });
+  // "line A" is written alone (its write waits on the busy store; the write begins on the
+  // frame after the line is kept), "line B" waits for the next write.
+  await send(page, "line A");
+  await ownDelivered(page, "line A");
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r)))));
+  await send(page, "line B");
+  await ownDelivered(page, "line B");
+  await hide();
+  const both = await ownStash();
+  assert.match(both, /line A.*line B/s, "both stashed while there is room");
+  await send(page, "line C");
+  await ownDelivered(page, "line C");
+  // Other pages' stashes now leave room for one page of this one's: the newest ("line C").
+  const pageChars = Math.ceil(both.length / 2);
+  await page.evaluate((left) => localStorage.setItem("wschat.unwritten:other", "x".repeat(512 * 1024 - left)), Math.floor(pageChars * 1.5));
+  await holder.evaluate(() => {
+    window.stashEvents = [];
+    window.addEventListener("storage", (e) => e.key?.startsWith("wschat.unwritten:") && e.key !== "wschat.unwritten:other" && window.stashEvents.push(e.newValue));
+  });
+  await hide();
+  const newest = await ownStash();
+  assert.match(newest, /line C/);
+  assert.doesNotMatch(newest, /line B/, "no room for the older page");
+  // "line A"'s write completes: the stash follows the writes, and "line B" stays out of it.
+  await holder.evaluate(() => (window.letGo = true));
+  await untilStored(page, "line C");
+  await holder.waitForFunction(() => window.stashEvents.at(-1) === null, null, { timeout });
+  const events = await holder.evaluate(() => window.stashEvents);
+  assert.ok(!events.some((v) => v?.includes("line B")), `"line B" came back: ${events.length} stash events`);
+  assert.deepEqual(errors, []);
+});
+
 test("history: a newer version's tab takes the store over; this page lets go, says so, chats on", async (t) => {
   const room = `upgraded-${Date.now()}`;
   const context = await shared.browser.newContext();
