@@ -16,19 +16,18 @@
 //! the log shows only when it holds no such message yet (the dedupe lives in the log because
 //! this state is rebuilt on every open).
 
-use super::{
-    say_ready, time::parse_iso8601, Action, ChatEvent, Decoded, FormatSettings, Frame, OutFrame, PastLine, ServerModel, Spec, Target, TargetKind,
-    WireFormat,
-};
+use super::{time::parse_iso8601, ChatEvent, FormatSettings, Frame, OutFrame, PastLine, ServerModel, Spec, Target};
 pub use channels::{validate_channel, validate_channels, DEFAULT_CHANNEL};
 
 mod caps;
 mod channels;
 mod history;
 mod line;
+mod outgoing;
 mod register;
 mod rooms;
 mod sasl;
+mod wire;
 
 pub use line::{parse_line, split_utf8, Line};
 use register::user_name;
@@ -326,172 +325,6 @@ impl IrcState {
                 events.push(ChatEvent::Notice { text: line.last().to_string(), time_ms });
             }
             _ => {} // capabilities, statistics and the like: not part of any conversation
-        }
-    }
-
-    /// A message to a conversation: one PRIVMSG per line, each split to fit IRC's 512-byte limit
-    /// on UTF-8 character boundaries. `/me text` becomes a CTCP ACTION.
-    ///
-    /// CR ends a line as LF does: servers split on either, so a CR kept inside a PRIVMSG would
-    /// start a command of the text's choosing. NUL and the CTCP delimiter (0x01) cannot be
-    /// carried as text (one ends the line for some servers, the other makes the message a CTCP
-    /// query every client in the channel answers) and are left out.
-    pub fn encode_message(&self, to: &str, text: &str) -> Vec<OutFrame> {
-        self.message_lines(to, text).iter().map(|l| self.out(l)).collect()
-    }
-
-    /// The own message `id`: with `labeled-response`, its last line carries `@label=<id>`, and
-    /// the server's answer to it (an ACK, or the echo) confirms the whole message (one
-    /// connection delivers in order, so the pieces before it arrived too).
-    pub fn encode_labeled(&self, to: &str, text: &str, id: u64) -> Vec<OutFrame> {
-        let mut lines = self.message_lines(to, text);
-        if self.has_cap("labeled-response") {
-            if let Some(last) = lines.last_mut() {
-                *last = format!("@label={id} {last}");
-            }
-        }
-        lines.iter().map(|l| self.out(l)).collect()
-    }
-
-    fn message_lines(&self, to: &str, text: &str) -> Vec<String> {
-        let (action, text) = match text.strip_prefix("/me ") {
-            Some(action) => (true, action),
-            None => (false, text),
-        };
-        let command = format!("PRIVMSG {to} :");
-        let wrap = if action { "\u{1}ACTION \u{1}".len() } else { 0 };
-        let room = RELAY_OVERHEAD.saturating_sub(command.len() + wrap);
-        let mut out = Vec::new();
-        // A blank line would be an empty PRIVMSG, which servers refuse (412).
-        let lines = text.split(['\n', '\r']).map(|l| l.replace(['\0', '\u{1}'], "")).filter(|l| !l.is_empty());
-        for line in lines {
-            for piece in split_utf8(&line, room) {
-                let body = if action { format!("\u{1}ACTION {piece}\u{1}") } else { piece.to_string() };
-                out.push(format!("{command}{body}"));
-            }
-        }
-        out
-    }
-
-    /// `/join #channel`: one more channel, joined again on every new connection.
-    pub fn join(&mut self, channel: &str) -> Vec<OutFrame> {
-        if !self.channels.iter().any(|c| self.name_case.same(c, channel)) {
-            self.channels.push(channel.to_string());
-        }
-        vec![self.out(&format!("JOIN {channel}"))]
-    }
-
-    /// `/part`: leaves a channel; a private chat has nothing to tell the server.
-    pub fn part(&mut self, target: &Target) -> Vec<OutFrame> {
-        if target.kind != TargetKind::Channel {
-            return Vec::new();
-        }
-        self.channels.retain(|c| !self.name_case.same(c, &target.name));
-        vec![self.out(&format!("PART {}", target.name))]
-    }
-
-    /// `/nick new`.
-    pub fn change_nick(&mut self, nick: &str) -> Vec<OutFrame> {
-        self.wanted_nick = nick.to_string();
-        vec![self.out(&format!("NICK {nick}"))]
-    }
-
-    /// A line as a frame: text for `text.ircv3.net`, bytes for `binary.ircv3.net`, without
-    /// CRLF as IRCv3 says; with CRLF when no subprotocol was negotiated (legacy gateways).
-    fn out(&self, line: &str) -> OutFrame {
-        let line = if self.legacy_framing { format!("{line}\r\n") } else { line.to_string() };
-        if self.binary {
-            OutFrame::Binary(line.into_bytes())
-        } else {
-            OutFrame::Text(line)
-        }
-    }
-}
-
-impl WireFormat for IrcState {
-    fn name_case(&self) -> super::NameCase {
-        self.name_case
-    }
-
-    /// SASL's payloads (base64 of the account and password; the mechanism's name and the
-    /// empty `+` are shown) and passwords sent to services (`PRIVMSG NickServ :IDENTIFY x`).
-    fn secret_spans(&self, frame: &OutFrame) -> Vec<std::ops::Range<usize>> {
-        let mut spans = super::secret_lines(frame, "AUTHENTICATE ", |value| matches!(value, b"+" | b"*" | b"PLAIN"));
-        let bytes = match frame {
-            OutFrame::Text(text) => text.as_bytes(),
-            OutFrame::Binary(bytes) => bytes,
-        };
-        spans.extend(line::service_password_spans(bytes));
-        spans
-    }
-
-    /// The echo of a password sent to a service (echo-message).
-    fn received_secret_spans(&self, frame: Frame<'_>) -> Vec<std::ops::Range<usize>> {
-        match frame {
-            Frame::Text(text) => line::service_password_spans(text.as_bytes()),
-            Frame::Binary(bytes) => line::service_password_spans(bytes),
-        }
-    }
-
-    fn on_open(&mut self, subprotocol: &str, now_ms: f64) -> Decoded {
-        let replies = self.open(subprotocol);
-        self.last_heard_ms = now_ms;
-        Decoded { replies, wake_in_ms: Some(PROBE_AFTER_MS), ..Decoded::default() }
-    }
-
-    /// Binary frames (`binary.ircv3.net`) carry the same lines as bytes.
-    fn on_frame(&mut self, frame: Frame<'_>, now_ms: f64) -> Decoded {
-        self.last_heard_ms = now_ms;
-        let was_ready = self.is_ready();
-        let (mut events, replies) = match frame {
-            Frame::Text(text) => self.decode(text),
-            Frame::Binary(bytes) => self.decode(&String::from_utf8_lossy(bytes)),
-        };
-        say_ready(was_ready, self.is_ready(), &mut events);
-        Decoded { events, replies, wake_in_ms: None }
-    }
-
-    /// Silence: a PING halfway to the deadline (once registered), a dead link at it.
-    fn on_wake(&mut self, now_ms: f64) -> Decoded {
-        let quiet = now_ms - self.last_heard_ms;
-        if quiet + super::TIMER_SLACK_MS >= DEAD_AFTER_MS {
-            return Decoded::events(vec![ChatEvent::silent_for(quiet)]);
-        }
-        if quiet + super::TIMER_SLACK_MS >= PROBE_AFTER_MS {
-            let replies = if self.registered { vec![self.ping()] } else { Vec::new() };
-            return Decoded { replies, wake_in_ms: Some(DEAD_AFTER_MS - quiet), ..Decoded::default() };
-        }
-        Decoded { wake_in_ms: Some(PROBE_AFTER_MS - quiet), ..Decoded::default() }
-    }
-
-    fn encode(&mut self, action: Action<'_>) -> Option<Decoded> {
-        let replies = match action {
-            // The server's own conversation takes no messages: they would go nowhere.
-            Action::Message { to, .. } if to.kind == TargetKind::Server => return None,
-            Action::Message { to, text, id, .. } => self.encode_labeled(&to.name, text, id),
-            Action::Join(channel) => self.join(channel),
-            Action::Part(target) => self.part(target),
-            Action::SetTopic(target, _) if target.kind != TargetKind::Channel => return None,
-            Action::SetTopic(target, topic) => {
-                let topic = topic.replace(['\r', '\n', '\0'], " ");
-                vec![self.out(&format!("TOPIC {} :{topic}", target.name))]
-            }
-            Action::Nick(nick) => self.change_nick(nick),
-            Action::Earlier { to, before_ms, limit, empty } => self.ask_earlier(to, before_ms, limit, empty)?,
-        };
-        Some(Decoded::replies(replies))
-    }
-
-    /// Registered: private messages may go; a channel's wait for [`ChatEvent::Entered`].
-    fn is_ready(&self) -> bool {
-        self.registered
-    }
-
-    fn probe(&self) -> Vec<OutFrame> {
-        if self.registered {
-            vec![self.ping()]
-        } else {
-            Vec::new()
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::register::MAX_NICK_ATTEMPTS;
 use super::*;
+use crate::protocol::{Action, TargetKind, WireFormat};
 
 pub(super) fn new_irc(nick: &str, channel: &str) -> IrcState {
     IrcState::new(IrcOptions { nick: nick.into(), channels: vec![channel.into()], sasl: None })

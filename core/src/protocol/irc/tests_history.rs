@@ -2,6 +2,7 @@
 
 use super::tests::{flat, new_irc, registered, text};
 use super::*;
+use crate::protocol::{Action, WireFormat};
 
 #[test]
 fn earlier_lines_are_asked_for_where_offered_and_come_as_one_event() {
