@@ -330,7 +330,15 @@ if (typeof document !== "undefined") document.addEventListener("freeze", stashUn
  * otherwise rewrite it at every write, and each write reaches every other tab as an event). */
 function restash() {
   try {
-    saveStash([...underWay].flat().concat(prepared).filter((p) => p.inStash).map(({ key, l }) => JSON.stringify([key, l])));
+    const pages = [...underWay].flat().concat(prepared);
+    // Another page opened the store and took this stash: it writes the pages and stashes them
+    // itself until then. Stashed here again, they would count twice against the budget.
+    if (stashed && localStorage.getItem(STASH_PREFIX + page) === null) {
+      for (const stored of pages) stored.inStash = false;
+      stashed = false;
+      return;
+    }
+    saveStash(pages.filter((p) => p.inStash).map(({ key, l }) => JSON.stringify([key, l])));
   } catch {
     // As stashUnwritten.
   }
@@ -517,7 +525,9 @@ class History {
       restash();
       await written;
     } catch {
+      // Written with the next batch, and stashed meanwhile as before.
       prepared.push(...pages);
+      restash();
     }
   }
 
@@ -658,6 +668,8 @@ class History {
   /** Forgets everything stored for `server`. */
   async forget(server) {
     forgetStashed(server);
+    // Its pages under way are written, then forgotten below; a restash must not keep them.
+    for (const stored of [...underWay].flat()) if (stored.key[0] === server) stored.inStash = false;
     const tx = this.transaction(["pages", "conversations", "counts"], "readwrite");
     const range = IDBKeyRange.bound([server], [server, []]);
     const pages = tx.objectStore("pages");

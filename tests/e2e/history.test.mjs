@@ -297,6 +297,7 @@ test("history: a page left out of a smaller stash does not come back into it whe
   await hide();
   const both = await ownStash();
   assert.match(both, /line A.*line B/s, "both stashed while there is room");
+  assert.equal(JSON.parse(both).length, 2, "line A's write began alone: two pages");
   await send(page, "line C");
   await ownDelivered(page, "line C");
   // Other pages' stashes now leave room for one page of this one's: the newest ("line C").

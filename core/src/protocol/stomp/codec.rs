@@ -7,7 +7,7 @@ use crate::protocol::OutFrame;
 #[derive(Debug, PartialEq)]
 pub(super) struct StompFrame<'a> {
     pub(super) command: &'a str,
-    pub(super) headers: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
     pub(super) body: &'a str,
 }
 
@@ -77,7 +77,7 @@ pub(super) struct RawFrame<'a> {
 
 impl<'a> RawFrame<'a> {
     /// The header lines as name and value, escaped as they came.
-    pub(super) fn raw_headers(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
+    fn raw_headers(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
         self.head.lines().skip(1).filter_map(|l| l.trim_end_matches('\r').split_once(':'))
     }
 
