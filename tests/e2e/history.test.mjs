@@ -320,6 +320,47 @@ test("history: a page left out of a smaller stash does not come back into it whe
   assert.deepEqual(errors, []);
 });
 
+test("history: a stash another page took is not stashed again by the page it came from", async (t) => {
+  const room = `taken-${Date.now()}`;
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  const first = await openAs(context, "dee", room);
+  await send(first.page, "stored first");
+  await untilStored(first.page, "stored first");
+  const holder = await holdStoreBusy(context);
+  t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
+  const hide = (page) =>
+    page.evaluate(() => {
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+      document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
+    });
+  // Line A's write waits on the busy store; line B waits for the write after it. Both stashed.
+  await send(first.page, "line A");
+  await ownDelivered(first.page, "line A");
+  await first.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r)))));
+  await send(first.page, "line B");
+  await ownDelivered(first.page, "line B");
+  await hide(first.page);
+  const key = await first.page.evaluate(() => Object.keys(localStorage).find((k) => k.startsWith("wschat.unwritten:")));
+  assert.equal(JSON.parse(await first.page.evaluate((k) => localStorage.getItem(k), key)).length, 2, "two pages stashed");
+  await holder.evaluate((key) => {
+    window.stashEvents = [];
+    window.addEventListener("storage", (e) => e.key === key && window.stashEvents.push(e.newValue));
+  }, key);
+  // A second page opens the store: it takes the stash, to write it and stash it until then.
+  const second = await openAs(context, "eve", room);
+  await holder.waitForFunction(() => window.stashEvents.at(-1) === null, null, { timeout });
+  // The writes go through: line A's completes first, while line B still waits in the first
+  // page, whose stash the second page holds.
+  await holder.evaluate(() => (window.letGo = true));
+  await untilStored(first.page, "line B");
+  await second.page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith("wschat.unwritten:")), null, { timeout });
+  const events = await holder.evaluate(() => window.stashEvents);
+  assert.deepEqual(events, [null], "the first page's stash was taken, and never written again");
+  assert.deepEqual([...first.errors, ...second.errors], []);
+});
+
 test("history: a newer version's tab takes the store over; this page lets go, says so, chats on", async (t) => {
   const room = `upgraded-${Date.now()}`;
   const context = await shared.browser.newContext();
