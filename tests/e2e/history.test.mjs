@@ -70,6 +70,42 @@ const ownDelivered = (page, text) =>
 const chatLine = (page, text) =>
   page.locator('[data-testid="message"][data-kind="chat"]', { has: page.locator('[data-testid="message-text"]', { hasText: new RegExp(`^${text}$`) }) });
 
+/** The page hides (as a phone's browser may discard it then): it stashes what it has not written. */
+const hidePage = (page) =>
+  page.evaluate(() => {
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+    document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
+  });
+
+/** `page`'s own stash (every stash but the test's stand-in `other`), read in the page itself:
+ * another tab's view of localStorage may lag behind its writes. */
+const ownStash = (page) =>
+  page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((k) => k.startsWith("wschat.unwritten:") && k !== "wschat.unwritten:other")
+      .map((k) => localStorage.getItem(k))
+      .join(""),
+  );
+
+/** Records in `holder` each stash write another tab makes (of `key` only, if given): its new
+ * value, or null for a removal, in `window.stashEvents`. */
+const recordStashEvents = (holder, key = null) =>
+  holder.evaluate((key) => {
+    window.stashEvents = [];
+    window.addEventListener("storage", (e) => {
+      const stash = e.key?.startsWith("wschat.unwritten:") && e.key !== "wschat.unwritten:other";
+      if (stash && (key === null || e.key === key)) window.stashEvents.push(e.newValue);
+    });
+  }, key);
+
+/** Sends `text` and waits until it is delivered and the frame its write begins on has come. */
+async function sendAndLetWriteBegin(page, text) {
+  await send(page, text);
+  await ownDelivered(page, text);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r)))));
+}
+
 test("history: kept across a reload and a closed page, searched beyond the DOM, forgotten", async (t) => {
   const room = `history-${Date.now()}`;
   const aliceContext = await shared.browser.newContext({ viewport: { width: 1100, height: 640 } });
@@ -204,24 +240,14 @@ test("history: a page that hides stashes what it has not written, then only lets
   await untilStored(page, "stored first");
   const holder = await holdStoreBusy(context);
   t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
-  // Read in the page itself: another tab's view of localStorage may lag behind its writes.
-  const stashes = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("wschat.unwritten:")).map((k) => localStorage.getItem(k)).join(""));
   const delivered = (text) => ownDelivered(page, text);
 
   // Every stash this page writes reaches the other tab as a storage event.
-  await holder.evaluate(() => {
-    window.stashEvents = [];
-    window.addEventListener("storage", (e) => e.key?.startsWith("wschat.unwritten:") && window.stashEvents.push(e.newValue));
-  });
+  await recordStashEvents(holder);
   await send(page, "before hiding");
   await delivered("before hiding");
-  // The page hides (as a phone's browser may discard it then): what it has not written is stashed.
-  await page.evaluate(() => {
-    Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
-    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
-    document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
-  });
-  assert.match(await stashes(), /before hiding/);
+  await hidePage(page);
+  assert.match(await ownStash(page), /before hiding/);
   // Lines while hidden are written as usual, not stashed one write at a time (each stash is a
   // storage event in every other tab).
   await send(page, "while hidden");
@@ -245,26 +271,18 @@ test("history: the stashes of all pages keep within one budget, leaving the outb
   await untilStored(page, "stored first");
   const holder = await holdStoreBusy(context);
   t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
-  const ownStash = () =>
-    page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("wschat.unwritten:") && k !== "wschat.unwritten:other").map((k) => localStorage.getItem(k)).join(""));
-  const hide = () =>
-    page.evaluate(() => {
-      Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
-      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
-      document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
-    });
   // Another page's stash holds all the budget (512 K characters) but 100 characters.
   await page.evaluate(() => localStorage.setItem("wschat.unwritten:other", "x".repeat(512 * 1024 - 100)));
   await send(page, "not yet written");
   await ownDelivered(page, "not yet written");
-  await hide();
-  assert.equal(await ownStash(), "", "no room left: nothing stashed");
+  await hidePage(page);
+  assert.equal(await ownStash(page), "", "no room left: nothing stashed");
   // The other stash is written and goes: this page's fits again. The browser freezes the page
   // (a frozen tab may be discarded with no pagehide): it stashes then too. (Headless Chromium
   // freezes a page without dispatching the event: it is dispatched here.)
   await page.evaluate(() => localStorage.removeItem("wschat.unwritten:other"));
   await page.evaluate(() => document.dispatchEvent(new Event("freeze")));
-  assert.match(await ownStash(), /not yet written/);
+  assert.match(await ownStash(page), /not yet written/);
   await holder.evaluate(() => (window.letGo = true));
   await untilStored(page, "not yet written");
   assert.deepEqual(errors, []);
@@ -279,23 +297,13 @@ test("history: a page left out of a smaller stash does not come back into it whe
   await untilStored(page, "stored first");
   const holder = await holdStoreBusy(context);
   t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
-  const ownStash = () =>
-    page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("wschat.unwritten:") && k !== "wschat.unwritten:other").map((k) => localStorage.getItem(k)).join(""));
-  const hide = () =>
-    page.evaluate(() => {
-      Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
-      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
-      document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
-    });
   // "line A" is written alone (its write waits on the busy store; the write begins on the
   // frame after the line is kept), "line B" waits for the next write.
-  await send(page, "line A");
-  await ownDelivered(page, "line A");
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r)))));
+  await sendAndLetWriteBegin(page, "line A");
   await send(page, "line B");
   await ownDelivered(page, "line B");
-  await hide();
-  const both = await ownStash();
+  await hidePage(page);
+  const both = await ownStash(page);
   assert.match(both, /line A.*line B/s, "both stashed while there is room");
   assert.equal(JSON.parse(both).length, 2, "line A's write began alone: two pages");
   await send(page, "line C");
@@ -303,12 +311,9 @@ test("history: a page left out of a smaller stash does not come back into it whe
   // Other pages' stashes now leave room for one page of this one's: the newest ("line C").
   const pageChars = Math.ceil(both.length / 2);
   await page.evaluate((left) => localStorage.setItem("wschat.unwritten:other", "x".repeat(512 * 1024 - left)), Math.floor(pageChars * 1.5));
-  await holder.evaluate(() => {
-    window.stashEvents = [];
-    window.addEventListener("storage", (e) => e.key?.startsWith("wschat.unwritten:") && e.key !== "wschat.unwritten:other" && window.stashEvents.push(e.newValue));
-  });
-  await hide();
-  const newest = await ownStash();
+  await recordStashEvents(holder);
+  await hidePage(page);
+  const newest = await ownStash(page);
   assert.match(newest, /line C/);
   assert.doesNotMatch(newest, /line B/, "no room for the older page");
   // "line A"'s write completes: the stash follows the writes, and "line B" stays out of it.
@@ -329,25 +334,14 @@ test("history: a stash another page took is not stashed again by the page it cam
   await untilStored(first.page, "stored first");
   const holder = await holdStoreBusy(context);
   t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
-  const hide = (page) =>
-    page.evaluate(() => {
-      Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
-      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
-      document.dispatchEvent(new Event("visibilitychange", { bubbles: true }));
-    });
   // Line A's write waits on the busy store; line B waits for the write after it. Both stashed.
-  await send(first.page, "line A");
-  await ownDelivered(first.page, "line A");
-  await first.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r)))));
+  await sendAndLetWriteBegin(first.page, "line A");
   await send(first.page, "line B");
   await ownDelivered(first.page, "line B");
-  await hide(first.page);
+  await hidePage(first.page);
   const key = await first.page.evaluate(() => Object.keys(localStorage).find((k) => k.startsWith("wschat.unwritten:")));
   assert.equal(JSON.parse(await first.page.evaluate((k) => localStorage.getItem(k), key)).length, 2, "two pages stashed");
-  await holder.evaluate((key) => {
-    window.stashEvents = [];
-    window.addEventListener("storage", (e) => e.key === key && window.stashEvents.push(e.newValue));
-  }, key);
+  await recordStashEvents(holder, key);
   // A second page opens the store: it takes the stash, to write it and stash it until then.
   const second = await openAs(context, "eve", room);
   await holder.waitForFunction(() => window.stashEvents.at(-1) === null, null, { timeout });
