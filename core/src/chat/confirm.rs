@@ -135,3 +135,6 @@ impl ChatLog {
         Some(id)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -371,3 +371,7 @@ fn is_error_numeric(command: &str) -> bool {
 mod tests;
 #[cfg(test)]
 mod tests_history;
+#[cfg(test)]
+mod tests_outgoing;
+#[cfg(test)]
+mod tests_register;
