@@ -1,6 +1,5 @@
 //! Registration, natively: CAP negotiation (with cap-notify), SASL PLAIN accepted and refused
-//! (its payloads masked as secrets),
-//! a taken nick.
+//! (its payloads masked as secrets), a taken nick.
 
 use super::register::MAX_NICK_ATTEMPTS;
 use super::tests::{new_irc, text};
