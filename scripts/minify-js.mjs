@@ -1,5 +1,6 @@
-// Trunk's post_build hook: minifies the JavaScript of a release build (wasm-bindgen's glue and
-// snippets, loader.js, shell.js, sw.js) with terser, names the glue and the wasm after the
+// Trunk's post_build hook: gives the wasm's imports from the glue short names
+// (scripts/wasm-imports.mjs), minifies the JavaScript of a release build (wasm-bindgen's glue
+// and snippets, loader.js, shell.js, sw.js) with terser, names the glue and the wasm after the
 // bytes served, and puts the new digests in the page's integrity attributes. Trunk's own
 // minifier gives up on the glue (it does not read `import.meta`), and the glue's comments and
 // long names were a fifth of the first load's JS. Debug builds (`trunk serve`) are left as
@@ -7,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { shortenImports } from "./wasm-imports.mjs";
 
 const staging = process.env.TRUNK_STAGING_DIR;
 if (process.env.TRUNK_PROFILE !== "release") process.exit(0);
@@ -15,6 +17,21 @@ const { minify } = await import("terser");
 
 const walk = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+
+// Trunk names them `<stem>-<hash>.js` and `<stem>-<hash>_bg.wasm`; the wasm imports from
+// `./<stem>_bg.js`, wasm-bindgen's name for the glue.
+const built = (name) => {
+  const match = /^(.+)-([0-9a-f]{16})\.js$/.exec(name);
+  const wasm = match && path.join(staging, `${match[1]}-${match[2]}_bg.wasm`);
+  return match && existsSync(wasm) ? { glue: path.join(staging, name), wasm, stem: match[1], hash: match[2] } : null;
+};
+
+for (const { glue, wasm, stem } of readdirSync(staging).map(built).filter(Boolean)) {
+  const short = shortenImports(readFileSync(wasm), readFileSync(glue, "utf8"), `./${stem}_bg.js`);
+  writeFileSync(wasm, short.wasm);
+  writeFileSync(glue, short.glue);
+  console.log(`minify-js: ${short.count} imports of ${path.basename(wasm)} named short`);
+}
 
 for (const file of walk(staging).filter((f) => f.endsWith(".js"))) {
   const source = readFileSync(file, "utf8");
@@ -32,17 +49,13 @@ let page = readFileSync(html, "utf8");
 // the service worker serves files so named from its cache for good: a change of minifier or
 // optimizer would serve old bytes under a name the page expects new ones from (and whose
 // digest they fail). Both take a name from the bytes served instead.
-for (const name of readdirSync(staging)) {
-  const match = /^(.+)-([0-9a-f]{16})\.js$/.exec(name);
-  const wasm = match && path.join(staging, `${match[1]}-${match[2]}_bg.wasm`);
-  if (!match || !existsSync(wasm)) continue;
-  const [, stem, hash] = match;
-  const glue = readFileSync(path.join(staging, name), "utf8");
+for (const { glue: file, wasm, stem, hash } of readdirSync(staging).map(built).filter(Boolean)) {
+  const glue = readFileSync(file, "utf8");
   const served = createHash("sha256").update(glue).update(readFileSync(wasm)).digest("hex").slice(0, 16);
   const [from, to] = [`${stem}-${hash}`, `${stem}-${served}`];
   if (from === to) continue;
   writeFileSync(path.join(staging, `${to}.js`), glue.replaceAll(from, to));
-  rmSync(path.join(staging, name));
+  rmSync(file);
   renameSync(wasm, path.join(staging, `${to}_bg.wasm`));
   page = page.replaceAll(from, to);
 }
