@@ -90,3 +90,14 @@ impl Drop for AnimationFrame {
         }
     }
 }
+
+/// Resolves after `delay_ms`, for a task that waits its turn.
+pub async fn pause(delay_ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        // No window: never resolves, and the task waiting on it is dropped with the page.
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, delay_ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

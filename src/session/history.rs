@@ -7,11 +7,12 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
+use wschat_core::chat::LinePlace;
 use wschat_core::protocol::Action;
 
-use super::{now_ms, ChatSession};
+use super::{now_ms, ChatSession, Reveal};
 use crate::store::Store;
-use crate::timer::{AnimationFrame, Timeout};
+use crate::timer::{pause, AnimationFrame, Timeout};
 
 /// The socket opens after this long even if the store has not answered (a blocked upgrade, a
 /// slow disk): the chat never waits on history for longer.
@@ -25,6 +26,9 @@ const OLDER_LINES: usize = 200;
 
 /// Lines asked of a server that keeps history, past what the store holds.
 const SERVER_LINES: u32 = 100;
+
+/// How often a return to the line read looks again while another read of older lines is under way.
+const READ_TURN_MS: i32 = 50;
 
 /// The store's side of the session.
 #[derive(Default)]
@@ -143,7 +147,7 @@ impl ChatSession {
                 match found {
                     None => return,
                     Some(Some(id)) => {
-                        session.reveal.try_set(Some(id));
+                        session.reveal.try_set(Some(Reveal { key, id, offset: None }));
                         return;
                     }
                     Some(None) => {}
@@ -156,6 +160,42 @@ impl ChatSession {
                     }
                     return;
                 }
+            }
+        });
+    }
+
+    /// Brings back the line a person was reading in the shown conversation, at `place` and
+    /// `offset` pixels below the view's top, after it left memory while the conversation was
+    /// hidden: older lines are read from the store until the log reaches its time, and the
+    /// entry at that place goes back to that offset (the oldest kept, if the line is further
+    /// back than the log may hold).
+    pub fn return_to_line(&self, place: LinePlace, offset: f64) {
+        let Some(key) = self.chats.try_with_untracked(|c| c.key(c.shown_index())) else { return };
+        let session = *self;
+        leptos::task::spawn_local(async move {
+            let log_reaches = || {
+                session.chats.try_with_untracked(|c| {
+                    let at = c.find_key(&key)?;
+                    Some(c.list()[at].log.earliest_time_ms().is_none_or(|earliest| earliest <= place.time_ms))
+                })
+            };
+            loop {
+                match log_reaches() {
+                    None | Some(None) => return,
+                    Some(Some(true)) => break,
+                    Some(Some(false)) => {}
+                }
+                // A read begun as the list scrolled near its top (it brings older lines too):
+                // this one waits its turn, as a read under way makes another read nothing.
+                if session.upkeep.try_with_value(|u| u.archive.reading_older.is_some()) == Some(true) {
+                    pause(READ_TURN_MS).await;
+                } else if session.read_older_lines(&key).await == 0 {
+                    break;
+                }
+            }
+            let id = session.chats.try_with_untracked(|c| c.list()[c.find_key(&key)?].log.entry_at(place)).flatten();
+            if let Some(id) = id {
+                session.reveal.try_set(Some(Reveal { key, id, offset: Some(offset) }));
             }
         });
     }

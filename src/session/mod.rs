@@ -167,9 +167,20 @@ pub struct ChatSession {
     pub frames_changed: Trigger,
     /// Words asked for with `/search`, for the search view to look up.
     pub search_request: RwSignal<Option<String>>,
-    /// An entry of the shown conversation to bring into view (a search hit opened).
-    pub reveal: RwSignal<Option<u64>>,
+    /// An entry to bring into view in the shown conversation: a search hit opened, or the line
+    /// a person read, back in memory.
+    pub reveal: RwSignal<Option<Reveal>>,
     upkeep: StoredValue<Upkeep, LocalStorage>,
+}
+
+/// An entry of conversation `key` to bring into view ([`ChatSession::reveal`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reveal {
+    pub key: String,
+    pub id: u64,
+    /// Where its row goes: `None` for a search hit (marked as found, in the middle of the
+    /// view), or its offset below the view's top when the person left it.
+    pub offset: Option<f64>,
 }
 
 impl ChatSession {

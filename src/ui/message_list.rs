@@ -6,11 +6,11 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
-use wschat_core::chat::Change;
+use wschat_core::chat::{Change, LinePlace};
 
 use super::chunks::Place;
 use super::rows::{describe_time, Rows};
-use crate::session::ChatSession;
+use crate::session::{ChatSession, Reveal};
 
 /// How close to the bottom (in pixels) still counts as "reading the newest".
 const PINNED_SLACK_PX: i32 = 40;
@@ -20,10 +20,20 @@ const PINNED_SLACK_PX: i32 = 40;
 pub struct ScrollMemory {
     pub pinned: bool,
     pub top: i32,
-    /// The entry at the top of the view and its offset there. Lines arriving or leaving
-    /// while the conversation is hidden, and rows drawn at other heights than estimated,
-    /// move the text at a pixel offset; this row is where the person was.
-    pub anchor: Option<(u64, f64)>,
+    /// The entry at the top of the view. Lines arriving or leaving while the conversation is
+    /// hidden, and rows drawn at other heights than estimated, move the text at a pixel
+    /// offset; this row is where the person was.
+    pub anchor: Option<Anchor>,
+}
+
+/// The entry at the top of a list's view ([`ScrollMemory::anchor`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Anchor {
+    pub id: u64,
+    /// How far below the view's top its row starts (less than zero: the edge cuts it).
+    pub offset: f64,
+    /// Its place by time: if it leaves memory, the store's lines bring it back by that.
+    pub place: LinePlace,
 }
 
 impl Default for ScrollMemory {
@@ -94,10 +104,16 @@ pub fn MessageList(
             Place::End => list.set_scroll_top(list.scroll_height()),
             Place::At(top) => {
                 list.set_scroll_top(top as i32);
-                if let Some((id, offset)) = memory.get_value().anchor {
-                    chats.with_untracked(|c| {
-                        rows.update_value(|rows| rows.bring_back(&list, &c.shown().log, id, offset))
+                if let Some(anchor) = memory.get_value().anchor {
+                    let kept = chats.with_untracked(|c| {
+                        rows.try_update_value(|rows| rows.bring_back(&list, &c.shown().log, anchor.id, anchor.offset))
                     });
+                    // Its row left memory while the conversation was hidden: the store's
+                    // lines bring it back (and those read on the way).
+                    if kept == Some(false) {
+                        session.return_to_line(anchor.place, anchor.offset);
+                        return true;
+                    }
                 }
             }
             Place::Keep => {}
@@ -111,11 +127,14 @@ pub fn MessageList(
         true
     });
 
-    // A search hit opened here: its row is drawn and brought into view, marked as found.
+    // A search hit opened here (its row drawn, marked as found), or the line read brought back
+    // from the store: brought into view.
     Effect::new(move |_| {
-        let Some(id) = session.reveal.get() else { return };
+        let Some(Reveal { key, id, offset }) = session.reveal.get() else { return };
         let Some(el) = list.get() else { return };
-        if chats.with_untracked(|c| shown.with_value(|shown| c.shown().target != *shown)) {
+        let here = chats
+            .with_untracked(|c| shown.with_value(|shown| c.shown().target == *shown) && c.key(c.shown_index()) == key);
+        if !here {
             return;
         }
         session.reveal.set(None);
@@ -124,10 +143,13 @@ pub fn MessageList(
         let found =
             chats.with_untracked(|c| rows.try_update_value(|rows| rows.reveal(&el, &c.shown().log, id)).flatten());
         if let Some(row) = found {
-            // In the middle of the list, where the eye looks first.
-            let offset = row.get_bounding_client_rect().top() - el.get_bounding_client_rect().top();
-            el.set_scroll_top(el.scroll_top() + (offset - f64::from(el.client_height()) / 2.0).round() as i32);
-            let _ = row.class_list().add_1("found");
+            let now = row.get_bounding_client_rect().top() - el.get_bounding_client_rect().top();
+            // Where the person left it; a search hit in the middle, where the eye looks first.
+            let wanted = offset.unwrap_or(f64::from(el.client_height()) / 2.0);
+            el.set_scroll_top(el.scroll_top() + (now - wanted).round() as i32);
+            if offset.is_none() {
+                let _ = row.class_list().add_1("found");
+            }
         }
     });
 
@@ -158,6 +180,8 @@ pub fn MessageList(
                 // Read before the window changes the document: the layout is the one just
                 // scrolled, not one to be made again.
                 let anchor = if at_bottom { None } else { rows.with_value(|rows| rows.first_in_view(&el)) };
+                let anchor = anchor
+                    .and_then(|(id, offset)| c.shown().log.place_of(id).map(|place| Anchor { id, offset, place }));
                 rows.update_value(|rows| rows.window(&el, &c.shown().log, place));
                 memory.set_value(ScrollMemory { pinned: at_bottom, top: el.scroll_top(), anchor });
             });

@@ -97,6 +97,27 @@ const rowTop = (page, text) =>
     return row ? row.getBoundingClientRect().top - list.getBoundingClientRect().top : null;
   }, text);
 
+/** The text of the row at the top of the list's view and how far below the view's top it starts. */
+const topRow = (page) =>
+  page.getByTestId("message-list").evaluate((list) => {
+    const top = list.getBoundingClientRect().top;
+    const row = [...list.querySelectorAll('[data-testid="message"]')].find((r) => r.getBoundingClientRect().bottom > top);
+    return { text: row.querySelector('[data-testid="message-text"]').textContent, offset: row.getBoundingClientRect().top - top };
+  });
+
+/** Waits until the row whose text is `text` starts `offset` px (2 px either way) below the top
+ * of the list's view. */
+const untilRowAt = (page, text, offset) =>
+  page.waitForFunction(
+    ({ text, offset }) => {
+      const list = document.querySelector('[data-testid="message-list"]');
+      const row = [...list.querySelectorAll('[data-testid="message-text"]')].find((t) => t.textContent === text);
+      return row && Math.abs(row.getBoundingClientRect().top - list.getBoundingClientRect().top - offset) <= 2;
+    },
+    { text, offset },
+    { timeout },
+  );
+
 test("scrolling: pinned at the bottom, still while reading, a new-messages button and a marker", async (t) => {
   const room = `ui-scroll-${Date.now()}`;
   const { page, errors, context } = await open(room, "reader");
@@ -554,6 +575,7 @@ test("a conversation shown again opens at the line read, and its unread marker o
   // (Not near the top, where older lines would be read back and held.)
   await page.getByTestId("new-messages-button").click();
   await scrollListTo(page, "middle");
+  const reading = await topRow(page);
   const watchMarker = () =>
     page.evaluate(() => {
       // The marker's line, each time it changes, from the list's first drawing on.
@@ -567,14 +589,15 @@ test("a conversation shown again opens at the line read, and its unread marker o
     });
   await away(Array.from({ length: 250 }, (_, i) => `away ${i}`), 250, 520, watchMarker);
   // The list opens at its top, the oldest kept, under the marker: the unread lines begin
-  // further back. It reads the lines before from the store, and the marker goes up with them.
-  await page.waitForFunction(() => document.querySelector('[data-testid="message-list"]').scrollTop > 0, null, { timeout });
+  // further back. It reads the lines before from the store, back to the line read, and the
+  // marker goes up with them; below the line read, it stands above the first line that came.
+  await untilRowAt(page, reading.text, reading.offset);
   let found = null;
   for (let step = 0; step < 40 && found !== "away 0"; step++) {
     await page.getByTestId("message-list").evaluate(
       (list) =>
         new Promise((resolve) => {
-          list.scrollTop = Math.max(0, list.scrollTop - list.clientHeight / 2);
+          list.scrollTop += list.clientHeight / 2;
           requestAnimationFrame(() => requestAnimationFrame(resolve));
         }),
     );
@@ -583,6 +606,45 @@ test("a conversation shown again opens at the line read, and its unread marker o
   const marked = await page.evaluate(() => window.__marked);
   assert.equal(marked[0], "away 50", "first above the oldest kept");
   assert.equal(marked.at(-1), "away 0", "then back above the first line that came while away");
+  assert.deepEqual(errors, []);
+});
+
+test("a conversation shown again goes back to the line read after it left memory, read back from the store", async (t) => {
+  const room1 = `ui-back1-${Date.now()}`;
+  const room2 = `ui-back2-${Date.now()}`;
+  // 100 entries in memory, 200 while the person reads above the newest.
+  const { page, errors, context } = await open(room1, "rex", { extra: "&history=100" });
+  t.after(() => context.close());
+  const one = await peer(room1, "one");
+  const two = await peer(room2, "two");
+  t.after(() => (one.close(), two.close()));
+  // Sent at once: lines share milliseconds, so the line is told from its neighbours by order.
+  one.sayMany(Array.from({ length: 100 }, (_, i) => `first ${i}`));
+  await total(page, 100);
+  await untilStored(page, "first 99");
+  // The person reads "first 40", 30 px below the top of the view.
+  await page.getByTestId("message-list").evaluate(
+    (list) =>
+      new Promise((resolve) => {
+        const row = [...list.querySelectorAll('[data-testid="message-text"]')].find((t) => t.textContent === "first 40");
+        list.addEventListener("scroll", resolve, { once: true });
+        list.scrollTop += row.getBoundingClientRect().top - list.getBoundingClientRect().top - 30;
+      }),
+  );
+  const read = await rowTop(page, "first 40");
+  await page.getByTestId("new-tab-button").click();
+  await page.getByTestId("url-input").fill(`/ws?room=${room2}`);
+  await page.getByTestId("connect-button").click();
+  await readyState(page, "open").waitFor({ timeout });
+  // 250 lines while away: the log holds 200 while read, and every "first" line leaves it.
+  one.sayMany(Array.from({ length: 250 }, (_, i) => `later ${i}`));
+  const badge = page.getByTestId("tab").first().getByTestId("tab-unread");
+  await page.waitForFunction(({ el }) => el.textContent.replace(/\D/g, "") === "250", { el: await badge.elementHandle({ timeout }) }, { timeout });
+  await untilStored(page, "later 249");
+  await page.getByTestId("tab").first().click();
+  await untilRowAt(page, "first 40", read);
+  // Not marked as a search hit is.
+  assert.equal(await page.locator('[data-testid="message"].found').count(), 0);
   assert.deepEqual(errors, []);
 });
 

@@ -15,6 +15,7 @@ pub use entry::{display_text, human_size, Entry, EntryKind, OwnStatus};
 use entry::{shared_nick, whole_size};
 pub use journal::Change;
 pub use outbox::OutboxItem;
+pub use place::LinePlace;
 pub use users::{User, MAX_USERS};
 
 mod archive;
@@ -24,6 +25,7 @@ mod conversations;
 mod entry;
 mod journal;
 mod outbox;
+mod place;
 mod seen;
 mod users;
 

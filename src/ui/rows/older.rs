@@ -47,20 +47,22 @@ impl Rows {
     }
 
     /// Scrolls a list drawn anew so that entry `id`'s row starts `offset` pixels below the
-    /// view's top, as it did when the person left it ([`Rows::first_in_view`]). If the entry
-    /// has left memory with the oldest, the list opens at its top: the oldest kept come next
-    /// after it, and the store brings back those before.
-    pub fn bring_back(&mut self, list: &Element, log: &ChatLog, id: u64, offset: f64) {
+    /// view's top, as it did when the person left it ([`Rows::first_in_view`]). False if the
+    /// entry has left memory with the oldest: the list then opens at its top, for the lines
+    /// before to be read back (`ChatSession::return_to_line`).
+    pub fn bring_back(&mut self, list: &Element, log: &ChatLog, id: u64, offset: f64) -> bool {
         match self.reveal(list, log, id) {
             Some(row) => {
                 let now = row.get_bounding_client_rect().top() - list.get_bounding_client_rect().top();
                 list.set_scroll_top(list.scroll_top() + (now - offset).round() as i32);
+                true
             }
             None if self.rows.front().is_some_and(|oldest| id < oldest.id) => {
                 self.window(list, log, Place::At(0.0));
                 list.set_scroll_top(0);
+                false
             }
-            None => {}
+            None => true,
         }
     }
 
