@@ -60,8 +60,9 @@ for (const { glue: file, wasm, stem, hash } of readdirSync(staging).map(built).f
   page = page.replaceAll(from, to);
 }
 
-// The page names the glue and snippets with their digests (modulepreload, integrity): a file
-// changed here must carry its new digest, or the browser refuses it.
+// The page names the glue, the snippets, the wasm and the stylesheet with their digests
+// (modulepreload, preload, integrity): a file changed here must carry its new digest, or the
+// browser refuses it. Each is renewed, changed or not.
 const base = process.env.TRUNK_PUBLIC_URL || "/";
 let expected = 0;
 let renewed = 0;
@@ -70,7 +71,6 @@ page = page.replace(/<link\b[^>]*>/g, (tag) => {
   const integrity = /\sintegrity=(?:"([^"]*)"|'([^']*)'|([^\s>]+))/.exec(tag);
   if (!href || !integrity) return tag;
   const url = href[1] ?? href[2] ?? href[3];
-  if (!/\.js(\?|$)/.test(url)) return tag;
   expected++;
   const name = (url.startsWith(base) ? url.slice(base.length) : url).split("?")[0];
   const file = path.join(staging, name);
@@ -80,6 +80,6 @@ page = page.replace(/<link\b[^>]*>/g, (tag) => {
   renewed++;
   return tag.replace(integrity[0], ` integrity=${algorithm}-${digest}`);
 });
-if (renewed !== expected) throw new Error(`minify-js: ${expected - renewed} of the page's ${expected} script digests name no file here`);
+if (renewed !== expected) throw new Error(`minify-js: ${expected - renewed} of the page's ${expected} digests name no file here`);
 writeFileSync(html, page);
 console.log(`minify-js: minified the JavaScript, ${renewed} integrity digests renewed`);

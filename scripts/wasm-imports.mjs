@@ -54,7 +54,7 @@ function skipDescriptor(bytes, kind, at) {
   }
 }
 
-/** `a`, `b`, … `Z`, `ba`, …: the `index`th short name, a JavaScript identifier. */
+/** `a`, `b`, … `Z`, `ab`, `bb`, …: the `index`th short name, a JavaScript identifier. */
 function shortName(index) {
   const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
   let name = "";
@@ -108,6 +108,7 @@ export function shortenImports(wasm, glue, glueModule) {
     sections.push(Buffer.from([IMPORT_SECTION]), unsigned(section.length), section);
     at = end;
   }
+  if (!names.size) throw new Error(`wasm-imports: the wasm imports nothing from ${glueModule}: has wasm-bindgen named its glue otherwise?`);
   const seen = new Map();
   const renamed = glue.replace(/[A-Za-z_$][\w$]*/g, (word) => {
     const short = names.get(word);

@@ -54,6 +54,23 @@ test("the release build runs under the server's content security policy and chat
   }
   assert.equal(await page.locator("#shell").count(), 0, "the app replaced the static shell");
 
+  // Each digest the page names is that of the bytes served: the hook that minifies and
+  // renames files after trunk must renew them (a stale one and the browser refuses the file,
+  // or a preload of it, without a word in the console).
+  const stale = await page.evaluate(async () => {
+    const wrong = [];
+    for (const link of document.querySelectorAll("link[integrity]")) {
+      const integrity = link.getAttribute("integrity");
+      const cut = integrity.indexOf("-");
+      const algorithm = integrity.slice(0, cut).replace(/^sha/, "SHA-");
+      const bytes = await (await fetch(link.href, { cache: "no-store" })).arrayBuffer();
+      const digest = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest(algorithm, bytes))));
+      if (digest !== integrity.slice(cut + 1)) wrong.push(link.getAttribute("href"));
+    }
+    return wrong;
+  });
+  assert.deepEqual(stale, [], "files whose digest in the page is not theirs");
+
   await send(page, "hello under a strict policy");
   await page
     .locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "hello under a strict policy" })
