@@ -355,6 +355,50 @@ test("history: a stash another page took is not stashed again by the page it cam
   assert.deepEqual([...first.errors, ...second.errors], []);
 });
 
+test("history: a stash taken by a page whose store refuses the write stays in that page's stash", async (t) => {
+  const room = `refused-${Date.now()}`;
+  const shapeContext = await shared.browser.newContext();
+  const context = await shared.browser.newContext();
+  t.after(() => Promise.all([shapeContext.close(), context.close()]));
+  // A stored page, for the shape of the stash planted below: the same line, said later.
+  const shape = await openAs(shapeContext, "fay", room);
+  await send(shape.page, "stored first");
+  const [stored] = JSON.parse(await untilStored(shape.page, "stored first"));
+  const [key] = await storedKeys(shape.page);
+  const [time, record] = stored.l.find(([, record]) => JSON.parse(record).x === "stored first");
+  const line = [time + 1, JSON.stringify({ ...JSON.parse(record), t: time + 1, x: "from a stash" }), "fay from a stash"];
+  const planted = JSON.stringify([[[key[0], key[1], key[2] + 1, "planted", 0], [line]]]);
+  // The browser's quota for the site set to nothing (the quota test's way), and the stash of
+  // a page that closed before its write, left for the next page.
+  const cdp = await context.newCDPSession(await context.newPage());
+  const origin = `http://${shared.app.addr}`;
+  await cdp.send("Storage.overrideQuotaForOrigin", { origin, quotaSize: 1 });
+  t.after(() => cdp.send("Storage.overrideQuotaForOrigin", { origin }).catch(() => {}));
+  const planter = await context.newPage();
+  await planter.goto(`${origin}/manifest.webmanifest`);
+  await planter.evaluate((stash) => localStorage.setItem("wschat.unwritten:planted", stash), planted);
+  // The next page takes the stash; its write is refused: the page stashes it as its own.
+  const { page, errors } = await openAs(context, "gus", `${room}-quiet`);
+  await page.waitForFunction(
+    () => {
+      const keys = Object.keys(localStorage).filter((k) => k.startsWith("wschat.unwritten:"));
+      return keys.length === 1 && keys[0] !== "wschat.unwritten:planted" && localStorage.getItem(keys[0]).includes("from a stash");
+    },
+    null,
+    { timeout },
+  );
+  // Room again: the line is written with the next write, once, and the stash goes.
+  await cdp.send("Storage.overrideQuotaForOrigin", { origin });
+  await send(page, "room again");
+  await ownDelivered(page, "room again");
+  const copies = JSON.parse(await untilStored(page, "from a stash"))
+    .flatMap((p) => p.l)
+    .filter(([, record]) => JSON.parse(record).x === "from a stash");
+  assert.equal(copies.length, 1, "stored once");
+  await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith("wschat.unwritten:")), null, { timeout });
+  assert.deepEqual([...shape.errors, ...errors], []);
+});
+
 test("history: a newer version's tab takes the store over; this page lets go, says so, chats on", async (t) => {
   const room = `upgraded-${Date.now()}`;
   const context = await shared.browser.newContext();
