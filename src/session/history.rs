@@ -54,6 +54,12 @@ pub(super) struct Archive {
 }
 
 impl ChatSession {
+    /// Shows the server's stored lines without connecting (a link with `connect=0`): the
+    /// conversations outlive the page whether or not it connects.
+    pub fn show_stored_history(&self) {
+        self.load_history_then(|_| {});
+    }
+
     /// Shows the server's stored lines, then runs `then` (opening the socket); at once when
     /// they were shown already, and after [`LOAD_WAIT_MS`] at most.
     pub(super) fn load_history_then(&self, then: impl Fn(ChatSession) + Copy + 'static) {

@@ -33,12 +33,13 @@ use tabs::{Tab, TabStrip, Tabs};
 use user_list::UserList;
 
 /// The query parameters of the UI contract (and the client's own extras).
-const SETTINGS_PARAMS: [&str; 11] = [
+const SETTINGS_PARAMS: [&str; 12] = [
     "url",
     "nick",
     "protocol",
     "subprotocols",
     "channel",
+    "login",
     "connect",
     "template",
     "idle_timeout",
@@ -63,6 +64,8 @@ pub fn App() -> impl IntoView {
     // After the problems, so that a connection error is the one left showing.
     if connect_on_load {
         first.session.connect(settings);
+    } else {
+        first.session.show_stored_history();
     }
     let page_visible = page_visibility();
     let inspector_open = RwSignal::new(false);

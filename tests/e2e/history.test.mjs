@@ -231,6 +231,22 @@ test("history: a line whose write the page's end cut short is stored by the next
   assert.deepEqual([...alice.errors, ...bob.errors], []);
 });
 
+test("history: a page opened with connect=0 shows the stored lines, unconnected", async (t) => {
+  const room = `unconnected-${Date.now()}`;
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  const { page, errors } = await openAs(context, "hal", room);
+  await send(page, "kept for later");
+  await ownDelivered(page, "kept for later");
+  await untilStored(page, "kept for later");
+  const later = await context.newPage();
+  later.on("pageerror", (e) => errors.push(e));
+  await later.goto(`http://${shared.app.addr}/?nick=hal&url=${encodeURIComponent(`/ws?room=${room}`)}&connect=0`);
+  await later.locator('[data-testid="message"][data-kind="own"]', { hasText: "kept for later" }).waitFor({ timeout });
+  assert.notEqual(await later.getByTestId("connection-status").getAttribute("data-ready-state"), "open", "not connected");
+  assert.deepEqual(errors, []);
+});
+
 test("history: a page that hides stashes what it has not written, then only lets the stash shrink", async (t) => {
   const room = `hidden-${Date.now()}`;
   const context = await shared.browser.newContext();

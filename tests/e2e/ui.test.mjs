@@ -815,6 +815,11 @@ test("settings are remembered for a bare visit, and the page links to the open c
   await readyState(page, "open").waitFor({ timeout });
   assert.equal(await page.getByTestId("url-input").inputValue(), `/ws?room=${room}`);
   assert.equal(await page.getByTestId("nick-input").inputValue(), "remy");
+  // A link of any of the contract's parameters is no bare visit, even one of only `login`:
+  // what it does not say is the default, not what was used last.
+  await page.goto(`${appUrl}?login=remy-account`);
+  await readyState(page, "open").waitFor({ timeout });
+  assert.notEqual(await page.getByTestId("url-input").inputValue(), `/ws?room=${room}`);
 
   // The link reopens the same connection in a fresh browser.
   const other = await shared.browser.newContext();
