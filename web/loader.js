@@ -22,9 +22,10 @@ try {
   console.error("wschat could not start:", error);
 }
 
-// The app opens offline once loaded: the service worker keeps its files (web/sw.js). Not under
-// `trunk serve`, whose page reloads itself on every build.
-if ("serviceWorker" in navigator && !document.querySelector("script[src*='__trunk']") && location.port !== "8080") {
+// The app opens offline once loaded: the service worker keeps its files (web/sw.js). Also under
+// `trunk serve`: each build's files have names of their own and the page comes from the network
+// first, so a rebuilt page never runs the files of the build before.
+if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("sw.js").catch((error) => console.warn("wschat: no offline use:", error));
 }
 

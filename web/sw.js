@@ -6,6 +6,9 @@
 const CACHE = "wschat-1";
 const HASHED = /-[0-9a-f]{8,}(_bg)?\.(js|wasm|css)$/;
 
+/** A hashed file's name without its hash: what every build's copy of it shares. */
+const unhashed = (pathname) => pathname.replace(HASHED, "$1.$2");
+
 self.addEventListener("install", () => self.skipWaiting());
 
 self.addEventListener("activate", (event) => {
@@ -30,7 +33,16 @@ async function cacheFirst(request) {
   const kept = await cache.match(request);
   if (kept) return kept;
   const response = await fetch(request);
-  if (response.ok) await cache.put(request, response.clone());
+  if (response.ok) {
+    await cache.put(request, response.clone());
+    // The builds before, kept no longer: the page now names this one (a `trunk serve` session
+    // would otherwise keep every rebuild's wasm).
+    const path = new URL(request.url).pathname;
+    for (const old of await cache.keys()) {
+      const oldPath = new URL(old.url).pathname;
+      if (oldPath !== path && HASHED.test(oldPath) && unhashed(oldPath) === unhashed(path)) await cache.delete(old);
+    }
+  }
   return response;
 }
 

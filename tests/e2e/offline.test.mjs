@@ -83,3 +83,31 @@ test("a newer build on the server is offered as a reload, read from the (minifie
   assert.deepEqual(errors, []);
 });
 
+
+test("the service worker keeps one build's hashed files: a new build's copy lets the old go", async (t) => {
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  await page.goto(`http://${shared.app.addr}/?nick=ola&connect=0`);
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.reload();
+  assert.ok(await page.evaluate(() => Boolean(navigator.serviceWorker.controller)), "the worker controls the page");
+  const kept = await page.evaluate(async () => {
+    const wasm = document.querySelector("script[data-wasm]").dataset.wasm;
+    const cache = await caches.open("wschat-1");
+    // The wasm of an earlier build, and this build's wasm not yet kept (as when it is new).
+    const earlier = wasm.replace(/-[0-9a-f]{8,}_bg\.wasm$/, "-0123456789abcdef_bg.wasm");
+    await cache.put(earlier, new Response("earlier build"));
+    await cache.put("/unrelated-0123456789abcdef.js", new Response("another file"));
+    await cache.delete(wasm);
+    await (await fetch(wasm)).arrayBuffer();
+    return (await cache.keys()).map((r) => new URL(r.url).pathname);
+  });
+  const wasm = await page.evaluate(() => document.querySelector("script[data-wasm]").dataset.wasm);
+  assert.ok(kept.includes(wasm), "this build's wasm kept");
+  assert.ok(!kept.some((p) => p.endsWith("-0123456789abcdef_bg.wasm")), `the earlier build's wasm let go: ${kept.join(", ")}`);
+  assert.ok(kept.includes("/unrelated-0123456789abcdef.js"), "another file's copies stay");
+  assert.deepEqual(errors, []);
+});
