@@ -27,8 +27,10 @@ const OLDER_LINES: usize = 200;
 /// Lines asked of a server that keeps history, past what the store holds.
 const SERVER_LINES: u32 = 100;
 
-/// How often a return to the line read looks again while another read of older lines is under way.
+/// How often a return to the line read looks again while another read of older lines is under
+/// way, and how many times at most (a store that never answers is not waited on for good).
 const READ_TURN_MS: i32 = 50;
+const READ_TURNS: u32 = 200;
 
 /// The store's side of the session.
 #[derive(Default)]
@@ -174,8 +176,8 @@ impl ChatSession {
     /// `offset` pixels below the view's top, after it left memory while the conversation was
     /// hidden: older lines are read from the store until the log reaches its time, and the
     /// entry at that place goes back to that offset (the oldest kept, if the line is further
-    /// back than the log may hold).
-    pub fn return_to_line(&self, place: LinePlace, offset: f64) {
+    /// back than the log may hold). Stops once `given_up` is set (the person moved meanwhile).
+    pub fn return_to_line(&self, place: LinePlace, offset: f64, given_up: Rc<Cell<bool>>) {
         let Some(key) = self.chats.try_with_untracked(|c| c.key(c.shown_index())) else { return };
         let session = *self;
         leptos::task::spawn_local(async move {
@@ -185,6 +187,7 @@ impl ChatSession {
                     Some(c.list()[at].log.earliest_time_ms().is_none_or(|earliest| earliest <= place.time_ms))
                 })
             };
+            let mut turns_waited = 0;
             loop {
                 match log_reaches() {
                     None | Some(None) => return,
@@ -194,13 +197,20 @@ impl ChatSession {
                 // A read begun as the list scrolled near its top (it brings older lines too):
                 // this one waits its turn, as a read under way makes another read nothing.
                 if session.upkeep.try_with_value(|u| u.archive.reading_older.is_some()) == Some(true) {
+                    turns_waited += 1;
+                    if turns_waited > READ_TURNS {
+                        return;
+                    }
                     pause(READ_TURN_MS).await;
                 } else if session.read_older_lines(&key).await == 0 {
                     break;
                 }
+                if given_up.get() {
+                    return;
+                }
             }
             let id = session.chats.try_with_untracked(|c| c.list()[c.find_key(&key)?].log.entry_at(place)).flatten();
-            if let Some(id) = id {
+            if let (Some(id), false) = (id, given_up.get()) {
                 session.reveal.try_set(Some(Reveal { key, id, offset: Some(offset) }));
             }
         });

@@ -2,6 +2,9 @@
 //! while the person is at the bottom, still while they read older entries, with a "new
 //! messages" button. Made anew when another conversation is shown.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -73,6 +76,16 @@ pub fn MessageList(
         });
     });
 
+    // The return to the line read under way (see the first drawing), given up once the person
+    // scrolls, presses a key in the list or jumps to the newest.
+    let return_under_way: StoredValue<Option<Rc<Cell<bool>>>, LocalStorage> = StoredValue::new_local(None);
+    let give_up_return = move || {
+        if let Some(Some(given_up)) = return_under_way.try_get_value() {
+            given_up.set(true);
+        }
+    };
+    on_cleanup(give_up_return);
+
     Effect::new(move |drawn: Option<bool>| {
         chats.track();
         // Another conversation is shown: this list is about to go, and the changes are the
@@ -109,9 +122,12 @@ pub fn MessageList(
                         rows.try_update_value(|rows| rows.bring_back(&list, &c.shown().log, anchor.id, anchor.offset))
                     });
                     // Its row left memory while the conversation was hidden: the store's
-                    // lines bring it back (and those read on the way).
-                    if kept == Some(false) {
-                        session.return_to_line(anchor.place, anchor.offset);
+                    // lines bring it back (and those read on the way), unless the person moves
+                    // first.
+                    if kept == Some(false) && anchor.place.time_ms.is_finite() {
+                        let given_up = Rc::new(Cell::new(false));
+                        return_under_way.set_value(Some(Rc::clone(&given_up)));
+                        session.return_to_line(anchor.place, anchor.offset, given_up);
                         return true;
                     }
                 }
@@ -138,11 +154,11 @@ pub fn MessageList(
             return;
         }
         session.reveal.set(None);
-        pinned.set(false);
-        session.hold_while_reading();
         let found =
             chats.with_untracked(|c| rows.try_update_value(|rows| rows.reveal(&el, &c.shown().log, id)).flatten());
         if let Some(row) = found {
+            pinned.set(false);
+            session.hold_while_reading();
             let now = row.get_bounding_client_rect().top() - el.get_bounding_client_rect().top();
             // Where the person left it; a search hit in the middle, where the eye looks first.
             let wanted = offset.unwrap_or(f64::from(el.client_height()) / 2.0);
@@ -188,6 +204,7 @@ pub fn MessageList(
         }
     };
     let jump_to_newest = move |_| {
+        give_up_return();
         if let Some(el) = list.get() {
             el.set_scroll_top(el.scroll_height());
         }
@@ -239,6 +256,9 @@ pub fn MessageList(
                 on:scroll=on_scroll
                 on:click=on_click
                 on:mouseover=on_hover
+                on:wheel=move |_| give_up_return()
+                on:keydown=move |_| give_up_return()
+                on:pointerdown=move |_| give_up_return()
             ></div>
             <Show when=move || !pinned.get() && 0 < unread.get()>
                 <button type="button" class="new-messages" data-testid="new-messages-button" on:click=jump_to_newest>

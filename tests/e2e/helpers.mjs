@@ -529,3 +529,25 @@ export async function walkList(page, wanted) {
     y += seen.step;
   }
 }
+
+/** Another tab of the app at `origin` that holds the store's pages with a transaction kept busy,
+ * so that no read or write of the app's can complete until `window.letGo` is set in it; the tab. */
+export async function holdStoreBusy(context, origin) {
+  const holder = await context.newPage();
+  await holder.goto(`${origin}/manifest.webmanifest`);
+  await holder.evaluate(
+    () =>
+      new Promise((held) => {
+        indexedDB.open("wschat-history").onsuccess = (opened) => {
+          const pages = opened.target.result.transaction("pages", "readwrite").objectStore("pages");
+          const spin = () => {
+            if (window.letGo) return;
+            pages.count().onsuccess = spin;
+            held();
+          };
+          spin();
+        };
+      }),
+  );
+  return holder;
+}

@@ -4,7 +4,7 @@
 // history is not kept.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { send, sharedBrowserAndApp, timeout, untilStored } from "./helpers.mjs";
+import { holdStoreBusy, send, sharedBrowserAndApp, timeout, untilStored } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 
@@ -28,28 +28,6 @@ const storedCount = (page) =>
         };
       }),
   );
-
-/** Another tab of the origin that holds the store's pages with a transaction kept busy, so that
- * no write of the app's can complete until `window.letGo` is set in it; the tab. */
-async function holdStoreBusy(context) {
-  const holder = await context.newPage();
-  await holder.goto(`http://${shared.app.addr}/manifest.webmanifest`);
-  await holder.evaluate(
-    () =>
-      new Promise((held) => {
-        indexedDB.open("wschat-history").onsuccess = (opened) => {
-          const pages = opened.target.result.transaction("pages", "readwrite").objectStore("pages");
-          const spin = () => {
-            if (window.letGo) return;
-            pages.count().onsuccess = spin;
-            held();
-          };
-          spin();
-        };
-      }),
-  );
-  return holder;
-}
 
 /** The keys of the pages the store holds, read in `page`. */
 const storedKeys = (page) =>
@@ -191,7 +169,7 @@ test("history: a line whose write the page's end cut short is stored by the next
 
   // Another tab of the origin holds the store's pages (a transaction kept busy), so that the
   // write of the next line cannot complete before the page reloads: its end cuts it short.
-  const holder = await holdStoreBusy(aliceContext);
+  const holder = await holdStoreBusy(aliceContext, `http://${shared.app.addr}`);
   await send(bob.page, "cut short");
   await chatLine(alice.page, "cut short").waitFor({ timeout });
   // Reloaded twice while the store stays busy: the page that took the stash keeps it too.
@@ -254,7 +232,7 @@ test("history: a page that hides stashes what it has not written, then only lets
   const { page, errors } = await openAs(context, "kim", room);
   await send(page, "stored first");
   await untilStored(page, "stored first");
-  const holder = await holdStoreBusy(context);
+  const holder = await holdStoreBusy(context, `http://${shared.app.addr}`);
   t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
   const delivered = (text) => ownDelivered(page, text);
 
@@ -285,7 +263,7 @@ test("history: the stashes of all pages keep within one budget, leaving the outb
   const { page, errors } = await openAs(context, "bea", room);
   await send(page, "stored first");
   await untilStored(page, "stored first");
-  const holder = await holdStoreBusy(context);
+  const holder = await holdStoreBusy(context, `http://${shared.app.addr}`);
   t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
   // Another page's stash holds all the budget (512 K characters) but 100 characters.
   await page.evaluate(() => localStorage.setItem("wschat.unwritten:other", "x".repeat(512 * 1024 - 100)));
@@ -311,7 +289,7 @@ test("history: a page left out of a smaller stash does not come back into it whe
   const { page, errors } = await openAs(context, "cal", room);
   await send(page, "stored first");
   await untilStored(page, "stored first");
-  const holder = await holdStoreBusy(context);
+  const holder = await holdStoreBusy(context, `http://${shared.app.addr}`);
   t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
   // "line A" is written alone (its write waits on the busy store; the write begins on the
   // frame after the line is kept), "line B" waits for the next write.
@@ -348,7 +326,7 @@ test("history: a stash another page took is not stashed again by the page it cam
   const first = await openAs(context, "dee", room);
   await send(first.page, "stored first");
   await untilStored(first.page, "stored first");
-  const holder = await holdStoreBusy(context);
+  const holder = await holdStoreBusy(context, `http://${shared.app.addr}`);
   t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
   // Line A's write waits on the busy store; line B waits for the write after it. Both stashed.
   await sendAndLetWriteBegin(first.page, "line A");

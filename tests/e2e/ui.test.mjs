@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
-import { axeScan, entry, keepWasmMemory, readyState, root, send, sharedBrowser, timeout, untilStored, walkList, wasmMemory } from "./helpers.mjs";
+import { axeScan, entry, holdStoreBusy, keepWasmMemory, readyState, root, send, sharedBrowser, timeout, untilStored, walkList, wasmMemory } from "./helpers.mjs";
 
 const appUrl = process.env.WSCHAT_APP_URL;
 assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
@@ -609,11 +609,13 @@ test("a conversation shown again opens at the line read, and its unread marker o
   assert.deepEqual(errors, []);
 });
 
-test("a conversation shown again goes back to the line read after it left memory, read back from the store", async (t) => {
-  const room1 = `ui-back1-${Date.now()}`;
-  const room2 = `ui-back2-${Date.now()}`;
-  // 100 entries in memory, 200 while the person reads above the newest.
-  const { page, errors, context } = await open(room1, "rex", { extra: "&history=100" });
+/** A page with 100 entries in memory (200 while read above the newest) whose person reads
+ * "first 40" of 100 lines, then shows a second tab while 250 more come to the first: every
+ * "first" line leaves memory, stored. The page, its errors, and where the line was read. */
+async function readThenAway(t, nick) {
+  const room1 = `ui-back1-${nick}-${Date.now()}`;
+  const room2 = `ui-back2-${nick}-${Date.now()}`;
+  const { page, errors, context } = await open(room1, nick, { extra: "&history=100" });
   t.after(() => context.close());
   const one = await peer(room1, "one");
   const two = await peer(room2, "two");
@@ -622,7 +624,6 @@ test("a conversation shown again goes back to the line read after it left memory
   one.sayMany(Array.from({ length: 100 }, (_, i) => `first ${i}`));
   await total(page, 100);
   await untilStored(page, "first 99");
-  // The person reads "first 40", 30 px below the top of the view.
   await page.getByTestId("message-list").evaluate(
     (list) =>
       new Promise((resolve) => {
@@ -636,15 +637,40 @@ test("a conversation shown again goes back to the line read after it left memory
   await page.getByTestId("url-input").fill(`/ws?room=${room2}`);
   await page.getByTestId("connect-button").click();
   await readyState(page, "open").waitFor({ timeout });
-  // 250 lines while away: the log holds 200 while read, and every "first" line leaves it.
   one.sayMany(Array.from({ length: 250 }, (_, i) => `later ${i}`));
   const badge = page.getByTestId("tab").first().getByTestId("tab-unread");
   await page.waitForFunction(({ el }) => el.textContent.replace(/\D/g, "") === "250", { el: await badge.elementHandle({ timeout }) }, { timeout });
   await untilStored(page, "later 249");
+  return { page, errors, context, read };
+}
+
+test("a conversation shown again goes back to the line read after it left memory, read back from the store", async (t) => {
+  const { page, errors, read } = await readThenAway(t, "rex");
   await page.getByTestId("tab").first().click();
   await untilRowAt(page, "first 40", read);
   // Not marked as a search hit is.
   assert.equal(await page.locator('[data-testid="message"].found').count(), 0);
+  assert.deepEqual(errors, []);
+});
+
+test("the way back to the line read is given up when the person scrolls before the store answers", async (t) => {
+  const { page, errors, context, read } = await readThenAway(t, "roy");
+  const holder = await holdStoreBusy(context, new URL(appUrl).origin);
+  t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
+  await page.getByTestId("tab").first().click();
+  await total(page, 350);
+  // The person scrolls down while the reads wait on the busy store.
+  const list = page.getByTestId("message-list");
+  await list.hover();
+  await page.mouse.wheel(0, 200);
+  const height = await list.evaluate((el) => el.scrollHeight);
+  await holder.evaluate(() => (window.letGo = true));
+  // The lines read come above (the list grows), and a frame after, the view is where the
+  // person scrolled it: "first 40" was not brought back.
+  await page.waitForFunction((height) => document.querySelector('[data-testid="message-list"]').scrollHeight > height, height, { timeout });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const back = await rowTop(page, "first 40");
+  assert.ok(back === null || Math.abs(back - read) > 2, `"first 40" brought back to ${back} px though the person scrolled`);
   assert.deepEqual(errors, []);
 });
 
