@@ -90,7 +90,7 @@ pub fn App() -> impl IntoView {
                 </div>
             </header>
             {move || {
-                active.get().map(|tab| view! { <TabView tab page_visible inspector_open /> })
+                active.get().map(|tab| view! { <TabView tab tabs page_visible inspector_open /> })
             }}
         </div>
     }
@@ -99,7 +99,7 @@ pub fn App() -> impl IntoView {
 /// One connection's view: its form and status, its conversations, and the shown one's log,
 /// users and composer, beside the inspector.
 #[component]
-fn TabView(tab: Tab, page_visible: Signal<bool>, inspector_open: RwSignal<bool>) -> impl IntoView {
+fn TabView(tab: Tab, tabs: Tabs, page_visible: Signal<bool>, inspector_open: RwSignal<bool>) -> impl IntoView {
     let session = tab.session;
     // Connected, the form folds into one compact line beside the status, so the conversation
     // gets the screen; its fields stay there (the UI contract's, which tests fill while
@@ -130,7 +130,7 @@ fn TabView(tab: Tab, page_visible: Signal<bool>, inspector_open: RwSignal<bool>)
         </div>
         <ErrorLine session />
         <ReconnectInfo session />
-        <HistoryTools tab=tab.clone() />
+        <HistoryTools tab=tab.clone() tabs />
         <main class="conversation">
             <ConversationList session draft=tab.draft />
             <ShownConversation tab=tab.clone() page_visible />

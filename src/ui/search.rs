@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wschat_core::unicode::lowercase;
 
-use super::tabs::Tab;
+use super::tabs::{Tab, Tabs};
 use crate::store::{Hit, Store, MOST_LINES};
 use wschat_core::chat::human_size;
 
@@ -19,8 +19,11 @@ const HITS: u32 = 100;
 struct Shown {
     /// Its place in the list, for keys and arrows.
     n: usize,
-    /// The conversation's key in its server's store, and whether that server is this tab's.
+    /// The conversation's key in its server's store.
     key: String,
+    /// The open tab connected to its server (this one first), if any.
+    tab: Option<u64>,
+    /// Whether that tab is this one.
     here: bool,
     /// The conversation's `data-name`.
     name: String,
@@ -30,7 +33,7 @@ struct Shown {
 }
 
 #[component]
-pub fn HistoryTools(tab: Tab) -> impl IntoView {
+pub fn HistoryTools(tab: Tab, tabs: Tabs) -> impl IntoView {
     let session = tab.session;
     let open = RwSignal::new(false);
     let hits = RwSignal::new(Vec::<Shown>::new());
@@ -74,8 +77,18 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
             return;
         }
         status.set("Searching…".into());
-        let (server, first_name) =
-            (session.server_id(), session.chats.with_untracked(|c| c.first().target.name.clone()));
+        // The servers open in tabs, this tab's first: a hit opens in the tab of its server.
+        let this = tab.id;
+        let mut open_servers: Vec<OpenServer> = tabs
+            .all()
+            .into_iter()
+            .map(|t| OpenServer {
+                tab: t.id,
+                server: t.session.server_id(),
+                first_name: t.session.chats.with_untracked(|c| c.first().target.name.clone()),
+            })
+            .collect();
+        open_servers.sort_by_key(|s| s.tab != this);
         leptos::task::spawn_local(async move {
             // More than are shown: the whole term, matched here, may leave some out.
             match Store::get().search(&words, HITS * 4).await {
@@ -86,7 +99,7 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
                         .filter(|hit| lowercase(&hit.record.text).contains(&wanted))
                         .take(HITS as usize)
                         .enumerate()
-                        .map(|(n, hit)| shown(n, hit, &server, &first_name, &term))
+                        .map(|(n, hit)| shown(n, hit, &open_servers, this, &term))
                         .collect();
                     status.try_set(match shown.len() {
                         0 => format!("Nothing stored says “{term}”."),
@@ -116,14 +129,20 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
         }
     });
     let go_to = move |hit: &Shown| {
-        if !hit.here {
-            status.set("That line is another server's: connect to it to see it in place.".into());
+        let Some(there) = hit.tab.and_then(|id| tabs.all().into_iter().find(|t| t.id == id)) else {
+            status.set("That line is of a server no tab is connected to: connect to it to see it in place.".into());
             return;
-        }
-        if let Some(index) = session.chats.with_untracked(|c| c.find_key(&hit.key)) {
-            tab.draft.set(session.show(index, tab.draft.get_untracked()));
-            open.set(false);
-            session.reveal_line(hit.key.clone(), hit.time_ms, hit.text.clone());
+        };
+        let Some(index) = there.session.chats.with_untracked(|c| c.find_key(&hit.key)) else {
+            status.set("That conversation is not open: join it to see the line in place.".into());
+            return;
+        };
+        there.draft.set(there.session.show(index, there.draft.get_untracked()));
+        open.set(false);
+        there.session.reveal_line(hit.key.clone(), hit.time_ms, hit.text.clone());
+        // Last: this tab's view, this search with it, goes when another tab is shown.
+        if there.id != tab.id {
+            tabs.select(there.id);
         }
     };
     let on_key = move |e: ev::KeyboardEvent| match e.key().as_str() {
@@ -208,7 +227,13 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
                                     move |_| go_to(&hit)
                                 }
                             >
-                                <span class="where">{if hit.here { hit.name.clone() } else { format!("{} (another server)", hit.name) }}</span>
+                                <span class="where">
+                                    {match (hit.here, hit.tab) {
+                                        (true, _) => hit.name.clone(),
+                                        (false, Some(_)) => format!("{} (another tab)", hit.name),
+                                        (false, None) => format!("{} (a server not open)", hit.name),
+                                    }}
+                                </span>
                                 <span data-testid="message-text">{highlighted(&hit.text, &hit.term)}</span>
                             </button>
                         </li>
@@ -219,18 +244,27 @@ pub fn HistoryTools(tab: Tab) -> impl IntoView {
     }
 }
 
-/// A hit as shown: named after its conversation as the conversation list names it.
-fn shown(n: usize, hit: Hit, server: &str, first_name: &str, term: &str) -> Shown {
-    let here = hit.server == server;
-    let name = match hit.conversation.split_once(':') {
-        Some((_, name)) => name.to_string(),
-        None if here => first_name.to_string(),
-        None => "server".to_string(),
+/// A server open in a tab: which, and the name of its first conversation.
+struct OpenServer {
+    tab: u64,
+    server: String,
+    first_name: String,
+}
+
+/// A hit as shown: named after its conversation as the conversation list names it, in the tab
+/// of its server where one is open (`open_servers`, tab `this` first).
+fn shown(n: usize, hit: Hit, open_servers: &[OpenServer], this: u64, term: &str) -> Shown {
+    let open = open_servers.iter().find(|s| s.server == hit.server);
+    let name = match (hit.conversation.split_once(':'), open) {
+        (Some((_, name)), _) => name.to_string(),
+        (None, Some(open)) => open.first_name.clone(),
+        (None, None) => "server".to_string(),
     };
     Shown {
         n,
         key: hit.conversation,
-        here,
+        tab: open.map(|s| s.tab),
+        here: open.is_some_and(|s| s.tab == this),
         name,
         text: hit.record.text,
         time_ms: hit.record.time_ms,

@@ -225,6 +225,38 @@ test("history: a page opened with connect=0 shows the stored lines, unconnected"
   assert.deepEqual(errors, []);
 });
 
+test("history: a hit of another tab's server opens in that tab, the line in view", async (t) => {
+  const room = `other-tab-${Date.now()}`;
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  const { page, errors } = await openAs(context, "ina", room);
+  await send(page, "needle in the first tab");
+  await ownDelivered(page, "needle in the first tab");
+  await untilStored(page, "needle in the first tab");
+  // A second tab, connected to another server (another address), is the one shown.
+  await page.getByTestId("new-tab-button").click();
+  await page.getByTestId("url-input").fill(`/ws?room=${room}-b`);
+  await page.getByTestId("connect-button").click();
+  await page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
+  await page.getByTestId("search-button").click();
+  await page.getByTestId("search-input").fill("needle");
+  await page.getByTestId("search-input").press("Enter");
+  await page.getByTestId("search-result").filter({ hasText: "needle in the first tab" }).click();
+  await page.locator('[data-testid="tab"]').first().and(page.locator('[aria-current="page"]')).waitFor({ timeout });
+  await page.waitForFunction(
+    () => {
+      const list = document.querySelector('[data-testid="message-list"]');
+      const text = [...list.querySelectorAll('[data-testid="message-text"]')].find((t) => t.textContent === "needle in the first tab");
+      if (!text) return false;
+      const [row, view] = [text.getBoundingClientRect(), list.getBoundingClientRect()];
+      return row.top >= view.top && row.bottom <= view.bottom;
+    },
+    null,
+    { timeout },
+  );
+  assert.deepEqual(errors, []);
+});
+
 test("history: a page that hides stashes what it has not written, then only lets the stash shrink", async (t) => {
   const room = `hidden-${Date.now()}`;
   const context = await shared.browser.newContext();
