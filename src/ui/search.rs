@@ -14,6 +14,10 @@ use wschat_core::chat::human_size;
 /// Hits shown at most.
 const HITS: u32 = 100;
 
+/// Lines looked at, at most, for a term most of whose lines the index finds do not say whole:
+/// this many times [`HITS`] (the newest 102,400 such lines).
+const DEEPEST: u32 = 1024;
+
 /// A hit as the list shows it.
 #[derive(Clone)]
 struct Shown {
@@ -90,13 +94,28 @@ pub fn HistoryTools(tab: Tab, tabs: Tabs) -> impl IntoView {
             .collect();
         open_servers.sort_by_key(|s| s.tab != this);
         leptos::task::spawn_local(async move {
-            // More than are shown: the whole term, matched here, may leave some out.
-            match Store::get().search(&words, HITS * 4).await {
+            // More than are shown: the whole term, matched here, may leave some out (its short
+            // words are in no index: "line 7" looks up "line"). Deeper while too few match.
+            let wanted = lowercase(&term);
+            let mut asked = HITS * 4;
+            let found = loop {
+                match Store::get().search(&words, asked).await {
+                    Ok(found) => {
+                        let all_read = (found.len() as u32) < asked || asked >= HITS * DEEPEST;
+                        let matching: Vec<Hit> =
+                            found.into_iter().filter(|hit| lowercase(&hit.record.text).contains(&wanted)).collect();
+                        if all_read || matching.len() >= HITS as usize {
+                            break Ok(matching);
+                        }
+                        asked *= 8;
+                    }
+                    Err(why) => break Err(why),
+                }
+            };
+            match found {
                 Ok(found) => {
-                    let wanted = lowercase(&term);
                     let shown: Vec<Shown> = found
                         .into_iter()
-                        .filter(|hit| lowercase(&hit.record.text).contains(&wanted))
                         .take(HITS as usize)
                         .enumerate()
                         .map(|(n, hit)| shown(n, hit, &open_servers, this, &term))

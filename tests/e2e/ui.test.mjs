@@ -310,6 +310,31 @@ test("a search hit opens its line in place: older stored lines are read until it
   assert.deepEqual(errors, []);
 });
 
+test("search: a term whose short words no index keeps finds its old line among many newer alike", async (t) => {
+  const room = `ui-deep-search-${Date.now()}`;
+  const { page, errors, context } = await open(room, "sid");
+  t.after(() => context.close());
+  const bob = await peer(room, "bob");
+  t.after(() => bob.close());
+  // 700 lines all with "line": "7" is too short for the index, so "line 7" looks up "line",
+  // and of the newest 400 such lines (300 to 699) none says "line 7"; lines 7 and 70 to 79
+  // come in an earlier burst.
+  bob.sayMany(Array.from({ length: 100 }, (_, i) => `line ${i}`));
+  await total(page, 100);
+  await untilStored(page, "line 99");
+  bob.sayMany(Array.from({ length: 600 }, (_, i) => `line ${i + 100}`));
+  await total(page, 700);
+  await untilStored(page, "line 699");
+  await page.getByTestId("search-button").click();
+  await page.getByTestId("search-input").fill("line 7");
+  await page.getByTestId("search-input").press("Enter");
+  await page.locator(".search-status", { hasText: /lines?, newest first|Nothing stored/ }).waitFor({ timeout });
+  const texts = await page.locator('[data-testid="search-result"] [data-testid="message-text"]').allTextContents();
+  const expected = ["line 7", ...Array.from({ length: 10 }, (_, i) => `line 7${i}`)];
+  assert.deepEqual([...texts].sort(), [...expected].sort(), "every line that says it, none other");
+  assert.deepEqual(errors, []);
+});
+
 test("hidden page: the title counts unread messages and a mention raises a notification", async (t) => {
   const room = `ui-title-${Date.now()}`;
   const { page, errors, context } = await open(room, "ada");
