@@ -81,9 +81,9 @@ pub fn HistoryTools(tab: Tab, tabs: Tabs) -> impl IntoView {
             return;
         }
         status.set("Searching…".into());
-        // The servers open in tabs, this tab's first: a hit opens in the tab of its server.
+        // The servers open in tabs: a hit opens in the tab of its server, this one first.
         let this = tab.id;
-        let mut open_servers: Vec<OpenServer> = tabs
+        let open_servers: Vec<OpenServer> = tabs
             .all()
             .into_iter()
             .map(|t| OpenServer {
@@ -92,7 +92,6 @@ pub fn HistoryTools(tab: Tab, tabs: Tabs) -> impl IntoView {
                 first_name: t.session.chats.with_untracked(|c| c.first().target.name.clone()),
             })
             .collect();
-        open_servers.sort_by_key(|s| s.tab != this);
         leptos::task::spawn_local(async move {
             // More than are shown: the whole term, matched here, may leave some out (its short
             // words are in no index: "line 7" looks up "line"). Deeper while too few match.
@@ -247,10 +246,11 @@ pub fn HistoryTools(tab: Tab, tabs: Tabs) -> impl IntoView {
                                 }
                             >
                                 <span class="where">
+                                    {hit.name.clone()}
                                     {match (hit.here, hit.tab) {
-                                        (true, _) => hit.name.clone(),
-                                        (false, Some(_)) => format!("{} (another tab)", hit.name),
-                                        (false, None) => format!("{} (a server not open)", hit.name),
+                                        (true, _) => "",
+                                        (false, Some(_)) => " (another tab)",
+                                        (false, None) => " (a server not open)",
                                     }}
                                 </span>
                                 <span data-testid="message-text">{highlighted(&hit.text, &hit.term)}</span>
@@ -271,9 +271,11 @@ struct OpenServer {
 }
 
 /// A hit as shown: named after its conversation as the conversation list names it, in the tab
-/// of its server where one is open (`open_servers`, tab `this` first).
+/// of its server where one is open (`open_servers`; tab `this` if it is one).
 fn shown(n: usize, hit: Hit, open_servers: &[OpenServer], this: u64, term: &str) -> Shown {
-    let open = open_servers.iter().find(|s| s.server == hit.server);
+    let of_server = |s: &&OpenServer| s.server == hit.server;
+    let open =
+        open_servers.iter().filter(of_server).find(|s| s.tab == this).or_else(|| open_servers.iter().find(of_server));
     let name = match (hit.conversation.split_once(':'), open) {
         (Some((_, name)), _) => name.to_string(),
         (None, Some(open)) => open.first_name.clone(),
