@@ -49,6 +49,7 @@ impl ChatSession {
         }
         storage::remember_nick(&settings.nick);
         storage::remember_settings(&settings);
+        storage::remember_server_settings(&server_id(&server_url(&settings.url)), &settings);
         let same_server = self.settings.with_untracked(|s| s.url == settings.url && s.protocol == settings.protocol);
         if !same_server {
             self.update_upkeep(|u| {

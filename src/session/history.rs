@@ -37,6 +37,8 @@ const READ_TURNS: u32 = 200;
 pub(super) struct Archive {
     /// The server whose stored lines were asked for (shown, or given up on).
     loaded_for: Option<String>,
+    /// The server whose stored lines are shown (read, or given up on).
+    shown_for: Option<String>,
     /// The server's id of the newest stored line that has one, for the format on each open
     /// ([`wschat_core::protocol::WireFormat::resume_after`]).
     pub(super) newest_msgid: Option<String>,
@@ -56,6 +58,11 @@ pub(super) struct Archive {
 }
 
 impl ChatSession {
+    /// Whether this server's stored lines have been read (or given up on).
+    fn history_loaded(&self) -> bool {
+        self.upkeep.try_with_value(|u| u.archive.shown_for.as_ref() == Some(&u.server)).unwrap_or(true)
+    }
+
     /// Shows the server's stored lines without connecting (a link with `connect=0`): the
     /// conversations outlive the page whether or not it connects.
     pub fn show_stored_history(&self) {
@@ -110,6 +117,7 @@ impl ChatSession {
                 }
                 Err(why) => session.history_failed(why),
             }
+            session.update_upkeep(|u| u.archive.shown_for = Some(server.clone()));
             if !waited.replace(true) {
                 then(session);
             }
@@ -147,12 +155,19 @@ impl ChatSession {
     pub fn reveal_line(&self, key: String, time_ms: f64, text: String) {
         let session = *self;
         leptos::task::spawn_local(async move {
+            let mut turns_waited = 0;
             loop {
                 let found = session.chats.try_with_untracked(|c| {
                     let at = c.find_key(&key)?;
                     c.list()[at].log.entries().find(|e| e.time_ms == time_ms && *e.text == *text).map(|e| e.id)
                 });
                 match found {
+                    // Not there yet in a tab just opened for it: its stored lines open it.
+                    Some(None) | None if turns_waited < READ_TURNS && !session.history_loaded() => {
+                        turns_waited += 1;
+                        pause(READ_TURN_MS).await;
+                        continue;
+                    }
                     None => return,
                     Some(Some(id)) => {
                         session.reveal.try_set(Some(Reveal { key, id, offset: None }));
@@ -396,6 +411,7 @@ impl ChatSession {
             }
             match forgotten {
                 Ok(()) => {
+                    super::storage::forget_server_settings(&server);
                     session.update_upkeep(|u| u.archive.failed_said = false);
                     session.system("This server's stored history is forgotten.");
                 }

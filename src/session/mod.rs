@@ -25,7 +25,7 @@ mod storage;
 mod subprotocols;
 mod wire;
 
-pub use storage::{load_history, remembered_nick, remembered_settings, save_history};
+pub use storage::{load_history, remembered_nick, remembered_settings, save_history, server_settings};
 
 use leptos::prelude::*;
 use wschat_core::chat::{

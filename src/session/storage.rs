@@ -20,6 +20,8 @@ const HISTORY_KEY_PREFIX: &str = "wschat.history:";
 const CONFIRMS_KEY_PREFIX: &str = "wschat.confirms:";
 /// The format `auto` found a server to speak, by server.
 const FORMAT_KEY_PREFIX: &str = "wschat.format:";
+/// How to connect to a server again (a search hit of a server no tab is open to), by its id.
+const SERVER_KEY_PREFIX: &str = "wschat.server:";
 
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -45,6 +47,25 @@ pub fn remember_settings(settings: &Settings) {
     if let Some(storage) = local_storage() {
         // As a shared link: an address's `user:password@` and `?token=` never rest in storage.
         let _ = storage.set_item(SETTINGS_KEY, &settings.to_shared_query());
+    }
+}
+
+/// The settings last used for the server `server` (a [`server_id`]), as a shared link's query.
+pub fn server_settings(server: &str) -> Option<String> {
+    local_storage()?.get_item(&format!("{SERVER_KEY_PREFIX}{server}")).ok().flatten()
+}
+
+/// Keeps `settings` as the way to the server `server`; credentials masked, as in a link.
+pub fn remember_server_settings(server: &str, settings: &Settings) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(&format!("{SERVER_KEY_PREFIX}{server}"), &settings.to_shared_query());
+    }
+}
+
+/// Forgets the way to the server `server` (its history is forgotten).
+pub fn forget_server_settings(server: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(&format!("{SERVER_KEY_PREFIX}{server}"));
     }
 }
 

@@ -8,8 +8,10 @@ use wasm_bindgen::JsCast;
 use wschat_core::unicode::lowercase;
 
 use super::tabs::{Tab, Tabs};
+use crate::session::{remembered_nick, server_settings};
 use crate::store::{Hit, Store, MOST_LINES};
 use wschat_core::chat::human_size;
+use wschat_core::settings::{query_lookup, Settings};
 
 /// Hits shown at most.
 const HITS: u32 = 100;
@@ -23,8 +25,9 @@ const DEEPEST: u32 = 1024;
 struct Shown {
     /// Its place in the list, for keys and arrows.
     n: usize,
-    /// The conversation's key in its server's store.
+    /// The conversation's key in its server's store, and the server's id.
     key: String,
+    server: String,
     /// The open tab connected to its server (this one first), if any.
     tab: Option<u64>,
     /// Whether that tab is this one.
@@ -147,10 +150,17 @@ pub fn HistoryTools(tab: Tab, tabs: Tabs) -> impl IntoView {
         }
     });
     let go_to = move |hit: &Shown| {
-        let Some(there) = hit.tab.and_then(|id| tabs.all().into_iter().find(|t| t.id == id)) else {
+        let open_tab = hit.tab.and_then(|id| tabs.all().into_iter().find(|t| t.id == id));
+        let Some(there) = open_tab.or_else(|| reopen(tabs, &hit.server)) else {
             status.set("That line is of a server no tab is connected to: connect to it to see it in place.".into());
             return;
         };
+        // A tab just opened restores its conversations from the store as it connects.
+        if hit.tab.is_none() {
+            open.try_set(false);
+            there.session.reveal_line(hit.key.clone(), hit.time_ms, hit.text.clone());
+            return;
+        }
         let Some(index) = there.session.chats.with_untracked(|c| c.find_key(&hit.key)) else {
             status.set("That conversation is not open: join it to see the line in place.".into());
             return;
@@ -263,6 +273,14 @@ pub fn HistoryTools(tab: Tab, tabs: Tabs) -> impl IntoView {
     }
 }
 
+/// A new tab connected to the server `server` (a [`wschat_core::chat::server_id`]) as it was
+/// last, if this browser connected to it before; shown.
+fn reopen(tabs: Tabs, server: &str) -> Option<Tab> {
+    let stored = server_settings(server)?;
+    let (settings, _) = Settings::from_query(query_lookup(&stored), remembered_nick(), js_sys::Math::random());
+    Some(tabs.open(settings, true))
+}
+
 /// A server open in a tab: which, and the name of its first conversation.
 struct OpenServer {
     tab: u64,
@@ -284,6 +302,7 @@ fn shown(n: usize, hit: Hit, open_servers: &[OpenServer], this: u64, term: &str)
     Shown {
         n,
         key: hit.conversation,
+        server: hit.server,
         tab: open.map(|s| s.tab),
         here: open.is_some_and(|s| s.tab == this),
         name,

@@ -257,6 +257,40 @@ test("history: a hit of another tab's server opens in that tab, the line in view
   assert.deepEqual(errors, []);
 });
 
+test("history: a hit of a server no tab is open to opens a tab connected to it, the line in view", async (t) => {
+  const room = `reopen-${Date.now()}`;
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  const { page, errors } = await openAs(context, "jo", room);
+  await send(page, "needle on the first server");
+  await ownDelivered(page, "needle on the first server");
+  await untilStored(page, "needle on the first server");
+  // The tab connects to another server (another address) instead.
+  await page.getByTestId("url-input").fill(`/ws?room=${room}-b`);
+  await page.getByTestId("connect-button").click();
+  await page.locator('[data-testid="message"][data-kind="system"]', { hasText: `Connected to ws://${shared.app.addr}/ws?room=${room}-b` }).waitFor({ timeout });
+  await page.getByTestId("search-button").click();
+  await page.getByTestId("search-input").fill("needle");
+  await page.getByTestId("search-input").press("Enter");
+  await page.getByTestId("search-result").filter({ hasText: "needle on the first server" }).click();
+  // A second tab, shown, connected to the first server, with the line in view.
+  await page.locator('[data-testid="tab"]').nth(1).and(page.locator('[aria-current="page"]')).waitFor({ timeout });
+  await page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
+  assert.equal(await page.getByTestId("url-input").inputValue(), `/ws?room=${room}`);
+  await page.waitForFunction(
+    () => {
+      const list = document.querySelector('[data-testid="message-list"]');
+      const text = [...list.querySelectorAll('[data-testid="message-text"]')].find((t) => t.textContent === "needle on the first server");
+      if (!text) return false;
+      const [row, view] = [text.getBoundingClientRect(), list.getBoundingClientRect()];
+      return row.top >= view.top && row.bottom <= view.bottom;
+    },
+    null,
+    { timeout },
+  );
+  assert.deepEqual(errors, []);
+});
+
 test("history: a page that hides stashes what it has not written, then only lets the stash shrink", async (t) => {
   const room = `hidden-${Date.now()}`;
   const context = await shared.browser.newContext();
