@@ -50,7 +50,14 @@ async function networkFirst(request) {
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
-    if (response.ok) await cache.put(request, response.clone());
+    if (response.ok) {
+      await cache.put(request, response.clone());
+      // One copy of the page, whatever its query: a copy kept from a visit with another
+      // query would name an earlier build's files, let go since (see cacheFirst).
+      if (request.mode === "navigate") {
+        for (const old of await cache.keys(request, { ignoreSearch: true })) if (old.url !== request.url) await cache.delete(old);
+      }
+    }
     return response;
   } catch (offline) {
     // A page asked for with its query (the UI contract's parameters) is the same page.

@@ -109,5 +109,12 @@ test("the service worker keeps one build's hashed files: a new build's copy lets
   assert.ok(kept.includes(wasm), "this build's wasm kept");
   assert.ok(!kept.some((p) => p.endsWith("-0123456789abcdef_bg.wasm")), `the earlier build's wasm let go: ${kept.join(", ")}`);
   assert.ok(kept.includes("/unrelated-0123456789abcdef.js"), "another file's copies stay");
+  // The page opened with another query: one copy of the page is kept, the newest.
+  await page.goto(`http://${shared.app.addr}/?nick=ola2&connect=0`);
+  await page.locator('[data-testid="connection-status"]').waitFor({ timeout });
+  const pages = await page.evaluate(async () =>
+    (await (await caches.open("wschat-1")).keys()).map((r) => new URL(r.url)).filter((u) => u.pathname === "/").map((u) => u.search),
+  );
+  assert.deepEqual(pages, ["?nick=ola2&connect=0"]);
   assert.deepEqual(errors, []);
 });
