@@ -58,9 +58,13 @@ pub(super) struct Archive {
 }
 
 impl ChatSession {
-    /// Whether this server's stored lines have been read (or given up on).
-    fn history_loaded(&self) -> bool {
-        self.upkeep.try_with_value(|u| u.archive.shown_for.as_ref() == Some(&u.server)).unwrap_or(true)
+    /// Whether this server's stored lines are being read (asked for, not yet shown).
+    fn history_loading(&self) -> bool {
+        self.upkeep
+            .try_with_value(|u| {
+                u.archive.loaded_for.as_ref() == Some(&u.server) && u.archive.shown_for.as_ref() != Some(&u.server)
+            })
+            .unwrap_or(false)
     }
 
     /// Shows the server's stored lines without connecting (a link with `connect=0`): the
@@ -163,7 +167,7 @@ impl ChatSession {
                 });
                 match found {
                     // Not there yet in a tab just opened for it: its stored lines open it.
-                    Some(None) | None if turns_waited < READ_TURNS && !session.history_loaded() => {
+                    Some(None) | None if turns_waited < READ_TURNS && session.history_loading() => {
                         turns_waited += 1;
                         pause(READ_TURN_MS).await;
                         continue;

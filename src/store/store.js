@@ -429,6 +429,43 @@ function forgetStashed(server) {
   }
 }
 
+/** A binary heap of numbers, the least on top. */
+class MinHeap {
+  items = [];
+  get size() {
+    return this.items.length;
+  }
+  get top() {
+    return this.items[0];
+  }
+  push(value) {
+    const items = this.items;
+    let at = items.push(value) - 1;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if (items[parent] <= value) break;
+      items[at] = items[parent];
+      at = parent;
+    }
+    items[at] = value;
+  }
+  pop() {
+    const items = this.items;
+    const last = items.pop();
+    if (!items.length) return;
+    let at = 0;
+    for (;;) {
+      let child = 2 * at + 1;
+      if (child >= items.length) break;
+      if (child + 1 < items.length && items[child + 1] < items[child]) child++;
+      if (items[child] >= last) break;
+      items[at] = items[child];
+      at = child;
+    }
+    items[at] = last;
+  }
+}
+
 /** Lines this browser keeps at most, of every server; past it the oldest go, a tenth at once. */
 const MOST_LINES = 200_000;
 /** Stored words a search follows for the start of a word the person typed. */
@@ -655,13 +692,21 @@ class History {
     });
     newestFirst.sort((a, b) => b[2] - a[2]);
     const hits = [];
+    // The times of the newest `count` hits so far, the oldest of them on top: once it is no
+    // older than a page's newest line, no page left holds a newer hit. One sort at the end,
+    // not one a page (a deep search reads thousands of pages).
+    const newest = new MinHeap();
     for (const key of newestFirst) {
-      if (hits.length >= count && hits[count - 1][0] >= key[2]) break;
+      if (newest.size >= count && newest.top >= key[2]) break;
       const value = await request(pages.get(key));
       if (!value) continue;
-      for (const [time, record] of linesWith(value, wanted)) hits.push([time, key[0], key[1], record]);
-      hits.sort((a, b) => b[0] - a[0]);
+      for (const [time, record] of linesWith(value, wanted)) {
+        hits.push([time, key[0], key[1], record]);
+        newest.push(time);
+        if (newest.size > count) newest.pop();
+      }
     }
+    hits.sort((a, b) => b[0] - a[0]);
     return hits.slice(0, count).flatMap(([, server, conversation, record]) => [server, conversation, record]);
   }
 

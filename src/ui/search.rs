@@ -109,7 +109,7 @@ pub fn HistoryTools(tab: Tab, tabs: Tabs) -> impl IntoView {
                         if all_read || matching.len() >= HITS as usize {
                             break Ok(matching);
                         }
-                        asked *= 8;
+                        asked = (asked * 8).min(HITS * DEEPEST);
                     }
                     Err(why) => break Err(why),
                 }
@@ -150,14 +150,21 @@ pub fn HistoryTools(tab: Tab, tabs: Tabs) -> impl IntoView {
         }
     });
     let go_to = move |hit: &Shown| {
-        let open_tab = hit.tab.and_then(|id| tabs.all().into_iter().find(|t| t.id == id));
+        // The tab of the hit's server, if it is still open and still on that server.
+        let open_tab = hit
+            .tab
+            .and_then(|id| tabs.all().into_iter().find(|t| t.id == id))
+            .filter(|t| t.session.server_id() == hit.server);
+        let reopened = open_tab.is_none();
         let Some(there) = open_tab.or_else(|| reopen(tabs, &hit.server)) else {
             status.set("That line is of a server no tab is connected to: connect to it to see it in place.".into());
             return;
         };
-        // A tab just opened restores its conversations from the store as it connects.
-        if hit.tab.is_none() {
+        // A tab just opened restores its conversations from the store (also when it could not
+        // connect as it was: credentials to type again).
+        if reopened {
             open.try_set(false);
+            there.session.show_stored_history();
             there.session.reveal_line(hit.key.clone(), hit.time_ms, hit.text.clone());
             return;
         }
