@@ -78,7 +78,24 @@ impl ChatSession {
     pub(super) fn load_history_then(&self, then: impl Fn(ChatSession) + Copy + 'static) {
         let server = self.upkeep.with_value(|u| u.server.clone());
         if self.upkeep.with_value(|u| u.archive.loaded_for.as_ref() == Some(&server)) {
-            return then(*self);
+            if !self.history_loading() {
+                return then(*self);
+            }
+            // Asked for already (a page opened with `connect=0`) and still being read: the
+            // socket waits for it as it would for a read of its own, no longer.
+            let session = *self;
+            leptos::task::spawn_local(async move {
+                for _ in 0..(LOAD_WAIT_MS / f64::from(READ_TURN_MS)) as u32 {
+                    if !session.history_loading() {
+                        break;
+                    }
+                    pause(READ_TURN_MS).await;
+                }
+                if session.alive() {
+                    then(session);
+                }
+            });
+            return;
         }
         self.update_upkeep(|u| u.archive.loaded_for = Some(server.clone()));
         let session = *self;

@@ -222,6 +222,26 @@ test("history: a page opened with connect=0 shows the stored lines, unconnected"
   await later.goto(`http://${shared.app.addr}/?nick=hal&url=${encodeURIComponent(`/ws?room=${room}`)}&connect=0`);
   await later.locator('[data-testid="message"][data-kind="own"]', { hasText: "kept for later" }).waitFor({ timeout });
   assert.notEqual(await later.getByTestId("connection-status").getAttribute("data-ready-state"), "open", "not connected");
+  // Another such page, whose stored lines are still being read (the store held busy) when the
+  // person connects: the socket waits for them, as it waits on a read of its own.
+  const holder = await holdStoreBusy(context, `http://${shared.app.addr}`);
+  t.after(() => holder.evaluate(() => (window.letGo = true)).catch(() => {}));
+  const third = await context.newPage();
+  third.on("pageerror", (e) => errors.push(e));
+  await third.addInitScript(() => {
+    // What came first: the stored line shown, or the socket open.
+    window.__order = [];
+    new MutationObserver(() => {
+      const seen = (what) => !window.__order.includes(what) && window.__order.push(what);
+      if (document.querySelector('[data-testid="connection-status"][data-ready-state="open"]')) seen("open");
+      if ([...document.querySelectorAll('[data-testid="message-text"]')].some((t) => t.textContent === "kept for later")) seen("stored line");
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  await third.goto(`http://${shared.app.addr}/?nick=hal&url=${encodeURIComponent(`/ws?room=${room}`)}&connect=0`);
+  await third.getByTestId("connect-button").click();
+  await holder.evaluate(() => (window.letGo = true));
+  await third.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
+  assert.deepEqual(await third.evaluate(() => window.__order), ["stored line", "open"]);
   assert.deepEqual(errors, []);
 });
 
