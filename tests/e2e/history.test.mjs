@@ -84,6 +84,28 @@ async function sendAndLetWriteBegin(page, text) {
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r)))));
 }
 
+/** Searches the stored history for `term` and clicks the hit that says `text`. */
+async function openHit(page, term, text) {
+  await page.getByTestId("search-button").click();
+  await page.getByTestId("search-input").fill(term);
+  await page.getByTestId("search-input").press("Enter");
+  await page.getByTestId("search-result").filter({ hasText: text }).click();
+}
+
+/** Waits until the row whose text is `text` is wholly inside the shown list's view. */
+const untilInView = (page, text) =>
+  page.waitForFunction(
+    (text) => {
+      const list = document.querySelector('[data-testid="message-list"]');
+      const shown = [...list.querySelectorAll('[data-testid="message-text"]')].find((t) => t.textContent === text);
+      if (!shown) return false;
+      const [row, view] = [shown.getBoundingClientRect(), list.getBoundingClientRect()];
+      return row.top >= view.top && row.bottom <= view.bottom;
+    },
+    text,
+    { timeout },
+  );
+
 test("history: kept across a reload and a closed page, searched beyond the DOM, forgotten", async (t) => {
   const room = `history-${Date.now()}`;
   const aliceContext = await shared.browser.newContext({ viewport: { width: 1100, height: 640 } });
@@ -258,22 +280,9 @@ test("history: a hit of another tab's server opens in that tab, the line in view
   await page.getByTestId("url-input").fill(`/ws?room=${room}-b`);
   await page.getByTestId("connect-button").click();
   await page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
-  await page.getByTestId("search-button").click();
-  await page.getByTestId("search-input").fill("needle");
-  await page.getByTestId("search-input").press("Enter");
-  await page.getByTestId("search-result").filter({ hasText: "needle in the first tab" }).click();
+  await openHit(page, "needle", "needle in the first tab");
   await page.locator('[data-testid="tab"]').first().and(page.locator('[aria-current="page"]')).waitFor({ timeout });
-  await page.waitForFunction(
-    () => {
-      const list = document.querySelector('[data-testid="message-list"]');
-      const text = [...list.querySelectorAll('[data-testid="message-text"]')].find((t) => t.textContent === "needle in the first tab");
-      if (!text) return false;
-      const [row, view] = [text.getBoundingClientRect(), list.getBoundingClientRect()];
-      return row.top >= view.top && row.bottom <= view.bottom;
-    },
-    null,
-    { timeout },
-  );
+  await untilInView(page, "needle in the first tab");
   assert.deepEqual(errors, []);
 });
 
@@ -289,25 +298,12 @@ test("history: a hit of a server no tab is open to opens a tab connected to it, 
   await page.getByTestId("url-input").fill(`/ws?room=${room}-b`);
   await page.getByTestId("connect-button").click();
   await page.locator('[data-testid="message"][data-kind="system"]', { hasText: `Connected to ws://${shared.app.addr}/ws?room=${room}-b` }).waitFor({ timeout });
-  await page.getByTestId("search-button").click();
-  await page.getByTestId("search-input").fill("needle");
-  await page.getByTestId("search-input").press("Enter");
-  await page.getByTestId("search-result").filter({ hasText: "needle on the first server" }).click();
+  await openHit(page, "needle", "needle on the first server");
   // A second tab, shown, connected to the first server, with the line in view.
   await page.locator('[data-testid="tab"]').nth(1).and(page.locator('[aria-current="page"]')).waitFor({ timeout });
   await page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
   assert.equal(await page.getByTestId("url-input").inputValue(), `/ws?room=${room}`);
-  await page.waitForFunction(
-    () => {
-      const list = document.querySelector('[data-testid="message-list"]');
-      const text = [...list.querySelectorAll('[data-testid="message-text"]')].find((t) => t.textContent === "needle on the first server");
-      if (!text) return false;
-      const [row, view] = [text.getBoundingClientRect(), list.getBoundingClientRect()];
-      return row.top >= view.top && row.bottom <= view.bottom;
-    },
-    null,
-    { timeout },
-  );
+  await untilInView(page, "needle on the first server");
   assert.deepEqual(errors, []);
 });
 

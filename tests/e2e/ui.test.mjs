@@ -97,6 +97,29 @@ const rowTop = (page, text) =>
     return row ? row.getBoundingClientRect().top - list.getBoundingClientRect().top : null;
   }, text);
 
+/** Scrolls the list so that the row whose text is `text` starts `offset` px below the top of
+ * its view (the person reads it there); where it starts, as `rowTop` reads it. */
+async function readAt(page, text, offset) {
+  await page.getByTestId("message-list").evaluate(
+    (list, [text, offset]) =>
+      new Promise((resolve) => {
+        const row = [...list.querySelectorAll('[data-testid="message-text"]')].find((t) => t.textContent === text);
+        list.addEventListener("scroll", resolve, { once: true });
+        list.scrollTop += row.getBoundingClientRect().top - list.getBoundingClientRect().top - offset;
+      }),
+    [text, offset],
+  );
+  return rowTop(page, text);
+}
+
+/** Opens a new tab connected to `url`, shown. */
+async function connectNewTab(page, url) {
+  await page.getByTestId("new-tab-button").click();
+  await page.getByTestId("url-input").fill(url);
+  await page.getByTestId("connect-button").click();
+  await readyState(page, "open").waitFor({ timeout });
+}
+
 /** The text of the row at the top of the list's view and how far below the view's top it starts. */
 const topRow = (page) =>
   page.getByTestId("message-list").evaluate((list) => {
@@ -552,15 +575,7 @@ test("a conversation shown again opens at the line read, and its unread marker o
   await total(page, 150);
   await untilStored(page, "first 149");
   // The person reads "first 80", 30 px below the top of the view.
-  await page.getByTestId("message-list").evaluate(
-    (list) =>
-      new Promise((resolve) => {
-        const row = [...list.querySelectorAll('[data-testid="message-text"]')].find((t) => t.textContent === "first 80");
-        list.addEventListener("scroll", resolve, { once: true });
-        list.scrollTop += row.getBoundingClientRect().top - list.getBoundingClientRect().top - 30;
-      }),
-  );
-  const read = await rowTop(page, "first 80");
+  const read = await readAt(page, "first 80", 30);
 
   /** Shows the second tab while `lines` come to the first, then the first again. */
   const away = async (lines, unread, received, beforeBack = async () => {}) => {
@@ -577,10 +592,7 @@ test("a conversation shown again opens at the line read, and its unread marker o
     await page.getByTestId("tab").first().click();
     await total(page, received);
   };
-  await page.getByTestId("new-tab-button").click();
-  await page.getByTestId("url-input").fill(`/ws?room=${room2}`);
-  await page.getByTestId("connect-button").click();
-  await readyState(page, "open").waitFor({ timeout });
+  await connectNewTab(page, `/ws?room=${room2}`);
   // 120 lines while away: the 20 oldest leave memory, so the text at the old scroll offset is
   // 20 lines on; the line read is still kept. Then the list reads the lines before from the
   // store (it is near its top): they come above, and the line stays.
@@ -649,19 +661,8 @@ async function readThenAway(t, nick) {
   one.sayMany(Array.from({ length: 100 }, (_, i) => `first ${i}`));
   await total(page, 100);
   await untilStored(page, "first 99");
-  await page.getByTestId("message-list").evaluate(
-    (list) =>
-      new Promise((resolve) => {
-        const row = [...list.querySelectorAll('[data-testid="message-text"]')].find((t) => t.textContent === "first 40");
-        list.addEventListener("scroll", resolve, { once: true });
-        list.scrollTop += row.getBoundingClientRect().top - list.getBoundingClientRect().top - 30;
-      }),
-  );
-  const read = await rowTop(page, "first 40");
-  await page.getByTestId("new-tab-button").click();
-  await page.getByTestId("url-input").fill(`/ws?room=${room2}`);
-  await page.getByTestId("connect-button").click();
-  await readyState(page, "open").waitFor({ timeout });
+  const read = await readAt(page, "first 40", 30);
+  await connectNewTab(page, `/ws?room=${room2}`);
   one.sayMany(Array.from({ length: 250 }, (_, i) => `later ${i}`));
   const badge = page.getByTestId("tab").first().getByTestId("tab-unread");
   await page.waitForFunction(({ el }) => el.textContent.replace(/\D/g, "") === "250", { el: await badge.elementHandle({ timeout }) }, { timeout });
