@@ -12,9 +12,15 @@ const DEBUG_STACK_BYTES: u32 = 262_144;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=WSCHAT_SPLIT_FORMATS");
     if std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32") {
         let release = std::env::var("PROFILE").as_deref() == Ok("release");
         let bytes = if release { RELEASE_STACK_BYTES } else { DEBUG_STACK_BYTES };
         println!("cargo:rustc-link-arg=-zstack-size={bytes}");
+        // Relocations let scripts/bin/wasm-bindgen split the formats into modules of their own
+        // (core/build.rs).
+        if release && std::env::var("WSCHAT_SPLIT_FORMATS").as_deref() == Ok("1") {
+            println!("cargo:rustc-link-arg=--emit-relocs");
+        }
     }
 }

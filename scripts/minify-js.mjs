@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { placeFormatModules } from "./format-modules.mjs";
 import { shortenImports } from "./wasm-imports.mjs";
 
 const staging = process.env.TRUNK_STAGING_DIR;
@@ -31,6 +32,10 @@ for (const { glue, wasm, stem } of readdirSync(staging).map(built).filter(Boolea
   writeFileSync(wasm, short.wasm);
   writeFileSync(glue, short.glue);
   console.log(`minify-js: ${short.count} imports of ${path.basename(wasm)} named short`);
+  const splitDir = path.join(process.env.CARGO_TARGET_DIR || "target", "wasm-bindgen", "release", "split");
+  const sourcePage = readFileSync("index.html", "utf8");
+  const lazy = placeFormatModules({ staging, glueFile: glue, wasmStem: stem, splitDir, sourcePage });
+  if (lazy.length) console.log(`minify-js: ${lazy.length} format modules, fetched when first wanted`);
 }
 
 for (const file of walk(staging).filter((f) => f.endsWith(".js"))) {

@@ -6,10 +6,19 @@
 const CACHE = "wschat-1";
 const HASHED = /-[0-9a-f]{8,}(_bg)?\.(js|wasm|css)$/;
 
+// The wire formats' modules of a release build, fetched by the page only when a format is
+// first wanted: kept at install so that any format opens offline. scripts/format-modules.mjs
+// writes the list; a build that is not split leaves it empty.
+const LAZY = [];
+
 /** A hashed file's name without its hash: what every build's copy of it shares. */
 const unhashed = (pathname) => pathname.replace(HASHED, "$1.$2");
 
-self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("install", (event) => {
+  self.skipWaiting();
+  // Best effort: a module missed here is kept when the page first fetches it.
+  event.waitUntil(Promise.all(LAZY.map((name) => cacheFirst(new Request(new URL(name, self.registration.scope))).catch(() => {}))));
+});
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(

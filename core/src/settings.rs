@@ -3,7 +3,7 @@
 use crate::chat::DEFAULT_LOG_CAP;
 use crate::json::quote;
 use crate::protocol::json::{validate_template, DEFAULT_TEMPLATE};
-use crate::protocol::{parse_subprotocols, FormatSettings, ProtocolKind, WireFormat};
+use crate::protocol::{parse_subprotocols, FormatNotLoaded, FormatSettings, ProtocolKind, WireFormat};
 use crate::secret::Secret;
 
 // Checks that belong to one format, named here too for what reads the query parameters.
@@ -285,8 +285,9 @@ impl Settings {
         Settings { protocol: kind, channel: kind.channel_found(&self.channel), ..self.clone() }
     }
 
-    /// The wire format of a connection with these settings.
-    pub fn new_format(&self) -> Box<dyn WireFormat> {
+    /// The wire format of a connection with these settings, once its code is loaded
+    /// ([`ProtocolKind::load`]).
+    pub fn new_format(&self) -> Result<Box<dyn WireFormat>, FormatNotLoaded> {
         self.protocol.new_format(&self.format_settings())
     }
 

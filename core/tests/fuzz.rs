@@ -109,7 +109,7 @@ proptest! {
         prop_assert_eq!(TextFormat.decode(Frame::Binary(&bytes)), vec![ChatEvent::raw(None, describe_binary(&bytes))]);
         // Every format takes any bytes.
         for kind in ProtocolKind::ALL {
-            let mut format = settings(kind, "me").new_format();
+            let mut format = settings(kind, "me").new_format().expect("a native build has every format");
             sane(&format.on_frame(Frame::Binary(&bytes), 0.0))?;
         }
     }
@@ -120,7 +120,7 @@ proptest! {
         cap in 1usize..10,
         kind in any_format(),
     ) {
-        let mut format = settings(kind, "me").new_format();
+        let mut format = settings(kind, "me").new_format().expect("a native build has every format");
         let _ = format.on_open("", 0.0);
         let mut log = ChatLog::new(cap);
         let mut messages = 0;
@@ -162,7 +162,7 @@ proptest! {
             let mut offered = kind.offer(&kind.default_subprotocols().join(",")).subprotocols;
             offered.push(chosen.clone());
             for subprotocol in &offered {
-                let mut format = settings(kind, "me").new_format();
+                let mut format = settings(kind, "me").new_format().expect("a native build has every format");
                 let mut now = 1_000.0;
                 sane(&format.on_open(subprotocol, now))?;
                 for input in [&frame, &irc_like, &io_like] {
@@ -569,7 +569,7 @@ proptest! {
             (r#"{"from":<nick>,"msg":<text>,"ts":1700000000}"#, Some(1.7e12)),
         ][which];
         let settings = Settings { json_template: template.to_string(), ..settings(ProtocolKind::Json, &nick) };
-        let mut format = settings.new_format();
+        let mut format = settings.new_format().expect("a native build has every format");
         let frames = format.encode(Action::Message { to: &Target::channel("#chat"), nick: &nick, text: &text, id: 1 }).map(|d| d.replies);
         let Some([OutFrame::Text(frame)]) = frames.as_deref() else { panic!("one text frame: {frames:?}") };
         let author = (!nick.is_empty()).then(|| nick.clone());
@@ -633,7 +633,7 @@ proptest! {
     /// `new message` with the username given by `add user`. The text comes back exactly.
     #[test]
     fn socketio_messages_round_trip(nick in valid_nick(), text in chat_text(), chat_example in any::<bool>()) {
-        let mut format = settings(ProtocolKind::SocketIo, &nick).new_format();
+        let mut format = settings(ProtocolKind::SocketIo, &nick).new_format().expect("a native build has every format");
         let _ = format.on_open("", 0.0);
         let open = format.on_frame(Frame::Text(r#"0{"sid":"e","pingInterval":25000,"pingTimeout":20000}"#), 0.0);
         prop_assert_eq!(open.replies, vec![OutFrame::Text("40".into())]);
@@ -675,7 +675,7 @@ proptest! {
         interval in prop_oneof![json_number(), Just("\"x\"".to_string()), Just("null".to_string())],
         timeout in prop_oneof![json_number(), Just("[]".to_string())],
     ) {
-        let mut format = settings(ProtocolKind::SocketIo, "me").new_format();
+        let mut format = settings(ProtocolKind::SocketIo, "me").new_format().expect("a native build has every format");
         let _ = format.on_open("", 0.0);
         let open = format!(r#"0{{"sid":"e","pingInterval":{interval},"pingTimeout":{timeout}}}"#);
         let deadline = format.on_frame(Frame::Text(&open), 0.0).wake_in_ms;
@@ -876,7 +876,7 @@ proptest! {
         let model = kind.server_model();
         let shape = shape.index(model.shapes);
         let joined = Settings { channel: model.conversation.to_string(), ..settings(kind, &nick) };
-        let mut format = joined.new_format();
+        let mut format = joined.new_format().expect("a native build has every format");
         let mut now = 1_000.0;
         let opened = format.on_open((model.subprotocol)(shape), now);
         let mut wake = opened.wake_in_ms;

@@ -72,7 +72,7 @@ fn mqtt_frame_of_pingresps_is_linear() {
         "MQTT PINGRESPs",
         |bytes| [0xd0u8, 0x00].repeat(bytes / 2),
         |frame| {
-            let mut mqtt = settings(ProtocolKind::Mqtt).new_format();
+            let mut mqtt = settings(ProtocolKind::Mqtt).new_format().expect("a native build has every format");
             let decoded = mqtt.on_frame(Frame::Binary(frame), 1.0);
             assert_eq!(decoded.events, Vec::new(), "PINGRESPs say nothing");
         },
@@ -97,13 +97,13 @@ fn mqtt_keeps_the_part_of_a_packet_after_a_frame_of_packets() {
         msgid: None,
     })];
 
-    let mut mqtt = settings(ProtocolKind::Mqtt).new_format();
+    let mut mqtt = settings(ProtocolKind::Mqtt).new_format().expect("a native build has every format");
     let first = [&pings[..], &publish[..5]].concat();
     assert_eq!(mqtt.on_frame(Frame::Binary(&first), 1.0).events, Vec::new());
     assert_eq!(mqtt.on_frame(Frame::Binary(&publish[5..]), 2.0).events, expected);
 
     // A frame that starts with the rest of a held packet.
-    let mut mqtt = settings(ProtocolKind::Mqtt).new_format();
+    let mut mqtt = settings(ProtocolKind::Mqtt).new_format().expect("a native build has every format");
     assert_eq!(mqtt.on_frame(Frame::Binary(&[0xd0]), 1.0).events, Vec::new());
     let second = [&[0x00][..], &pings[..], &publish[..1]].concat();
     assert_eq!(mqtt.on_frame(Frame::Binary(&second), 2.0).events, Vec::new());
@@ -128,7 +128,7 @@ fn stomp_frames_with_crlf_are_linear() {
         "STOMP CRLF frames",
         |bytes| repeated(UNIT, bytes),
         |text| {
-            let mut stomp = settings(ProtocolKind::Stomp).new_format();
+            let mut stomp = settings(ProtocolKind::Stomp).new_format().expect("a native build has every format");
             let decoded = stomp.on_frame(Frame::Text(text), 1.0);
             assert_every_frame_read(&decoded.events, text.len() / UNIT.len());
         },
@@ -142,7 +142,7 @@ fn stomp_frames_with_lf_and_heart_beats_are_linear() {
         "STOMP LF frames and heart-beats",
         |bytes| repeated(UNIT, bytes),
         |text| {
-            let mut stomp = settings(ProtocolKind::Stomp).new_format();
+            let mut stomp = settings(ProtocolKind::Stomp).new_format().expect("a native build has every format");
             let decoded = stomp.on_frame(Frame::Text(text), 1.0);
             assert_every_frame_read(&decoded.events, text.len() / UNIT.len());
         },
@@ -151,7 +151,7 @@ fn stomp_frames_with_lf_and_heart_beats_are_linear() {
         "STOMP heart-beats only",
         |bytes| repeated("\r\n", bytes),
         |text| {
-            let mut stomp = settings(ProtocolKind::Stomp).new_format();
+            let mut stomp = settings(ProtocolKind::Stomp).new_format().expect("a native build has every format");
             assert_eq!(stomp.on_frame(Frame::Text(text), 1.0).events, Vec::new());
         },
     );
@@ -160,7 +160,7 @@ fn stomp_frames_with_lf_and_heart_beats_are_linear() {
 /// Each frame ends its own headers at its own blank line, whichever line ends the frames use.
 #[test]
 fn stomp_frames_of_both_line_ends_in_one_message() {
-    let mut stomp = settings(ProtocolKind::Stomp).new_format();
+    let mut stomp = settings(ProtocolKind::Stomp).new_format().expect("a native build has every format");
     let text =
         "RECEIPT\r\nreceipt-id:msg-1\r\n\r\n\0\nRECEIPT\nreceipt-id:msg-2\n\n\0\r\nRECEIPT\nreceipt-id:msg-3\r\n\r\n\0";
     let events = stomp.on_frame(Frame::Text(text), 1.0).events;
@@ -232,7 +232,7 @@ fn xml_element_of_many_tiny_stanzas_is_linear() {
         "XMPP stanza of tiny children",
         |bytes| format!("<message xmlns='jabber:client' type='chat'>{}</message>", repeated("<b/>", bytes)),
         |text| {
-            let mut xmpp = settings(ProtocolKind::Xmpp).new_format();
+            let mut xmpp = settings(ProtocolKind::Xmpp).new_format().expect("a native build has every format");
             black_box(xmpp.on_frame(Frame::Text(text), 1.0));
         },
     );

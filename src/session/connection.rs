@@ -81,6 +81,8 @@ impl ChatSession {
 
     /// Closes the connection at the person's request; no reconnect follows.
     pub fn disconnect(&self, code: Option<u16>, reason: &str) {
+        // A format still being fetched opens nothing once it is in.
+        self.update_upkeep(|u| u.opening_turn = u.opening_turn.wrapping_add(1));
         let was_waiting = self.reconnect.get_untracked().is_some();
         self.cancel_reconnect();
         self.update_upkeep(|u| u.waiting_for_network = false);
@@ -118,8 +120,44 @@ impl ChatSession {
         self.load_history_then(|session| session.open_socket_now());
     }
 
+    /// Opens the socket once the code of every format it may speak is loaded: the one chosen,
+    /// those of the subprotocols offered (the server may choose one), with `auto` all of them.
+    /// A release build fetches each format's module the first time it is wanted.
     pub(super) fn open_socket_now(&self) {
         self.cancel_reconnect();
+        let turn = self.upkeep.try_update_value(|u| {
+            u.opening_turn = u.opening_turn.wrapping_add(1);
+            u.opening_turn
+        });
+        let settings = self.settings.get_untracked();
+        let mut wanted = vec![settings.protocol];
+        wanted.extend(self.offer(&settings).subprotocols.iter().filter_map(|s| ProtocolKind::for_subprotocol(s)));
+        if wanted.iter().all(|kind| kind.is_loaded()) {
+            return self.open_socket_with_formats();
+        }
+        let session = *self;
+        leptos::task::spawn_local(async move {
+            let mut loaded = Ok(());
+            for kind in wanted {
+                loaded = kind.load().await;
+                if loaded.is_err() {
+                    break;
+                }
+            }
+            if !session.alive() || session.upkeep.with_value(|u| Some(u.opening_turn)) != turn {
+                return;
+            }
+            match loaded {
+                Ok(()) => session.open_socket_with_formats(),
+                Err(missing) => {
+                    session.report(format!("{missing}: is the network down? The page keeps what you type."));
+                    session.schedule_reconnect();
+                }
+            }
+        });
+    }
+
+    fn open_socket_with_formats(&self) {
         self.subprotocol_hint.set(false);
         let settings = self.settings.get_untracked();
         self.follow_server(&settings.url);
@@ -130,14 +168,19 @@ impl ChatSession {
         });
         // A nick the server assigned was for the connection before.
         self.chats.update_untracked(|chats| chats.set_own_nick(&settings.nick));
-        self.update_upkeep(|u| {
+        let made = self.upkeep.try_update_value(|u| {
             if u.format.is_none() || u.format_settings.as_ref() != Some(&settings) {
-                u.format = Some(settings.new_format());
+                u.format = Some(settings.new_format()?);
                 u.format_settings = Some(settings.clone());
             }
             u.opened = false;
             u.wake_timer = None;
+            Ok::<_, wschat_core::protocol::FormatNotLoaded>(())
         });
+        // Settings changed while the formats loaded: load the ones they want.
+        if let Some(Err(_)) = made {
+            return self.open_socket_now();
+        }
         let url = settings.protocol.socket_url(&settings.url);
         let offer = self.offer(&settings);
         let offered = offer.subprotocols.join(", ");

@@ -411,7 +411,7 @@ impl ChatSession {
 
     /// Whether the session still lives: a store's answer may come after its owner was cleaned
     /// up (a tab closed, a test unmounted), and then nothing may touch it.
-    fn alive(&self) -> bool {
+    pub(super) fn alive(&self) -> bool {
         self.upkeep.try_with_value(|_| ()).is_some()
     }
 

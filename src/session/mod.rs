@@ -33,7 +33,7 @@ use wschat_core::chat::{
 };
 use wschat_core::close::describe_close_code;
 use wschat_core::inspector::FrameLog;
-use wschat_core::protocol::{ChatEvent, Frame, Offer, WireFormat};
+use wschat_core::protocol::{ChatEvent, Frame, Offer, ProtocolKind, WireFormat};
 use wschat_core::reconnect::{AfterClose, Backoff, ReconnectConfig};
 use wschat_core::settings::{validate_nick, Settings};
 use wschat_core::url::{holds_masked_credentials, mask_credentials, mask_credentials_in_text, normalize_ws_url};
@@ -102,6 +102,9 @@ struct Upkeep {
     format: Option<Box<dyn WireFormat>>,
     /// The settings the format was made with.
     format_settings: Option<Settings>,
+    /// Counts the openings asked for and the person's closes: the code of a format fetched
+    /// meanwhile opens the socket only for the last opening, and not after a close.
+    opening_turn: u32,
     /// Whether the current connection ever opened (a failure before that may be a refused
     /// subprotocol).
     opened: bool,

@@ -114,12 +114,15 @@ impl ChatSession {
             return;
         };
         match (Settings { protocol: kind, ..settings }).checked() {
-            Ok(settings) => {
-                self.system(&format!("The server chose {subprotocol}: speaking {}.", kind.label()));
-                let format = settings.new_format();
-                self.update_upkeep(|u| (u.format, u.format_settings) = (Some(format), Some(settings.clone())));
-                self.settings.set(settings);
-            }
+            Ok(settings) => match settings.new_format() {
+                // Loaded before the socket opened, as every format an offered subprotocol names.
+                Ok(format) => {
+                    self.system(&format!("The server chose {subprotocol}: speaking {}.", kind.label()));
+                    self.update_upkeep(|u| (u.format, u.format_settings) = (Some(format), Some(settings.clone())));
+                    self.settings.set(settings);
+                }
+                Err(missing) => self.report(missing.to_string()),
+            },
             Err(problem) => self.report(problem),
         }
     }

@@ -81,13 +81,16 @@ export function recorded(file, room) {
 }
 
 /** A page init script: keeps hold of the wasm module's memory as `window.__wasmMemory`, and its
- * exports as `window.__wasmExports`. */
+ * exports as `window.__wasmExports`. Only the main module has them: the formats' modules, also
+ * instantiated here, take its memory as an import. */
 export function keepWasmMemory() {
   const instantiate = WebAssembly.instantiateStreaming;
   WebAssembly.instantiateStreaming = async (...args) => {
     const result = await instantiate.apply(WebAssembly, args);
-    window.__wasmMemory = result.instance.exports.memory;
-    window.__wasmExports = result.instance.exports;
+    if (result.instance.exports.memory) {
+      window.__wasmMemory = result.instance.exports.memory;
+      window.__wasmExports = result.instance.exports;
+    }
     return result;
   };
 }

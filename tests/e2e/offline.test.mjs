@@ -106,7 +106,7 @@ test("the service worker keeps one build's hashed files: a new build's copy lets
     return (await cache.keys()).map((r) => new URL(r.url).pathname);
   });
   const wasm = await page.evaluate(() => document.querySelector("script[data-wasm]").dataset.wasm);
-  assert.ok(kept.includes(wasm), "this build's wasm kept");
+  assert.ok(kept.includes(wasm), `this build's wasm kept: ${wasm} in ${kept.join(", ")}`);
   assert.ok(!kept.some((p) => p.endsWith("-0123456789abcdef_bg.wasm")), `the earlier build's wasm let go: ${kept.join(", ")}`);
   assert.ok(kept.includes("/unrelated-0123456789abcdef.js"), "another file's copies stay");
   // The page opened with another query: one copy of the page is kept, the newest.

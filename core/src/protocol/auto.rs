@@ -29,8 +29,12 @@ pub(super) const SPEC: Spec = Spec {
     finds_format: true,
     socket_url: super::same_url,
     check: super::nothing_to_check,
-    new: |settings| Box::new(AutoFormat::new(settings.clone())),
 };
+
+/// This format for a connection (loaded when first needed: see [`super::ProtocolKind::load`]).
+pub(super) fn make(settings: &super::FormatSettings) -> Box<dyn super::WireFormat> {
+    Box::new(AutoFormat::new(settings.clone()))
+}
 
 /// How long a server may stay silent before it is taken for plain text (a broadcast server
 /// says nothing until someone writes), or before a chosen subprotocol without an answer is
@@ -61,10 +65,14 @@ impl AutoFormat {
     }
 
     /// A format for this link, seeded as the link was.
-    fn new_inner(&self, kind: ProtocolKind) -> Box<dyn WireFormat> {
-        let mut format = kind.new_format(&self.settings_for(kind));
+    fn new_inner(&self, kind: ProtocolKind) -> Result<Box<dyn WireFormat>, Decoded> {
+        let mut format = kind
+            .new_format(&self.settings_for(kind))
+            // The session loads every format before an `auto` link opens; should one be missing
+            // all the same, the link is dropped and tried again.
+            .map_err(|missing| Decoded::events(vec![ChatEvent::LinkDead(missing.to_string())]))?;
         format.seed(&self.seed);
-        format
+        Ok(format)
     }
 
     fn settings_for(&self, kind: ProtocolKind) -> FormatSettings {
@@ -75,7 +83,10 @@ impl AutoFormat {
     fn become_format(&mut self, kind: ProtocolKind, frame: Option<Frame<'_>>, now_ms: f64, handshake: bool) -> Decoded {
         let mut decoded = Decoded::events(vec![ChatEvent::FormatFound(kind)]);
         if handshake {
-            let mut format = self.new_inner(kind);
+            let mut format = match self.new_inner(kind) {
+                Ok(format) => format,
+                Err(dead) => return dead,
+            };
             merge(&mut decoded, format.on_open("", now_ms));
             self.inner = Some(format);
         }
@@ -115,7 +126,10 @@ impl WireFormat for AutoFormat {
                 // learnt of the server outlives the link (MQTT: 3.1.1 after a silent close).
                 let mut format = match (&self.finding, self.inner.take()) {
                     (Finding::Confirming(tried, _), Some(format)) if *tried == kind => format,
-                    _ => self.new_inner(kind),
+                    _ => match self.new_inner(kind) {
+                        Ok(format) => format,
+                        Err(dead) => return dead,
+                    },
                 };
                 let mut decoded = format.on_open(subprotocol, now_ms);
                 self.inner = Some(format);

@@ -78,8 +78,12 @@ pub(super) const SPEC: Spec = Spec {
         let channel = validate_channels(&settings.channel)?;
         Ok(FormatSettings { channel, ..settings })
     },
-    new: |settings| Box::new(IrcState::new(IrcOptions::from_settings(settings))),
 };
+
+/// This format for a connection (loaded when first needed: see [`super::ProtocolKind::load`]).
+pub(super) fn make(settings: &super::FormatSettings) -> Box<dyn super::WireFormat> {
+    Box::new(IrcState::new(IrcOptions::from_settings(settings)))
+}
 
 /// What IRC reads from the settings.
 #[derive(Clone, Debug, PartialEq, Eq)]

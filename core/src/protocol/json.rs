@@ -22,8 +22,12 @@ pub(super) const SPEC: Spec = Spec {
         Ok(()) => Ok(settings),
         Err(e) => Err(e.to_string()),
     },
-    new: |settings| Box::new(JsonFormat::new(JsonOptions::from_settings(settings))),
 };
+
+/// This format for a connection (loaded when first needed: see [`super::ProtocolKind::load`]).
+pub(super) fn make(settings: &super::FormatSettings) -> Box<dyn super::WireFormat> {
+    Box::new(JsonFormat::new(JsonOptions::from_settings(settings)))
+}
 
 /// What the JSON format reads from the settings.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -28,8 +28,10 @@
 //!   an acknowledgement of an own message a [`ChatEvent::Delivered`], becoming ready after a
 //!   handshake a [`ChatEvent::ready`];
 //! - its options type, built from the [`FormatSettings`] in one function;
-//! - `pub(super) const SPEC: Spec`: its name, label, subprotocols, socket URL, the check of its
-//!   settings and its constructor;
+//! - `pub(super) const SPEC: Spec`: its name, label, subprotocols, socket URL and the check of
+//!   its settings;
+//! - `pub(super) fn make`, its constructor: reached only through [`ProtocolKind::load`], so that
+//!   a release build for the browser fetches the format's code when it is first wanted;
 //! - `pub(super) const SERVER_MODEL: ServerModel`: how a server of it relays a message, so the
 //!   round-trip property covers it;
 //!
@@ -89,9 +91,71 @@ macro_rules! formats {
                     $(ProtocolKind::$kind => &$module::SERVER_MODEL,)+
                 }
             }
+
+            /// This format's constructor, from its module (see [`ProtocolKind::load`]).
+            #[cfg(split_formats)]
+            async fn load_maker(self) -> Result<MakeFormat, FormatNotLoaded> {
+                match self {
+                    $(ProtocolKind::$kind => makers::$module::maker().await.map_err(|_| FormatNotLoaded(self)),)+
+                }
+            }
+
+            #[cfg(not(split_formats))]
+            fn maker(self) -> Option<MakeFormat> {
+                match self {
+                    $(ProtocolKind::$kind => Some($module::make),)+
+                }
+            }
+        }
+
+        /// Each format's constructor behind a split point: in a release build for the browser,
+        /// all the code only it reaches is a wasm module of its own, fetched when the format is
+        /// first wanted, so the first load carries none of the formats.
+        #[cfg(split_formats)]
+        mod makers {
+            $(
+                pub mod $module {
+                    use super::super::{MakeFormat, SplitLoadFailed};
+
+                    #[wasm_split_helpers::wasm_split($module, fallible)]
+                    pub(crate) fn maker() -> Result<MakeFormat, SplitLoadFailed> {
+                        Ok(super::super::$module::make)
+                    }
+                }
+            )+
         }
     };
 }
+
+/// A format's constructor.
+pub type MakeFormat = fn(&FormatSettings) -> Box<dyn WireFormat>;
+
+/// A format whose module could not be fetched (offline before it was ever loaded), or that was
+/// asked for before [`ProtocolKind::load`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FormatNotLoaded(pub ProtocolKind);
+
+impl fmt::Display for FormatNotLoaded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "wschat could not load its code for {}", self.0.label())
+    }
+}
+
+#[cfg(split_formats)]
+#[derive(Debug)]
+pub(crate) struct SplitLoadFailed;
+
+#[cfg(split_formats)]
+impl From<wasm_split_helpers::SplitLoaderError> for SplitLoadFailed {
+    fn from(_: wasm_split_helpers::SplitLoaderError) -> Self {
+        SplitLoadFailed
+    }
+}
+
+/// The constructors loaded so far, by [`ProtocolKind`] index.
+#[cfg(split_formats)]
+static LOADED: [std::sync::OnceLock<MakeFormat>; ProtocolKind::ALL.len()] =
+    [const { std::sync::OnceLock::new() }; ProtocolKind::ALL.len()];
 
 formats! {
     Text => text,
@@ -282,8 +346,6 @@ pub struct Spec {
     /// Checks the settings this format reads, and puts them in the form it uses; the error is
     /// a sentence for the person.
     pub check: fn(FormatSettings) -> Result<FormatSettings, String>,
-    /// The format for a connection with these settings.
-    pub new: fn(&FormatSettings) -> Box<dyn WireFormat>,
 }
 
 /// What a format may read of the person's settings, made from them by the session: the
@@ -406,9 +468,39 @@ impl ProtocolKind {
         (self.spec().check)(settings)
     }
 
-    /// This format, for a connection with these settings.
-    pub fn new_format(self, settings: &FormatSettings) -> Box<dyn WireFormat> {
-        (self.spec().new)(settings)
+    /// Makes this format's code ready for [`ProtocolKind::new_format`] (with a format that finds
+    /// the format, every format's). Only a release build for the browser has anything to fetch;
+    /// a load that failed is tried again by the next call.
+    pub async fn load(self) -> Result<(), FormatNotLoaded> {
+        #[cfg(split_formats)]
+        for kind in self.needs() {
+            if kind.maker().is_none() {
+                let maker = kind.load_maker().await?;
+                let _ = LOADED[kind as usize].set(maker);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether [`ProtocolKind::load`] has nothing left to do.
+    pub fn is_loaded(self) -> bool {
+        self.needs().all(|kind| kind.maker().is_some())
+    }
+
+    /// The formats this one makes: itself, and every one for a format that finds the format.
+    fn needs(self) -> impl Iterator<Item = ProtocolKind> {
+        ProtocolKind::ALL.into_iter().filter(move |kind| *kind == self || self.finds_format())
+    }
+
+    #[cfg(split_formats)]
+    fn maker(self) -> Option<MakeFormat> {
+        LOADED[self as usize].get().copied()
+    }
+
+    /// This format, for a connection with these settings; an error until [`ProtocolKind::load`]
+    /// has made its code ready.
+    pub fn new_format(self, settings: &FormatSettings) -> Result<Box<dyn WireFormat>, FormatNotLoaded> {
+        self.maker().map(|make| make(settings)).ok_or(FormatNotLoaded(self))
     }
 }
 

@@ -44,8 +44,12 @@ pub(super) const SPEC: Spec = Spec {
     finds_format: false,
     socket_url: super::same_url,
     check: |settings| super::check_channels_and_template(settings, validate_topics),
-    new: |settings| Box::new(MqttState::new(MqttOptions::from_settings(settings))),
 };
+
+/// This format for a connection (loaded when first needed: see [`super::ProtocolKind::load`]).
+pub(super) fn make(settings: &super::FormatSettings) -> Box<dyn super::WireFormat> {
+    Box::new(MqttState::new(MqttOptions::from_settings(settings)))
+}
 
 pub const SUBPROTOCOL: &str = "mqtt";
 

@@ -24,8 +24,12 @@ pub(super) const SPEC: Spec = Spec {
     finds_format: false,
     socket_url: socketio_url,
     check: super::nothing_to_check,
-    new: |settings| Box::new(SocketIoState::new(SocketIoOptions::from_settings(settings))),
 };
+
+/// This format for a connection (loaded when first needed: see [`super::ProtocolKind::load`]).
+pub(super) fn make(settings: &super::FormatSettings) -> Box<dyn super::WireFormat> {
+    Box::new(SocketIoState::new(SocketIoOptions::from_settings(settings)))
+}
 
 /// What Socket.IO reads from the settings.
 #[derive(Clone, Debug, PartialEq, Eq)]

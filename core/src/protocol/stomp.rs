@@ -38,8 +38,12 @@ pub(super) const SPEC: Spec = Spec {
         let send_prefix = validate_send_prefix(&settings.send_prefix)?;
         super::check_channels_and_template(FormatSettings { send_prefix, ..settings }, validate_destinations)
     },
-    new: |settings| Box::new(StompState::new(StompOptions::from_settings(settings))),
 };
+
+/// This format for a connection (loaded when first needed: see [`super::ProtocolKind::load`]).
+pub(super) fn make(settings: &super::FormatSettings) -> Box<dyn super::WireFormat> {
+    Box::new(StompState::new(StompOptions::from_settings(settings)))
+}
 
 /// The destination joined when the person names none (the UI contract's default).
 pub const DEFAULT_DESTINATION: &str = "/topic/chat";

@@ -17,8 +17,12 @@ pub(super) const SPEC: Spec = Spec {
     finds_format: false,
     socket_url: super::same_url,
     check: super::nothing_to_check,
-    new: |_| Box::new(TextFormat),
 };
+
+/// This format for a connection (loaded when first needed: see [`super::ProtocolKind::load`]).
+pub(super) fn make(_settings: &super::FormatSettings) -> Box<dyn super::WireFormat> {
+    Box::new(TextFormat)
+}
 
 /// Longest nick recognised in front of `: ` (in characters); longer prefixes are part of the text.
 pub const MAX_NICK_CHARS: usize = 32;

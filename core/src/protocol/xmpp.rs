@@ -49,8 +49,12 @@ pub(super) const SPEC: Spec = Spec {
         let channel = validate_rooms(&settings.channel)?;
         Ok(FormatSettings { channel, ..settings })
     },
-    new: |settings| Box::new(XmppState::new(XmppOptions::from_settings(settings))),
 };
+
+/// This format for a connection (loaded when first needed: see [`super::ProtocolKind::load`]).
+pub(super) fn make(settings: &super::FormatSettings) -> Box<dyn super::WireFormat> {
+    Box::new(XmppState::new(XmppOptions::from_settings(settings)))
+}
 
 pub const SUBPROTOCOL: &str = "xmpp";
 const FRAMING: &str = "urn:ietf:params:xml:ns:xmpp-framing";

@@ -1,0 +1,73 @@
+// The wire formats' wasm modules of a split release build, for scripts/minify-js.mjs.
+// scripts/bin/wasm-bindgen leaves them with wasm-split-cli's link module (which fetches them) in
+// <wasm-bindgen out-dir>/split. Each is optimised as the main module is and named after its
+// bytes; the link module fetches those names, takes the main module's exports from loader.js
+// (importing the glue by name would tie the glue's name to its own), and is named after its
+// bytes too; the service worker is told to keep them all.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+const LINK = "__wasm_split.js";
+
+/** `<stem>-<16 hex digits of its SHA-256><ext>`: the service worker keeps such names for good. */
+const byContent = (stem, bytes, ext) => `${stem}-${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}${ext}`;
+
+/** wasm-opt's arguments for the main module, from the page's `rel="rust"` link. */
+function wasmOptArgs(sourcePage) {
+  const level = /data-wasm-opt="([^"]*)"/.exec(sourcePage)?.[1];
+  if (!level) throw new Error("format-modules: index.html's rel=\"rust\" link has no data-wasm-opt");
+  const params = /data-wasm-opt-params="([^"]*)"/.exec(sourcePage)?.[1] ?? "";
+  return [`-O${level}`, ...params.split(/\s+/).filter(Boolean)];
+}
+
+/**
+ * Puts the format modules of the build whose glue is `glueFile` (in `staging`, named by trunk
+ * `<stem>-<hash>.js`) into `staging`; `splitDir` is where wasm-bindgen's wrapper left them.
+ * Returns their names (none for a build without split points).
+ */
+export function placeFormatModules({ staging, glueFile, wasmStem, splitDir, sourcePage }) {
+  let glue = readFileSync(glueFile, "utf8");
+  // wasm-bindgen imports the link module once per function it gives (`import * as a from …`).
+  const specifier = new RegExp(`(\\bfrom\\s*["'])\\./${LINK.replace(".", "\\.")}(["'])`, "g");
+  if (!glue.match(specifier)) return [];
+  const linkFile = path.join(splitDir, LINK);
+  if (!existsSync(linkFile)) throw new Error(`format-modules: the glue imports ${LINK}, and ${splitDir} has none`);
+  let link = readFileSync(linkFile, "utf8");
+
+  const args = wasmOptArgs(sourcePage);
+  const lazy = [];
+  for (const file of readdirSync(splitDir).filter((f) => f.endsWith(".wasm") && f !== `${wasmStem}.wasm`)) {
+    const quoted = `"./${file}"`;
+    if (!link.includes(quoted)) continue; // not fetched by this build's link module
+    const optimised = path.join(splitDir, `${file}.opt`);
+    // binaryen warns of each module's name subsection 3, which wasm-split-cli writes and it
+    // does not read (it drops the section either way).
+    const run = spawnSync("wasm-opt", [...args, path.join(splitDir, file), "-o", optimised], { encoding: "utf8" });
+    const said = run.stderr.split("\n").filter((line) => line && !/^warning: unknown name subsection with id 3 at \d+$/.test(line));
+    if (said.length) console.error(said.join("\n"));
+    if (run.status !== 0) throw new Error(`format-modules: wasm-opt failed on ${file}`);
+    const bytes = readFileSync(optimised);
+    rmSync(optimised);
+    const name = byContent(path.basename(file, ".wasm"), bytes, ".wasm");
+    writeFileSync(path.join(staging, name), bytes);
+    link = link.replaceAll(quoted, `"./${name}"`);
+    lazy.push(name);
+  }
+  if (!lazy.length) throw new Error(`format-modules: ${LINK} fetches none of the modules in ${splitDir}`);
+
+  const mainImport = /import\s*\{\s*initSync\s*\}\s*from\s*["'][^"']*["'];?/;
+  if (!mainImport.test(link)) throw new Error(`format-modules: ${LINK} does not import initSync as expected`);
+  link = link.replace(mainImport, "const initSync = () => globalThis.wschatExports;");
+  const linkName = byContent("wschat-formats", link, ".js");
+  writeFileSync(path.join(staging, linkName), link);
+  writeFileSync(glueFile, glue.replaceAll(specifier, `$1./${linkName}$2`));
+
+  const worker = path.join(staging, "sw.js");
+  const list = "const LAZY = [];";
+  const source = readFileSync(worker, "utf8");
+  if (!source.includes(list)) throw new Error(`format-modules: sw.js has no "${list}" to fill`);
+  writeFileSync(worker, source.replace(list, `const LAZY = ${JSON.stringify(lazy)};`));
+  return lazy;
+}

@@ -1,0 +1,88 @@
+// The wire formats' code is not in the first load: a release build fetches a format's wasm
+// module when a connection first wants it (core's `ProtocolKind::load`, scripts/bin/wasm-bindgen).
+// A module that cannot be fetched is said, loses nothing typed, and is fetched again.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { send, sharedBrowserAndApp, timeout } from "./helpers.mjs";
+
+const shared = sharedBrowserAndApp();
+const FORMATS = ["text", "json", "irc", "socketio", "mqtt", "stomp", "xmpp", "auto"];
+const formatOf = (url) => /\/split_([a-z]+)-[0-9a-f]+\.wasm$/.exec(new URL(url).pathname)?.[1];
+const open = (page) => page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
+
+/** A page in a context of its own, without the service worker (it would fetch every module at
+ * install, and its fetches are not the page's). */
+async function pageWithoutWorker(t) {
+  const context = await shared.browser.newContext({ serviceWorkers: "block" });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  const fetched = [];
+  page.on("request", (request) => {
+    const format = formatOf(request.url());
+    if (format) fetched.push(format);
+  });
+  return { page, errors, fetched };
+}
+
+const appUrl = (params) => `http://${shared.app.addr}/?${new URLSearchParams(params)}`;
+
+test("a connection fetches its own format's module and no other's", async (t) => {
+  const { page, errors, fetched } = await pageWithoutWorker(t);
+  await page.goto(appUrl({ nick: "lazy", url: `/ws?room=formats-${Date.now()}`, protocol: "text" }));
+  await open(page);
+  assert.deepEqual(fetched, ["text"], "only plain text's module");
+
+  // The JSON format, chosen in the form, is fetched when it connects.
+  await page.locator('[data-testid="protocol-select"]').selectOption("json");
+  await page.locator('[data-testid="connect-button"]').click();
+  await page.locator('[data-testid="message"][data-kind="system"]', { hasText: "Connecting to" }).nth(1).waitFor({ timeout });
+  await open(page);
+  assert.deepEqual(fetched, ["text", "json"]);
+  assert.deepEqual(errors, []);
+});
+
+test("auto fetches every format's module before its link opens", async (t) => {
+  const { page, errors, fetched } = await pageWithoutWorker(t);
+  await page.goto(appUrl({ nick: "finder", url: `/ws?room=formats-auto-${Date.now()}`, protocol: "auto" }));
+  await open(page);
+  assert.deepEqual([...new Set(fetched)].sort(), [...FORMATS].sort());
+  assert.deepEqual(errors, []);
+});
+
+test("a format module that cannot be fetched is said, keeps what is typed, and is fetched again", async (t) => {
+  const { page, errors, fetched } = await pageWithoutWorker(t);
+  let refused = 0;
+  await page.route("**/split_text-*.wasm", (route) => {
+    refused++;
+    return route.abort("internetdisconnected");
+  });
+  await page.goto(appUrl({ nick: "patient", url: `/ws?room=formats-down-${Date.now()}`, protocol: "text" }));
+  await page.locator('[data-testid="error"]', { hasText: "could not load its code for Plain text" }).waitFor({ timeout });
+  assert.equal(await page.locator('[data-testid="connection-status"]').getAttribute("data-ready-state"), "closed");
+  await send(page, "typed while the module was away");
+  await page.locator('[data-testid="message"][data-kind="own"][data-status="pending"]', { hasText: "typed while the module was away" }).waitFor({ timeout });
+
+  await page.unroute("**/split_text-*.wasm");
+  await open(page);
+  await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "typed while the module was away" }).waitFor({ timeout: 60_000 });
+  assert.ok(refused >= 1);
+  assert.ok(fetched.filter((f) => f === "text").length > refused, "fetched again after the refusals");
+  assert.deepEqual(errors, []);
+});
+
+test("the service worker keeps every format's module, for an offline start in any format", async (t) => {
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.goto(appUrl({ nick: "keeper", url: `/ws?room=formats-kept-${Date.now()}`, protocol: "text" }));
+  await open(page);
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  const kept = await page.evaluate(async () => {
+    const names = [];
+    for (const key of await caches.keys()) for (const request of await (await caches.open(key)).keys()) names.push(request.url);
+    return names;
+  });
+  assert.deepEqual([...new Set(kept.map(formatOf).filter(Boolean))].sort(), [...FORMATS].sort());
+});
