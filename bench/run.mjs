@@ -300,12 +300,21 @@ const sizeOf = (files) => {
   const br = brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } });
   return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli: br.length };
 };
-const distFiles = readdirSync(dist, { recursive: true }).filter((f) => f.endsWith(".wasm") || f.endsWith(".js")).map((f) => path.join(dist, f));
+// The wire formats' modules (`split_*`, and `chunk_*` of code some of them share) are fetched
+// when a connection first wants one, not on load: they are counted apart.
+const formatModule = (f) => /(^|\/)(split|chunk)_[^/]*\.wasm$/.test(f);
+const builtFiles = (dir, lazy) =>
+  readdirSync(dir, { recursive: true })
+    .filter((f) => (f.endsWith(".wasm") || f.endsWith(".js")) && formatModule(f) === lazy)
+    .map((f) => path.join(dir, f));
 const baselineFiles = (kind) => [`${kind}.js`, "common.js"].map((f) => path.join(root, "bench/baselines", f));
-const sizes = { wschat: sizeOf(distFiles), naive: sizeOf(baselineFiles("naive")), batched: sizeOf(baselineFiles("batched")) };
+const sizes = { wschat: sizeOf(builtFiles(dist, false)), naive: sizeOf(baselineFiles("naive")), batched: sizeOf(baselineFiles("batched")) };
+if (AGAINST) sizes.before = sizeOf(builtFiles(AGAINST, false));
 for (const client of CLIENTS) {
-  for (const kind of ["raw", "gzip", "brotli"]) record(`wasm + JS, ${kind} bytes`, client, sizes[client][kind]);
+  for (const kind of ["raw", "gzip", "brotli"]) if (sizes[client]) record(`wasm + JS, ${kind} bytes`, client, sizes[client][kind]);
 }
+const formats = builtFiles(dist, true);
+if (formats.length) record("format modules, fetched when wanted, brotli bytes", "wschat", sizeOf(formats).brotli);
 
 await site.close();
 
