@@ -1,15 +1,17 @@
 // The wire formats' wasm modules of a split release build, for scripts/minify-js.mjs.
 // scripts/bin/wasm-bindgen leaves them with wasm-split-cli's link module (which fetches them) in
 // <wasm-bindgen out-dir>/split. Each is optimised as the main module is and named after its
-// bytes; the link module fetches those names, takes the main module's exports from loader.js
-// (importing the glue by name would tie the glue's name to its own), and is named after its
-// bytes too; the service worker is told to keep them all.
+// bytes; the link module fetches those names, takes the main module's exports from a global the
+// glue sets as it instantiates (importing the glue by name would tie the glue's name to its
+// own), and is named after its bytes too; the service worker is told to keep them all.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const LINK = "__wasm_split.js";
+/** Where the glue leaves the main instance's exports for the link module. */
+const EXPORTS = "wschatExports";
 
 /** `<stem>-<16 hex digits of its SHA-256><ext>`: the service worker keeps such names for good. */
 const byContent = (stem, bytes, ext) => `${stem}-${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}${ext}`;
@@ -59,9 +61,15 @@ export function placeFormatModules({ staging, glueFile, wasmStem, splitDir, sour
 
   const mainImport = /import\s*\{\s*initSync\s*\}\s*from\s*["'][^"']*["'];?/;
   if (!mainImport.test(link)) throw new Error(`format-modules: ${LINK} does not import initSync as expected`);
-  link = link.replace(mainImport, "const initSync = () => globalThis.wschatExports;");
+  link = link.replace(mainImport, `const initSync = () => globalThis.${EXPORTS};`);
   const linkName = byContent("wschat-formats", link, ".js");
   writeFileSync(path.join(staging, linkName), link);
+  // The glue hands the instance's exports over as it takes them, before the app starts: the app
+  // may want a format while it starts.
+  const taken = /\bwasm = instance\.exports;/g;
+  const times = glue.match(taken)?.length ?? 0;
+  if (times !== 1) throw new Error(`format-modules: the glue takes the instance's exports ${times} times, not once`);
+  glue = glue.replace(taken, `$& globalThis.${EXPORTS} = wasm;`);
   writeFileSync(glueFile, glue.replaceAll(specifier, `$1./${linkName}$2`));
 
   const worker = path.join(staging, "sw.js");

@@ -15,8 +15,7 @@ let stage = "its code could not be loaded";
 try {
   const { default: init } = await import(tag.dataset.js);
   stage = "its WebAssembly could not be loaded";
-  // The wire formats' modules, fetched later, link to this instance (scripts/format-modules.mjs).
-  globalThis.wschatExports = await init({ module_or_path: tag.dataset.wasm });
+  await init({ module_or_path: tag.dataset.wasm });
 } catch (error) {
   const detail = error && error.message ? ` (${error.message})` : "";
   say(`wschat could not start: ${stage}${detail}. Reload the page to try again.`);

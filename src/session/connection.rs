@@ -111,7 +111,15 @@ impl ChatSession {
     /// Opens the socket once the server's stored history is shown (see `history`).
     pub(super) fn open_socket(&self) {
         self.cancel_reconnect();
-        let (url, socket_url) = self.settings.with_untracked(|s| (s.url.clone(), s.protocol.socket_url(&s.url)));
+        let (url, socket_url, kind) =
+            self.settings.with_untracked(|s| (s.url.clone(), s.protocol.socket_url(&s.url), s.protocol));
+        // The format's code is fetched while the stored lines are read; a failure is said when
+        // the socket would open (`open_socket_now` loads it again).
+        if !kind.is_loaded() {
+            leptos::task::spawn_local(async move {
+                let _ = kind.load().await;
+            });
+        }
         // An address the socket will refuse is said at once, history or not.
         if normalize_ws_url(&socket_url, page_origin().as_ref()).is_err() {
             return self.open_socket_now();
