@@ -24,6 +24,16 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
       for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+      // Format modules of earlier builds: the splitter numbers its shared chunks afresh each
+      // build, so a name's copy is not always replaced by the next build's.
+      if (LAZY.length) {
+        const cache = await caches.open(CACHE);
+        const current = new Set(LAZY.map((name) => new URL(name, self.registration.scope).pathname));
+        for (const old of await cache.keys()) {
+          const path = new URL(old.url).pathname;
+          if (/\/(split|chunk)_[^/]*\.wasm$/.test(path) && !current.has(path)) await cache.delete(old);
+        }
+      }
       await self.clients.claim();
     })(),
   );

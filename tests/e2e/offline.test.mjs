@@ -118,3 +118,28 @@ test("the service worker keeps one build's hashed files: a new build's copy lets
   assert.deepEqual(pages, ["?nick=ola2&connect=0"]);
   assert.deepEqual(errors, []);
 });
+
+test("a new service worker lets earlier builds' format modules go, and keeps this build's", async (t) => {
+  const context = await shared.browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.goto(`http://${shared.app.addr}/?nick=ola&connect=0`);
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  // A module of an earlier build, under a name this build's splitter did not use.
+  const stale = "/chunk_999-0123456789abcdef.wasm";
+  await page.evaluate((stale) => caches.open("wschat-1").then((cache) => cache.put(stale, new Response("an earlier build's"))), stale);
+  const kept = await page.evaluate(async () => {
+    // The worker under another script address: the browser installs it anew, as it does a new
+    // build's changed sw.js.
+    const registration = await navigator.serviceWorker.register("sw.js?next-build");
+    const next = registration.installing || registration.waiting;
+    if (!next) return null;
+    if (next.state !== "activated") {
+      await new Promise((done) => next.addEventListener("statechange", () => next.state === "activated" && done()));
+    }
+    return (await (await caches.open("wschat-1")).keys()).map((request) => new URL(request.url).pathname);
+  });
+  assert.ok(kept, "the changed worker was installed");
+  assert.ok(!kept.includes(stale), `the earlier build's module let go: ${kept.join(", ")}`);
+  assert.ok(kept.some((p) => /^\/split_text-[0-9a-f]+\.wasm$/.test(p)), "this build's modules kept");
+});
