@@ -27,13 +27,14 @@ function wasmOptArgs(sourcePage) {
 /**
  * Puts the format modules of the build whose glue is `glueFile` (in `staging`, named by trunk
  * `<stem>-<hash>.js`) into `staging`; `splitDir` is where wasm-bindgen's wrapper left them.
- * Returns their names (none for a build without split points).
+ * Returns the link module's name and the format modules' (none for a build without split
+ * points).
  */
 export function placeFormatModules({ staging, glueFile, wasmStem, splitDir, sourcePage }) {
   let glue = readFileSync(glueFile, "utf8");
   // wasm-bindgen imports the link module once per function it gives (`import * as a from …`).
   const specifier = new RegExp(`(\\bfrom\\s*["'])\\./${LINK.replace(".", "\\.")}(["'])`, "g");
-  if (!glue.match(specifier)) return [];
+  if (!glue.match(specifier)) return { link: null, lazy: [] };
   const linkFile = path.join(splitDir, LINK);
   if (!existsSync(linkFile)) throw new Error(`format-modules: the glue imports ${LINK}, and ${splitDir} has none`);
   let link = readFileSync(linkFile, "utf8");
@@ -77,5 +78,5 @@ export function placeFormatModules({ staging, glueFile, wasmStem, splitDir, sour
   const source = readFileSync(worker, "utf8");
   if (!source.includes(list)) throw new Error(`format-modules: sw.js has no "${list}" to fill`);
   writeFileSync(worker, source.replace(list, `const LAZY = ${JSON.stringify(lazy)};`));
-  return lazy;
+  return { link: linkName, lazy };
 }

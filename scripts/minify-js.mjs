@@ -27,6 +27,9 @@ const built = (name) => {
   return match && existsSync(wasm) ? { glue: path.join(staging, name), wasm, stem: match[1], hash: match[2] } : null;
 };
 
+// The modules that fetch the format modules: the glue imports them, so the page preloads them
+// with it rather than after it.
+const linkModules = [];
 for (const { glue, wasm, stem } of readdirSync(staging).map(built).filter(Boolean)) {
   const short = shortenImports(readFileSync(wasm), readFileSync(glue, "utf8"), `./${stem}_bg.js`);
   writeFileSync(wasm, short.wasm);
@@ -34,8 +37,11 @@ for (const { glue, wasm, stem } of readdirSync(staging).map(built).filter(Boolea
   console.log(`minify-js: ${short.count} imports of ${path.basename(wasm)} named short`);
   const splitDir = path.join(process.env.CARGO_TARGET_DIR || "target", "wasm-bindgen", "release", "split");
   const sourcePage = readFileSync("index.html", "utf8");
-  const lazy = placeFormatModules({ staging, glueFile: glue, wasmStem: stem, splitDir, sourcePage });
-  if (lazy.length) console.log(`minify-js: ${lazy.length} format modules, fetched when first wanted`);
+  const formats = placeFormatModules({ staging, glueFile: glue, wasmStem: stem, splitDir, sourcePage });
+  if (formats.link) {
+    linkModules.push(formats.link);
+    console.log(`minify-js: ${formats.lazy.length} format modules, fetched when first wanted`);
+  }
 }
 
 for (const file of walk(staging).filter((f) => f.endsWith(".js"))) {
@@ -65,10 +71,15 @@ for (const { glue: file, wasm, stem, hash } of readdirSync(staging).map(built).f
   page = page.replaceAll(from, to);
 }
 
+const base = process.env.TRUNK_PUBLIC_URL || "/";
+for (const link of linkModules) {
+  // Its digest is written below, with the others'.
+  page = page.replace("</head>", `<link crossorigin href=${base}${link} integrity=sha384- rel=modulepreload></head>`);
+}
+
 // The page names the glue, the snippets, the wasm and the stylesheet with their digests
 // (modulepreload, preload, integrity): a file changed here must carry its new digest, or the
 // browser refuses it. Each is renewed, changed or not.
-const base = process.env.TRUNK_PUBLIC_URL || "/";
 let expected = 0;
 let renewed = 0;
 page = page.replace(/<link\b[^>]*>/g, (tag) => {
