@@ -16,9 +16,17 @@ const unhashed = (pathname) => pathname.replace(HASHED, "$1.$2");
 
 self.addEventListener("install", (event) => {
   self.skipWaiting();
-  // Best effort: a module missed here is kept when the page first fetches it.
-  event.waitUntil(Promise.all(LAZY.map((name) => cacheFirst(new Request(new URL(name, self.registration.scope))).catch(() => {}))));
+  event.waitUntil(keepLazy());
 });
+
+/** Keeps the format modules: one at a time and at low priority, so that the page's own start
+ * (its socket's handshake above all) never waits behind them. Best effort: a module missed
+ * here is kept when the page first fetches it. */
+async function keepLazy() {
+  for (const name of LAZY) {
+    await cacheFirst(new Request(new URL(name, self.registration.scope), { priority: "low" })).catch(() => {});
+  }
+}
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
@@ -44,44 +52,55 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   // Only the app's own files: never sockets, other origins, or anything but GET.
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  event.respondWith(HASHED.test(url.pathname) ? cacheFirst(request) : networkFirst(request));
+  // The page gets its answer first; the cache is written after, while the worker is kept
+  // alive for it (awaiting the writes made every file of a first visit, and the page and its
+  // scripts on every visit, wait on them).
+  const after = (writing) => event.waitUntil(writing);
+  event.respondWith(HASHED.test(url.pathname) ? cacheFirst(request, after) : networkFirst(request, after));
 });
 
-async function cacheFirst(request) {
+/** Runs the cache's writes: awaited unless `after` takes them to run after the answer. */
+const awaited = (writing) => writing;
+
+async function cacheFirst(request, after = awaited) {
   const cache = await caches.open(CACHE);
   const kept = await cache.match(request);
   if (kept) return kept;
   const response = await fetch(request);
-  if (response.ok) {
-    await cache.put(request, response.clone());
-    // The builds before, kept no longer: the page now names this one (a `trunk serve` session
-    // would otherwise keep every rebuild's wasm).
-    const path = new URL(request.url).pathname;
-    for (const old of await cache.keys()) {
-      const oldPath = new URL(old.url).pathname;
-      if (oldPath !== path && HASHED.test(oldPath) && unhashed(oldPath) === unhashed(path)) await cache.delete(old);
-    }
-  }
+  if (response.ok) await after(keepHashed(cache, request, response.clone()));
   return response;
 }
 
-async function networkFirst(request) {
+async function keepHashed(cache, request, response) {
+  await cache.put(request, response);
+  // The builds before, kept no longer: the page now names this one (a `trunk serve` session
+  // would otherwise keep every rebuild's wasm).
+  const path = new URL(request.url).pathname;
+  for (const old of await cache.keys()) {
+    const oldPath = new URL(old.url).pathname;
+    if (oldPath !== path && HASHED.test(oldPath) && unhashed(oldPath) === unhashed(path)) await cache.delete(old);
+  }
+}
+
+async function networkFirst(request, after = awaited) {
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
-    if (response.ok) {
-      await cache.put(request, response.clone());
-      // One copy of the page, whatever its query: a copy kept from a visit with another
-      // query would name an earlier build's files, let go since (see cacheFirst).
-      if (request.mode === "navigate") {
-        for (const old of await cache.keys(request, { ignoreSearch: true })) if (old.url !== request.url) await cache.delete(old);
-      }
-    }
+    if (response.ok) await after(keepLatest(cache, request, response.clone()));
     return response;
   } catch (offline) {
     // A page asked for with its query (the UI contract's parameters) is the same page.
     const kept = (await cache.match(request)) ?? (await cache.match(request, { ignoreSearch: true }));
     if (kept) return kept;
     throw offline;
+  }
+}
+
+async function keepLatest(cache, request, response) {
+  await cache.put(request, response);
+  // One copy of the page, whatever its query: a copy kept from a visit with another query
+  // would name an earlier build's files, let go since (see cacheFirst).
+  if (request.mode === "navigate") {
+    for (const old of await cache.keys(request, { ignoreSearch: true })) if (old.url !== request.url) await cache.delete(old);
   }
 }

@@ -94,7 +94,7 @@ test("the service worker keeps one build's hashed files: a new build's copy lets
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   await page.reload();
   assert.ok(await page.evaluate(() => Boolean(navigator.serviceWorker.controller)), "the worker controls the page");
-  const kept = await page.evaluate(async () => {
+  await page.evaluate(async () => {
     const wasm = document.querySelector("script[data-wasm]").dataset.wasm;
     const cache = await caches.open("wschat-1");
     // The wasm of an earlier build, and this build's wasm not yet kept (as when it is new).
@@ -103,19 +103,43 @@ test("the service worker keeps one build's hashed files: a new build's copy lets
     await cache.put("/unrelated-0123456789abcdef.js", new Response("another file"));
     await cache.delete(wasm);
     await (await fetch(wasm)).arrayBuffer();
-    return (await cache.keys()).map((r) => new URL(r.url).pathname);
   });
   const wasm = await page.evaluate(() => document.querySelector("script[data-wasm]").dataset.wasm);
+  const cached = () => page.evaluate(async () => (await (await caches.open("wschat-1")).keys()).map((r) => new URL(r.url).pathname));
+  // The worker writes the cache after it answers: what it keeps is read once it has written
+  // (or the wait is over, and the checks below say what is wrong).
+  await page
+    .waitForFunction(
+      async (wasm) => {
+        const paths = (await (await caches.open("wschat-1")).keys()).map((r) => new URL(r.url).pathname);
+        return paths.includes(wasm) && !paths.some((p) => p.endsWith("-0123456789abcdef_bg.wasm"));
+      },
+      wasm,
+      { timeout },
+    )
+    .catch(() => {});
+  const kept = await cached();
   assert.ok(kept.includes(wasm), `this build's wasm kept: ${wasm} in ${kept.join(", ")}`);
   assert.ok(!kept.some((p) => p.endsWith("-0123456789abcdef_bg.wasm")), `the earlier build's wasm let go: ${kept.join(", ")}`);
   assert.ok(kept.includes("/unrelated-0123456789abcdef.js"), "another file's copies stay");
   // The page opened with another query: one copy of the page is kept, the newest.
   await page.goto(`http://${shared.app.addr}/?nick=ola2&connect=0`);
   await page.locator('[data-testid="connection-status"]').waitFor({ timeout });
-  const pages = await page.evaluate(async () =>
-    (await (await caches.open("wschat-1")).keys()).map((r) => new URL(r.url)).filter((u) => u.pathname === "/").map((u) => u.search),
-  );
-  assert.deepEqual(pages, ["?nick=ola2&connect=0"]);
+  const pageCopies = () =>
+    page.evaluate(async () =>
+      (await (await caches.open("wschat-1")).keys()).map((r) => new URL(r.url)).filter((u) => u.pathname === "/").map((u) => u.search),
+    );
+  await page
+    .waitForFunction(
+      async () => {
+        const copies = (await (await caches.open("wschat-1")).keys()).filter((r) => new URL(r.url).pathname === "/");
+        return copies.length === 1 && new URL(copies[0].url).search === "?nick=ola2&connect=0";
+      },
+      null,
+      { timeout },
+    )
+    .catch(() => {});
+  assert.deepEqual(await pageCopies(), ["?nick=ola2&connect=0"]);
   assert.deepEqual(errors, []);
 });
 
