@@ -55,8 +55,9 @@ export async function openBench({ namedWasm = false, against = null } = {}) {
   copyFileSync(path.join(dist, css), path.join(site, "main.css"));
   if (namedWasm) {
     const named = path.join(root, "target/wasm-bindgen/release");
-    const wasm = readdirSync(dist).find((f) => f.endsWith(".wasm"));
-    copyFileSync(path.join(named, readdirSync(named).find((f) => f.endsWith(".wasm"))), path.join(site, wasm));
+    // The main module: the format modules beside it keep their own (nameless) builds.
+    const wasm = readdirSync(dist).find((f) => f.endsWith("_bg.wasm"));
+    copyFileSync(path.join(named, readdirSync(named).find((f) => f.endsWith("_bg.wasm"))), path.join(site, wasm));
   }
   const server = await startServer(["--static", site]);
   const browser = await launchChromium();
