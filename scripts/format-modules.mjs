@@ -25,6 +25,22 @@ function wasmOptArgs(sourcePage) {
 }
 
 /**
+ * The modules each format's load fetches, read from the link module wasm-split-cli wrote: its
+ * own (`split_<format>.wasm`) and the chunks whose comment names it (`auto` loads every format,
+ * so it needs them all).
+ */
+function modulesByFormat(link) {
+  const needs = new Map();
+  const add = (format, file) => needs.set(format, [...(needs.get(format) ?? []), file]);
+  for (const [, file, format] of link.matchAll(/"\.\/(split_([a-z0-9]+)\.wasm)"/g)) add(format, file);
+  const chunks = [...link.matchAll(/\/\* ([a-z0-9, ]+) \*\/\s*const __chunk_\d+ = makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/(chunk_\d+\.wasm)"/g)];
+  if (!needs.size || !chunks.length) throw new Error(`format-modules: ${LINK} is not laid out as this script reads it`);
+  for (const [, formats, file] of chunks) for (const format of formats.split(", ")) add(format, file);
+  if (needs.has("auto")) needs.set("auto", [...new Set([...needs.values()].flat())]);
+  return needs;
+}
+
+/**
  * Puts the format modules of the build whose glue is `glueFile` (in `staging`, named by trunk
  * `<stem>-<hash>.js`) into `staging`; `splitDir` is where wasm-bindgen's wrapper left them.
  * Returns the link module's name and the format modules' (none for a build without split
@@ -39,8 +55,10 @@ export function placeFormatModules({ staging, glueFile, wasmStem, splitDir, sour
   if (!existsSync(linkFile)) throw new Error(`format-modules: the glue imports ${LINK}, and ${splitDir} has none`);
   let link = readFileSync(linkFile, "utf8");
 
+  const needs = modulesByFormat(link);
   const args = wasmOptArgs(sourcePage);
   const lazy = [];
+  const renamed = new Map();
   for (const file of readdirSync(splitDir).filter((f) => f.endsWith(".wasm") && f !== `${wasmStem}.wasm`)) {
     const quoted = `"./${file}"`;
     if (!link.includes(quoted)) continue; // not fetched by this build's link module
@@ -56,6 +74,7 @@ export function placeFormatModules({ staging, glueFile, wasmStem, splitDir, sour
     const name = byContent(path.basename(file, ".wasm"), bytes, ".wasm");
     writeFileSync(path.join(staging, name), bytes);
     link = link.replaceAll(quoted, `"./${name}"`);
+    renamed.set(file, name);
     lazy.push(name);
   }
   if (!lazy.length) throw new Error(`format-modules: ${LINK} fetches none of the modules in ${splitDir}`);
@@ -78,5 +97,8 @@ export function placeFormatModules({ staging, glueFile, wasmStem, splitDir, sour
   const source = readFileSync(worker, "utf8");
   if (!source.includes(list)) throw new Error(`format-modules: sw.js has no "${list}" to fill`);
   writeFileSync(worker, source.replace(list, `const LAZY = ${JSON.stringify(lazy)};`));
-  return { link: linkName, lazy };
+  // For loader.js: each format's modules (by their place in `lazy`), to fetch beside the app
+  // for the format a link names.
+  const byFormat = [...needs].map(([format, files]) => `${format}:${files.map((f) => lazy.indexOf(renamed.get(f))).join(",")}`).join(";");
+  return { link: linkName, lazy, byFormat };
 }

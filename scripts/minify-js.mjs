@@ -39,7 +39,7 @@ for (const { glue, wasm, stem } of readdirSync(staging).map(built).filter(Boolea
   const sourcePage = readFileSync("index.html", "utf8");
   const formats = placeFormatModules({ staging, glueFile: glue, wasmStem: stem, splitDir, sourcePage });
   if (formats.link) {
-    linkModules.push(formats.link);
+    linkModules.push(formats);
     console.log(`minify-js: ${formats.lazy.length} format modules, fetched when first wanted`);
   }
 }
@@ -72,9 +72,13 @@ for (const { glue: file, wasm, stem, hash } of readdirSync(staging).map(built).f
 }
 
 const base = process.env.TRUNK_PUBLIC_URL || "/";
-for (const link of linkModules) {
+for (const { link, lazy, byFormat } of linkModules) {
   // Its digest is written below, with the others'.
   page = page.replace("</head>", `<link crossorigin href=${base}${link} integrity=sha384- rel=modulepreload></head>`);
+  // loader.js fetches the modules of the format the link names while the app loads.
+  const loader = /<script\b[^>]*\bdata-wasm=[^>]*?(?=>)/;
+  if (!loader.test(page)) throw new Error("minify-js: the page has no script with data-wasm");
+  page = page.replace(loader, `$& data-modules="${lazy.join(",")}" data-formats="${byFormat}"`);
 }
 
 // The page names the glue, the snippets, the wasm and the stylesheet with their digests

@@ -11,6 +11,38 @@ function say(text) {
   status.setAttribute("data-failed", "true");
 }
 
+// The modules of the format the page will most likely speak, fetched while the app loads rather
+// than once it asks (a release build lists them: scripts/format-modules.mjs). A guess: the
+// format named in the link, else the one last used, else plain text.
+function preloadFormat() {
+  const formats = tag.dataset.formats;
+  if (!formats) return;
+  const modules = tag.dataset.modules.split(",");
+  let remembered = null;
+  try {
+    remembered = new URLSearchParams(localStorage.getItem("wschat.settings") ?? "").get("protocol");
+  } catch {
+    // Storage refused (some private windows): the link or the default decides.
+  }
+  const query = new URLSearchParams(location.search);
+  const wanted = (query.get("protocol") || (query.has("url") ? "" : remembered) || "text").trim().toLowerCase();
+  const entry = formats.split(";").find((e) => e.startsWith(`${wanted}:`));
+  const base = new URL(tag.dataset.js, location.href);
+  for (const index of entry ? entry.slice(wanted.length + 1).split(",") : []) {
+    const name = modules[Number(index)];
+    if (!name) continue;
+    const link = document.createElement("link");
+    link.rel = "preload";
+    link.as = "fetch";
+    link.crossOrigin = "anonymous";
+    // After the app's own files, which the page preloads at high priority.
+    link.fetchPriority = "low";
+    link.href = new URL(name, base).href;
+    document.head.append(link);
+  }
+}
+preloadFormat();
+
 let stage = "its code could not be loaded";
 try {
   const { default: init } = await import(tag.dataset.js);

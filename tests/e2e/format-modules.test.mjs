@@ -1,5 +1,6 @@
 // The wire formats' code is not in the first load: a release build fetches a format's wasm
-// module when a connection first wants it (core's `ProtocolKind::load`, scripts/bin/wasm-bindgen).
+// module when a connection first wants it (core's `ProtocolKind::load`, scripts/bin/wasm-bindgen),
+// or while the app loads for the format the link names (web/loader.js).
 // A module that cannot be fetched is said, loses nothing typed, and is fetched again.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -32,7 +33,10 @@ test("a connection fetches its own format's module and no other's", async (t) =>
   const { page, errors, fetched } = await pageWithoutWorker(t);
   await page.goto(appUrl({ nick: "lazy", url: `/ws?room=formats-${Date.now()}`, protocol: "text" }));
   await open(page);
-  assert.deepEqual(fetched, ["text"], "only plain text's module");
+  // Asked for by loader.js while the app loaded (the format the link names), and fetched once.
+  const preloaded = await page.locator('link[rel="preload"][as="fetch"]').evaluateAll((links) => links.map((l) => l.href));
+  assert.deepEqual([...new Set(preloaded.map(formatOf).filter(Boolean))], ["text"]);
+  assert.deepEqual(fetched, ["text"], "only plain text's module, once");
 
   // The JSON format, chosen in the form, is fetched when it connects.
   await page.locator('[data-testid="protocol-select"]').selectOption("json");
