@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { placeFormatModules } from "./format-modules.mjs";
+import { nameLinkModule, placeFormatModules } from "./format-modules.mjs";
 import { shortenImports } from "./wasm-imports.mjs";
 
 const staging = process.env.TRUNK_STAGING_DIR;
@@ -19,10 +19,11 @@ const { minify } = await import("terser");
 const walk = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 
-// Trunk names them `<stem>-<hash>.js` and `<stem>-<hash>_bg.wasm`; the wasm imports from
-// `./<stem>_bg.js`, wasm-bindgen's name for the glue.
+// Trunk names them `<stem>-<hash>.js` and `<stem>-<hash>_bg.wasm` (the hash in hex, without
+// leading zeros: 15 digits as often as one build in 16); the wasm imports from `./<stem>_bg.js`,
+// wasm-bindgen's name for the glue.
 const built = (name) => {
-  const match = /^(.+)-([0-9a-f]{16})\.js$/.exec(name);
+  const match = /^(.+)-([0-9a-f]{1,16})\.js$/.exec(name);
   const wasm = match && path.join(staging, `${match[1]}-${match[2]}_bg.wasm`);
   return match && existsSync(wasm) ? { glue: path.join(staging, name), wasm, stem: match[1], hash: match[2] } : null;
 };
@@ -30,7 +31,9 @@ const built = (name) => {
 // The modules that fetch the format modules: the glue imports them, so the page preloads them
 // with it rather than after it.
 const linkModules = [];
-for (const { glue, wasm, stem } of readdirSync(staging).map(built).filter(Boolean)) {
+const builds = readdirSync(staging).map(built).filter(Boolean);
+if (!builds.length) throw new Error(`minify-js: no wasm-bindgen glue and wasm named <stem>-<hash> in ${staging}`);
+for (const { glue, wasm, stem } of builds) {
   const short = shortenImports(readFileSync(wasm), readFileSync(glue, "utf8"), `./${stem}_bg.js`);
   writeFileSync(wasm, short.wasm);
   writeFileSync(glue, short.glue);
@@ -39,7 +42,7 @@ for (const { glue, wasm, stem } of readdirSync(staging).map(built).filter(Boolea
   const sourcePage = readFileSync("index.html", "utf8");
   const formats = placeFormatModules({ staging, glueFile: glue, wasmStem: stem, splitDir, sourcePage });
   if (formats.link) {
-    linkModules.push(formats);
+    linkModules.push({ ...formats, glue });
     console.log(`minify-js: ${formats.lazy.length} format modules, fetched when first wanted`);
   }
 }
@@ -52,6 +55,8 @@ for (const file of walk(staging).filter((f) => f.endsWith(".js"))) {
   const { code } = await minify(source, { module, compress: true, mangle: true, format: { comments: false } });
   writeFileSync(file, code);
 }
+
+for (const formats of linkModules) formats.link = nameLinkModule(staging, formats.glue);
 
 const html = path.join(staging, "index.html");
 let page = readFileSync(html, "utf8");
