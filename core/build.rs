@@ -1,8 +1,8 @@
 //! `split_formats`: a release build for the browser made through scripts/env.sh puts each wire
 //! format's code in a wasm module of its own, fetched when the format is first wanted (see
-//! `protocol::ProtocolKind::load`). scripts/bin/wasm-bindgen, first on that PATH, does the split
-//! and says so with `WSCHAT_SPLIT_FORMATS`; a build without it (trunk run by hand, the browser
-//! tests' debug builds) keeps one module.
+//! `protocol::ProtocolKind::load`). scripts/env.sh sets `WSCHAT_SPLIT_FORMATS` and puts
+//! scripts/bin/wasm-bindgen, which does the split, first on PATH; a build without them (trunk
+//! run by hand, the browser tests' debug builds) keeps one module.
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");

@@ -3,13 +3,15 @@
 // <wasm-bindgen out-dir>/split. Each is optimised as the main module is and named after its
 // bytes; the link module fetches those names, takes the main module's exports from a global the
 // glue sets as it instantiates (importing the glue by name would tie the glue's name to its
-// own), and is named after its bytes too; the service worker is told to keep them all.
+// own), and is named after its bytes once minified; the service worker is told to keep them all.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const LINK = "__wasm_split.js";
+/** The link module's name in the staging dir until it is minified and named after its bytes. */
+const LINK_UNNAMED = "wschat-formats.js";
 /** Where the glue leaves the main instance's exports for the link module. */
 const EXPORTS = "wschatExports";
 
@@ -82,7 +84,8 @@ export function placeFormatModules({ staging, glueFile, wasmStem, splitDir, sour
   const mainImport = /import\s*\{\s*initSync\s*\}\s*from\s*["'][^"']*["'];?/;
   if (!mainImport.test(link)) throw new Error(`format-modules: ${LINK} does not import initSync as expected`);
   link = link.replace(mainImport, `const initSync = () => globalThis.${EXPORTS};`);
-  const linkName = byContent("wschat-formats", link, ".js");
+  // Named after its bytes once minified (see `nameLinkModule`).
+  const linkName = LINK_UNNAMED;
   writeFileSync(path.join(staging, linkName), link);
   // The glue hands the instance's exports over as it takes them, before the app starts: the app
   // may want a format while it starts.
@@ -101,4 +104,22 @@ export function placeFormatModules({ staging, glueFile, wasmStem, splitDir, sour
   // for the format a link names.
   const byFormat = [...needs].map(([format, files]) => `${format}:${files.map((f) => lazy.indexOf(renamed.get(f))).join(",")}`).join(";");
   return { link: linkName, lazy, byFormat };
+}
+
+/**
+ * Names the link module after its bytes as served (after terser: a name kept by the service
+ * worker for good must never be served with other bytes), in `staging` and in the glue
+ * `glueFile` that imports it. Returns the name.
+ */
+export function nameLinkModule(staging, glueFile) {
+  const unnamed = path.join(staging, LINK_UNNAMED);
+  const bytes = readFileSync(unnamed);
+  const name = byContent("wschat-formats", bytes, ".js");
+  writeFileSync(path.join(staging, name), bytes);
+  rmSync(unnamed);
+  const glue = readFileSync(glueFile, "utf8");
+  const specifier = `./${LINK_UNNAMED}`;
+  if (!glue.includes(specifier)) throw new Error(`format-modules: the glue no longer imports ${specifier}`);
+  writeFileSync(glueFile, glue.replaceAll(specifier, `./${name}`));
+  return name;
 }

@@ -12,8 +12,9 @@ function say(text) {
 }
 
 // The modules of the format the page will most likely speak, fetched while the app loads rather
-// than once it asks (a release build lists them: scripts/format-modules.mjs). A guess: the
-// format named in the link, else the one last used, else plain text.
+// than once it asks (a release build lists them: scripts/format-modules.mjs). A guess, as the app
+// chooses: a link's `protocol` (a link with no `protocol` means plain text), else on a bare
+// visit the format last used. A name the app also takes (`socket.io`) only misses the preload.
 function preloadFormat() {
   const formats = tag.dataset.formats;
   if (!formats) return;
@@ -25,7 +26,8 @@ function preloadFormat() {
     // Storage refused (some private windows): the link or the default decides.
   }
   const query = new URLSearchParams(location.search);
-  const wanted = (query.get("protocol") || (query.has("url") ? "" : remembered) || "text").trim().toLowerCase();
+  const linked = [...query.keys()].length > 0;
+  const wanted = (query.get("protocol") || (linked ? "" : remembered) || "text").trim().toLowerCase();
   const entry = formats.split(";").find((e) => e.startsWith(`${wanted}:`));
   const base = new URL(tag.dataset.js, location.href);
   for (const index of entry ? entry.slice(wanted.length + 1).split(",") : []) {
