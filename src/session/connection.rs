@@ -41,6 +41,9 @@ impl ChatSession {
             Err(problem) => return self.report(problem),
         };
         if let Some(host) = self.password_in_clear(&settings) {
+            // Nothing opens with these settings before the person's yes.
+            self.cancel_reconnect();
+            self.end_opening();
             self.settings.set(settings);
             self.cleartext_host.set(Some(host.clone()));
             return self.report_lasting(format!(
@@ -81,13 +84,16 @@ impl ChatSession {
 
     /// Closes the connection at the person's request; no reconnect follows.
     pub fn disconnect(&self, code: Option<u16>, reason: &str) {
-        // A format still being fetched opens nothing once it is in.
-        self.update_upkeep(|u| u.opening_turn = u.opening_turn.wrapping_add(1));
+        // An opening still waiting for stored lines or a format's code opens nothing now.
+        let was_opening = self.opening.get_untracked().is_some();
+        self.end_opening();
         let was_waiting = self.reconnect.get_untracked().is_some();
         self.cancel_reconnect();
         self.update_upkeep(|u| u.waiting_for_network = false);
         if matches!(self.socket.ready_state().get_untracked(), ReadyState::Closed) {
-            if was_waiting {
+            if was_opening {
+                self.system("Connection cancelled.");
+            } else if was_waiting {
                 self.system("Reconnect cancelled.");
             } else {
                 self.report("There is no connection to close.".to_string());
@@ -111,38 +117,59 @@ impl ChatSession {
     /// Opens the socket once the server's stored history is shown (see `history`).
     pub(super) fn open_socket(&self) {
         self.cancel_reconnect();
-        let (url, socket_url, kind) =
-            self.settings.with_untracked(|s| (s.url.clone(), s.protocol.socket_url(&s.url), s.protocol));
-        // The format's code is fetched while the stored lines are read; a failure is said when
-        // the socket would open (`open_socket_now` loads it again).
-        if !kind.is_loaded() {
-            leptos::task::spawn_local(async move {
-                let _ = kind.load().await;
-            });
+        // Settings waiting for the person's yes (a password in clear) open nothing.
+        if self.cleartext_host.get_untracked().is_some() {
+            return;
         }
-        // An address the socket will refuse is said at once, history or not.
-        if normalize_ws_url(&socket_url, page_origin().as_ref()).is_err() {
-            return self.open_socket_now();
-        }
-        self.follow_server(&url);
-        self.load_history_then(|session| session.open_socket_now());
-    }
-
-    /// Opens the socket once the code of every format it may speak is loaded: the one chosen,
-    /// those of the subprotocols offered (the server may choose one), with `auto` all of them.
-    /// A release build fetches each format's module the first time it is wanted.
-    pub(super) fn open_socket_now(&self) {
-        self.cancel_reconnect();
-        let turn = self.upkeep.try_update_value(|u| {
+        let Some(turn) = self.upkeep.try_update_value(|u| {
             u.opening_turn = u.opening_turn.wrapping_add(1);
             u.opening_turn
-        });
+        }) else {
+            return;
+        };
+        self.opening.set(Some(turn));
+        let (url, socket_url) = self.settings.with_untracked(|s| (s.url.clone(), s.protocol.socket_url(&s.url)));
+        // The formats' code is fetched while the stored lines are read.
+        fetch_formats(self.formats_wanted());
+        // An address the socket will refuse is said at once, history or not.
+        if normalize_ws_url(&socket_url, page_origin().as_ref()).is_err() {
+            return self.open_socket_now(turn);
+        }
+        self.follow_server(&url);
+        self.load_history_then(move |session| session.open_socket_now(turn));
+    }
+
+    /// The formats a link with the current settings may speak: the one chosen, and those of
+    /// the subprotocols offered (the server may choose one).
+    fn formats_wanted(&self) -> Vec<ProtocolKind> {
         let settings = self.settings.get_untracked();
         let mut wanted = vec![settings.protocol];
         wanted.extend(self.offer(&settings).subprotocols.iter().filter_map(|s| ProtocolKind::for_subprotocol(s)));
+        wanted
+    }
+
+    /// Whether the opening of `turn` is still the one to open the socket for.
+    fn opening_is(&self, turn: u32) -> bool {
+        self.opening.try_get_untracked() == Some(Some(turn))
+    }
+
+    fn end_opening(&self) {
+        if self.opening.try_get_untracked().flatten().is_some() {
+            self.opening.set(None);
+        }
+    }
+
+    /// Opens the socket for the opening of `turn` once the code of every format it may speak is
+    /// loaded (a release build fetches each format's module the first time it is wanted).
+    fn open_socket_now(&self, turn: u32) {
+        if !self.opening_is(turn) {
+            return;
+        }
+        let wanted = self.formats_wanted();
         if wanted.iter().all(|kind| kind.is_loaded()) {
             return self.open_socket_with_formats();
         }
+        fetch_formats(wanted.iter().copied());
         let session = *self;
         leptos::task::spawn_local(async move {
             let mut loaded = Ok(());
@@ -152,20 +179,33 @@ impl ChatSession {
                     break;
                 }
             }
-            if !session.alive() || session.upkeep.with_value(|u| Some(u.opening_turn)) != turn {
+            if !session.alive() || !session.opening_is(turn) {
                 return;
             }
             match loaded {
-                Ok(()) => session.open_socket_with_formats(),
-                Err(missing) => {
-                    session.report(format!("{missing}: is the network down? The page keeps what you type."));
-                    session.schedule_reconnect();
-                }
+                Ok(()) => session.open_socket_now(turn),
+                Err(missing) => session.formats_unavailable(&missing.to_string()),
             }
         });
     }
 
+    /// A format's module could not be fetched: the link of other settings still open goes (what
+    /// it was sending goes back to the outbox), and the reconnect schedule tries again.
+    fn formats_unavailable(&self, missing: &str) {
+        self.end_opening();
+        if !matches!(self.socket.ready_state().get_untracked(), ReadyState::Closed) {
+            self.socket.release();
+            self.drop_link();
+        }
+        self.report(format!(
+            "{missing}: the network may be down, or a newer version of wschat is out (reload the page). What you type is kept."
+        ));
+        self.schedule_reconnect();
+    }
+
     fn open_socket_with_formats(&self) {
+        self.cancel_reconnect();
+        self.end_opening();
         self.subprotocol_hint.set(false);
         let settings = self.settings.get_untracked();
         self.follow_server(&settings.url);
@@ -185,9 +225,9 @@ impl ChatSession {
             u.wake_timer = None;
             Ok::<_, wschat_core::protocol::FormatNotLoaded>(())
         });
-        // Settings changed while the formats loaded: load the ones they want.
-        if let Some(Err(_)) = made {
-            return self.open_socket_now();
+        // Loaded before this call: not reached, said all the same.
+        if let Some(Err(missing)) = made {
+            return self.report(missing.to_string());
         }
         let url = settings.protocol.socket_url(&settings.url);
         let offer = self.offer(&settings);
@@ -323,6 +363,18 @@ impl ChatSession {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Starts fetching the code of `kinds` (and of the formats each needs) at once; whoever needs
+/// one awaits its load, which is then under way already.
+fn fetch_formats(kinds: impl IntoIterator<Item = ProtocolKind>) {
+    for kind in kinds.into_iter().flat_map(ProtocolKind::needs) {
+        if !kind.is_loaded() {
+            leptos::task::spawn_local(async move {
+                let _ = kind.load().await;
+            });
         }
     }
 }

@@ -102,8 +102,7 @@ struct Upkeep {
     format: Option<Box<dyn WireFormat>>,
     /// The settings the format was made with.
     format_settings: Option<Settings>,
-    /// Counts the openings asked for and the person's closes: the code of a format fetched
-    /// meanwhile opens the socket only for the last opening, and not after a close.
+    /// Counts the openings asked for.
     opening_turn: u32,
     /// Whether the current connection ever opened (a failure before that may be a refused
     /// subprotocol).
@@ -160,6 +159,10 @@ pub struct ChatSession {
     pub error: RwSignal<Option<String>>,
     /// Present while a reconnect is scheduled.
     pub reconnect: RwSignal<Option<ScheduledReconnect>>,
+    /// The opening waiting for the server's stored lines and its formats' code, by its turn:
+    /// the socket opens for it alone. A newer opening, the person's Disconnect, or settings
+    /// that wait for the person's yes (a password in clear) end it.
+    pub opening: RwSignal<Option<u32>>,
     /// The last failure may have been a refused subprotocol: offer to retry without.
     pub subprotocol_hint: RwSignal<bool>,
     /// Connecting waits for the person's yes to a password in clear to this host.
@@ -220,6 +223,7 @@ impl ChatSession {
             settings: RwSignal::new(settings),
             error: RwSignal::new(None),
             reconnect: RwSignal::new(None),
+            opening: RwSignal::new(None),
             subprotocol_hint: RwSignal::new(false),
             cleartext_host: RwSignal::new(None),
             frames: StoredValue::new_local(FrameLog::default()),

@@ -136,9 +136,12 @@ pub fn ConnectForm(session: ChatSession) -> impl IntoView {
             <button
                 data-testid="disconnect-button"
                 type="button"
-                // A reconnect in waiting is a connection the person may still call off.
+                // A reconnect in waiting, or an opening waiting for stored lines or a format's
+                // code, is a connection the person may still call off.
                 disabled=move || {
-                    matches!(state.get(), ReadyState::Closed | ReadyState::Closing) && session.reconnect.with(Option::is_none)
+                    matches!(state.get(), ReadyState::Closed | ReadyState::Closing)
+                        && session.reconnect.with(Option::is_none)
+                        && session.opening.with(Option::is_none)
                 }
                 on:click=move |_| session.disconnect(Some(1000), "user disconnected")
             >

@@ -90,3 +90,29 @@ test("the service worker keeps every format's module, for an offline start in an
   });
   assert.deepEqual([...new Set(kept.map(formatOf).filter(Boolean))].sort(), [...FORMATS].sort());
 });
+
+test("Disconnect while the format's module is on its way: nothing opens, and the next Connect opens once", async (t) => {
+  const { page, errors } = await pageWithoutWorker(t);
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  let asked;
+  const askedFor = new Promise((resolve) => (asked = resolve));
+  await page.route("**/split_text-*.wasm", async (route) => {
+    asked();
+    await held;
+    await route.continue();
+  });
+  await page.goto(appUrl({ nick: "changes-mind", url: `/ws?room=formats-cancel-${Date.now()}`, protocol: "text" }));
+  await askedFor;
+  await page.locator('[data-testid="disconnect-button"]').click();
+  await page.locator('[data-testid="message"][data-kind="system"]', { hasText: "Connection cancelled." }).waitFor({ timeout });
+  // The same module serves the next opening: the one cancelled gets it too, and must not open.
+  await page.locator('[data-testid="connect-button"]').click();
+  release();
+  await open(page);
+  await send(page, "marker after the opening");
+  await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "marker after the opening" }).waitFor({ timeout });
+  const connecting = page.locator('[data-testid="message"][data-kind="system"]', { hasText: "Connecting to" });
+  assert.equal(await connecting.count(), 1, "one socket opened");
+  assert.deepEqual(errors, []);
+});

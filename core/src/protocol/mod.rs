@@ -487,8 +487,9 @@ impl ProtocolKind {
         self.needs().all(|kind| kind.maker().is_some())
     }
 
-    /// The formats this one makes: itself, and every one for a format that finds the format.
-    fn needs(self) -> impl Iterator<Item = ProtocolKind> {
+    /// The formats whose code this one needs: itself, and every one for a format that finds
+    /// the format.
+    pub fn needs(self) -> impl Iterator<Item = ProtocolKind> {
         ProtocolKind::ALL.into_iter().filter(move |kind| *kind == self || self.finds_format())
     }
 
