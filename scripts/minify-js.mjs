@@ -1,5 +1,6 @@
 // Trunk's post_build hook: gives the wasm's imports from the glue short names
-// (scripts/wasm-imports.mjs), minifies the JavaScript of a release build (wasm-bindgen's glue
+// (scripts/wasm-imports.mjs), puts the wire formats' modules of a split build in place
+// (scripts/format-modules.mjs), minifies the JavaScript of a release build (wasm-bindgen's glue
 // and snippets, loader.js, shell.js, sw.js) with terser, names the glue and the wasm after the
 // bytes served, and puts the new digests in the page's integrity attributes. Trunk's own
 // minifier gives up on the glue (it does not read `import.meta`), and the glue's comments and

@@ -40,6 +40,7 @@
 mod base64;
 mod binary;
 mod event;
+mod load;
 mod payload;
 mod server_model;
 mod shared;
@@ -52,6 +53,9 @@ pub(crate) use shared::{
 pub(crate) use base64::{base64, base64_decode};
 pub use binary::{describe_binary, hex, hex_preview};
 pub use event::{silence, ChatEvent, NameCase, PastLine, Target, TargetKind, READY_TO_CHAT};
+#[cfg(split_formats)]
+use load::SplitLoadFailed;
+pub use load::{FormatNotLoaded, MakeFormat};
 pub use text::{split_nick, TextFormat};
 pub use time::parse_iso8601;
 
@@ -126,36 +130,6 @@ macro_rules! formats {
         }
     };
 }
-
-/// A format's constructor.
-pub type MakeFormat = fn(&FormatSettings) -> Box<dyn WireFormat>;
-
-/// A format whose module could not be fetched (offline before it was ever loaded), or that was
-/// asked for before [`ProtocolKind::load`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FormatNotLoaded(pub ProtocolKind);
-
-impl fmt::Display for FormatNotLoaded {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "wschat could not load its code for {}", self.0.label())
-    }
-}
-
-#[cfg(split_formats)]
-#[derive(Debug)]
-pub(crate) struct SplitLoadFailed;
-
-#[cfg(split_formats)]
-impl From<wasm_split_helpers::SplitLoaderError> for SplitLoadFailed {
-    fn from(_: wasm_split_helpers::SplitLoaderError) -> Self {
-        SplitLoadFailed
-    }
-}
-
-/// The constructors loaded so far, by [`ProtocolKind`] index.
-#[cfg(split_formats)]
-static LOADED: [std::sync::OnceLock<MakeFormat>; ProtocolKind::ALL.len()] =
-    [const { std::sync::OnceLock::new() }; ProtocolKind::ALL.len()];
 
 formats! {
     Text => text,
@@ -466,42 +440,6 @@ impl ProtocolKind {
     /// Checks the settings this format reads; the error is a sentence for the person.
     pub fn check(self, settings: FormatSettings) -> Result<FormatSettings, String> {
         (self.spec().check)(settings)
-    }
-
-    /// Makes this format's code ready for [`ProtocolKind::new_format`] (with a format that finds
-    /// the format, every format's). Only a release build for the browser has anything to fetch;
-    /// a load that failed is tried again by the next call.
-    pub async fn load(self) -> Result<(), FormatNotLoaded> {
-        #[cfg(split_formats)]
-        for kind in self.needs() {
-            if kind.maker().is_none() {
-                let maker = kind.load_maker().await?;
-                let _ = LOADED[kind as usize].set(maker);
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether [`ProtocolKind::load`] has nothing left to do.
-    pub fn is_loaded(self) -> bool {
-        self.needs().all(|kind| kind.maker().is_some())
-    }
-
-    /// The formats whose code this one needs: itself, and every one for a format that finds
-    /// the format.
-    pub fn needs(self) -> impl Iterator<Item = ProtocolKind> {
-        ProtocolKind::ALL.into_iter().filter(move |kind| *kind == self || self.finds_format())
-    }
-
-    #[cfg(split_formats)]
-    fn maker(self) -> Option<MakeFormat> {
-        LOADED[self as usize].get().copied()
-    }
-
-    /// This format, for a connection with these settings; an error until [`ProtocolKind::load`]
-    /// has made its code ready.
-    pub fn new_format(self, settings: &FormatSettings) -> Result<Box<dyn WireFormat>, FormatNotLoaded> {
-        self.maker().map(|make| make(settings)).ok_or(FormatNotLoaded(self))
     }
 }
 
