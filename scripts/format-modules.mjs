@@ -26,18 +26,22 @@ function wasmOptArgs(sourcePage) {
   return [`-O${level}`, ...params.split(/\s+/).filter(Boolean)];
 }
 
+/** Split points named `view_<name>` are views (src/ui/lazy.rs), the others wire formats. */
+const isView = (name) => name.startsWith("view_");
+
 /**
  * The modules each format's load fetches, read from the link module wasm-split-cli wrote: its
  * own (`split_<format>.wasm`) and the chunks whose comment names it (`auto` loads every format,
- * so it needs them all).
+ * so it needs them all, and no view's).
  */
 function modulesByFormat(link) {
   const needs = new Map();
   const add = (format, file) => needs.set(format, [...(needs.get(format) ?? []), file]);
-  for (const [, file, format] of link.matchAll(/"\.\/(split_([a-z0-9]+)\.wasm)"/g)) add(format, file);
-  const chunks = [...link.matchAll(/\/\* ([a-z0-9, ]+) \*\/\s*const __chunk_\d+ = makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/(chunk_\d+\.wasm)"/g)];
+  for (const [, file, format] of link.matchAll(/"\.\/(split_([a-z0-9_]+)\.wasm)"/g)) add(format, file);
+  const chunks = [...link.matchAll(/\/\* ([a-z0-9_, ]+) \*\/\s*const __chunk_\d+ = makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/(chunk_\d+\.wasm)"/g)];
   if (!needs.size || !chunks.length) throw new Error(`format-modules: ${LINK} is not laid out as this script reads it`);
   for (const [, formats, file] of chunks) for (const format of formats.split(", ")) add(format, file);
+  for (const name of needs.keys()) if (isView(name)) needs.delete(name);
   if (needs.has("auto")) needs.set("auto", [...new Set([...needs.values()].flat())]);
   return needs;
 }

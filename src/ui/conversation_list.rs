@@ -42,6 +42,7 @@ pub fn ConversationList(session: ChatSession, draft: RwSignal<String>) -> impl I
         })
     });
     let many = move || session.settings.with(|s| s.protocol.many_conversations());
+    let many_untracked = move || session.settings.with_untracked(|s| s.protocol.many_conversations());
     // At narrow widths the list folds away behind a button.
     let open = RwSignal::new(false);
     let show = move |index: usize| {
@@ -54,7 +55,8 @@ pub fn ConversationList(session: ChatSession, draft: RwSignal<String>) -> impl I
         let step = match ev.key().as_str() {
             "ArrowUp" if ev.alt_key() && !ev.ctrl_key() && !ev.meta_key() => -1,
             "ArrowDown" if ev.alt_key() && !ev.ctrl_key() && !ev.meta_key() => 1,
-            "k" | "K" if (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() => {
+            // Where one conversation is all there is, the list is not shown: nothing to jump to.
+            "k" | "K" if (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() && many_untracked() => {
                 ev.prevent_default();
                 jumping.set(true);
                 return;
@@ -123,7 +125,7 @@ pub fn ConversationList(session: ChatSession, draft: RwSignal<String>) -> impl I
                 />
             </div>
             <Show when=move || jumping.get()>
-                <JumpTo session draft jumping />
+                {super::lazy::jump_to(session, draft, jumping)}
             </Show>
         </nav>
     }
@@ -131,7 +133,7 @@ pub fn ConversationList(session: ChatSession, draft: RwSignal<String>) -> impl I
 
 /// Ctrl+K: a filter of the conversations by name; Enter shows the first match, Escape closes.
 #[component]
-fn JumpTo(session: ChatSession, draft: RwSignal<String>, jumping: RwSignal<bool>) -> impl IntoView {
+pub fn JumpTo(session: ChatSession, draft: RwSignal<String>, jumping: RwSignal<bool>) -> impl IntoView {
     let input = NodeRef::<html::Input>::new();
     let query = RwSignal::new(String::new());
     let matches = Memo::new(move |_| {

@@ -7,6 +7,7 @@ mod connect_form;
 mod conversation_list;
 mod dom;
 mod inspector;
+mod lazy;
 mod message_list;
 mod reconnect_info;
 mod rows;
@@ -24,7 +25,6 @@ use attention::{page_visibility, NotifyButton, UnreadTitle};
 use composer::Composer;
 use connect_form::ConnectForm;
 use conversation_list::ConversationList;
-use inspector::Inspector;
 use message_list::MessageList;
 use reconnect_info::ReconnectInfo;
 use search::HistoryTools;
@@ -136,7 +136,7 @@ fn TabView(tab: Tab, tabs: Tabs, page_visible: Signal<bool>, inspector_open: RwS
             <ShownConversation tab=tab.clone() page_visible />
             <UserList session />
             <Show when=move || inspector_open.get()>
-                <Inspector session />
+                {lazy::inspector(session)}
             </Show>
         </main>
         <Composer session draft=tab.draft />

@@ -2,6 +2,7 @@
 // module when a connection first wants it (core's `ProtocolKind::load`, scripts/bin/wasm-bindgen),
 // or while the app loads for the format the link names (web/loader.js).
 // A module that cannot be fetched is said, loses nothing typed, and is fetched again.
+// The rarely used views (inspector, search, jump-to) are modules of their own too (src/ui/lazy.rs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { send, sharedBrowserAndApp, timeout } from "./helpers.mjs";
@@ -9,6 +10,7 @@ import { send, sharedBrowserAndApp, timeout } from "./helpers.mjs";
 const shared = sharedBrowserAndApp();
 const FORMATS = ["text", "json", "irc", "socketio", "mqtt", "stomp", "xmpp", "auto"];
 const formatOf = (url) => /\/split_([a-z]+)-[0-9a-f]+\.wasm$/.exec(new URL(url).pathname)?.[1];
+const viewOf = (url) => /\/split_view_([a-z_]+)-[0-9a-f]+\.wasm$/.exec(new URL(url).pathname)?.[1];
 const open = (page) => page.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
 
 /** A page in a context of its own, without the service worker (it would fetch every module at
@@ -20,11 +22,14 @@ async function pageWithoutWorker(t) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(e));
   const fetched = [];
+  const views = [];
   page.on("request", (request) => {
     const format = formatOf(request.url());
     if (format) fetched.push(format);
+    const view = viewOf(request.url());
+    if (view) views.push(view);
   });
-  return { page, errors, fetched };
+  return { page, errors, fetched, views };
 }
 
 const appUrl = (params) => `http://${shared.app.addr}/?${new URLSearchParams(params)}`;
@@ -114,5 +119,52 @@ test("Disconnect while the format's module is on its way: nothing opens, and the
   await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "marker after the opening" }).waitFor({ timeout });
   const connecting = page.locator('[data-testid="message"][data-kind="system"]', { hasText: "Connecting to" });
   assert.equal(await connecting.count(), 1, "one socket opened");
+  assert.deepEqual(errors, []);
+});
+
+test("the inspector and the search are fetched when first opened; a refused one says so and comes on Try again", async (t) => {
+  const { page, errors, views } = await pageWithoutWorker(t);
+  let refused = 0;
+  await page.route("**/split_view_search-*.wasm", (route) => {
+    refused++;
+    return route.abort("internetdisconnected");
+  });
+  const room = `views-${Date.now()}`;
+  await page.goto(appUrl({ nick: "opener", url: `/ws?room=${room}`, protocol: "text" }));
+  await open(page);
+  await send(page, "a line to look up later");
+  await page.locator('[data-testid="message"][data-kind="own"][data-status="delivered"]', { hasText: "a line to look up later" }).waitFor({ timeout });
+  assert.deepEqual(views, [], "no view's module on load");
+
+  // Opened, closed and opened again: fetched once.
+  const toggle = page.getByTestId("inspector-toggle");
+  await toggle.click();
+  await page.locator('[data-testid="inspector-frame"][data-direction="out"]', { hasText: "a line to look up later" }).waitFor({ timeout });
+  await toggle.click();
+  await page.getByTestId("inspector-filter").waitFor({ state: "detached", timeout });
+  await toggle.click();
+  await page.getByTestId("inspector-filter").waitFor({ timeout });
+  assert.deepEqual(views, ["inspector"]);
+
+  await page.getByTestId("search-button").click();
+  const failed = page.getByRole("alert").filter({ hasText: "could not load its code for the search" });
+  await failed.waitFor({ timeout });
+  assert.equal(await page.getByTestId("search-input").count(), 0);
+  await page.unroute("**/split_view_search-*.wasm");
+  await failed.getByRole("button", { name: "Try again" }).click();
+  await page.getByTestId("search-input").fill("look up");
+  await page.getByTestId("search-input").press("Enter");
+  await page.locator('[data-testid="search-result"]', { hasText: "a line to look up later" }).waitFor({ timeout });
+  assert.equal(refused, 1);
+  assert.deepEqual(views.filter((v) => v === "search").length, 2, "refused, then fetched on Try again");
+  // The jump-to box (Ctrl+K) is opened in irc-conversations.test.mjs: plain text has one
+  // conversation, no list, and no box to jump with, so Ctrl+K is left to the browser.
+  const ctrlKTaken = await page.evaluate(() => {
+    const key = new KeyboardEvent("keydown", { key: "k", ctrlKey: true, bubbles: true, cancelable: true });
+    document.querySelector('[data-testid="composer-input"]').dispatchEvent(key);
+    return key.defaultPrevented;
+  });
+  assert.equal(ctrlKTaken, false);
+  assert.ok(!views.includes("jump_to"));
   assert.deepEqual(errors, []);
 });

@@ -176,6 +176,13 @@ test("the channels named in `channel` are listed beside the server's conversatio
   assert.deepEqual(all.filter((c) => c.kind === "channel").map((c) => c.name).sort(), ["#a", "#b"]);
   assert.deepEqual(all.filter((c) => c.active === "true").map((c) => c.name), ["#a"]);
   for (const c of all) assert.match(c.unread, /^\d+$/, `${c.name}'s data-unread is an integer`);
+  // Ctrl+K jumps by name (its box is a module of its own in a release build, src/ui/lazy.rs).
+  await page.getByTestId("composer-input").focus();
+  await page.keyboard.press("Control+k");
+  await page.getByTestId("conversation-filter").fill("#b");
+  await page.getByTestId("conversation-filter").press("Enter");
+  await conversation(page, named("#b"), '[data-active="true"]').waitFor({ timeout });
+  await page.getByTestId("conversation-filter").waitFor({ state: "detached", timeout });
   assert.deepEqual(errors, []);
 });
 
