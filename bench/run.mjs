@@ -215,7 +215,33 @@ async function interleaved(name, rounds, measure) {
 // (first paint, and open and first message shown) measures that alone,
 // `--rounds` times interleaved, and prints the medians per client (bursts with layout, style
 // and wasm memory) and the ratios to batched: for quick checks while working on one figure.
+// Sizes: what a browser downloads to run each client (HTML aside).
+const sizeOf = (files) => {
+  const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
+  const br = brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } });
+  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli: br.length };
+};
+// The wire formats' and the rarely used views' modules (`split_*`, and `chunk_*` of code some of
+// them share) are fetched when first wanted, not on load: they are counted apart.
+const formatModule = (f) => /(^|\/)(split|chunk)_[^/]*\.wasm$/.test(f);
+const builtFiles = (dir, lazy) =>
+  readdirSync(dir, { recursive: true })
+    .filter((f) => (f.endsWith(".wasm") || f.endsWith(".js")) && formatModule(f) === lazy)
+    .map((f) => path.join(dir, f));
+const baselineFiles = (kind) => [`${kind}.js`, "common.js"].map((f) => path.join(root, "bench/baselines", f));
 const scenario = option("scenario", null);
+// `--scenario size`: the sizes alone (no browser run).
+if (scenario === "size") {
+  const lazy = builtFiles(dist, true);
+  const rows = [["wschat", builtFiles(dist, false)], ...(AGAINST ? [["before", builtFiles(AGAINST, false)]] : []), ["batched", baselineFiles("batched")]];
+  for (const [client, files] of rows) {
+    const { raw, gzip, brotli } = sizeOf(files);
+    console.log(client.padEnd(8), `first load: raw ${raw}  gzip ${gzip}  brotli ${brotli}`);
+  }
+  if (lazy.length) console.log("wschat   modules fetched when wanted (formats, views): brotli", sizeOf(lazy).brotli, `in ${lazy.length} files`);
+  await site.close();
+  process.exit(0);
+}
 if (scenario) {
   const paint = scenario === "paint";
   const rate = scenario.endsWith("/s") ? Number(scenario.slice(0, -2)) : null;
@@ -294,27 +320,13 @@ for (const client of CLIENTS) {
   record("open and first message shown ms", client, median(paints[client].map((r) => r.firstMessage)));
 }
 
-// Sizes: what a browser downloads to run each client (HTML aside).
-const sizeOf = (files) => {
-  const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
-  const br = brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } });
-  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli: br.length };
-};
-// The wire formats' modules (`split_*`, and `chunk_*` of code some of them share) are fetched
-// when a connection first wants one, not on load: they are counted apart.
-const formatModule = (f) => /(^|\/)(split|chunk)_[^/]*\.wasm$/.test(f);
-const builtFiles = (dir, lazy) =>
-  readdirSync(dir, { recursive: true })
-    .filter((f) => (f.endsWith(".wasm") || f.endsWith(".js")) && formatModule(f) === lazy)
-    .map((f) => path.join(dir, f));
-const baselineFiles = (kind) => [`${kind}.js`, "common.js"].map((f) => path.join(root, "bench/baselines", f));
 const sizes = { wschat: sizeOf(builtFiles(dist, false)), naive: sizeOf(baselineFiles("naive")), batched: sizeOf(baselineFiles("batched")) };
 if (AGAINST) sizes.before = sizeOf(builtFiles(AGAINST, false));
 for (const client of CLIENTS) {
   for (const kind of ["raw", "gzip", "brotli"]) if (sizes[client]) record(`wasm + JS, ${kind} bytes`, client, sizes[client][kind]);
 }
 const formats = builtFiles(dist, true);
-if (formats.length) record("format modules, fetched when wanted, brotli bytes", "wschat", sizeOf(formats).brotli);
+if (formats.length) record("modules fetched when wanted (formats, views), brotli bytes", "wschat", sizeOf(formats).brotli);
 
 await site.close();
 
