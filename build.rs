@@ -22,7 +22,8 @@ fn main() {
         println!("cargo:rustc-link-arg=-zstack-size={bytes}");
         // Relocations let scripts/bin/wasm-bindgen split the formats (core/build.rs) and the
         // rarely used views (`split_views`, src/ui/lazy.rs) into modules of their own.
-        if release && std::env::var("WSCHAT_SPLIT_FORMATS").as_deref() == Ok("1") {
+        let browser = std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("unknown");
+        if release && browser && std::env::var("WSCHAT_SPLIT_FORMATS").as_deref() == Ok("1") {
             println!("cargo:rustc-link-arg=--emit-relocs");
             println!("cargo:rustc-cfg=split_views");
         }

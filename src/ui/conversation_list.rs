@@ -56,9 +56,14 @@ pub fn ConversationList(session: ChatSession, draft: RwSignal<String>) -> impl I
             "ArrowUp" if ev.alt_key() && !ev.ctrl_key() && !ev.meta_key() => -1,
             "ArrowDown" if ev.alt_key() && !ev.ctrl_key() && !ev.meta_key() => 1,
             // Where one conversation is all there is, the list is not shown: nothing to jump to.
+            // Again, it closes the box (which may still be loading, or have failed to).
             "k" | "K" if (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() && many_untracked() => {
                 ev.prevent_default();
-                jumping.set(true);
+                jumping.update(|open| *open = !*open);
+                return;
+            }
+            "Escape" if jumping.get_untracked() => {
+                jumping.set(false);
                 return;
             }
             _ => return,

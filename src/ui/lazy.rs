@@ -95,8 +95,8 @@ mod split {
         Ok(super::make_jump_to)
     }
 
-    /// The view `loaded` makes from `args`; until `load` has fetched its module, nothing, and
-    /// if the fetch fails, why, with a button to try again.
+    /// The view `loaded` makes from `args`; until `load` has fetched its module, a word that it
+    /// is loading, and if the fetch fails, why, with a button to try again.
     pub fn shown_when_loaded<A, L, F>(
         loaded: &'static OnceLock<Maker<A>>,
         load: L,
@@ -124,9 +124,10 @@ mod split {
             });
         };
         fetch();
+        // Made once its module is there, also when another place's load brought it.
         (move || match (came.get(), loaded.get()) {
-            (Some(true), Some(make)) => make(args.clone()),
-            (Some(false), _) => view! {
+            (Some(_), Some(make)) => make(args.clone()),
+            (Some(false), None) => view! {
                 <p class="error load-error" role="alert">
                     "wschat could not load its code for " {what}
                     ": the network may be down, or a newer version of wschat is out (reload the page). "
@@ -136,7 +137,7 @@ mod split {
                 </p>
             }
             .into_any(),
-            _ => ().into_any(),
+            _ => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
         })
         .into_any()
     }

@@ -79,6 +79,13 @@ pub fn HistoryTools(tab: Tab, tabs: Tabs) -> impl IntoView {
         }
     });
     on_cleanup(move || keys.remove());
+    // A term the panel never got to (its module did not come) is not looked up at a later
+    // opening.
+    Effect::new(move |_| {
+        if !open.get() {
+            state.asked.set(None);
+        }
+    });
     // `/search words` typed in the composer: the panel looks it up.
     Effect::new(move |_| {
         if let Some(term) = session.search_request.get() {

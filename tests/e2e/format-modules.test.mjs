@@ -146,15 +146,16 @@ test("the inspector and the search are fetched when first opened; a refused one 
   await page.getByTestId("inspector-filter").waitFor({ timeout });
   assert.deepEqual(views, ["inspector"]);
 
-  await page.getByTestId("search-button").click();
+  // `/search` before the panel's module is there: refused, said, and the term looked up once
+  // the module comes.
+  await send(page, "/search look up");
   const failed = page.getByRole("alert").filter({ hasText: "could not load its code for the search" });
   await failed.waitFor({ timeout });
   assert.equal(await page.getByTestId("search-input").count(), 0);
   await page.unroute("**/split_view_search-*.wasm");
   await failed.getByRole("button", { name: "Try again" }).click();
-  await page.getByTestId("search-input").fill("look up");
-  await page.getByTestId("search-input").press("Enter");
   await page.locator('[data-testid="search-result"]', { hasText: "a line to look up later" }).waitFor({ timeout });
+  assert.equal(await page.getByTestId("search-input").inputValue(), "look up");
   assert.equal(refused, 1);
   assert.deepEqual(views.filter((v) => v === "search").length, 2, "refused, then fetched on Try again");
   // The jump-to box (Ctrl+K) is opened in irc-conversations.test.mjs: plain text has one
@@ -165,6 +166,5 @@ test("the inspector and the search are fetched when first opened; a refused one 
     return key.defaultPrevented;
   });
   assert.equal(ctrlKTaken, false);
-  assert.ok(!views.includes("jump_to"));
   assert.deepEqual(errors, []);
 });

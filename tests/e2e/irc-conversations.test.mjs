@@ -183,6 +183,12 @@ test("the channels named in `channel` are listed beside the server's conversatio
   await page.getByTestId("conversation-filter").press("Enter");
   await conversation(page, named("#b"), '[data-active="true"]').waitFor({ timeout });
   await page.getByTestId("conversation-filter").waitFor({ state: "detached", timeout });
+  // Ctrl+K again closes the box (also one whose module is still on its way).
+  await page.getByTestId("composer-input").focus();
+  await page.keyboard.press("Control+k");
+  await page.getByTestId("conversation-filter").waitFor({ timeout });
+  await page.keyboard.press("Control+k");
+  await page.getByTestId("conversation-filter").waitFor({ state: "detached", timeout });
   assert.deepEqual(errors, []);
 });
 
