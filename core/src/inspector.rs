@@ -7,15 +7,17 @@ use std::ops::Range;
 use crate::json::{self, Number, Value};
 use crate::protocol::{Frame, OutFrame};
 
-/// Records kept by default; older ones are dropped, as the chat log drops old entries.
-pub const DEFAULT_INSPECTOR_CAP: usize = 2_000;
+/// Records kept by default; older ones are dropped, as the chat log drops old entries. As many
+/// as the panel shows: each is wasm memory that is never given back, kept while the panel is
+/// closed too.
+pub const DEFAULT_INSPECTOR_CAP: usize = 500;
 
 /// Bytes of a payload kept per record; a bigger frame keeps its size and this much of its body.
 pub const PAYLOAD_KEEP_BYTES: usize = 16 * 1024;
 
 /// Payload bytes kept across all records: older records go when newer ones would pass it.
 /// Without it, 2,000 batched frames of a few KB each held several MB that never came back
-/// (wasm memory does not shrink). A quarter of a MiB is still 2,000 frames of 128 bytes, or
+/// (wasm memory does not shrink). A quarter of a MiB is still 500 frames of 512 bytes, or
 /// several hundred XMPP stanzas (of the largest frames, 16).
 pub const PAYLOAD_BUDGET_BYTES: usize = 256 * 1024;
 

@@ -15,7 +15,8 @@ use wschat_core::unicode::lowercase;
 use super::dom::{element_with_class, set};
 use crate::session::ChatSession;
 
-/// Rows shown at most; the record keeps more (see `DEFAULT_INSPECTOR_CAP`) for export.
+/// Rows shown at most: the record's default cap (`DEFAULT_INSPECTOR_CAP`), which a filter
+/// looks through.
 const SHOWN_ROWS: usize = 500;
 
 /// What is on screen: the view and filter it was drawn with, and the newest record id drawn.

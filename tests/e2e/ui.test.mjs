@@ -215,7 +215,7 @@ const drawnTexts = (page) =>
 
 test("windowed list: rows out of view are dropped, and drawn again in order, grouped, when scrolled back to", async (t) => {
   const room = `ui-window-${Date.now()}`;
-  // All 2,000 lines in memory (the default cap is 2,000, and system lines come too): this is
+  // All 2,000 lines in memory (the default cap is 1,000, and system lines come too): this is
   // the window's test, not the store's.
   const { page, errors, context } = await open(room, "reader", { extra: "&history=5000" });
   t.after(() => context.close());

@@ -34,8 +34,9 @@ pub use crate::stored_outbox::{decode_outbox, encode_outbox, server_id, Persiste
 /// Default number of entries kept in the log in memory. Older ones leave memory and view, and
 /// the stored history keeps them: scrolling up reads them back. A person reads back a screen at
 /// a time, and each kept entry costs about 150 bytes of wasm memory that is never given back:
-/// 2,000 entries where 5,000 were are 0.44 MiB less after a flood.
-pub const DEFAULT_LOG_CAP: usize = 2_000;
+/// after a flood, 1,000 entries take 0.19 MiB less than 2,000, and 0.44 MiB less again than 5,000
+/// (BENCHMARKS.md).
+pub const DEFAULT_LOG_CAP: usize = 1_000;
 
 /// Entries a log may hold beyond its cap while a person scrolls back through older lines
 /// (the store's or the server's); let go once they are back at the newest. The shared memory
