@@ -1,11 +1,11 @@
 //! The wasm shadow stack's size, per profile, and the split build's settings (below).
 //!
-//! The stack's size: the locals that need an address live there (the
-//! others on the engine's own stack), and Rust's 1 MiB default is linear memory that is never
-//! given back. The release build goes about 20 KB deep at most (JSON nested as deep as the
-//! parser takes, pretty-printed in the inspector: tests/e2e/ui.test.mjs checks it stays under a
-//! quarter); a debug build (the browser tests, `trunk serve`) about 100 KB. The stack is placed
-//! first in memory, so going past it traps rather than writing over data.
+//! The stack's size: the locals that need an address live there (the others on the engine's
+//! own stack), and Rust's 1 MiB default is linear memory that is never given back. The release
+//! build goes about 20 KB deep at most (JSON nested as deep as the parser takes, pretty-printed
+//! in the inspector: tests/e2e/ui.test.mjs checks it stays under a quarter); a debug build (the
+//! browser tests, `trunk serve`) about 100 KB. The stack is placed first in memory, so going
+//! past it traps rather than writing over data.
 
 /// Bytes of stack for the release build.
 const RELEASE_STACK_BYTES: u32 = 131_072;

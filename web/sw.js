@@ -7,8 +7,8 @@ const CACHE = "wschat-1";
 const HASHED = /-[0-9a-f]{8,}(_bg)?\.(js|wasm|css)$/;
 
 // The wire formats' and the rarely used views' modules of a release build, fetched by the page
-// only when first wanted: kept at install so that any format and view opens offline. scripts/format-modules.mjs
-// writes the list; a build that is not split leaves it empty.
+// only when first wanted: kept at install so that any format and view opens offline.
+// scripts/format-modules.mjs writes the list; a build that is not split leaves it empty.
 const LAZY = [];
 
 /** A hashed file's name without its hash: what every build's copy of it shares. */

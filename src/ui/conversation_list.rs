@@ -42,7 +42,6 @@ pub fn ConversationList(session: ChatSession, draft: RwSignal<String>) -> impl I
         })
     });
     let many = move || session.settings.with(|s| s.protocol.many_conversations());
-    let many_untracked = move || session.settings.with_untracked(|s| s.protocol.many_conversations());
     // At narrow widths the list folds away behind a button.
     let open = RwSignal::new(false);
     let show = move |index: usize| {
@@ -57,7 +56,7 @@ pub fn ConversationList(session: ChatSession, draft: RwSignal<String>) -> impl I
             "ArrowDown" if ev.alt_key() && !ev.ctrl_key() && !ev.meta_key() => 1,
             // Where one conversation is all there is, the list is not shown: nothing to jump to.
             // Again, it closes the box (which may still be loading, or have failed to).
-            "k" | "K" if (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() && many_untracked() => {
+            "k" | "K" if (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() && untrack(many) => {
                 ev.prevent_default();
                 jumping.update(|open| *open = !*open);
                 return;

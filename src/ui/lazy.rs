@@ -63,18 +63,14 @@ mod split {
 
     use leptos::prelude::*;
 
+    // Core's split points share the build (build.rs sets `split_views` where core/build.rs
+    // sets `split_formats`), and their error.
+    use wschat_core::protocol::SplitLoadFailed as LoadFailed;
+
     use super::{ChatSession, JumpToArgs, SearchArgs};
 
     /// A view's maker, taken from its module.
     pub type Maker<A> = fn(A) -> AnyView;
-
-    pub struct LoadFailed;
-
-    impl From<wasm_split_helpers::SplitLoaderError> for LoadFailed {
-        fn from(_: wasm_split_helpers::SplitLoaderError) -> Self {
-            LoadFailed
-        }
-    }
 
     pub static INSPECTOR: OnceLock<Maker<ChatSession>> = OnceLock::new();
     pub static SEARCH: OnceLock<Maker<SearchArgs>> = OnceLock::new();

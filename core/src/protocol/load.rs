@@ -20,9 +20,11 @@ impl fmt::Display for FormatNotLoaded {
     }
 }
 
+/// A split point's module that could not be fetched: a format's here, and a view's in the app
+/// (src/ui/lazy.rs).
 #[cfg(split_formats)]
 #[derive(Debug)]
-pub(crate) struct SplitLoadFailed;
+pub struct SplitLoadFailed;
 
 #[cfg(split_formats)]
 impl From<wasm_split_helpers::SplitLoaderError> for SplitLoadFailed {

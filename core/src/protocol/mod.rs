@@ -54,7 +54,7 @@ pub(crate) use base64::{base64, base64_decode};
 pub use binary::{describe_binary, hex, hex_preview};
 pub use event::{silence, ChatEvent, NameCase, PastLine, Target, TargetKind, READY_TO_CHAT};
 #[cfg(split_formats)]
-use load::SplitLoadFailed;
+pub use load::SplitLoadFailed;
 pub use load::{FormatNotLoaded, MakeFormat};
 pub use text::{split_nick, TextFormat};
 pub use time::parse_iso8601;
