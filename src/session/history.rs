@@ -353,13 +353,22 @@ impl ChatSession {
     /// New lines of every conversation wait for the next write, on the next frame.
     pub(super) fn archive_new_lines(&self) {
         let _phase = crate::heap_probe::enter(crate::heap_probe::Phase::Archive);
-        let Some(records) = self.chats.try_update_untracked(|chats| chats.take_unarchived()) else { return };
         let store = Store::get();
-        if records.is_empty() || !store.writes() {
+        let writes = store.writes();
+        let server = self.upkeep.with_value(|u| u.server.clone());
+        let mut queued = false;
+        // Taken whether or not the store writes: what is not written now never will be.
+        self.chats.try_update_untracked(|chats| {
+            chats.take_unarchived_each(|records| {
+                if writes {
+                    store.queue(&server, records);
+                    queued = true;
+                }
+            })
+        });
+        if !queued {
             return;
         }
-        let server = self.upkeep.with_value(|u| u.server.clone());
-        store.queue(&server, &records);
         let session = *self;
         self.update_upkeep(|u| {
             if u.archive.next_write.is_none() {

@@ -33,6 +33,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use wschat_core::chat::RECORDS_AT_ONCE;
 use wschat_core::history::{self, Record};
 
 #[wasm_bindgen(module = "/src/store/store.js")]
@@ -162,11 +163,12 @@ impl Store {
     }
 
     /// Records of `server` for the next write, encoded now and kept in JavaScript until then
-    /// (wasm memory never shrinks: a backlog's records would keep their peak for good). One
-    /// call for all of them: crossing into JavaScript costs per call and per string.
+    /// (wasm memory never shrinks: a backlog's records would keep their peak for good). A few
+    /// calls for a burst's thousand: crossing into JavaScript costs per call and per string,
+    /// and one text for them all would be the wasm memory's peak.
     pub fn queue(&self, server: &str, records: &[Record]) {
-        if !records.is_empty() {
-            let _ = queue_lines(server, &history::encode_batch(records));
+        for chunk in records.chunks(RECORDS_AT_ONCE) {
+            let _ = queue_lines(server, &history::encode_batch(chunk));
         }
     }
 

@@ -4,23 +4,41 @@
 use super::{shared_nick, Change, ChatLog, Entry, EntryKind, OwnStatus, SCROLLBACK_MOST};
 use crate::history::Record;
 use crate::protocol::PastLine;
+use std::collections::VecDeque;
 
 /// Own messages waiting for a final state before they are stored, at most; past it the oldest
 /// is given up (it stays the outbox's while unsent).
 const OWN_WAITING: usize = 256;
 
+/// Records handed to the store's encoder at once (see [`ChatLog::take_records`]).
+pub const RECORDS_AT_ONCE: usize = 32;
+
 /// Servers' ids of lines not yet handed to the store, kept at most (a frame's worth many times).
 const MSGIDS_KEPT: usize = 4_096;
 
 impl ChatLog {
-    /// The records to store since the last call, of this log's conversation `conversation`:
-    /// made from the entries themselves, with the server's ids kept for them, not from copies.
-    pub fn take_records(&mut self, conversation: &str) -> Vec<Record> {
-        let mut taken = Vec::new();
-        self.hand_over(|entry| taken.extend(Record::of_entry(conversation, entry).map(|r| (entry.id, r))));
-        let records = taken.into_iter().map(|(id, record)| Record { msgid: self.take_msgid(id), ..record }).collect();
+    /// The records to store since the last call, of this log's conversation `conversation`,
+    /// to `each` a few at a time ([`RECORDS_AT_ONCE`]): made from the entries themselves, with
+    /// the server's ids kept for them, not from copies. In a burst these are a thousand
+    /// records, and all of them at once would be the wasm memory's peak, which it keeps.
+    pub fn take_records(&mut self, conversation: &str, each: &mut impl FnMut(&[Record])) {
+        // Out of the log while it hands entries over, so each record takes its id on the way.
+        let mut msgids = std::mem::take(&mut self.msgids_to_store);
+        let mut chunk = Vec::with_capacity(RECORDS_AT_ONCE);
+        self.hand_over(|entry| {
+            let Some(mut record) = Record::of_entry(conversation, entry) else { return };
+            record.msgid = take_msgid(&mut msgids, entry.id);
+            chunk.push(record);
+            if chunk.len() == RECORDS_AT_ONCE {
+                each(&chunk);
+                chunk.clear();
+            }
+        });
+        if !chunk.is_empty() {
+            each(&chunk);
+        }
+        self.msgids_to_store = msgids;
         self.forget_handed_msgids();
-        records
     }
 
     /// The entries [`ChatLog::take_records`] would make records of, raw ones included.
@@ -140,14 +158,8 @@ impl ChatLog {
         self.msgids_to_store.push_back((id, msgid.to_string()));
     }
 
-    /// The server's id for entry `id`, for its record, once.
-    fn take_msgid(&mut self, id: u64) -> Option<String> {
-        let at = self.msgids_to_store.iter().position(|(entry, _)| *entry == id)?;
-        self.msgids_to_store.remove(at).map(|(_, msgid)| msgid)
-    }
-
     /// Drops the ids of entries handed over already (taken with them, or never to be): after
-    /// [`ChatLog::hand_over`] and [`ChatLog::take_msgid`] of what it gave.
+    /// [`ChatLog::hand_over`] and [`take_msgid`] of what it gave.
     fn forget_handed_msgids(&mut self) {
         let (archived_to, waiting) = (self.archived_to, &self.own_waiting);
         self.msgids_to_store.retain(|(id, _)| *id > archived_to || waiting.contains(id));
@@ -243,3 +255,9 @@ pub(super) fn is_final(status: Option<OwnStatus>, confirms: bool) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// The server's id for entry `id` (of a log's ids not yet stored), for its record, once.
+fn take_msgid(msgids: &mut VecDeque<(u64, String)>, id: u64) -> Option<String> {
+    let at = msgids.iter().position(|(entry, _)| *entry == id)?;
+    msgids.remove(at).map(|(_, msgid)| msgid)
+}

@@ -19,6 +19,7 @@ pub use place::LinePlace;
 pub use users::{User, MAX_USERS};
 
 mod archive;
+pub use archive::RECORDS_AT_ONCE;
 mod attention;
 mod confirm;
 mod conversations;

@@ -16,13 +16,20 @@ pub(super) const BUDGET_CHECK_EVERY: usize = 16;
 pub const MEMORY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
 
 impl Conversations {
-    /// What to store since the last call, of every conversation ([`ChatLog::take_records`]).
-    pub fn take_unarchived(&mut self) -> Vec<Record> {
-        let mut out = Vec::new();
+    /// What to store since the last call, of every conversation, to `each` a few records at
+    /// a time ([`ChatLog::take_records`]).
+    pub fn take_unarchived_each(&mut self, mut each: impl FnMut(&[Record])) {
         for index in 0..self.list.len() {
             let key = self.key(index);
-            out.extend(self.list[index].log.take_records(&key));
+            self.list[index].log.take_records(&key, &mut each);
         }
+    }
+
+    /// What to store since the last call, of every conversation, at once.
+    #[cfg(test)]
+    pub(crate) fn take_unarchived(&mut self) -> Vec<Record> {
+        let mut out = Vec::new();
+        self.take_unarchived_each(|records| out.extend_from_slice(records));
         out
     }
 

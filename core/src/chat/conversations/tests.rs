@@ -351,7 +351,6 @@ fn a_log_showing_a_message_takes_no_stored_lines() {
     assert_eq!(texts(&all.list()[3]), ["once"]);
 }
 
-/// What goes to the store names the conversation each line was in, by its storage key.
 #[test]
 fn a_live_line_s_msgid_is_stored_and_knows_its_replay_whatever_the_clocks() {
     let tagged = |text: &str, msgid: &str| ChatEvent::Message {
@@ -394,6 +393,38 @@ fn a_live_line_s_msgid_is_stored_and_knows_its_replay_whatever_the_clocks() {
     assert_eq!(texts(&later.list()[1]), ["live", "untagged", "new", "again, new"]);
 }
 
+/// A burst's lines go to the store a few at a time, in order, each with its server's id: all
+/// of them at once would be the wasm memory's peak.
+#[test]
+fn a_burst_is_handed_to_the_store_a_few_records_at_a_time() {
+    let mut all = irc_with_cap(&["#a"], 1_000);
+    all.set_server("s1");
+    for i in 0..300 {
+        let event = ChatEvent::Message {
+            nick: Some("bob".into()),
+            text: format!("line {i}"),
+            time_ms: None,
+            msgid: (i % 2 == 0).then(|| format!("m{i}")),
+        };
+        all.apply(Target::channel("#a").event(event), f64::from(i));
+    }
+    let mut chunks = Vec::new();
+    let mut records = Vec::new();
+    all.take_unarchived_each(|chunk| {
+        chunks.push(chunk.len());
+        records.extend_from_slice(chunk);
+    });
+    assert_eq!(chunks, [128, 128, 44]);
+    let expected: Vec<(String, Option<String>)> =
+        (0..300).map(|i| (format!("line {i}"), (i % 2 == 0).then(|| format!("m{i}")))).collect();
+    let got: Vec<(String, Option<String>)> = records.into_iter().map(|r| (r.text, r.msgid)).collect();
+    assert_eq!(got, expected);
+    let mut again = 0;
+    all.take_unarchived_each(|chunk| again += chunk.len());
+    assert_eq!(again, 0, "nothing twice");
+}
+
+/// What goes to the store names the conversation each line was in, by its storage key.
 #[test]
 fn lines_to_store_name_their_conversation() {
     let mut all = irc_with(&["#a", "#b"]);
