@@ -80,6 +80,19 @@ pub fn Inspector(session: ChatSession) -> impl IntoView {
         }
     });
 
+    // Shown where the focus was lost (a Try again that loaded the panel's code, whose button
+    // went with the error), the panel takes it; opened from its button, the focus stays there.
+    let filter_field = NodeRef::<html::Input>::new();
+    Effect::new(move |_| {
+        let Some(field) = filter_field.get() else { return };
+        let document = field.owner_document();
+        let active = document.as_ref().and_then(Document::active_element);
+        let body = document.as_ref().and_then(Document::body).map(Element::from);
+        if active.is_none() || active == body {
+            let _ = field.focus();
+        }
+    });
+
     let export = move |_| {
         let text = session.frames.with_value(|f| f.export(&filter.get_untracked()));
         download("wschat-frames.jsonl", &text);
@@ -92,6 +105,7 @@ pub fn Inspector(session: ChatSession) -> impl IntoView {
                     <span class="visually-hidden">"Filter frames"</span>
                     <input
                         type="search"
+                        node_ref=filter_field
                         data-testid="inspector-filter"
                         placeholder="filter: text, in, out, event, binary"
                         prop:value=move || filter.get()

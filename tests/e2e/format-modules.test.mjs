@@ -128,6 +128,33 @@ test("Disconnect while the format's module is on its way: nothing opens, and the
   assert.deepEqual(errors, []);
 });
 
+test("the inspector loaded by Try again from the keyboard takes the focus its button had", async (t) => {
+  const { page, errors } = await pageWithoutWorker(t);
+  await refuse(page, "**/split_view_inspector-*.wasm");
+  await page.goto(appUrl({ nick: "keys", url: `/ws?room=views-focus-${Date.now()}`, protocol: "text" }));
+  await open(page);
+  await page.getByTestId("inspector-toggle").click();
+  const failed = page.getByRole("alert").filter({ hasText: "could not load its code for the frame inspector" });
+  await failed.waitFor({ timeout });
+  await page.unroute("**/split_view_inspector-*.wasm");
+  await failed.getByRole("button", { name: "Try again" }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByTestId("inspector-filter").waitFor({ timeout });
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === "inspector-filter", null, { timeout });
+  // Typing goes on where the person was: into the panel's filter.
+  await page.keyboard.type("out");
+  assert.equal(await page.getByTestId("inspector-filter").inputValue(), "out");
+  // Opened again from its button, the focus stays on the button.
+  const toggle = page.getByTestId("inspector-toggle");
+  await toggle.click();
+  await page.getByTestId("inspector-filter").waitFor({ state: "detached", timeout });
+  await toggle.focus();
+  await page.keyboard.press("Enter");
+  await page.getByTestId("inspector-filter").waitFor({ timeout });
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "inspector-toggle");
+  assert.deepEqual(errors, []);
+});
+
 test("the inspector and the search are fetched when first opened; a refused one says so and comes on Try again", async (t) => {
   const { page, errors, views } = await pageWithoutWorker(t);
   const refused = await refuse(page, "**/split_view_search-*.wasm");
