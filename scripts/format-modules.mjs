@@ -43,7 +43,19 @@ function modulesByFormat(link) {
   for (const [, formats, file] of chunks) for (const format of formats.split(", ")) add(format, file);
   for (const name of needs.keys()) if (isView(name)) needs.delete(name);
   if (needs.has("auto")) needs.set("auto", [...new Set([...needs.values()].flat())]);
+  for (const [format, files] of [...needs]) for (const alias of aliasesOf(format)) needs.set(alias, files);
   return needs;
+}
+
+/**
+ * The other names the app takes for `format` (`socket.io`, `jabber`), from its spec in
+ * core/src/protocol/<format>.rs, so that a link with one gets the preload too.
+ */
+function aliasesOf(format) {
+  const spec = new URL(`../core/src/protocol/${format}.rs`, import.meta.url);
+  if (!existsSync(spec)) return [];
+  const list = /\baliases: &\[([^\]]*)\]/.exec(readFileSync(spec, "utf8"))?.[1] ?? "";
+  return [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
 }
 
 /**

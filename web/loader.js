@@ -14,7 +14,7 @@ function say(text) {
 // The modules of the format the page will most likely speak, fetched while the app loads rather
 // than once it asks (a release build lists them: scripts/format-modules.mjs). A guess, as the app
 // chooses: a link's `protocol` (a link with no `protocol` means plain text), else on a bare
-// visit the format last used. A name the app also takes (`socket.io`) only misses the preload.
+// visit the format last used; another name the app takes for one (`socket.io`) is listed too.
 function preloadFormat() {
   const formats = tag.dataset.formats;
   if (!formats) return;

@@ -102,6 +102,15 @@ test("the service worker keeps every format's module, for an offline start in an
   assert.deepEqual([...new Set(kept.map(formatOf).filter(Boolean))].sort(), [...FORMATS].sort());
 });
 
+test("a link naming a format by another name it has gets that format's modules preloaded", async (t) => {
+  const { page } = await pageWithoutWorker(t);
+  for (const [alias, format] of [["socket.io", "socketio"], ["Jabber", "xmpp"]]) {
+    await page.goto(appUrl({ nick: "aliased", url: "/ws", protocol: alias, connect: "0" }));
+    const preloaded = await page.locator('link[rel="preload"][as="fetch"]').evaluateAll((links) => links.map((l) => l.href));
+    assert.deepEqual([...new Set(preloaded.map(formatOf).filter(Boolean))], [format], alias);
+  }
+});
+
 test("Disconnect while the format's module is on its way: nothing opens, and the next Connect opens once", async (t) => {
   const { page, errors } = await pageWithoutWorker(t);
   let release;
