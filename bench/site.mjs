@@ -5,6 +5,7 @@
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { renameImports } from "../scripts/wasm-imports.mjs";
 import { launchChromium, root, startServer } from "../tests/e2e/helpers.mjs";
 
 // WSCHAT_DIST serves another build (the heap probe's: see bench/memory.mjs).
@@ -57,7 +58,11 @@ export async function openBench({ namedWasm = false, against = null } = {}) {
     const named = path.join(root, "target/wasm-bindgen/release");
     // The main module: the format modules beside it keep their own (nameless) builds.
     const wasm = readdirSync(dist).find((f) => f.endsWith("_bg.wasm"));
-    copyFileSync(path.join(named, readdirSync(named).find((f) => f.endsWith("_bg.wasm"))), path.join(site, wasm));
+    const bytes = readFileSync(path.join(named, readdirSync(named).find((f) => f.endsWith("_bg.wasm"))));
+    // The build named its imports short, in its wasm and glue (scripts/wasm-imports.mjs): so
+    // must this module, to link to that glue.
+    const names = new Map(JSON.parse(readFileSync(path.join(named, "import-names.json"), "utf8")));
+    writeFileSync(path.join(site, wasm), renameImports(bytes, `./${wasm.replace(/-[0-9a-f]+_bg\.wasm$/, "_bg.js")}`, names, { keepUnlisted: true }).wasm);
   }
   const server = await startServer(["--static", site]);
   const browser = await launchChromium();

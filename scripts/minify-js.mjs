@@ -38,8 +38,12 @@ for (const { glue, wasm, stem } of builds) {
   const short = shortenImports(readFileSync(wasm), readFileSync(glue, "utf8"), `./${stem}_bg.js`);
   writeFileSync(wasm, short.wasm);
   writeFileSync(glue, short.glue);
-  console.log(`minify-js: ${short.count} imports of ${path.basename(wasm)} named short`);
-  const splitDir = path.join(process.env.CARGO_TARGET_DIR || "target", "wasm-bindgen", "release", "split");
+  console.log(`minify-js: ${short.names.size} imports of ${path.basename(wasm)} named short`);
+  const bindgenDir = path.join(process.env.CARGO_TARGET_DIR || "target", "wasm-bindgen", "release");
+  // For bench/site.mjs, which serves wasm-bindgen's output with its function names in place of
+  // the optimised module: it must link to this glue.
+  if (existsSync(bindgenDir)) writeFileSync(path.join(bindgenDir, "import-names.json"), JSON.stringify([...short.names]));
+  const splitDir = path.join(bindgenDir, "split");
   const sourcePage = readFileSync("index.html", "utf8");
   const formats = placeFormatModules({ staging, glueFile: glue, wasmStem: stem, splitDir, sourcePage });
   if (formats.link) {

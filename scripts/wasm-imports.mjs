@@ -72,7 +72,29 @@ function shortName(index) {
  * change in wasm-bindgen's output stops the build instead of shipping a page that cannot link.
  */
 export function shortenImports(wasm, glue, glueModule) {
-  const names = new Map();
+  const { wasm: renamedWasm, names } = renameImports(wasm, glueModule, new Map());
+  if (!names.size) throw new Error(`wasm-imports: the wasm imports nothing from ${glueModule}: has wasm-bindgen named its glue otherwise?`);
+  const seen = new Map();
+  const renamed = glue.replace(/[A-Za-z_$][\w$]*/g, (word) => {
+    const short = names.get(word);
+    if (short === undefined) return word;
+    seen.set(word, (seen.get(word) ?? 0) + 1);
+    return short;
+  });
+  for (const name of names.keys()) {
+    if (seen.get(name) !== 1) throw new Error(`wasm-imports: the glue names the import ${name} ${seen.get(name) ?? 0} times, not once`);
+  }
+  return { wasm: renamedWasm, glue: renamed, names };
+}
+
+/**
+ * Renames the imports that `wasm` takes from `glueModule` by `names` (long name to short). One
+ * it does not list gets the next short name, added to `names`; with `keepUnlisted`, it keeps
+ * its name. With the names a build used and `keepUnlisted`, the same module before wasm-opt
+ * (which keeps the function names a profile wants, and imports wasm-opt dropped, which the
+ * glue still has by their long names) links to that build's glue: bench/site.mjs's `namedWasm`.
+ */
+export function renameImports(wasm, glueModule, names, { keepUnlisted = false } = {}) {
   const sections = [wasm.subarray(0, 8)];
   let at = 8;
   while (at < wasm.length) {
@@ -97,8 +119,8 @@ export function shortenImports(wasm, glue, glueModule) {
       const descriptor = p;
       p = skipDescriptor(wasm, wasm[p], p + 1);
       if (module.toString() === glueModule) {
-        if (!names.has(name)) names.set(name, shortName(names.size));
-        name = names.get(name);
+        if (!names.has(name) && !keepUnlisted) names.set(name, shortName(names.size));
+        name = names.get(name) ?? name;
       }
       const nameBytes = Buffer.from(name);
       entries.push(unsigned(module.length), module, unsigned(nameBytes.length), nameBytes, wasm.subarray(descriptor, p));
@@ -108,16 +130,5 @@ export function shortenImports(wasm, glue, glueModule) {
     sections.push(Buffer.from([IMPORT_SECTION]), unsigned(section.length), section);
     at = end;
   }
-  if (!names.size) throw new Error(`wasm-imports: the wasm imports nothing from ${glueModule}: has wasm-bindgen named its glue otherwise?`);
-  const seen = new Map();
-  const renamed = glue.replace(/[A-Za-z_$][\w$]*/g, (word) => {
-    const short = names.get(word);
-    if (short === undefined) return word;
-    seen.set(word, (seen.get(word) ?? 0) + 1);
-    return short;
-  });
-  for (const name of names.keys()) {
-    if (seen.get(name) !== 1) throw new Error(`wasm-imports: the glue names the import ${name} ${seen.get(name) ?? 0} times, not once`);
-  }
-  return { wasm: Buffer.concat(sections), glue: renamed, count: names.size };
+  return { wasm: Buffer.concat(sections), names };
 }
