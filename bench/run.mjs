@@ -286,6 +286,10 @@ for (const n of [1_000, 10_000, 100_000]) {
       record(`${name}: wall ms`, client, median(s.map((r) => r.wallMs)));
       record(`${name}: main-thread task ms`, client, median(s.map((r) => r.taskMs)));
       record(`${name}: script ms`, client, median(s.map((r) => r.scriptMs)));
+      // What a client holds before the messages add much: most of the ratio after 100,000.
+      if (n === 1_000 && perFrame === 1) {
+        record("after 1,000: JS heap + wasm memory MB", client, median(s.map((r) => r.heapMB)));
+      }
       if (n === 100_000 && perFrame === 1) {
         record("after 100,000: JS heap + wasm memory MB", client, median(s.map((r) => r.heapMB)));
         record("after 100,000: DOM nodes", client, median(s.map((r) => r.nodes)));
