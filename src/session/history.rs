@@ -172,8 +172,10 @@ impl ChatSession {
 
     /// Shows the stored line of conversation `key` said at `time_ms` as `text` (a search hit):
     /// older lines are read from the store until it is kept, and the list brings it into view.
-    /// Says so when it is further back than the conversation's cap lets the view hold.
-    pub fn reveal_line(&self, key: String, time_ms: f64, text: String) {
+    /// Says so when it is further back than the conversation's cap lets the view hold. With
+    /// `draft` (the composer's, of a tab just opened for the line), the conversation is shown
+    /// once its stored lines have opened it.
+    pub fn reveal_line(&self, key: String, time_ms: f64, text: String, draft: Option<RwSignal<String>>) {
         let session = *self;
         leptos::task::spawn_local(async move {
             let mut turns_waited = 0;
@@ -191,6 +193,11 @@ impl ChatSession {
                     }
                     None => return,
                     Some(Some(id)) => {
+                        let at =
+                            session.chats.try_with_untracked(|c| c.find_key(&key).filter(|at| *at != c.shown_index()));
+                        if let (Some(draft), Some(Some(at))) = (draft, at) {
+                            draft.try_set(session.show(at, draft.get_untracked()));
+                        }
                         session.reveal.try_set(Some(Reveal { key, id, offset: None }));
                         return;
                     }

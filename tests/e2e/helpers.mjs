@@ -467,6 +467,28 @@ export function storedHistory(page) {
   );
 }
 
+/** Searches the stored history for `term` and clicks the hit that says `text`. */
+export async function openHit(page, term, text) {
+  await page.getByTestId("search-button").click();
+  await page.getByTestId("search-input").fill(term);
+  await page.getByTestId("search-input").press("Enter");
+  await page.getByTestId("search-result").filter({ hasText: text }).click();
+}
+
+/** Waits until the row whose text is `text` is wholly inside the shown list's view. */
+export const untilInView = (page, text) =>
+  page.waitForFunction(
+    (text) => {
+      const list = document.querySelector('[data-testid="message-list"]');
+      const shown = [...list.querySelectorAll('[data-testid="message-text"]')].find((t) => t.textContent === text);
+      if (!shown) return false;
+      const [row, view] = [shown.getBoundingClientRect(), list.getBoundingClientRect()];
+      return row.top >= view.top && row.bottom <= view.bottom;
+    },
+    text,
+    { timeout },
+  );
+
 /** Waits until the stored history holds `text` (no event tells a test that a write landed, so
  * the store is read again each frame); returns what it holds then. */
 export async function untilStored(page, text) {

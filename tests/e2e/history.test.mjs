@@ -4,7 +4,7 @@
 // history is not kept.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { holdStoreBusy, send, sharedBrowserAndApp, timeout, untilStored } from "./helpers.mjs";
+import { holdStoreBusy, openHit, send, sharedBrowserAndApp, timeout, untilInView, untilStored } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 
@@ -83,28 +83,6 @@ async function sendAndLetWriteBegin(page, text) {
   await ownDelivered(page, text);
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r)))));
 }
-
-/** Searches the stored history for `term` and clicks the hit that says `text`. */
-async function openHit(page, term, text) {
-  await page.getByTestId("search-button").click();
-  await page.getByTestId("search-input").fill(term);
-  await page.getByTestId("search-input").press("Enter");
-  await page.getByTestId("search-result").filter({ hasText: text }).click();
-}
-
-/** Waits until the row whose text is `text` is wholly inside the shown list's view. */
-const untilInView = (page, text) =>
-  page.waitForFunction(
-    (text) => {
-      const list = document.querySelector('[data-testid="message-list"]');
-      const shown = [...list.querySelectorAll('[data-testid="message-text"]')].find((t) => t.textContent === text);
-      if (!shown) return false;
-      const [row, view] = [shown.getBoundingClientRect(), list.getBoundingClientRect()];
-      return row.top >= view.top && row.bottom <= view.bottom;
-    },
-    text,
-    { timeout },
-  );
 
 test("history: kept across a reload and a closed page, searched beyond the DOM, forgotten", async (t) => {
   const room = `history-${Date.now()}`;

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ircBot } from "../peers/irc-bot.mjs";
-import { entry, Inbox, send, sharedBrowser, startInspircd, timeout, untilStored } from "./helpers.mjs";
+import { entry, Inbox, openHit, send, sharedBrowser, startInspircd, timeout, untilInView, untilStored } from "./helpers.mjs";
 
 const appUrl = process.env.WSCHAT_APP_URL;
 assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
@@ -120,6 +120,20 @@ test("IRC: after a reload the stored lines and InspIRCd's replay show once; sear
       [["#one", "another pebble in one"], ["#one", "pebble in one"], ["#two", "pebble in two"]],
       "each line once, named by its channel",
     );
+    await again.getByTestId("search-input").press("Escape");
+
+    // The tab goes to another server; a hit in a channel of InspIRCd, which no tab is open to
+    // now, opens a tab connected to it again, that channel shown and the line in view.
+    await again.getByTestId("url-input").fill(`/ws?room=elsewhere-${Date.now()}`);
+    await again.getByTestId("protocol-select").selectOption("text");
+    await again.getByTestId("connect-button").click();
+    await again.locator('[data-testid="connection-status"][data-ready-state="open"]').waitFor({ timeout });
+    await openHit(again, "pebble", "pebble in two");
+    await again.locator('[data-testid="tab"]').nth(1).and(again.locator('[aria-current="page"]')).waitFor({ timeout });
+    await again.getByText("Ready to chat.").first().waitFor({ timeout });
+    await again.locator('[data-testid="conversation"][data-name="#two"][data-active="true"]').waitFor({ timeout });
+    await untilInView(again, "pebble in two");
+    assert.equal(await count(again, "pebble in two"), 1, "shown once, stored line and replay");
     bot.close();
     assert.deepEqual(errors, []);
     await context.close();

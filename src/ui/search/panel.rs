@@ -126,7 +126,7 @@ pub fn SearchPanel(tab: Tab, tabs: Tabs, state: SearchState) -> impl IntoView {
         if reopened {
             state.open.try_set(false);
             there.session.show_stored_history();
-            there.session.reveal_line(hit.key.clone(), hit.time_ms, hit.text.clone());
+            there.session.reveal_line(hit.key.clone(), hit.time_ms, hit.text.clone(), Some(there.draft));
             return;
         }
         let Some(index) = there.session.chats.with_untracked(|c| c.find_key(&hit.key)) else {
@@ -135,7 +135,7 @@ pub fn SearchPanel(tab: Tab, tabs: Tabs, state: SearchState) -> impl IntoView {
         };
         there.draft.set(there.session.show(index, there.draft.get_untracked()));
         state.open.set(false);
-        there.session.reveal_line(hit.key.clone(), hit.time_ms, hit.text.clone());
+        there.session.reveal_line(hit.key.clone(), hit.time_ms, hit.text.clone(), None);
         // Last: this tab's view, this search with it, goes when another tab is shown.
         if there.id != tab.id {
             tabs.select(there.id);
