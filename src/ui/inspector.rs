@@ -80,15 +80,12 @@ pub fn Inspector(session: ChatSession) -> impl IntoView {
         }
     });
 
-    // Shown where the focus was lost (a Try again that loaded the panel's code, whose button
-    // went with the error), the panel takes it; opened from its button, the focus stays there.
+    // Loaded by a Try again, whose button went with the error, the panel takes the focus;
+    // opened from its button, or made again with its tab, it leaves the focus where it is.
     let filter_field = NodeRef::<html::Input>::new();
+    let take_focus = use_context::<super::lazy::TakeFocus>().is_some();
     Effect::new(move |_| {
-        let Some(field) = filter_field.get() else { return };
-        let document = field.owner_document();
-        let active = document.as_ref().and_then(Document::active_element);
-        let body = document.as_ref().and_then(Document::body).map(Element::from);
-        if active.is_none() || active == body {
+        if let Some(field) = filter_field.get().filter(|_| take_focus) {
             let _ = field.focus();
         }
     });

@@ -10,6 +10,12 @@ use super::search::{SearchPanel, SearchState};
 use super::tabs::{Tab, Tabs};
 use crate::session::ChatSession;
 
+/// In the context of a view made after a person pressed Try again: the button went with the
+/// error, and the focus with it, so the view takes the focus (the search and the jump-to box
+/// take it whenever they show).
+#[derive(Clone, Copy)]
+pub struct TakeFocus;
+
 /// What the search panel is made from: its tab, all tabs, and what it shares with the tools.
 type SearchArgs = (Tab, Tabs, SearchState);
 /// What the jump-to box is made from: the session, the composer's draft, and whether it is open.
@@ -67,7 +73,7 @@ mod split {
     // sets `split_formats`), and their error.
     use wschat_core::protocol::SplitLoadFailed as LoadFailed;
 
-    use super::{ChatSession, JumpToArgs, SearchArgs};
+    use super::{ChatSession, JumpToArgs, SearchArgs, TakeFocus};
 
     /// A view's maker, taken from its module.
     pub type Maker<A> = fn(A) -> AnyView;
@@ -109,6 +115,7 @@ mod split {
         }
         // None while the module is on its way; then whether it came.
         let came = RwSignal::new(None::<bool>);
+        let retried = StoredValue::new(false);
         let fetch = move || {
             came.set(None);
             leptos::task::spawn_local(async move {
@@ -122,12 +129,20 @@ mod split {
         fetch();
         // Made once its module is there, also when another place's load brought it.
         (move || match (came.get(), loaded.get()) {
-            (Some(_), Some(make)) => make(args.clone()),
+            (Some(_), Some(make)) => {
+                if retried.get_value() {
+                    provide_context(TakeFocus);
+                }
+                make(args.clone())
+            }
             (Some(false), None) => view! {
                 <p class="error load-error" role="alert">
                     "wschat could not load its code for " {what}
                     ": the network may be down, or a newer version of wschat is out (reload the page). "
-                    <button type="button" class="secondary small" on:click=move |_| fetch()>
+                    <button type="button" class="secondary small" on:click=move |_| {
+                            retried.set_value(true);
+                            fetch();
+                        }>
                         "Try again"
                     </button>
                 </p>

@@ -161,6 +161,14 @@ test("the inspector loaded by Try again from the keyboard takes the focus its bu
   await page.keyboard.press("Enter");
   await page.getByTestId("inspector-filter").waitFor({ timeout });
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "inspector-toggle");
+  // Made again with the tab shown after the active one is closed (whose button goes, and the
+  // focus with it): the inspector leaves the focus alone.
+  await page.getByTestId("new-tab-button").click();
+  await page.locator('[data-testid="tab"]').nth(1).and(page.locator('[aria-current="page"]')).waitFor({ timeout });
+  await page.getByTestId("tab-close").nth(1).click();
+  await page.getByTestId("inspector-filter").waitFor({ timeout });
+  await page.getByTestId("message").first().waitFor({ timeout });
+  assert.notEqual(await page.evaluate(() => document.activeElement?.dataset.testid), "inspector-filter");
   assert.deepEqual(errors, []);
 });
 
