@@ -2,7 +2,8 @@
 // JavaScript baselines, all with the same stylesheet), the reference server serving it (under its
 // content security policy) and its flood mode (startServer turns the test modes on), headless
 // Chromium, and the address of a client's page.
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { renameImports } from "../scripts/wasm-imports.mjs";
@@ -58,11 +59,20 @@ export async function openBench({ namedWasm = false, against = null } = {}) {
     const named = path.join(root, "target/wasm-bindgen/release");
     // The main module: the format modules beside it keep their own (nameless) builds.
     const wasm = readdirSync(dist).find((f) => f.endsWith("_bg.wasm"));
-    const bytes = readFileSync(path.join(named, readdirSync(named).find((f) => f.endsWith("_bg.wasm"))));
+    const namedFile = readdirSync(named).find((f) => f.endsWith("_bg.wasm"));
     // The build named its imports short, in its wasm and glue (scripts/wasm-imports.mjs): so
     // must this module, to link to that glue.
-    const names = new Map(JSON.parse(readFileSync(path.join(named, "import-names.json"), "utf8")));
-    writeFileSync(path.join(site, wasm), renameImports(bytes, `./${wasm.replace(/-[0-9a-f]+_bg\.wasm$/, "_bg.js")}`, names, { keepUnlisted: true }).wasm);
+    const namesFile = path.join(named, "import-names.json");
+    if (!existsSync(namesFile)) throw new Error(`bench: no ${namesFile}: build the release (trunk build --release) first`);
+    const given = JSON.parse(readFileSync(namesFile, "utf8"));
+    // Of another build (a heap-probe build made since, say), the names would link the wrong
+    // functions, or none.
+    if (given.wasm !== createHash("sha256").update(readFileSync(path.join(dist, wasm))).digest("hex")) {
+      throw new Error(`bench: ${namesFile} is not of the build in ${dist}: build the release (trunk build --release) again`);
+    }
+    const glueModule = `./${namedFile.replace(/_bg\.wasm$/, "_bg.js")}`;
+    const renamed = renameImports(readFileSync(path.join(named, namedFile)), glueModule, new Map(given.names), { keepUnlisted: true }).wasm;
+    writeFileSync(path.join(site, wasm), renamed);
   }
   const server = await startServer(["--static", site]);
   const browser = await launchChromium();

@@ -43,7 +43,12 @@ function modulesByFormat(link) {
   for (const [, formats, file] of chunks) for (const format of formats.split(", ")) add(format, file);
   for (const name of needs.keys()) if (isView(name)) needs.delete(name);
   if (needs.has("auto")) needs.set("auto", [...new Set([...needs.values()].flat())]);
-  for (const [format, files] of [...needs]) for (const alias of aliasesOf(format)) needs.set(alias, files);
+  for (const [format, files] of [...needs]) {
+    for (const alias of aliasesOf(format)) {
+      if (needs.has(alias)) throw new Error(`format-modules: ${format}'s other name ${alias} is taken`);
+      needs.set(alias, files);
+    }
+  }
   return needs;
 }
 
@@ -53,8 +58,9 @@ function modulesByFormat(link) {
  */
 function aliasesOf(format) {
   const spec = new URL(`../core/src/protocol/${format}.rs`, import.meta.url);
-  if (!existsSync(spec)) return [];
-  const list = /\baliases: &\[([^\]]*)\]/.exec(readFileSync(spec, "utf8"))?.[1] ?? "";
+  if (!existsSync(spec)) throw new Error(`format-modules: no ${spec.pathname} for the split point ${format}`);
+  const list = /\baliases: &\[([^\]]*)\]/.exec(readFileSync(spec, "utf8"))?.[1];
+  if (list === undefined) throw new Error(`format-modules: ${spec.pathname} has no spec with \`aliases: &[…]\``);
   return [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
 }
 

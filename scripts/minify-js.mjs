@@ -42,7 +42,10 @@ for (const { glue, wasm, stem } of builds) {
   const bindgenDir = path.join(process.env.CARGO_TARGET_DIR || "target", "wasm-bindgen", "release");
   // For bench/site.mjs, which serves wasm-bindgen's output with its function names in place of
   // the optimised module: it must link to this glue.
-  if (existsSync(bindgenDir)) writeFileSync(path.join(bindgenDir, "import-names.json"), JSON.stringify([...short.names]));
+  if (existsSync(bindgenDir)) {
+    const built = createHash("sha256").update(short.wasm).digest("hex");
+    writeFileSync(path.join(bindgenDir, "import-names.json"), JSON.stringify({ wasm: built, names: [...short.names] }));
+  }
   const splitDir = path.join(bindgenDir, "split");
   const sourcePage = readFileSync("index.html", "utf8");
   const formats = placeFormatModules({ staging, glueFile: glue, wasmStem: stem, splitDir, sourcePage });
