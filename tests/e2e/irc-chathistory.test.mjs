@@ -51,3 +51,18 @@ test("IRC CHATHISTORY with labels: a channel that replays nothing is asked at on
   await allPastOnce(page, 150);
   assert.deepEqual(errors, []);
 });
+
+test("IRC CHATHISTORY: after Forget history and a reload, scrolling back reaches every line again", async (t) => {
+  const { page, errors } = await joinPeer(t, ["120", "20"], "#again");
+  await page.locator('[data-testid="message-text"]', { hasText: /^past 119$/ }).waitFor({ timeout });
+  // Every line seen (so stored), then forgotten: the store keeps nothing of this server, nor
+  // any word that the server has no more to give.
+  await allPastOnce(page, 120);
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.getByTestId("forget-history-button").click();
+  await page.locator('[data-testid="message"][data-kind="system"]', { hasText: "stored history is forgotten" }).waitFor({ timeout });
+  await page.reload();
+  await page.locator('[data-testid="message-text"]', { hasText: /^past 119$/ }).waitFor({ timeout });
+  await allPastOnce(page, 120);
+  assert.deepEqual(errors, []);
+});
