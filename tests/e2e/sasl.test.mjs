@@ -76,3 +76,47 @@ test("a wrong password is explained, and the chat goes on without the account", 
   assert.match(peer.output(), /login ada refused/);
   assert.deepEqual(errors, []);
 });
+
+test("an opening held for its format's code does not go on once a password waits for the person's yes", async (t) => {
+  const peer = await startProcess("node", ["tests/peers/irc-sasl.mjs", "ada:sesame"], /listening on (\S+)\n/);
+  t.after(() => peer.kill());
+  const browser = await launchChromium(["--host-resolver-rules=MAP chat.example.test 127.0.0.1"]);
+  t.after(() => browser.close());
+  // No service worker: the module's fetch must reach the route that holds it.
+  const page = await (await browser.newContext({ serviceWorkers: "block" })).newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  const sockets = [];
+  page.on("websocket", (ws) => sockets.push({ url: ws.url(), at: Date.now() }));
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  let asked;
+  const askedFor = new Promise((resolve) => (asked = resolve));
+  await page.route("**/split_irc-*.wasm", async (route) => {
+    asked();
+    await held;
+    await route.continue();
+  });
+  const url = `ws://chat.example.test:${peer.match[1].split(":")[1]}/`;
+  const query = new URLSearchParams({ protocol: "irc", nick: "ada", login: "ada", connect: "0", url });
+  await page.goto(`http://${shared.app.addr}/?${query}`);
+  // Connect with no password: nothing to ask, and the opening waits for IRC's code.
+  await page.getByTestId("connect-button").click();
+  await askedFor;
+  // The password typed meanwhile, and Connect again: the person is asked first.
+  await page.getByTestId("password-input").fill("sesame");
+  await page.getByTestId("connect-button").click();
+  await page.getByTestId("error").filter({ hasText: "unencrypted" }).waitFor({ timeout });
+  // The code comes: the opening that waited for it must not open with the password now set.
+  const loaded = page.waitForResponse((r) => /split_irc-/.test(r.url()));
+  release();
+  await (await loaded).finished();
+  const yes = Date.now();
+  await page.getByTestId("send-password-anyway-button").click();
+  await page.getByText("Logged in as ada.").waitFor({ timeout });
+  await page.getByText("Ready to chat.").waitFor({ timeout });
+  assert.ok(sockets.every((s) => s.at >= yes), "no socket before the person's yes");
+  assert.equal(sockets.length, 1, "one socket");
+  assert.equal(peer.output().match(/login ada accepted/g)?.length, 1);
+  assert.deepEqual(errors, []);
+});
