@@ -177,6 +177,9 @@ impl ChatSession {
     /// once its stored lines have opened it.
     pub fn reveal_line(&self, key: String, time_ms: f64, text: String, draft: Option<RwSignal<String>>) {
         let session = *self;
+        // The conversation shown now: if the person shows another before the line is found,
+        // they have moved on, and the line is not shown over what they chose.
+        let shown_at_start = self.chats.with_untracked(|c| c.key(c.shown_index()));
         leptos::task::spawn_local(async move {
             let mut turns_waited = 0;
             loop {
@@ -193,8 +196,11 @@ impl ChatSession {
                     }
                     None => return,
                     Some(Some(id)) => {
-                        let at =
-                            session.chats.try_with_untracked(|c| c.find_key(&key).filter(|at| *at != c.shown_index()));
+                        let at = session.chats.try_with_untracked(|c| {
+                            let shown = c.shown_index();
+                            let untouched = c.key(shown) == shown_at_start;
+                            c.find_key(&key).filter(|at| *at != shown && untouched)
+                        });
                         if let (Some(draft), Some(Some(at))) = (draft, at) {
                             draft.try_set(session.show(at, draft.get_untracked()));
                         }

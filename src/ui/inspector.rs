@@ -80,12 +80,17 @@ pub fn Inspector(session: ChatSession) -> impl IntoView {
         }
     });
 
-    // Loaded by a Try again, whose button went with the error, the panel takes the focus;
-    // opened from its button, or made again with its tab, it leaves the focus where it is.
+    // Loaded by a Try again, whose button went with the error, the panel takes the focus,
+    // unless the person put it somewhere meanwhile; opened from its button, or made again
+    // with its tab, it leaves the focus where it is.
     let filter_field = NodeRef::<html::Input>::new();
     let take_focus = use_context::<super::lazy::TakeFocus>().is_some();
     Effect::new(move |_| {
-        if let Some(field) = filter_field.get().filter(|_| take_focus) {
+        let Some(field) = filter_field.get().filter(|_| take_focus) else { return };
+        let document = field.owner_document();
+        let active = document.as_ref().and_then(Document::active_element);
+        let body = document.as_ref().and_then(Document::body).map(Element::from);
+        if active.is_none() || active == body {
             let _ = field.focus();
         }
     });

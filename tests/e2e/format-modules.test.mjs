@@ -172,6 +172,34 @@ test("the inspector loaded by Try again from the keyboard takes the focus its bu
   assert.deepEqual(errors, []);
 });
 
+test("the inspector loaded by Try again leaves the focus where the person put it meanwhile", async (t) => {
+  const { page, errors } = await pageWithoutWorker(t);
+  await refuse(page, "**/split_view_inspector-*.wasm");
+  await page.goto(appUrl({ nick: "mover", url: `/ws?room=views-moved-${Date.now()}`, protocol: "text" }));
+  await open(page);
+  await page.getByTestId("inspector-toggle").click();
+  const failed = page.getByRole("alert").filter({ hasText: "could not load its code for the frame inspector" });
+  await failed.waitFor({ timeout });
+  await page.unroute("**/split_view_inspector-*.wasm");
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route("**/split_view_inspector-*.wasm", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await failed.getByRole("button", { name: "Try again" }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("status").filter({ hasText: "Loading…" }).waitFor({ timeout });
+  // The person goes on typing while the module is on its way.
+  await page.getByTestId("composer-input").click();
+  release();
+  await page.getByTestId("inspector-filter").waitFor({ timeout });
+  await page.keyboard.type("still here");
+  assert.equal(await page.getByTestId("composer-input").inputValue(), "still here");
+  assert.equal(await page.getByTestId("inspector-filter").inputValue(), "");
+  assert.deepEqual(errors, []);
+});
+
 test("the inspector and the search are fetched when first opened; a refused one says so and comes on Try again", async (t) => {
   const { page, errors, views } = await pageWithoutWorker(t);
   const refused = await refuse(page, "**/split_view_search-*.wasm");
