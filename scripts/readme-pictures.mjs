@@ -7,10 +7,16 @@ import { ircBot } from "../tests/peers/irc-bot.mjs";
 import { Inbox, launchChromium, root, startInspircd, startServer } from "../tests/e2e/helpers.mjs";
 
 const timeout = 15_000;
-const app = await startServer(["--static", path.join(root, "dist")]);
-const ircd = await startInspircd();
-const browser = await launchChromium();
+// Each started thing is stopped at the end, whatever failed after it started.
+const started = [];
+const bots = [];
 try {
+  const app = await startServer(["--static", path.join(root, "dist")]);
+  started.push(() => app.kill());
+  const ircd = await startInspircd();
+  started.push(() => ircd.kill());
+  const browser = await launchChromium();
+  started.push(() => browser.close());
   const inbox = new Inbox();
   // ferris opens #rust first (so is its operator) and sets its topic; the others join.
   const ferris = await ircBot(ircd.url, "ferris", "#rust", inbox);
@@ -20,6 +26,7 @@ try {
   const carol = await ircBot(ircd.url, "carol", "#rust", inbox);
   const dana = await ircBot(ircd.url, "dana", "#leptos", inbox);
   dana.raw("JOIN #rust");
+  bots.push(ferris, bob, carol, dana);
   await Promise.all([ferris, bob, carol, dana].map((bot) => bot.sync()));
 
   const shoot = async ({ colorScheme, width, height, file, unfold }) => {
@@ -28,6 +35,10 @@ try {
     const query = new URLSearchParams({ protocol: "irc", url: ircd.url, nick: unfold ? "zoe" : "ada", channel: "#rust,#leptos" });
     await page.goto(`http://${app.addr}/?${query}`);
     await page.getByText("Ready to chat.").first().waitFor({ timeout });
+    // Both channels joined before anyone speaks in them.
+    for (const channel of ["#rust", "#leptos"]) {
+      await page.locator(`[data-testid="conversation"][data-name="${channel}"]:not(.parted)`).waitFor({ state: "attached", timeout });
+    }
     const me = unfold ? "zoe" : "ada";
     const said = async (bot, text, where = "#rust") => {
       bot.raw(`PRIVMSG ${where} :${text}`);
@@ -50,10 +61,8 @@ try {
   };
   await shoot({ colorScheme: "dark", width: 1100, height: 640, file: "screenshot.png" });
   await shoot({ colorScheme: "light", width: 360, height: 740, file: "phone.png", unfold: true });
-  for (const bot of [ferris, bob, carol, dana]) bot.close();
   console.log("docs/screenshot.png and docs/phone.png written");
 } finally {
-  await browser.close();
-  await ircd.kill();
-  await app.kill();
+  for (const bot of bots) bot.close();
+  for (const stop of started.reverse()) await stop();
 }

@@ -11,6 +11,9 @@ import { root, startProcess, timeout } from "./helpers.mjs";
 const appUrl = process.env.WSCHAT_APP_URL;
 assert.ok(appUrl, "WSCHAT_APP_URL must point at the served release build");
 
+/** The key of an element reference in WebDriver's answers. */
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
 /** A WebDriver session of geckodriver at `base`: `call(method, path, body)` on it. */
 async function session(base) {
   const call = async (method, path, body) => {
@@ -18,6 +21,8 @@ async function session(base) {
       method,
       headers: { "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
+      // A browser that never answers fails the test rather than hanging it.
+      signal: AbortSignal.timeout(timeout * 2),
     });
     const { value } = await response.json();
     if (!response.ok) throw new Error(`WebDriver ${method} ${path}: ${value?.error}: ${value?.message}`);
@@ -29,7 +34,7 @@ async function session(base) {
   return {
     go: (url) => call("POST", at("/url"), { url }),
     run: (script, ...args) => call("POST", at("/execute/sync"), { script, args }),
-    element: async (css) => Object.values(await call("POST", at("/element"), { using: "css selector", value: css }))[0],
+    element: async (css) => (await call("POST", at("/element"), { using: "css selector", value: css }))[ELEMENT],
     type: (element, text) => call("POST", at(`/element/${element}/value`), { text }),
     click: (element) => call("POST", at(`/element/${element}/click`), {}),
     end: () => call("DELETE", at("")),
@@ -47,15 +52,14 @@ async function until(browser, css) {
 
 test("Firefox: the release build fetches a format's and a view's module, and a line is delivered", async (t) => {
   const driver = await startProcess("geckodriver", ["--port", "0"], /Listening on (\S+)\n/);
-  const browser = await session(`http://${driver.match[1]}`).catch(async (e) => {
-    await driver.kill();
-    throw e;
-  });
-  // The browser before its driver (node:test runs `after` hooks in the order they were added).
+  let browser = null;
+  // The browser's session ended before its driver goes; the driver's whole process group
+  // goes, so that no Firefox is left behind whatever failed.
   t.after(async () => {
-    await browser.end().catch(() => {});
-    await driver.kill();
+    await browser?.end().catch(() => {});
+    await driver.killHard();
   });
+  browser = await session(`http://${driver.match[1]}`);
   const room = `firefox-${Date.now()}`;
   await browser.go(`${appUrl}?${new URLSearchParams({ nick: "fox", url: `/ws?room=${room}`, protocol: "text" })}`);
   await until(browser, '[data-testid="connection-status"][data-ready-state="open"]');

@@ -6,7 +6,7 @@
 // answer told from any replay by its label.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { scrollToFirst, send, sharedBrowserAndApp, startProcess, timeout, walkList } from "./helpers.mjs";
+import { scrollToFirst, send, sharedBrowserAndApp, startProcess, storedHistory, timeout, walkList } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 
@@ -53,7 +53,7 @@ test("IRC CHATHISTORY with labels: a channel that replays nothing is asked at on
 });
 
 test("IRC CHATHISTORY: after Forget history and a reload, scrolling back reaches every line again", async (t) => {
-  const { page, errors } = await joinPeer(t, ["120", "20"], "#again");
+  const { peer, page, errors } = await joinPeer(t, ["120", "20"], "#again");
   await page.locator('[data-testid="message-text"]', { hasText: /^past 119$/ }).waitFor({ timeout });
   // Every line seen (so stored), then forgotten: the store keeps nothing of this server, nor
   // any word that the server has no more to give.
@@ -61,8 +61,12 @@ test("IRC CHATHISTORY: after Forget history and a reload, scrolling back reaches
   page.once("dialog", (dialog) => dialog.accept());
   await page.getByTestId("forget-history-button").click();
   await page.locator('[data-testid="message"][data-kind="system"]', { hasText: "stored history is forgotten" }).waitFor({ timeout });
+  assert.doesNotMatch(await storedHistory(page), /past \d+/, "the store keeps none of them");
+  const asked = (peer.output().match(/CHATHISTORY BEFORE #again/g) ?? []).length;
   await page.reload();
   await page.locator('[data-testid="message-text"]', { hasText: /^past 119$/ }).waitFor({ timeout });
   await allPastOnce(page, 120);
+  // From the server again, not from a store that kept them.
+  assert.ok((peer.output().match(/CHATHISTORY BEFORE #again/g) ?? []).length > asked, "asked of the server again");
   assert.deepEqual(errors, []);
 });

@@ -133,6 +133,9 @@ test("IRC: after a reload the stored lines and InspIRCd's replay show once; sear
     await again.getByText("Ready to chat.").first().waitFor({ timeout });
     await again.locator('[data-testid="conversation"][data-name="#two"][data-active="true"]').waitFor({ timeout });
     await untilInView(again, "pebble in two");
+    // Counted once InspIRCd's replay on join is surely in: after a line said since.
+    bot.raw("PRIVMSG #two :marker in two");
+    await entry(again, "chat", "otto", "marker in two").waitFor({ timeout });
     assert.equal(await count(again, "pebble in two"), 1, "shown once, stored line and replay");
     bot.close();
     assert.deepEqual(errors, []);
