@@ -60,14 +60,25 @@ pub fn UserList(session: ChatSession) -> impl IntoView {
             }
         }
     };
-    // Measured once drawn, and again when the list changes size (another conversation shown).
+    // On a narrow screen the list folds behind a button, as the conversations do.
+    let open = RwSignal::new(false);
+    // Measured once drawn, and again when the list changes size (another conversation shown,
+    // the folded list opened).
     Effect::new(move |_| {
-        let _ = count.get();
+        let _ = (count.get(), open.get());
         request_animation_frame(measure);
     });
     view! {
-        <aside class="users" aria-label="Users">
+        <aside class="users" class:open=move || open.get() aria-label="Users">
             <h2>"Users"</h2>
+            <button
+                type="button"
+                class="secondary users-toggle"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {move || format!("Users ({})", count.get())}
+            </button>
             <ul node_ref=list data-testid="user-list" data-count=move || count.get().to_string() on:scroll=move |_| measure()>
                 // Spacers for the rows out of the document (not padding: a box is never shorter
                 // than its padding, and the list would grow to hold them all).

@@ -845,6 +845,13 @@ for (const colorScheme of ["light", "dark"]) {
     const background = await wide.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     const [r, g, b] = background.match(/\d+/g).map(Number);
     assert.equal(r + g + b < 3 * 128, colorScheme === "dark", `${colorScheme} background is ${background}`);
+    // At 360 px the users fold behind a button of their own, as the conversations do.
+    const usersToggle = narrow.page.locator(".users-toggle");
+    assert.equal(await usersToggle.getAttribute("aria-expanded"), "false");
+    assert.equal(await narrow.page.locator('.users-unknown, [data-testid="user"]').first().isVisible(), false, "folded");
+    await usersToggle.click();
+    await narrow.page.locator('.users-unknown, [data-testid="user"]').first().waitFor({ timeout });
+    assert.equal(await usersToggle.getAttribute("aria-expanded"), "true");
     const overflow = await narrow.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(overflow, 0, "no horizontal scrolling at 360 px");
     await wide.page.screenshot({ path: path.join(screenshotDir, `desktop-${colorScheme}.png`) });
