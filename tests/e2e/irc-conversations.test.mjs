@@ -361,6 +361,11 @@ test("the form folds once connected; axe-core finds nothing serious with the lis
     await page.getByRole("button", { name: /^Conversations/ }).click();
     await conversation(page, named("#b")).waitFor({ timeout });
     assert.deepEqual(await axeScan(page), [], `360 px, ${colorScheme}`);
+    // The users fold behind their button too; opened, they show.
+    await page.getByRole("button", { name: /^Users \(\d+\)$/ }).click();
+    await page.locator('.users-unknown, [data-testid="user"]').first().waitFor({ timeout });
+    assert.deepEqual(await axeScan(page), [], `360 px, users open, ${colorScheme}`);
+    await page.getByRole("button", { name: /^Users/ }).click();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(overflow, 0, "no horizontal scrolling at 360 px");
     const plus = await page.getByTestId("new-tab-button").boundingBox();
