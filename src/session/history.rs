@@ -368,18 +368,18 @@ impl ChatSession {
         let _phase = crate::heap_probe::enter(crate::heap_probe::Phase::Archive);
         let store = Store::get();
         let writes = store.writes();
-        let server = self.upkeep.with_value(|u| u.server.clone());
-        let mut queued = false;
+        // The server's id, once there is something to queue (most flushes have none).
+        let mut server = None::<String>;
         // Taken whether or not the store writes: what is not written now never will be.
         self.chats.try_update_untracked(|chats| {
             chats.take_unarchived_each(|records| {
                 if writes {
-                    store.queue(&server, records);
-                    queued = true;
+                    let server = server.get_or_insert_with(|| self.upkeep.with_value(|u| u.server.clone()));
+                    store.queue(server, records);
                 }
             })
         });
-        if !queued {
+        if server.is_none() {
             return;
         }
         let session = *self;

@@ -5,7 +5,7 @@
 // The rarely used views (inspector, search, jump-to) are modules of their own too (src/ui/lazy.rs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { send, sharedBrowserAndApp, timeout } from "./helpers.mjs";
+import { holdRoute, send, sharedBrowserAndApp, timeout } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 const FORMATS = ["text", "json", "irc", "socketio", "mqtt", "stomp", "xmpp", "auto"];
@@ -113,17 +113,9 @@ test("a link naming a format by another name it has gets that format's modules p
 
 test("Disconnect while the format's module is on its way: nothing opens, and the next Connect opens once", async (t) => {
   const { page, errors } = await pageWithoutWorker(t);
-  let release;
-  const held = new Promise((resolve) => (release = resolve));
-  let asked;
-  const askedFor = new Promise((resolve) => (asked = resolve));
-  await page.route("**/split_text-*.wasm", async (route) => {
-    asked();
-    await held;
-    await route.continue();
-  });
+  const { asked, release } = await holdRoute(page, "**/split_text-*.wasm");
   await page.goto(appUrl({ nick: "changes-mind", url: `/ws?room=formats-cancel-${Date.now()}`, protocol: "text" }));
-  await askedFor;
+  await asked;
   await page.locator('[data-testid="disconnect-button"]').click();
   await page.locator('[data-testid="message"][data-kind="system"]', { hasText: "Connection cancelled." }).waitFor({ timeout });
   // The same module serves the next opening: the one cancelled gets it too, and must not open.
@@ -137,17 +129,31 @@ test("Disconnect while the format's module is on its way: nothing opens, and the
   assert.deepEqual(errors, []);
 });
 
-test("the inspector loaded by Try again from the keyboard takes the focus its button had", async (t) => {
+const INSPECTOR_MODULE = "**/split_view_inspector-*.wasm";
+
+/**
+ * A connected page whose inspector's module was refused once (the failure shown, the route
+ * let go); `tryAgain()` presses Try again from the keyboard.
+ */
+async function inspectorRefusedOnce(t, nick) {
   const { page, errors } = await pageWithoutWorker(t);
-  await refuse(page, "**/split_view_inspector-*.wasm");
-  await page.goto(appUrl({ nick: "keys", url: `/ws?room=views-focus-${Date.now()}`, protocol: "text" }));
+  await refuse(page, INSPECTOR_MODULE);
+  await page.goto(appUrl({ nick, url: `/ws?room=views-${nick}-${Date.now()}`, protocol: "text" }));
   await open(page);
   await page.getByTestId("inspector-toggle").click();
   const failed = page.getByRole("alert").filter({ hasText: "could not load its code for the frame inspector" });
   await failed.waitFor({ timeout });
-  await page.unroute("**/split_view_inspector-*.wasm");
-  await failed.getByRole("button", { name: "Try again" }).focus();
-  await page.keyboard.press("Enter");
+  await page.unroute(INSPECTOR_MODULE);
+  const tryAgain = async () => {
+    await failed.getByRole("button", { name: "Try again" }).focus();
+    await page.keyboard.press("Enter");
+  };
+  return { page, errors, tryAgain };
+}
+
+test("the inspector loaded by Try again from the keyboard takes the focus its button had", async (t) => {
+  const { page, errors, tryAgain } = await inspectorRefusedOnce(t, "keys");
+  await tryAgain();
   await page.getByTestId("inspector-filter").waitFor({ timeout });
   await page.waitForFunction(() => document.activeElement?.dataset.testid === "inspector-filter", null, { timeout });
   // Typing goes on where the person was: into the panel's filter.
@@ -173,22 +179,9 @@ test("the inspector loaded by Try again from the keyboard takes the focus its bu
 });
 
 test("the inspector loaded by Try again leaves the focus where the person put it meanwhile", async (t) => {
-  const { page, errors } = await pageWithoutWorker(t);
-  await refuse(page, "**/split_view_inspector-*.wasm");
-  await page.goto(appUrl({ nick: "mover", url: `/ws?room=views-moved-${Date.now()}`, protocol: "text" }));
-  await open(page);
-  await page.getByTestId("inspector-toggle").click();
-  const failed = page.getByRole("alert").filter({ hasText: "could not load its code for the frame inspector" });
-  await failed.waitFor({ timeout });
-  await page.unroute("**/split_view_inspector-*.wasm");
-  let release;
-  const held = new Promise((resolve) => (release = resolve));
-  await page.route("**/split_view_inspector-*.wasm", async (route) => {
-    await held;
-    await route.continue();
-  });
-  await failed.getByRole("button", { name: "Try again" }).focus();
-  await page.keyboard.press("Enter");
+  const { page, errors, tryAgain } = await inspectorRefusedOnce(t, "mover");
+  const { release } = await holdRoute(page, INSPECTOR_MODULE);
+  await tryAgain();
   await page.getByRole("status").filter({ hasText: "Loading…" }).waitFor({ timeout });
   // The person goes on typing while the module is on its way.
   await page.getByTestId("composer-input").click();

@@ -467,6 +467,23 @@ export function storedHistory(page) {
   );
 }
 
+/**
+ * Holds the page's fetches of `glob` until `release()`: `asked` settles when the first is made
+ * (a module on its way while the test acts).
+ */
+export async function holdRoute(page, glob) {
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  let wasAsked;
+  const asked = new Promise((resolve) => (wasAsked = resolve));
+  await page.route(glob, async (route) => {
+    wasAsked();
+    await held;
+    await route.continue();
+  });
+  return { asked, release };
+}
+
 /** Searches the stored history for `term` and clicks the hit that says `text`. */
 export async function openHit(page, term, text) {
   await page.getByTestId("search-button").click();

@@ -4,7 +4,7 @@
 // server (tests/peers/irc-sasl.mjs): Debian's InspIRCd needs a services package linked to it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { assertSecretHidden, launchChromium, readyState, sentFrames, sharedBrowserAndApp, startProcess, timeout } from "./helpers.mjs";
+import { assertSecretHidden, holdRoute, launchChromium, readyState, sentFrames, sharedBrowserAndApp, startProcess, timeout } from "./helpers.mjs";
 
 const shared = sharedBrowserAndApp();
 
@@ -106,21 +106,13 @@ test("an opening held for its format's code does not go on once a password waits
       };
     });
   });
-  let release;
-  const held = new Promise((resolve) => (release = resolve));
-  let asked;
-  const askedFor = new Promise((resolve) => (asked = resolve));
-  await page.route("**/split_irc-*.wasm", async (route) => {
-    asked();
-    await held;
-    await route.continue();
-  });
+  const { asked, release } = await holdRoute(page, "**/split_irc-*.wasm");
   const url = `ws://chat.example.test:${peer.match[1].split(":")[1]}/`;
   const query = new URLSearchParams({ protocol: "irc", nick: "ada", login: "ada", connect: "0", url });
   await page.goto(`http://${shared.app.addr}/?${query}`);
   // Connect with no password: nothing to ask, and the opening waits for IRC's code.
   await page.getByTestId("connect-button").click();
-  await askedFor;
+  await asked;
   // The password typed meanwhile, and Connect again: the person is asked first.
   await page.getByTestId("password-input").fill("sesame");
   await page.getByTestId("connect-button").click();
